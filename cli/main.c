@@ -1,0 +1,128 @@
+/*
+ * dronevault - evidence vault, telemetry, leak audit and geofence for
+ * agency drone units. This file only dispatches to cli/cmd_*.c.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "dv/err.h"
+
+const char *cli_global_vault;
+
+struct command {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+#define DV_CMD(name, summary) { #name, cmd_##name, summary },
+#include "commands.def"
+#undef DV_CMD
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: dronevault [--vault DIR] COMMAND [OPTIONS] [ARGS]\n"
+	        "\n"
+	        "Keeps a drone unit's flight data in an encrypted evidence vault with a\n"
+	        "signed chain of custody, and proves what did (not) leave the agency.\n"
+	        "\n"
+	        "Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+	        "\n"
+	        "The vault is --vault DIR, else $DRONEVAULT_VAULT, else ./vault.\n"
+	        "Its passphrase comes from a prompt, --key-file FILE, or\n"
+	        "$DRONEVAULT_PASSPHRASE (for scripts).\n"
+	        "\n"
+	        "Exit codes: 0 ok, 1 failure, 2 usage, 3 wrong passphrase or key,\n"
+	        "4 problems found (verify) or a finding (audit, zones), 5 inconclusive,\n"
+	        "130 interrupted.\n"
+	        "\n"
+	        "'dronevault COMMAND --help' explains a command.\n");
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "dronevault %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\ntry 'dronevault %s --help'\n", cmd);
+	return CLI_USAGE;
+}
+
+int cli_fail(const char *cmd)
+{
+	const dv_error *e = dv_error_last();
+	fprintf(stderr, "dronevault %s: %s\n", cmd, dv_error_text());
+	switch (e->code) {
+	case DV_EBADKEY: return CLI_BADKEY;
+	case DV_EINTR: return CLI_INTERRUPTED;
+	default: return CLI_FAIL;
+	}
+}
+
+const char *cli_vault_dir(const char *opt)
+{
+	if (opt && *opt) return opt;
+	if (cli_global_vault && *cli_global_vault) return cli_global_vault;
+	const char *env = getenv("DRONEVAULT_VAULT");
+	if (env && *env) return env;
+	return "vault";
+}
+
+bool cli_stderr_is_tty(void)
+{
+	return isatty(STDERR_FILENO) == 1;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return CLI_OK;
+		} else if (!strcmp(argv[i], "--version")) {
+			return cmd_version(1, (char *[]){ "version", NULL });
+		} else if (!strcmp(argv[i], "--vault") && i + 1 < argc) {
+			cli_global_vault = argv[i + 1];
+			i += 2;
+		} else if (!strncmp(argv[i], "--vault=", 8)) {
+			cli_global_vault = argv[i] + 8;
+			i++;
+		} else {
+			fprintf(stderr, "dronevault: unknown option '%s'\n\n", argv[i]);
+			usage(stderr);
+			return CLI_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+		if (!strcmp(argv[i], commands[c].name))
+			return commands[c].fn(argc - i, argv + i);
+	if (!strcmp(argv[i], "help")) {
+		if (i + 1 < argc)
+			for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+				if (!strcmp(argv[i + 1], commands[c].name))
+					return commands[c].fn(2, (char *[]){ argv[i + 1], "--help", NULL });
+		usage(stdout);
+		return CLI_OK;
+	}
+	fprintf(stderr, "dronevault: '%s' is not a command\n\n", argv[i]);
+	usage(stderr);
+	return CLI_USAGE;
+}

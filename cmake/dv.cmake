@@ -1,0 +1,60 @@
+# Helpers shared by the area CMakeLists.txt files.
+
+# dv_area(NAME SOURCES ... [LIBS ...])
+#   static library dv_NAME, part of libdronevault.
+function(dv_area name)
+  cmake_parse_arguments(A "" "" "SOURCES;LIBS" ${ARGN})
+  add_library(dv_${name} STATIC ${A_SOURCES})
+  target_include_directories(dv_${name} PUBLIC ${CMAKE_SOURCE_DIR}/include
+                             PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  if(NOT name STREQUAL "core")
+    target_link_libraries(dv_${name} PUBLIC dv_core)
+  endif()
+  if(A_LIBS)
+    target_link_libraries(dv_${name} PUBLIC ${A_LIBS})
+  endif()
+  target_link_libraries(dronevault INTERFACE dv_${name})
+endfunction()
+
+# dv_unit_test(NAME SOURCES ... LIBS ... [LABELS ...])
+#   a unit test executable tests/NAME; exit 77 means skipped.
+function(dv_unit_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests ${CMAKE_SOURCE_DIR}/src)
+  target_link_libraries(${name} PRIVATE ${T_LIBS})
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES SKIP_RETURN_CODE 77
+    LABELS "unit;${T_LABELS}"
+    ENVIRONMENT "DV_SHARED=${DV_SHARED_DIR};DV_SOURCE_DIR=${CMAKE_SOURCE_DIR};DV_TMP=${CMAKE_BINARY_DIR}/testtmp")
+endfunction()
+
+# dv_fuzz_target(NAME SOURCE file LIBS ... [CORPUS dir ...])
+#   With DV_FUZZ: a libFuzzer binary, and a ctest smoke run of 20 s over the
+#   corpus directories. Without: the same entry point linked with a driver
+#   that replays every corpus file once (a regression test under gcc).
+function(dv_fuzz_target name)
+  cmake_parse_arguments(F "" "SOURCE" "LIBS;CORPUS" ${ARGN})
+  add_executable(${name} ${F_SOURCE})
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/src)
+  target_link_libraries(${name} PRIVATE ${F_LIBS})
+  set(dirs)
+  foreach(c IN LISTS F_CORPUS)
+    list(APPEND dirs ${c})
+  endforeach()
+  if(DV_FUZZ)
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+    set(smoke_secs $ENV{DV_FUZZ_SECONDS})
+    if(NOT smoke_secs)
+      set(smoke_secs 20)
+    endif()
+    set(tname ${name}_smoke)
+    add_test(NAME ${tname}
+      COMMAND ${CMAKE_SOURCE_DIR}/scripts/fuzz-smoke.sh $<TARGET_FILE:${name}> ${smoke_secs} ${dirs})
+  else()
+    target_sources(${name} PRIVATE ${CMAKE_SOURCE_DIR}/fuzz/standalone.c)
+    set(tname ${name}_replay)
+    add_test(NAME ${tname} COMMAND ${name} ${dirs})
+  endif()
+  set_tests_properties(${tname} PROPERTIES LABELS fuzz SKIP_RETURN_CODE 77)
+endfunction()

@@ -1,0 +1,48 @@
+/*
+ * dv/util.h - small helpers shared by every area: hex, time, durable file
+ * writes, safe relative paths.
+ */
+#ifndef DV_UTIL_H
+#define DV_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Writes 2*n lowercase hex digits and a NUL into out (size >= 2*n+1). */
+void dv_hex(char *out, const void *in, size_t n);
+/* Parses exactly 2*n hex digits from s; 0 or DV_EINVAL. */
+int dv_unhex(void *out, size_t n, const char *s);
+
+/* Nanoseconds since the epoch (CLOCK_REALTIME). */
+int64_t dv_now_ns(void);
+/* "2026-11-24T21:30:00.123Z" from ns since the epoch, into buf (>= 32). */
+void dv_time_iso(char *buf, size_t size, int64_t ns);
+
+/* write(2) all of it, retrying EINTR; errors name path. */
+int dv_write_all(int fd, const void *buf, size_t n, const char *path);
+/* pread(2) exactly n bytes unless EOF; *got says how many. */
+int dv_pread_full(int fd, void *buf, size_t n, int64_t off, size_t *got, const char *path);
+/* fsync(2) with an error naming path. */
+int dv_fsync(int fd, const char *path);
+/* Opens the directory and fsyncs it (makes renames and creations durable). */
+int dv_fsync_dir(const char *dir);
+/* mkdir -p with mode 0700 for the parts it creates. */
+int dv_mkdir_p(const char *path);
+/* Reads a whole (small) file, capped at max bytes; caller frees *out. */
+int dv_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
+/* Writes a file atomically: tmp, fsync, rename, fsync dir. */
+int dv_write_file_atomic(const char *path, const void *buf, size_t n, mode_t mode);
+
+/*
+ * True when rel is a safe relative path to recreate under a directory:
+ * not empty, not absolute, no "." or ".." component, no empty component,
+ * no control characters. Paths come from hostile cards.
+ */
+bool dv_path_is_safe_relative(const char *rel);
+
+/* snprintf into a fixed buffer; DV_EINVAL naming what when it does not fit. */
+int dv_pathf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

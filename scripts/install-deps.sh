@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# install-deps.sh - the Debian 12 packages dronevault builds, tests and
+# benchmarks with. Both README commands call this; so does CI.
+# Idempotent: installs only what is missing. Needs root (or sudo).
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake pkg-config clang libclang-rt-14-dev
+  # libraries
+  libsodium-dev libssl-dev libsqlite3-dev libseccomp-dev libtsk-dev libjson-c-dev
+  # tests: FAT/exFAT images made without mounting, a FUSE mount of them
+  dosfstools mtools exfatprogs fusefat sqlite3 xxd
+)
+# Areas add their packages below, one line each, with the reason.
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

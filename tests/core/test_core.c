@@ -1,0 +1,82 @@
+#include "check.h"
+#include "dv/err.h"
+#include "dv/rd.h"
+#include "dv/util.h"
+
+static void test_reader(void)
+{
+	const uint8_t buf[] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09 };
+	dv_rd r = dv_rd_init(buf, sizeof(buf), "buf.bin", 100);
+	uint16_t a = 0;
+	uint32_t b = 0;
+	uint64_t c = 0;
+	CHECK_EQ(dv_rd_u16be(&r, &a), 0);
+	CHECK_EQ(a, 0x0102);
+	CHECK_EQ(dv_rd_u32le(&r, &b), 0);
+	CHECK_EQ(b, 0x06050403);
+	/* 3 left: a u64 must fail and not move the cursor */
+	CHECK_EQ(dv_rd_u64be(&r, &c), DV_ETRUNC);
+	CHECK_EQ(r.pos, 6);
+	CHECK_EQ(dv_error_last()->offset, 106);
+	CHECK_STR(dv_error_last()->path, "buf.bin");
+	CHECK(strstr(dv_error_text(), "offset 106") != NULL);
+	/* giant length: never wraps */
+	CHECK_EQ(dv_rd_skip(&r, SIZE_MAX), DV_ETRUNC);
+	CHECK_EQ(dv_rd_skip(&r, SIZE_MAX - 2), DV_ETRUNC);
+	dv_rd sub = { 0 };
+	CHECK_EQ(dv_rd_sub(&r, 2, &sub), 0);
+	CHECK_EQ(sub.base, 106);
+	CHECK_EQ(dv_rd_left(&sub), 2);
+	CHECK_EQ(dv_rd_left(&r), 1);
+	CHECK_EQ(dv_rd_seek(&r, 10), DV_ETRUNC);
+	CHECK_EQ(dv_rd_seek(&r, 0), 0);
+	uint8_t u = 0;
+	CHECK_EQ(dv_rd_u8(&r, &u), 0);
+	CHECK_EQ(u, 1);
+}
+
+static void test_hex_and_paths(void)
+{
+	uint8_t in[3] = { 0xde, 0xad, 0x01 }, out[3];
+	char hex[7];
+	dv_hex(hex, in, 3);
+	CHECK_STR(hex, "dead01");
+	CHECK_EQ(dv_unhex(out, 3, "DEAD01"), 0);
+	CHECK(memcmp(in, out, 3) == 0);
+	CHECK_EQ(dv_unhex(out, 3, "dead0"), DV_EINVAL);
+	CHECK_EQ(dv_unhex(out, 3, "dead01ff"), DV_EINVAL);
+	CHECK_EQ(dv_unhex(out, 3, "xxad01"), DV_EINVAL);
+
+	CHECK(dv_path_is_safe_relative("DCIM/100MEDIA/DJI_0001.JPG"));
+	CHECK(!dv_path_is_safe_relative("/etc/passwd"));
+	CHECK(!dv_path_is_safe_relative("DCIM/../../x"));
+	CHECK(!dv_path_is_safe_relative(".."));
+	CHECK(!dv_path_is_safe_relative("a//b"));
+	CHECK(!dv_path_is_safe_relative("a/./b"));
+	CHECK(!dv_path_is_safe_relative("a/"));
+	CHECK(!dv_path_is_safe_relative(""));
+	CHECK(!dv_path_is_safe_relative("a\nb"));
+	CHECK(dv_path_is_safe_relative("..a/b.."));
+}
+
+static void test_errors(void)
+{
+	CHECK_EQ(dv_error_errno(28 /* ENOSPC */, "/v/blob", -1, "cannot write"), DV_ENOSPC);
+	CHECK(strstr(dv_error_text(), "/v/blob: cannot write") == dv_error_text());
+	dv_error_prefix("ingest %s: ", "x.jpg");
+	CHECK(strstr(dv_error_text(), "ingest x.jpg: cannot write") != NULL);
+	dv_error_clear();
+	CHECK_EQ(dv_error_last()->code, DV_OK);
+	CHECK_STR(dv_code_name(DV_ECORRUPT), "ECORRUPT");
+	char t[40];
+	dv_time_iso(t, sizeof(t), 1700000000123456789LL);
+	CHECK_STR(t, "2023-11-14T22:13:20.123Z");
+}
+
+int main(void)
+{
+	test_reader();
+	test_hex_and_paths();
+	test_errors();
+	return check_done();
+}
