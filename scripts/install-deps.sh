@@ -13,6 +13,7 @@ PACKAGES=(
   dosfstools mtools exfatprogs fusefat sqlite3 xxd
 )
 # Areas add their packages below, one line each, with the reason.
+PACKAGES+=(libexif-dev libxml2-dev)  # telemetry: EXIF via libexif; DJI XMP via libxml2 (recover mode reads DJI's malformed packets)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

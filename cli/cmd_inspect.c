@@ -1,0 +1,192 @@
+/*
+ * dronevault inspect FILE... - what a photo, SRT sidecar or other drone
+ * file says about where, when and by what it was taken. Works without a
+ * vault. A thin layer over dv_inspect_json (dv/inspect.h).
+ */
+#include <dirent.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "dv/err.h"
+#include "dv/inspect.h"
+
+#define INSPECT_DEPTH_MAX 32
+
+static void help(FILE *out)
+{
+	fprintf(out,
+	        "usage: dronevault inspect [--json] [--points] FILE|DIR...\n"
+	        "\n"
+	        "Reads what DJI photos (EXIF, DJI XMP) and SRT video sidecars say about\n"
+	        "where and when they were taken and by which aircraft and camera.\n"
+	        "Needs no vault and never changes the files. Photos are read up to the\n"
+	        "start of the image data only. Directories are walked (hidden entries\n"
+	        "skipped).\n"
+	        "\n"
+	        "  --json     one JSON object per file, one per line (JSON Lines)\n"
+	        "  --points   with --json: every SRT cue in \"points\" (large for long videos)\n"
+	        "\n"
+	        "SRT times are the drone's local wall-clock without a zone and are shown\n"
+	        "as such (time_kind \"local\"); a position of 0,0 before the first GPS fix\n"
+	        "is reported as no position. Damage is reported in \"warnings\" with the\n"
+	        "byte offset; everything readable is still shown.\n"
+	        "\n"
+	        "Exit status: 0 when every file was read, 1 when some could not be.\n");
+}
+
+typedef struct opts {
+	bool json;
+	unsigned flags;
+	int failed;
+} opts;
+
+static const char *str(json_object *o, const char *k)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, k, &v) || !v) return "-";
+	const char *s = json_object_get_string(v);
+	return s && *s ? s : "-";
+}
+
+static void print_table(const char *text)
+{
+	json_object *o = json_tokener_parse(text);
+	if (!o) return;
+	printf("%s\n", str(o, "file"));
+	printf("  kind      %s\n", str(o, "kind"));
+	json_object *pos;
+	if (json_object_object_get_ex(o, "position", &pos) && pos) {
+		printf("  position  %s, %s", str(pos, "lat"), str(pos, "lon"));
+		if (strcmp(str(pos, "alt"), "-")) printf("  alt %s m", str(pos, "alt"));
+		printf("  (%s)\n", str(pos, "source"));
+	} else {
+		printf("  position  none\n");
+	}
+	printf("  time      %s (%s)\n", str(o, "time"), str(o, "time_kind"));
+	if (!strcmp(str(o, "kind"), "photo")) {
+		printf("  camera    %s %s, firmware %s, serial %s\n", str(o, "make"), str(o, "model"),
+		       str(o, "software"), str(o, "serial"));
+		printf("  image     %s x %s, focal %s mm (35mm: %s)\n", str(o, "width"), str(o, "height"),
+		       str(o, "focal_length"), str(o, "focal_length_35mm"));
+		json_object *x;
+		if (json_object_object_get_ex(o, "xmp", &x) && x) {
+			printf("  aircraft  %s, serial %s\n", str(x, "drone_model"), str(x, "drone_serial"));
+			printf("  altitude  absolute %s m, relative %s m\n", str(x, "absolute_altitude"),
+			       str(x, "relative_altitude"));
+			json_object *g;
+			if (json_object_object_get_ex(x, "gimbal", &g) && g)
+				printf("  gimbal    roll %s, yaw %s, pitch %s\n", str(g, "roll"), str(g, "yaw"), str(g, "pitch"));
+			if (json_object_object_get_ex(x, "flight", &g) && g)
+				printf("  flight    roll %s, yaw %s, pitch %s\n", str(g, "roll"), str(g, "yaw"), str(g, "pitch"));
+			if (strcmp(str(x, "utc_at_exposure"), "-"))
+				printf("  utc       %s\n", str(x, "utc_at_exposure"));
+		}
+	} else if (!strcmp(str(o, "kind"), "srt")) {
+		printf("  cues      %s (%s with a fix, %s before a fix)\n", str(o, "cues"), str(o, "fixes"),
+		       str(o, "zero_fixes"));
+		printf("  formats   %s\n", str(o, "formats"));
+		printf("  duration  %s ms, until %s\n", str(o, "duration_ms"), str(o, "time_end"));
+		printf("  bbox      %s\n", str(o, "bbox"));
+	}
+	json_object *w;
+	if (json_object_object_get_ex(o, "warnings", &w) && w)
+		for (size_t i = 0; i < json_object_array_length(w); i++)
+			printf("  warning   %s\n", json_object_get_string(json_object_array_get_idx(w, i)));
+	json_object_put(o);
+}
+
+static void inspect_one(opts *o, const char *path)
+{
+	char *text = NULL;
+	if (dv_inspect_json(path, o->flags, &text) < 0) {
+		fprintf(stderr, "dronevault inspect: %s\n", dv_error_text());
+		o->failed++;
+		return;
+	}
+	if (o->json) {
+		fputs(text, stdout);
+		fputc('\n', stdout);
+	} else {
+		print_table(text);
+	}
+	free(text);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void walk(opts *o, const char *path, int depth)
+{
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		inspect_one(o, path);
+		return;
+	}
+	if (depth >= INSPECT_DEPTH_MAX) {
+		fprintf(stderr, "dronevault inspect: %s: directories nested too deep, skipped\n", path);
+		o->failed++;
+		return;
+	}
+	DIR *d = opendir(path);
+	if (!d) {
+		inspect_one(o, path); /* reports why */
+		return;
+	}
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.') continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **nn = realloc(names, cap * sizeof(*nn));
+			if (!nn) break;
+			names = nn;
+		}
+		names[n] = strdup(e->d_name);
+		if (names[n]) n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(path) + strlen(names[i]) + 2;
+		char *sub = malloc(len);
+		if (sub) {
+			snprintf(sub, len, "%s/%s", path, names[i]);
+			walk(o, sub, depth + 1);
+			free(sub);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	opts o = { 0 };
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			help(stdout);
+			return CLI_OK;
+		} else if (!strcmp(argv[i], "--json")) {
+			o.json = true;
+		} else if (!strcmp(argv[i], "--points")) {
+			o.flags |= DV_INSPECT_POINTS;
+		} else if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else {
+			return cli_usage("inspect", "unknown option '%s'", argv[i]);
+		}
+	}
+	if (i >= argc) return cli_usage("inspect", "no FILE given");
+	for (; i < argc; i++) walk(&o, argv[i], 0);
+	return o.failed ? CLI_FAIL : CLI_OK;
+}

@@ -1,0 +1,70 @@
+/*
+ * dv/inspect.h - one call that understands a file: what it is, and where,
+ * when and by what it was taken, as one JSON object. This is what
+ * `dronevault inspect` prints and what ingest can store per file.
+ *
+ * JSON shape (every key present; null when the file does not say):
+ *   {"file":..., "kind":"photo"|"srt"|"video"|"flight_record"|"unknown",
+ *    "position":{"lat","lon","alt","source"}|null, "time":..., "time_kind":
+ *    "utc"|"local"|"none", "warnings":[...], then per kind:
+ *    photo: "make","model","software","serial","width","height",
+ *           "focal_length","focal_length_35mm","exif":{...},"xmp":{...}
+ *    srt:   "cues","fixes","zero_fixes","formats":[...],"duration_ms",
+ *           "first_fix","last_fix","bbox","home","alt_range","height_range",
+ *           and "points":[...] with DV_INSPECT_POINTS}
+ */
+#ifndef DV_INSPECT_H
+#define DV_INSPECT_H
+
+#include <stddef.h>
+
+#include "dv/photo.h"
+#include "dv/srt.h"
+#include "dv/telemetry.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum dv_media_kind {
+	DV_MEDIA_UNKNOWN = 0,
+	DV_MEDIA_PHOTO = 1,
+	DV_MEDIA_SRT = 2,
+	DV_MEDIA_VIDEO = 3,
+	DV_MEDIA_FLIGHT_RECORD = 4
+} dv_media_kind;
+
+/* From the name and the first bytes of the file (opened and read: up to 16 bytes). */
+dv_media_kind dv_media_kind_of(const char *path);
+const char *dv_media_kind_name(dv_media_kind k);
+
+enum {
+	DV_INSPECT_POINTS = 1u << 0  /* SRT: every cue in "points" (memory grows with the file) */
+};
+
+/*
+ * Inspects path and returns its JSON object as a NUL-terminated string in
+ * *out (caller frees with free()). A damaged file still yields an object
+ * (with "warnings"); the return is negative only when the file cannot be
+ * read at all or memory runs out.
+ */
+int dv_inspect_json(const char *path, unsigned flags, char **out);
+
+/*
+ * The track point a photo stands for: its position (XMP drone-dji first,
+ * else EXIF) and time (XMP UTCAtExposure as UTC, else EXIF
+ * DateTimeOriginal+SubSecTime as local). false when it has neither.
+ */
+bool dv_photo_point(const dv_photo *p, dv_track_point *out);
+
+/*
+ * Every cue of an SRT file as track points, in file order (caller frees
+ * *out with free()). At most max points are kept (0 = no cap); *n says how
+ * many. For dronevault track and ingest.
+ */
+int dv_srt_points(const char *path, size_t max, dv_track_point **out, size_t *n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

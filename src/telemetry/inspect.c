@@ -1,0 +1,473 @@
+/*
+ * inspect.c - file kind detection and the JSON object of dv/inspect.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "dv/err.h"
+#include "dv/inspect.h"
+#include "tele_int.h"
+
+const char *dv_media_kind_name(dv_media_kind k)
+{
+	switch (k) {
+	case DV_MEDIA_PHOTO: return "photo";
+	case DV_MEDIA_SRT: return "srt";
+	case DV_MEDIA_VIDEO: return "video";
+	case DV_MEDIA_FLIGHT_RECORD: return "flight_record";
+	default: return "unknown";
+	}
+}
+
+static bool ext_is(const char *path, const char *ext)
+{
+	const char *dot = strrchr(path, '.');
+	const char *slash = strrchr(path, '/');
+	return dot && (!slash || dot > slash) && !strcasecmp(dot + 1, ext);
+}
+
+dv_media_kind dv_media_kind_of(const char *path)
+{
+	uint8_t m[16] = { 0 };
+	ssize_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		got = pread(fd, m, sizeof(m), 0);
+		close(fd);
+	}
+	if (got >= 2 && m[0] == 0xFF && m[1] == 0xD8) return DV_MEDIA_PHOTO;
+	if (got >= 4 && ((!memcmp(m, "II*", 3) && m[3] == 0) || !memcmp(m, "MM\0*", 4)))
+		return DV_MEDIA_PHOTO;
+	if (got >= 8 && (!memcmp(m + 4, "ftyp", 4) || !memcmp(m + 4, "moov", 4) || !memcmp(m + 4, "mdat", 4)))
+		return DV_MEDIA_VIDEO;
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	if (!strncmp(base, "DJIFlightRecord", 15)) return DV_MEDIA_FLIGHT_RECORD;
+	if (ext_is(path, "srt")) return DV_MEDIA_SRT;
+	if (ext_is(path, "jpg") || ext_is(path, "jpeg") || ext_is(path, "dng")) return DV_MEDIA_PHOTO;
+	if (ext_is(path, "mp4") || ext_is(path, "mov")) return DV_MEDIA_VIDEO;
+	return DV_MEDIA_UNKNOWN;
+}
+
+/* ---- json helpers ------------------------------------------------------ */
+
+static json_object *jnum(double v)
+{
+	if (!isfinite(v)) return NULL; /* json-c: NULL is null */
+	char buf[40];
+	snprintf(buf, sizeof(buf), "%.15g", v);
+	return json_object_new_double_s(v, buf);
+}
+
+static json_object *jstr(const char *s)
+{
+	return s && *s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *jtime(int64_t us, dv_time_kind k)
+{
+	char t[48];
+	dv_telemetry_time_text(t, sizeof(t), us, k);
+	return jstr(t);
+}
+
+static const char *time_kind_name(dv_time_kind k)
+{
+	return k == DV_TIME_UTC ? "utc" : k == DV_TIME_LOCAL ? "local" : "none";
+}
+
+static void add(json_object *o, const char *k, json_object *v)
+{
+	json_object_object_add(o, k, v);
+}
+
+static json_object *jpos(double lat, double lon, double alt, const char *source)
+{
+	json_object *p = json_object_new_object();
+	add(p, "lat", jnum(lat));
+	add(p, "lon", jnum(lon));
+	add(p, "alt", jnum(alt));
+	if (source) add(p, "source", jstr(source));
+	return p;
+}
+
+static json_object *jtriple(const char *a, double x, const char *b, double y, const char *c, double z)
+{
+	if (!isfinite(x) && !isfinite(y) && !isfinite(z)) return NULL;
+	json_object *o = json_object_new_object();
+	add(o, a, jnum(x));
+	add(o, b, jnum(y));
+	add(o, c, jnum(z));
+	return o;
+}
+
+/* ---- photos ------------------------------------------------------------ */
+
+/* "2022:07:23 07:12:22.872778" -> UTC microseconds. */
+static bool parse_utc_exposure(const char *s, int64_t *out)
+{
+	if (!s || strlen(s) < 19) return false;
+	int v[6] = { 0 };
+	static const int pos[6] = { 0, 5, 8, 11, 14, 17 }, len[6] = { 4, 2, 2, 2, 2, 2 };
+	for (int k = 0; k < 6; k++)
+		for (int i = 0; i < len[k]; i++) {
+			char c = s[pos[k] + i];
+			if (c < '0' || c > '9') return false;
+			v[k] = v[k] * 10 + (c - '0');
+		}
+	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 60) return false;
+	int64_t us = ((dv_telemetry_days_from_civil(v[0], (unsigned)v[1], (unsigned)v[2]) * 24 + v[3]) * 60 + v[4]) * 60 + v[5];
+	us *= 1000000;
+	if (s[19] == '.') {
+		int64_t scale = 100000;
+		for (const char *q = s + 20; *q >= '0' && *q <= '9' && scale; q++, scale /= 10)
+			us += (*q - '0') * scale;
+	}
+	*out = us;
+	return true;
+}
+
+bool dv_photo_point(const dv_photo *p, dv_track_point *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->media_ms = -1;
+	out->alt = out->height = NAN;
+	if (p->has_xmp && p->xmp.has_pos) {
+		out->has_pos = true;
+		out->lat = p->xmp.lat;
+		out->lon = p->xmp.lon;
+		out->alt = p->xmp.abs_alt;
+		out->height = p->xmp.rel_alt;
+	} else if (p->has_exif && p->exif.has_pos) {
+		out->has_pos = true;
+		out->lat = p->exif.lat;
+		out->lon = p->exif.lon;
+		out->alt = p->exif.has_alt ? p->exif.alt : NAN;
+		if (p->has_xmp) out->height = p->xmp.rel_alt;
+	}
+	int64_t us;
+	if (p->has_xmp && parse_utc_exposure(p->xmp.utc_at_exposure, &us)) {
+		out->time_us = us;
+		out->time_kind = DV_TIME_UTC;
+	} else if (p->has_exif && p->exif.has_time) {
+		out->time_us = p->exif.time_us;
+		out->time_kind = DV_TIME_LOCAL;
+	}
+	return out->has_pos || out->time_kind != DV_TIME_NONE;
+}
+
+static void photo_json(json_object *o, const dv_photo *p)
+{
+	dv_track_point pt;
+	dv_photo_point(p, &pt);
+	const char *src = p->has_xmp && p->xmp.has_pos ? "xmp" : "exif";
+	add(o, "position", pt.has_pos ? jpos(pt.lat, pt.lon, pt.alt, src) : NULL);
+	add(o, "time", jtime(pt.time_us, pt.time_kind));
+	add(o, "time_kind", json_object_new_string(time_kind_name(pt.time_kind)));
+	add(o, "format", json_object_new_string(p->kind == DV_PHOTO_TIFF ? "tiff" : "jpeg"));
+	add(o, "bytes_read", json_object_new_int64((int64_t)p->bytes_read));
+	const dv_exif *e = &p->exif;
+	add(o, "make", p->has_exif ? jstr(e->make) : NULL);
+	add(o, "model", p->has_exif ? jstr(e->model) : NULL);
+	add(o, "software", p->has_exif ? jstr(e->software) : NULL);
+	add(o, "serial", p->has_exif ? jstr(e->serial) : NULL);
+	int64_t w = p->width > 0 ? p->width : (p->has_exif ? e->width : -1);
+	int64_t h = p->height > 0 ? p->height : (p->has_exif ? e->height : -1);
+	add(o, "width", w > 0 ? json_object_new_int64(w) : NULL);
+	add(o, "height", h > 0 ? json_object_new_int64(h) : NULL);
+	add(o, "focal_length", p->has_exif ? jnum(e->focal_length) : NULL);
+	add(o, "focal_length_35mm", p->has_exif ? jnum(e->focal_length_35mm) : NULL);
+
+	json_object *ex = NULL;
+	if (p->has_exif) {
+		ex = json_object_new_object();
+		add(ex, "datetime_original", jstr(e->datetime_original));
+		add(ex, "subsec_time_original", jstr(e->subsec_original));
+		add(ex, "offset_time_original", jstr(e->offset_original));
+		add(ex, "lens_serial", jstr(e->lens_serial));
+		add(ex, "gps", e->has_pos ? jpos(e->lat, e->lon, e->has_alt ? e->alt : NAN, NULL) : NULL);
+		add(ex, "gps_altitude_ref", e->alt_ref >= 0 ? json_object_new_int(e->alt_ref) : NULL);
+		add(ex, "gps_datestamp", jstr(e->gps_datestamp));
+		add(ex, "gps_time_s", e->has_gps_time ? jnum(e->gps_time_s) : NULL);
+		add(ex, "entries", json_object_new_int((int)e->entries));
+	}
+	add(o, "exif", ex);
+
+	json_object *xo = NULL;
+	if (p->has_xmp) {
+		const dv_xmp *x = &p->xmp;
+		xo = json_object_new_object();
+		add(xo, "recovered", json_object_new_boolean(x->recovered));
+		add(xo, "position", x->has_pos ? jpos(x->lat, x->lon, x->abs_alt, NULL) : NULL);
+		add(xo, "absolute_altitude", jnum(x->abs_alt));
+		add(xo, "relative_altitude", jnum(x->rel_alt));
+		add(xo, "gimbal", jtriple("roll", x->gimbal_roll, "yaw", x->gimbal_yaw, "pitch", x->gimbal_pitch));
+		add(xo, "flight", jtriple("roll", x->flight_roll, "yaw", x->flight_yaw, "pitch", x->flight_pitch));
+		add(xo, "speed", jtriple("x", x->speed_x, "y", x->speed_y, "z", x->speed_z));
+		add(xo, "utc_at_exposure", jstr(x->utc_at_exposure));
+		add(xo, "drone_model", jstr(x->drone_model));
+		add(xo, "drone_serial", jstr(x->drone_serial));
+		add(xo, "camera_serial", jstr(x->camera_serial));
+		json_object *lrf = NULL;
+		if (isfinite(x->lrf_distance) || isfinite(x->lrf_lat)) {
+			lrf = json_object_new_object();
+			add(lrf, "distance", jnum(x->lrf_distance));
+			add(lrf, "target", x->has_lrf_pos ? jpos(x->lrf_lat, x->lrf_lon, x->lrf_abs_alt, NULL) : NULL);
+			add(lrf, "target_alt", jnum(x->lrf_alt));
+		}
+		add(xo, "lrf", lrf);
+		json_object *props = json_object_new_object();
+		for (size_t i = 0; i < x->n_props; i++) {
+			char key[96];
+			snprintf(key, sizeof(key), "%s:%s", x->props[i].ns, x->props[i].name);
+			add(props, key, json_object_new_string(x->props[i].value));
+		}
+		add(xo, "properties", props);
+		if (x->n_dropped) add(xo, "dropped", json_object_new_int64((int64_t)x->n_dropped));
+	}
+	add(o, "xmp", xo);
+}
+
+/* ---- SRT --------------------------------------------------------------- */
+
+typedef struct srt_acc {
+	unsigned flags;
+	json_object *points;        /* with DV_INSPECT_POINTS */
+	bool has_first;
+	dv_srt_cue first, last;     /* first and last cue with a fix */
+	bool has_time;
+	int64_t t0, t1;
+	dv_time_kind tk;
+	int64_t end_ms;
+	double min_lat, max_lat, min_lon, max_lon, min_alt, max_alt, min_h, max_h;
+	bool has_home;
+	double home_lat, home_lon, home_alt;
+} srt_acc;
+
+static json_object *cue_json(const dv_srt_cue *c)
+{
+	json_object *o = json_object_new_object();
+	add(o, "i", json_object_new_int64((int64_t)c->seq));
+	add(o, "start_ms", c->start_ms >= 0 ? json_object_new_int64(c->start_ms) : NULL);
+	add(o, "time", jtime(c->pt.time_us, c->pt.time_kind));
+	add(o, "lat", c->pt.has_pos ? jnum(c->pt.lat) : NULL);
+	add(o, "lon", c->pt.has_pos ? jnum(c->pt.lon) : NULL);
+	add(o, "alt", jnum(c->pt.alt));
+	add(o, "height", jnum(c->pt.height));
+	if (c->zero_fix) add(o, "no_fix", json_object_new_boolean(1));
+	if (c->sats >= 0) add(o, "sats", json_object_new_int(c->sats));
+	if (c->has_home) add(o, "home", jpos(c->home_lat, c->home_lon, c->home_alt, NULL));
+	json_object *g = jtriple("pitch", c->gimbal_pitch, "roll", c->gimbal_roll, "yaw", c->gimbal_yaw);
+	if (g) add(o, "gimbal", g);
+	json_object *f = jtriple("pitch", c->flight_pitch, "roll", c->flight_roll, "yaw", c->flight_yaw);
+	if (f) add(o, "flight", f);
+	add(o, "format", json_object_new_string(dv_srt_format_name(c->format)));
+	return o;
+}
+
+static void minmax(double v, double *lo, double *hi)
+{
+	if (!isfinite(v)) return;
+	if (!isfinite(*lo) || v < *lo) *lo = v;
+	if (!isfinite(*hi) || v > *hi) *hi = v;
+}
+
+static int srt_cb(const dv_srt_cue *c, void *payload)
+{
+	srt_acc *a = payload;
+	if (a->points) json_object_array_add(a->points, cue_json(c));
+	if (c->end_ms > a->end_ms) a->end_ms = c->end_ms;
+	if (c->pt.time_kind != DV_TIME_NONE) {
+		if (!a->has_time) a->t0 = c->pt.time_us;
+		a->has_time = true;
+		a->t1 = c->pt.time_us;
+		a->tk = c->pt.time_kind;
+	}
+	if (c->pt.has_pos) {
+		if (!a->has_first) a->first = *c;
+		a->has_first = true;
+		a->last = *c;
+		minmax(c->pt.lat, &a->min_lat, &a->max_lat);
+		minmax(c->pt.lon, &a->min_lon, &a->max_lon);
+	}
+	minmax(c->pt.alt, &a->min_alt, &a->max_alt);
+	minmax(c->pt.height, &a->min_h, &a->max_h);
+	if (c->has_home && !a->has_home) {
+		a->has_home = true;
+		a->home_lat = c->home_lat;
+		a->home_lon = c->home_lon;
+		a->home_alt = c->home_alt;
+	}
+	return 0;
+}
+
+static json_object *jrange(double lo, double hi)
+{
+	if (!isfinite(lo)) return NULL;
+	json_object *r = json_object_new_array();
+	json_object_array_add(r, jnum(lo));
+	json_object_array_add(r, jnum(hi));
+	return r;
+}
+
+static int srt_json(json_object *o, const char *path, unsigned flags, json_object *warnings)
+{
+	srt_acc a;
+	memset(&a, 0, sizeof(a));
+	a.flags = flags;
+	a.end_ms = -1;
+	a.min_lat = a.max_lat = a.min_lon = a.max_lon = a.min_alt = a.max_alt = a.min_h = a.max_h = NAN;
+	if (flags & DV_INSPECT_POINTS) a.points = json_object_new_array();
+	dv_srt_stats st;
+	memset(&st, 0, sizeof(st));
+	int rc = dv_srt_read_file(path, srt_cb, &a, &st);
+	if (rc < 0) {
+		json_object_put(a.points);
+		return rc;
+	}
+	add(o, "position", a.has_first ? jpos(a.first.pt.lat, a.first.pt.lon, a.first.pt.alt, "srt first fix") : NULL);
+	add(o, "time", a.has_time ? jtime(a.t0, a.tk) : NULL);
+	add(o, "time_kind", json_object_new_string(time_kind_name(a.has_time ? a.tk : DV_TIME_NONE)));
+	add(o, "time_end", a.has_time ? jtime(a.t1, a.tk) : NULL);
+	add(o, "bytes", json_object_new_int64((int64_t)st.bytes));
+	add(o, "cues", json_object_new_int64((int64_t)st.cues));
+	add(o, "fixes", json_object_new_int64((int64_t)st.fixes));
+	add(o, "zero_fixes", json_object_new_int64((int64_t)st.zero_fixes));
+	json_object *fm = json_object_new_array();
+	for (int f = 0; f <= DV_SRT_RELABS; f++)
+		if (st.formats & (1u << f)) json_object_array_add(fm, json_object_new_string(dv_srt_format_name((dv_srt_format)f)));
+	add(o, "formats", fm);
+	add(o, "duration_ms", a.end_ms >= 0 ? json_object_new_int64(a.end_ms) : NULL);
+	add(o, "first_fix", a.has_first ? cue_json(&a.first) : NULL);
+	add(o, "last_fix", a.has_first ? cue_json(&a.last) : NULL);
+	json_object *bb = NULL;
+	if (a.has_first) {
+		bb = json_object_new_array(); /* GeoJSON order: west, south, east, north */
+		json_object_array_add(bb, jnum(a.min_lon));
+		json_object_array_add(bb, jnum(a.min_lat));
+		json_object_array_add(bb, jnum(a.max_lon));
+		json_object_array_add(bb, jnum(a.max_lat));
+	}
+	add(o, "bbox", bb);
+	add(o, "home", a.has_home ? jpos(a.home_lat, a.home_lon, a.home_alt, NULL) : NULL);
+	add(o, "alt_range", jrange(a.min_alt, a.max_alt));
+	add(o, "height_range", jrange(a.min_h, a.max_h));
+	if (a.points) add(o, "points", a.points);
+	if (st.warnings) {
+		char w[320];
+		snprintf(w, sizeof(w), "%s (%llu warning%s in all)", st.first_warning,
+		         (unsigned long long)st.warnings, st.warnings == 1 ? "" : "s");
+		json_object_array_add(warnings, json_object_new_string(w));
+	}
+	if (st.cues == 0)
+		json_object_array_add(warnings, json_object_new_string("no cues: empty or not an SRT file"));
+	return 0;
+}
+
+typedef struct pts_acc {
+	dv_track_point *v;
+	size_t n, cap, max;
+} pts_acc;
+
+static int pts_cb(const dv_srt_cue *c, void *payload)
+{
+	pts_acc *a = payload;
+	if (a->max && a->n >= a->max) return 0;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 256;
+		dv_track_point *v = realloc(a->v, cap * sizeof(*v));
+		if (!v) return dv_error_set(DV_ENOMEM, NULL, -1, "cannot grow track to %zu points", cap);
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n++] = c->pt;
+	return 0;
+}
+
+int dv_srt_points(const char *path, size_t max, dv_track_point **out, size_t *n)
+{
+	pts_acc a = { NULL, 0, 0, max };
+	int rc = dv_srt_read_file(path, pts_cb, &a, NULL);
+	if (rc < 0) {
+		free(a.v);
+		return rc;
+	}
+	*out = a.v;
+	*n = a.n;
+	return 0;
+}
+
+/* ---- entry point ------------------------------------------------------- */
+
+int dv_inspect_json(const char *path, unsigned flags, char **out)
+{
+	*out = NULL;
+	json_object *o = json_object_new_object();
+	json_object *warnings = json_object_new_array();
+	if (!o || !warnings) return dv_error_set(DV_ENOMEM, path, -1, "cannot allocate json");
+	if (access(path, R_OK) != 0) {
+		int e = errno;
+		json_object_put(o);
+		json_object_put(warnings);
+		return dv_error_errno(e, path, -1, "cannot open");
+	}
+	dv_media_kind k = dv_media_kind_of(path);
+	add(o, "file", json_object_new_string(path));
+	add(o, "kind", json_object_new_string(dv_media_kind_name(k)));
+	int rc = 0;
+	switch (k) {
+	case DV_MEDIA_PHOTO: {
+		dv_photo p;
+		rc = dv_photo_read_file(&p, path);
+		if (rc == 0) {
+			photo_json(o, &p);
+			if (p.warnings) {
+				char w[320];
+				snprintf(w, sizeof(w), "%s (%u warning%s in all)", p.first_warning, p.warnings,
+				         p.warnings == 1 ? "" : "s");
+				json_object_array_add(warnings, json_object_new_string(w));
+			}
+			if (p.has_xmp && p.xmp.recovered)
+				json_object_array_add(warnings, json_object_new_string(
+					"XMP packet is not well-formed XML: read in recover mode"));
+			if (!(p.has_exif && p.exif.has_pos) && !(p.has_xmp && p.xmp.has_pos))
+				json_object_array_add(warnings, json_object_new_string("no position in EXIF or XMP"));
+		}
+		dv_photo_dispose(&p);
+		break;
+	}
+	case DV_MEDIA_SRT:
+		rc = srt_json(o, path, flags, warnings);
+		break;
+	default:
+		add(o, "position", NULL);
+		add(o, "time", NULL);
+		add(o, "time_kind", json_object_new_string("none"));
+		json_object_array_add(warnings, json_object_new_string(
+			k == DV_MEDIA_UNKNOWN ? "not a file kind dronevault understands"
+			                      : "this kind is not decoded yet"));
+		break;
+	}
+	if (rc < 0) {
+		/* a file we could open but not parse: still an object, with why */
+		json_object_array_add(warnings, json_object_new_string(dv_error_text()));
+		if (rc == DV_ENOMEM) {
+			json_object_put(o);
+			json_object_put(warnings);
+			return rc;
+		}
+	}
+	add(o, "warnings", warnings);
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	*out = s ? strdup(s) : NULL;
+	json_object_put(o);
+	if (!*out) return dv_error_set(DV_ENOMEM, path, -1, "cannot allocate json text");
+	return 0;
+}
