@@ -1,0 +1,478 @@
+/*
+ * test_geo - zones, routes and the geofence on hand-built cases whose
+ * answers are known exactly.
+ */
+#include <geodesic.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zip.h>
+
+#include "check.h"
+#include "dv/err.h"
+#include "dv/geofence.h"
+#include "dv/plan.h"
+#include "dv/zones.h"
+
+static dv_zones *zones_of(const char *json, unsigned flags)
+{
+	dv_zones *zs = NULL;
+	int rc = dv_zones_parse(&zs, json, strlen(json), "test.json", flags);
+	if (rc < 0) fprintf(stderr, "parse: %s\n", dv_error_text());
+	return zs;
+}
+
+static dv_route *route_of(const char *text)
+{
+	dv_route *r = NULL;
+	if (dv_route_parse(&r, text, strlen(text), "route", DV_ROUTE_AUTO) < 0)
+		fprintf(stderr, "route: %s\n", dv_error_text());
+	return r;
+}
+
+static bool has_issue(const dv_zones *zs, const char *path_part, const char *msg_part)
+{
+	for (size_t i = 0; i < zs->nissues; i++)
+		if (strstr(zs->issues[i].path, path_part) && strstr(zs->issues[i].message, msg_part)) return true;
+	for (size_t i = 0; i < zs->nissues; i++)
+		fprintf(stderr, "  issue: %s %s: %s\n", zs->issues[i].feature, zs->issues[i].path, zs->issues[i].message);
+	return false;
+}
+
+/* a square [8.00, 8.01] x [47.00, 47.01] with the given extra geometry members */
+static char *square_zone(const char *limits, const char *applicability)
+{
+	static char buf[4096];
+	snprintf(buf, sizeof(buf),
+	         "{\"UASZoneList\":[{\"identifier\":\"SQ1\",\"type\":\"COMMON\",\"restriction\":\"PROHIBITED\","
+	         "\"applicability\":%s,"
+	         "\"geometry\":[{%s\"horizontalProjection\":{\"type\":\"Polygon\",\"coordinates\":"
+	         "[[[8.0,47.0],[8.01,47.0],[8.01,47.01],[8.0,47.01],[8.0,47.0]]]}}]}]}",
+	         applicability, limits);
+	return buf;
+}
+
+static void test_circle_crossing_time(void)
+{
+	/* ED-269 circle, 1000 m around 8E 47N; track due north along 8E */
+	const char *z = "{\"UASZoneList\":[{\"identifier\":\"C1\",\"restriction\":\"PROHIBITED\",\"geometry\":[{"
+	                "\"uomDimensions\":\"M\",\"lowerLimit\":0,\"lowerVerticalReference\":\"AGL\","
+	                "\"upperLimit\":null,\"upperVerticalReference\":\"AGL\",\"horizontalProjection\":"
+	                "{\"type\":\"Circle\",\"center\":[8.0,47.0],\"radius\":1000}}]}]}";
+	dv_zones *zs = zones_of(z, 0);
+	CHECK(zs != NULL);
+	if (!zs) return;
+	CHECK_EQ(zs->nzones, 1);
+	CHECK_EQ(zs->zones[0].shape, DV_ZONE_CIRCLE);
+	/* expected crossings from PROJ's direct problem (independent of the engine's inverse) */
+	struct geod_geodesic g;
+	geod_init(&g, 6378137.0, 1 / 298.257223563);
+	double lat_in, lon_in, lat_out, lon_out;
+	geod_direct(&g, 47.0, 8.0, 180, 1000, &lat_in, &lon_in, NULL);
+	geod_direct(&g, 47.0, 8.0, 0, 1000, &lat_out, &lon_out, NULL);
+	/* 10 minutes from 46.98 to 47.02, starting 2026-11-23T10:00:00Z */
+	const int64_t t0 = 1795428000000LL, t1 = t0 + 600000;
+	dv_route_point pts[2] = {
+		{ t0, 8.0, 46.98, 100, DV_VREF_AGL },
+		{ t1, 8.0, 47.02, 100, DV_VREF_AGL },
+	};
+	dv_route *r = NULL;
+	CHECK_EQ(dv_route_from_points(&r, pts, 2, "track"), 0);
+	dv_geofence *gf = NULL;
+	CHECK_EQ(dv_geofence_new(&gf, zs), 0);
+	dv_fence_report *rep = NULL;
+	CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+	CHECK_EQ(rep->nevents, 2);
+	if (rep->nevents == 2) {
+		double f_in = (lat_in - 46.98) / 0.04, f_out = (lat_out - 46.98) / 0.04;
+		int64_t want_in = t0 + (int64_t)llround(f_in * 600000), want_out = t0 + (int64_t)llround(f_out * 600000);
+		CHECK_EQ(rep->events[0].kind, DV_FENCE_ENTRY);
+		CHECK(llabs(rep->events[0].time_ms - want_in) <= 1);
+		CHECK_NEAR(rep->events[0].lat, lat_in, 1e-8);
+		CHECK_EQ(rep->events[1].kind, DV_FENCE_EXIT);
+		CHECK(llabs(rep->events[1].time_ms - want_out) <= 1);
+		CHECK_NEAR(rep->events[1].lat, lat_out, 1e-8);
+		/* vertical limits are trivial (0 AGL .. unlimited): checked */
+		CHECK_EQ(rep->events[0].vertical, DV_FENCE_V_CHECKED);
+	}
+	/* point test on both sides of the edge, 1 cm in and out */
+	double la, lo;
+	geod_direct(&g, 47.0, 8.0, 37, 999.99, &la, &lo, NULL);
+	CHECK_EQ(dv_geofence_point(gf, lo, la, NULL, NULL), 1);
+	CHECK(dv_zone_contains_xy(&zs->zones[0], lo, la));
+	geod_direct(&g, 47.0, 8.0, 37, 1000.01, &la, &lo, NULL);
+	CHECK_EQ(dv_geofence_point(gf, lo, la, NULL, NULL), 0);
+	CHECK(!dv_zone_contains_xy(&zs->zones[0], lo, la));
+	/* a segment passing the centre at 900 m east-west: cuts the circle */
+	double la9, lo9;
+	geod_direct(&g, 47.0, 8.0, 0, 900, &la9, &lo9, NULL);
+	dv_route_point chord[2] = { { DV_TIME_NONE, 7.98, la9, 0, DV_VREF_NONE },
+	                            { DV_TIME_NONE, 8.02, la9, 0, DV_VREF_NONE } };
+	dv_route *r2 = NULL;
+	dv_fence_report *rep2 = NULL;
+	dv_route_from_points(&r2, chord, 2, "chord");
+	CHECK_EQ(dv_geofence_check(gf, r2, NULL, &rep2), 0);
+	CHECK_EQ(rep2->nentries, 1);
+	if (rep2->nevents == 2) {
+		CHECK_NEAR(dv_geo_distance(8.0, 47.0, rep2->events[0].lon, rep2->events[0].lat), 1000, 1e-3);
+		CHECK_NEAR(dv_geo_distance(8.0, 47.0, rep2->events[1].lon, rep2->events[1].lat), 1000, 1e-3);
+	}
+	dv_fence_report_free(rep2);
+	dv_route_free(r2);
+	dv_fence_report_free(rep);
+	dv_geofence_free(gf);
+	dv_route_free(r);
+	dv_zones_free(zs);
+}
+
+static void test_polygon_corner(void)
+{
+	dv_zones *zs = zones_of(square_zone("", "null"), 0);
+	CHECK(zs && zs->nzones == 1);
+	if (!zs) return;
+	dv_geofence *gf = NULL;
+	CHECK_EQ(dv_geofence_new(&gf, zs), 0);
+	/* two waypoints outside; the segment cuts the top-left corner:
+	 * enters through x = 8.0 at y = 47.009 (frac 0.4), leaves through y = 47.01 at x = 8.001 (frac 0.6) */
+	dv_route *r = route_of("lat,lon,alt\n47.007,7.998,50\n47.012,8.003,50\n");
+	CHECK(r != NULL);
+	if (!r) return;
+	CHECK_EQ(r->npts, 2);
+	CHECK_EQ(dv_geofence_point(gf, 7.998, 47.007, NULL, NULL), 0);
+	CHECK_EQ(dv_geofence_point(gf, 8.003, 47.012, NULL, NULL), 0);
+	dv_fence_report *rep = NULL;
+	CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+	CHECK_EQ(rep->nevents, 2);
+	CHECK_EQ(rep->nzones_entered, 1);
+	if (rep->nevents == 2) {
+		CHECK_EQ(rep->events[0].kind, DV_FENCE_ENTRY);
+		CHECK_NEAR(rep->events[0].frac, 0.4, 1e-9);
+		CHECK_NEAR(rep->events[0].lon, 8.0, 1e-12);
+		CHECK_NEAR(rep->events[0].lat, 47.009, 1e-12);
+		CHECK_EQ(rep->events[1].kind, DV_FENCE_EXIT);
+		CHECK_NEAR(rep->events[1].frac, 0.6, 1e-9);
+		CHECK_NEAR(rep->events[1].lon, 8.001, 1e-12);
+		CHECK(!rep->events[0].at_start);
+	}
+	dv_fence_report_free(rep);
+	dv_route_free(r);
+	/* a route inside over several segments: one entry, one exit */
+	r = route_of("lat,lon\n47.005,7.99\n47.005,8.002\n47.006,8.005\n47.004,8.008\n47.005,8.03\n");
+	CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+	CHECK_EQ(rep->nevents, 2);
+	if (rep->nevents == 2) {
+		CHECK_EQ(rep->events[0].segment, 0);
+		CHECK_EQ(rep->events[1].segment, 3);
+		CHECK_NEAR(rep->events[1].lon, 8.01, 1e-12);
+	}
+	dv_fence_report_free(rep);
+	dv_route_free(r);
+	/* a route starting inside: entry at start */
+	r = route_of("lat,lon\n47.005,8.005\n47.005,8.03\n");
+	CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+	CHECK_EQ(rep->nevents, 2);
+	if (rep->nevents) CHECK(rep->events[0].at_start);
+	dv_fence_report_free(rep);
+	dv_route_free(r);
+	/* passing by outside: nothing */
+	r = route_of("lat,lon\n47.02,7.99\n47.02,8.03\n");
+	CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+	CHECK_EQ(rep->nevents, 0);
+	dv_fence_report_free(rep);
+	dv_route_free(r);
+	dv_geofence_free(gf);
+	dv_zones_free(zs);
+}
+
+static void test_altitude(void)
+{
+	/* upper limit 120 m AMSL */
+	dv_zones *zs = zones_of(square_zone("\"uomDimensions\":\"M\",\"lowerLimit\":0,\"lowerVerticalReference\":\"AGL\","
+	                                    "\"upperLimit\":120,\"upperVerticalReference\":\"AMSL\",", "null"), 0);
+	CHECK(zs && zs->nzones == 1);
+	if (!zs) return;
+	CHECK_NEAR(zs->zones[0].upper_m, 120, 0);
+	dv_geofence *gf = NULL;
+	dv_geofence_new(&gf, zs);
+	dv_fence_report *rep = NULL;
+	/* level at 150 m AMSL: above the zone */
+	dv_route *r = route_of("lat,lon,alt_msl\n47.005,7.99,150\n47.005,8.02,150\n");
+	CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+	CHECK_EQ(rep->nevents, 0);
+	dv_fence_report_free(rep);
+	dv_route_free(r);
+	/* climbing 90 -> 150 across it: inside horizontally on [1/3, 2/3], below 120 until 0.5 */
+	r = route_of("lat,lon,alt_msl\n47.005,7.99,90\n47.005,8.02,150\n");
+	CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+	CHECK_EQ(rep->nevents, 2);
+	if (rep->nevents == 2) {
+		CHECK_NEAR(rep->events[0].frac, 1.0 / 3, 1e-9);
+		CHECK_NEAR(rep->events[1].frac, 0.5, 1e-9);
+		CHECK_NEAR(rep->events[1].alt, 120, 1e-6);
+		CHECK_EQ(rep->events[0].vertical, DV_FENCE_V_CHECKED);
+	}
+	dv_fence_report_free(rep);
+	dv_route_free(r);
+	/* at 150 m but above the ellipsoid (other reference): horizontal only */
+	r = route_of("lat,lon,alt_wgs84\n47.005,7.99,150\n47.005,8.02,150\n");
+	CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+	CHECK_EQ(rep->nevents, 2);
+	CHECK(rep->horizontal_only);
+	if (rep->nevents) CHECK_EQ(rep->events[0].vertical, DV_FENCE_V_UNCHECKED);
+	dv_fence_report_free(rep);
+	dv_route_free(r);
+	dv_geofence_free(gf);
+	dv_zones_free(zs);
+	/* feet: 400 ft = 121.92 m */
+	zs = zones_of(square_zone("\"uomDimensions\":\"FT\",\"upperLimit\":\"400\",\"upperVerticalReference\":\"AGL\",", "null"), 0);
+	CHECK(zs && zs->nzones == 1);
+	if (zs && zs->nzones) CHECK_NEAR(zs->zones[0].upper_m, 121.92, 1e-9);
+	dv_zones_free(zs);
+}
+
+static void test_weekdays(void)
+{
+	const char *app = "[{\"permanent\":\"NO\",\"startDateTime\":\"2026-01-01T00:00:00Z\",\"endDateTime\":\"2027-01-01T00:00:00Z\","
+	                  "\"dailyPeriod\":[{\"day\":[\"MON\",\"TUE\",\"WED\",\"THU\",\"FRI\"],\"startTime\":\"08:00:00Z\",\"endTime\":\"18:00:00Z\"}]}]";
+	dv_zones *zs = zones_of(square_zone("", app), 0);
+	CHECK(zs && zs->nzones == 1);
+	if (!zs) return;
+	const dv_zone *z = &zs->zones[0];
+	CHECK(!z->permanent);
+	int64_t sat_noon, mon_noon, mon_7, mon_18, fri_1759;
+	dv_geo_parse_time("2026-11-21T12:00:00Z", &sat_noon);
+	dv_geo_parse_time("2026-11-23T12:00:00Z", &mon_noon);
+	dv_geo_parse_time("2026-11-23T07:59:59Z", &mon_7);
+	dv_geo_parse_time("2026-11-23T18:00:00Z", &mon_18);
+	dv_geo_parse_time("2026-11-27T17:59:59Z", &fri_1759);
+	CHECK_EQ(dv_zone_active(z, sat_noon), 0);
+	CHECK_EQ(dv_zone_active(z, mon_noon), 1);
+	CHECK_EQ(dv_zone_active(z, mon_7), 0);
+	CHECK_EQ(dv_zone_active(z, mon_18), 0);
+	CHECK_EQ(dv_zone_active(z, fri_1759), 1);
+	CHECK_EQ(dv_zone_active(z, DV_TIME_NONE), -1);
+	/* same window in local time +01:00 */
+	int64_t t;
+	CHECK_EQ(dv_geo_parse_time("2025-03-13T13:58:00+01:00", &t), 0);
+	CHECK_EQ(t, 1741870680);
+	dv_geofence *gf = NULL;
+	dv_geofence_new(&gf, zs);
+	dv_fence_report *rep = NULL;
+	dv_route *r = route_of("time,lat,lon\n2026-11-21T12:00:00Z,47.005,7.99\n2026-11-21T12:01:00Z,47.005,8.02\n");
+	CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+	CHECK_EQ(rep->nevents, 0);   /* Saturday */
+	dv_fence_report_free(rep);
+	dv_route_free(r);
+	r = route_of("time,lat,lon\n2026-11-23T12:00:00Z,47.005,7.99\n2026-11-23T12:01:00Z,47.005,8.02\n");
+	CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+	CHECK_EQ(rep->nevents, 2);   /* Monday */
+	if (rep->nevents == 2) {
+		CHECK_EQ(rep->events[0].timing, DV_FENCE_T_ACTIVE);
+		CHECK_EQ(rep->events[0].time_ms, 1795435200000LL + 20000);
+	}
+	dv_fence_report_free(rep);
+	dv_route_free(r);
+	/* a plan without times: reported, timing unknown; with --at Saturday: nothing */
+	r = route_of("lat,lon\n47.005,7.99\n47.005,8.02\n");
+	CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+	CHECK_EQ(rep->nevents, 2);
+	if (rep->nevents) CHECK_EQ(rep->events[0].timing, DV_FENCE_T_UNKNOWN);
+	dv_fence_report_free(rep);
+	dv_fence_opts o = { sat_noon };
+	CHECK_EQ(dv_geofence_check(gf, r, &o, &rep), 0);
+	CHECK_EQ(rep->nevents, 0);
+	dv_fence_report_free(rep);
+	dv_route_free(r);
+	dv_geofence_free(gf);
+	dv_zones_free(zs);
+}
+
+static void test_bad_zones(void)
+{
+	dv_zones *zs = NULL;
+	CHECK_EQ(dv_zones_parse(&zs, "{\"features\":[", 13, "x", 0), DV_ETRUNC);
+	CHECK_EQ(dv_zones_parse(&zs, "{\"features\":]", 13, "x", 0), DV_EINVAL);
+	CHECK_EQ(dv_zones_parse(&zs, "[1,2]", 5, "x", 0), DV_EINVAL);
+	CHECK_EQ(dv_zones_parse(&zs, "{\"a\":1}", 7, "x", 0), DV_EINVAL);
+	CHECK_EQ(dv_zones_parse(&zs, "{\"features\":[]} x", 17, "x", 0), DV_EINVAL);
+	/* deep nesting */
+	char deep[1000];
+	memset(deep, '[', 500);
+	memset(deep + 500, ']', 499);
+	deep[999] = 0;
+	char *d2 = malloc(2000);
+	snprintf(d2, 2000, "{\"features\":%s}", deep);
+	CHECK(dv_zones_parse(&zs, d2, strlen(d2), "x", 0) < 0);
+	free(d2);
+
+	/* unclosed ring, latitude out of range, unknown unit, bow-tie, antimeridian, pole */
+	const char *bad =
+		"{\"type\":\"FeatureCollection\",\"features\":["
+		"{\"type\":\"Feature\",\"properties\":{\"identifier\":\"OPEN\",\"type\":\"PROHIBITED\"},"
+		" \"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[8,47],[8.1,47],[8.1,47.1],[8,47.1]]]}},"
+		"{\"type\":\"Feature\",\"properties\":{\"identifier\":\"LAT\",\"type\":\"PROHIBITED\"},"
+		" \"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[8,47],[8.1,97],[8.1,47.1],[8,47]]]}},"
+		"{\"type\":\"Feature\",\"properties\":{\"identifier\":\"UOM\",\"type\":\"PROHIBITED\"},"
+		" \"geometry\":{\"type\":\"Polygon\",\"layer\":{\"upper\":100,\"upperReference\":\"AGL\",\"uom\":\"furlong\"},"
+		"  \"coordinates\":[[[8,47],[8.1,47],[8.1,47.1],[8,47]]]}},"
+		"{\"type\":\"Feature\",\"properties\":{\"identifier\":\"BOW\",\"type\":\"PROHIBITED\"},"
+		" \"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[8,47],[8.1,47.1],[8.1,47],[8,47.1],[8,47]]]}},"
+		"{\"type\":\"Feature\",\"properties\":{\"identifier\":\"AM\",\"type\":\"PROHIBITED\"},"
+		" \"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[179.9,0],[-179.9,0],[-179.9,1],[179.9,0]]]}},"
+		"{\"type\":\"Feature\",\"properties\":{\"identifier\":\"POLE\",\"type\":\"PROHIBITED\"},"
+		" \"geometry\":{\"type\":\"Circle\",\"center\":[0,89.9],\"radius\":5000}},"
+		"{\"type\":\"Feature\",\"properties\":{\"identifier\":\"OK\",\"type\":\"PROHIBITED\"},"
+		" \"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[8,47],[8.1,47],[8.1,47.1],[8,47]]]}}"
+		"]}";
+	zs = zones_of(bad, 0);
+	CHECK(zs != NULL);
+	if (zs) {
+		CHECK_EQ(zs->nfeatures, 7);
+		CHECK_EQ(zs->nzones, 1);
+		CHECK_EQ(zs->nrejected, 6);
+		CHECK(has_issue(zs, "$.features[0].geometry.coordinates[0]", "not closed"));
+		CHECK(has_issue(zs, "$.features[1].geometry.coordinates[0][1]", "out of range"));
+		CHECK(has_issue(zs, "$.features[2].geometry.layer.uom", "unknown unit"));
+		CHECK(has_issue(zs, "$.features[3].geometry.coordinates", "Self-intersection"));
+		CHECK(has_issue(zs, "$.features[4].geometry.coordinates", "antimeridian"));
+		CHECK(has_issue(zs, "$.features[5].geometry", "pole"));
+		CHECK_STR(zs->issues[0].feature, "OPEN");
+		CHECK_EQ(zs->format, DV_ZONES_ED318);
+		dv_zones_free(zs);
+	}
+	/* repair on request */
+	zs = zones_of(bad, DV_ZONES_REPAIR);
+	CHECK(zs != NULL);
+	if (zs) {
+		CHECK_EQ(zs->nrepaired, 1);
+		CHECK_EQ(zs->nzones, 3);   /* the bow-tie in two triangles, and OK */
+		dv_zones_free(zs);
+	}
+	/* enormous coordinate count is bounded by the file cap and vertex cap; a
+	 * Point zone with radius in properties; unknown day */
+	const char *misc =
+		"{\"features\":[{\"type\":\"Feature\",\"properties\":{\"identifier\":\"P\",\"type\":\"PROHIBITED\",\"radius\":50,"
+		"\"limitedApplicability\":[{\"schedule\":[{\"day\":[\"FUNDAY\"]}]}]},"
+		"\"geometry\":{\"type\":\"Point\",\"coordinates\":[8,47]}}]}";
+	zs = zones_of(misc, 0);
+	CHECK(zs && zs->nzones == 0);
+	if (zs) {
+		CHECK(has_issue(zs, "limitedApplicability[0].schedule[0].day[0]", "unknown day"));
+		dv_zones_free(zs);
+	}
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (f) { fputs(text, f); fclose(f); }
+}
+
+static void test_routes(void)
+{
+	const char *tmp = getenv("DV_TMP");
+	char dir[512], kmz[600];
+	snprintf(dir, sizeof(dir), "%s", tmp && *tmp ? tmp : "/tmp");
+	char cmd[700];
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
+	if (system(cmd) != 0) fprintf(stderr, "mkdir failed\n");
+	/* DJI WPML KMZ */
+	snprintf(kmz, sizeof(kmz), "%s/test_geo_mission.kmz", dir);
+	remove(kmz);
+	int err = 0;
+	zip_t *za = zip_open(kmz, ZIP_CREATE | ZIP_TRUNCATE, &err);
+	CHECK(za != NULL);
+	if (za) {
+		static const char wpml[] =
+			"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			"<kml xmlns=\"http://www.opengis.net/kml/2.2\" xmlns:wpml=\"http://www.dji.com/wpmz/1.0.2\">"
+			"<Document><wpml:missionConfig><wpml:flyToWaylineMode>safely</wpml:flyToWaylineMode></wpml:missionConfig>"
+			"<Folder><wpml:templateId>0</wpml:templateId><wpml:executeHeightMode>WGS84</wpml:executeHeightMode>"
+			"<Placemark><Point><coordinates>8.003,47.012</coordinates></Point><wpml:index>1</wpml:index>"
+			"<wpml:executeHeight>150.5</wpml:executeHeight></Placemark>"
+			"<Placemark><Point><coordinates>\n 7.998,47.007\n</coordinates></Point><wpml:index>0</wpml:index>"
+			"<wpml:executeHeight>150</wpml:executeHeight></Placemark>"
+			"</Folder></Document></kml>";
+		zip_source_t *s = zip_source_buffer(za, wpml, sizeof(wpml) - 1, 0);
+		zip_file_add(za, "wpmz/waylines.wpml", s, ZIP_FL_OVERWRITE);
+		zip_close(za);
+		dv_route *r = NULL;
+		CHECK_EQ(dv_route_read(&r, kmz, DV_ROUTE_AUTO), 0);
+		if (r) {
+			CHECK_EQ(r->format, DV_ROUTE_DJI_WPML);
+			CHECK_EQ(r->npts, 2);
+			CHECK_NEAR(r->pts[0].lon, 7.998, 0);   /* sorted by wpml:index */
+			CHECK_NEAR(r->pts[1].alt, 150.5, 0);
+			CHECK_EQ(r->pts[0].ref, DV_VREF_WGS84);
+			dv_route_free(r);
+		}
+	}
+	remove(kmz);
+	/* KML LineString */
+	dv_route *r = route_of("<?xml version=\"1.0\"?><kml xmlns=\"http://www.opengis.net/kml/2.2\"><Document><name>R</name>"
+	                       "<Placemark><LineString><altitudeMode>relativeToGround</altitudeMode>"
+	                       "<coordinates>8,47,10 8.1,47.1,20</coordinates></LineString></Placemark></Document></kml>");
+	CHECK(r && r->npts == 2 && r->format == DV_ROUTE_KML);
+	if (r) { CHECK_EQ(r->pts[1].ref, DV_VREF_AGL); CHECK_NEAR(r->pts[1].alt, 20, 0); CHECK_STR(r->name, "R"); }
+	dv_route_free(r);
+	/* GPX */
+	r = route_of("<gpx><trk><trkseg><trkpt lat=\"47\" lon=\"8\"><ele>500</ele><time>2026-11-23T12:00:00Z</time></trkpt>"
+	             "<trkpt lat=\"47.1\" lon=\"8.1\"><ele>510</ele><time>2026-11-23T12:00:01.5Z</time></trkpt></trkseg></trk></gpx>");
+	CHECK(r && r->npts == 2 && r->format == DV_ROUTE_GPX);
+	if (r && r->npts == 2) { CHECK_EQ(r->pts[1].time_ms, 1795435201500LL); CHECK_EQ(r->pts[0].ref, DV_VREF_AMSL); }
+	dv_route_free(r);
+	/* GeoJSON with times */
+	r = route_of("{\"type\":\"Feature\",\"properties\":{\"altitudeReference\":\"AMSL\",\"times\":[\"2026-11-23T12:00:00Z\",\"2026-11-23T12:00:10Z\"]},"
+	             "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[8,47,400],[8.1,47.1,410]]}}");
+	CHECK(r && r->npts == 2 && r->format == DV_ROUTE_GEOJSON);
+	if (r && r->npts == 2) { CHECK_EQ(r->pts[1].time_ms, 1795435210000LL); CHECK_EQ(r->pts[1].ref, DV_VREF_AMSL); }
+	dv_route_free(r);
+	/* bad routes: named errors */
+	dv_route *bad = NULL;
+	CHECK_EQ(dv_route_parse(&bad, "lat,lon\n47,200\n", 15, "b.csv", DV_ROUTE_AUTO), DV_EINVAL);
+	CHECK(strstr(dv_error_text(), "out of range") != NULL);
+	CHECK_EQ(dv_route_parse(&bad, "a,b\n1,2\n", 8, "b.csv", DV_ROUTE_AUTO), DV_EINVAL);
+	CHECK_EQ(dv_route_parse(&bad, "PK\x03\x04garbage", 11, "b.kmz", DV_ROUTE_AUTO), DV_EINVAL);
+	CHECK(dv_route_parse(&bad, "<kml><Document>", 15, "b.kml", DV_ROUTE_AUTO) < 0);
+	CHECK_EQ(dv_route_parse(&bad, "lat,lon\n", 8, "b.csv", DV_ROUTE_AUTO), DV_EINVAL);
+	char p[600];
+	snprintf(p, sizeof(p), "%s/test_geo_route.csv", dir);
+	write_file(p, "latitude;longitude;height\n47;8;10\n");
+	CHECK_EQ(dv_route_read(&bad, p, DV_ROUTE_AUTO), 0);
+	if (bad) { CHECK_EQ(bad->pts[0].ref, DV_VREF_TAKEOFF); dv_route_free(bad); }
+	remove(p);
+}
+
+static void test_ed269_sample_shape(void)
+{
+	/* the real-world ED-269 quirks: UASZoneList, "0" as string, null upper, permanent YES */
+	const char *z = "{\"UASZoneList\":[{\"identifier\":\"LSXX\",\"type\":\"COMMON\",\"restriction\":\"REQ_AUTHORISATION\","
+	                "\"applicability\":[{\"permanent\":\"YES\",\"startDateTime\":null,\"endDateTime\":null,"
+	                "\"dailyPeriod\":[{\"day\":[],\"startTime\":null,\"endTime\":null}]}],"
+	                "\"geometry\":[{\"uomDimensions\":\"M\",\"lowerLimit\":\"0\",\"lowerVerticalReference\":\"AGL\","
+	                "\"upperLimit\":null,\"upperVerticalReference\":\"AGL\",\"horizontalProjection\":{\"type\":\"Polygon\","
+	                "\"coordinates\":[[[6.1664,46.2170],[6.1679,46.2122],[6.1708,46.2147],[6.1664,46.2170]]]}}]}]}";
+	dv_zones *zs = zones_of(z, 0);
+	CHECK(zs && zs->nzones == 1 && dv_zones_nerrors(zs) == 0);
+	if (zs && zs->nzones) {
+		CHECK(zs->zones[0].permanent);
+		CHECK_NEAR(zs->zones[0].lower_m, 0, 0);
+		CHECK(zs->zones[0].upper_m >= DV_ALT_NONE_HIGH);
+		CHECK_STR(zs->zones[0].restriction, "REQ_AUTHORISATION");
+		CHECK_EQ(zs->format, DV_ZONES_ED269);
+	}
+	dv_zones_free(zs);
+}
+
+int main(void)
+{
+	test_circle_crossing_time();
+	test_polygon_corner();
+	test_altitude();
+	test_weekdays();
+	test_bad_zones();
+	test_routes();
+	test_ed269_sample_shape();
+	return check_done();
+}
