@@ -94,4 +94,22 @@ int dv_geofence_check(dv_geofence *gf, const dv_route *r, const dv_fence_opts *o
                       dv_fence_report **out);
 void dv_fence_report_free(dv_fence_report *rep);
 
+/*
+ * JSON of a check: {"zones": {...}, "route": {...}, "events": [...]} with
+ * each event's kind, time (ISO 8601 or null), position, altitude and its
+ * reference, zone identifier, name, restriction, limits and the vertical
+ * and timing notes. Caller frees the string (free). NULL on out of memory.
+ */
+char *dv_fence_report_json(const dv_zones *zs, const dv_route *r, const dv_fence_report *rep);
+
+/*
+ * GeoJSON FeatureCollection for maps: the zones entered (circles drawn
+ * as 72-gons, properties say they are circles), the route as a
+ * LineString, and one Point per event. Caller frees (free).
+ */
+char *dv_fence_geojson(const dv_zones *zs, const dv_route *r, const dv_fence_report *rep);
+
+/* JSON of a zone file's validation: counts and every issue. Caller frees. */
+char *dv_zones_issues_json(const dv_zones *zs);
+
 #endif
