@@ -125,7 +125,7 @@ static int64_t parse_tc(const char *s, const char *end, const char **next)
 	if (m < 0 || m > 59 || s + 2 >= end || s[2] != ':') return -1;
 	s += 3;
 	int64_t sec = digits_n(s, end, 2);
-	if (sec < 0 || sec > 59) return -1;
+	if (sec < 0 || sec > 60) return -1; /* DJI writes "00:00:60,000" */
 	s += 2;
 	int64_t ms = 0;
 	if (s < end && (*s == ',' || *s == '.')) {
@@ -170,18 +170,25 @@ static const char *find_word(const char *s, const char *end, const char *word)
 
 /*
  * Reads "( a, b, c )" after q (spaces allowed before '('): up to max
- * numbers; suffix[i] gets the first non-space character after number i
- * (e.g. 'M' in "0.0M", 'm' in "7.60m"). Returns the count, 0 when malformed.
+ * values; a token that is not a number ("N/A" before a fix) is NAN.
+ * suffix[i] gets the first non-space character after number i (e.g. 'M'
+ * in "0.0M", 'm' in "7.60m"). Returns the count of tokens, 0 when there
+ * is no '(' or no number at all.
  */
 static int paren_numbers(const char *q, const char *end, double *v, char *suffix, int max)
 {
 	while (q < end && *q == ' ') q++;
 	if (q >= end || *q != '(') return 0;
 	q++;
-	int n = 0;
+	int n = 0, nums = 0;
 	while (q < end && n < max) {
 		const char *next;
-		if (!dv__num_parse(q, end, &v[n], &next)) return n;
+		if (dv__num_parse(q, end, &v[n], &next)) {
+			nums++;
+		} else {
+			v[n] = NAN;
+			next = q;
+		}
 		while (next < end && *next == ' ') next++;
 		suffix[n] = next < end ? *next : 0;
 		n++;
@@ -189,7 +196,7 @@ static int paren_numbers(const char *q, const char *end, double *v, char *suffix
 		if (next >= end || *next != ',') break;
 		q = next + 1;
 	}
-	return n;
+	return nums ? n : 0;
 }
 
 /*
@@ -482,7 +489,9 @@ static void parse_body(dv_srt_parser *p, dv_srt_cue *c, char *body, size_t len)
 				fl.lat = v[1];
 				if (n == 3 && v[2] >= 0 && v[2] < 1000) c->sats = (int)v[2];
 			}
-			fl.has_lat = fl.has_lon = true;
+			/* "GPS(N/A,N/A,3)": no fix, whatever the previous cue said */
+			fl.has_lat = isfinite(fl.lat);
+			fl.has_lon = isfinite(fl.lon);
 			if (q + 3 < end && q[3] == '(' && !fl.m300) fl.home_gps = true;
 			if (q + 3 < end && q[3] == ' ') fl.oneline = true;
 		}
