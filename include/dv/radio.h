@@ -1,0 +1,196 @@
+/*
+ * dv/radio.h - broadcast Remote ID in radio captures: which link types are
+ * read, how a frame becomes a dv_odid_frame, and the per-aircraft report
+ * (identifiers, broadcast track, operator positions, exposure).
+ *
+ *     dv_radio_report *r;
+ *     if (dv_radio_report_new(&r) < 0) ...
+ *     if (dv_radio_report_add_capture(r, "capture.pcapng") < 0)
+ *         fprintf(stderr, "%s\n", dv_error_text());   // names file and frame
+ *     dv_radio_report_finish(r);
+ *     dv_radio_report_print(r, stdout);
+ *     dv_radio_report_free(r);
+ *
+ * Link types read (pcap LINKTYPE_*): 105 IEEE 802.11, 127 802.11 +
+ * radiotap, 192 PPI, 251 Bluetooth LE LL, 256 Bluetooth LE LL with PHDR,
+ * 272 Nordic nRF Sniffer for BLE, 187/201 Bluetooth HCI H4 (LE advertising
+ * reports, with or without direction header), 254 Linux Bluetooth monitor.
+ * Other link types are not an error: the capture simply holds no Remote ID
+ * this reader can see (stats say so).
+ */
+#ifndef DV_RADIO_H
+#define DV_RADIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dv/odid.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* True when dv_radio_decode_frame understands this pcap link type. */
+bool dv_radio_linktype_supported(int linktype);
+const char *dv_radio_linktype_name(int linktype);
+
+/*
+ * Looks for Remote ID in one captured frame of the given link type.
+ * Fills f (frame_no and ts_ns are kept as the caller set them). Returns 1
+ * when the frame carries a Remote ID transport (even with no valid
+ * message: see f->problems), 0 when it does not. Never fails: malformed
+ * bytes are problems of the frame.
+ */
+int dv_radio_decode_frame(int linktype, const uint8_t *p, size_t len, dv_odid_frame *f);
+
+typedef struct dv_radio_stats {
+	uint64_t frames;        /* frames read */
+	uint64_t odid_frames;   /* frames carrying a Remote ID transport */
+	uint64_t crc_bad;       /* of those, marked with a bad FCS/CRC */
+	int linktype;           /* of the capture */
+	bool linktype_supported;
+} dv_radio_stats;
+
+/* Called for each frame that carries Remote ID; non-zero stops the scan
+ * and is returned. f is borrowed for the call. */
+typedef int (*dv_radio_frame_fn)(const dv_odid_frame *f, void *payload);
+
+/*
+ * Reads a pcap or pcapng file with libpcap and calls fn for every frame
+ * with Remote ID. Returns 0; DV_ENOTFOUND/DV_EINVAL when the file cannot
+ * be opened as a capture; DV_ECORRUPT when it breaks off mid-way (frames
+ * before were delivered; the error names the file and the frame).
+ */
+int dv_radio_scan_file(const char *path, dv_radio_frame_fn fn, void *payload, dv_radio_stats *stats);
+/* The same over a capture in memory (name is used in errors). */
+int dv_radio_scan_mem(const void *buf, size_t len, const char *name, dv_radio_frame_fn fn,
+                      void *payload, dv_radio_stats *stats);
+
+/* Distance in metres on the WGS84 ellipsoid (Vincenty's inverse formula;
+ * haversine on the mean sphere where it does not converge). */
+double dv_radio_distance_m(double lat1, double lon1, double lat2, double lon2);
+
+/* ---- per-aircraft report ------------------------------------------------ */
+
+typedef struct dv_radio_point {
+	uint64_t frame_no;
+	size_t capture;        /* index into the report's captures */
+	int64_t ts_ns;         /* capture time */
+	double lat, lon;       /* degrees */
+	double geo_alt_m, press_alt_m, height_m; /* NAN when unknown */
+	double speed_mps, vspeed_mps, direction_deg; /* NAN when unknown */
+	uint8_t status;        /* 0 undeclared, 1 ground, 2 airborne, 3 emergency */
+	uint16_t timestamp;    /* 1/10 s since the hour as broadcast */
+} dv_radio_point;
+
+typedef struct dv_radio_operator_pos {
+	double lat, lon, geo_alt_m;
+	uint8_t loc_type;      /* 0 take-off, 1 live GNSS, 2 fixed */
+	uint64_t frames;       /* how many frames broadcast it */
+	uint64_t first_frame, last_frame;
+	size_t capture;        /* of the first frame */
+	/* exposure, filled by dv_radio_report_finish when the track has points */
+	bool has_distance;
+	double dist_min_m, dist_max_m, dist_first_m; /* to the aircraft track / its first point */
+} dv_radio_operator_pos;
+
+#define DV_RADIO_MAX_IDS 4
+#define DV_RADIO_TEXT 64
+
+typedef struct dv_radio_ident {
+	uint8_t id_type, ua_type;
+	char text[DV_RADIO_TEXT]; /* printable text, or hex for binary IDs */
+	uint64_t frames;
+} dv_radio_ident;
+
+typedef struct dv_radio_aircraft {
+	char key[24];          /* transmitter address "aa:bb:cc:dd:ee:ff" or "unknown" */
+	unsigned transports;   /* dv_radio_transport bits */
+	unsigned versions;     /* bit n: protocol version n seen */
+	bool coded_phy;        /* seen on Bluetooth LE Coded PHY (Long Range) */
+	dv_radio_ident ids[DV_RADIO_MAX_IDS];
+	size_t nids;
+	dv_radio_ident operator_ids[DV_RADIO_MAX_IDS];
+	size_t noperator_ids;
+	dv_radio_ident self_ids[DV_RADIO_MAX_IDS];  /* text descriptions */
+	size_t nself_ids;
+	bool has_class;
+	uint8_t class_type, ua_category, ua_class;
+	uint64_t auth_pages;   /* authentication messages seen */
+	int64_t first_ns, last_ns;
+	uint64_t frames, messages, empty_frames;
+	dv_radio_point *track; /* distinct consecutive positions */
+	size_t ntrack;
+	dv_radio_operator_pos *operators; /* distinct operator positions */
+	size_t noperators;
+	size_t track_cap, operators_cap; /* internal */
+} dv_radio_aircraft;
+
+typedef struct dv_radio_issue {
+	size_t capture;
+	uint64_t frame_no;
+	char aircraft[24];     /* key, or "" */
+	char text[DV_ODID_PROBLEM_LEN];
+} dv_radio_issue;
+
+typedef struct dv_radio_capture {
+	char *path;            /* owned */
+	dv_radio_stats stats;
+	int error;             /* 0, or the dv_code that stopped the read */
+	char error_text[256];
+} dv_radio_capture;
+
+typedef struct dv_radio_report {
+	dv_radio_capture *captures;
+	size_t ncaptures;
+	dv_radio_aircraft *aircraft;
+	size_t naircraft;
+	dv_radio_issue *issues;  /* capped at DV_RADIO_MAX_ISSUES */
+	size_t nissues;
+	uint64_t issues_dropped;
+	uint64_t crc_bad_frames;  /* Remote ID frames not used: bad CRC/FCS */
+	size_t captures_cap, aircraft_cap, issues_cap; /* internal */
+} dv_radio_report;
+
+#define DV_RADIO_MAX_ISSUES 10000
+
+int dv_radio_report_new(dv_radio_report **out);
+void dv_radio_report_free(dv_radio_report *r);
+
+/*
+ * Scans a capture into the report. A capture that cannot be opened or
+ * breaks off is recorded in r->captures[...].error and the code is
+ * returned (the frames read before it stay in the report).
+ */
+int dv_radio_report_add_capture(dv_radio_report *r, const char *path);
+
+/* Adds one decoded frame (capture = index of a capture already added, or
+ * 0 after dv_radio_report_begin_capture). Frames with a bad CRC are
+ * counted and listed as issues, their content is not used. */
+int dv_radio_report_add_frame(dv_radio_report *r, size_t capture, const dv_odid_frame *f);
+/* Registers a capture name without reading it; returns its index or < 0. */
+int dv_radio_report_begin_capture(dv_radio_report *r, const char *path);
+
+/* Computes the exposure distances. Call once after the last add. */
+void dv_radio_report_finish(dv_radio_report *r);
+
+/* The human report. */
+void dv_radio_report_print(const dv_radio_report *r, FILE *out);
+/* JSON / GeoJSON (RFC 7946) documents; *out is malloc'd, caller frees. */
+int dv_radio_report_json(const dv_radio_report *r, char **out);
+int dv_radio_report_geojson(const dv_radio_report *r, char **out);
+
+/*
+ * Exposure of one broadcast operator position against any track (e.g. a
+ * case's flight telemetry): min and max distance in metres to the n
+ * points (lat[i], lon[i] in degrees). DV_EINVAL when n == 0.
+ */
+int dv_radio_exposure(double op_lat, double op_lon, const double *lat, const double *lon,
+                      size_t n, double *min_m, double *max_m);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,396 @@
+/*
+ * output.c - the radio report as text, JSON and GeoJSON (json-c).
+ */
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dv/err.h"
+#include "dv/radio.h"
+#include "dv/util.h"
+
+static const char *ua_type_name(int t)
+{
+	static const char *n[16] = { "not declared", "aeroplane", "helicopter/multirotor", "gyroplane",
+	                             "hybrid lift", "ornithopter", "glider", "kite", "free balloon",
+	                             "captive balloon", "airship", "free fall/parachute", "rocket",
+	                             "tethered powered aircraft", "ground obstacle", "other" };
+	return t >= 0 && t < 16 ? n[t] : "?";
+}
+
+static const char *op_loc_name(int t)
+{
+	switch (t) {
+	case 0: return "take-off position";
+	case 1: return "live GNSS";
+	case 2: return "fixed location";
+	default: return "reserved";
+	}
+}
+
+static void transports_text(char *out, size_t size, unsigned t, bool coded)
+{
+	out[0] = '\0';
+	size_t o = 0;
+	for (unsigned bit = 1; bit <= DV_RADIO_BT_EXTENDED; bit <<= 1) {
+		if (!(t & bit)) continue;
+		int n = snprintf(out + o, size - o, "%s%s%s", o ? ", " : "",
+		                 dv_radio_transport_name((dv_radio_transport)bit),
+		                 bit == DV_RADIO_BT_EXTENDED && coded ? " (Long Range, coded PHY)" : "");
+		if (n < 0 || (size_t)n >= size - o) return;
+		o += (size_t)n;
+	}
+}
+
+static void versions_text(char *out, size_t size, unsigned v)
+{
+	out[0] = '\0';
+	size_t o = 0;
+	for (int i = 0; i < 16; i++) {
+		if (!(v & (1u << i))) continue;
+		int n = snprintf(out + o, size - o, "%s%s", o ? ", " : "", dv_odid_version_name(i));
+		if (n < 0 || (size_t)n >= size - o) return;
+		o += (size_t)n;
+	}
+}
+
+/* "1-25, 27, 30-31" for up to max frames, then "...". */
+static void frames_text(char *out, size_t size, const uint64_t *fr, size_t n)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j + 1 < n && fr[j + 1] == fr[j] + 1) j++;
+		int w = j > i ? snprintf(out + o, size - o, "%s%llu-%llu", o ? ", " : "",
+		                         (unsigned long long)fr[i], (unsigned long long)fr[j])
+		              : snprintf(out + o, size - o, "%s%llu", o ? ", " : "", (unsigned long long)fr[i]);
+		if (w < 0 || (size_t)w >= size - o - 5) {
+			snprintf(out + o, size - o, ", ...");
+			return;
+		}
+		o += (size_t)w;
+		i = j + 1;
+	}
+}
+
+static void print_issues(const dv_radio_report *r, size_t cap, FILE *out)
+{
+	bool *done = calloc(r->nissues ? r->nissues : 1, sizeof(bool));
+	uint64_t *fr = malloc((r->nissues ? r->nissues : 1) * sizeof(uint64_t));
+	if (!done || !fr) {
+		free(done);
+		free(fr);
+		return;
+	}
+	bool any = false;
+	for (size_t i = 0; i < r->nissues; i++) {
+		if (done[i] || r->issues[i].capture != cap) continue;
+		size_t n = 0;
+		for (size_t j = i; j < r->nissues; j++) {
+			if (done[j] || r->issues[j].capture != cap || strcmp(r->issues[j].text, r->issues[i].text))
+				continue;
+			done[j] = true;
+			if (!n || fr[n - 1] != r->issues[j].frame_no) fr[n++] = r->issues[j].frame_no;
+		}
+		char ft[160];
+		frames_text(ft, sizeof(ft), fr, n);
+		if (!any) fprintf(out, "  empty or malformed:\n");
+		any = true;
+		fprintf(out, "    %s: %zu frame%s (%s)\n", r->issues[i].text, n, n == 1 ? "" : "s", ft);
+	}
+	free(done);
+	free(fr);
+}
+
+static void fmt_alt(char *b, size_t n, double v)
+{
+	if (isnan(v)) snprintf(b, n, "unknown");
+	else snprintf(b, n, "%.1f m", v);
+}
+
+void dv_radio_report_print(const dv_radio_report *r, FILE *out)
+{
+	fprintf(out, "Remote ID broadcast (ASTM F3411 / ASD-STAN EN 4709-002): what anyone nearby received\n");
+	for (size_t c = 0; c < r->ncaptures; c++) {
+		const dv_radio_capture *cp = &r->captures[c];
+		fprintf(out, "\ncapture %s\n", cp->path);
+		if (cp->error && cp->stats.frames == 0) {
+			fprintf(out, "  not read: %s\n", cp->error_text);
+			continue;
+		}
+		fprintf(out, "  %llu frames, link type %d (%s), %llu with Remote ID",
+		        (unsigned long long)cp->stats.frames, cp->stats.linktype,
+		        dv_radio_linktype_name(cp->stats.linktype), (unsigned long long)cp->stats.odid_frames);
+		if (cp->stats.crc_bad)
+			fprintf(out, ", %llu of them with a bad CRC (not used)", (unsigned long long)cp->stats.crc_bad);
+		fprintf(out, "\n");
+		if (!cp->stats.linktype_supported)
+			fprintf(out, "  this link type cannot carry broadcast Remote ID (needs 802.11 or Bluetooth LE)\n");
+		if (cp->error) fprintf(out, "  read stopped: %s\n", cp->error_text);
+		print_issues(r, c, out);
+	}
+	if (r->issues_dropped)
+		fprintf(out, "\n(%llu further issues not listed)\n", (unsigned long long)r->issues_dropped);
+	for (size_t i = 0; i < r->naircraft; i++) {
+		const dv_radio_aircraft *a = &r->aircraft[i];
+		char buf[256], t0[40], t1[40];
+		transports_text(buf, sizeof(buf), a->transports, a->coded_phy);
+		fprintf(out, "\naircraft %s (transmitter address), via %s\n", a->key, buf);
+		for (size_t k = 0; k < a->nids; k++)
+			fprintf(out, "  UAS ID         %s %s (%s), %llu messages\n", dv_odid_id_type_name(a->ids[k].id_type),
+			        a->ids[k].text, ua_type_name(a->ids[k].ua_type), (unsigned long long)a->ids[k].frames);
+		if (!a->nids) fprintf(out, "  UAS ID         none broadcast\n");
+		for (size_t k = 0; k < a->noperator_ids; k++)
+			fprintf(out, "  operator ID    %s\n", a->operator_ids[k].text);
+		for (size_t k = 0; k < a->nself_ids; k++)
+			fprintf(out, "  self ID        %s\n", a->self_ids[k].text);
+		if (a->has_class && a->class_type == 1)
+			fprintf(out, "  classification EU, category %u, class %u\n", a->ua_category, a->ua_class);
+		versions_text(buf, sizeof(buf), a->versions);
+		fprintf(out, "  protocol       %s\n", buf[0] ? buf : "-");
+		dv_time_iso(t0, sizeof(t0), a->first_ns);
+		dv_time_iso(t1, sizeof(t1), a->last_ns);
+		fprintf(out, "  received       %s .. %s, %llu frames, %llu messages", t0, t1,
+		        (unsigned long long)a->frames, (unsigned long long)a->messages);
+		if (a->empty_frames) fprintf(out, ", %llu empty", (unsigned long long)a->empty_frames);
+		fprintf(out, "\n");
+		if (a->auth_pages) fprintf(out, "  authentication %llu pages\n", (unsigned long long)a->auth_pages);
+		if (a->ntrack) {
+			const dv_radio_point *p0 = &a->track[0], *pn = &a->track[a->ntrack - 1];
+			char al[32];
+			fmt_alt(al, sizeof(al), p0->geo_alt_m);
+			fprintf(out, "  track          %zu positions, %.7f,%.7f (frame %llu, alt %s) .. %.7f,%.7f (frame %llu)\n",
+			        a->ntrack, p0->lat, p0->lon, (unsigned long long)p0->frame_no, al, pn->lat, pn->lon,
+			        (unsigned long long)pn->frame_no);
+		} else {
+			fprintf(out, "  track          no position broadcast\n");
+		}
+		for (size_t k = 0; k < a->noperators; k++) {
+			const dv_radio_operator_pos *o = &a->operators[k];
+			fprintf(out, "  operator       %.7f,%.7f (%s), in %llu frames from frame %llu\n", o->lat, o->lon,
+			        op_loc_name(o->loc_type), (unsigned long long)o->frames, (unsigned long long)o->first_frame);
+			fprintf(out, "  EXPOSURE       anyone within radio range learned where the pilot stood, "
+			             "to 1e-7 degree (about 1 cm) as encoded");
+			if (o->has_distance)
+				fprintf(out, ";\n                 the aircraft was %.0f to %.0f m from that point "
+				             "(%.0f m at its first broadcast position)",
+				        o->dist_min_m, o->dist_max_m, o->dist_first_m);
+			fprintf(out, "\n");
+		}
+		if (!a->noperators) fprintf(out, "  operator       no position broadcast\n");
+	}
+	if (!r->naircraft) fprintf(out, "\nno broadcasting aircraft found\n");
+}
+
+/* ---- JSON -------------------------------------------------------------------- */
+
+static json_object *jnum(double v)
+{
+	return isfinite(v) ? json_object_new_double(v) : NULL;
+}
+
+static json_object *jtime(int64_t ns)
+{
+	char t[40];
+	dv_time_iso(t, sizeof(t), ns);
+	return json_object_new_string(t);
+}
+
+static json_object *ident_array(const dv_radio_ident *ids, size_t n, bool basic)
+{
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_new_object();
+		if (basic) {
+			json_object_object_add(o, "id_type", json_object_new_string(dv_odid_id_type_name(ids[i].id_type)));
+			json_object_object_add(o, "ua_type", json_object_new_string(ua_type_name(ids[i].ua_type)));
+		} else {
+			json_object_object_add(o, "type", json_object_new_int(ids[i].id_type));
+		}
+		json_object_object_add(o, "value", json_object_new_string(ids[i].text));
+		json_object_object_add(o, "messages", json_object_new_int64((int64_t)ids[i].frames));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static json_object *point_json(const dv_radio_point *p)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "frame", json_object_new_int64((int64_t)p->frame_no));
+	json_object_object_add(o, "time", jtime(p->ts_ns));
+	json_object_object_add(o, "lat", json_object_new_double(p->lat));
+	json_object_object_add(o, "lon", json_object_new_double(p->lon));
+	json_object_object_add(o, "geodetic_alt_m", jnum(p->geo_alt_m));
+	json_object_object_add(o, "pressure_alt_m", jnum(p->press_alt_m));
+	json_object_object_add(o, "height_m", jnum(p->height_m));
+	json_object_object_add(o, "speed_mps", jnum(p->speed_mps));
+	json_object_object_add(o, "vertical_speed_mps", jnum(p->vspeed_mps));
+	json_object_object_add(o, "direction_deg", jnum(p->direction_deg));
+	json_object_object_add(o, "status", json_object_new_int(p->status));
+	return o;
+}
+
+static json_object *operator_json(const dv_radio_operator_pos *o)
+{
+	json_object *j = json_object_new_object();
+	json_object_object_add(j, "lat", json_object_new_double(o->lat));
+	json_object_object_add(j, "lon", json_object_new_double(o->lon));
+	json_object_object_add(j, "geodetic_alt_m", jnum(o->geo_alt_m));
+	json_object_object_add(j, "location_type", json_object_new_string(op_loc_name(o->loc_type)));
+	json_object_object_add(j, "frames", json_object_new_int64((int64_t)o->frames));
+	json_object_object_add(j, "first_frame", json_object_new_int64((int64_t)o->first_frame));
+	json_object_object_add(j, "last_frame", json_object_new_int64((int64_t)o->last_frame));
+	if (o->has_distance) {
+		json_object_object_add(j, "distance_to_track_min_m", json_object_new_double(o->dist_min_m));
+		json_object_object_add(j, "distance_to_track_max_m", json_object_new_double(o->dist_max_m));
+		json_object_object_add(j, "distance_to_first_position_m", json_object_new_double(o->dist_first_m));
+	}
+	return j;
+}
+
+static int emit(json_object *root, char **out)
+{
+	const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	*out = s ? strdup(s) : NULL;
+	json_object_put(root);
+	if (!*out) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory (radio JSON)");
+	return 0;
+}
+
+int dv_radio_report_json(const dv_radio_report *r, char **out)
+{
+	json_object *root = json_object_new_object();
+	json_object *caps = json_object_new_array();
+	for (size_t c = 0; c < r->ncaptures; c++) {
+		const dv_radio_capture *cp = &r->captures[c];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "path", json_object_new_string(cp->path));
+		json_object_object_add(o, "frames", json_object_new_int64((int64_t)cp->stats.frames));
+		json_object_object_add(o, "linktype", json_object_new_int(cp->stats.linktype));
+		json_object_object_add(o, "linktype_name", json_object_new_string(dv_radio_linktype_name(cp->stats.linktype)));
+		json_object_object_add(o, "remote_id_frames", json_object_new_int64((int64_t)cp->stats.odid_frames));
+		json_object_object_add(o, "bad_crc_frames", json_object_new_int64((int64_t)cp->stats.crc_bad));
+		if (cp->error) json_object_object_add(o, "error", json_object_new_string(cp->error_text));
+		json_object *iss = json_object_new_array();
+		for (size_t i = 0; i < r->nissues; i++) {
+			if (r->issues[i].capture != c) continue;
+			json_object *io = json_object_new_object();
+			json_object_object_add(io, "frame", json_object_new_int64((int64_t)r->issues[i].frame_no));
+			if (r->issues[i].aircraft[0])
+				json_object_object_add(io, "aircraft", json_object_new_string(r->issues[i].aircraft));
+			json_object_object_add(io, "problem", json_object_new_string(r->issues[i].text));
+			json_object_array_add(iss, io);
+		}
+		json_object_object_add(o, "issues", iss);
+		json_object_array_add(caps, o);
+	}
+	json_object_object_add(root, "captures", caps);
+	if (r->issues_dropped)
+		json_object_object_add(root, "issues_not_listed", json_object_new_int64((int64_t)r->issues_dropped));
+	json_object *acs = json_object_new_array();
+	for (size_t i = 0; i < r->naircraft; i++) {
+		const dv_radio_aircraft *a = &r->aircraft[i];
+		json_object *o = json_object_new_object();
+		char buf[256];
+		json_object_object_add(o, "transmitter", json_object_new_string(a->key));
+		json_object *tr = json_object_new_array();
+		for (unsigned bit = 1; bit <= DV_RADIO_BT_EXTENDED; bit <<= 1)
+			if (a->transports & bit)
+				json_object_array_add(tr, json_object_new_string(dv_radio_transport_name((dv_radio_transport)bit)));
+		json_object_object_add(o, "transports", tr);
+		json_object_object_add(o, "coded_phy", json_object_new_boolean(a->coded_phy));
+		versions_text(buf, sizeof(buf), a->versions);
+		json_object_object_add(o, "protocol_versions", json_object_new_string(buf));
+		json_object_object_add(o, "uas_ids", ident_array(a->ids, a->nids, true));
+		json_object_object_add(o, "operator_ids", ident_array(a->operator_ids, a->noperator_ids, false));
+		json_object_object_add(o, "self_ids", ident_array(a->self_ids, a->nself_ids, false));
+		if (a->has_class && a->class_type == 1) {
+			json_object *cl = json_object_new_object();
+			json_object_object_add(cl, "eu_category", json_object_new_int(a->ua_category));
+			json_object_object_add(cl, "eu_class", json_object_new_int(a->ua_class));
+			json_object_object_add(o, "classification", cl);
+		}
+		json_object_object_add(o, "first_seen", jtime(a->first_ns));
+		json_object_object_add(o, "last_seen", jtime(a->last_ns));
+		json_object_object_add(o, "frames", json_object_new_int64((int64_t)a->frames));
+		json_object_object_add(o, "messages", json_object_new_int64((int64_t)a->messages));
+		json_object_object_add(o, "empty_frames", json_object_new_int64((int64_t)a->empty_frames));
+		json_object_object_add(o, "authentication_pages", json_object_new_int64((int64_t)a->auth_pages));
+		json_object *trk = json_object_new_array();
+		for (size_t k = 0; k < a->ntrack; k++) json_object_array_add(trk, point_json(&a->track[k]));
+		json_object_object_add(o, "track", trk);
+		json_object *ops = json_object_new_array();
+		for (size_t k = 0; k < a->noperators; k++) json_object_array_add(ops, operator_json(&a->operators[k]));
+		json_object_object_add(o, "operator_positions", ops);
+		json_object_array_add(acs, o);
+	}
+	json_object_object_add(root, "aircraft", acs);
+	return emit(root, out);
+}
+
+static json_object *coord(double lon, double lat, double alt)
+{
+	json_object *c = json_object_new_array();
+	json_object_array_add(c, json_object_new_double(lon));
+	json_object_array_add(c, json_object_new_double(lat));
+	if (isfinite(alt)) json_object_array_add(c, json_object_new_double(alt));
+	return c;
+}
+
+int dv_radio_report_geojson(const dv_radio_report *r, char **out)
+{
+	json_object *root = json_object_new_object();
+	json_object_object_add(root, "type", json_object_new_string("FeatureCollection"));
+	json_object *feats = json_object_new_array();
+	for (size_t i = 0; i < r->naircraft; i++) {
+		const dv_radio_aircraft *a = &r->aircraft[i];
+		const char *uas = a->nids ? a->ids[0].text : "";
+		if (a->ntrack) {
+			json_object *f = json_object_new_object();
+			json_object *g = json_object_new_object();
+			json_object *cs = json_object_new_array();
+			if (a->ntrack == 1) {
+				json_object_object_add(g, "type", json_object_new_string("Point"));
+				json_object_put(cs);
+				cs = coord(a->track[0].lon, a->track[0].lat, a->track[0].geo_alt_m);
+			} else {
+				json_object_object_add(g, "type", json_object_new_string("LineString"));
+				for (size_t k = 0; k < a->ntrack; k++)
+					json_object_array_add(cs, coord(a->track[k].lon, a->track[k].lat, a->track[k].geo_alt_m));
+			}
+			json_object_object_add(g, "coordinates", cs);
+			json_object *p = json_object_new_object();
+			json_object_object_add(p, "role", json_object_new_string("aircraft track (broadcast)"));
+			json_object_object_add(p, "transmitter", json_object_new_string(a->key));
+			json_object_object_add(p, "uas_id", json_object_new_string(uas));
+			json_object_object_add(p, "positions", json_object_new_int64((int64_t)a->ntrack));
+			json_object_object_add(p, "first_seen", jtime(a->first_ns));
+			json_object_object_add(p, "last_seen", jtime(a->last_ns));
+			json_object_object_add(f, "type", json_object_new_string("Feature"));
+			json_object_object_add(f, "geometry", g);
+			json_object_object_add(f, "properties", p);
+			json_object_array_add(feats, f);
+		}
+		for (size_t k = 0; k < a->noperators; k++) {
+			const dv_radio_operator_pos *o = &a->operators[k];
+			json_object *f = json_object_new_object();
+			json_object *g = json_object_new_object();
+			json_object_object_add(g, "type", json_object_new_string("Point"));
+			json_object_object_add(g, "coordinates", coord(o->lon, o->lat, o->geo_alt_m));
+			json_object *p = operator_json(o);
+			json_object_object_add(p, "role", json_object_new_string("operator position (broadcast)"));
+			json_object_object_add(p, "transmitter", json_object_new_string(a->key));
+			json_object_object_add(p, "uas_id", json_object_new_string(uas));
+			json_object_object_add(f, "type", json_object_new_string("Feature"));
+			json_object_object_add(f, "geometry", g);
+			json_object_object_add(f, "properties", p);
+			json_object_array_add(feats, f);
+		}
+	}
+	json_object_object_add(root, "features", feats);
+	return emit(root, out);
+}

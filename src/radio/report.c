@@ -1,0 +1,363 @@
+/*
+ * report.c - per-aircraft aggregation of Remote ID frames and the exposure
+ * of the operator's position.
+ *
+ * Aircraft are keyed by the transmitter address (802.11 source, BLE
+ * advertiser address): Wi-Fi NAN and Bluetooth 4 send one message per
+ * frame, so only the address ties a Location to its Basic ID - that is how
+ * receivers (the Open Drone ID apps) group them too. Frames whose FCS/CRC
+ * the sniffer marked wrong are counted and listed but never merged: a bit
+ * error in a latitude is a wrong position.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dv/err.h"
+#include "dv/radio.h"
+
+/* ---- distance -------------------------------------------------------------- */
+
+static double haversine_m(double lat1, double lon1, double lat2, double lon2)
+{
+	const double R = 6371008.8; /* mean Earth radius (IUGG), metres */
+	double p1 = lat1 * M_PI / 180, p2 = lat2 * M_PI / 180;
+	double dp = p2 - p1, dl = (lon2 - lon1) * M_PI / 180;
+	double a = sin(dp / 2) * sin(dp / 2) + cos(p1) * cos(p2) * sin(dl / 2) * sin(dl / 2);
+	if (a > 1) a = 1;
+	return 2 * R * asin(sqrt(a));
+}
+
+double dv_radio_distance_m(double lat1, double lon1, double lat2, double lon2)
+{
+	/* Vincenty (1975) inverse on WGS84. */
+	const double a = 6378137.0, f = 1 / 298.257223563, b = a * (1 - f);
+	if (!isfinite(lat1) || !isfinite(lon1) || !isfinite(lat2) || !isfinite(lon2)) return NAN;
+	if (lat1 == lat2 && lon1 == lon2) return 0;
+	double L = (lon2 - lon1) * M_PI / 180;
+	double U1 = atan((1 - f) * tan(lat1 * M_PI / 180));
+	double U2 = atan((1 - f) * tan(lat2 * M_PI / 180));
+	double sU1 = sin(U1), cU1 = cos(U1), sU2 = sin(U2), cU2 = cos(U2);
+	double lambda = L, prev;
+	double sS = 0, cS = 0, sigma = 0, ca2 = 0, c2sm = 0;
+	int iter = 0;
+	do {
+		double sl = sin(lambda), cl = cos(lambda);
+		sS = sqrt((cU2 * sl) * (cU2 * sl) + (cU1 * sU2 - sU1 * cU2 * cl) * (cU1 * sU2 - sU1 * cU2 * cl));
+		if (sS == 0) return 0; /* coincident */
+		cS = sU1 * sU2 + cU1 * cU2 * cl;
+		sigma = atan2(sS, cS);
+		double sa = cU1 * cU2 * sl / sS;
+		ca2 = 1 - sa * sa;
+		c2sm = ca2 != 0 ? cS - 2 * sU1 * sU2 / ca2 : 0; /* equatorial line */
+		double C = f / 16 * ca2 * (4 + f * (4 - 3 * ca2));
+		prev = lambda;
+		lambda = L + (1 - C) * f * sa * (sigma + C * sS * (c2sm + C * cS * (-1 + 2 * c2sm * c2sm)));
+	} while (fabs(lambda - prev) > 1e-12 && ++iter < 200);
+	if (iter >= 200) return haversine_m(lat1, lon1, lat2, lon2); /* near-antipodal */
+	double u2 = ca2 * (a * a - b * b) / (b * b);
+	double A = 1 + u2 / 16384 * (4096 + u2 * (-768 + u2 * (320 - 175 * u2)));
+	double B = u2 / 1024 * (256 + u2 * (-128 + u2 * (74 - 47 * u2)));
+	double ds = B * sS * (c2sm + B / 4 * (cS * (-1 + 2 * c2sm * c2sm) -
+	                                      B / 6 * c2sm * (-3 + 4 * sS * sS) * (-3 + 4 * c2sm * c2sm)));
+	return b * A * (sigma - ds);
+}
+
+int dv_radio_exposure(double op_lat, double op_lon, const double *lat, const double *lon,
+                      size_t n, double *min_m, double *max_m)
+{
+	if (n == 0 || !lat || !lon) return dv_error_set(DV_EINVAL, NULL, -1, "exposure needs a track");
+	double mn = INFINITY, mx = 0;
+	for (size_t i = 0; i < n; i++) {
+		double d = dv_radio_distance_m(op_lat, op_lon, lat[i], lon[i]);
+		if (!isfinite(d)) continue;
+		if (d < mn) mn = d;
+		if (d > mx) mx = d;
+	}
+	if (!isfinite(mn)) return dv_error_set(DV_EINVAL, NULL, -1, "exposure: no valid track point");
+	if (min_m) *min_m = mn;
+	if (max_m) *max_m = mx;
+	return 0;
+}
+
+/* ---- report ------------------------------------------------------------------ */
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap) return 0;
+	size_t n = *cap ? *cap * 2 : 8;
+	while (n < need) n *= 2;
+	void *q = realloc(*p, n * elem);
+	if (!q) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory (radio report)");
+	memset((char *)q + *cap * elem, 0, (n - *cap) * elem);
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+int dv_radio_report_new(dv_radio_report **out)
+{
+	*out = calloc(1, sizeof(**out));
+	if (!*out) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory (radio report)");
+	return 0;
+}
+
+void dv_radio_report_free(dv_radio_report *r)
+{
+	if (!r) return;
+	for (size_t i = 0; i < r->ncaptures; i++) free(r->captures[i].path);
+	for (size_t i = 0; i < r->naircraft; i++) {
+		free(r->aircraft[i].track);
+		free(r->aircraft[i].operators);
+	}
+	free(r->captures);
+	free(r->aircraft);
+	free(r->issues);
+	free(r);
+}
+
+static void add_issue(dv_radio_report *r, size_t capture, uint64_t frame, const char *aircraft,
+                      const char *text)
+{
+	if (r->nissues >= DV_RADIO_MAX_ISSUES ||
+	    grow((void **)&r->issues, &r->issues_cap, r->nissues + 1, sizeof(*r->issues)) < 0) {
+		r->issues_dropped++;
+		return;
+	}
+	dv_radio_issue *is = &r->issues[r->nissues++];
+	is->capture = capture;
+	is->frame_no = frame;
+	snprintf(is->aircraft, sizeof(is->aircraft), "%s", aircraft ? aircraft : "");
+	snprintf(is->text, sizeof(is->text), "%s", text);
+}
+
+static dv_radio_aircraft *find_aircraft(dv_radio_report *r, const dv_odid_frame *f)
+{
+	char key[24];
+	if (f->has_mac)
+		snprintf(key, sizeof(key), "%02x:%02x:%02x:%02x:%02x:%02x", f->mac[0], f->mac[1],
+		         f->mac[2], f->mac[3], f->mac[4], f->mac[5]);
+	else
+		snprintf(key, sizeof(key), "unknown");
+	for (size_t i = 0; i < r->naircraft; i++)
+		if (!strcmp(r->aircraft[i].key, key)) return &r->aircraft[i];
+	if (grow((void **)&r->aircraft, &r->aircraft_cap, r->naircraft + 1, sizeof(*r->aircraft)) < 0)
+		return NULL;
+	dv_radio_aircraft *a = &r->aircraft[r->naircraft++];
+	memset(a, 0, sizeof(*a));
+	memcpy(a->key, key, sizeof(key));
+	a->first_ns = f->ts_ns;
+	a->last_ns = f->ts_ns;
+	return a;
+}
+
+/* Printable form of a broadcast ID: text when it is text, else hex. */
+static void id_text(char *out, size_t size, const uint8_t *id, size_t n, bool binary)
+{
+	size_t len = 0;
+	while (len < n && id[len]) len++;
+	bool printable = !binary;
+	for (size_t i = 0; i < len && printable; i++)
+		if (id[i] < 0x20 || id[i] > 0x7e) printable = false;
+	if (printable) {
+		snprintf(out, size, "%.*s", (int)len, (const char *)id);
+		return;
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 3 <= size; i++) o += (size_t)snprintf(out + o, size - o, "%02x", id[i]);
+	out[o < size ? o : size - 1] = '\0';
+}
+
+static void add_ident(dv_radio_ident *arr, size_t *n, uint8_t t1, uint8_t t2, const char *text)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (arr[i].id_type == t1 && arr[i].ua_type == t2 && !strcmp(arr[i].text, text)) {
+			arr[i].frames++;
+			return;
+		}
+	if (*n >= DV_RADIO_MAX_IDS) return;
+	arr[*n].id_type = t1;
+	arr[*n].ua_type = t2;
+	snprintf(arr[*n].text, sizeof(arr[*n].text), "%s", text);
+	arr[*n].frames = 1;
+	(*n)++;
+}
+
+static int add_point(dv_radio_aircraft *a, size_t capture, const dv_odid_frame *f, const dv_odid_location *l)
+{
+	if (l->lat == 0 && l->lon == 0) return 0; /* "unknown" */
+	double lat = dv_odid_latlon_deg(l->lat), lon = dv_odid_latlon_deg(l->lon);
+	if (fabs(lat) > 90 || fabs(lon) > 180) return 1;
+	if (a->ntrack) {
+		const dv_radio_point *q = &a->track[a->ntrack - 1];
+		if (q->lat == lat && q->lon == lon && q->timestamp == l->timestamp) return 0; /* repeated */
+	}
+	if (grow((void **)&a->track, &a->track_cap, a->ntrack + 1, sizeof(*a->track)) < 0) return -1;
+	dv_radio_point *p = &a->track[a->ntrack++];
+	p->frame_no = f->frame_no;
+	p->capture = capture;
+	p->ts_ns = f->ts_ns;
+	p->lat = lat;
+	p->lon = lon;
+	p->geo_alt_m = dv_odid_alt_m(l->geo_alt);
+	p->press_alt_m = dv_odid_alt_m(l->press_alt);
+	p->height_m = dv_odid_alt_m(l->height);
+	p->speed_mps = dv_odid_speed_mps(l->speed, l->speed_mult);
+	p->vspeed_mps = dv_odid_vspeed_mps(l->vspeed);
+	p->direction_deg = dv_odid_direction_deg(l->direction, l->ew_segment);
+	p->status = l->status;
+	p->timestamp = l->timestamp;
+	return 0;
+}
+
+static int add_operator(dv_radio_aircraft *a, size_t capture, const dv_odid_frame *f, const dv_odid_system *s)
+{
+	if (s->op_lat == 0 && s->op_lon == 0) return 0;
+	double lat = dv_odid_latlon_deg(s->op_lat), lon = dv_odid_latlon_deg(s->op_lon);
+	if (fabs(lat) > 90 || fabs(lon) > 180) return 1;
+	for (size_t i = 0; i < a->noperators; i++) {
+		dv_radio_operator_pos *o = &a->operators[i];
+		if (o->lat == lat && o->lon == lon) {
+			o->frames++;
+			o->last_frame = f->frame_no;
+			return 0;
+		}
+	}
+	if (grow((void **)&a->operators, &a->operators_cap, a->noperators + 1, sizeof(*a->operators)) < 0)
+		return -1;
+	dv_radio_operator_pos *o = &a->operators[a->noperators++];
+	o->lat = lat;
+	o->lon = lon;
+	o->geo_alt_m = dv_odid_alt_m(s->op_geo_alt);
+	o->loc_type = s->op_loc_type;
+	o->frames = 1;
+	o->first_frame = o->last_frame = f->frame_no;
+	o->capture = capture;
+	return 0;
+}
+
+int dv_radio_report_begin_capture(dv_radio_report *r, const char *path)
+{
+	if (grow((void **)&r->captures, &r->captures_cap, r->ncaptures + 1, sizeof(*r->captures)) < 0)
+		return DV_ENOMEM;
+	dv_radio_capture *c = &r->captures[r->ncaptures];
+	memset(c, 0, sizeof(*c));
+	c->path = strdup(path ? path : "");
+	if (!c->path) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory (radio report)");
+	return (int)r->ncaptures++;
+}
+
+int dv_radio_report_add_frame(dv_radio_report *r, size_t capture, const dv_odid_frame *f)
+{
+	char text[DV_ODID_PROBLEM_LEN + 32];
+	if (f->crc_bad) {
+		r->crc_bad_frames++;
+		add_issue(r, capture, f->frame_no, "", "bad CRC/FCS: content not trusted, not used");
+		for (size_t i = 0; i < f->nproblems; i++)
+			add_issue(r, capture, f->frame_no, "", f->problems[i]);
+		return 0;
+	}
+	dv_radio_aircraft *a = find_aircraft(r, f);
+	if (!a) return DV_ENOMEM;
+	for (size_t i = 0; i < f->nproblems; i++)
+		add_issue(r, capture, f->frame_no, a->key, f->problems[i]);
+	a->frames++;
+	a->transports |= f->transport;
+	a->coded_phy |= f->coded_phy;
+	if (f->ts_ns < a->first_ns) a->first_ns = f->ts_ns;
+	if (f->ts_ns > a->last_ns) a->last_ns = f->ts_ns;
+	if (f->empty) a->empty_frames++;
+	for (size_t i = 0; i < f->nmsg; i++) {
+		const dv_odid_msg *m = &f->msgs[i];
+		if (!m->known || m->type == DV_ODID_PACK) continue;
+		a->messages++;
+		if (m->version < 16) a->versions |= 1u << m->version;
+		char t[DV_RADIO_TEXT];
+		int bad = 0;
+		switch (m->type) {
+		case DV_ODID_BASIC_ID: /* even with id type 0 "none" some send an ID */
+			id_text(t, sizeof(t), m->u.basic.id, sizeof(m->u.basic.id),
+			        m->u.basic.id_type == 3 || m->u.basic.id_type == 4);
+			if (t[0]) add_ident(a->ids, &a->nids, m->u.basic.id_type, m->u.basic.ua_type, t);
+			break;
+		case DV_ODID_OPERATOR_ID:
+			id_text(t, sizeof(t), m->u.op.id, sizeof(m->u.op.id), false);
+			if (t[0]) add_ident(a->operator_ids, &a->noperator_ids, m->u.op.id_type, 0, t);
+			break;
+		case DV_ODID_SELF_ID:
+			id_text(t, sizeof(t), m->u.self.desc, sizeof(m->u.self.desc), false);
+			if (t[0]) add_ident(a->self_ids, &a->nself_ids, m->u.self.desc_type, 0, t);
+			break;
+		case DV_ODID_LOCATION:
+			bad = add_point(a, capture, f, &m->u.loc);
+			break;
+		case DV_ODID_SYSTEM:
+			a->has_class = true;
+			a->class_type = m->u.sys.class_type;
+			a->ua_category = m->u.sys.ua_category;
+			a->ua_class = m->u.sys.ua_class;
+			bad = add_operator(a, capture, f, &m->u.sys);
+			break;
+		case DV_ODID_AUTH:
+			a->auth_pages++;
+			break;
+		default: break;
+		}
+		if (bad < 0) return bad;
+		if (bad > 0) {
+			snprintf(text, sizeof(text), "%s message: latitude/longitude out of range",
+			         dv_odid_type_name(m->type));
+			add_issue(r, capture, f->frame_no, a->key, text);
+		}
+	}
+	return 0;
+}
+
+typedef struct scan_ctx {
+	dv_radio_report *r;
+	size_t capture;
+} scan_ctx;
+
+static int on_frame(const dv_odid_frame *f, void *payload)
+{
+	scan_ctx *c = payload;
+	return dv_radio_report_add_frame(c->r, c->capture, f);
+}
+
+int dv_radio_report_add_capture(dv_radio_report *r, const char *path)
+{
+	int idx = dv_radio_report_begin_capture(r, path);
+	if (idx < 0) return idx;
+	scan_ctx c = { r, (size_t)idx };
+	dv_radio_capture *cap = &r->captures[idx];
+	int rc = dv_radio_scan_file(path, on_frame, &c, &cap->stats);
+	cap = &r->captures[idx]; /* unchanged: captures do not grow during a scan */
+	if (rc < 0) {
+		cap->error = rc;
+		snprintf(cap->error_text, sizeof(cap->error_text), "%s", dv_error_text());
+	}
+	return rc;
+}
+
+void dv_radio_report_finish(dv_radio_report *r)
+{
+	for (size_t i = 0; i < r->naircraft; i++) {
+		dv_radio_aircraft *a = &r->aircraft[i];
+		for (size_t j = 0; j < a->noperators; j++) {
+			dv_radio_operator_pos *o = &a->operators[j];
+			if (a->ntrack == 0) continue;
+			double mn = INFINITY, mx = 0;
+			for (size_t k = 0; k < a->ntrack; k++) {
+				double d = dv_radio_distance_m(o->lat, o->lon, a->track[k].lat, a->track[k].lon);
+				if (d < mn) mn = d;
+				if (d > mx) mx = d;
+			}
+			o->has_distance = isfinite(mn);
+			o->dist_min_m = mn;
+			o->dist_max_m = mx;
+			o->dist_first_m = dv_radio_distance_m(o->lat, o->lon, a->track[0].lat, a->track[0].lon);
+		}
+	}
+}
