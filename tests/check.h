@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dv/err.h"
+
 static int check_passed, check_failed;
 
 #define CHECK(cond)                                                              \
@@ -88,3 +90,20 @@ static inline const char *check_shared_dir(void)
 }
 
 #endif
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A fresh directory under $DV_TMP (or /tmp); path written to buf. */
+static inline const char *check_tmpdir(char *buf, size_t size, const char *tag)
+{
+	const char *base = getenv("DV_TMP");
+	if (!base || !*base) base = "/tmp";
+	mkdir(base, 0700);
+	snprintf(buf, size, "%s/%s-XXXXXX", base, tag);
+	if (!mkdtemp(buf)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	return buf;
+}

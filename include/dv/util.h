@@ -42,6 +42,9 @@ int dv_write_file_atomic(const char *path, const void *buf, size_t n, mode_t mod
  */
 bool dv_path_is_safe_relative(const char *rel);
 
+/* Copies src into dst (size > 0), truncating; returns strlen(src). */
+size_t dv_strlcpy(char *dst, const char *src, size_t size);
+
 /* snprintf into a fixed buffer; DV_EINVAL naming what when it does not fit. */
 int dv_pathf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

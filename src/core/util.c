@@ -228,3 +228,12 @@ int dv_pathf(char *buf, size_t size, const char *fmt, ...)
 		return dv_error_set(DV_EINVAL, buf, -1, "path too long");
 	return 0;
 }
+
+size_t dv_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+	size_t k = n < size ? n : size - 1;
+	memcpy(dst, src, k);
+	dst[k] = '\0';
+	return n;
+}

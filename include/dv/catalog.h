@@ -1,0 +1,136 @@
+/*
+ * dv/catalog.h - the vault's catalog: cases, ingests, blobs, files and the
+ * custody log's head, in SQLite (<vault>/catalog.db, WAL, synchronous=FULL).
+ *
+ * Nothing sensitive is in clear at rest (docs/design.md says why this and
+ * not SQLCipher). Every row is
+ *
+ *     id | lookup columns (integers, keyed tags) | sealed
+ *
+ * where `sealed` is an XChaCha20-Poly1305 record of the row's fields as
+ * JSON, and the additional data binds it to its table, its id and its clear
+ * columns: moving, swapping or editing any part of a row makes it fail to
+ * open. Lookup columns hold only keyed BLAKE2b tags (a case's name, a
+ * file's path), never the values.
+ *
+ * Strings in the records below are bounded; longer input is refused by the
+ * functions that store it (DV_EINVAL).
+ */
+#ifndef DV_CATALOG_H
+#define DV_CATALOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dv/crypto.h"
+
+typedef struct dv_catalog dv_catalog;
+
+#define DV_NAME_MAX 256
+#define DV_TEXT_MAX 1024
+#define DV_PATH_MAX 4096
+
+typedef struct dv_case {
+	int64_t id;
+	char name[DV_NAME_MAX];
+	int64_t created_ns;
+} dv_case;
+
+enum { DV_INGEST_OPEN = 0, DV_INGEST_COMPLETE = 1 };
+
+typedef struct dv_ingest_rec {
+	int64_t id;
+	int64_t case_id;
+	int state;                      /* DV_INGEST_OPEN / _COMPLETE */
+	char source[DV_PATH_MAX];       /* absolute path given */
+	char kind[32];                  /* "directory", "image" */
+	char fs_type[32];               /* "fat32", "exfat", ... for images */
+	char operator_name[DV_NAME_MAX];
+	char note[DV_TEXT_MAX];
+	char station[DV_NAME_MAX];
+	int64_t started_ns;
+	int64_t finished_ns;            /* 0 while open */
+	bool has_image_hash;
+	uint8_t image_sha256[DV_SHA256_BYTES];
+	uint64_t image_size;
+	uint64_t files;                 /* stored files */
+	uint64_t bytes;                 /* their plaintext bytes */
+	uint64_t log_seq;               /* custody entry that completed it */
+	uint8_t manifest[DV_SHA256_BYTES]; /* see dv_ingest_manifest() */
+} dv_ingest_rec;
+
+typedef struct dv_file_rec {
+	int64_t id;
+	int64_t ingest_id;
+	int64_t blob_id;
+	char path[DV_PATH_MAX];         /* relative to the source root, '/' separated */
+	uint64_t size;
+	int64_t mtime_ns;
+	int64_t atime_ns;
+	int64_t ctime_ns;               /* inode change (directories) */
+	int64_t crtime_ns;              /* FAT/exFAT creation time, or INT64_MIN */
+	uint32_t mode;
+	uint8_t sha256[DV_SHA256_BYTES];
+	char blob_name[65];
+} dv_file_rec;
+
+typedef struct dv_blob_rec {
+	int64_t id;
+	char name[65];
+	uint8_t sha256[DV_SHA256_BYTES];
+	uint64_t size;
+} dv_blob_rec;
+
+/* Opens (creating if needed) the catalog. seal_key seals rows, tag_key makes
+ * lookup tags. Both are subkeys of the vault's master key. */
+int dv_catalog_open(dv_catalog **out, const char *path, const uint8_t seal_key[DV_KEY_BYTES],
+                    const uint8_t tag_key[DV_KEY_BYTES]);
+void dv_catalog_close(dv_catalog *cat);
+const char *dv_catalog_path(const dv_catalog *cat);
+
+int dv_catalog_begin(dv_catalog *cat);
+int dv_catalog_commit(dv_catalog *cat);
+void dv_catalog_rollback(dv_catalog *cat);
+
+/* A keyed tag of msg, for lookups (e.g. an ingest's source identity). */
+void dv_catalog_tag(const dv_catalog *cat, const char *kind, const void *msg, size_t n, uint8_t out[32]);
+
+int dv_catalog_case_find(dv_catalog *cat, const char *name, dv_case *out);
+int dv_catalog_case_create(dv_catalog *cat, const char *name, dv_case *out);
+int dv_catalog_case_get(dv_catalog *cat, int64_t id, dv_case *out);
+int dv_catalog_case_list(dv_catalog *cat, int (*fn)(const dv_case *c, void *payload), void *payload);
+
+/* rec->id is set by create. */
+int dv_catalog_ingest_create(dv_catalog *cat, dv_ingest_rec *rec, const uint8_t source_tag[32]);
+int dv_catalog_ingest_update(dv_catalog *cat, const dv_ingest_rec *rec);
+int dv_catalog_ingest_get(dv_catalog *cat, int64_t id, dv_ingest_rec *out);
+/* The open (unfinished) ingest of this source into this case: DV_ENOTFOUND if none. */
+int dv_catalog_ingest_find_open(dv_catalog *cat, int64_t case_id, const uint8_t source_tag[32],
+                                dv_ingest_rec *out);
+/* case_id 0: every ingest. In id order. */
+int dv_catalog_ingest_list(dv_catalog *cat, int64_t case_id,
+                           int (*fn)(const dv_ingest_rec *r, void *payload), void *payload);
+
+/* Records a blob (no-op if the name is known); *id_out its row. */
+int dv_catalog_blob_put(dv_catalog *cat, const char *name, const uint8_t sha256[DV_SHA256_BYTES],
+                        uint64_t size, int64_t *id_out);
+int dv_catalog_blob_list(dv_catalog *cat, int (*fn)(const dv_blob_rec *b, void *payload), void *payload);
+
+/* rec->id is set. DV_EEXIST if the path is already in the ingest. */
+int dv_catalog_file_add(dv_catalog *cat, dv_file_rec *rec);
+int dv_catalog_file_find(dv_catalog *cat, int64_t ingest_id, const char *path, dv_file_rec *out);
+/* In insertion order; blob_name is filled in. */
+int dv_catalog_file_list(dv_catalog *cat, int64_t ingest_id,
+                         int (*fn)(const dv_file_rec *f, void *payload), void *payload);
+int64_t dv_catalog_file_count(dv_catalog *cat, int64_t ingest_id);
+
+/* The last custody entry the catalog knows of (seq 0 when none). */
+int dv_catalog_head_get(dv_catalog *cat, uint64_t *seq, uint8_t hash[32]);
+int dv_catalog_head_set(dv_catalog *cat, uint64_t seq, const uint8_t hash[32]);
+
+/* Checks the whole catalog: SQLite's integrity_check and every sealed row.
+ * Each problem goes to fn (a sentence naming the table and row); returns
+ * the number of problems, or a negative dv_code if it could not check. */
+int dv_catalog_check(dv_catalog *cat, void (*fn)(const char *problem, void *payload), void *payload);
+
+#endif

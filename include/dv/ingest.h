@@ -1,0 +1,77 @@
+/*
+ * dv/ingest.h - acquisition: a card, a directory or an image into a vault.
+ *
+ * Order of durability, per file: the blob is written to tmp/, fsynced,
+ * renamed, its directory fsynced; then the catalog rows commit (in batches);
+ * when every file is in, a custody entry records the ingest (files, bytes,
+ * manifest digest, image hash); last, the catalog marks the ingest complete.
+ * Killed at any point, a re-run of the same ingest (same case, same source)
+ * skips the files already recorded, stores nothing twice, and finishes.
+ *
+ * The process installs the no-network seccomp filter (dv/sandbox.h) before
+ * it opens the source, and the source is only ever opened read-only.
+ */
+#ifndef DV_INGEST_H
+#define DV_INGEST_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dv/vault.h"
+
+typedef struct dv_ingest_progress {
+	const char *phase;      /* "listing", "hashing image", "storing" */
+	const char *path;       /* file being stored, or NULL */
+	uint64_t files_done, files_total;
+	uint64_t bytes_done, bytes_total;
+} dv_ingest_progress;
+
+typedef struct dv_ingest_opts {
+	const char *source;
+	const char *case_name;
+	const char *operator_name;
+	const char *note;                 /* may be NULL */
+	bool no_sandbox;                  /* tests only: skip the seccomp filter */
+	/* called often (per chunk); keep it cheap */
+	void (*progress)(const dv_ingest_progress *p, void *payload);
+	/* a source file that could not be read (the ingest goes on) */
+	void (*file_error)(const char *path, const char *message, void *payload);
+	void *payload;
+	volatile sig_atomic_t *interrupted; /* set by a signal handler: stop cleanly */
+} dv_ingest_opts;
+
+typedef struct dv_ingest_result {
+	int64_t ingest_id;
+	bool resumed;              /* continued an interrupted ingest */
+	bool complete;             /* every file is in and the custody entry is written */
+	bool sandboxed;            /* the no-network filter was active */
+	char kind[16];
+	char fs_type[32];
+	uint64_t files_total;      /* regular files in the source */
+	uint64_t files_new;        /* stored in this run */
+	uint64_t files_resumed;    /* already stored by an earlier run */
+	uint64_t files_dedup;      /* content was already in the vault */
+	uint64_t files_failed;
+	uint64_t specials_skipped; /* links, devices, ... */
+	uint64_t bytes_total;
+	uint64_t bytes_read;       /* read from the source in this run */
+	bool has_image_hash;
+	uint8_t image_sha256[32];
+	uint64_t image_size;
+	uint8_t manifest[32];
+	uint64_t log_seq;          /* the custody entry that recorded it */
+	double seconds;
+} dv_ingest_result;
+
+int dv_ingest(dv_vault *v, const dv_ingest_opts *opts, dv_ingest_result *res);
+
+/*
+ * The manifest digest of an ingest: SHA-256 of its files' "sha256  path\n"
+ * lines sorted by path (the SHA256SUMS text). It is recorded in the custody
+ * log, so verify can prove the catalog still lists exactly those files.
+ */
+int dv_ingest_manifest(dv_catalog *cat, int64_t ingest_id, uint8_t out[32], uint64_t *files,
+                       uint64_t *bytes);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * dv/source.h - what an ingest reads from: a directory (a mounted card, a
+ * DCIM folder, the drone's storage over USB) or a raw image / block device
+ * holding FAT or exFAT, read with The Sleuth Kit (libtsk) without mounting.
+ *
+ * Sources are opened read-only (O_RDONLY, plus O_NOATIME where the kernel
+ * allows it) and are never written. Files are listed sorted by path, so an
+ * interrupted ingest resumes in the same order.
+ */
+#ifndef DV_SOURCE_H
+#define DV_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct dv_source dv_source;
+
+typedef struct dv_source_file {
+	char *path;          /* relative, '/' separated (owned by the source) */
+	uint64_t size;
+	int64_t mtime_ns;
+	int64_t atime_ns;
+	int64_t ctime_ns;
+	int64_t crtime_ns;   /* FAT/exFAT creation time; INT64_MIN when unknown */
+	uint32_t mode;
+	uint64_t inode;      /* image: metadata address; directory: st_ino */
+} dv_source_file;
+
+typedef struct dv_source_info {
+	char kind[16];       /* "directory" or "image" */
+	char fs_type[32];    /* image: "fat12", "fat16", "fat32", "exfat" */
+	char path[4096];     /* absolute path of the source */
+	uint64_t image_size; /* image: bytes */
+} dv_source_info;
+
+/* Opens path as a directory or an image (by what it is, not its name). */
+int dv_source_open(dv_source **out, const char *path);
+void dv_source_close(dv_source *s);
+const dv_source_info *dv_source_get_info(const dv_source *s);
+
+/*
+ * The regular files of the source, sorted by path (borrowed; valid until
+ * dv_source_close). Symbolic links, devices and other special files are
+ * counted in *skipped and left out.
+ */
+int dv_source_list(dv_source *s, const dv_source_file **files, size_t *n, size_t *skipped);
+
+/* Streams a file's content to fn in pieces of at most bufsize bytes. */
+typedef int (*dv_source_sink)(const uint8_t *data, size_t n, void *payload);
+int dv_source_read(dv_source *s, const dv_source_file *f, uint8_t *buf, size_t bufsize,
+                   dv_source_sink fn, void *payload);
+
+/* SHA-256 of the whole image (images only), streamed; fn gets progress. */
+int dv_source_image_sha256(dv_source *s, uint8_t out[32], uint8_t *buf, size_t bufsize,
+                           dv_source_sink progress, void *payload);
+
+#endif

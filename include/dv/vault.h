@@ -1,0 +1,86 @@
+/*
+ * dv/vault.h - a vault directory and its keys.
+ *
+ *   <vault>/vault.json    keys wrapped by the passphrase or key file, the
+ *                         station's public key (no secrets in clear)
+ *   <vault>/catalog.db    SQLite catalog, sealed rows (dv/catalog.h)
+ *   <vault>/custody.log   signed, chained custody log (dv/custody.h)
+ *   <vault>/blobs/XX/...  encrypted content-addressed blobs (dv/blob.h)
+ *   <vault>/tmp/          blobs being written
+ *   <vault>/lock          flock(2): one writer, or any number of readers
+ *
+ * A random 256-bit master key is wrapped (XChaCha20-Poly1305) by a key
+ * derived from the passphrase with Argon2id, or from a key file with
+ * BLAKE2b. Every other key is a subkey of it (dv_subkey). The station's
+ * Ed25519 secret key is sealed with one of those subkeys.
+ */
+#ifndef DV_VAULT_H
+#define DV_VAULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dv/blob.h"
+#include "dv/catalog.h"
+#include "dv/crypto.h"
+
+struct json_object;
+struct dv_custody_entry;
+
+/* Exactly one of passphrase or key_file. */
+typedef struct dv_key_source {
+	const char *passphrase;
+	size_t passphrase_len;
+	const char *key_file;
+} dv_key_source;
+
+typedef struct dv_vault_init_opts {
+	const char *station;    /* station name; NULL: the host name */
+	const char *operator_name; /* who created it (custody log) */
+	uint64_t kdf_ops;       /* Argon2id passes; 0: 4 */
+	uint64_t kdf_mem;       /* Argon2id bytes; 0: 32 MiB */
+} dv_vault_init_opts;
+
+#define DV_KDF_OPS_DEFAULT 4
+#define DV_KDF_MEM_DEFAULT (32ull << 20)
+
+/* Creates a vault in dir (which must not exist or be empty). */
+int dv_vault_init(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts);
+
+typedef struct dv_vault dv_vault;
+
+enum { DV_VAULT_READ = 0, DV_VAULT_WRITE = 1 };
+
+/*
+ * Opens a vault. DV_EBADKEY for a wrong passphrase or key file (nothing is
+ * touched then), DV_EBUSY when another process holds the lock, DV_ENOTFOUND
+ * when dir is not a vault. In DV_VAULT_WRITE mode, a torn custody entry
+ * left by a crash is cut off and the catalog's record of the log head is
+ * rolled forward to entries the log holds (both are safe: the entries are
+ * signed, and the torn bytes were never acknowledged).
+ */
+int dv_vault_open(dv_vault **out, const char *dir, const dv_key_source *key, int mode);
+void dv_vault_close(dv_vault *v);
+
+const char *dv_vault_dir(const dv_vault *v);
+const char *dv_vault_station(const dv_vault *v);
+const char *dv_vault_id(const dv_vault *v);
+dv_catalog *dv_vault_catalog(dv_vault *v);
+dv_blobstore *dv_vault_blobs(dv_vault *v);
+const uint8_t *dv_vault_public_key(const dv_vault *v);
+
+/*
+ * Appends a custody entry (body borrowed; station is added) and records it
+ * as the catalog's head. Call outside a catalog transaction.
+ */
+int dv_vault_log(dv_vault *v, struct json_object *body, uint64_t *seq_out);
+
+/* Reads the whole custody log: see dv_custody_scan. */
+int dv_vault_log_scan(dv_vault *v, int (*fn)(const struct dv_custody_entry *e, struct json_object *body, void *payload),
+                      void (*problem)(const char *msg, void *payload), void *payload);
+
+/* Path of a file in the vault ("custody.log", ...). */
+int dv_vault_path(const dv_vault *v, const char *name, char *out, size_t size);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * dv/verify.h - proves a vault is intact, or names every problem.
+ *
+ * Checks, in order: the custody log (structure, sequence, chain, every
+ * signature, every body) and that its last entry is the one the catalog
+ * recorded; the catalog (SQLite integrity, every sealed row); that each
+ * completed ingest's files still hash to the manifest digest its custody
+ * entry recorded; and every blob: decrypted, authenticated chunk by chunk,
+ * re-hashed, matched to its name and catalog rows.
+ */
+#ifndef DV_VERIFY_H
+#define DV_VERIFY_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "dv/vault.h"
+
+typedef struct dv_verify_opts {
+	const char *case_name;   /* NULL: the whole vault */
+	void (*problem)(const char *message, void *payload);
+	void (*note)(const char *message, void *payload);   /* not a problem */
+	void (*progress)(uint64_t bytes_done, uint64_t bytes_total, void *payload);
+	void *payload;
+	volatile sig_atomic_t *interrupted;
+} dv_verify_opts;
+
+typedef struct dv_verify_result {
+	uint64_t log_entries;
+	uint64_t ingests;
+	uint64_t files;
+	uint64_t blobs;
+	uint64_t bytes;
+	uint64_t problems;
+	uint64_t orphans;        /* blob files no row refers to (harmless leftovers) */
+	double seconds;
+} dv_verify_result;
+
+/* Returns 0 when the checks ran (res->problems says what they found). */
+int dv_verify(dv_vault *v, const dv_verify_opts *opts, dv_verify_result *res);
+
+#endif

@@ -1,0 +1,438 @@
+#include "dv/vault.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include "dv/custody.h"
+#include "dv/err.h"
+#include "dv/util.h"
+
+/* Subkey ids and contexts (dv_subkey): never reuse one for another purpose. */
+#define SUBKEY_CATALOG 1, "catalog_"
+#define SUBKEY_TAGS 2, "tags____"
+#define SUBKEY_BLOBNAME 3, "blobname"
+#define SUBKEY_BLOBDATA 4, "blobdata"
+#define SUBKEY_CUSTODY 5, "custody_"
+#define SUBKEY_STATION 6, "station_"
+
+#define CONFIG_MAX (64u << 10)
+#define KEYFILE_MAX (1u << 20)
+
+struct dv_vault {
+	char dir[2048];
+	char station[DV_NAME_MAX];
+	char vault_id[33];
+	int lock_fd;
+	int mode;
+	uint8_t master[DV_KEY_BYTES];
+	uint8_t custody_key[DV_KEY_BYTES];
+	uint8_t pk[DV_SIGN_PK_BYTES];
+	uint8_t sk[DV_SIGN_SK_BYTES];
+	dv_catalog *cat;
+	dv_blobstore blobs;
+	dv_custody *log;
+};
+
+int dv_vault_path(const dv_vault *v, const char *name, char *out, size_t size)
+{
+	return dv_pathf(out, size, "%s/%s", v->dir, name);
+}
+
+/* ---- key wrapping ------------------------------------------------------------ */
+struct kdf {
+	char type[16];      /* "argon2id" or "keyfile" */
+	uint8_t salt[16];
+	uint64_t ops, mem;
+};
+
+static void kdf_ad(char *ad, size_t size, const char *vault_id, const struct kdf *k)
+{
+	char salt[33];
+	dv_hex(salt, k->salt, 16);
+	snprintf(ad, size, "dronevault-vault-v1|%s|%s|%s|%llu|%llu", vault_id, k->type, salt,
+	         (unsigned long long)k->ops, (unsigned long long)k->mem);
+}
+
+static int derive_kek(uint8_t kek[DV_KEY_BYTES], const struct kdf *k, const dv_key_source *key, const char *vault_dir)
+{
+	if (!strcmp(k->type, "argon2id")) {
+		if (!key->passphrase)
+			return dv_error_set(DV_EBADKEY, vault_dir, -1, "this vault is opened with a passphrase, not a key file");
+		return dv_kdf_passphrase(kek, key->passphrase, key->passphrase_len, k->salt, k->ops, k->mem);
+	}
+	if (!strcmp(k->type, "keyfile")) {
+		if (!key->key_file)
+			return dv_error_set(DV_EBADKEY, vault_dir, -1, "this vault is opened with a key file (--key-file)");
+		uint8_t *buf;
+		size_t len;
+		int rc = dv_read_file(key->key_file, KEYFILE_MAX, &buf, &len);
+		if (rc < 0) return rc;
+		if (len < 32) {
+			sodium_memzero(buf, len);
+			free(buf);
+			return dv_error_set(DV_EINVAL, key->key_file, -1, "key file has %zu bytes; it needs at least 32 random bytes", len);
+		}
+		crypto_generichash(kek, DV_KEY_BYTES, buf, len, k->salt, sizeof(k->salt));
+		sodium_memzero(buf, len);
+		free(buf);
+		return 0;
+	}
+	return dv_error_set(DV_EUNSUPPORTED, vault_dir, -1, "unknown key derivation '%s'", k->type);
+}
+
+static void station_ad(char *ad, size_t size, const char *vault_id, const uint8_t pk[32])
+{
+	char h[65];
+	dv_hex(h, pk, 32);
+	snprintf(ad, size, "dronevault-station-v1|%s|%s", vault_id, h);
+}
+
+/* ---- init --------------------------------------------------------------------- */
+static int dir_is_empty_or_missing(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT) return 0;
+		return dv_error_errno(errno, dir, -1, "cannot use as vault directory");
+	}
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			rc = dv_error_set(DV_EEXIST, dir, -1, "directory is not empty (is it a vault already?)");
+			break;
+		}
+	closedir(d);
+	return rc;
+}
+
+static void json_hex(json_object *o, const char *k, const uint8_t *b, size_t n)
+{
+	char *h = malloc(2 * n + 1);
+	if (!h) return;
+	dv_hex(h, b, n);
+	json_object_object_add(o, k, json_object_new_string(h));
+	free(h);
+}
+
+int dv_vault_init(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts)
+{
+	int rc;
+	if ((rc = dv_crypto_init()) < 0 || (rc = dir_is_empty_or_missing(dir)) < 0) return rc;
+	if (!key->passphrase == !key->key_file)
+		return dv_error_set(DV_EINVAL, dir, -1, "give a passphrase or a key file");
+	if (key->passphrase && key->passphrase_len < 8)
+		return dv_error_set(DV_EINVAL, dir, -1, "passphrase too short (at least 8 characters)");
+	struct kdf k;
+	memset(&k, 0, sizeof(k));
+	snprintf(k.type, sizeof(k.type), "%s", key->passphrase ? "argon2id" : "keyfile");
+	dv_random(k.salt, sizeof(k.salt));
+	if (key->passphrase) {
+		k.ops = opts && opts->kdf_ops ? opts->kdf_ops : DV_KDF_OPS_DEFAULT;
+		k.mem = opts && opts->kdf_mem ? opts->kdf_mem : DV_KDF_MEM_DEFAULT;
+	}
+	uint8_t idb[16], master[DV_KEY_BYTES], kek[DV_KEY_BYTES], pk[32], sk[64], stkey[32];
+	char vault_id[33], ad[512];
+	dv_random(idb, sizeof(idb));
+	dv_hex(vault_id, idb, sizeof(idb));
+	if ((rc = derive_kek(kek, &k, key, dir)) < 0) return rc;
+	dv_random(master, sizeof(master));
+	uint8_t wrapped[DV_KEY_BYTES + DV_SEAL_OVERHEAD], sealed_sk[64 + DV_SEAL_OVERHEAD];
+	kdf_ad(ad, sizeof(ad), vault_id, &k);
+	dv_seal(wrapped, master, sizeof(master), ad, strlen(ad), kek);
+	dv_wipe(kek, sizeof(kek));
+	dv_sign_keypair(pk, sk);
+	dv_subkey(stkey, master, SUBKEY_STATION);
+	station_ad(ad, sizeof(ad), vault_id, pk);
+	dv_seal(sealed_sk, sk, sizeof(sk), ad, strlen(ad), stkey);
+	dv_wipe(stkey, sizeof(stkey));
+	dv_wipe(sk, sizeof(sk));
+
+	char station[DV_NAME_MAX] = "";
+	if (opts && opts->station && *opts->station)
+		snprintf(station, sizeof(station), "%s", opts->station);
+	else if (gethostname(station, sizeof(station) - 1) < 0 || !*station)
+		snprintf(station, sizeof(station), "station");
+	char iso[40];
+	dv_time_iso(iso, sizeof(iso), dv_now_ns());
+
+	json_object *cfg = json_object_new_object(), *jk = json_object_new_object(), *js = json_object_new_object();
+	json_object_object_add(cfg, "format", json_object_new_string("dronevault-vault"));
+	json_object_object_add(cfg, "version", json_object_new_int(1));
+	json_object_object_add(cfg, "vault_id", json_object_new_string(vault_id));
+	json_object_object_add(cfg, "created", json_object_new_string(iso));
+	json_object_object_add(jk, "type", json_object_new_string(k.type));
+	json_hex(jk, "salt", k.salt, sizeof(k.salt));
+	json_object_object_add(jk, "ops", json_object_new_int64((int64_t)k.ops));
+	json_object_object_add(jk, "mem", json_object_new_int64((int64_t)k.mem));
+	json_object_object_add(cfg, "kdf", jk);
+	json_hex(cfg, "wrapped_key", wrapped, sizeof(wrapped));
+	json_object_object_add(js, "name", json_object_new_string(station));
+	json_hex(js, "public_key", pk, sizeof(pk));
+	json_hex(js, "sealed_secret_key", sealed_sk, sizeof(sealed_sk));
+	json_object_object_add(cfg, "station", js);
+
+	char path[4096];
+	size_t n;
+	const char *text = json_object_to_json_string_length(cfg, JSON_C_TO_STRING_PRETTY, &n);
+	if ((rc = dv_mkdir_p(dir)) < 0 || (rc = dv_pathf(path, sizeof(path), "%s/vault.json", dir)) < 0 ||
+	    (rc = dv_write_file_atomic(path, text, n, 0600)) < 0) {
+		json_object_put(cfg);
+		dv_wipe(master, sizeof(master));
+		return rc;
+	}
+	json_object_put(cfg);
+	dv_wipe(master, sizeof(master));
+
+	/* Open it the normal way: creates catalog, blob dirs and the first entry. */
+	dv_vault *v;
+	if ((rc = dv_vault_open(&v, dir, key, DV_VAULT_WRITE)) < 0) return rc;
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "action", json_object_new_string("vault.init"));
+	json_object_object_add(body, "operator", json_object_new_string(opts && opts->operator_name ? opts->operator_name : ""));
+	json_object_object_add(body, "vault_id", json_object_new_string(vault_id));
+	json_hex(body, "station_key", pk, sizeof(pk));
+	json_object_object_add(body, "kdf", json_object_new_string(k.type));
+	rc = dv_vault_log(v, body, NULL);
+	json_object_put(body);
+	dv_vault_close(v);
+	return rc;
+}
+
+/* ---- open ---------------------------------------------------------------------- */
+static int cfg_hex(json_object *cfg, const char *path, const char *k1, const char *k2, uint8_t *out, size_t n)
+{
+	json_object *o = cfg, *v;
+	if (k2 && !json_object_object_get_ex(cfg, k1, &o))
+		return dv_error_set(DV_ECORRUPT, path, -1, "vault.json: '%s' missing", k1);
+	const char *key = k2 ? k2 : k1;
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string) ||
+	    strlen(json_object_get_string(v)) != 2 * n || dv_unhex(out, n, json_object_get_string(v)) < 0)
+		return dv_error_set(DV_ECORRUPT, path, -1, "vault.json: '%s' missing or malformed", key);
+	return 0;
+}
+
+static const char *cfg_str(json_object *o, const char *k)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static int64_t cfg_int(json_object *o, const char *k)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : -1;
+}
+
+static int load_config(dv_vault *v, const dv_key_source *key)
+{
+	char path[4096];
+	int rc;
+	if ((rc = dv_pathf(path, sizeof(path), "%s/vault.json", v->dir)) < 0) return rc;
+	uint8_t *buf;
+	size_t len;
+	if ((rc = dv_read_file(path, CONFIG_MAX, &buf, &len)) < 0) {
+		if (rc == DV_ENOTFOUND)
+			return dv_error_set(DV_ENOTFOUND, v->dir, -1, "not a dronevault vault (no vault.json); create one with 'dronevault init'");
+		return rc;
+	}
+	json_tokener *tok = json_tokener_new_ex(8);
+	json_object *cfg = tok ? json_tokener_parse_ex(tok, (const char *)buf, (int)len) : NULL;
+	json_tokener_free(tok);
+	free(buf);
+	if (!cfg || !json_object_is_type(cfg, json_type_object)) {
+		json_object_put(cfg);
+		return dv_error_set(DV_ECORRUPT, path, -1, "not valid JSON");
+	}
+	const char *fmt = cfg_str(cfg, "format"), *id = cfg_str(cfg, "vault_id");
+	json_object *jk, *js;
+	struct kdf k;
+	memset(&k, 0, sizeof(k));
+	uint8_t wrapped[DV_KEY_BYTES + DV_SEAL_OVERHEAD], sealed_sk[64 + DV_SEAL_OVERHEAD], kek[32], stkey[32];
+	char ad[512];
+	if (!fmt || strcmp(fmt, "dronevault-vault") != 0 || cfg_int(cfg, "version") != 1 || !id || strlen(id) != 32) {
+		rc = dv_error_set(DV_EUNSUPPORTED, path, -1, "not a version 1 dronevault vault");
+		goto out;
+	}
+	snprintf(v->vault_id, sizeof(v->vault_id), "%s", id);
+	if (!json_object_object_get_ex(cfg, "kdf", &jk) || !json_object_object_get_ex(cfg, "station", &js) ||
+	    !cfg_str(jk, "type") || !cfg_str(js, "name")) {
+		rc = dv_error_set(DV_ECORRUPT, path, -1, "vault.json: 'kdf' or 'station' missing");
+		goto out;
+	}
+	snprintf(k.type, sizeof(k.type), "%s", cfg_str(jk, "type"));
+	k.ops = (uint64_t)cfg_int(jk, "ops");
+	k.mem = (uint64_t)cfg_int(jk, "mem");
+	snprintf(v->station, sizeof(v->station), "%s", cfg_str(js, "name"));
+	if ((rc = cfg_hex(cfg, path, "kdf", "salt", k.salt, 16)) < 0 ||
+	    (rc = cfg_hex(cfg, path, "wrapped_key", NULL, wrapped, sizeof(wrapped))) < 0 ||
+	    (rc = cfg_hex(cfg, path, "station", "public_key", v->pk, 32)) < 0 ||
+	    (rc = cfg_hex(cfg, path, "station", "sealed_secret_key", sealed_sk, sizeof(sealed_sk))) < 0 ||
+	    (rc = derive_kek(kek, &k, key, v->dir)) < 0)
+		goto out;
+	kdf_ad(ad, sizeof(ad), v->vault_id, &k);
+	rc = dv_open(v->master, wrapped, sizeof(wrapped), ad, strlen(ad), kek);
+	dv_wipe(kek, sizeof(kek));
+	if (rc < 0) {
+		rc = dv_error_set(DV_EBADKEY, v->dir, -1, "wrong %s for this vault (or vault.json was altered)",
+		                  key->passphrase ? "passphrase" : "key file");
+		goto out;
+	}
+	dv_subkey(stkey, v->master, SUBKEY_STATION);
+	station_ad(ad, sizeof(ad), v->vault_id, v->pk);
+	rc = dv_open(v->sk, sealed_sk, sizeof(sealed_sk), ad, strlen(ad), stkey);
+	dv_wipe(stkey, sizeof(stkey));
+	if (rc < 0) {
+		rc = dv_error_set(DV_ECORRUPT, path, -1, "the station key does not open (vault.json altered?)");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_object_put(cfg);
+	return rc;
+}
+
+static int take_lock(dv_vault *v)
+{
+	char path[4096];
+	int rc = dv_pathf(path, sizeof(path), "%s/lock", v->dir);
+	if (rc < 0) return rc;
+	v->lock_fd = open(path, (v->mode == DV_VAULT_WRITE ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0600);
+	if (v->lock_fd < 0 && v->mode == DV_VAULT_READ && errno == ENOENT)
+		v->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (v->lock_fd < 0)
+		return dv_error_errno(errno, path, -1, "cannot open vault lock");
+	if (flock(v->lock_fd, (v->mode == DV_VAULT_WRITE ? LOCK_EX : LOCK_SH) | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			return dv_error_set(DV_EBUSY, v->dir, -1, "vault is in use by another dronevault process");
+		return dv_error_errno(errno, path, -1, "cannot lock vault");
+	}
+	return 0;
+}
+
+/* Brings the catalog's record of the log head in line with the log. */
+static int reconcile_head(dv_vault *v, uint64_t torn_bytes)
+{
+	uint64_t head_seq, log_seq;
+	uint8_t head_hash[32], log_hash[32];
+	int rc = dv_catalog_head_get(v->cat, &head_seq, head_hash);
+	if (rc < 0) return rc;
+	dv_custody_tail(v->log, &log_seq, log_hash);
+	if (head_seq > log_seq)
+		return dv_error_set(DV_ECORRUPT, v->dir, -1,
+		                    "custody log ends at entry %llu but the catalog knows entry %llu: entries were removed; run 'dronevault verify'",
+		                    (unsigned long long)log_seq, (unsigned long long)head_seq);
+	(void)torn_bytes;
+	if (v->mode == DV_VAULT_WRITE && head_seq < log_seq)
+		return dv_catalog_head_set(v->cat, log_seq, log_hash);
+	return 0;
+}
+
+int dv_vault_open(dv_vault **out, const char *dir, const dv_key_source *key, int mode)
+{
+	int rc = dv_crypto_init();
+	if (rc < 0) return rc;
+	dv_vault *v = calloc(1, sizeof(*v));
+	if (!v) return dv_error_set(DV_ENOMEM, dir, -1, "out of memory");
+	v->lock_fd = -1;
+	v->mode = mode;
+	if ((rc = dv_pathf(v->dir, sizeof(v->dir), "%s", dir)) < 0) goto fail;
+	struct stat st;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		rc = dv_error_set(DV_ENOTFOUND, dir, -1, "no vault here; create one with 'dronevault init %s'", dir);
+		goto fail;
+	}
+	/* Keys first: a wrong passphrase must touch nothing, not even the lock file. */
+	if ((rc = load_config(v, key)) < 0 || (rc = take_lock(v)) < 0) goto fail;
+	uint8_t k1[32], k2[32];
+	char p[4096];
+	dv_subkey(k1, v->master, SUBKEY_CATALOG);
+	dv_subkey(k2, v->master, SUBKEY_TAGS);
+	if ((rc = dv_pathf(p, sizeof(p), "%s/catalog.db", v->dir)) < 0) goto fail;
+	if (mode == DV_VAULT_READ && stat(p, &st) < 0) {
+		rc = dv_error_set(DV_ECORRUPT, p, -1, "catalog missing");
+		goto fail;
+	}
+	rc = dv_catalog_open(&v->cat, p, k1, k2);
+	dv_wipe(k1, sizeof(k1));
+	dv_wipe(k2, sizeof(k2));
+	if (rc < 0) goto fail;
+	dv_subkey(k1, v->master, SUBKEY_BLOBNAME);
+	dv_subkey(k2, v->master, SUBKEY_BLOBDATA);
+	if (mode == DV_VAULT_WRITE) {
+		rc = dv_blobstore_init(&v->blobs, v->dir, k1, k2);
+		if (rc == 0) dv_blobstore_clean_tmp(&v->blobs);
+	} else {
+		memset(&v->blobs, 0, sizeof(v->blobs));
+		rc = dv_pathf(v->blobs.dir, sizeof(v->blobs.dir), "%s/blobs", v->dir);
+		if (rc == 0) rc = dv_pathf(v->blobs.tmpdir, sizeof(v->blobs.tmpdir), "%s/tmp", v->dir);
+		memcpy(v->blobs.name_key, k1, 32);
+		memcpy(v->blobs.data_key, k2, 32);
+		v->blobs.chunk_size = DV_BLOB_CHUNK_DEFAULT;
+	}
+	dv_wipe(k1, sizeof(k1));
+	dv_wipe(k2, sizeof(k2));
+	if (rc < 0) goto fail;
+	dv_subkey(v->custody_key, v->master, SUBKEY_CUSTODY);
+	uint64_t torn = 0;
+	if ((rc = dv_pathf(p, sizeof(p), "%s/custody.log", v->dir)) < 0) goto fail;
+	rc = dv_custody_open(&v->log, p, v->pk, mode == DV_VAULT_WRITE ? v->sk : NULL, v->custody_key,
+	                     mode == DV_VAULT_WRITE, &torn);
+	if (rc < 0 || (rc = reconcile_head(v, torn)) < 0) goto fail;
+	*out = v;
+	return 0;
+fail:
+	dv_vault_close(v);
+	return rc;
+}
+
+void dv_vault_close(dv_vault *v)
+{
+	if (!v) return;
+	dv_custody_close(v->log);
+	dv_catalog_close(v->cat);
+	if (v->lock_fd >= 0) close(v->lock_fd);
+	dv_wipe(v->master, sizeof(v->master));
+	dv_wipe(v->sk, sizeof(v->sk));
+	dv_wipe(v->custody_key, sizeof(v->custody_key));
+	dv_wipe(&v->blobs, sizeof(v->blobs));
+	free(v);
+}
+
+const char *dv_vault_dir(const dv_vault *v) { return v->dir; }
+const char *dv_vault_station(const dv_vault *v) { return v->station; }
+const char *dv_vault_id(const dv_vault *v) { return v->vault_id; }
+dv_catalog *dv_vault_catalog(dv_vault *v) { return v->cat; }
+dv_blobstore *dv_vault_blobs(dv_vault *v) { return &v->blobs; }
+const uint8_t *dv_vault_public_key(const dv_vault *v) { return v->pk; }
+
+int dv_vault_log(dv_vault *v, json_object *body, uint64_t *seq_out)
+{
+	uint64_t seq;
+	uint8_t hash[32];
+	json_object_object_add(body, "station", json_object_new_string(v->station));
+	int rc = dv_custody_append(v->log, body, &seq, hash);
+	if (rc < 0) return rc;
+	/* If we crash here the next open rolls the head forward. */
+	if ((rc = dv_catalog_head_set(v->cat, seq, hash)) < 0) return rc;
+	if (seq_out) *seq_out = seq;
+	return 0;
+}
+
+int dv_vault_log_scan(dv_vault *v, int (*fn)(const dv_custody_entry *e, json_object *body, void *payload),
+                      void (*problem)(const char *msg, void *payload), void *payload)
+{
+	char p[4096];
+	int rc = dv_vault_path(v, "custody.log", p, sizeof(p));
+	if (rc < 0) return rc;
+	return dv_custody_scan(p, v->pk, v->custody_key, fn, problem, payload);
+}

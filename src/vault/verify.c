@@ -1,0 +1,348 @@
+#include "dv/verify.h"
+
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dv/custody.h"
+#include "dv/err.h"
+#include "dv/ingest.h"
+#include "dv/util.h"
+
+/* What the custody log says about each ingest: its last "ingest" entry. */
+struct logged_ingest {
+	int64_t id;
+	uint64_t seq;
+	uint8_t manifest[32];
+	bool has_manifest;
+};
+
+struct vctx {
+	dv_vault *v;
+	const dv_verify_opts *o;
+	dv_verify_result *res;
+	struct logged_ingest *logged;
+	size_t nlogged, caplogged;
+	uint64_t last_seq;
+	uint8_t last_hash[32];
+	bool saw_init;
+	/* blobs referenced by the case: id -> sha (sorted array) */
+	dv_blob_rec *blobs;
+	size_t nblobs, capblobs;
+	int64_t *want_blob_ids;
+	size_t nwant, capwant;
+	uint64_t bytes_total, bytes_done;
+};
+
+static void problem(struct vctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(struct vctx *c, const char *fmt, ...)
+{
+	char msg[1200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->res->problems++;
+	if (c->o->problem) c->o->problem(msg, c->o->payload);
+}
+
+static void note(struct vctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct vctx *c, const char *fmt, ...)
+{
+	char msg[1200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->o->note) c->o->note(msg, c->o->payload);
+}
+
+static void problem_cb(const char *msg, void *payload)
+{
+	problem(payload, "%s", msg);
+}
+
+static const char *jstr(json_object *o, const char *k)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
+{
+	struct vctx *c = payload;
+	c->res->log_entries++;
+	c->last_seq = e->seq;
+	memcpy(c->last_hash, e->hash, 32);
+	const char *action = jstr(body, "action");
+	json_object *jseq;
+	if (!json_object_object_get_ex(body, "seq", &jseq) || (uint64_t)json_object_get_int64(jseq) != e->seq)
+		problem(c, "custody.log: entry %llu: its body names another sequence number", (unsigned long long)e->seq);
+	if (e->seq == 1) {
+		const char *key = jstr(body, "station_key");
+		char pk[65];
+		dv_hex(pk, dv_vault_public_key(c->v), 32);
+		if (!action || strcmp(action, "vault.init") || !key || strcmp(key, pk))
+			problem(c, "custody.log: entry 1 is not this vault's creation by this station key");
+		c->saw_init = true;
+	}
+	if (action && !strcmp(action, "ingest")) {
+		json_object *jid;
+		const char *man = jstr(body, "manifest_sha256");
+		if (!json_object_object_get_ex(body, "ingest", &jid)) return 0;
+		int64_t id = json_object_get_int64(jid);
+		struct logged_ingest *li = NULL;
+		for (size_t i = 0; i < c->nlogged; i++)
+			if (c->logged[i].id == id) li = &c->logged[i];
+		if (!li) {
+			if (c->nlogged == c->caplogged) {
+				size_t cap = c->caplogged ? c->caplogged * 2 : 32;
+				struct logged_ingest *n = realloc(c->logged, cap * sizeof(*n));
+				if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+				c->logged = n;
+				c->caplogged = cap;
+			}
+			li = &c->logged[c->nlogged++];
+			memset(li, 0, sizeof(*li));
+			li->id = id;
+		}
+		li->seq = e->seq;
+		li->has_manifest = man && strlen(man) == 64 && dv_unhex(li->manifest, 32, man) == 0;
+	}
+	return 0;
+}
+
+static void check_log(struct vctx *c)
+{
+	int n = dv_vault_log_scan(c->v, on_entry, problem_cb, c);
+	if (n < 0) {
+		problem(c, "%s", dv_error_text());
+		return;
+	}
+	if (!c->saw_init) problem(c, "custody.log: the vault's creation entry is missing");
+	uint64_t head;
+	uint8_t hash[32];
+	if (dv_catalog_head_get(dv_vault_catalog(c->v), &head, hash) < 0) {
+		problem(c, "%s", dv_error_text());
+		return;
+	}
+	if (head > c->last_seq)
+		problem(c, "custody.log: ends at entry %llu but the catalog recorded entry %llu (entries removed from the end)",
+		        (unsigned long long)c->last_seq, (unsigned long long)head);
+	else if (head == c->last_seq && memcmp(hash, c->last_hash, 32) != 0)
+		problem(c, "custody.log: entry %llu is not the entry the catalog recorded (log replaced or rewritten)",
+		        (unsigned long long)head);
+	else if (head < c->last_seq)
+		note(c, "custody.log: %llu entries after the catalog's record (a crash before the catalog caught up; the next write fixes it)",
+		     (unsigned long long)(c->last_seq - head));
+}
+
+static void catalog_problem(const char *msg, void *payload)
+{
+	problem(payload, "%s", msg);
+}
+
+static int want_blob(struct vctx *c, int64_t id)
+{
+	if (c->nwant == c->capwant) {
+		size_t cap = c->capwant ? c->capwant * 2 : 256;
+		int64_t *n = realloc(c->want_blob_ids, cap * sizeof(*n));
+		if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		c->want_blob_ids = n;
+		c->capwant = cap;
+	}
+	c->want_blob_ids[c->nwant++] = id;
+	return 0;
+}
+
+static int on_blob_row(const dv_blob_rec *b, void *payload)
+{
+	struct vctx *c = payload;
+	if (c->nblobs == c->capblobs) {
+		size_t cap = c->capblobs ? c->capblobs * 2 : 256;
+		dv_blob_rec *n = realloc(c->blobs, cap * sizeof(*n));
+		if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		c->blobs = n;
+		c->capblobs = cap;
+	}
+	c->blobs[c->nblobs++] = *b;
+	return 0;
+}
+
+static dv_blob_rec *find_blob(struct vctx *c, int64_t id)
+{
+	size_t lo = 0, hi = c->nblobs;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (c->blobs[mid].id < id) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo < c->nblobs && c->blobs[lo].id == id ? &c->blobs[lo] : NULL;
+}
+
+static int on_file(const dv_file_rec *f, void *payload)
+{
+	struct vctx *c = payload;
+	c->res->files++;
+	dv_blob_rec *b = find_blob(c, f->blob_id);
+	if (!b) {
+		problem(c, "catalog: file '%s' (ingest %lld) refers to blob row %lld, which is missing",
+		        f->path, (long long)f->ingest_id, (long long)f->blob_id);
+		return 0;
+	}
+	if (memcmp(b->sha256, f->sha256, 32) != 0 || b->size != f->size)
+		problem(c, "catalog: file '%s' (ingest %lld): hash or size differs from its blob's", f->path,
+		        (long long)f->ingest_id);
+	return want_blob(c, f->blob_id);
+}
+
+static int on_ingest(const dv_ingest_rec *r, void *payload)
+{
+	struct vctx *c = payload;
+	dv_catalog *cat = dv_vault_catalog(c->v);
+	c->res->ingests++;
+	int rc = dv_catalog_file_list(cat, r->id, on_file, c);
+	if (rc < 0) {
+		problem(c, "%s", dv_error_text());
+		return 0;
+	}
+	struct logged_ingest *li = NULL;
+	for (size_t i = 0; i < c->nlogged; i++)
+		if (c->logged[i].id == r->id) li = &c->logged[i];
+	if (r->state != DV_INGEST_COMPLETE) {
+		note(c, "ingest %lld of %s is unfinished (interrupted, or files failed); re-run the same ingest to complete it",
+		     (long long)r->id, r->source);
+		return 0;
+	}
+	uint8_t man[32];
+	if (dv_ingest_manifest(cat, r->id, man, NULL, NULL) < 0) {
+		problem(c, "%s", dv_error_text());
+		return 0;
+	}
+	if (!li || !li->has_manifest)
+		problem(c, "ingest %lld (%s): no custody entry records its completion", (long long)r->id, r->source);
+	else if (memcmp(li->manifest, man, 32) != 0)
+		problem(c, "ingest %lld (%s): the catalog's files no longer match the manifest recorded in custody entry %llu (files added, removed or altered)",
+		        (long long)r->id, r->source, (unsigned long long)li->seq);
+	else if (memcmp(r->manifest, man, 32) != 0)
+		problem(c, "ingest %lld: catalog manifest field differs from its files", (long long)r->id);
+	return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int progress_sink(const uint8_t *data, size_t n, void *payload)
+{
+	(void)data;
+	struct vctx *c = payload;
+	if (c->o->interrupted && *c->o->interrupted)
+		return dv_error_set(DV_EINTR, NULL, -1, "interrupted");
+	c->bytes_done += n;
+	if (c->o->progress) c->o->progress(c->bytes_done, c->bytes_total, c->o->payload);
+	return 0;
+}
+
+/* Blob names the catalog knows: sorted for bsearch during the orphan walk. */
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(((const dv_blob_rec *)a)->name, ((const dv_blob_rec *)b)->name);
+}
+
+struct orphan_ctx {
+	struct vctx *c;
+	dv_blob_rec *by_name;
+};
+
+static int on_disk_blob(const char *name, void *payload)
+{
+	struct orphan_ctx *oc = payload;
+	dv_blob_rec key;
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	if (!bsearch(&key, oc->by_name, oc->c->nblobs, sizeof(dv_blob_rec), cmp_name)) {
+		oc->c->res->orphans++;
+		note(oc->c, "blobs/%.2s/%s: not in the catalog (left by an interrupted ingest; harmless)", name, name);
+	}
+	return 0;
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int dv_verify(dv_vault *v, const dv_verify_opts *o, dv_verify_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	int64_t t0 = mono_ns();
+	struct vctx c = { .v = v, .o = o, .res = res };
+	dv_catalog *cat = dv_vault_catalog(v);
+	int rc = 0;
+	int64_t case_id = 0;
+	if (o->case_name) {
+		dv_case cs;
+		if ((rc = dv_catalog_case_find(cat, o->case_name, &cs)) < 0) return rc;
+		case_id = cs.id;
+	}
+	check_log(&c);
+	int n = dv_catalog_check(cat, catalog_problem, &c);
+	if (n < 0) problem(&c, "%s", dv_error_text());
+	if ((rc = dv_catalog_blob_list(cat, on_blob_row, &c)) < 0) {
+		problem(&c, "%s", dv_error_text());
+		rc = 0;
+	}
+	if (dv_catalog_ingest_list(cat, case_id, on_ingest, &c) < 0)
+		problem(&c, "%s", dv_error_text());
+
+	/* Every blob the selection needs, once each, in id order. */
+	qsort(c.want_blob_ids, c.nwant, sizeof(int64_t), cmp_i64);
+	size_t u = 0;
+	for (size_t i = 0; i < c.nwant; i++)
+		if (u == 0 || c.want_blob_ids[u - 1] != c.want_blob_ids[i]) c.want_blob_ids[u++] = c.want_blob_ids[i];
+	c.nwant = u;
+	for (size_t i = 0; i < c.nwant; i++) {
+		dv_blob_rec *b = find_blob(&c, c.want_blob_ids[i]);
+		if (b) c.bytes_total += b->size;
+	}
+	for (size_t i = 0; i < c.nwant; i++) {
+		dv_blob_rec *b = find_blob(&c, c.want_blob_ids[i]);
+		if (!b) continue;
+		uint8_t sha[32];
+		uint64_t size = 0;
+		int brc = dv_blob_read(dv_vault_blobs(v), b->name, progress_sink, &c, sha, &size);
+		if (brc == DV_EINTR) {
+			rc = brc;
+			goto out;
+		}
+		res->blobs++;
+		res->bytes += size;
+		if (brc < 0) problem(&c, "%s", dv_error_text());
+		else if (memcmp(sha, b->sha256, 32) != 0 || size != b->size)
+			problem(&c, "blobs/%.2s/%s: content does not match its catalog row %lld", b->name, b->name, (long long)b->id);
+	}
+
+	if (!o->case_name) {
+		dv_blob_rec *by_name = malloc((c.nblobs ? c.nblobs : 1) * sizeof(*by_name));
+		if (by_name) {
+			memcpy(by_name, c.blobs, c.nblobs * sizeof(*by_name));
+			qsort(by_name, c.nblobs, sizeof(*by_name), cmp_name);
+			struct orphan_ctx oc = { &c, by_name };
+			if (dv_blob_foreach(dv_vault_blobs(v), on_disk_blob, &oc) < 0) problem(&c, "%s", dv_error_text());
+			free(by_name);
+		}
+	}
+out:
+	free(c.logged);
+	free(c.blobs);
+	free(c.want_blob_ids);
+	res->seconds = (double)(mono_ns() - t0) / 1e9;
+	return rc;
+}

@@ -1,0 +1,132 @@
+#include <sqlite3.h>
+
+#include "check.h"
+#include "dv/catalog.h"
+
+static int problems_seen;
+static void on_problem(const char *m, void *p)
+{
+	(void)p;
+	problems_seen++;
+	fprintf(stderr, "  (expected) %s\n", m);
+}
+
+static int count_files(const dv_file_rec *f, void *p)
+{
+	(void)f;
+	(*(int *)p)++;
+	return 0;
+}
+
+static void sql(const char *db, const char *q)
+{
+	sqlite3 *h;
+	CHECK_EQ(sqlite3_open(db, &h), SQLITE_OK);
+	char *err = NULL;
+	CHECK_EQ(sqlite3_exec(h, q, NULL, NULL, &err), SQLITE_OK);
+	if (err) fprintf(stderr, "%s\n", err);
+	sqlite3_free(err);
+	sqlite3_close(h);
+}
+
+int main(void)
+{
+	char dir[4096], db[4200];
+	check_tmpdir(dir, sizeof(dir), "catalog");
+	snprintf(db, sizeof(db), "%s/catalog.db", dir);
+	uint8_t k1[32], k2[32];
+	dv_crypto_init();
+	dv_random(k1, 32);
+	dv_random(k2, 32);
+	dv_catalog *cat;
+	CHECK_EQ(dv_catalog_open(&cat, db, k1, k2), 0);
+
+	dv_case c, c2;
+	CHECK_EQ(dv_catalog_case_find(cat, "2026-0042", &c), DV_ENOTFOUND);
+	CHECK_EQ(dv_catalog_case_create(cat, "2026-0042", &c), 0);
+	CHECK_EQ(dv_catalog_case_find(cat, "2026-0042", &c2), 0);
+	CHECK_EQ(c.id, c2.id);
+	CHECK_STR(c2.name, "2026-0042");
+
+	static dv_ingest_rec r, r2;
+	uint8_t tag[32];
+	dv_catalog_tag(cat, "source", "dir|/media/card", 15, tag);
+	r.case_id = c.id;
+	snprintf(r.source, sizeof(r.source), "/media/card");
+	snprintf(r.operator_name, sizeof(r.operator_name), "Insp. Muster");
+	CHECK_EQ(dv_catalog_ingest_create(cat, &r, tag), 0);
+	CHECK_EQ(dv_catalog_ingest_find_open(cat, c.id, tag, &r2), 0);
+	CHECK_EQ(r2.id, r.id);
+	CHECK_STR(r2.operator_name, "Insp. Muster");
+
+	uint8_t sha[32] = { 1, 2, 3 };
+	int64_t bid, bid2;
+	CHECK_EQ(dv_catalog_blob_put(cat, "ab00000000000000000000000000000000000000000000000000000000000000", sha, 10, &bid), 0);
+	CHECK_EQ(dv_catalog_blob_put(cat, "ab00000000000000000000000000000000000000000000000000000000000000", sha, 10, &bid2), 0);
+	CHECK_EQ(bid, bid2);
+	static dv_file_rec f, g;
+	f.ingest_id = r.id;
+	f.blob_id = bid;
+	f.size = 10;
+	f.crtime_ns = INT64_MIN;
+	memcpy(f.sha256, sha, 32);
+	snprintf(f.path, sizeof(f.path), "DCIM/100MEDIA/DJI_0001.JPG");
+	CHECK_EQ(dv_catalog_file_add(cat, &f), 0);
+	snprintf(f.path, sizeof(f.path), "DCIM/100MEDIA/DJI_0002.JPG");
+	CHECK_EQ(dv_catalog_file_add(cat, &f), 0);
+	CHECK_EQ(dv_catalog_file_add(cat, &f), DV_EEXIST); /* same path twice */
+	CHECK_EQ(dv_catalog_file_find(cat, r.id, "DCIM/100MEDIA/DJI_0001.JPG", &g), 0);
+	CHECK_EQ(g.crtime_ns, INT64_MIN);
+	CHECK_STR(g.blob_name, "ab00000000000000000000000000000000000000000000000000000000000000");
+	CHECK_EQ(dv_catalog_file_find(cat, r.id, "nope", &g), DV_ENOTFOUND);
+	int n = 0;
+	CHECK_EQ(dv_catalog_file_list(cat, r.id, count_files, &n), 0);
+	CHECK_EQ(n, 2);
+	r.state = DV_INGEST_COMPLETE;
+	CHECK_EQ(dv_catalog_ingest_update(cat, &r), 0);
+	CHECK_EQ(dv_catalog_ingest_find_open(cat, c.id, tag, &r2), DV_ENOTFOUND);
+	uint8_t hh[32] = { 9 }, hh2[32];
+	uint64_t seq;
+	CHECK_EQ(dv_catalog_head_set(cat, 7, hh), 0);
+	CHECK_EQ(dv_catalog_head_get(cat, &seq, hh2), 0);
+	CHECK_EQ(seq, 7);
+	CHECK(memcmp(hh, hh2, 32) == 0);
+	CHECK_EQ(dv_catalog_check(cat, on_problem, NULL), 0);
+	dv_catalog_close(cat);
+
+	/* Nothing sensitive in clear: the case name and paths are not in the file. */
+	uint8_t *raw;
+	FILE *fp = fopen(db, "rb");
+	CHECK(fp != NULL);
+	raw = malloc(1 << 20);
+	size_t len = fread(raw, 1, 1 << 20, fp);
+	fclose(fp);
+	CHECK(memmem(raw, len, "2026-0042", 9) == NULL);
+	CHECK(memmem(raw, len, "DJI_0001", 8) == NULL);
+	CHECK(memmem(raw, len, "Muster", 6) == NULL);
+	free(raw);
+
+	/* Tampering with a row: swapped sealed records, an edited clear column, a flipped byte. */
+	sql(db, "UPDATE files SET sealed = (SELECT sealed FROM files WHERE id = 2) WHERE id = 1");
+	CHECK_EQ(dv_catalog_open(&cat, db, k1, k2), 0);
+	problems_seen = 0;
+	CHECK(dv_catalog_check(cat, on_problem, NULL) >= 1);
+	CHECK(problems_seen >= 1);
+	CHECK_EQ(dv_catalog_file_find(cat, r.id, "DCIM/100MEDIA/DJI_0001.JPG", &g), DV_ECORRUPT);
+	dv_catalog_close(cat);
+	sql(db, "UPDATE ingests SET state = 0");
+	CHECK_EQ(dv_catalog_open(&cat, db, k1, k2), 0);
+	CHECK_EQ(dv_catalog_ingest_get(cat, r.id, &r2), DV_ECORRUPT);
+	dv_catalog_close(cat);
+	sql(db, "UPDATE ingests SET state = 1; UPDATE cases SET sealed = substr(sealed, 1, 30) || x'00' || substr(sealed, 32)");
+	CHECK_EQ(dv_catalog_open(&cat, db, k1, k2), 0);
+	CHECK_EQ(dv_catalog_ingest_get(cat, r.id, &r2), 0);
+	CHECK_EQ(dv_catalog_case_find(cat, "2026-0042", &c2), DV_ECORRUPT);
+	/* a wrong key opens nothing */
+	dv_catalog_close(cat);
+	k1[0] ^= 1;
+	CHECK_EQ(dv_catalog_open(&cat, db, k1, k2), 0);
+	CHECK_EQ(dv_catalog_ingest_get(cat, r.id, &r2), DV_ECORRUPT);
+	dv_catalog_close(cat);
+	return check_done();
+}
