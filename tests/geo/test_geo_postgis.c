@@ -1,1 +1,290 @@
-int main(void){return 0;}
+/*
+ * test_geo_postgis - the geofence against PostGIS on 100,000 random points.
+ *
+ * Starts a throwaway PostgreSQL 15 cluster (initdb in a temporary
+ * directory, Unix socket only, no TCP, stopped and deleted at the end),
+ * loads the same zones (the Swiss ED-318 set when ../shared is there, plus
+ * synthetic polygons and geodesic circles) and asks PostGIS which zones
+ * hold each point: ST_Intersects on geometry for polygons (boundary
+ * included, as ours), ST_DWithin on geography with the spheroid for
+ * circles. Every point must get the same set of zones from both.
+ * Skipped (77) when PostgreSQL or PostGIS is not installed.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "dv/err.h"
+#include "dv/geofence.h"
+#include "dv/zones.h"
+
+#define NPOINTS 100000
+#define PGBIN "/usr/lib/postgresql/15/bin"
+
+static char dir[256];
+static char runas[64];
+static int started;
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+static double rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (double)(rng >> 11) / 9007199254740992.0;
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	int rc = system(cmd);
+	if (rc != 0) fprintf(stderr, "command failed (%d): %s\n", rc, cmd);
+	return rc;
+}
+
+static void stop_cluster(void)
+{
+	if (started) sh("%s %s/pg_ctl -D %s/data -m immediate -w stop >/dev/null 2>&1", runas, PGBIN, dir);
+	started = 0;
+	if (dir[0]) sh("rm -rf '%s'", dir);
+	dir[0] = 0;
+}
+
+/* synthetic zones appended as ED-318 GeoJSON text */
+static char *synthetic_zones(void)
+{
+	size_t cap = 4 << 20, n = 0;
+	char *s = malloc(cap);
+	if (!s) return NULL;
+	n += (size_t)snprintf(s + n, cap - n, "{\"type\":\"FeatureCollection\",\"features\":[");
+	for (int i = 0; i < 300; i++) {
+		double cx = 6.0 + rnd() * 4.5, cy = 45.9 + rnd() * 1.8;
+		if (i) s[n++] = ',';
+		if (i % 3 == 0) {
+			double r = 200 + rnd() * 15000;
+			n += (size_t)snprintf(s + n, cap - n,
+			                      "{\"type\":\"Feature\",\"properties\":{\"identifier\":\"SC%d\",\"type\":\"PROHIBITED\"},"
+			                      "\"geometry\":{\"type\":\"Circle\",\"center\":[%.17g,%.17g],\"radius\":%.17g}}",
+			                      i, cx, cy, r);
+		} else {
+			/* a star-shaped polygon: simple by construction */
+			int nv = 10 + (int)(rnd() * 200);
+			double rad = 0.01 + rnd() * 0.2;
+			n += (size_t)snprintf(s + n, cap - n,
+			                      "{\"type\":\"Feature\",\"properties\":{\"identifier\":\"SP%d\",\"type\":\"PROHIBITED\"},"
+			                      "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[", i);
+			double fx = 0, fy = 0;
+			for (int k = 0; k < nv; k++) {
+				double a = 2 * M_PI * k / nv, rr = rad * (0.4 + 0.6 * rnd());
+				double x = cx + rr * cos(a), y = cy + rr * sin(a) * 0.7;
+				if (k == 0) { fx = x; fy = y; }
+				n += (size_t)snprintf(s + n, cap - n, "[%.17g,%.17g],", x, y);
+			}
+			n += (size_t)snprintf(s + n, cap - n, "[%.17g,%.17g]]]}}", fx, fy);
+		}
+		if (cap - n < 100000) break;
+	}
+	snprintf(s + n, cap - n, "]}");
+	return s;
+}
+
+typedef struct pair { uint32_t pt, zone; } pair;
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const pair *x = a, *y = b;
+	if (x->pt != y->pt) return x->pt < y->pt ? -1 : 1;
+	return x->zone < y->zone ? -1 : x->zone > y->zone;
+}
+
+typedef struct collect { pair *v; size_t n, cap; uint32_t pt; uint32_t base; } collect;
+
+static void on_zone(size_t zone, void *payload)
+{
+	collect *c = payload;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 65536;
+		pair *nv = realloc(c->v, c->cap * sizeof(pair));
+		if (!nv) abort();
+		c->v = nv;
+	}
+	c->v[c->n].pt = c->pt;
+	c->v[c->n].zone = c->base + (uint32_t)zone;
+	c->n++;
+}
+
+static int write_zones(FILE *poly, FILE *circ, const dv_zones *zs, uint32_t base)
+{
+	for (size_t i = 0; i < zs->nzones; i++) {
+		const dv_zone *z = &zs->zones[i];
+		if (z->shape == DV_ZONE_CIRCLE) {
+			fprintf(circ, "%u\tSRID=4326;POINT(%.17g %.17g)\t%.17g\n", base + (uint32_t)i, z->lon, z->lat, z->radius_m);
+			continue;
+		}
+		fprintf(poly, "%u\tSRID=4326;POLYGON(", base + (uint32_t)i);
+		for (size_t k = 0; k < z->nrings; k++) {
+			fputs(k ? ",(" : "(", poly);
+			for (size_t j = 0; j < z->ring_len[k]; j++)
+				fprintf(poly, "%s%.17g %.17g", j ? "," : "", z->rings[k][2 * j], z->rings[k][2 * j + 1]);
+			fputc(')', poly);
+		}
+		fputs(")\n", poly);
+	}
+	return 0;
+}
+
+int main(void)
+{
+	if (access(PGBIN "/initdb", X_OK) != 0 || access(PGBIN "/pg_ctl", X_OK) != 0)
+		return check_skip("PostgreSQL 15 is not installed (" PGBIN ")");
+	if (access("/usr/share/postgresql/15/extension/postgis.control", R_OK) != 0)
+		return check_skip("PostGIS 3 for PostgreSQL 15 is not installed (postgresql-15-postgis-3)");
+	if (geteuid() == 0) {
+		if (system("command -v runuser >/dev/null 2>&1") != 0) return check_skip("running as root without runuser");
+		snprintf(runas, sizeof(runas), "runuser -u nobody --");
+	}
+	snprintf(dir, sizeof(dir), "/tmp/dv-pgtest-XXXXXX");
+	if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
+	chmod(dir, 0755);
+	if (runas[0] && sh("chown nobody '%s'", dir) != 0) { stop_cluster(); return 1; }
+	atexit(stop_cluster);
+
+	/* zones: ours first, so that what PostGIS gets is exactly what we hold */
+	dv_zones *sets[2] = { NULL, NULL };
+	const char *shared = check_shared_dir();
+	if (shared) {
+		char p[1024];
+		snprintf(p, sizeof(p), "%s/geo/che_swiss_geozones_2025-03.ed318.json", shared);
+		if (access(p, R_OK) == 0 && dv_zones_read(&sets[0], p, 0) < 0) {
+			fprintf(stderr, "%s\n", dv_error_text());
+			return 1;
+		}
+	}
+	char *syn = synthetic_zones();
+	CHECK(syn != NULL);
+	if (!syn || dv_zones_parse(&sets[1], syn, strlen(syn), "synthetic", 0) < 0) {
+		fprintf(stderr, "synthetic: %s\n", dv_error_text());
+		return 1;
+	}
+	free(syn);
+	CHECK_EQ(dv_zones_nerrors(sets[1]), 0);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/poly.tsv", dir);
+	FILE *poly = fopen(path, "w");
+	snprintf(path, sizeof(path), "%s/circ.tsv", dir);
+	FILE *circ = fopen(path, "w");
+	snprintf(path, sizeof(path), "%s/pts.tsv", dir);
+	FILE *pts = fopen(path, "w");
+	if (!poly || !circ || !pts) { perror("fopen"); return 1; }
+	uint32_t base1 = sets[0] ? (uint32_t)sets[0]->nzones : 0;
+	if (sets[0]) write_zones(poly, circ, sets[0], 0);
+	write_zones(poly, circ, sets[1], base1);
+	fclose(poly);
+	fclose(circ);
+	static double px[NPOINTS], py[NPOINTS];
+	for (int i = 0; i < NPOINTS; i++) {
+		px[i] = 5.9 + rnd() * 4.8;
+		py[i] = 45.8 + rnd() * 2.0;
+		fprintf(pts, "%d\tSRID=4326;POINT(%.17g %.17g)\n", i, px[i], py[i]);
+	}
+	fclose(pts);
+	snprintf(path, sizeof(path), "%s/q.sql", dir);
+	FILE *q = fopen(path, "w");
+	if (!q) return 1;
+	fprintf(q,
+	        "\\set ON_ERROR_STOP 1\n"
+	        "CREATE EXTENSION postgis;\n"
+	        "CREATE TABLE zp (id int, geom geometry(Polygon,4326));\n"
+	        "CREATE TABLE zc (id int, center geography(Point,4326), r float8);\n"
+	        "CREATE TABLE p (id int, geom geometry(Point,4326));\n"
+	        "\\copy zp FROM '%s/poly.tsv'\n"
+	        "\\copy zc FROM '%s/circ.tsv'\n"
+	        "\\copy p FROM '%s/pts.tsv'\n"
+	        "CREATE INDEX ON zp USING gist (geom);\n"
+	        "CREATE INDEX ON zc USING gist (center);\n"
+	        "CREATE INDEX ON p USING gist (geom);\n"
+	        "CREATE INDEX ON p USING gist ((geom::geography));\n"
+	        "ANALYZE;\n"
+	        "\\copy (SELECT p.id, zp.id FROM zp JOIN p ON ST_Intersects(zp.geom, p.geom) UNION ALL SELECT p.id, zc.id FROM zc JOIN p ON ST_DWithin(zc.center, p.geom::geography, zc.r, true)) TO '%s/pairs.tsv'\n"
+	        "\\copy (SELECT count(*) FROM zp WHERE NOT ST_IsValid(geom)) TO '%s/invalid.tsv'\n",
+	        dir, dir, dir, dir, dir);
+	fclose(q);
+
+	if (sh("%s %s/initdb -D %s/data -A trust -U postgres --no-sync >%s/initdb.log 2>&1", runas, PGBIN, dir, dir) != 0)
+		return 1;
+	if (sh("%s %s/pg_ctl -D %s/data -l %s/pg.log -w -o \"-c listen_addresses='' -k %s -c fsync=off -c full_page_writes=off\" start >/dev/null",
+	       runas, PGBIN, dir, dir, dir) != 0) {
+		sh("cat %s/pg.log >&2", dir);
+		return 1;
+	}
+	started = 1;
+	if (sh("%s " PGBIN "/psql -X -q -h %s -U postgres -d postgres -f %s/q.sql >%s/psql.log 2>&1", runas, dir, dir, dir) != 0) {
+		sh("cat %s/psql.log >&2", dir);
+		return 1;
+	}
+
+	/* PostGIS' answer */
+	snprintf(path, sizeof(path), "%s/pairs.tsv", dir);
+	FILE *pf = fopen(path, "r");
+	if (!pf) { perror(path); return 1; }
+	collect theirs = { 0 };
+	unsigned a, b;
+	while (fscanf(pf, "%u\t%u\n", &a, &b) == 2) {
+		theirs.pt = a;
+		theirs.base = 0;
+		on_zone(b, &theirs);
+	}
+	fclose(pf);
+
+	/* ours */
+	collect ours = { 0 };
+	for (int s = 0; s < 2; s++) {
+		if (!sets[s]) continue;
+		dv_geofence *gf = NULL;
+		CHECK_EQ(dv_geofence_new(&gf, sets[s]), 0);
+		if (!gf) return 1;
+		ours.base = s ? base1 : 0;
+		for (int i = 0; i < NPOINTS; i++) {
+			ours.pt = (uint32_t)i;
+			if (dv_geofence_point(gf, px[i], py[i], on_zone, &ours) < 0) { fprintf(stderr, "%s\n", dv_error_text()); return 1; }
+		}
+		dv_geofence_free(gf);
+	}
+	qsort(ours.v, ours.n, sizeof(pair), cmp_pair);
+	qsort(theirs.v, theirs.n, sizeof(pair), cmp_pair);
+
+	/* per point: same set of zones? */
+	size_t io = 0, it = 0, agree = 0, inside_any = 0;
+	for (uint32_t ptn = 0; ptn < NPOINTS; ptn++) {
+		size_t so = io, st = it;
+		while (io < ours.n && ours.v[io].pt == ptn) io++;
+		while (it < theirs.n && theirs.v[it].pt == ptn) it++;
+		bool same = io - so == it - st;
+		for (size_t k = 0; same && k < io - so; k++) same = ours.v[so + k].zone == theirs.v[st + k].zone;
+		if (io > so || it > st) inside_any++;
+		if (same) agree++;
+		else if (agree + 10 > ptn)
+			fprintf(stderr, "point %u (%.9f, %.9f): ours %zu zones, PostGIS %zu\n", ptn, px[ptn], py[ptn], io - so, it - st);
+	}
+	size_t nzones = (sets[0] ? sets[0]->nzones : 0) + sets[1]->nzones;
+	printf("PostGIS cross-check: %zu zones (%s), %d points, %zu inside some zone, %zu point-zone pairs ours, %zu PostGIS, %zu/%d points agree\n",
+	       nzones, sets[0] ? "Swiss ED-318 + synthetic" : "synthetic only", NPOINTS, inside_any, ours.n, theirs.n, agree, NPOINTS);
+	CHECK_EQ(agree, NPOINTS);
+	CHECK_EQ(ours.n, theirs.n);
+	CHECK(inside_any > 1000);
+	free(ours.v);
+	free(theirs.v);
+	dv_zones_free(sets[0]);
+	dv_zones_free(sets[1]);
+	return check_done();
+}
