@@ -140,8 +140,9 @@ void dv_radio_report_print(const dv_radio_report *r, FILE *out)
 		transports_text(buf, sizeof(buf), a->transports, a->coded_phy);
 		fprintf(out, "\naircraft %s (transmitter address), via %s\n", a->key, buf);
 		for (size_t k = 0; k < a->nids; k++)
-			fprintf(out, "  UAS ID         %s %s (%s), %llu messages\n", dv_odid_id_type_name(a->ids[k].id_type),
-			        a->ids[k].text, ua_type_name(a->ids[k].ua_type), (unsigned long long)a->ids[k].frames);
+			fprintf(out, "  UAS ID         %s (id type: %s, UA type: %s), %llu messages\n", a->ids[k].text,
+			        dv_odid_id_type_name(a->ids[k].id_type), ua_type_name(a->ids[k].ua_type),
+			        (unsigned long long)a->ids[k].frames);
 		if (!a->nids) fprintf(out, "  UAS ID         none broadcast\n");
 		for (size_t k = 0; k < a->noperator_ids; k++)
 			fprintf(out, "  operator ID    %s\n", a->operator_ids[k].text);
@@ -172,11 +173,11 @@ void dv_radio_report_print(const dv_radio_report *r, FILE *out)
 			const dv_radio_operator_pos *o = &a->operators[k];
 			fprintf(out, "  operator       %.7f,%.7f (%s), in %llu frames from frame %llu\n", o->lat, o->lon,
 			        op_loc_name(o->loc_type), (unsigned long long)o->frames, (unsigned long long)o->first_frame);
-			fprintf(out, "  EXPOSURE       anyone within radio range learned where the pilot stood, "
-			             "to 1e-7 degree (about 1 cm) as encoded");
+			fprintf(out, "  EXPOSURE       anyone within radio range learned where the pilot stood "
+			             "(encoded to 1e-7 deg, about 1 cm)");
 			if (o->has_distance)
-				fprintf(out, ";\n                 the aircraft was %.0f to %.0f m from that point "
-				             "(%.0f m at its first broadcast position)",
+				fprintf(out, ":\n                 %.0f to %.0f m from the aircraft while it broadcast "
+				             "(%.0f m from its first broadcast position)",
 				        o->dist_min_m, o->dist_max_m, o->dist_first_m);
 			fprintf(out, "\n");
 		}
@@ -187,9 +188,23 @@ void dv_radio_report_print(const dv_radio_report *r, FILE *out)
 
 /* ---- JSON -------------------------------------------------------------------- */
 
+/* A double printed with prec decimals (json-c would print 17 digits). */
+static json_object *jdbl(double v, int prec)
+{
+	char b[48];
+	if (!isfinite(v)) return NULL;
+	snprintf(b, sizeof(b), "%.*f", prec, v);
+	return json_object_new_double_s(v, b);
+}
+
 static json_object *jnum(double v)
 {
-	return isfinite(v) ? json_object_new_double(v) : NULL;
+	return jdbl(v, 2);
+}
+
+static json_object *jdeg(double v)
+{
+	return jdbl(v, 7);
 }
 
 static json_object *jtime(int64_t ns)
@@ -222,8 +237,8 @@ static json_object *point_json(const dv_radio_point *p)
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "frame", json_object_new_int64((int64_t)p->frame_no));
 	json_object_object_add(o, "time", jtime(p->ts_ns));
-	json_object_object_add(o, "lat", json_object_new_double(p->lat));
-	json_object_object_add(o, "lon", json_object_new_double(p->lon));
+	json_object_object_add(o, "lat", jdeg(p->lat));
+	json_object_object_add(o, "lon", jdeg(p->lon));
 	json_object_object_add(o, "geodetic_alt_m", jnum(p->geo_alt_m));
 	json_object_object_add(o, "pressure_alt_m", jnum(p->press_alt_m));
 	json_object_object_add(o, "height_m", jnum(p->height_m));
@@ -237,17 +252,17 @@ static json_object *point_json(const dv_radio_point *p)
 static json_object *operator_json(const dv_radio_operator_pos *o)
 {
 	json_object *j = json_object_new_object();
-	json_object_object_add(j, "lat", json_object_new_double(o->lat));
-	json_object_object_add(j, "lon", json_object_new_double(o->lon));
+	json_object_object_add(j, "lat", jdeg(o->lat));
+	json_object_object_add(j, "lon", jdeg(o->lon));
 	json_object_object_add(j, "geodetic_alt_m", jnum(o->geo_alt_m));
 	json_object_object_add(j, "location_type", json_object_new_string(op_loc_name(o->loc_type)));
 	json_object_object_add(j, "frames", json_object_new_int64((int64_t)o->frames));
 	json_object_object_add(j, "first_frame", json_object_new_int64((int64_t)o->first_frame));
 	json_object_object_add(j, "last_frame", json_object_new_int64((int64_t)o->last_frame));
 	if (o->has_distance) {
-		json_object_object_add(j, "distance_to_track_min_m", json_object_new_double(o->dist_min_m));
-		json_object_object_add(j, "distance_to_track_max_m", json_object_new_double(o->dist_max_m));
-		json_object_object_add(j, "distance_to_first_position_m", json_object_new_double(o->dist_first_m));
+		json_object_object_add(j, "distance_to_track_min_m", jdbl(o->dist_min_m, 1));
+		json_object_object_add(j, "distance_to_track_max_m", jdbl(o->dist_max_m, 1));
+		json_object_object_add(j, "distance_to_first_position_m", jdbl(o->dist_first_m, 1));
 	}
 	return j;
 }
@@ -335,9 +350,9 @@ int dv_radio_report_json(const dv_radio_report *r, char **out)
 static json_object *coord(double lon, double lat, double alt)
 {
 	json_object *c = json_object_new_array();
-	json_object_array_add(c, json_object_new_double(lon));
-	json_object_array_add(c, json_object_new_double(lat));
-	if (isfinite(alt)) json_object_array_add(c, json_object_new_double(alt));
+	json_object_array_add(c, jdeg(lon));
+	json_object_array_add(c, jdeg(lat));
+	if (isfinite(alt)) json_object_array_add(c, jdbl(alt, 1));
 	return c;
 }
 

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# e2e: dronevault radio over the three Open Drone ID sample captures.
+# --frames must reproduce the reference dissector's ground truth byte for
+# byte; the report must name the aircraft, the operator position and the
+# empty packs; exit 4 (a finding) when broadcasts are found.
+set -uo pipefail
+P=${DV_SHARED:-}/audit/pcaps
+[ -n "${DV_SHARED:-}" ] && [ -d "$P/expected" ] || { echo "skipped: no \$DV_SHARED/audit/pcaps"; exit 77; }
+T=$(mktemp -d "${DV_TMP:-/tmp}/radio.XXXXXX" 2>/dev/null || mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+ck() { if "$@"; then :; else echo "FAIL: $*"; fail=1; fi; }
+
+for f in opendroneid_odid_wifi_bcn_sample.pcap opendroneid_odid_wifi_sample.pcap opendroneid_odid_bt5_lr_sample.pcapng; do
+  "$DV" radio --frames "$P/$f" | grep -v '^#' > "$T/got.tsv"
+  grep -v '^#' "$P/expected/$f.odid.tsv" > "$T/want.tsv"
+  if cmp -s "$T/got.tsv" "$T/want.tsv"; then
+    echo "ok: $f: $(wc -l < "$T/want.tsv") frames identical to the reference dissector"
+  else
+    echo "FAIL: $f differs from the reference"; diff "$T/want.tsv" "$T/got.tsv" | head -20; fail=1
+  fi
+done
+
+"$DV" radio "$P/opendroneid_odid_wifi_bcn_sample.pcap" "$P/opendroneid_odid_bt5_lr_sample.pcapng" > "$T/report.txt"
+rc=$?
+ck test "$rc" -eq 4
+ck grep -q 'MFG1A0123456789' "$T/report.txt"
+ck grep -q 'SSEVTFG93700070' "$T/report.txt"
+ck grep -q 'operator       45.5443876,-122.9726866' "$T/report.txt"
+ck grep -q 'learned where the pilot stood' "$T/report.txt"
+ck grep -q 'empty message pack (quantity 0): 25 frames (1-25)' "$T/report.txt"
+ck grep -q 'track          no position broadcast' "$T/report.txt"
+
+"$DV" radio --json --geojson "$T/map.geojson" "$P/opendroneid_odid_wifi_sample.pcap" > "$T/report.json"
+ck test $? -eq 4
+ck grep -q '"transmitter":"84:cc:a8:60:43:24"' "$T/report.json"
+ck grep -q '"Wi-Fi NAN"' "$T/report.json"
+ck grep -q '"FeatureCollection"' "$T/map.geojson"
+ck grep -q '"operator position (broadcast)"' "$T/map.geojson"
+
+# not a capture / missing file: exit 1 with the file named; usage: exit 2
+printf 'not a capture' > "$T/junk.pcap"
+"$DV" radio "$T/junk.pcap" > /dev/null 2> "$T/err"
+ck test $? -eq 1
+ck grep -q 'junk.pcap' "$T/err"
+"$DV" radio > /dev/null 2>&1
+ck test $? -eq 2
+"$DV" radio --help | grep -q 'Remote ID'
+ck test $? -eq 0
+exit $fail
