@@ -45,4 +45,37 @@ const char *cli_vault_dir(const char *opt);
 /* true when stderr is a terminal (progress output is shown then). */
 bool cli_stderr_is_tty(void);
 
+/* ---- vault commands (cli_vault.c) ---- */
+#include <signal.h>
+#include <stdint.h>
+
+struct dv_vault;
+
+/* Set by SIGINT/SIGTERM once cli_catch_signals() ran; library loops stop. */
+extern volatile sig_atomic_t cli_interrupted;
+void cli_catch_signals(void);
+
+/*
+ * Opens the vault for cmd: the directory from cli_vault_dir(vault_opt), the
+ * key from key_file, else $DRONEVAULT_PASSPHRASE, else a prompt on the
+ * terminal. On failure prints the error and returns the exit code (> 0).
+ */
+int cli_open_vault(const char *cmd, const char *vault_opt, const char *key_file, int mode,
+                   struct dv_vault **out);
+
+/* Reads a passphrase without echo from the terminal ("" prompt twice when
+ * confirm). Returns 0 or an exit code after printing why. */
+int cli_read_passphrase(const char *cmd, const char *prompt, bool confirm, char *buf, size_t size);
+
+/* "4.2 GB", "512 kB", "17 B" */
+void cli_human_bytes(char *buf, size_t size, uint64_t n);
+
+/* A one-line progress display on stderr (terminal only, at most 10 per s). */
+void cli_progress(const char *what, uint64_t files_done, uint64_t files_total, uint64_t bytes_done,
+                  uint64_t bytes_total);
+void cli_progress_end(void);
+
+/* Prints a JSON value (json_object *) to stdout, pretty when a terminal. */
+void cli_print_json(void *json_object);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dv/err.h"
 #include "dv/util.h"
@@ -73,6 +74,8 @@ int dv_catalog_open(dv_catalog **out, const char *path, const uint8_t seal_key[D
 		dv_catalog_close(cat);
 		return rc;
 	}
+	/* SQLite creates files 0644; the WAL and shm files copy the db's mode. */
+	(void)chmod(path, 0600);
 	sqlite3_extended_result_codes(cat->db, 1);
 	sqlite3_busy_timeout(cat->db, 5000);
 	if ((rc = exec(cat, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"

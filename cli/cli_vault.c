@@ -1,0 +1,183 @@
+/* What the vault commands share: keys, signals, progress, JSON output. */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "dv/err.h"
+#include "dv/vault.h"
+
+volatile sig_atomic_t cli_interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	cli_interrupted = 1;
+}
+
+void cli_catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static int read_tty_line(int fd, const char *prompt, char *buf, size_t size)
+{
+	struct termios old, quiet;
+	bool have = tcgetattr(fd, &old) == 0;
+	if (have) {
+		quiet = old;
+		quiet.c_lflag &= (tcflag_t)~(ECHO | ECHONL);
+		quiet.c_lflag |= ICANON;
+		tcsetattr(fd, TCSAFLUSH, &quiet);
+	}
+	if (write(fd, prompt, strlen(prompt)) < 0) {
+		/* nothing to do: the read below still works */
+	}
+	size_t n = 0;
+	int rc = 0;
+	for (;;) {
+		char c;
+		ssize_t r = read(fd, &c, 1);
+		if (r < 0 && errno == EINTR) continue;
+		if (r <= 0 || c == '\n' || c == '\r') {
+			if (r <= 0 && n == 0) rc = -1;
+			break;
+		}
+		if (n + 1 < size) buf[n++] = c;
+	}
+	buf[n] = '\0';
+	if (have) tcsetattr(fd, TCSAFLUSH, &old);
+	if (write(fd, "\n", 1) < 0) {
+		/* cosmetic */
+	}
+	return rc;
+}
+
+int cli_read_passphrase(const char *cmd, const char *prompt, bool confirm, char *buf, size_t size)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		fprintf(stderr,
+		        "dronevault %s: no passphrase: set DRONEVAULT_PASSPHRASE, give --key-file FILE, or run on a terminal\n",
+		        cmd);
+		return CLI_USAGE;
+	}
+	int rc = read_tty_line(fd, prompt, buf, size);
+	if (rc == 0 && confirm) {
+		char again[1024];
+		rc = read_tty_line(fd, "Repeat passphrase: ", again, sizeof(again));
+		if (rc == 0 && strcmp(again, buf) != 0) {
+			fprintf(stderr, "dronevault %s: the passphrases differ\n", cmd);
+			close(fd);
+			return CLI_USAGE;
+		}
+		memset(again, 0, sizeof(again));
+	}
+	close(fd);
+	if (rc < 0) {
+		fprintf(stderr, "dronevault %s: no passphrase entered\n", cmd);
+		return CLI_USAGE;
+	}
+	return CLI_OK;
+}
+
+int cli_open_vault(const char *cmd, const char *vault_opt, const char *key_file, int mode, dv_vault **out)
+{
+	static char pass[1024];
+	dv_key_source key = { NULL, 0, NULL };
+	const char *dir = cli_vault_dir(vault_opt);
+	if (key_file) {
+		key.key_file = key_file;
+	} else {
+		const char *env = getenv("DRONEVAULT_PASSPHRASE");
+		if (env && *env) {
+			snprintf(pass, sizeof(pass), "%s", env);
+		} else {
+			char prompt[512];
+			snprintf(prompt, sizeof(prompt), "Passphrase for vault %s: ", dir);
+			int rc = cli_read_passphrase(cmd, prompt, false, pass, sizeof(pass));
+			if (rc) return rc;
+		}
+		key.passphrase = pass;
+		key.passphrase_len = strlen(pass);
+	}
+	int rc = dv_vault_open(out, dir, &key, mode);
+	memset(pass, 0, sizeof(pass));
+	if (rc < 0) return cli_fail(cmd);
+	return CLI_OK;
+}
+
+void cli_human_bytes(char *buf, size_t size, uint64_t n)
+{
+	static const char *units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+	double v = (double)n;
+	int u = 0;
+	while (v >= 1000 && u < 5) {
+		v /= 1000;
+		u++;
+	}
+	if (u == 0) snprintf(buf, size, "%llu B", (unsigned long long)n);
+	else snprintf(buf, size, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0, v, units[u]);
+}
+
+static struct timespec progress_start, progress_last;
+static bool progress_shown;
+
+static double since(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+void cli_progress(const char *what, uint64_t files_done, uint64_t files_total, uint64_t bytes_done,
+                  uint64_t bytes_total)
+{
+	if (!cli_stderr_is_tty()) return;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!progress_shown && progress_start.tv_sec == 0) progress_start = now;
+	if (progress_shown && since(&progress_last, &now) < 0.1) return;
+	progress_last = now;
+	progress_shown = true;
+	double secs = since(&progress_start, &now);
+	double rate = secs > 0.2 ? (double)bytes_done / secs : 0;
+	char done[32], total[32], speed[32], eta[32] = "";
+	cli_human_bytes(done, sizeof(done), bytes_done);
+	cli_human_bytes(total, sizeof(total), bytes_total);
+	cli_human_bytes(speed, sizeof(speed), (uint64_t)rate);
+	if (rate > 0 && bytes_total > bytes_done) {
+		long s = (long)((double)(bytes_total - bytes_done) / rate);
+		snprintf(eta, sizeof(eta), "  ETA %ld:%02ld", s / 60, s % 60);
+	}
+	if (files_total)
+		fprintf(stderr, "\r\033[K%s: %llu/%llu files  %s/%s  %s/s%s", what, (unsigned long long)files_done,
+		        (unsigned long long)files_total, done, total, speed, eta);
+	else
+		fprintf(stderr, "\r\033[K%s: %s/%s  %s/s%s", what, done, total, speed, eta);
+	fflush(stderr);
+}
+
+void cli_progress_end(void)
+{
+	if (progress_shown) fprintf(stderr, "\r\033[K");
+	progress_shown = false;
+	progress_start.tv_sec = 0;
+}
+
+void cli_print_json(void *obj)
+{
+	int flags = isatty(STDOUT_FILENO) ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN;
+	printf("%s\n", json_object_to_json_string_ext(obj, flags | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
