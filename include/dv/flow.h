@@ -1,0 +1,98 @@
+/*
+ * dv/flow.h - bidirectional TCP/UDP flows with per-direction counters, in a
+ * table of bounded size.
+ *
+ * A flow is identified by (IP version, protocol, the two address:port
+ * ends) regardless of direction. Side 0 ("a") is the sender of the first
+ * packet seen, as tshark numbers its streams; `client` says which side
+ * opened the conversation (from the TCP handshake when seen, else from the
+ * ports). When the table is full the least recently seen flow is evicted:
+ * the caller's eviction callback gets it first (to fold its counters into
+ * a summary), and dv_flowtab_evicted() counts them.
+ */
+#ifndef DV_FLOW_H
+#define DV_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dv/pcapread.h"
+
+enum {
+	DV_FLOW_TLS = 1u << 0,       /* a TLS ClientHello was seen */
+	DV_FLOW_QUIC = 1u << 1,      /* IETF QUIC Initial seen */
+	DV_FLOW_GQUIC = 1u << 2,     /* Google QUIC (Qxxx) CHLO seen */
+	DV_FLOW_HTTP = 1u << 3,      /* a cleartext HTTP request seen */
+	DV_FLOW_DNS = 1u << 4,       /* DNS messages (port 53) */
+	DV_FLOW_DOH = 1u << 5,       /* DNS over HTTPS (known resolver name) */
+	DV_FLOW_DOT = 1u << 6,       /* DNS over TLS (port 853) */
+	DV_FLOW_ECH = 1u << 7,       /* Encrypted Client Hello / ESNI extension */
+	DV_FLOW_FRAGS = 1u << 8,     /* IP fragments were counted here */
+	DV_FLOW_SYN = 1u << 9,       /* the handshake was seen */
+	DV_FLOW_MIDSTREAM = 1u << 10,/* TCP flow started without a SYN */
+	DV_FLOW_CLEARTEXT = 1u << 11,/* payload that is not TLS/QUIC was seen */
+	DV_FLOW_CONTENT = 1u << 12,  /* the payload scanner found something */
+	DV_FLOW_SNAPCUT = 1u << 13,  /* some packets were cut by the snaplen */
+	DV_FLOW_NOSNI = 1u << 14     /* a ClientHello without server_name */
+};
+
+#define DV_FLOW_NAME_MAX 128
+
+typedef struct dv_flow {
+	uint8_t ipver;            /* 4 or 6 */
+	uint8_t proto;            /* 6 TCP, 17 UDP */
+	uint8_t client;           /* 0 or 1: which side opened it */
+	uint8_t client_by_syn;    /* 1 when `client` comes from a SYN */
+	uint8_t addr[2][16];      /* [0] = sender of the first packet */
+	uint16_t port[2];
+	uint64_t pkts[2];         /* packets sent by side i */
+	uint64_t frame_bytes[2];  /* whole frames (frame.len) sent by side i */
+	uint64_t payload_bytes[2];/* tcp.len / udp.length-8 sent by side i */
+	int64_t first_ns, last_ns;
+	uint64_t first_frame;     /* frame number of the first packet (global) */
+	uint32_t flags;           /* DV_FLOW_* */
+	uint32_t id;              /* creation order, from 0 */
+	char sni[DV_FLOW_NAME_MAX];     /* TLS/QUIC server_name (outer, with ECH) */
+	char http_host[DV_FLOW_NAME_MAX];/* first HTTP Host header */
+	char http_url[192];             /* first request line target */
+	char alpn[32];                  /* first ALPN offered */
+	/* internal to the table and the audit: */
+	uint32_t h_next, lru_prev, lru_next;
+	uint8_t in_use;
+	uint8_t hello_done;       /* the client's hello was parsed */
+	uint16_t hello_len;       /* bytes buffered in `hello` */
+	uint8_t *hello;           /* partial TLS ClientHello across segments */
+	uint32_t hello_next_seq;
+	uint32_t scan_hits;       /* content findings in this flow */
+	uint32_t scan_hits_out;   /* of which sent by the local side */
+} dv_flow;
+
+typedef struct dv_flowtab dv_flowtab;
+
+typedef void (*dv_flow_evict_fn)(const dv_flow *f, void *payload);
+
+/* A table for at most max_flows flows (>= 16). NULL when out of memory. */
+dv_flowtab *dv_flowtab_new(size_t max_flows, dv_flow_evict_fn on_evict, void *payload);
+void dv_flowtab_free(dv_flowtab *t);
+
+/*
+ * The flow of a decoded packet (which must have has_ports), created if new.
+ * *dir is set to the sending side (0 or 1). Does not count the packet:
+ * see dv_flow_count. NULL only when out of memory.
+ */
+dv_flow *dv_flowtab_get(dv_flowtab *t, const dv_pkt *pk, int64_t ts_ns, uint64_t frame_no, int *dir);
+
+/* Adds the packet to side dir's counters (wirelen is frame.len). */
+void dv_flow_count(dv_flow *f, int dir, const dv_pkt *pk, uint32_t wirelen, int64_t ts_ns);
+
+size_t dv_flowtab_size(const dv_flowtab *t);     /* flows in the table */
+uint64_t dv_flowtab_evicted(const dv_flowtab *t); /* flows pushed out */
+uint64_t dv_flowtab_created(const dv_flowtab *t);
+
+/* Calls fn for every flow in creation order... of those still present. */
+void dv_flowtab_each(dv_flowtab *t, void (*fn)(dv_flow *f, void *payload), void *payload);
+
+/* The client/server view: index of the server side. */
+static inline int dv_flow_server(const dv_flow *f) { return f->client ^ 1; }
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * dv/pcapread.h - capture files (pcap and pcapng, via libpcap, recognised by
+ * content) and the packet decoder that turns one captured frame into the
+ * addresses, ports and transport payload the audit needs.
+ *
+ * Link types decoded: Ethernet (802.1Q / 802.1ad / QinQ tags, PPPoE
+ * session), Linux cooked SLL and SLL2, raw IPv4/IPv6 (DLT_RAW, IPV4, IPV6),
+ * BSD loopback (NULL/LOOP), and unencrypted 802.11 data frames (with or
+ * without radiotap). Everything goes through the bounds-checked dv_rd
+ * reader: lengths in headers are compared against what was captured and
+ * never trusted.
+ *
+ * Byte conventions follow tshark so results can be checked against it:
+ * `wirelen` is the whole original frame (frame.len, link header included);
+ * `l4_len` is the transport payload the headers announce (tcp.len, or
+ * udp.length - 8), which may exceed what a snaplen-cut frame holds;
+ * `payload`/`payload_cap` is what was actually captured of it.
+ */
+#ifndef DV_PCAPREAD_H
+#define DV_PCAPREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* An open capture file (opaque). */
+typedef struct dv_pcap dv_pcap;
+
+/* One captured frame, borrowed from the reader until the next call. */
+typedef struct dv_frame {
+	uint64_t number;      /* 1-based frame number in the file */
+	int64_t ts_ns;        /* capture time, ns since the epoch */
+	uint32_t caplen;      /* bytes captured */
+	uint32_t wirelen;     /* bytes on the wire (frame.len) */
+	const uint8_t *data;  /* caplen bytes */
+} dv_frame;
+
+/*
+ * Opens a pcap or pcapng file by content (the name is irrelevant).
+ * Returns 0 and *out (free with dv_pcap_free), or DV_ENOTFOUND/DV_EINVAL
+ * naming path.
+ */
+int dv_pcap_open(dv_pcap **out, const char *path);
+
+/*
+ * Reads the next frame. Returns 1 with *out filled, 0 at the end of the
+ * file, or DV_ETRUNC/DV_ECORRUPT when the file is cut or damaged (the error
+ * names the file and the frame number; frames read before still count).
+ */
+int dv_pcap_next(dv_pcap *p, dv_frame *out);
+
+/* The file's DLT_* link type. */
+int dv_pcap_linktype(const dv_pcap *p);
+/* The file's path (borrowed). */
+const char *dv_pcap_path(const dv_pcap *p);
+void dv_pcap_free(dv_pcap *p);
+
+/* True when the decoder understands this DLT_* link type. */
+bool dv_pkt_linktype_supported(int linktype);
+
+enum {
+	DV_PKT_FRAG = 1u << 0,      /* an IP fragment (any part) */
+	DV_PKT_FRAG_FIRST = 1u << 1,/* the fragment with offset 0 */
+	DV_PKT_SNAPCUT = 1u << 2,   /* headers announce more than was captured */
+	DV_PKT_VLAN = 1u << 3,      /* carried one or more 802.1Q/ad tags */
+	DV_PKT_PPPOE = 1u << 4,     /* carried in a PPPoE session */
+	DV_PKT_WLAN_PROTECTED = 1u << 5 /* an encrypted 802.11 data frame (unreadable) */
+};
+
+/* What the decoder found in one frame. */
+typedef struct dv_pkt {
+	uint8_t ipver;            /* 4 or 6; 0 when no IP was found */
+	uint8_t proto;            /* IP protocol: 6 TCP, 17 UDP, others */
+	uint8_t has_ports;        /* 1 when sport/dport/l4 fields are valid */
+	uint8_t tcp_flags;        /* TCP flags byte (FIN 0x01 SYN 0x02 RST 0x04 ACK 0x10) */
+	uint8_t src[16], dst[16]; /* addresses; IPv4 uses the first 4 bytes */
+	uint16_t sport, dport;
+	uint32_t tcp_seq;         /* TCP sequence number */
+	uint32_t frag_id;         /* IPv4/IPv6 fragment identification */
+	uint32_t flags;           /* DV_PKT_* */
+	uint16_t vlan[2];         /* outer VLAN IDs, when DV_PKT_VLAN */
+	uint32_t ip_payload_len;  /* what the IP header announces after itself */
+	uint32_t l4_len;          /* tcp.len or udp.length-8 (announced) */
+	const uint8_t *payload;   /* captured transport payload (borrowed) */
+	uint32_t payload_cap;     /* captured bytes of it, <= l4_len */
+} dv_pkt;
+
+/*
+ * Decodes one frame of the given link type. Returns 0 when an IP packet was
+ * found (has_ports says whether TCP/UDP ports were), DV_EUNSUPPORTED for
+ * frames that carry no IP (ARP, EAPOL, encrypted 802.11, unknown link
+ * types), or DV_ETRUNC/DV_EINVAL for a damaged frame (error text names
+ * `name` and offset within the frame). Never reads outside data[0..caplen).
+ */
+int dv_pkt_decode(int linktype, const uint8_t *data, size_t caplen, const char *name, dv_pkt *out);
+
+/* "192.0.2.1" or "2001:db8::1" into buf (>= 46 bytes). */
+void dv_addr_str(char *buf, size_t size, int ipver, const uint8_t *addr);
+
+#endif

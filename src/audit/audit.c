@@ -1,0 +1,937 @@
+/*
+ * audit.c - from frames to flows, names, findings, destinations and the
+ * verdict. One pass over the captures; everything is bounded.
+ */
+#include <stdarg.h>
+#include <strings.h>
+#include <time.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit_int.h"
+#include "dv/audit.h"
+#include "dv/dns.h"
+#include "dv/err.h"
+#include "dv/http.h"
+#include "dv/tls.h"
+
+#define DEFAULT_MAX_FLOWS 262144
+#define MAX_DNSQ 65536
+#define MAX_DNSMAP 65536
+#define MAX_HELLOS 65536
+#define MAX_HTTP 65536
+#define MAX_FINDINGS 10000
+#define MAX_FINDINGS_PER_FLOW 16
+#define MAX_DESTS 65536
+#define MAX_QUIC_STATES 256
+#define MAX_WARN_LINES 200
+#define HELLO_BUF 18432
+#define FRAG_SLOTS 1024
+
+typedef struct dnsmap_ent {
+	uint8_t used, ipver;
+	uint8_t addr[16];
+	char name[128];
+} dnsmap_ent;
+
+typedef struct frag_ent {
+	uint8_t used, ipver, proto;
+	uint8_t src[16], dst[16];
+	uint32_t id;
+	uint16_t sport, dport;
+} frag_ent;
+
+struct dv_audit {
+	dv_audit_opts opts;
+	dv_flowtab *ft;
+	dv_netloc *loc;
+	char geo_src[256];
+	dv__eplist eps;
+	dv__policy pol;
+
+	dv_audit_dnsq *dnsq;
+	size_t ndnsq, capdnsq;
+	uint32_t *dnsq_idx;          /* open addressing, 2*MAX_DNSQ slots, lazily */
+
+	dnsmap_ent *dnsmap;          /* open addressing, power of two */
+	size_t ndnsmap, capdnsmap;
+
+	dv_audit_hello *hellos;
+	size_t nhellos, caphellos;
+	dv_audit_http *http;
+	size_t nhttp, caphttp;
+	dv_audit_finding *finds;
+	size_t nfinds, capfinds;
+
+	dv_audit_dest *dests;
+	size_t ndests, capdests;
+	uint32_t *dest_idx;          /* open addressing, 2*capdests slots */
+	size_t dest_slots;
+
+	frag_ent frags[FRAG_SLOTS];
+	size_t frag_next;
+
+	dv_audit_stats st;
+	uint64_t global_frame;
+	size_t quic_states;
+	uint64_t wlan_protected, ip_packets;
+	uint32_t seen_doh, seen_dot, seen_ech;
+
+	char *warn;
+	size_t warn_len, warn_cap, nwarn, warn_lines;
+
+	const dv_flow **sorted;
+	size_t nsorted;
+	int finished;
+	dv_verdict verdict;
+	char reasons[1024];
+};
+
+const char *dv_verdict_name(dv_verdict v)
+{
+	switch (v) {
+	case DV_VERDICT_CLEAN: return "clean";
+	case DV_VERDICT_LEAK: return "leak";
+	case DV_VERDICT_INCONCLUSIVE: return "inconclusive";
+	}
+	return "?";
+}
+
+/* Bounded string copy that always terminates (truncation is intended). */
+static void copystr(char *dst, size_t size, const char *src)
+{
+	size_t l = strlen(src);
+	if (l >= size) l = size - 1;
+	memcpy(dst, src, l);
+	dst[l] = 0;
+}
+
+static void *vec_push(void *vp, size_t *n, size_t *cap, size_t el, size_t max)
+{
+	void **v = vp;
+	if (*n >= max) return NULL;
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		if (nc > max) nc = max;
+		void *nv = realloc(*v, nc * el);
+		if (!nv) return NULL;
+		*v = nv;
+		*cap = nc;
+	}
+	void *slot = (char *)*v + (*n)++ * el;
+	memset(slot, 0, el);
+	return slot;
+}
+
+static void warnf(dv_audit *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warnf(dv_audit *a, const char *fmt, ...)
+{
+	a->nwarn++;
+	if (a->warn_lines >= MAX_WARN_LINES) return;
+	char line[600];
+	va_list ap;
+	va_start(ap, fmt);
+	int l = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (l < 0) return;
+	if ((size_t)l >= sizeof(line)) l = sizeof(line) - 1;
+	if (a->warn_len + (size_t)l + 2 > a->warn_cap) {
+		size_t nc = a->warn_cap ? a->warn_cap * 2 : 4096;
+		while (nc < a->warn_len + (size_t)l + 2) nc *= 2;
+		char *n = realloc(a->warn, nc);
+		if (!n) return;
+		a->warn = n;
+		a->warn_cap = nc;
+	}
+	memcpy(a->warn + a->warn_len, line, (size_t)l);
+	a->warn_len += (size_t)l;
+	a->warn[a->warn_len++] = '\n';
+	a->warn[a->warn_len] = 0;
+	a->warn_lines++;
+}
+
+/* ---- destinations ---------------------------------------------------- */
+
+static uint64_t addr_hash(int ipver, const uint8_t *addr)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)ipver;
+	for (int i = 0; i < 16; i++) h = (h ^ addr[i]) * 1099511628211ull;
+	return h ^ (h >> 31);
+}
+
+static void reindex_dests(dv_audit *a)
+{
+	memset(a->dest_idx, 0xff, a->dest_slots * sizeof(uint32_t));
+	for (size_t i = 0; i < a->ndests; i++) {
+		size_t s = addr_hash(a->dests[i].ipver, a->dests[i].addr) & (a->dest_slots - 1);
+		while (a->dest_idx[s] != UINT32_MAX) s = (s + 1) & (a->dest_slots - 1);
+		a->dest_idx[s] = (uint32_t)i;
+	}
+}
+
+static int dest_grow(dv_audit *a)
+{
+	size_t nc = a->capdests ? a->capdests * 2 : 256;
+	if (nc > MAX_DESTS) nc = MAX_DESTS;
+	dv_audit_dest *nd = realloc(a->dests, nc * sizeof(*nd));
+	if (!nd) return -1;
+	a->dests = nd;
+	a->capdests = nc;
+	size_t slots = nc * 2;
+	uint32_t *idx = malloc(slots * sizeof(uint32_t));
+	if (!idx) return -1;
+	memset(idx, 0xff, slots * sizeof(uint32_t));
+	for (size_t i = 0; i < a->ndests; i++) {
+		size_t s = addr_hash(a->dests[i].ipver, a->dests[i].addr) & (slots - 1);
+		while (idx[s] != UINT32_MAX) s = (s + 1) & (slots - 1);
+		idx[s] = (uint32_t)i;
+	}
+	free(a->dest_idx);
+	a->dest_idx = idx;
+	a->dest_slots = slots;
+	return 0;
+}
+
+static dv_audit_dest *dest_get(dv_audit *a, int ipver, const uint8_t *addr)
+{
+	uint8_t key[16] = { 0 };
+	memcpy(key, addr, ipver == 6 ? 16 : 4);
+	if (a->dest_slots) {
+		size_t s = addr_hash(ipver, key) & (a->dest_slots - 1);
+		while (a->dest_idx[s] != UINT32_MAX) {
+			dv_audit_dest *d = &a->dests[a->dest_idx[s]];
+			if (d->ipver == ipver && !memcmp(d->addr, key, 16)) return d;
+			s = (s + 1) & (a->dest_slots - 1);
+		}
+	}
+	if (a->ndests == a->capdests) {
+		if (a->capdests >= MAX_DESTS || dest_grow(a) < 0) {
+			/* over the cap: fold into the last slot, reported as such */
+			a->st.names_dropped++;
+			return a->ndests ? &a->dests[a->ndests - 1] : NULL;
+		}
+	}
+	dv_audit_dest *d = &a->dests[a->ndests];
+	memset(d, 0, sizeof(*d));
+	d->ipver = (uint8_t)ipver;
+	memcpy(d->addr, key, 16);
+	d->first_ns = INT64_MAX;
+	d->last_ns = INT64_MIN;
+	size_t s = addr_hash(ipver, key) & (a->dest_slots - 1);
+	while (a->dest_idx[s] != UINT32_MAX) s = (s + 1) & (a->dest_slots - 1);
+	a->dest_idx[s] = (uint32_t)a->ndests++;
+	return d;
+}
+
+static void dest_add_name(dv_audit_dest *d, const char *name)
+{
+	if (!name || !name[0]) return;
+	for (unsigned i = 0; i < d->nnames; i++)
+		if (!strcmp(d->names[i], name)) return;
+	if (d->nnames < DV_DEST_NAMES)
+		copystr(d->names[d->nnames++], sizeof(d->names[0]), name);
+}
+
+/* ---- DNS map: address -> the name that was asked for ---------------- */
+
+static dnsmap_ent *dnsmap_find(const dv_audit *a, int ipver, const uint8_t *addr)
+{
+	if (!a->capdnsmap) return NULL;
+	size_t n = ipver == 6 ? 16 : 4;
+	size_t s = addr_hash(ipver, addr) & (a->capdnsmap - 1);
+	while (a->dnsmap[s].used) {
+		if (a->dnsmap[s].ipver == ipver && !memcmp(a->dnsmap[s].addr, addr, n)) return &a->dnsmap[s];
+		s = (s + 1) & (a->capdnsmap - 1);
+	}
+	return NULL;
+}
+
+static void dnsmap_put(dv_audit *a, int ipver, const uint8_t *addr16, const char *name)
+{
+	uint8_t addr[16] = { 0 };
+	size_t n = ipver == 6 ? 16 : 4;
+	memcpy(addr, addr16, n);
+	dnsmap_ent *e = dnsmap_find(a, ipver, addr);
+	if (e) {
+		copystr(e->name, sizeof(e->name), name);
+		return;
+	}
+	if (a->ndnsmap >= MAX_DNSMAP) {
+		a->st.names_dropped++;
+		return;
+	}
+	if ((a->ndnsmap + 1) * 2 > a->capdnsmap) {
+		size_t nc = a->capdnsmap ? a->capdnsmap * 2 : 1024;
+		dnsmap_ent *nm = calloc(nc, sizeof(*nm));
+		if (!nm) return;
+		for (size_t i = 0; i < a->capdnsmap; i++) {
+			if (!a->dnsmap[i].used) continue;
+			size_t s = addr_hash(a->dnsmap[i].ipver, a->dnsmap[i].addr) & (nc - 1);
+			while (nm[s].used) s = (s + 1) & (nc - 1);
+			nm[s] = a->dnsmap[i];
+		}
+		free(a->dnsmap);
+		a->dnsmap = nm;
+		a->capdnsmap = nc;
+	}
+	size_t s = addr_hash(ipver, addr) & (a->capdnsmap - 1);
+	while (a->dnsmap[s].used) s = (s + 1) & (a->capdnsmap - 1);
+	e = &a->dnsmap[s];
+	e->used = 1;
+	e->ipver = (uint8_t)ipver;
+	memcpy(e->addr, addr, 16);
+	copystr(e->name, sizeof(e->name), name);
+	a->ndnsmap++;
+}
+
+static void dnsq_add(dv_audit *a, const char *qname, uint16_t qtype)
+{
+	const size_t slots = 2 * MAX_DNSQ;
+	if (!a->dnsq_idx) {
+		a->dnsq_idx = malloc(slots * sizeof(uint32_t));
+		if (!a->dnsq_idx) return;
+		memset(a->dnsq_idx, 0xff, slots * sizeof(uint32_t));
+	}
+	uint64_t h = 1469598103934665603ull ^ qtype;
+	for (const char *c = qname; *c; c++) h = (h ^ (uint8_t)*c) * 1099511628211ull;
+	size_t s = (h ^ (h >> 29)) & (slots - 1);
+	while (a->dnsq_idx[s] != UINT32_MAX) {
+		dv_audit_dnsq *q = &a->dnsq[a->dnsq_idx[s]];
+		if (q->qtype == qtype && !strcmp(q->qname, qname)) {
+			q->count++;
+			return;
+		}
+		s = (s + 1) & (slots - 1);
+	}
+	dv_audit_dnsq *q = vec_push(&a->dnsq, &a->ndnsq, &a->capdnsq, sizeof(*q), MAX_DNSQ);
+	if (!q) { a->st.names_dropped++; return; }
+	copystr(q->qname, sizeof(q->qname), qname);
+	q->qtype = qtype;
+	q->count = 1;
+	a->dnsq_idx[s] = (uint32_t)(a->ndnsq - 1);
+}
+
+/* ---- per-packet analysis ------------------------------------------- */
+
+static const char *const doh_names[] = {
+	"cloudflare-dns.com", "mozilla.cloudflare-dns.com", "chrome.cloudflare-dns.com",
+	"1dot1dot1dot1.cloudflare-dns.com", "one.one.one.one", "security.cloudflare-dns.com",
+	"family.cloudflare-dns.com", "dns.google", "dns.google.com", "dns64.dns.google",
+	"dns.quad9.net", "dns9.quad9.net", "dns10.quad9.net", "dns11.quad9.net",
+	"doh.opendns.com", "doh.familyshield.opendns.com", "dns.nextdns.io", "doh.cleanbrowsing.org",
+	"dns.adguard.com", "dns.adguard-dns.com", "doh.mullvad.net", "dns.alidns.com",
+	"doh.pub", "doh.360.cn", "dns.twnic.tw", "doh.dns.sb", "dns.controld.com",
+	"doh.xfinity.com", "doh-fi.blahdns.com", "dns.switch.ch", NULL
+};
+
+static int is_doh_name(const char *n)
+{
+	for (int i = 0; doh_names[i]; i++)
+		if (!strcasecmp(n, doh_names[i])) return 1;
+	static const char sfx[] = ".cloudflare-dns.com";
+	size_t l = strlen(n), sl = sizeof(sfx) - 1;
+	return l > sl && !strcasecmp(n + l - sl, sfx);
+}
+
+static void record_hello(dv_audit *a, dv_flow *f, int dir, const dv_pkt *pk, uint64_t frame,
+                         int kind, const dv_hello *h)
+{
+	if (!f->sni[0] && h->has_sni) copystr(f->sni, sizeof(f->sni), h->sni);
+	if (!f->alpn[0] && h->alpn[0]) copystr(f->alpn, sizeof(f->alpn), h->alpn);
+	if (h->has_sni && !h->sni[0]) f->flags |= DV_FLOW_NOSNI;
+	if (!h->has_sni) f->flags |= DV_FLOW_NOSNI;
+	f->flags |= kind == DV_HELLO_TLS ? DV_FLOW_TLS : kind == DV_HELLO_QUIC ? DV_FLOW_QUIC : DV_FLOW_GQUIC;
+	if (h->has_ech || h->has_esni) {
+		f->flags |= DV_FLOW_ECH;
+		a->seen_ech++;
+	}
+	if (h->has_sni && is_doh_name(h->sni)) {
+		f->flags |= DV_FLOW_DOH;
+		a->seen_doh++;
+	}
+	(void)dir;
+	dv_audit_hello *e = vec_push(&a->hellos, &a->nhellos, &a->caphellos, sizeof(*e), MAX_HELLOS);
+	if (!e) { a->st.names_dropped++; return; }
+	e->kind = (uint8_t)kind;
+	e->ipver = pk->ipver;
+	e->ech = (uint8_t)(h->has_ech || h->has_esni);
+	memcpy(e->src, pk->src, 16);
+	memcpy(e->dst, pk->dst, 16);
+	e->sport = pk->sport;
+	e->dport = pk->dport;
+	e->frame = frame;
+	e->flow_id = f->id;
+	copystr(e->sni, sizeof(e->sni), h->sni);
+	copystr(e->alpn, sizeof(e->alpn), h->alpn);
+}
+
+static void tcp_hello(dv_audit *a, dv_flow *f, int dir, const dv_pkt *pk, uint64_t frame)
+{
+	dv_hello h;
+	const uint8_t *p = pk->payload;
+	size_t n = pk->payload_cap;
+	if (f->hello) {
+		/* continuing a ClientHello cut across segments: in order only */
+		if (pk->tcp_seq != f->hello_next_seq) return;
+		size_t room = HELLO_BUF - f->hello_len;
+		size_t take = n < room ? n : room;
+		memcpy(f->hello + f->hello_len, p, take);
+		f->hello_len = (uint16_t)(f->hello_len + take);
+		f->hello_next_seq += (uint32_t)n;
+		int rc = dv_tls_parse_records(f->hello, f->hello_len, &h);
+		if (rc == DV_ETRUNC && take == n && f->hello_len < HELLO_BUF) return;
+		if (rc == 0) record_hello(a, f, dir, pk, frame, DV_HELLO_TLS, &h);
+		free(f->hello);
+		f->hello = NULL;
+		f->hello_done = 1;
+		return;
+	}
+	f->hello_done = 1;
+	if (!dv_tls_looks_like_handshake(p, n)) return;
+	int rc = dv_tls_parse_records(p, n, &h);
+	if (rc == 0) {
+		record_hello(a, f, dir, pk, frame, DV_HELLO_TLS, &h);
+	} else if (rc == DV_ETRUNC && n < HELLO_BUF && pk->payload_cap == pk->l4_len) {
+		f->hello = malloc(HELLO_BUF);
+		if (!f->hello) return;
+		memcpy(f->hello, p, n);
+		f->hello_len = (uint16_t)n;
+		f->hello_next_seq = pk->tcp_seq + (uint32_t)n;
+		f->hello_done = 0;
+		f->flags |= DV_FLOW_TLS;
+	}
+}
+
+static void udp_hello(dv_audit *a, dv_flow *f, int dir, const dv_pkt *pk, uint64_t frame)
+{
+	dv_hello h;
+	const uint8_t *p = pk->payload;
+	size_t n = pk->payload_cap;
+	if (dv_quic_is_initial(p, n) && (dir == f->client || n >= 1200)) {
+		dv_quic_state *st = (dv_quic_state *)(void *)f->hello;
+		if (!st) {
+			if (a->quic_states >= MAX_QUIC_STATES) return;
+			st = calloc(1, sizeof(*st));
+			if (!st) return;
+			f->hello = (uint8_t *)st;
+			a->quic_states++;
+		}
+		f->flags |= DV_FLOW_QUIC;
+		int rc = dv_quic_add_datagram(st, p, n);
+		if (rc > 0 && dv_quic_hello(st, &h) == 0) {
+			record_hello(a, f, dir, pk, frame, DV_HELLO_QUIC, &h);
+			free(f->hello);
+			f->hello = NULL;
+			a->quic_states--;
+			f->hello_done = 1;
+		}
+		return;
+	}
+	if (dv_gquic_parse_chlo(p, n, &h) == 0) {
+		record_hello(a, f, dir, pk, frame, DV_HELLO_GQUIC, &h);
+		/* gQUIC repeats the CHLO after a REJ; keep listing them (tshark does) */
+	}
+}
+
+static void handle_dns(dv_audit *a, dv_flow *f, const uint8_t *p, size_t n)
+{
+	static _Thread_local dv_dns_msg m;
+	f->flags |= DV_FLOW_DNS;
+	if (dv_dns_parse(p, n, &m) < 0) return;
+	if (!dv_dns_is_response(&m)) {
+		if (m.qdcount > 0) dnsq_add(a, m.qname, m.qtype);
+		return;
+	}
+	for (unsigned i = 0; i < m.nans; i++) {
+		const dv_dns_rr *rr = &m.ans[i];
+		if (rr->type == 1) dnsmap_put(a, 4, rr->addr, m.qname[0] ? m.qname : rr->name);
+		else if (rr->type == 28) dnsmap_put(a, 6, rr->addr, m.qname[0] ? m.qname : rr->name);
+	}
+}
+
+static void handle_http(dv_audit *a, dv_flow *f, const dv_pkt *pk, uint64_t frame)
+{
+	dv_http_req r;
+	if (dv_http_parse_request(pk->payload, pk->payload_cap, &r) != 0) return;
+	f->flags |= DV_FLOW_HTTP;
+	if (!f->http_host[0] && r.host[0]) copystr(f->http_host, sizeof(f->http_host), r.host);
+	if (!f->http_url[0]) {
+		char u[sizeof(r.method) + sizeof(r.uri) + 1];
+		size_t ml = strlen(r.method);
+		memcpy(u, r.method, ml);
+		u[ml] = ' ';
+		copystr(u + ml + 1, sizeof(u) - ml - 1, r.uri);
+		copystr(f->http_url, sizeof(f->http_url), u);
+	}
+	if (r.host[0] && is_doh_name(r.host)) { f->flags |= DV_FLOW_DOH; a->seen_doh++; }
+	dv_audit_http *e = vec_push(&a->http, &a->nhttp, &a->caphttp, sizeof(*e), MAX_HTTP);
+	if (!e) { a->st.names_dropped++; return; }
+	e->ipver = pk->ipver;
+	e->proto = pk->proto;
+	memcpy(e->src, pk->src, 16);
+	memcpy(e->dst, pk->dst, 16);
+	e->sport = pk->sport;
+	e->dport = pk->dport;
+	e->frame = frame;
+	e->flow_id = f->id;
+	copystr(e->method, sizeof(e->method), r.method);
+	copystr(e->host, sizeof(e->host), r.host);
+	copystr(e->uri, sizeof(e->uri), r.uri);
+}
+
+int dv_audit_flow_remote(const dv_flow *f)
+{
+	int e0 = dv_addr_scope(f->ipver, f->addr[0]) == DV_SCOPE_EXTERNAL;
+	int e1 = dv_addr_scope(f->ipver, f->addr[1]) == DV_SCOPE_EXTERNAL;
+	if (e0 && !e1) return 0;
+	if (e1 && !e0) return 1;
+	return dv_flow_server(f);
+}
+
+static void scan_payload(dv_audit *a, dv_flow *f, int dir, const dv_pkt *pk, uint64_t frame)
+{
+	dv_scan_hit hits[8];
+	if (f->flags & (DV_FLOW_TLS | DV_FLOW_QUIC | DV_FLOW_GQUIC)) return;
+	const uint8_t *p = pk->payload;
+	size_t n = pk->payload_cap;
+	if (n >= 3 && p[0] >= 0x14 && p[0] <= 0x17 && p[1] == 0x03 && p[2] <= 0x04) return; /* TLS record */
+	f->flags |= DV_FLOW_CLEARTEXT;
+	if (f->scan_hits >= MAX_FINDINGS_PER_FLOW) return;
+	size_t k = dv_scan_payload(p, n, hits, 8);
+	int outbound = dir != dv_audit_flow_remote(f);
+	for (size_t i = 0; i < k && f->scan_hits < MAX_FINDINGS_PER_FLOW; i++) {
+		dv_audit_finding *e = vec_push(&a->finds, &a->nfinds, &a->capfinds, sizeof(*e), MAX_FINDINGS);
+		if (!e) { a->st.names_dropped++; return; }
+		e->flow_id = f->id;
+		e->frame = frame;
+		e->outbound = (uint8_t)outbound;
+		e->hit = hits[i];
+		f->scan_hits++;
+		if (outbound) f->scan_hits_out++;
+		f->flags |= DV_FLOW_CONTENT;
+	}
+}
+
+static void frag_remember(dv_audit *a, const dv_pkt *pk)
+{
+	frag_ent *e = &a->frags[a->frag_next++ % FRAG_SLOTS];
+	e->used = 1;
+	e->ipver = pk->ipver;
+	e->proto = pk->proto;
+	memcpy(e->src, pk->src, 16);
+	memcpy(e->dst, pk->dst, 16);
+	e->id = pk->frag_id;
+	e->sport = pk->sport;
+	e->dport = pk->dport;
+}
+
+static int frag_lookup(const dv_audit *a, dv_pkt *pk)
+{
+	for (size_t i = 0; i < FRAG_SLOTS; i++) {
+		const frag_ent *e = &a->frags[i];
+		if (e->used && e->ipver == pk->ipver && e->proto == pk->proto && e->id == pk->frag_id &&
+		    !memcmp(e->src, pk->src, 16) && !memcmp(e->dst, pk->dst, 16)) {
+			pk->sport = e->sport;
+			pk->dport = e->dport;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void on_evict(const dv_flow *f, void *payload);
+
+void dv_audit_add_frame(dv_audit *a, int lt, const dv_frame *fr, const char *name)
+{
+	dv_pkt pk;
+	a->global_frame++;
+	a->st.frames++;
+	a->st.frame_bytes += fr->wirelen;
+	if (a->st.first_ns == 0 || fr->ts_ns < a->st.first_ns) a->st.first_ns = fr->ts_ns;
+	if (fr->ts_ns > a->st.last_ns) a->st.last_ns = fr->ts_ns;
+	int rc = dv_pkt_decode(lt, fr->data, fr->caplen, name, &pk);
+	if (rc == DV_EUNSUPPORTED) {
+		if (pk.flags & DV_PKT_WLAN_PROTECTED) a->wlan_protected++;
+		if (!dv_pkt_linktype_supported(lt)) a->st.unsupported_link++;
+		else a->st.non_ip++;
+		return;
+	}
+	if (rc < 0) {
+		a->st.damaged++;
+		warnf(a, "%s: frame %llu: %s", name, (unsigned long long)fr->number, dv_error_last()->message);
+		/* still counted: bytes to an address we could read are below, else lost */
+		if (pk.ipver == 0) return;
+		pk.has_ports = 0;
+	}
+	a->ip_packets++;
+	if (pk.flags & DV_PKT_SNAPCUT) a->st.snapcut++;
+	if (pk.proto != 6 && pk.proto != 17) {
+		a->st.ip_other++;
+		return;
+	}
+	if (pk.flags & DV_PKT_FRAG) {
+		a->st.fragments++;
+		if (pk.has_ports) {
+			frag_remember(a, &pk);
+		} else if (frag_lookup(a, &pk)) {
+			pk.has_ports = 1;
+			pk.l4_len = pk.ip_payload_len;
+			pk.payload = NULL;
+			pk.payload_cap = 0;
+		} else {
+			/* a fragment before its first part: counted on a port-0 flow */
+			pk.has_ports = 1;
+			pk.sport = pk.dport = 0;
+			pk.l4_len = pk.ip_payload_len;
+			pk.payload = NULL;
+			pk.payload_cap = 0;
+		}
+	}
+	if (!pk.has_ports) {
+		a->st.ip_other++;
+		return;
+	}
+	int dir = 0;
+	dv_flow *f = dv_flowtab_get(a->ft, &pk, fr->ts_ns, a->global_frame, &dir);
+	if (!f) {
+		warnf(a, "%s: frame %llu: out of memory for the flow table", name, (unsigned long long)fr->number);
+		return;
+	}
+	dv_flow_count(f, dir, &pk, fr->wirelen, fr->ts_ns);
+	if (pk.payload_cap == 0) return;
+	if (pk.proto == 17 && (pk.sport == 53 || pk.dport == 53)) {
+		handle_dns(a, f, pk.payload, pk.payload_cap);
+		return;
+	}
+	if (pk.proto == 6 && (pk.sport == 53 || pk.dport == 53) && pk.payload_cap > 2) {
+		size_t l = (size_t)pk.payload[0] << 8 | pk.payload[1];
+		if (l <= pk.payload_cap - 2) handle_dns(a, f, pk.payload + 2, l);
+		return;
+	}
+	if (pk.sport == 853 || pk.dport == 853) {
+		if (!(f->flags & DV_FLOW_DOT)) a->seen_dot++;
+		f->flags |= DV_FLOW_DOT;
+	}
+	if (pk.proto == 6) {
+		if (!f->hello_done && dir == f->client) tcp_hello(a, f, dir, &pk, a->global_frame);
+		handle_http(a, f, &pk, a->global_frame);
+	} else {
+		if (!f->hello_done) udp_hello(a, f, dir, &pk, a->global_frame);
+		if (pk.sport == 1900 || pk.dport == 1900) handle_http(a, f, &pk, a->global_frame);
+	}
+	scan_payload(a, f, dir, &pk, a->global_frame);
+}
+
+int dv_audit_add_capture(dv_audit *a, const char *path)
+{
+	dv_pcap *p;
+	int rc = dv_pcap_open(&p, path);
+	if (rc < 0) return rc;
+	a->st.files++;
+	int lt = dv_pcap_linktype(p);
+	if (!dv_pkt_linktype_supported(lt))
+		warnf(a, "%s: link type %d is not decoded; frames are counted only", path, lt);
+	dv_frame fr;
+	for (;;) {
+		rc = dv_pcap_next(p, &fr);
+		if (rc == 0) break;
+		if (rc < 0) {
+			a->st.capture_errors++;
+			warnf(a, "%s", dv_error_text());
+			break;
+		}
+		dv_audit_add_frame(a, lt, &fr, path);
+	}
+	dv_pcap_free(p);
+	return 0;
+}
+
+/* ---- setup ----------------------------------------------------------- */
+
+int dv_audit_new(dv_audit **out, const dv_audit_opts *opts)
+{
+	*out = NULL;
+	dv_audit *a = calloc(1, sizeof(*a));
+	if (!a) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	if (opts) a->opts = *opts;
+	size_t mf = a->opts.max_flows ? a->opts.max_flows : DEFAULT_MAX_FLOWS;
+	a->ft = dv_flowtab_new(mf, on_evict, a);
+	int rc = 0;
+	if (!a->ft || dest_grow(a) < 0) {
+		rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		goto fail;
+	}
+	rc = dv__eplist_load_text(&a->eps, (const char *)dv__endpoints_tsv, dv__endpoints_tsv_len, "endpoints.tsv (built in)");
+	if (rc < 0) goto fail;
+	if (a->opts.endpoints_path && (rc = dv__eplist_load_file(&a->eps, a->opts.endpoints_path)) < 0) goto fail;
+	if (a->opts.policy_path && (rc = dv__policy_load(&a->pol, a->opts.policy_path)) < 0) goto fail;
+	if (!a->opts.no_geo) {
+		if (dv_netloc_open(&a->loc, a->opts.locdb_path) < 0) {
+			if (a->opts.locdb_path) { rc = DV_ENOTFOUND; goto fail; }
+			warnf(a, "no location database: %s (countries and ASNs left out)", dv_error_text());
+			a->loc = NULL;
+		} else {
+			char when[32];
+			time_t t = dv_netloc_created(a->loc);
+			struct tm tm;
+			gmtime_r(&t, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%d", &tm);
+			snprintf(a->geo_src, sizeof(a->geo_src), "%s (%s, %s, built %s)", dv_netloc_path(a->loc),
+			         dv_netloc_vendor(a->loc) ? dv_netloc_vendor(a->loc) : "?",
+			         dv_netloc_license(a->loc) ? dv_netloc_license(a->loc) : "?", when);
+		}
+	}
+	*out = a;
+	return 0;
+fail:
+	dv_audit_free(a);
+	return rc;
+}
+
+void dv_audit_free(dv_audit *a)
+{
+	if (!a) return;
+	dv_flowtab_free(a->ft);
+	dv_netloc_free(a->loc);
+	dv__eplist_dispose(&a->eps);
+	dv__policy_dispose(&a->pol);
+	free(a->dnsq);
+	free(a->dnsq_idx);
+	free(a->dnsmap);
+	free(a->hellos);
+	free(a->http);
+	free(a->finds);
+	free(a->dests);
+	free(a->dest_idx);
+	free(a->warn);
+	free(a->sorted);
+	free(a);
+}
+
+/* ---- finishing: destinations and verdicts --------------------------- */
+
+const char *dv_audit_flow_name(const dv_audit *a, const dv_flow *f)
+{
+	if (f->sni[0]) return f->sni;
+	if (f->http_host[0]) return f->http_host;
+	const dnsmap_ent *e = dnsmap_find(a, f->ipver, f->addr[dv_audit_flow_remote(f)]);
+	return e ? e->name : "";
+}
+
+static void dest_add_flow(dv_audit *a, const dv_flow *f)
+{
+	int r = dv_audit_flow_remote(f), l = r ^ 1;
+	dv_audit_dest *d = dest_get(a, f->ipver, f->addr[r]);
+	if (!d) return;
+	d->flows++;
+	d->pkts_out += f->pkts[l];
+	d->pkts_in += f->pkts[r];
+	d->bytes_out += f->frame_bytes[l];
+	d->bytes_in += f->frame_bytes[r];
+	d->payload_bytes_out += f->payload_bytes[l];
+	d->payload_bytes_in += f->payload_bytes[r];
+	if (f->first_ns < d->first_ns) d->first_ns = f->first_ns;
+	if (f->last_ns > d->last_ns) d->last_ns = f->last_ns;
+	dest_add_name(d, f->sni);
+	dest_add_name(d, f->http_host);
+	const dnsmap_ent *e = dnsmap_find(a, f->ipver, f->addr[r]);
+	if (e) dest_add_name(d, e->name);
+	if (f->flags & (DV_FLOW_DOH | DV_FLOW_DOT | DV_FLOW_ECH)) d->flags |= DV_DEST_HIDDEN;
+	d->findings_out += f->scan_hits_out;
+}
+
+static void on_evict(const dv_flow *f, void *payload)
+{
+	dest_add_flow(payload, f);
+}
+
+static void collect(dv_flow *f, void *payload)
+{
+	dv_audit *a = payload;
+	a->sorted[a->nsorted++] = f;
+}
+
+static int by_id(const void *x, const void *y)
+{
+	const dv_flow *a = *(const dv_flow *const *)x, *b = *(const dv_flow *const *)y;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int by_bytes_out(const void *x, const void *y)
+{
+	const dv_audit_dest *a = x, *b = y;
+	if (a->verdict != b->verdict) return a->verdict == DV_VERDICT_LEAK ? -1 : b->verdict == DV_VERDICT_LEAK ? 1 : 0;
+	return a->bytes_out > b->bytes_out ? -1 : a->bytes_out < b->bytes_out;
+}
+
+static void addreason(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void addreason(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t l = strlen(buf);
+	if (l + 3 >= size) return;
+	if (l) { memcpy(buf + l, "; ", 3); l += 2; }
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf + l, size - l, fmt, ap);
+	va_end(ap);
+}
+
+static void judge_dest(dv_audit *a, dv_audit_dest *d)
+{
+	dv_netloc_lookup(a->loc, d->ipver, d->addr, &d->place);
+	for (unsigned i = 0; i < d->nnames; i++) {
+		const dv__endpoint *e = dv__eplist_match(&a->eps, d->names[i]);
+		if (e && !d->endpoint[0]) {
+			char ep[sizeof(e->pattern) + 2] = "*.";
+			copystr(ep + 2, sizeof(ep) - 2, e->pattern);
+			copystr(d->endpoint, sizeof(d->endpoint), e->suffix ? ep : ep + 2);
+			copystr(d->endpoint_owner, sizeof(d->endpoint_owner), e->owner);
+			copystr(d->endpoint_category, sizeof(d->endpoint_category), e->category);
+			d->flags |= e->maker ? DV_DEST_MAKER : DV_DEST_KNOWN;
+		}
+		const dv__endpoint *al = dv__policy_name(&a->pol, d->names[i]);
+		if (al) {
+			d->flags |= DV_DEST_ALLOWED;
+			addreason(d->reasons, sizeof(d->reasons), "allowed by policy: name %s matches %s%s (%s)", d->names[i],
+			          al->suffix ? "*." : "", al->pattern, al->owner);
+		}
+	}
+	const dv__allow_net *an = dv__policy_net(&a->pol, d->ipver, d->addr);
+	if (an) {
+		d->flags |= DV_DEST_ALLOWED;
+		addreason(d->reasons, sizeof(d->reasons), "allowed by policy: network /%u %s", an->bits, an->comment);
+	}
+	if (d->nnames == 0) d->flags |= DV_DEST_IP_ONLY;
+	if (d->findings_out) d->flags |= DV_DEST_CONTENT;
+	if (d->place.scope != DV_SCOPE_EXTERNAL) {
+		d->verdict = DV_VERDICT_CLEAN;
+		addreason(d->reasons, sizeof(d->reasons), "%s address, not the Internet", dv_scope_name(d->place.scope));
+		return;
+	}
+	if (d->flags & DV_DEST_ALLOWED) {
+		d->verdict = DV_VERDICT_CLEAN;
+		return;
+	}
+	if (d->pkts_out == 0) {
+		d->verdict = DV_VERDICT_CLEAN;
+		addreason(d->reasons, sizeof(d->reasons), "nothing was sent to it (%llu packets received only)",
+		          (unsigned long long)d->pkts_in);
+		return;
+	}
+	d->verdict = DV_VERDICT_LEAK;
+	addreason(d->reasons, sizeof(d->reasons), "%llu bytes (%llu payload) in %llu packets sent to an external address not allowed by the policy",
+	          (unsigned long long)d->bytes_out, (unsigned long long)d->payload_bytes_out, (unsigned long long)d->pkts_out);
+	if (d->flags & DV_DEST_MAKER)
+		addreason(d->reasons, sizeof(d->reasons), "drone maker endpoint %s (%s, %s)", d->endpoint, d->endpoint_owner, d->endpoint_category);
+	else if (d->flags & DV_DEST_KNOWN)
+		addreason(d->reasons, sizeof(d->reasons), "known SDK/partner endpoint %s (%s, %s)", d->endpoint, d->endpoint_owner, d->endpoint_category);
+	if (d->flags & DV_DEST_CONTENT)
+		addreason(d->reasons, sizeof(d->reasons), "readable content sent in clear (%u findings)", d->findings_out);
+	if (d->flags & DV_DEST_HIDDEN)
+		addreason(d->reasons, sizeof(d->reasons), "encrypted DNS or ECH: the names behind it are hidden");
+	if (d->flags & DV_DEST_IP_ONLY)
+		addreason(d->reasons, sizeof(d->reasons), "named only by its address (no DNS answer, SNI or Host seen)");
+	if (d->place.anycast)
+		addreason(d->reasons, sizeof(d->reasons), "anycast network: country not determinable");
+	else if (d->place.cc[0])
+		addreason(d->reasons, sizeof(d->reasons), "located in %s", d->place.cc);
+	if (d->place.asn)
+		addreason(d->reasons, sizeof(d->reasons), "network AS%u %s", d->place.asn, d->place.as_name);
+}
+
+int dv_audit_finish(dv_audit *a)
+{
+	if (a->finished) return 0;
+	a->finished = 1;
+	size_t n = dv_flowtab_size(a->ft);
+	a->sorted = malloc((n ? n : 1) * sizeof(*a->sorted));
+	if (!a->sorted) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	dv_flowtab_each(a->ft, collect, a);
+	qsort(a->sorted, a->nsorted, sizeof(*a->sorted), by_id);
+	for (size_t i = 0; i < a->nsorted; i++) dest_add_flow(a, a->sorted[i]);
+	a->st.flows = dv_flowtab_created(a->ft);
+	a->st.flows_evicted = dv_flowtab_evicted(a->ft);
+	if (a->st.flows_evicted)
+		warnf(a, "flow table full: %llu flows evicted (their bytes are kept in the destination totals)",
+		      (unsigned long long)a->st.flows_evicted);
+
+	size_t leaks = 0, maker = 0, known = 0, content = 0;
+	uint64_t leak_bytes = 0;
+	for (size_t i = 0; i < a->ndests; i++) {
+		dv_audit_dest *d = &a->dests[i];
+		judge_dest(a, d);
+		if (d->verdict == DV_VERDICT_LEAK) {
+			leaks++;
+			leak_bytes += d->bytes_out;
+			if (d->flags & DV_DEST_MAKER) maker++;
+			if (d->flags & DV_DEST_KNOWN) known++;
+			if (d->flags & DV_DEST_CONTENT) content++;
+		}
+	}
+	qsort(a->dests, a->ndests, sizeof(*a->dests), by_bytes_out);
+	reindex_dests(a);
+
+	char *r = a->reasons;
+	size_t rs = sizeof(a->reasons);
+	int inconclusive = 0;
+	if (a->seen_doh) { inconclusive = 1; addreason(r, rs, "DNS over HTTPS in use: the names it resolved are hidden from this audit"); }
+	if (a->seen_dot) { inconclusive = 1; addreason(r, rs, "DNS over TLS/QUIC (port 853) in use: names hidden"); }
+	if (a->seen_ech) { inconclusive = 1; addreason(r, rs, "Encrypted Client Hello in use: only the outer server name is visible"); }
+	if (a->st.capture_errors) { inconclusive = 1; addreason(r, rs, "%llu capture file(s) cut or damaged part-way", (unsigned long long)a->st.capture_errors); }
+	if (a->st.damaged) { inconclusive = 1; addreason(r, rs, "%llu damaged frames", (unsigned long long)a->st.damaged); }
+	if (a->wlan_protected) { inconclusive = 1; addreason(r, rs, "%llu encrypted 802.11 data frames could not be read", (unsigned long long)a->wlan_protected); }
+	if (a->ip_packets == 0) { inconclusive = 1; addreason(r, rs, "the capture holds no IP traffic"); }
+	if (leaks) {
+		a->verdict = DV_VERDICT_LEAK;
+		char head[600] = "";
+		snprintf(head, sizeof(head), "%zu external destination(s) not allowed by the policy received %llu bytes", leaks,
+		         (unsigned long long)leak_bytes);
+		if (maker) addreason(head, sizeof(head), "%zu of them are drone maker (DJI) endpoints", maker);
+		if (known) addreason(head, sizeof(head), "%zu are known SDK/partner endpoints", known);
+		if (content) addreason(head, sizeof(head), "readable content went in clear to %zu", content);
+		char tail[1024];
+		copystr(tail, sizeof(tail), r);
+		copystr(r, rs, head);
+		if (tail[0]) addreason(r, rs, "%s", tail);
+	} else if (inconclusive) {
+		a->verdict = DV_VERDICT_INCONCLUSIVE;
+	} else {
+		a->verdict = DV_VERDICT_CLEAN;
+		addreason(r, rs, "no packet was sent to an external destination outside the policy");
+	}
+	return 0;
+}
+
+dv_verdict dv_audit_verdict(const dv_audit *a) { return a->verdict; }
+const char *dv_audit_reasons(const dv_audit *a) { return a->reasons; }
+const dv_audit_stats *dv_audit_get_stats(const dv_audit *a) { return &a->st; }
+const char *dv_audit_geo_source(const dv_audit *a) { return a->geo_src; }
+
+const dv_flow *const *dv_audit_flows(const dv_audit *a, size_t *n) { *n = a->nsorted; return a->sorted; }
+const dv_audit_dest *dv_audit_dests(const dv_audit *a, size_t *n) { *n = a->ndests; return a->dests; }
+const dv_audit_dnsq *dv_audit_dns_queries(const dv_audit *a, size_t *n) { *n = a->ndnsq; return a->dnsq; }
+const dv_audit_hello *dv_audit_hellos(const dv_audit *a, size_t *n) { *n = a->nhellos; return a->hellos; }
+const dv_audit_http *dv_audit_http_requests(const dv_audit *a, size_t *n) { *n = a->nhttp; return a->http; }
+const dv_audit_finding *dv_audit_findings(const dv_audit *a, size_t *n) { *n = a->nfinds; return a->finds; }
+
+const char *dv_audit_warnings(const dv_audit *a, size_t *count)
+{
+	*count = a->nwarn;
+	return a->warn ? a->warn : "";
+}
+
+dv_verdict dv_audit_flow_verdict(const dv_audit *a, const dv_flow *f)
+{
+	int r = dv_audit_flow_remote(f);
+	uint8_t key[16] = { 0 };
+	memcpy(key, f->addr[r], f->ipver == 6 ? 16 : 4);
+	if (!a->dest_slots) return DV_VERDICT_CLEAN;
+	size_t s = addr_hash(f->ipver, key) & (a->dest_slots - 1);
+	while (a->dest_idx[s] != UINT32_MAX) {
+		const dv_audit_dest *d = &a->dests[a->dest_idx[s]];
+		if (d->ipver == f->ipver && !memcmp(d->addr, key, 16)) return d->verdict;
+		s = (s + 1) & (a->dest_slots - 1);
+	}
+	return DV_VERDICT_CLEAN;
+}
