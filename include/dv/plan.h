@@ -22,8 +22,8 @@
 
 #include "dv/zones.h"
 
-#define DV_ROUTE_MAX_BYTES (256u << 20)
-#define DV_ROUTE_MAX_POINTS 20000000u
+#define DV_ROUTE_MAX_BYTES (64u << 20)
+#define DV_ROUTE_MAX_POINTS 5000000u
 #define DV_ROUTE_MAX_UNZIPPED (64u << 20)
 
 typedef struct dv_route_point {

@@ -34,9 +34,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DV_ZONES_MAX_BYTES (256u << 20)
+#define DV_ZONES_MAX_BYTES (64u << 20)
 #define DV_ZONES_MAX_DEPTH 64
-#define DV_ZONES_MAX_VERTICES 20000000u
+#define DV_ZONES_MAX_VERTICES 5000000u
 #define DV_ZONES_MAX_ZONES 200000u
 #define DV_ZONES_MAX_ISSUES 10000u
 
