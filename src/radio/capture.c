@@ -5,12 +5,24 @@
  * whose link type carries no Remote ID is read to the end and counted.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "dv/err.h"
 #include "dv/radio.h"
+
+/* Capture time in ns; hostile pcapng timestamps are clamped, not overflowed. */
+static int64_t ts_ns(const struct pcap_pkthdr *h)
+{
+	const int64_t lim = INT64_MAX / 1000000000 - 1;
+	int64_t s = (int64_t)h->ts.tv_sec, us = (int64_t)h->ts.tv_usec;
+	if (s > lim) s = lim;
+	if (s < -lim) s = -lim;
+	if (us < 0 || us > 999999) us = 0;
+	return s * 1000000000 + us * 1000;
+}
 
 static int scan(pcap_t *pc, const char *name, dv_radio_frame_fn fn, void *payload, dv_radio_stats *stats)
 {
@@ -33,7 +45,7 @@ static int scan(pcap_t *pc, const char *name, dv_radio_frame_fn fn, void *payloa
 		st.frames++;
 		if (!st.linktype_supported) continue;
 		f.frame_no = st.frames;
-		f.ts_ns = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec * 1000;
+		f.ts_ns = ts_ns(h);
 		size_t caplen = h->caplen;
 		if (!dv_radio_decode_frame(st.linktype, data, caplen, &f)) continue;
 		st.odid_frames++;
