@@ -124,7 +124,7 @@ static void print_table(const dv_zones *zs, const dv_route *r, const dv_fence_re
 		const dv_fence_event *e = &rep->events[i];
 		const dv_zone *z = &zs->zones[e->zone];
 		char t[40] = "-", alt[32] = "-", note[96] = "";
-		if (e->time_ms != DV_TIME_NONE) dv_time_iso(t, sizeof(t), e->time_ms * 1000000);
+		if (e->time_ms != DV_GEO_TIME_NONE) dv_time_iso(t, sizeof(t), e->time_ms * 1000000);
 		else snprintf(t, sizeof(t), "leg %zu at %.0f%%", e->segment + 1, e->frac * 100);
 		if (e->alt_ref != DV_VREF_NONE) snprintf(alt, sizeof(alt), "%.1f %s", e->alt, dv_vref_name(e->alt_ref));
 		size_t n = 0;
@@ -175,7 +175,7 @@ static int do_check(int argc, char **argv)
 	if (optind != argc) return cli_usage("zones", "unexpected argument '%s'", argv[optind]);
 	if (!zfile) return cli_usage("zones", "check needs --zones FILE");
 	if (!plan == !track) return cli_usage("zones", "check needs one of --plan FILE or --track FILE");
-	dv_fence_opts fo = { DV_TIME_NONE };
+	dv_fence_opts fo = { DV_GEO_TIME_NONE };
 	if (at && dv_geo_parse_time(at, &fo.at) < 0) return cli_usage("zones", "--at: %s", dv_error_text());
 
 	int rc = CLI_FAIL;

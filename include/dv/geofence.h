@@ -71,7 +71,7 @@ typedef struct dv_fence_event {
 	double frac;          /* 0..1 along the segment */
 	double lon, lat, alt; /* position (alt in the route's reference) */
 	dv_vref alt_ref;
-	int64_t time_ms;      /* DV_TIME_NONE when the route has no times */
+	int64_t time_ms;      /* DV_GEO_TIME_NONE when the route has no times */
 	dv_fence_vertical vertical;
 	dv_fence_timing timing;
 	bool at_start;        /* an ENTRY because the route starts inside */
@@ -86,7 +86,7 @@ typedef struct dv_fence_report {
 } dv_fence_report;
 
 typedef struct dv_fence_opts {
-	int64_t at;           /* seconds since the epoch used for points without time; DV_TIME_NONE */
+	int64_t at;           /* seconds since the epoch used for points without time; DV_GEO_TIME_NONE */
 } dv_fence_opts;
 
 /* Checks a route (plan or track); *out belongs to the caller. */

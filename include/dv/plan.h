@@ -27,7 +27,7 @@
 #define DV_ROUTE_MAX_UNZIPPED (64u << 20)
 
 typedef struct dv_route_point {
-	int64_t time_ms;     /* ms since the epoch, or DV_TIME_NONE */
+	int64_t time_ms;     /* ms since the epoch, or DV_GEO_TIME_NONE */
 	double lon, lat;     /* WGS84 degrees */
 	double alt;          /* metres, meaningful when ref != DV_VREF_NONE */
 	dv_vref ref;         /* what alt is measured from */

@@ -47,7 +47,7 @@
 #define DV_ALT_UNLIMITED 99999.0
 
 /* "no time" for int64_t seconds since the epoch */
-#define DV_TIME_NONE INT64_MIN
+#define DV_GEO_TIME_NONE INT64_MIN
 
 typedef enum dv_vref {
 	DV_VREF_NONE = 0,  /* not given */
@@ -72,8 +72,8 @@ typedef struct dv_zone_daily {
 
 /* One applicability window: [start, end) and, if ndaily > 0, one of the daily periods. */
 typedef struct dv_zone_period {
-	int64_t start;      /* seconds since the epoch, DV_TIME_NONE = open */
-	int64_t end;        /* DV_TIME_NONE = open */
+	int64_t start;      /* seconds since the epoch, DV_GEO_TIME_NONE = open */
+	int64_t end;        /* DV_GEO_TIME_NONE = open */
 	dv_zone_daily *daily;
 	size_t ndaily;
 } dv_zone_period;
@@ -146,8 +146,8 @@ size_t dv_zones_nerrors(const dv_zones *zs);
 
 /*
  * 1 when the zone applies at time t (seconds since the epoch), 0 when not,
- * and 1 when t is DV_TIME_NONE and the zone is permanent; -1 when t is
- * DV_TIME_NONE and the zone is time-limited (unknown).
+ * and 1 when t is DV_GEO_TIME_NONE and the zone is permanent; -1 when t is
+ * DV_GEO_TIME_NONE and the zone is time-limited (unknown).
  */
 int dv_zone_active(const dv_zone *z, int64_t t);
 

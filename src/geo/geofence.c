@@ -384,7 +384,7 @@ static bool vertical_clip(const dv_zone *z, const dv_route_point *p0, const dv_r
 
 static int64_t lerp_time(const dv_route_point *p0, const dv_route_point *p1, double t)
 {
-	if (p0->time_ms == DV_TIME_NONE || p1->time_ms == DV_TIME_NONE) return DV_TIME_NONE;
+	if (p0->time_ms == DV_GEO_TIME_NONE || p1->time_ms == DV_GEO_TIME_NONE) return DV_GEO_TIME_NONE;
 	double d = (double)(p1->time_ms - p0->time_ms);
 	return p0->time_ms + (int64_t)llround(d * t);
 }
@@ -448,9 +448,9 @@ static int zone_timing(const dv_zone *z, const dv_route_point *p0, const dv_rout
                        const dv_fence_opts *opts, double ta, double tb)
 {
 	int64_t t0 = lerp_time(p0, p1, ta), t1 = lerp_time(p0, p1, tb);
-	if (t0 == DV_TIME_NONE && opts && opts->at != DV_TIME_NONE) t0 = t1 = opts->at * 1000;
-	if (t0 == DV_TIME_NONE) {
-		int a = dv_zone_active(z, DV_TIME_NONE);
+	if (t0 == DV_GEO_TIME_NONE && opts && opts->at != DV_GEO_TIME_NONE) t0 = t1 = opts->at * 1000;
+	if (t0 == DV_GEO_TIME_NONE) {
+		int a = dv_zone_active(z, DV_GEO_TIME_NONE);
 		return a < 0 ? DV_FENCE_T_UNKNOWN : DV_FENCE_T_ACTIVE;
 	}
 	/* floor division: times before 1970 stay on the right second */

@@ -180,7 +180,7 @@ static int kml_coords(rb *b, const char *s, dv_vref ref)
 			q = c ? c + 1 : e;
 		}
 		if (nv < 2) return dv_error_set(DV_EINVAL, b->name, -1, "bad KML coordinate '%.40s'", p);
-		int rc = add_pt(b, v[0], v[1], v[2], nv == 3 ? ref : DV_VREF_NONE, DV_TIME_NONE);
+		int rc = add_pt(b, v[0], v[1], v[2], nv == 3 ? ref : DV_VREF_NONE, DV_GEO_TIME_NONE);
 		if (rc < 0) return rc;
 		p = e;
 	}
@@ -217,10 +217,10 @@ static int kml_tracks(rb *b, const xmlNode *n, int depth, int *found)
 			for (const xmlNode *k = c->children; k && rc == 0; k = k->next) {
 				if (!is(k, "coord")) continue;
 				while (w && !is(w, "when")) w = w->next;
-				int64_t tms = DV_TIME_NONE;
+				int64_t tms = DV_GEO_TIME_NONE;
 				if (w) {
 					char *wt = text(w);
-					if (wt && time_of(wt, strlen(wt), &tms) < 0) tms = DV_TIME_NONE;
+					if (wt && time_of(wt, strlen(wt), &tms) < 0) tms = DV_GEO_TIME_NONE;
 					xmlFree(wt);
 					w = w->next;
 				}
@@ -358,7 +358,7 @@ static int wpml_points(rb *b, xmlNode *root, bool waylines)
 	if (rc == 0) {
 		qsort(w, n, sizeof(wp), cmp_wp);
 		for (size_t i = 0; i < n && rc == 0; i++)
-			rc = add_pt(b, w[i].lon, w[i].lat, w[i].alt, w[i].has_alt ? ref : DV_VREF_NONE, DV_TIME_NONE);
+			rc = add_pt(b, w[i].lon, w[i].lat, w[i].alt, w[i].has_alt ? ref : DV_VREF_NONE, DV_GEO_TIME_NONE);
 	}
 	free(w);
 	return rc;
@@ -380,7 +380,7 @@ static int gpx_points(rb *b, const xmlNode *n, const char *what, int depth)
 			if (!ok) return dv_error_set(DV_EINVAL, b->name, (int64_t)xmlGetLineNo(c), "%s without valid lat/lon (offset is the line)", what);
 			int k = child_num(c, "ele", &ele);
 			if (k < 0) return dv_error_set(DV_EINVAL, b->name, -1, "bad ele");
-			int64_t tms = DV_TIME_NONE;
+			int64_t tms = DV_GEO_TIME_NONE;
 			char *t = text(child(c, "time"));
 			if (t) {
 				if (time_of(t, strlen(t), &tms) < 0) {
@@ -567,7 +567,7 @@ static int gj_geom(rb *b, json_object *g, json_object *props, int depth)
 		if (!json_object_object_get_ex(props, "times", &times)) json_object_object_get_ex(props, "coordTimes", &times);
 		if (times && !json_object_is_type(times, json_type_array)) times = NULL;
 	}
-	if (!strcmp(type, "Point")) return gj_pos(b, c, ref, DV_TIME_NONE);
+	if (!strcmp(type, "Point")) return gj_pos(b, c, ref, DV_GEO_TIME_NONE);
 	if (!strcmp(type, "LineString") || !strcmp(type, "MultiPoint")) {
 		if (!json_object_is_type(c, json_type_array)) return dv_error_set(DV_EINVAL, b->name, -1, "%s without coordinates", type);
 		size_t n = json_object_array_length(c);
@@ -575,7 +575,7 @@ static int gj_geom(rb *b, json_object *g, json_object *props, int depth)
 			return dv_error_set(DV_EINVAL, b->name, -1, "times has %zu entries for %zu positions",
 			                    json_object_array_length(times), n);
 		for (size_t i = 0; i < n; i++) {
-			int64_t tms = DV_TIME_NONE;
+			int64_t tms = DV_GEO_TIME_NONE;
 			if (times) {
 				json_object *te = json_object_array_get_idx(times, i);
 				const char *ts = json_object_get_string(te);
@@ -593,7 +593,7 @@ static int gj_geom(rb *b, json_object *g, json_object *props, int depth)
 			json_object *l = json_object_array_get_idx(c, k);
 			if (!json_object_is_type(l, json_type_array)) return dv_error_set(DV_EINVAL, b->name, -1, "bad MultiLineString");
 			for (size_t i = 0; i < json_object_array_length(l); i++) {
-				int rc = gj_pos(b, json_object_array_get_idx(l, i), ref, DV_TIME_NONE);
+				int rc = gj_pos(b, json_object_array_get_idx(l, i), ref, DV_GEO_TIME_NONE);
 				if (rc < 0) return rc;
 			}
 		}
@@ -631,11 +631,52 @@ static int parse_geojson(rb *b, const char *buf, size_t len)
 	const char *type = json_object_object_get_ex(root, "type", &t) ? json_object_get_string(t) : "";
 	if (!strcmp(type, "FeatureCollection") && json_object_object_get_ex(root, "features", &fs) &&
 	    json_object_is_type(fs, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(fs) && rc == 0; i++) {
-			json_object *f = json_object_array_get_idx(fs, i);
+		/* A track written as a LineString plus one Point per fix (as
+		 * dronevault's own track writer does): take the Points when they
+		 * carry times, else the lines; never both, which would fly the
+		 * route twice. */
+		size_t nf = json_object_array_length(fs), nlines = 0, ntimed = 0;
+		for (size_t i = 0; i < nf; i++) {
+			json_object *f = json_object_array_get_idx(fs, i), *gt = NULL, *tt = NULL;
 			g = p = NULL;
 			json_object_object_get_ex(f, "geometry", &g);
 			json_object_object_get_ex(f, "properties", &p);
+			const char *k = json_object_object_get_ex(g, "type", &gt) ? json_object_get_string(gt) : "";
+			if (k && (!strcmp(k, "LineString") || !strcmp(k, "MultiLineString"))) nlines++;
+			if (k && !strcmp(k, "Point") && json_object_object_get_ex(p, "time", &tt) &&
+			    json_object_is_type(tt, json_type_string)) ntimed++;
+		}
+		bool points_only = ntimed > 0, lines_only = !points_only && nlines > 0;
+		for (size_t i = 0; i < nf && rc == 0; i++) {
+			json_object *f = json_object_array_get_idx(fs, i), *gt = NULL;
+			g = p = NULL;
+			json_object_object_get_ex(f, "geometry", &g);
+			json_object_object_get_ex(f, "properties", &p);
+			const char *k = json_object_object_get_ex(g, "type", &gt) ? json_object_get_string(gt) : "";
+			bool is_point = k && !strcmp(k, "Point");
+			if (points_only && !is_point) continue;
+			if (lines_only && is_point) continue;
+			if (points_only) {
+				json_object *tt = NULL, *tk = NULL;
+				int64_t tms = DV_GEO_TIME_NONE;
+				const char *kind = json_object_object_get_ex(p, "time_kind", &tk) ? json_object_get_string(tk) : NULL;
+				if (json_object_object_get_ex(p, "time", &tt) && json_object_is_type(tt, json_type_string) &&
+				    !(kind && !strcmp(kind, "local"))) {
+					const char *ts = json_object_get_string(tt);
+					if (time_of(ts, strlen(ts), &tms) < 0) {
+						rc = dv_error_set(DV_EINVAL, b->name, -1, "features[%zu]: bad time '%.40s'", i, ts);
+						break;
+					}
+				}
+				json_object *c = NULL;
+				json_object_object_get_ex(g, "coordinates", &c);
+				json_object *ar = NULL;
+				dv_vref ref = DV_VREF_WGS84;
+				if (json_object_object_get_ex(p, "altitudeReference", &ar))
+					ref = ref_name(json_object_get_string(ar), DV_VREF_WGS84);
+				rc = gj_pos(b, c, ref, tms);
+				continue;
+			}
 			rc = gj_geom(b, g, p, 0);
 		}
 	} else if (!strcmp(type, "Feature")) {
@@ -651,7 +692,7 @@ static int parse_geojson(rb *b, const char *buf, size_t len)
 
 /* ---- CSV ------------------------------------------------------------------ */
 
-enum { C_LAT, C_LON, C_ALT, C_TIME, C_REF, C_N };
+enum { C_LAT, C_LON, C_ALT, C_TIME, C_REF, C_KIND, C_N };
 
 static int parse_csv(rb *b, const char *buf, size_t len)
 {
@@ -661,7 +702,7 @@ static int parse_csv(rb *b, const char *buf, size_t len)
 	const char *nl = memchr(p, '\n', (size_t)(end - p));
 	const char *hend = nl ? nl : end;
 	char sep = memchr(p, ';', (size_t)(hend - p)) && !memchr(p, ',', (size_t)(hend - p)) ? ';' : ',';
-	int col[C_N] = { -1, -1, -1, -1, -1 };
+	int col[C_N] = { -1, -1, -1, -1, -1, -1 };
 	dv_vref alt_ref = DV_VREF_AMSL;
 	int ncol = 0;
 	for (const char *f = p; f <= hend && ncol < 256; ncol++) {
@@ -677,6 +718,7 @@ static int parse_csv(rb *b, const char *buf, size_t len)
 		if (!strcmp(h, "lat") || !strcmp(h, "latitude")) col[C_LAT] = ncol;
 		else if (!strcmp(h, "lon") || !strcmp(h, "lng") || !strcmp(h, "long") || !strcmp(h, "longitude")) col[C_LON] = ncol;
 		else if (!strcmp(h, "time") || !strcmp(h, "timestamp") || !strcmp(h, "datetime")) col[C_TIME] = ncol;
+		else if (!strcmp(h, "time_kind")) col[C_KIND] = ncol; /* dronevault track CSV: utc, local, none */
 		else if (!strcmp(h, "ref") || !strcmp(h, "altitude_ref") || !strcmp(h, "alt_ref")) col[C_REF] = ncol;
 		else if (col[C_ALT] < 0) {
 			static const struct { const char *n; dv_vref r; } alts[] = {
@@ -711,13 +753,17 @@ static int parse_csv(rb *b, const char *buf, size_t len)
 				f = fe + 1;
 			}
 			double lat, lon, alt = 0;
-			int64_t tms = DV_TIME_NONE;
+			int64_t tms = DV_GEO_TIME_NONE;
 			dv_vref ref = col[C_ALT] >= 0 ? alt_ref : DV_VREF_NONE;
+			/* a row without a fix (dronevault track CSV writes empty lat and lon) */
+			if (fl[C_LAT] && fl[C_LON] && fn[C_LAT] == 0 && fn[C_LON] == 0) { p = le + 1; continue; }
 			if (!fl[C_LAT] || !fl[C_LON] || num(fl[C_LAT], fn[C_LAT], &lat) < 0 || num(fl[C_LON], fn[C_LON], &lon) < 0)
 				return dv_error_set(DV_EINVAL, b->name, (int64_t)(p - buf), "line %zu: bad or missing lat/lon", line);
 			if (fl[C_ALT] && fn[C_ALT] && num(fl[C_ALT], fn[C_ALT], &alt) < 0)
 				return dv_error_set(DV_EINVAL, b->name, (int64_t)(p - buf), "line %zu: bad altitude", line);
-			if (fl[C_TIME] && fn[C_TIME] && time_of(fl[C_TIME], fn[C_TIME], &tms) < 0)
+			/* a local wall-clock time (zone unknown) is not an instant: left out */
+			bool local = fl[C_KIND] && fn[C_KIND] >= 5 && !strncmp(fl[C_KIND], "local", 5);
+			if (!local && fl[C_TIME] && fn[C_TIME] && time_of(fl[C_TIME], fn[C_TIME], &tms) < 0)
 				return dv_error_set(DV_EINVAL, b->name, (int64_t)(p - buf), "line %zu: bad time", line);
 			if (fl[C_REF] && fn[C_REF]) {
 				char rs[16];

@@ -52,7 +52,7 @@ static json_object *event_json(const dv_zones *zs, const dv_fence_event *e)
 	const dv_zone *z = &zs->zones[e->zone];
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "kind", json_object_new_string(e->kind == DV_FENCE_ENTRY ? "entry" : "exit"));
-	if (e->time_ms != DV_TIME_NONE) {
+	if (e->time_ms != DV_GEO_TIME_NONE) {
 		char t[40];
 		dv_time_iso(t, sizeof(t), e->time_ms * 1000000);
 		json_object_object_add(o, "time", json_object_new_string(t));

@@ -206,11 +206,11 @@ static bool daily_match(const dv_zone_daily *dp, int64_t t)
 int dv_zone_active(const dv_zone *z, int64_t t)
 {
 	if (z->permanent || z->nperiods == 0) return 1;
-	if (t == DV_TIME_NONE) return -1;
+	if (t == DV_GEO_TIME_NONE) return -1;
 	for (size_t i = 0; i < z->nperiods; i++) {
 		const dv_zone_period *p = &z->periods[i];
-		if (p->start != DV_TIME_NONE && t < p->start) continue;
-		if (p->end != DV_TIME_NONE && t >= p->end) continue;
+		if (p->start != DV_GEO_TIME_NONE && t < p->start) continue;
+		if (p->end != DV_GEO_TIME_NONE && t >= p->end) continue;
 		if (p->ndaily == 0) return 1;
 		for (size_t k = 0; k < p->ndaily; k++)
 			if (daily_match(&p->daily[k], t)) return 1;
@@ -560,7 +560,7 @@ static int read_applicability(rd *r, json_object *arr, const char *key, bool ed2
 		const char *perm = get_str(e, "permanent");
 		if (perm && !strcmp(perm, "YES")) { any_perm = true; continue; }
 		dv_zone_period *per = &z->periods[z->nperiods++];
-		per->start = per->end = DV_TIME_NONE;
+		per->start = per->end = DV_GEO_TIME_NONE;
 		const char *sd = get_str(e, "startDateTime"), *ed = get_str(e, "endDateTime");
 		char pd[128];
 		if (sd && dv_geo_parse_time(sd, &per->start) < 0) {
@@ -573,7 +573,7 @@ static int read_applicability(rd *r, json_object *arr, const char *key, bool ed2
 			issue(r, DV_ZONE_ERROR, pd, "bad date-time '%.40s'", ed);
 			return -1;
 		}
-		if (per->start != DV_TIME_NONE && per->end != DV_TIME_NONE && per->end <= per->start) {
+		if (per->start != DV_GEO_TIME_NONE && per->end != DV_GEO_TIME_NONE && per->end <= per->start) {
 			issue(r, DV_ZONE_ERROR, p, "time period ends before it starts");
 			return -1;
 		}

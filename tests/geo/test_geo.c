@@ -11,7 +11,9 @@
 
 #include "check.h"
 #include "dv/err.h"
+#include "dv/geo_track.h"
 #include "dv/geofence.h"
+#include "dv/telemetry.h"
 #include "dv/plan.h"
 #include "dv/zones.h"
 
@@ -107,8 +109,8 @@ static void test_circle_crossing_time(void)
 	/* a segment passing the centre at 900 m east-west: cuts the circle */
 	double la9, lo9;
 	geod_direct(&g, 47.0, 8.0, 0, 900, &la9, &lo9, NULL);
-	dv_route_point chord[2] = { { DV_TIME_NONE, 7.98, la9, 0, DV_VREF_NONE },
-	                            { DV_TIME_NONE, 8.02, la9, 0, DV_VREF_NONE } };
+	dv_route_point chord[2] = { { DV_GEO_TIME_NONE, 7.98, la9, 0, DV_VREF_NONE },
+	                            { DV_GEO_TIME_NONE, 8.02, la9, 0, DV_VREF_NONE } };
 	dv_route *r2 = NULL;
 	dv_fence_report *rep2 = NULL;
 	dv_route_from_points(&r2, chord, 2, "chord");
@@ -251,7 +253,7 @@ static void test_weekdays(void)
 	CHECK_EQ(dv_zone_active(z, mon_7), 0);
 	CHECK_EQ(dv_zone_active(z, mon_18), 0);
 	CHECK_EQ(dv_zone_active(z, fri_1759), 1);
-	CHECK_EQ(dv_zone_active(z, DV_TIME_NONE), -1);
+	CHECK_EQ(dv_zone_active(z, DV_GEO_TIME_NONE), -1);
 	/* same window in local time +01:00 */
 	int64_t t;
 	CHECK_EQ(dv_geo_parse_time("2025-03-13T13:58:00+01:00", &t), 0);
@@ -465,6 +467,67 @@ static void test_ed269_sample_shape(void)
 	dv_zones_free(zs);
 }
 
+/* flights: telemetry track points, directly and through every track file format */
+static void test_tracks_from_telemetry(void)
+{
+	dv_zones *zs = zones_of(square_zone("", "null"), 0);
+	dv_geofence *gf = NULL;
+	if (!zs || dv_geofence_new(&gf, zs) < 0) { CHECK(0); return; }
+	const int64_t t0 = 1795435200000000LL; /* 2026-11-23T12:00:00Z in us */
+	dv_track_point tp[5] = {
+		{ t0, DV_TIME_UTC, 0, true, 47.005, 7.99, 500, 100 },
+		{ 0, DV_TIME_NONE, -1, false, 0, 0, NAN, NAN },          /* no fix: left out */
+		{ t0 + 10000000, DV_TIME_UTC, 1000, true, 47.005, 8.005, 500, 100 },
+		{ t0 + 20000000, DV_TIME_UTC, 2000, true, 47.005, 8.02, 500, 100 },
+		{ t0 + 30000000, DV_TIME_LOCAL, 3000, true, 47.005, 8.03, NAN, 100 },
+	};
+	size_t nlocal = 0;
+	dv_route *r = NULL;
+	CHECK_EQ(dv_route_from_track(&r, tp, 5, "flight", &nlocal), 0);
+	CHECK_EQ(nlocal, 1);
+	if (r) {
+		CHECK_EQ(r->npts, 4);
+		CHECK_EQ(r->pts[3].time_ms, DV_GEO_TIME_NONE);
+		CHECK_EQ(r->pts[3].ref, DV_VREF_TAKEOFF);
+		dv_fence_report *rep = NULL;
+		CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+		CHECK_EQ(rep->nevents, 2);
+		/* enters x = 8.0 at 2/3 of the first 10 s, leaves x = 8.01 at 1/3 of the next */
+		if (rep->nevents == 2) {
+			CHECK_EQ(rep->events[0].time_ms, 1795435200000LL + 6667);
+			CHECK_EQ(rep->events[1].time_ms, 1795435200000LL + 13333);
+		}
+		dv_fence_report_free(rep);
+		dv_route_free(r);
+	}
+	/* the same through the telemetry writers: GeoJSON, GPX, KML, CSV */
+	for (int f = 0; f < 4; f++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *mf = open_memstream(&buf, &len);
+		CHECK(mf != NULL);
+		if (!mf) continue;
+		CHECK_EQ(dv_track_write(mf, (dv_track_format)f, "flight", tp, 4), 0);
+		fclose(mf);
+		r = NULL;
+		int rc = dv_route_parse(&r, buf, len, "track", DV_ROUTE_AUTO);
+		if (rc < 0) fprintf(stderr, "format %d: %s\n", f, dv_error_text());
+		CHECK_EQ(rc, 0);
+		if (r) {
+			CHECK_EQ(r->npts, 3);
+			if (f != DV_TRACK_KML) CHECK_EQ(r->pts[2].time_ms, 1795435220000LL);
+			dv_fence_report *rep = NULL;
+			CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+			if (rep) CHECK_EQ(rep->nentries, 1);
+			dv_fence_report_free(rep);
+			dv_route_free(r);
+		}
+		free(buf);
+	}
+	dv_geofence_free(gf);
+	dv_zones_free(zs);
+}
+
 int main(void)
 {
 	test_circle_crossing_time();
@@ -474,5 +537,6 @@ int main(void)
 	test_bad_zones();
 	test_routes();
 	test_ed269_sample_shape();
+	test_tracks_from_telemetry();
 	return check_done();
 }
