@@ -20,6 +20,7 @@ static void help(FILE *out)
 {
 	fprintf(out,
 	        "usage: dronevault inspect [--json] [--points] FILE|DIR...\n"
+	        "       dronevault inspect --track geojson|gpx|kml|csv FILE|DIR...\n"
 	        "\n"
 	        "Reads what DJI photos (EXIF, DJI XMP) and SRT video sidecars say about\n"
 	        "where and when they were taken and by which aircraft and camera.\n"
@@ -29,6 +30,8 @@ static void help(FILE *out)
 	        "\n"
 	        "  --json     one JSON object per file, one per line (JSON Lines)\n"
 	        "  --points   with --json: every SRT cue in \"points\" (large for long videos)\n"
+	        "  --track F  instead: one track of every SRT cue and photo position, in\n"
+	        "             file order, as GeoJSON (RFC 7946), GPX 1.1, KML 2.2 or CSV\n"
 	        "\n"
 	        "SRT times are the drone's local wall-clock without a zone and are shown\n"
 	        "as such (time_kind \"local\"); a position of 0,0 before the first GPS fix\n"
@@ -42,7 +45,52 @@ typedef struct opts {
 	bool json;
 	unsigned flags;
 	int failed;
+	bool track;               /* --track: collect points instead of printing */
+	dv_track_format format;
+	dv_track_point *pts;      /* collected points (owned) */
+	size_t npts, cap;
 } opts;
+
+/* --track: the file's points appended to o->pts */
+static void collect_one(opts *o, const char *path)
+{
+	dv_media_kind k = dv_media_kind_of(path);
+	dv_track_point *v = NULL, one;
+	size_t n = 0;
+	if (k == DV_MEDIA_SRT) {
+		if (dv_srt_points(path, 0, &v, &n) < 0) {
+			fprintf(stderr, "dronevault inspect: %s\n", dv_error_text());
+			o->failed++;
+			return;
+		}
+	} else if (k == DV_MEDIA_PHOTO) {
+		dv_photo p;
+		int rc = dv_photo_read_file(&p, path);
+		if (rc == 0 && dv_photo_point(&p, &one) && one.has_pos) {
+			v = &one;
+			n = 1;
+		} else if (rc < 0) {
+			fprintf(stderr, "dronevault inspect: %s\n", dv_error_text());
+			o->failed++;
+		}
+		dv_photo_dispose(&p);
+	}
+	if (n && o->npts + n > o->cap) {
+		size_t cap = (o->npts + n) * 2;
+		dv_track_point *g = realloc(o->pts, cap * sizeof(*g));
+		if (!g) {
+			fprintf(stderr, "dronevault inspect: out of memory\n");
+			o->failed++;
+			n = 0;
+		} else {
+			o->pts = g;
+			o->cap = cap;
+		}
+	}
+	if (n) memcpy(o->pts + o->npts, v, n * sizeof(*v));
+	o->npts += n;
+	if (v != &one) free(v);
+}
 
 static const char *str(json_object *o, const char *k)
 {
@@ -101,6 +149,10 @@ static void print_table(const char *text)
 
 static void inspect_one(opts *o, const char *path)
 {
+	if (o->track) {
+		collect_one(o, path);
+		return;
+	}
 	char *text = NULL;
 	if (dv_inspect_json(path, o->flags, &text) < 0) {
 		fprintf(stderr, "dronevault inspect: %s\n", dv_error_text());
@@ -179,6 +231,10 @@ int cmd_inspect(int argc, char **argv)
 			o.json = true;
 		} else if (!strcmp(argv[i], "--points")) {
 			o.flags |= DV_INSPECT_POINTS;
+		} else if (!strcmp(argv[i], "--track") && i + 1 < argc) {
+			if (dv_track_format_parse(argv[++i], &o.format) < 0)
+				return cli_usage("inspect", "%s", dv_error_last()->message);
+			o.track = true;
 		} else if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
@@ -188,5 +244,10 @@ int cmd_inspect(int argc, char **argv)
 	}
 	if (i >= argc) return cli_usage("inspect", "no FILE given");
 	for (; i < argc; i++) walk(&o, argv[i], 0);
+	if (o.track) {
+		if (dv_track_write(stdout, o.format, "dronevault inspect", o.pts, o.npts) < 0)
+			o.failed++;
+		free(o.pts);
+	}
 	return o.failed ? CLI_FAIL : CLI_OK;
 }

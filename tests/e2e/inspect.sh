@@ -75,3 +75,21 @@ mix=by["mix_p4rtk_mavic2pro.srt"]
 assert set(mix["formats"])=={"bracket","oneline"}, mix["formats"]
 print("inspect e2e: %d sample files ok" % len(rows))
 PY
+
+# tracks: one per format; QGIS-compatible readers (ogrinfo, gdal-bin) must
+# open them when installed
+for f in geojson gpx kml csv; do
+  "$DV" inspect --track "$f" "$s/samples/srt/mavic_pro.SRT" "$s/samples/photos" > "$work/t.$f"
+  [ -s "$work/t.$f" ] || fail "empty $f track"
+done
+[ "$(wc -l < "$work/t.csv")" -eq 473 ] || fail "csv track rows"   # header + 468 cues + 4 photos with a position
+python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert len(o["features"])==473' "$work/t.geojson" || fail "geojson features"
+if command -v ogrinfo >/dev/null; then
+  ogrinfo -ro -so -al "$work/t.geojson" | grep -q 'Feature Count: 473' || fail "ogrinfo geojson"
+  ogrinfo -ro -so -al "$work/t.kml" | grep -q 'Feature Count: 473' || fail "ogrinfo kml"
+  ogrinfo -ro -so "$work/t.gpx" tracks | grep -q 'Feature Count: 1' || fail "ogrinfo gpx"
+  ogrinfo -ro -so "$work/t.gpx" track_points | grep -q 'Feature Count: 472' || fail "ogrinfo gpx points"
+  echo "tracks open in ogrinfo (GeoJSON, GPX, KML)"
+else
+  echo "ogrinfo not installed: track files checked by structure only"
+fi
