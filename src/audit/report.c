@@ -207,7 +207,7 @@ int dv_audit_to_json(const dv_audit *a, char **out)
 	json_object_object_add(root, "warnings", wa);
 	json_object_object_add(root, "warnings_total", U64(nw));
 
-	const char *txt = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *txt = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
 	*out = txt ? strdup(txt) : NULL;
 	json_object_put(root);
 	return *out ? 0 : dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");

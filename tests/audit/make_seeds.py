@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the SYNTHETIC fuzz seeds of the audit area (fuzz/corpus/audit_*).
-Everything here is made up: documentation addresses (192.0.2.0/24,
-198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) and host names from
+Everything here is made up: the packets were never sent. The remote
+addresses are public ones (so the audit treats them as the Internet; the
+documentation ranges would count as local) and the host names come from
 data/endpoints.tsv. The QUIC Initial is encrypted per RFC 9001 with the
 python3-cryptography package (only needed to regenerate the seeds).
 usage: python3 tests/audit/make_seeds.py [repo-root]"""
@@ -43,11 +44,11 @@ def eth(payload, et=0x0800, vlans=()):
 
 PHONE = [192, 168, 2, 20]
 DNSSRV = [192, 168, 2, 1]
-DJI = [203, 0, 113, 7]
-MAP = [198, 51, 100, 9]
-DOH = [192, 0, 2, 53]
+DJI = [47, 88, 0, 1]
+MAP = [120, 55, 0, 1]
+DOH = [1, 1, 1, 1]
 P6 = bytes.fromhex('fd000000000000000000000000000014')
-D6 = bytes.fromhex('20010db8000000000000000000000007')
+D6 = bytes.fromhex('2a001450400108030000000000001017')
 
 def dname(n):
     return b''.join(bytes([len(l)]) + l.encode() for l in n.split('.')) + b'\0'
@@ -162,8 +163,7 @@ def main():
     put('audit_scan', 'jpeg-exif', JPEG)
     put('audit_scan', 'mp4', MP4)
     put('audit_scan', 'djilog', b'xxDJIFlightRecord_2026-11-24_[10-00-00].txt')
-    f_dns = eth(ip4(DNSSRV, PHONE, 17, udp(53, 40000, dns_response(7, 'mydjiflight.dji.com', 'cdn.example.net', DJI))),
-                0x8100, ()) if False else eth(ip4(DNSSRV, PHONE, 17, udp(53, 40000, dns_response(7, 'mydjiflight.dji.com', 'cdn.example.net', DJI))))
+    f_dns = eth(ip4(DNSSRV, PHONE, 17, udp(53, 40000, dns_response(7, 'mydjiflight.dji.com', 'cdn.example.net', DJI))))
     f_vlan = eth(ip4(PHONE, DNSSRV, 17, udp(40000, 53, dns_query(7, 'mydjiflight.dji.com'))), 0x0800, [(0x8100, 785)])
     pppoe = struct.pack('!BBHH', 0x11, 0, 1, 0) + b'\x00\x21' + ip4(PHONE, DJI, 17, udp(40001, 53, dns_query(8, 'a.example')))
     f_qinq = eth(pppoe, 0x8864, [(0x88a8, 10), (0x8100, 20)])

@@ -36,7 +36,7 @@ static int cmpstr(const void *a, const void *b) { return strcmp(*(char *const *)
 
 static void lines_uniq(lines *l)
 {
-	qsort(l->v, l->n, sizeof(char *), cmpstr);
+	if (l->n > 1) qsort(l->v, l->n, sizeof(char *), cmpstr);
 	size_t o = 0;
 	for (size_t i = 0; i < l->n; i++) {
 		if (o && !strcmp(l->v[o - 1], l->v[i])) { free(l->v[i]); continue; }

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# dronevault audit end to end on the synthetic capture committed with the
+# fuzz seeds (fuzz/corpus/audit_pcap/mixed.pcap, made by
+# tests/audit/make_seeds.py): exit codes for leak / clean / inconclusive /
+# failure / usage, the JSON document's keys, a policy, and an HTML report
+# with no external resources. Then the peer captures when ../shared exists.
+. "$(dirname "$0")/lib/common.sh"
+
+cap=$DV_SOURCE_DIR/fuzz/corpus/audit_pcap/mixed.pcap
+expect_exit 4 "$DV" audit "$cap"
+check "table names the maker" grep -q 'mydjiflight.dji.com' "$T/last.out"
+check "verdict line" grep -q '^verdict: leak' "$T/last.out"
+
+expect_exit 4 "$DV" audit --json --report "$T/r.html" "$cap"
+j=$T/last.out
+check "top-level verdict" grep -q '^  "verdict": "leak"' "$j"
+check "reasons list" grep -q '"reasons": \[' "$j"
+check "bytes keys" grep -q '"bytes_out": ' "$j"
+check "payload bytes keys" grep -q '"payload_bytes_in": ' "$j"
+check "per-flow verdicts" test "$(grep -c '"verdict": ' "$j")" -ge 10
+check "QUIC SNI decrypted" grep -q '"sni": "flysafe-api.dji.com"' "$j"
+check "ECH flagged" grep -q '"ech"' "$j"
+check "coordinates found" grep -q '"kind": "coordinates"' "$j"
+check "country from libloc" grep -q '"country": "CN"' "$j"
+if command -v python3 >/dev/null; then
+  check "JSON parses" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$j"
+fi
+check "html written" test -s "$T/r.html"
+check "html self-contained" bash -c "! grep -Eiq '(src|href)=\"?(https?:)?//' '$T/r.html'"
+check "html has the destinations" grep -q 'mydjiflight.dji.com' "$T/r.html"
+
+cat >"$T/allow-all.policy" <<'P'
+# everything in this synthetic capture is allowed
+allow-net 0.0.0.0/0 all IPv4
+allow-net ::/0 all IPv6
+P
+expect_exit 5 "$DV" audit --policy "$T/allow-all.policy" "$cap"   # DoH and ECH still hide names
+check "inconclusive reason" grep -q 'DNS over HTTPS' "$T/last.out"
+printf 'allow-net 0.0.0.0/0\n' >"$T/v4.policy"
+head -c 24 "$cap" >"$T/empty.pcap"
+expect_exit 5 "$DV" audit "$T/empty.pcap"                           # no IP traffic: cannot say clean
+expect_exit 1 "$DV" audit "$T/does-not-exist.pcap"
+printf 'not a capture' >"$T/junk.pcap"
+expect_exit 1 "$DV" audit "$T/junk.pcap"
+check "error names the file" grep -q 'junk.pcap' "$T/last.err"
+printf 'allow-everything\n' >"$T/bad.policy"
+expect_exit 1 "$DV" audit --policy "$T/bad.policy" "$cap"
+expect_exit 2 "$DV" audit
+expect_exit 0 "$DV" audit --help
+# a cut capture: still counted, warned
+head -c 1500 "$cap" >"$T/cut.pcap"
+expect_exit 4 "$DV" audit --json "$T/cut.pcap"
+check "cut capture warned" grep -q 'capture damaged or cut' "$T/last.out"
+
+if [ -n "${DV_SHARED:-}" ] && [ -d "$DV_SHARED/audit/peer-pcaps" ]; then
+  P=$DV_SHARED/audit/peer-pcaps
+  expect_exit 4 "$DV" audit "$P/android.pcap"
+  expect_exit 4 "$DV" audit --json "$P/dns_doh.pcap"
+  check "doh flagged" grep -q '"doh"' "$T/last.out"
+  expect_exit 0 "$DV" audit "$P/quic-29.pcap"                       # 10.9.0.x only: local
+  expect_exit 5 "$DV" audit "$DV_SHARED/audit/pcaps/opendroneid_odid_wifi_sample.pcap"
+  # several captures at once, pcapng among them
+  expect_exit 4 "$DV" audit --json "$P/dns.pcap" "$P/mqtt.pcap" "$P/weibo.pcap"
+  check "three files read" grep -q '"files": 3' "$T/last.out"
+fi
+finish
