@@ -16,6 +16,7 @@ PACKAGES=(
 PACKAGES+=(libgeos-dev libproj-dev libzip-dev libxml2-dev postgresql-15-postgis-3)  # geo: GEOS STRtree/prepared polygons, PROJ geodesics for circles, KMZ (zip) + KML/WPML/GPX (XML) plans; PostGIS for the cross-check test and benchmark
 PACKAGES+=(libexif-dev libxml2-dev)  # telemetry: EXIF via libexif; DJI XMP via libxml2 (recover mode reads DJI's malformed packets)
 PACKAGES+=(gdal-bin libimage-exiftool-perl)  # telemetry tests/bench: ogrinfo opens our GeoJSON/GPX/KML tracks; exiftool is the photo benchmark baseline
+PACKAGES+=(libavformat-dev)  # telemetry: MP4/MOV creation time, duration, codec and the ©xyz position through libavformat's mov demuxer (header only)
 PACKAGES+=(libpcap-dev libloc-dev libloc-database)  # audit: pcap/pcapng reading (libpcap), country/ASN/anycast of destinations (libloc + IPFire database)
 PACKAGES+=(libpcap-dev libjson-c-dev)  # radio: Remote ID from 802.11/BLE captures (libpcap reads pcap and pcapng), JSON/GeoJSON report (json-c)
 

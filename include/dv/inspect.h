@@ -11,7 +11,11 @@
  *           "focal_length","focal_length_35mm","exif":{...},"xmp":{...}
  *    srt:   "cues","fixes","zero_fixes","formats":[...],"duration_ms",
  *           "first_fix","last_fix","bbox","home","alt_range","height_range",
- *           and "points":[...] with DV_INSPECT_POINTS}
+ *           and "points":[...] with DV_INSPECT_POINTS
+ *    video: "creation_time","duration_ms","codec","width","height","fps",
+ *           "streams","size","major_brand","encoder","make","model",
+ *           "location" (ISO 6709 as written),"sidecar" (paired .SRT); the
+ *           position comes from the container, else the sidecar's first fix}
  */
 #ifndef DV_INSPECT_H
 #define DV_INSPECT_H

@@ -13,6 +13,7 @@
 
 #include "dv/err.h"
 #include "dv/inspect.h"
+#include "dv/video.h"
 #include "tele_int.h"
 
 const char *dv_media_kind_name(dv_media_kind k)
@@ -404,6 +405,60 @@ int dv_srt_points(const char *path, size_t max, dv_track_point **out, size_t *n)
 	return 0;
 }
 
+/* ---- videos ------------------------------------------------------------ */
+
+static int video_json(json_object *o, const char *path, json_object *warnings)
+{
+	dv_video v;
+	int rc = dv_video_read_file(&v, path);
+	if (rc < 0) {
+		add(o, "position", NULL);
+		add(o, "time", NULL);
+		add(o, "time_kind", json_object_new_string("none"));
+		return rc;
+	}
+	char side[4096];
+	bool has_side = dv_video_sidecar(path, side, sizeof(side));
+	json_object *pos = NULL;
+	if (v.has_pos) {
+		pos = jpos(v.lat, v.lon, v.alt, "container");
+	} else if (has_side) {
+		/* no position atom: the sidecar's first fix stands in, and says so */
+		dv_track_point *pts = NULL;
+		size_t n = 0;
+		if (dv_srt_points(side, 0, &pts, &n) == 0)
+			for (size_t i = 0; i < n; i++)
+				if (pts[i].has_pos) {
+					pos = jpos(pts[i].lat, pts[i].lon, pts[i].alt, "srt sidecar first fix");
+					break;
+				}
+		free(pts);
+	}
+	add(o, "position", pos);
+	add(o, "time", jtime(v.time_us, v.time_kind));
+	add(o, "time_kind", json_object_new_string(time_kind_name(v.time_kind)));
+	if (v.time_kind == DV_TIME_UTC)
+		add(o, "time_note", json_object_new_string(
+			"MP4 creation_time is UTC by the standard; some DJI firmware writes local time there"));
+	add(o, "creation_time", jstr(v.creation_time));
+	add(o, "duration_ms", v.duration_ms >= 0 ? json_object_new_int64(v.duration_ms) : NULL);
+	add(o, "codec", jstr(v.codec));
+	add(o, "width", v.width > 0 ? json_object_new_int(v.width) : NULL);
+	add(o, "height", v.height > 0 ? json_object_new_int(v.height) : NULL);
+	add(o, "fps", jnum(v.fps));
+	add(o, "streams", json_object_new_int((int)v.streams));
+	add(o, "size", json_object_new_int64(v.size));
+	add(o, "major_brand", jstr(v.major_brand));
+	add(o, "encoder", jstr(v.encoder));
+	add(o, "make", jstr(v.make));
+	add(o, "model", jstr(v.model));
+	add(o, "location", jstr(v.location));
+	add(o, "sidecar", has_side ? json_object_new_string(side) : NULL);
+	if (v.location[0] && !v.has_pos)
+		json_object_array_add(warnings, json_object_new_string("position atom present but not a valid ISO 6709 position"));
+	return 0;
+}
+
 /* ---- entry point ------------------------------------------------------- */
 
 int dv_inspect_json(const char *path, unsigned flags, char **out)
@@ -445,6 +500,9 @@ int dv_inspect_json(const char *path, unsigned flags, char **out)
 	}
 	case DV_MEDIA_SRT:
 		rc = srt_json(o, path, flags, warnings);
+		break;
+	case DV_MEDIA_VIDEO:
+		rc = video_json(o, path, warnings);
 		break;
 	default:
 		add(o, "position", NULL);

@@ -15,6 +15,7 @@
 #include "dv/photo.h"
 #include "dv/srt.h"
 #include "dv/telemetry.h"
+#include "dv/video.h"
 #include "telemetry/tele_int.h"
 
 /* ---- numbers ----------------------------------------------------------- */
@@ -551,6 +552,76 @@ static void test_track(void)
 	CHECK_STR(t, "1969-12-31T23:59:59.999999Z");
 }
 
+/* ---- MP4 (libavformat glue) -------------------------------------------- */
+
+static size_t be32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24); b[1] = (uint8_t)(v >> 16); b[2] = (uint8_t)(v >> 8); b[3] = (uint8_t)v;
+	return 4;
+}
+
+/* ftyp + moov { mvhd (2021-12-25T08:00:00Z, 2.5 s) + udta { (c)xyz loc } } */
+static size_t make_mp4(uint8_t *b, const char *loc)
+{
+	size_t n = 0;
+	n += be32(b + n, 24); memcpy(b + n, "ftypisom", 8); n += 8;
+	n += be32(b + n, 512); memcpy(b + n, "isommp41", 8); n += 8;
+	size_t moov = n;
+	n += 4; memcpy(b + n, "moov", 4); n += 4;
+	n += be32(b + n, 108); memcpy(b + n, "mvhd", 4); n += 4;
+	n += be32(b + n, 0);
+	n += be32(b + n, 3723264000u); n += be32(b + n, 3723264000u);
+	n += be32(b + n, 1000); n += be32(b + n, 2500);
+	n += be32(b + n, 0x00010000); b[n++] = 1; b[n++] = 0;
+	memset(b + n, 0, 10); n += 10;
+	static const uint32_t matrix[9] = { 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000 };
+	for (int i = 0; i < 9; i++) n += be32(b + n, matrix[i]);
+	memset(b + n, 0, 24); n += 24;
+	n += be32(b + n, 2);
+	size_t ll = strlen(loc);
+	n += be32(b + n, (uint32_t)(8 + 8 + 4 + ll)); memcpy(b + n, "udta", 4); n += 4;
+	n += be32(b + n, (uint32_t)(8 + 4 + ll)); memcpy(b + n, "\xA9xyz", 4); n += 4;
+	b[n++] = (uint8_t)(ll >> 8); b[n++] = (uint8_t)ll; b[n++] = 0x15; b[n++] = 0xc7;
+	memcpy(b + n, loc, ll); n += ll;
+	be32(b + moov, (uint32_t)(n - moov));
+	return n;
+}
+
+static void test_video(void)
+{
+	double lat, lon, alt;
+	CHECK(dv_iso6709_parse("+22.6940+114.9659+12.3/", &lat, &lon, &alt));
+	CHECK_NEAR(lat, 22.694, 1e-12);
+	CHECK_NEAR(lon, 114.9659, 1e-12);
+	CHECK_NEAR(alt, 12.3, 1e-12);
+	CHECK(dv_iso6709_parse("-34.6502-059.4094/", &lat, &lon, &alt) && lon < -59 && isnan(alt));
+	CHECK(!dv_iso6709_parse("+00.0000+000.0000/", &lat, &lon, &alt)); /* 0,0 is no position */
+	CHECK(!dv_iso6709_parse("+95.0+10.0/", &lat, &lon, &alt));
+	CHECK(!dv_iso6709_parse("garbage", &lat, &lon, &alt));
+	CHECK(!dv_iso6709_parse("+", &lat, &lon, &alt));
+
+	static uint8_t mp4[512];
+	size_t n = make_mp4(mp4, "+22.6940+114.9659+12.3/");
+	dv_video v;
+	CHECK_EQ(dv_video_parse_mem(&v, mp4, n, "syn.mp4"), 0);
+	CHECK(v.has_pos);
+	CHECK_NEAR(v.lat, 22.694, 1e-9);
+	CHECK_EQ(v.duration_ms, 2500);
+	CHECK_EQ(v.time_kind, DV_TIME_UTC);
+	char t[48];
+	dv_telemetry_time_text(t, sizeof(t), v.time_us, v.time_kind);
+	CHECK_STR(t, "2021-12-25T08:00:00Z");
+	CHECK_STR(v.major_brand, "isom");
+	/* every truncation and a bit-flipped copy: no crash */
+	for (size_t cut = 0; cut < n; cut++) dv_video_parse_mem(&v, mp4, cut, "cut.mp4");
+	for (size_t i = 0; i < n; i++) {
+		mp4[i] ^= 0xFF;
+		dv_video_parse_mem(&v, mp4, n, "flip.mp4");
+		mp4[i] ^= 0xFF;
+	}
+	CHECK(dv_video_parse_mem(&v, "not a movie at all", 18, "x.mp4") < 0);
+}
+
 int main(void)
 {
 	test_num();
@@ -559,5 +630,6 @@ int main(void)
 	test_photo();
 	test_xmp();
 	test_track();
+	test_video();
 	return check_done();
 }
