@@ -31,6 +31,7 @@ typedef struct dv_source_info {
 	char fs_type[32];    /* image: "fat12", "fat16", "fat32", "exfat" */
 	char path[4096];     /* absolute path of the source */
 	uint64_t image_size; /* image: bytes */
+	char volume_label[64]; /* image: FAT/exFAT volume label, if any */
 } dv_source_info;
 
 /* Opens path as a directory or an image (by what it is, not its name). */

@@ -239,7 +239,9 @@ int dv_custody_open(dv_custody **out, const char *path, const uint8_t pk[DV_SIGN
 	walk(path, buf, len, NULL, NULL, NULL, &c, &good, &log->seq, log->hash, &torn);
 	free(buf);
 	*torn_bytes = torn ? len - good : 0;
-	if (c.problems && !torn) {
+	/* Read-only users (verify, log) open a damaged log to report on it;
+	 * nobody appends to one. */
+	if (c.problems && !torn && sk) {
 		unsigned long long last = (unsigned long long)log->seq;
 		dv_custody_close(log);
 		return dv_error_set(DV_ECORRUPT, path, (int64_t)good,

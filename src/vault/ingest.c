@@ -174,6 +174,11 @@ static void log_common(json_object *b, const char *action, const dv_ingest_opts 
 	if (rec->fs_type[0]) json_object_object_add(b, "fs_type", json_object_new_string(rec->fs_type));
 }
 
+static void log_label(json_object *b, const dv_source_info *info)
+{
+	if (info->volume_label[0]) json_object_object_add(b, "volume_label", json_object_new_string(info->volume_label));
+}
+
 static void add_hex(json_object *b, const char *k, const uint8_t *p, size_t n)
 {
 	char h[129];
@@ -257,6 +262,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	res->ingest_id = rec->id;
 	body = json_object_new_object();
 	log_common(body, res->resumed ? "ingest.resume" : "ingest.start", o, rec);
+	log_label(body, info);
 	if (o->note && *o->note) json_object_object_add(body, "note", json_object_new_string(o->note));
 	json_object_object_add(body, "files", json_object_new_int64((int64_t)nfiles));
 	json_object_object_add(body, "bytes", json_object_new_int64((int64_t)res->bytes_total));
@@ -316,7 +322,10 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 			if (o->file_error) o->file_error(f->path, dv_error_text(), o->payload);
 			rc = 0;
 		}
-		if (rc < 0) break;
+		if (rc < 0) {
+			if (rc != DV_EINTR) dv_error_prefix("storing %s: ", f->path);
+			break;
+		}
 		r.prog.files_done++;
 		report(&r);
 		if (++pending >= BATCH_FILES || mono_ns() - batch_start > BATCH_NS) {
@@ -358,6 +367,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 		goto out;
 	}
 	log_common(body, "ingest", o, rec);
+	log_label(body, info);
 	json_object_object_add(body, "files", json_object_new_int64((int64_t)nstored));
 	json_object_object_add(body, "bytes", json_object_new_int64((int64_t)bytes));
 	add_hex(body, "manifest_sha256", rec->manifest, 32);

@@ -125,6 +125,16 @@ static TSK_WALK_RET_ENUM tsk_visit(TSK_FS_FILE *file, const char *path, void *pt
 	if (!strcmp(name, ".") || !strcmp(name, "..")) return TSK_WALK_CONT;
 	if (file->meta->type == TSK_FS_META_TYPE_DIR || file->meta->type == TSK_FS_META_TYPE_VIRT_DIR)
 		return TSK_WALK_CONT;
+	/* TSK shows a FAT volume label as an empty file "LABEL (Volume Label Entry)". */
+	static const char label_suffix[] = "(Volume Label Entry)";
+	size_t nl = strlen(name), sl = sizeof(label_suffix) - 1;
+	if (TSK_FS_TYPE_ISFAT(s->fs->ftype) && (!path || !*path) && nl >= sl &&
+	    !strcmp(name + nl - sl, label_suffix)) {
+		size_t k = nl - sl;
+		while (k > 0 && name[k - 1] == ' ') k--;
+		snprintf(s->info.volume_label, sizeof(s->info.volume_label), "%.*s", (int)k, name);
+		return TSK_WALK_CONT;
+	}
 	if (file->meta->type != TSK_FS_META_TYPE_REG) {
 		/* TSK's virtual files ($MBR, $FAT1, ...) and specials */
 		if (file->meta->type != TSK_FS_META_TYPE_VIRT) s->skipped++;

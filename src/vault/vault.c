@@ -327,7 +327,7 @@ static int reconcile_head(dv_vault *v, uint64_t torn_bytes)
 	int rc = dv_catalog_head_get(v->cat, &head_seq, head_hash);
 	if (rc < 0) return rc;
 	dv_custody_tail(v->log, &log_seq, log_hash);
-	if (head_seq > log_seq)
+	if (head_seq > log_seq && v->mode == DV_VAULT_WRITE)
 		return dv_error_set(DV_ECORRUPT, v->dir, -1,
 		                    "custody log ends at entry %llu but the catalog knows entry %llu: entries were removed; run 'dronevault verify'",
 		                    (unsigned long long)log_seq, (unsigned long long)head_seq);

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# A FAT32 card image made with mkfs.vfat + mtools is ingested without
+# mounting (The Sleuth Kit): files, paths, FAT times, the whole-image hash;
+# export matches; the image is bit-identical afterwards; a truncated image
+# and a corrupt FAT fail clearly and leave the vault verifying.
+. "$(dirname "$0")/lib/common.sh"
+
+make_files "$T/src" DCIM/100MEDIA/DJI_0001.JPG:1500000 DCIM/100MEDIA/DJI_0002.JPG:300000 \
+  DCIM/100MEDIA/DJI_0002.SRT:2000 MISC/DJI_FLIGHT.TXT:70000 DCIM/100MEDIA/DJI_0004.MP4:6000000
+img=$T/card.img
+dd if=/dev/zero of="$img" bs=1M count=48 status=none
+mkfs.vfat -F 32 -n DJI_CARD "$img" >/dev/null
+mmd -i "$img" ::DCIM ::DCIM/100MEDIA ::MISC
+mcopy -m -i "$img" "$T"/src/DCIM/100MEDIA/* ::DCIM/100MEDIA/
+mcopy -m -i "$img" "$T/src/MISC/DJI_FLIGHT.TXT" ::MISC/
+head -c 4000 /dev/urandom >"$T/deleted.bin"
+mcopy -i "$img" "$T/deleted.bin" ::MISC/
+mdel -i "$img" ::MISC/deleted.bin
+img_sha=$(sha256sum "$img" | cut -c1-64)
+img_mtime=$(stat -c %Y "$img")
+
+V=$T/vault
+new_vault "$V"
+expect_exit 0 "$DV" --vault "$V" ingest --case IMG --operator tester --json "$img"
+j=$(cat "$T/last.out")
+check "image kind" grep -q '"kind":"image"' <<<"$j"
+check "fat32 detected" grep -q '"fs_type":"fat32"' <<<"$j"
+check "5 files (deleted one not listed)" grep -q '"files":5,' <<<"$j"
+check "whole image hash recorded" grep -q "\"image_sha256\":\"$img_sha\"" <<<"$j"
+check "image bit-identical" test "$(sha256sum "$img" | cut -c1-64)" = "$img_sha"
+check "image mtime unchanged" test "$(stat -c %Y "$img")" = "$img_mtime"
+
+expect_exit 0 "$DV" --vault "$V" ls --case IMG --json
+check "FAT creation time recorded" grep -q '"crtime"' "$T/last.out"
+check "path kept" grep -q '"path":"MISC/DJI_FLIGHT.TXT"' "$T/last.out"
+expect_exit 0 "$DV" --vault "$V" export --case IMG --to "$T/out"
+check "export sha256sum -c" bash -c "cd '$T/out' && sha256sum --quiet -c SHA256SUMS"
+check "export equals source files" bash -c "diff -r '$T/src' '$T/out' | grep -v SHA256SUMS | (! grep -q .)"
+check "FAT mtime kept on export (2 s resolution)" test $(( $(stat -c %Y "$T/out/DCIM/100MEDIA/DJI_0001.JPG") - $(stat -c %Y "$T/src/DCIM/100MEDIA/DJI_0001.JPG") )) -le 2
+expect_exit 0 "$DV" --vault "$V" log --case IMG
+check "custody entry names the image hash" grep -q "image_sha256=${img_sha:0:16}" "$T/last.out"
+
+# an image cut short: the file system still opens, the cut-off files fail,
+# the rest is stored, exit 1, and the vault still verifies
+head -c 3M "$img" >"$T/cut.img"
+expect_exit 1 "$DV" --vault "$V" ingest --case CUT --operator tester --json "$T/cut.img"
+check "cut image: a file failed" grep -q '"files_failed":[1-9]' "$T/last.out"
+check "cut image: names the file" grep -q 'DJI_0004.MP4' "$T/last.err"
+check "cut image: not complete" grep -q '"complete":false' "$T/last.out"
+expect_exit 0 "$DV" --vault "$V" verify
+# a zeroed boot sector: not a file system
+cp "$img" "$T/bad.img"
+# (FAT32 keeps a backup boot sector at sector 6: zero both)
+dd if=/dev/zero of="$T/bad.img" bs=512 count=32 conv=notrunc status=none
+expect_exit 1 "$DV" --vault "$V" ingest --case BAD --operator tester "$T/bad.img"
+check "corrupt FAT explained" grep -qi 'no FAT or exFAT file system' "$T/last.err"
+# random bytes
+head -c 1M /dev/urandom >"$T/noise.img"
+expect_exit 1 "$DV" --vault "$V" ingest --case BAD --operator tester "$T/noise.img"
+expect_exit 0 "$DV" --vault "$V" verify
+
+# exFAT when the tools to fill one without mounting are missing: the empty
+# file system still opens
+if command -v mkfs.exfat >/dev/null; then
+  dd if=/dev/zero of="$T/ex.img" bs=1M count=16 status=none
+  mkfs.exfat "$T/ex.img" >/dev/null 2>&1
+  expect_exit 0 "$DV" --vault "$V" ingest --case EX --operator tester --json "$T/ex.img"
+  check "exfat detected" grep -q '"fs_type":"exfat"' "$T/last.out"
+fi
+finish

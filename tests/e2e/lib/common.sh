@@ -1,0 +1,51 @@
+# Sourced by tests/e2e/*.sh. Gives: $DV (the binary), a scratch dir $T
+# (removed on exit), fail/ok/expect_exit helpers, and a fast-KDF vault.
+set -euo pipefail
+: "${DV:?DV must point to the dronevault binary (ctest sets it)}"
+base=${DV_TMP:-/tmp}
+mkdir -p "$base"
+T=$(mktemp -d "$base/e2e-$(basename "$0" .sh)-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export DRONEVAULT_PASSPHRASE='test passphrase 123'
+unset DRONEVAULT_VAULT
+failures=0
+checks=0
+
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); checks=$((checks + 1)); }
+ok() { checks=$((checks + 1)); }
+check() { # check DESCRIPTION COMMAND...
+  local what=$1; shift
+  if "$@"; then ok; else fail "$what"; fi
+}
+# expect_exit CODE COMMAND... : runs COMMAND, checks its exit status
+expect_exit() {
+  local want=$1; shift
+  local got=0
+  "$@" >"$T/last.out" 2>"$T/last.err" || got=$?
+  if [ "$got" -ne "$want" ]; then
+    fail "expected exit $want, got $got: $*"
+    sed 's/^/    /' "$T/last.err" >&2
+  else
+    ok
+  fi
+}
+# A vault with a cheap KDF so tests stay fast (the defaults are for people).
+new_vault() { "$DV" init --kdf-mem 8 --kdf-ops 1 --operator tester "$1" >/dev/null; }
+# Random files of given sizes (bytes) in a directory: make_files DIR NAME:SIZE...
+make_files() {
+  local dir=$1; shift
+  for spec in "$@"; do
+    mkdir -p "$dir/$(dirname "${spec%%:*}")"
+    head -c "${spec##*:}" /dev/urandom >"$dir/${spec%%:*}"
+  done
+}
+# Every time stamp, size and mode in a tree (stat only: reading the files
+# would itself move their atime).
+times() { (cd "$1" && find . -print0 | sort -z | xargs -0 stat -c '%n %s %Y.%y %X.%x %Z %a'); }
+# Content hashes of a tree (reads the files: take it after times()).
+hashes() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
+finish() {
+  [ "${KEEP:-}" ] && trap - EXIT && echo "kept $T"
+  echo "$((checks - failures)) passed, $failures failed"
+  [ "$failures" -eq 0 ] && [ "$checks" -gt 0 ]
+}

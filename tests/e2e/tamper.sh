@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# verify detects: a flipped bit in a blob, in a catalog row, in the custody
+# log; a deleted blob; entries cut off the end of the log; an altered
+# vault.json. Each names what is wrong and exits 4 (or refuses to open).
+. "$(dirname "$0")/lib/common.sh"
+
+make_files "$T/card" DCIM/A.JPG:300000 DCIM/B.JPG:200000 DCIM/C.SRT:5000
+V0=$T/v0
+new_vault "$V0"
+"$DV" --vault "$V0" ingest --case T --operator tester "$T/card" >/dev/null
+"$DV" --vault "$V0" export --case T --to "$T/exp" >/dev/null
+expect_exit 0 "$DV" --vault "$V0" verify
+fresh() { rm -rf "$T/v"; cp -a "$V0" "$T/v"; }
+flip_byte() { # flip_byte FILE OFFSET
+  local b
+  b=$(dd if="$1" bs=1 skip="$2" count=1 status=none | od -An -tu1 | tr -d ' ')
+  printf "$(printf '\\%03o' $(( b ^ 0x20 )))" | dd of="$1" bs=1 seek="$2" count=1 conv=notrunc status=none
+}
+
+# 1. a bit in a blob
+fresh
+blob=$(find "$T/v/blobs" -type f | head -1)
+flip_byte "$blob" 5000
+expect_exit 4 "$DV" --vault "$T/v" verify
+check "blob flip named" grep -q "$(basename "$blob").*fails authentication" "$T/last.err"
+
+# 2. a bit in a catalog row, raw in the database file
+fresh
+pat=$(sqlite3 "$T/v/catalog.db" "SELECT hex(substr(sealed, 40, 12)) FROM files WHERE id = 2")
+off=$(LC_ALL=C grep -obUaP "$(sed "s/../\\\\x&/g" <<<"$pat")" "$T/v/catalog.db" | head -1 | cut -d: -f1 || true)
+if [ -n "$off" ]; then
+  flip_byte "$T/v/catalog.db" $((off + 3))
+  expect_exit 4 "$DV" --vault "$T/v" verify
+  check "catalog flip named (table files row 2)" grep -q "table files row 2" "$T/last.err"
+else
+  fail "could not locate the row in catalog.db"
+fi
+# 2b. a row edited through SQL (another file's record copied over)
+fresh
+sqlite3 "$T/v/catalog.db" "UPDATE files SET sealed = (SELECT sealed FROM files WHERE id = 1) WHERE id = 3"
+expect_exit 4 "$DV" --vault "$T/v" verify
+check "swapped row named" grep -q "table files row 3" "$T/last.err"
+# 2c. a file row deleted: the manifest in the custody log no longer matches
+fresh
+sqlite3 "$T/v/catalog.db" "DELETE FROM files WHERE id = 3"
+expect_exit 4 "$DV" --vault "$T/v" verify
+check "deleted row caught by manifest" grep -q "no longer match the manifest" "$T/last.err"
+
+# 3. a bit in the custody log (in entry 3's body)
+fresh
+size=$(stat -c %s "$T/v/custody.log")
+flip_byte "$T/v/custody.log" $((size / 2))
+expect_exit 4 "$DV" --vault "$T/v" verify
+check "log flip named" grep -q "custody.log: offset" "$T/last.err"
+expect_exit 4 "$DV" --vault "$T/v" log
+
+# 4. the last entry cut off the log
+fresh
+"$DV" --vault "$T/v" log --json >"$T/log.json"
+python_free_last=$(grep -o '"seq":[0-9]*' "$T/log.json" | tail -1 | cut -d: -f2)
+# find where the last entry starts: each entry begins with "DVL1"
+start=$(grep -obUa 'DVL1' "$T/v/custody.log" | tail -1 | cut -d: -f1)
+truncate -s "$start" "$T/v/custody.log"
+expect_exit 4 "$DV" --vault "$T/v" verify
+check "cut log detected (entry $python_free_last)" grep -q "entries removed from the end" "$T/last.err"
+
+# 5. an entry moved: swap the order by rewriting two entries is caught as a broken chain
+fresh
+starts=($(grep -obUa 'DVL1' "$T/v/custody.log" | cut -d: -f1))
+head -c "${starts[1]}" "$T/v/custody.log" >"$T/re.log"
+tail -c +"$((starts[2] + 1))" "$T/v/custody.log" | head -c "$((starts[3] - starts[2]))" >>"$T/re.log"
+tail -c +"$((starts[1] + 1))" "$T/v/custody.log" | head -c "$((starts[2] - starts[1]))" >>"$T/re.log"
+tail -c +"$((starts[3] + 1))" "$T/v/custody.log" >>"$T/re.log"
+cp "$T/re.log" "$T/v/custody.log"
+expect_exit 4 "$DV" --vault "$T/v" verify
+check "reordered entries detected" grep -q "where entry 2 was expected" "$T/last.err"
+
+# 6. a blob deleted
+fresh
+rm "$(find "$T/v/blobs" -type f | head -1)"
+expect_exit 4 "$DV" --vault "$T/v" verify
+check "missing blob named" grep -q "blob missing" "$T/last.err"
+
+# 7. vault.json altered (another station key): refuses to open
+fresh
+other=$(sed -n 's/.*"public_key":"\(.\).*/\1/p' "$T/v/vault.json" | tr '0-9a-f' '1-9a-f0')
+sed -i "s/\"public_key\":\"./\"public_key\":\"$other/" "$T/v/vault.json"
+expect_exit 1 "$DV" --vault "$T/v" verify
+check "altered station key refused" grep -q "station key" "$T/last.err"
+
+# the untouched copy still verifies, and its export still checks
+expect_exit 0 "$DV" --vault "$V0" verify
+check "export still checks" bash -c "cd '$T/exp' && sha256sum --quiet -c SHA256SUMS"
+finish
