@@ -106,8 +106,8 @@ static int cmp_size(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* candidates whose box meets the box (sorted, in gf->cand) */
-static int query_box(dv_geofence *gf, double x0, double y0, double x1, double y1)
+/* candidates whose box meets the box (in gf->cand; sorted when asked) */
+static int query_box(dv_geofence *gf, double x0, double y0, double x1, double y1, bool sorted)
 {
 	GEOSContextHandle_t h = gf->g.h;
 	GEOSGeometry *q;
@@ -119,8 +119,28 @@ static int query_box(dv_geofence *gf, double x0, double y0, double x1, double y1
 	GEOSSTRtree_query_r(h, gf->tree, q, collect, gf);
 	GEOSGeom_destroy_r(h, q);
 	if (gf->cand_err) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-	if (gf->ncand > 1) qsort(gf->cand, gf->ncand, sizeof(size_t), cmp_size);
+	if (sorted && gf->ncand > 1) qsort(gf->cand, gf->ncand, sizeof(size_t), cmp_size);
 	return 0;
+}
+
+/*
+ * Geodesic circle test with a cheap filter: for circles up to 50 km the
+ * local flat-earth distance (meridian and prime-vertical radii at the
+ * mid-latitude) is within 0.1 % of the geodesic one, so points outside a
+ * 1 % band around the edge are decided without the geodesic.
+ */
+static bool circle_contains(const dv_zone *z, double lon, double lat)
+{
+	if (z->radius_m <= 50000) {
+		const double a = 6378137.0, e2 = 6.69437999014e-3, d2r = M_PI / 180;
+		double phi = (lat + z->lat) * 0.5 * d2r, s = sin(phi), w = 1 - e2 * s * s;
+		double n = a / sqrt(w), m = a * (1 - e2) / (w * sqrt(w));
+		double dx = (lon - z->lon) * d2r * n * cos(phi), dy = (lat - z->lat) * d2r * m;
+		double d2 = dx * dx + dy * dy, r = z->radius_m;
+		if (d2 > r * r * 1.0201) return false;   /* beyond 1.01 r */
+		if (d2 < r * r * 0.9801) return true;    /* within 0.99 r */
+	}
+	return dv_geo_distance(z->lon, z->lat, lon, lat) <= z->radius_m;
 }
 
 int dv_geofence_point(dv_geofence *gf, double lon, double lat,
@@ -128,7 +148,7 @@ int dv_geofence_point(dv_geofence *gf, double lon, double lat,
 {
 	if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90))
 		return dv_error_set(DV_EINVAL, NULL, -1, "point %f, %f out of range", lon, lat);
-	int rc = query_box(gf, lon, lat, lon, lat);
+	int rc = query_box(gf, lon, lat, lon, lat, false);
 	if (rc < 0) return rc;
 	GEOSContextHandle_t h = gf->g.h;
 	GEOSGeometry *pt = NULL;
@@ -138,7 +158,7 @@ int dv_geofence_point(dv_geofence *gf, double lon, double lat,
 		const dv_zone *z = &gf->zs->zones[i];
 		bool in;
 		if (z->shape == DV_ZONE_CIRCLE) {
-			in = dv_geo_distance(z->lon, z->lat, lon, lat) <= z->radius_m;
+			in = circle_contains(z, lon, lat);
 		} else {
 			if (!pt && !(pt = GEOSGeom_createPointFromXY_r(h, lon, lat)))
 				return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
@@ -480,7 +500,7 @@ int dv_geofence_check(dv_geofence *gf, const dv_route *r, const dv_fence_opts *o
 		const dv_route_point *p1 = r->npts > 1 ? &r->pts[si + 1] : p0;
 		seg s = { p0->lon, p0->lat, p1->lon, p1->lat };
 		size_t ev0 = rep->nevents;
-		if ((rc = query_box(gf, s.x0, s.y0, s.x1, s.y1)) < 0) goto out;
+		if ((rc = query_box(gf, s.x0, s.y0, s.x1, s.y1, true)) < 0) goto out;
 		for (size_t k = 0; k < gf->ncand; k++) {
 			size_t zi = gf->cand[k];
 			const dv_zone *z = &gf->zs->zones[zi];

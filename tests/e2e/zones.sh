@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# dronevault zones end to end: validate (exit 0 / 4 / 1), check of a plan
+# and of a track (table, --json, --geojson, exit 4 on entry, 0 when clear),
+# usage errors; then the real Swiss zone files when ../shared exists.
+. "$(dirname "$0")/lib/common.sh"
+
+seeds=$DV_SOURCE_DIR/fuzz/corpus
+square='{"UASZoneList":[{"identifier":"SQ1","restriction":"PROHIBITED","geometry":[{"uomDimensions":"M",
+ "lowerLimit":0,"lowerVerticalReference":"AGL","upperLimit":120,"upperVerticalReference":"AMSL",
+ "horizontalProjection":{"type":"Polygon","coordinates":[[[8.0,47.0],[8.01,47.0],[8.01,47.01],[8.0,47.01],[8.0,47.0]]]}}]}]}'
+echo "$square" >"$T/z.json"
+
+expect_exit 0 "$DV" zones validate "$T/z.json"
+check "summary line" grep -q 'ED-269, 1 features, 1 zones usable, 0 rejected' "$T/last.out"
+expect_exit 4 "$DV" zones validate "$seeds/zones/geojson_bad.json"
+check "issue names feature and path" grep -q '^error   B \$.features\[0\].geometry.coordinates: invalid polygon' "$T/last.out"
+expect_exit 4 "$DV" zones validate --json "$seeds/zones/geojson_bad.json"
+if command -v python3 >/dev/null; then
+  check "validate JSON parses" python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["errors"] >= 3' "$T/last.out"
+fi
+echo '{"features":[' >"$T/broken.json"
+expect_exit 1 "$DV" zones validate "$T/broken.json"
+check "JSON error named" grep -q 'JSON ends too early' "$T/last.err"
+expect_exit 1 "$DV" zones validate "$T/missing.json"
+
+# a plan cutting the corner of the square (two waypoints outside it)
+printf 'lat,lon,alt_msl\n47.007,7.998,50\n47.012,8.003,50\n' >"$T/plan.csv"
+expect_exit 4 "$DV" zones check --zones "$T/z.json" --plan "$T/plan.csv" --geojson "$T/map.geojson"
+check "entry row" grep -Eq '^entry +leg 1 at 40% +47.0090000 +8.0000000 +50.0 AMSL +SQ1 +PROHIBITED' "$T/last.out"
+check "exit row" grep -Eq '^exit +leg 1 at 60%' "$T/last.out"
+check "geojson written" test -s "$T/map.geojson"
+if command -v python3 >/dev/null; then
+  check "geojson has zone, route and 2 events" python3 -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+k=[f["properties"]["kind"] for f in d["features"]]
+assert k.count("zone")==1 and k.count("route")==1 and k.count("entry")+k.count("exit")==2, k' "$T/map.geojson"
+fi
+# above the 120 m AMSL ceiling: clear
+printf 'lat,lon,alt_msl\n47.007,7.998,150\n47.012,8.003,150\n' >"$T/high.csv"
+expect_exit 0 "$DV" zones check --zones "$T/z.json" --plan "$T/high.csv"
+check "no zone entered" grep -q '^no zone entered' "$T/last.out"
+# a timed track as JSON
+printf 'time,lat,lon\n2026-11-23T12:00:00Z,47.005,7.99\n2026-11-23T12:01:00Z,47.005,8.02\n' >"$T/track.csv"
+expect_exit 4 "$DV" zones check --json --zones "$T/z.json" --track "$T/track.csv"
+check "entry time" grep -q '"time":"2026-11-23T12:00:20.000Z"' "$T/last.out"
+check "horizontal only said" grep -q '"vertical":"horizontal-only"' "$T/last.out"
+# a DJI mission at 100 m above take-off: same corner, altitude not comparable
+expect_exit 4 "$DV" zones check --zones "$T/z.json" --plan "$seeds/plan/dji_waylines.kmz"
+check "WPML read" grep -q 'DJI WPML, 2 points' "$T/last.out"
+check "takeoff-relative is horizontal only" grep -Eq '100.0 takeoff .*horizontal only' "$T/last.out"
+# usage
+expect_exit 2 "$DV" zones check --zones "$T/z.json"
+expect_exit 2 "$DV" zones frobnicate
+expect_exit 0 "$DV" zones --help
+check "help names exit 4" grep -q 'Exit codes: 0 no zone entered, 4' "$T/last.out"
+
+if [ -n "${DV_SHARED:-}" ] && [ -f "$DV_SHARED/geo/che_swiss_geozones_2025-03.ed318.json" ]; then
+  sw=$DV_SHARED/geo/che_swiss_geozones_2025-03.ed318.json
+  expect_exit 4 "$DV" zones validate "$sw"
+  check "one bad ring named" grep -q '^error   VBS_8-0 \$.features\[758\].geometry.coordinates: invalid polygon: Ring Self-intersection' "$T/last.out"
+  expect_exit 0 "$DV" zones validate --repair "$sw"
+  # over Bern-Belp airport
+  printf 'lat,lon\n46.90,7.45\n46.95,7.55\n' >"$T/belp.csv"
+  expect_exit 4 "$DV" zones check --zones "$sw" --plan "$T/belp.csv"
+  check "Bern-Belp zone entered" grep -q 'LSZB001' "$T/last.out"
+  expect_exit 0 "$DV" zones validate "$DV_SHARED/geo/che_cis_sample.ed269.json"
+fi
+finish
