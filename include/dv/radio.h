@@ -103,10 +103,14 @@ typedef struct dv_radio_ident {
 	uint8_t id_type, ua_type;
 	char text[DV_RADIO_TEXT]; /* printable text, or hex for binary IDs */
 	uint64_t frames;
+	uint8_t raw[23];       /* as broadcast (internal: fast repeat check) */
+	uint8_t raw_len;
 } dv_radio_ident;
 
 typedef struct dv_radio_aircraft {
 	char key[24];          /* transmitter address "aa:bb:cc:dd:ee:ff" or "unknown" */
+	bool has_mac;
+	uint8_t mac[6];
 	unsigned transports;   /* dv_radio_transport bits */
 	unsigned versions;     /* bit n: protocol version n seen */
 	bool coded_phy;        /* seen on Bluetooth LE Coded PHY (Long Range) */
@@ -152,6 +156,7 @@ typedef struct dv_radio_report {
 	uint64_t issues_dropped;
 	uint64_t crc_bad_frames;  /* Remote ID frames not used: bad CRC/FCS */
 	size_t captures_cap, aircraft_cap, issues_cap; /* internal */
+	size_t last_aircraft;  /* internal: index of the last match */
 } dv_radio_report;
 
 #define DV_RADIO_MAX_ISSUES 10000

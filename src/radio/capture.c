@@ -64,6 +64,9 @@ int dv_radio_scan_file(const char *path, dv_radio_frame_fn fn, void *payload, dv
 	char err[PCAP_ERRBUF_SIZE] = "";
 	FILE *fp = fopen(path, "rb");
 	if (!fp) return dv_error_errno(errno, path, -1, "cannot open capture");
+	/* libpcap reads record by record through stdio: a large buffer saves
+	 * most of the read(2) calls of the default 4 KiB one. */
+	(void)setvbuf(fp, NULL, _IOFBF, 1u << 20);
 	/* pcap_fopen_offline takes the FILE and closes it with pcap_close */
 	pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, err);
 	if (!pc) {

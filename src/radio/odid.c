@@ -45,9 +45,23 @@ static uint32_t g32(dv_rd *r)
 	return v;
 }
 
-static void gbytes(dv_rd *r, void *out, size_t n)
+/* Inlined so that the copy has a constant size (hot path: every ID). */
+static inline __attribute__((always_inline)) void gbytes(dv_rd *r, void *out, size_t n)
 {
 	if (dv_rd_bytes(r, out, n) < 0) memset(out, 0, n);
+}
+
+/* True when n bytes at p are all zero. */
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	static const uint8_t zeros[64];
+	while (n > 0) {
+		size_t k = n < sizeof(zeros) ? n : sizeof(zeros);
+		if (memcmp(p, zeros, k)) return false;
+		p += k;
+		n -= k;
+	}
+	return true;
 }
 
 int dv_odid_decode_msg(const uint8_t *p, size_t len, dv_odid_msg *out)
@@ -205,12 +219,8 @@ static void decode_pack(const uint8_t *p, size_t len, dv_odid_frame *f, dv_odid_
 	/* Transmitters pad the element to a fixed size with zeros: only other
 	 * bytes after the pack are worth a report. */
 	size_t rest = dv_rd_left(&r);
-	const uint8_t *tail = dv_rd_ptr(&r);
-	for (size_t i = 0; i < rest; i++)
-		if (tail[i]) {
-			dv_odid_problem(f, "%zu bytes after the %u messages of the pack", rest, qty);
-			break;
-		}
+	if (!all_zero(dv_rd_ptr(&r), rest))
+		dv_odid_problem(f, "%zu bytes after the %u messages of the pack", rest, qty);
 }
 
 int dv_odid_decode_payload(const uint8_t *p, size_t len, bool with_counter, dv_odid_frame *f)

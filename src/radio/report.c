@@ -133,21 +133,34 @@ static void add_issue(dv_radio_report *r, size_t capture, uint64_t frame, const 
 	snprintf(is->text, sizeof(is->text), "%s", text);
 }
 
+static bool same_transmitter(const dv_radio_aircraft *a, const dv_odid_frame *f)
+{
+	return a->has_mac == f->has_mac && (!f->has_mac || !memcmp(a->mac, f->mac, 6));
+}
+
 static dv_radio_aircraft *find_aircraft(dv_radio_report *r, const dv_odid_frame *f)
 {
 	char key[24];
+	if (r->last_aircraft < r->naircraft && same_transmitter(&r->aircraft[r->last_aircraft], f))
+		return &r->aircraft[r->last_aircraft];
+	for (size_t i = 0; i < r->naircraft; i++)
+		if (same_transmitter(&r->aircraft[i], f)) {
+			r->last_aircraft = i;
+			return &r->aircraft[i];
+		}
 	if (f->has_mac)
 		snprintf(key, sizeof(key), "%02x:%02x:%02x:%02x:%02x:%02x", f->mac[0], f->mac[1],
 		         f->mac[2], f->mac[3], f->mac[4], f->mac[5]);
 	else
 		snprintf(key, sizeof(key), "unknown");
-	for (size_t i = 0; i < r->naircraft; i++)
-		if (!strcmp(r->aircraft[i].key, key)) return &r->aircraft[i];
 	if (grow((void **)&r->aircraft, &r->aircraft_cap, r->naircraft + 1, sizeof(*r->aircraft)) < 0)
 		return NULL;
 	dv_radio_aircraft *a = &r->aircraft[r->naircraft++];
 	memset(a, 0, sizeof(*a));
 	memcpy(a->key, key, sizeof(key));
+	a->has_mac = f->has_mac;
+	memcpy(a->mac, f->mac, 6);
+	r->last_aircraft = r->naircraft - 1;
 	a->first_ns = f->ts_ns;
 	a->last_ns = f->ts_ns;
 	return a;
@@ -170,18 +183,27 @@ static void id_text(char *out, size_t size, const uint8_t *id, size_t n, bool bi
 	out[o < size ? o : size - 1] = '\0';
 }
 
-static void add_ident(dv_radio_ident *arr, size_t *n, uint8_t t1, uint8_t t2, const char *text)
+/* Counts a broadcast ID; the text is made only the first time it is seen
+ * (the same bytes repeat in every frame). */
+static void add_ident(dv_radio_ident *arr, size_t *n, uint8_t t1, uint8_t t2, const uint8_t *raw,
+                      size_t len, bool binary)
 {
 	for (size_t i = 0; i < *n; i++)
-		if (arr[i].id_type == t1 && arr[i].ua_type == t2 && !strcmp(arr[i].text, text)) {
+		if (arr[i].id_type == t1 && arr[i].ua_type == t2 && arr[i].raw_len == len &&
+		    !memcmp(arr[i].raw, raw, len)) {
 			arr[i].frames++;
 			return;
 		}
-	if (*n >= DV_RADIO_MAX_IDS) return;
-	arr[*n].id_type = t1;
-	arr[*n].ua_type = t2;
-	snprintf(arr[*n].text, sizeof(arr[*n].text), "%s", text);
-	arr[*n].frames = 1;
+	char t[DV_RADIO_TEXT];
+	id_text(t, sizeof(t), raw, len, binary);
+	if (!t[0] || *n >= DV_RADIO_MAX_IDS) return;
+	dv_radio_ident *d = &arr[*n];
+	d->id_type = t1;
+	d->ua_type = t2;
+	memcpy(d->text, t, sizeof(t));
+	memcpy(d->raw, raw, len);
+	d->raw_len = (uint8_t)len;
+	d->frames = 1;
 	(*n)++;
 }
 
@@ -274,21 +296,19 @@ int dv_radio_report_add_frame(dv_radio_report *r, size_t capture, const dv_odid_
 		if (!m->known || m->type == DV_ODID_PACK) continue;
 		a->messages++;
 		if (m->version < 16) a->versions |= 1u << m->version;
-		char t[DV_RADIO_TEXT];
 		int bad = 0;
 		switch (m->type) {
 		case DV_ODID_BASIC_ID: /* even with id type 0 "none" some send an ID */
-			id_text(t, sizeof(t), m->u.basic.id, sizeof(m->u.basic.id),
-			        m->u.basic.id_type == 3 || m->u.basic.id_type == 4);
-			if (t[0]) add_ident(a->ids, &a->nids, m->u.basic.id_type, m->u.basic.ua_type, t);
+			add_ident(a->ids, &a->nids, m->u.basic.id_type, m->u.basic.ua_type, m->u.basic.id,
+			          sizeof(m->u.basic.id), m->u.basic.id_type == 3 || m->u.basic.id_type == 4);
 			break;
 		case DV_ODID_OPERATOR_ID:
-			id_text(t, sizeof(t), m->u.op.id, sizeof(m->u.op.id), false);
-			if (t[0]) add_ident(a->operator_ids, &a->noperator_ids, m->u.op.id_type, 0, t);
+			add_ident(a->operator_ids, &a->noperator_ids, m->u.op.id_type, 0, m->u.op.id,
+			          sizeof(m->u.op.id), false);
 			break;
 		case DV_ODID_SELF_ID:
-			id_text(t, sizeof(t), m->u.self.desc, sizeof(m->u.self.desc), false);
-			if (t[0]) add_ident(a->self_ids, &a->nself_ids, m->u.self.desc_type, 0, t);
+			add_ident(a->self_ids, &a->nself_ids, m->u.self.desc_type, 0, m->u.self.desc,
+			          sizeof(m->u.self.desc), false);
 			break;
 		case DV_ODID_LOCATION:
 			bad = add_point(a, capture, f, &m->u.loc);
@@ -341,6 +361,49 @@ int dv_radio_report_add_capture(dv_radio_report *r, const char *path)
 	return rc;
 }
 
+/*
+ * Closest and farthest track point from (lat0, lon0), exact (Vincenty) but
+ * without an ellipsoidal solution per point: a local tangent-plane distance
+ * (meridian and prime-vertical radii at lat0) picks the candidates, which
+ * are within 10 % + 1 m of the approximate extremes, and only those get
+ * Vincenty. Within 20 km and below 75 degrees of latitude the
+ * approximation is better than 2 %; beyond that every point is computed.
+ */
+static void track_extremes(double lat0, double lon0, const dv_radio_point *t, size_t n, double *mn_out,
+                           double *mx_out)
+{
+	const double a = 6378137.0, e2 = 6.69437999014e-3;
+	double phi = lat0 * M_PI / 180, s = sin(phi), w = sqrt(1 - e2 * s * s);
+	double kn = a / w * cos(phi) * M_PI / 180;           /* m per degree of longitude */
+	double km = a * (1 - e2) / (w * w * w) * M_PI / 180; /* m per degree of latitude */
+	double amn = INFINITY, amx = 0;
+	bool exact = fabs(lat0) > 75;
+	for (size_t k = 0; k < n && !exact; k++) {
+		double dl = t[k].lon - lon0;
+		if (dl > 180) dl -= 360;
+		if (dl < -180) dl += 360;
+		double d = hypot(dl * kn, (t[k].lat - lat0) * km);
+		if (d > 20000 || fabs(t[k].lat) > 75) exact = true;
+		if (d < amn) amn = d;
+		if (d > amx) amx = d;
+	}
+	double mn = INFINITY, mx = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (!exact) {
+			double dl = t[k].lon - lon0;
+			if (dl > 180) dl -= 360;
+			if (dl < -180) dl += 360;
+			double d = hypot(dl * kn, (t[k].lat - lat0) * km);
+			if (d > amn * 1.10 + 1 && d < amx * 0.90 - 1) continue; /* neither extreme */
+		}
+		double d = dv_radio_distance_m(lat0, lon0, t[k].lat, t[k].lon);
+		if (d < mn) mn = d;
+		if (d > mx) mx = d;
+	}
+	*mn_out = mn;
+	*mx_out = mx;
+}
+
 void dv_radio_report_finish(dv_radio_report *r)
 {
 	for (size_t i = 0; i < r->naircraft; i++) {
@@ -348,12 +411,8 @@ void dv_radio_report_finish(dv_radio_report *r)
 		for (size_t j = 0; j < a->noperators; j++) {
 			dv_radio_operator_pos *o = &a->operators[j];
 			if (a->ntrack == 0) continue;
-			double mn = INFINITY, mx = 0;
-			for (size_t k = 0; k < a->ntrack; k++) {
-				double d = dv_radio_distance_m(o->lat, o->lon, a->track[k].lat, a->track[k].lon);
-				if (d < mn) mn = d;
-				if (d > mx) mx = d;
-			}
+			double mn, mx;
+			track_extremes(o->lat, o->lon, a->track, a->ntrack, &mn, &mx);
 			o->has_distance = isfinite(mn);
 			o->dist_min_m = mn;
 			o->dist_max_m = mx;

@@ -824,8 +824,56 @@ static void test_report_synthetic(void)
 	dv_radio_report_free(r);
 }
 
+/* The report's exposure (candidate filter + Vincenty) equals brute force. */
+static void test_exposure_random(void)
+{
+	uint8_t pl[300], fr[400];
+	srand(7);
+	for (int rep = 0; rep < 40; rep++) {
+		dv_radio_report *r;
+		CHECK_EQ(dv_radio_report_new(&r), 0);
+		CHECK_EQ(dv_radio_report_begin_capture(r, "random"), 0);
+		double olat = -78 + 156.0 * rand() / RAND_MAX, olon = -180 + 360.0 * rand() / RAND_MAX;
+		double spread = rep % 4 == 0 ? 0.5 : 0.1; /* some tracks beyond 20 km */
+		size_t pn = make_pack(pl, 1, 7);
+		double lat[200], lon[200];
+		dv_odid_frame f;
+		memset(&f, 0, sizeof(f));
+		for (int i = 0; i < 200; i++) {
+			lat[i] = olat + spread * (2.0 * rand() / RAND_MAX - 1);
+			lon[i] = olon + spread * (2.0 * rand() / RAND_MAX - 1);
+			if (lon[i] > 180) lon[i] -= 360;
+			if (lon[i] < -180) lon[i] += 360;
+			int32_t la = (int32_t)lrint(lat[i] * 1e7), lo = (int32_t)lrint(lon[i] * 1e7);
+			lat[i] = la / 1e7;
+			lon[i] = lo / 1e7;
+			put32(pl + 4 + 25 + 5, (uint32_t)la);
+			put32(pl + 4 + 25 + 9, (uint32_t)lo);
+			put32(pl + 4 + 100 + 2, (uint32_t)(int32_t)lrint(olat * 1e7));
+			put32(pl + 4 + 100 + 6, (uint32_t)(int32_t)lrint(olon * 1e7));
+			put16(pl + 4 + 25 + 21, (uint16_t)i);
+			size_t n = beacon(fr, pl, pn, 0);
+			f.frame_no = (uint64_t)i + 1;
+			CHECK_EQ(dv_radio_decode_frame(105, fr, n, &f), 1);
+			CHECK_EQ(dv_radio_report_add_frame(r, 0, &f), 0);
+		}
+		dv_radio_report_finish(r);
+		CHECK_EQ(r->naircraft, 1);
+		if (r->naircraft == 1 && r->aircraft[0].noperators == 1) {
+			const dv_radio_operator_pos *o = &r->aircraft[0].operators[0];
+			double mn, mx;
+			CHECK_EQ(dv_radio_exposure(o->lat, o->lon, lat, lon, 200, &mn, &mx), 0);
+			CHECK_EQ(r->aircraft[0].ntrack, 200);
+			CHECK_NEAR(o->dist_min_m, mn, 1e-6);
+			CHECK_NEAR(o->dist_max_m, mx, 1e-6);
+		}
+		dv_radio_report_free(r);
+	}
+}
+
 int main(void)
 {
+	test_exposure_random();
 	test_ble_legacy_all_types();
 	test_ble5_phdr_pack();
 	test_hci();
