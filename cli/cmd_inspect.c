@@ -22,21 +22,26 @@ static void help(FILE *out)
 	        "usage: dronevault inspect [--json] [--points] FILE|DIR...\n"
 	        "       dronevault inspect --track geojson|gpx|kml|csv FILE|DIR...\n"
 	        "\n"
-	        "Reads what DJI photos (EXIF, DJI XMP) and SRT video sidecars say about\n"
-	        "where and when they were taken and by which aircraft and camera.\n"
+	        "Reads what DJI photos (EXIF, DJI XMP), SRT video sidecars, MP4/MOV\n"
+	        "videos and DJI flight records (DJIFlightRecord_*.txt) say about where\n"
+	        "and when they were taken and by which aircraft and camera.\n"
 	        "Needs no vault and never changes the files. Photos are read up to the\n"
 	        "start of the image data only. Directories are walked (hidden entries\n"
 	        "skipped).\n"
 	        "\n"
 	        "  --json     one JSON object per file, one per line (JSON Lines)\n"
 	        "  --points   with --json: every SRT cue in \"points\" (large for long videos)\n"
-	        "  --track F  instead: one track of every SRT cue and photo position, in\n"
-	        "             file order, as GeoJSON (RFC 7946), GPX 1.1, KML 2.2 or CSV\n"
+	        "  --track F  instead: one track of every SRT cue, flight record position\n"
+	        "             and photo position, in file order, as GeoJSON (RFC 7946),\n"
+	        "             GPX 1.1, KML 2.2 or CSV\n"
 	        "\n"
 	        "SRT times are the drone's local wall-clock without a zone and are shown\n"
 	        "as such (time_kind \"local\"); a position of 0,0 before the first GPS fix\n"
 	        "is reported as no position. Damage is reported in \"warnings\" with the\n"
-	        "byte offset; everything readable is still shown.\n"
+	        "byte offset; everything readable is still shown. Flight records of\n"
+	        "format 13 and later keep their records encrypted with keys only DJI\n"
+	        "hands out: their details are shown, their records are not, and\n"
+	        "dronevault never contacts DJI.\n"
 	        "\n"
 	        "Exit status: 0 when every file was read, 1 when some could not be.\n");
 }
@@ -57,8 +62,9 @@ static void collect_one(opts *o, const char *path)
 	dv_media_kind k = dv_media_kind_of(path);
 	dv_track_point *v = NULL, one;
 	size_t n = 0;
-	if (k == DV_MEDIA_SRT) {
-		if (dv_srt_points(path, 0, &v, &n) < 0) {
+	if (k == DV_MEDIA_SRT || k == DV_MEDIA_FLIGHT_RECORD) {
+		int rc = k == DV_MEDIA_SRT ? dv_srt_points(path, 0, &v, &n) : dv_flightrec_points(path, 0, &v, &n);
+		if (rc < 0) {
 			fprintf(stderr, "dronevault inspect: %s\n", dv_error_text());
 			o->failed++;
 			return;
@@ -139,6 +145,22 @@ static void print_table(const char *text)
 		printf("  formats   %s\n", str(o, "formats"));
 		printf("  duration  %s ms, until %s\n", str(o, "duration_ms"), str(o, "time_end"));
 		printf("  bbox      %s\n", str(o, "bbox"));
+	} else if (!strcmp(str(o, "kind"), "video")) {
+		printf("  video     %s %s x %s, %s ms, %s fps\n", str(o, "codec"), str(o, "width"), str(o, "height"),
+		       str(o, "duration_ms"), str(o, "fps"));
+		printf("  sidecar   %s\n", str(o, "sidecar"));
+	} else if (!strcmp(str(o, "kind"), "flight_record")) {
+		json_object *d;
+		printf("  format    %s%s\n", str(o, "format_version"),
+		       json_object_get_boolean(json_object_object_get_ex(o, "encrypted", &d) ? d : NULL) ? " (records encrypted)" : "");
+		if (json_object_object_get_ex(o, "details", &d) && d) {
+			printf("  aircraft  %s (%s), serial %s\n", str(d, "aircraft_name"), str(d, "product"), str(d, "aircraft_sn"));
+			printf("  serials   camera %s, rc %s, battery %s\n", str(d, "camera_sn"), str(d, "rc_sn"), str(d, "battery_sn"));
+			printf("  totals    %s s, %s m, max height %s m\n", str(d, "total_time_s"), str(d, "total_distance_m"),
+			       str(d, "max_height_m"));
+			printf("  app       %s %s\n", str(d, "app_platform"), str(d, "app_version"));
+		}
+		printf("  records   %s (%s positions), %s thumbnails\n", str(o, "records"), str(o, "fixes"), str(o, "thumbnails"));
 	}
 	json_object *w;
 	if (json_object_object_get_ex(o, "warnings", &w) && w)
@@ -210,7 +232,8 @@ static void walk(opts *o, const char *path, int depth)
 		size_t len = strlen(path) + strlen(names[i]) + 2;
 		char *sub = malloc(len);
 		if (sub) {
-			snprintf(sub, len, "%s/%s", path, names[i]);
+			size_t pl = strlen(path);
+			snprintf(sub, len, "%s%s%s", path, pl && path[pl - 1] == '/' ? "" : "/", names[i]);
 			walk(o, sub, depth + 1);
 			free(sub);
 		}

@@ -15,7 +15,11 @@
  *    video: "creation_time","duration_ms","codec","width","height","fps",
  *           "streams","size","major_brand","encoder","make","model",
  *           "location" (ISO 6709 as written),"sidecar" (paired .SRT); the
- *           position comes from the container, else the sidecar's first fix}
+ *           position comes from the container, else the sidecar's first fix
+ *    flight_record: "format_version","encrypted","details":{aircraft,
+ *           serials, app, home, totals},"records","osd_records","fixes",
+ *           "thumbnails","thumbnail_bytes","skipped_bytes","bbox","time_end",
+ *           and "points" (OSD positions) with DV_INSPECT_POINTS}
  */
 #ifndef DV_INSPECT_H
 #define DV_INSPECT_H
@@ -43,7 +47,7 @@ dv_media_kind dv_media_kind_of(const char *path);
 const char *dv_media_kind_name(dv_media_kind k);
 
 enum {
-	DV_INSPECT_POINTS = 1u << 0  /* SRT: every cue in "points" (memory grows with the file) */
+	DV_INSPECT_POINTS = 1u << 0  /* SRT cues / flight record OSD points in "points" (memory grows with the file) */
 };
 
 /*
@@ -67,6 +71,9 @@ bool dv_photo_point(const dv_photo *p, dv_track_point *out);
  * many. For dronevault track and ingest.
  */
 int dv_srt_points(const char *path, size_t max, dv_track_point **out, size_t *n);
+
+/* The same for a flight record's OSD points (v <= 12; none for v13+). */
+int dv_flightrec_points(const char *path, size_t max, dv_track_point **out, size_t *n);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@
 #include "dv/err.h"
 #include "dv/inspect.h"
 #include "dv/video.h"
+#include "dv/flightrec.h"
 #include "tele_int.h"
 
 const char *dv_media_kind_name(dv_media_kind k)
@@ -459,6 +460,141 @@ static int video_json(json_object *o, const char *path, json_object *warnings)
 	return 0;
 }
 
+/* ---- flight records ---------------------------------------------------- */
+
+typedef struct fr_acc {
+	json_object *points;
+	bool has_first;
+	dv_flightrec_point first, last;
+	uint64_t fixes;
+	double min_lat, max_lat, min_lon, max_lon, max_h;
+} fr_acc;
+
+static int fr_cb(const dv_flightrec_point *p, void *payload)
+{
+	fr_acc *a = payload;
+	if (a->points) {
+		json_object *o = json_object_new_object();
+		add(o, "time", jtime(p->pt.time_us, p->pt.time_kind));
+		add(o, "lat", p->pt.has_pos ? jnum(p->pt.lat) : NULL);
+		add(o, "lon", p->pt.has_pos ? jnum(p->pt.lon) : NULL);
+		add(o, "height", jnum(p->pt.height));
+		add(o, "attitude", jtriple("pitch", p->pitch, "roll", p->roll, "yaw", p->yaw));
+		add(o, "gimbal", jtriple("pitch", p->gimbal_pitch, "roll", p->gimbal_roll, "yaw", p->gimbal_yaw));
+		add(o, "sats", p->gps_num >= 0 ? json_object_new_int(p->gps_num) : NULL);
+		json_object_array_add(a->points, o);
+	}
+	minmax(p->pt.height, &a->max_h, &a->max_h);
+	if (!p->pt.has_pos) return 0;
+	if (!a->has_first) a->first = *p;
+	a->has_first = true;
+	a->last = *p;
+	a->fixes++;
+	minmax(p->pt.lat, &a->min_lat, &a->max_lat);
+	minmax(p->pt.lon, &a->min_lon, &a->max_lon);
+	return 0;
+}
+
+static int flightrec_json(json_object *o, const char *path, unsigned flags, json_object *warnings)
+{
+	fr_acc a;
+	memset(&a, 0, sizeof(a));
+	a.min_lat = a.max_lat = a.min_lon = a.max_lon = a.max_h = NAN;
+	if (flags & DV_INSPECT_POINTS) a.points = json_object_new_array();
+	dv_flightrec f;
+	int rc = dv_flightrec_read_file(&f, path, fr_cb, &a);
+	if (rc < 0) {
+		json_object_put(a.points);
+		add(o, "position", NULL);
+		add(o, "time", NULL);
+		add(o, "time_kind", json_object_new_string("none"));
+		return rc;
+	}
+	const dv_flightrec_details *d = &f.details;
+	json_object *pos = NULL;
+	if (f.has_details && d->has_home) pos = jpos(d->home_lat, d->home_lon, NAN, "details home point");
+	else if (a.has_first) pos = jpos(a.first.pt.lat, a.first.pt.lon, NAN, "first OSD fix");
+	add(o, "position", pos);
+	add(o, "time", f.has_details && d->start_time_ms > 0 ? jtime(d->start_time_ms * 1000, DV_TIME_UTC) : NULL);
+	add(o, "time_kind", json_object_new_string(f.has_details && d->start_time_ms > 0 ? "utc" : "none"));
+	add(o, "format_version", json_object_new_int((int)f.version));
+	add(o, "encrypted", json_object_new_boolean(f.encrypted));
+	json_object *det = NULL;
+	if (f.has_details) {
+		det = json_object_new_object();
+		add(det, "aircraft_name", jstr(d->aircraft_name));
+		add(det, "product_type", json_object_new_int((int)d->product_type));
+		add(det, "product", jstr(d->product_name));
+		add(det, "aircraft_sn", jstr(d->aircraft_sn));
+		add(det, "camera_sn", jstr(d->camera_sn));
+		add(det, "rc_sn", jstr(d->rc_sn));
+		add(det, "battery_sn", jstr(d->battery_sn));
+		add(det, "app_platform", jstr(d->app_platform));
+		add(det, "app_version", jstr(d->app_version));
+		add(det, "home", d->has_home ? jpos(d->home_lat, d->home_lon, NAN, NULL) : NULL);
+		add(det, "total_distance_m", jnum(d->total_distance_m));
+		add(det, "total_time_s", jnum(d->total_time_s));
+		add(det, "max_height_m", jnum(d->max_height_m));
+		add(det, "max_hspeed_ms", jnum(d->max_hspeed_ms));
+		add(det, "max_vspeed_ms", jnum(d->max_vspeed_ms));
+		add(det, "takeoff_altitude_m", jnum(d->takeoff_altitude_m));
+		add(det, "capture_num", json_object_new_int(d->capture_num));
+		add(det, "video_time_s", json_object_new_int64(d->video_time_s));
+		add(det, "city", jstr(d->city));
+	}
+	add(o, "details", det);
+	add(o, "records", json_object_new_int64((int64_t)f.records));
+	add(o, "osd_records", json_object_new_int64((int64_t)f.osd));
+	add(o, "fixes", json_object_new_int64((int64_t)a.fixes));
+	add(o, "thumbnails", json_object_new_int64((int64_t)f.jpegs));
+	add(o, "thumbnail_bytes", json_object_new_int64((int64_t)f.jpeg_bytes));
+	add(o, "skipped_bytes", json_object_new_int64((int64_t)f.skipped_bytes));
+	json_object *bb = NULL;
+	if (a.has_first) {
+		bb = json_object_new_array();
+		json_object_array_add(bb, jnum(a.min_lon));
+		json_object_array_add(bb, jnum(a.min_lat));
+		json_object_array_add(bb, jnum(a.max_lon));
+		json_object_array_add(bb, jnum(a.max_lat));
+	}
+	add(o, "bbox", bb);
+	add(o, "max_height_m", jnum(a.max_h));
+	add(o, "time_end", a.has_first ? jtime(a.last.pt.time_us, a.last.pt.time_kind) : NULL);
+	if (a.points) add(o, "points", a.points);
+	if (f.encrypted)
+		json_object_array_add(warnings, json_object_new_string(
+			"records are encrypted (format 13+): only the details are decoded; "
+			"dronevault never fetches DJI's keys"));
+	if (f.warnings) {
+		char w[320];
+		snprintf(w, sizeof(w), "%s (%u warning%s in all)", f.first_warning, f.warnings, f.warnings == 1 ? "" : "s");
+		json_object_array_add(warnings, json_object_new_string(w));
+	}
+	return 0;
+}
+
+static int frpts_cb(const dv_flightrec_point *p, void *payload)
+{
+	dv_srt_cue c; /* reuse the SRT collector: only .pt is read */
+	memset(&c, 0, sizeof(c));
+	c.pt = p->pt;
+	return pts_cb(&c, payload);
+}
+
+int dv_flightrec_points(const char *path, size_t max, dv_track_point **out, size_t *n)
+{
+	pts_acc a = { NULL, 0, 0, max };
+	dv_flightrec f;
+	int rc = dv_flightrec_read_file(&f, path, frpts_cb, &a);
+	if (rc < 0) {
+		free(a.v);
+		return rc;
+	}
+	*out = a.v;
+	*n = a.n;
+	return 0;
+}
+
 /* ---- entry point ------------------------------------------------------- */
 
 int dv_inspect_json(const char *path, unsigned flags, char **out)
@@ -503,6 +639,9 @@ int dv_inspect_json(const char *path, unsigned flags, char **out)
 		break;
 	case DV_MEDIA_VIDEO:
 		rc = video_json(o, path, warnings);
+		break;
+	case DV_MEDIA_FLIGHT_RECORD:
+		rc = flightrec_json(o, path, flags, warnings);
 		break;
 	default:
 		add(o, "position", NULL);

@@ -76,6 +76,17 @@ assert set(mix["formats"])=={"bracket","oneline"}, mix["formats"]
 print("inspect e2e: %d sample files ok" % len(rows))
 PY
 
+# flight records: details of every version, v13+ records reported encrypted
+"$DV" inspect --json "$s/samples/flightrecords" | python3 -c '
+import json,sys
+rows=[json.loads(l) for l in sys.stdin]
+assert len(rows)==2, len(rows)
+old,new=rows
+assert old["format_version"]==4 and not old["encrypted"] and old["fixes"]==872 and old["thumbnails"]==2, old
+assert new["format_version"]==14 and new["encrypted"] and new["details"]["aircraft_sn"]=="3NZCJ270048FFC", new
+assert new["time"]=="2021-09-06T02:23:47.611Z" and any("encrypted" in w for w in new["warnings"]), new
+' || fail "flight records"
+
 # tracks: one per format; QGIS-compatible readers (ogrinfo, gdal-bin) must
 # open them when installed
 for f in geojson gpx kml csv; do

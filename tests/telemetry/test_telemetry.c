@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "dv/flightrec.h"
 #include "dv/inspect.h"
 #include "dv/photo.h"
 #include "dv/srt.h"
@@ -622,6 +623,186 @@ static void test_video(void)
 	CHECK(dv_video_parse_mem(&v, "not a movie at all", 18, "x.mp4") < 0);
 }
 
+/* ---- flight records (synthetic) --------------------------------------- */
+
+static uint64_t t_crc64(uint64_t crc, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		crc ^= p[i];
+		for (int k = 0; k < 8; k++) crc = (crc & 1) ? (crc >> 1) ^ 0x95AC9329AC4BC9B5ULL : crc >> 1;
+	}
+	return crc;
+}
+
+typedef struct fbuf {
+	uint8_t b[8192];
+	size_t n;
+} fbuf;
+
+static void fput(fbuf *f, const void *p, size_t n) { memcpy(f->b + f->n, p, n); f->n += n; }
+
+/* a record: type, len, payload (XOR'd with seed 0x5A from v7), 0xFF */
+static void frec(fbuf *f, unsigned version, uint8_t type, const uint8_t *pl, size_t n)
+{
+	uint8_t enc[256];
+	size_t len = n;
+	if (version >= 7) {
+		uint8_t seed = 0x5A, m[8];
+		uint64_t prod = 0x123456789ABCDEF0ULL * seed;
+		for (int i = 0; i < 8; i++) m[i] = (uint8_t)(prod >> (8 * i));
+		uint64_t k = t_crc64((uint8_t)(seed + type), m, 8);
+		enc[0] = seed;
+		for (size_t i = 0; i < n; i++) enc[i + 1] = pl[i] ^ (uint8_t)(k >> (8 * (i % 8)));
+		len = n + 1;
+	} else {
+		memcpy(enc, pl, n);
+	}
+	f->b[f->n++] = type;
+	if (version >= 13) { f->b[f->n++] = (uint8_t)len; f->b[f->n++] = (uint8_t)(len >> 8); }
+	else f->b[f->n++] = (uint8_t)len;
+	fput(f, enc, len);
+	f->b[f->n++] = 0xFF;
+}
+
+static void osd_payload(uint8_t *pl, double lat, double lon, int16_t h10)
+{
+	memset(pl, 0, 53);
+	double rl = lon * M_PI / 180, ra = lat * M_PI / 180;
+	memcpy(pl, &rl, 8);
+	memcpy(pl + 8, &ra, 8);
+	pl[16] = (uint8_t)h10; pl[17] = (uint8_t)((uint16_t)h10 >> 8);
+	pl[36] = 12; /* satellites */
+}
+
+/* details: start time, home lon/lat, serials at the v6+ offsets */
+static void details(uint8_t *d, unsigned version)
+{
+	memset(d, 0, 436);
+	uint64_t st = 1630895027611ULL;
+	double lon = -122.6266233523604, lat = 47.572697652412586;
+	for (int i = 0; i < 8; i++) d[91 + i] = (uint8_t)(st >> (8 * i));
+	memcpy(d + 99, &lon, 8);
+	memcpy(d + 107, &lat, 8);
+	if (version <= 5) { memcpy(d + 278, "P3", 2); memcpy(d + 267, "SN123", 5); }
+	else { d[271] = 76; memcpy(d + 280, "DJI Mini 2", 10); memcpy(d + 312, "3NZCJ270048FFC", 14); }
+}
+
+static void build_flightrec(fbuf *f, unsigned version)
+{
+	memset(f, 0, sizeof(*f));
+	uint8_t det[436], pl[64];
+	size_t prefix = version < 6 ? 12 : 100;
+	f->n = prefix;
+	f->b[10] = (uint8_t)version;
+	if (version == 12) { details(det, version); fput(f, det, 436); }
+	if (version >= 13) {
+		/* aux details block: kind 0, len, seed + XOR(u8 vdata, u16 ilen, info) */
+		details(det, version);
+		uint8_t plain[3 + 436], blk[1 + 3 + 436];
+		plain[0] = 0; plain[1] = 436 & 0xff; plain[2] = 436 >> 8;
+		memcpy(plain + 3, det, 436);
+		uint8_t seed = 0x1f, m[8];
+		uint64_t prod = 0x123456789ABCDEF0ULL * seed;
+		for (int i = 0; i < 8; i++) m[i] = (uint8_t)(prod >> (8 * i));
+		uint64_t k = t_crc64(seed, m, 8);
+		blk[0] = seed;
+		for (size_t i = 0; i < sizeof(plain); i++) blk[i + 1] = plain[i] ^ (uint8_t)(k >> (8 * (i % 8)));
+		f->b[f->n++] = 0; f->b[f->n++] = sizeof(blk) & 0xff; f->b[f->n++] = sizeof(blk) >> 8;
+		fput(f, blk, sizeof(blk));
+		uint8_t ver[6] = { 1, 3, 0, 14, 0, 3 }; /* version block: u16 version, u8 department */
+		fput(f, ver, 6);
+		size_t at = f->n;
+		for (int i = 0; i < 8; i++) f->b[i] = (uint8_t)((uint64_t)at >> (8 * i));
+	}
+	osd_payload(pl, 0, 0, 0); /* before the fix */
+	frec(f, version, 1, pl, 53);
+	osd_payload(pl, 53.7358, -1.7665, 46);
+	frec(f, version, 1, pl, 53);
+	uint8_t custom[18] = { 0 };
+	uint64_t t = 1451415958899ULL;
+	for (int i = 0; i < 8; i++) custom[10 + i] = (uint8_t)(t >> (8 * i));
+	frec(f, version, 5, custom, 18);
+	static const uint8_t jpg[] = { 0xFF, 0xD8, 0xFF, 0xE0, 0, 2, 0xFF, 0xD9 };
+	fput(f, jpg, sizeof(jpg));
+	if (version < 12) {
+		size_t at = f->n;
+		for (int i = 0; i < 8; i++) f->b[i] = (uint8_t)((uint64_t)at >> (8 * i));
+		details(det, version);
+		fput(f, det, 436);
+	}
+}
+
+typedef struct frgot {
+	dv_flightrec_point p[8];
+	size_t n;
+} frgot;
+
+static int fr_keep(const dv_flightrec_point *p, void *payload)
+{
+	frgot *g = payload;
+	if (g->n < 8) g->p[g->n] = *p;
+	g->n++;
+	return 0;
+}
+
+static void test_flightrec(void)
+{
+	static const unsigned versions[] = { 4, 6, 7, 11, 12, 13, 14 };
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+		unsigned v = versions[i];
+		fbuf f;
+		build_flightrec(&f, v);
+		dv_flightrec fr;
+		frgot g = { .n = 0 };
+		CHECK_EQ(dv_flightrec_parse_mem(&fr, f.b, f.n, "syn.txt", fr_keep, &g), 0);
+		CHECK_EQ(fr.version, v);
+		CHECK(fr.has_details);
+		CHECK_EQ(fr.details.start_time_ms, 1630895027611LL);
+		CHECK_NEAR(fr.details.home_lat, 47.572697652412586, 1e-12);
+		CHECK_EQ(fr.jpegs, 1);
+		CHECK_EQ(fr.skipped_bytes, 0);
+		CHECK_EQ(fr.warnings, 0);
+		if (v >= 6) CHECK_STR(fr.details.aircraft_sn, "3NZCJ270048FFC");
+		if (v >= 13) {
+			CHECK(fr.encrypted);
+			CHECK_EQ(g.n, 0);
+			CHECK_EQ(fr.records, 4); /* 3 records + the thumbnail, counted */
+		} else {
+			CHECK(!fr.encrypted);
+			CHECK_EQ(g.n, 2);
+			CHECK(!g.p[0].pt.has_pos); /* 0,0 before the fix */
+			CHECK(g.p[1].pt.has_pos);
+			CHECK_NEAR(g.p[1].pt.lat, 53.7358, 1e-9);
+			CHECK_NEAR(g.p[1].pt.height, 4.6, 1e-9);
+			CHECK_EQ(g.p[1].gps_num, 12);
+			CHECK_EQ(g.p[1].pt.time_kind, DV_TIME_UTC);
+			CHECK_EQ(g.p[1].pt.time_us, 1451415958899000LL);
+		}
+		/* cut in half, and every other cut: no crash, warnings */
+		unsigned warned = 0;
+		for (size_t cut = 0; cut < f.n; cut += 7) {
+			int rc = dv_flightrec_parse_mem(&fr, f.b, cut, "cut.txt", NULL, NULL);
+			if (rc == 0 && fr.warnings) warned++;
+		}
+		CHECK(warned > 0);
+	}
+	/* garbage and giant offsets */
+	uint8_t junk[4096];
+	uint32_t x = 99;
+	for (size_t i = 0; i < sizeof(junk); i++) { x = x * 1103515245u + 12345u; junk[i] = (uint8_t)(x >> 16); }
+	junk[10] = 3;
+	dv_flightrec fr;
+	CHECK_EQ(dv_flightrec_parse_mem(&fr, junk, sizeof(junk), "junk.txt", NULL, NULL), 0);
+	CHECK(fr.warnings > 0);
+	memset(junk, 0xFF, 8);
+	junk[10] = 14;
+	CHECK_EQ(dv_flightrec_parse_mem(&fr, junk, sizeof(junk), "junk.txt", NULL, NULL), 0);
+	CHECK(fr.warnings > 0);
+	CHECK(dv_flightrec_parse_mem(&fr, junk, 5, "tiny.txt", NULL, NULL) < 0);
+	junk[10] = 0;
+	CHECK(dv_flightrec_parse_mem(&fr, junk, sizeof(junk), "v0.txt", NULL, NULL) < 0);
+}
+
 int main(void)
 {
 	test_num();
@@ -631,5 +812,6 @@ int main(void)
 	test_xmp();
 	test_track();
 	test_video();
+	test_flightrec();
 	return check_done();
 }

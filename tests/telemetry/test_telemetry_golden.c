@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "dv/flightrec.h"
 #include "dv/photo.h"
 #include "dv/srt.h"
 #include "telemetry/tele_int.h"
@@ -304,6 +305,121 @@ static void photo_file(const char *name)
 	json_object_put(arr);
 }
 
+/* ---- flight records (dji-log-parser-js 0.5.7, offline) ----------------- */
+
+typedef struct frpts {
+	dv_flightrec_point *v;
+	size_t n, cap;
+} frpts;
+
+static int fr_collect(const dv_flightrec_point *p, void *payload)
+{
+	frpts *a = payload;
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 1024;
+		a->v = realloc(a->v, a->cap * sizeof(*a->v));
+		if (!a->v) abort();
+	}
+	a->v[a->n++] = *p;
+	return 0;
+}
+
+static void flightrec_file(const char *name)
+{
+	char path[4096], epath[4096];
+	snprintf(path, sizeof(path), "%s/samples/flightrecords/%s", shared, name);
+	snprintf(epath, sizeof(epath), "%s/samples/expected/%s.djilogparser.json", shared, name);
+	json_object *ref = json_object_from_file(epath);
+	CHECK(ref != NULL);
+	if (!ref) return;
+	golden_files++;
+	int bad_before = check_failed;
+	frpts pts = { 0 };
+	dv_flightrec f;
+	CHECK_EQ(dv_flightrec_read_file(&f, path, fr_collect, &pts), 0);
+	GCHECK((int)f.version == json_object_get_int(get(ref, "version")));
+	json_object *d = get(ref, "details");
+	GCHECK(f.has_details);
+	const dv_flightrec_details *dd = &f.details;
+	char t[48];
+	dv_telemetry_time_text(t, sizeof(t), dd->start_time_ms * 1000, DV_TIME_UTC);
+	GSTR(t, json_object_get_string(get(d, "startTime")));
+	double v;
+	if (num_of(get(d, "latitude"), &v)) GNEAR(dd->home_lat, v, POS_TOL);
+	if (num_of(get(d, "longitude"), &v)) GNEAR(dd->home_lon, v, POS_TOL);
+	if (num_of(get(d, "totalDistance"), &v)) GNEAR(dd->total_distance_m, v, ALT_TOL);
+	if (num_of(get(d, "totalTime"), &v)) GNEAR(dd->total_time_s, v, 1e-6);
+	if (num_of(get(d, "maxHeight"), &v)) GNEAR(dd->max_height_m, v, ALT_TOL);
+	if (num_of(get(d, "maxHorizontalSpeed"), &v)) GNEAR(dd->max_hspeed_ms, v, 1e-6);
+	if (num_of(get(d, "maxVerticalSpeed"), &v)) GNEAR(dd->max_vspeed_ms, v, 1e-6);
+	if (num_of(get(d, "takeOffAltitude"), &v)) GNEAR(dd->takeoff_altitude_m, v, ALT_TOL);
+	GCHECK(dd->capture_num == json_object_get_int(get(d, "captureNum")));
+	GCHECK(dd->video_time_s == json_object_get_int64(get(d, "videoTime")));
+	GCHECK(dd->record_line_count == json_object_get_int(get(d, "recordLineCount")));
+	GSTR(dd->aircraft_name, json_object_get_string(get(d, "aircraftName")));
+	GSTR(dd->aircraft_sn, json_object_get_string(get(d, "aircraftSn")));
+	GSTR(dd->camera_sn, json_object_get_string(get(d, "cameraSn")));
+	GSTR(dd->rc_sn, json_object_get_string(get(d, "rcSn")));
+	GSTR(dd->battery_sn, json_object_get_string(get(d, "batterySn")));
+	GSTR(dd->app_version, json_object_get_string(get(d, "appVersion")));
+	/* the thumbnails DJI lists in the details are all found, byte for byte */
+	json_object *a = get(d, "momentPicImageBufferLen"), *b = get(d, "momentPicShrinkImageBufferLen");
+	int64_t want_bytes = 0, want_n = 0;
+	for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+		int64_t x = json_object_get_int64(json_object_array_get_idx(a, i));
+		int64_t y = json_object_get_int64(json_object_array_get_idx(b, i));
+		want_bytes += x + y;
+		want_n += (x > 0) + (y > 0);
+	}
+	GCHECK((int64_t)f.jpegs == want_n);
+	GCHECK((int64_t)f.jpeg_bytes == want_bytes);
+	GCHECK(f.skipped_bytes == 0);
+
+	json_object *frames = get(ref, "frames");
+	if (!frames || json_object_is_type(frames, json_type_null)) {
+		/* v13+: "Keychain is required"; we never fetch keys, so the
+		 * records are reported encrypted and none is decoded */
+		GCHECK(f.encrypted);
+		GCHECK(f.osd == 0 && pts.n == 0);
+		GCHECK(f.records > 0);
+	} else {
+		size_t nf = json_object_array_length(frames);
+		GCHECK((int64_t)f.records == json_object_get_int64(get(ref, "record_count")));
+		/* the tool drops the last OSD record (it starts a frame that
+		 * never completes); we keep it */
+		GCHECK(pts.n == nf || pts.n == nf + 1);
+		for (size_t i = 0; i < nf && i < pts.n; i++) {
+			json_object *fr = json_object_array_get_idx(frames, i);
+			json_object *osd = get(fr, "osd"), *gim = get(fr, "gimbal"), *cus = get(fr, "custom");
+			const dv_flightrec_point *q = &pts.v[i];
+			double lat, lon;
+			if (num_of(get(osd, "latitude"), &lat) && num_of(get(osd, "longitude"), &lon) && !(lat == 0 && lon == 0)) {
+				GCHECK(q->pt.has_pos);
+				GNEAR(q->pt.lat, lat, POS_TOL);
+				GNEAR(q->pt.lon, lon, POS_TOL);
+			} else {
+				GCHECK(!q->pt.has_pos);
+			}
+			if (num_of(get(osd, "height"), &v)) GNEAR(q->pt.height, v, ALT_TOL);
+			if (num_of(get(osd, "pitch"), &v)) GNEAR(q->pitch, v, 0.01);
+			if (num_of(get(osd, "roll"), &v)) GNEAR(q->roll, v, 0.01);
+			if (num_of(get(osd, "yaw"), &v)) GNEAR(q->yaw, v, 0.01);
+			if (num_of(get(osd, "gpsNum"), &v)) GCHECK(q->gps_num == (int)v);
+			if (num_of(get(gim, "pitch"), &v)) GNEAR(q->gimbal_pitch, v, 0.01);
+			if (num_of(get(gim, "yaw"), &v)) GNEAR(q->gimbal_yaw, v, 0.01);
+			json_object *dt = get(cus, "dateTime");
+			if (dt) {
+				dv_telemetry_time_text(t, sizeof(t), q->pt.time_us, q->pt.time_kind);
+				GSTR(t, json_object_get_string(dt));
+			}
+		}
+	}
+	printf("flightrec %-44s v%u, %zu points, %s\n", name, f.version, pts.n,
+	       check_failed == bad_before ? "ok" : "MISMATCH");
+	free(pts.v);
+	json_object_put(ref);
+}
+
 int main(void)
 {
 	shared = check_shared_dir();
@@ -343,6 +459,8 @@ int main(void)
 		{ "webodm_video.srt", "webodm_video.srt.srtparser.json" },
 	};
 	for (size_t i = 0; i < sizeof(srts) / sizeof(srts[0]); i++) srt_file(srts[i][0], srts[i][1]);
+	flightrec_file("DJIFlightRecord_2015-12-29_[19-05-48].txt");
+	flightrec_file("DJIFlightRecord_2021-09-05_[19-23-47].txt");
 	printf("golden: %d files, %d value comparisons\n", golden_files, golden_values);
 	return check_done();
 }
