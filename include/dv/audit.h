@@ -47,6 +47,7 @@ typedef struct dv_audit_opts {
 	const char *endpoints_path; /* extra endpoint list (data/endpoints.tsv format) */
 	const char *locdb_path;     /* libloc database; NULL: Debian's default */
 	int no_geo;                 /* 1: do not open the location database */
+	int no_ndpi;                /* 1: no application-protocol classification */
 } dv_audit_opts;
 
 /* A DNS question seen in a query (QR=0) on port 53, with how often. */

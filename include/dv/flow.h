@@ -63,13 +63,18 @@ typedef struct dv_flow {
 	uint16_t hello_len;       /* bytes buffered in `hello` */
 	uint8_t *hello;           /* partial TLS ClientHello across segments */
 	uint32_t hello_next_seq;
+	void *ndpi;               /* nDPI detection state while classifying */
+	uint16_t ndpi_pkts;       /* packets given to nDPI */
+	char app[40];             /* application protocol from nDPI ("TLS.Google") */
+	char app_category[24];    /* nDPI's category ("Web", "Cloud", ...) */
 	uint32_t scan_hits;       /* content findings in this flow */
 	uint32_t scan_hits_out;   /* of which sent by the local side */
 } dv_flow;
 
 typedef struct dv_flowtab dv_flowtab;
 
-typedef void (*dv_flow_evict_fn)(const dv_flow *f, void *payload);
+/* Called before a flow is evicted; may free what the caller hung on it. */
+typedef void (*dv_flow_evict_fn)(dv_flow *f, void *payload);
 
 /* A table for at most max_flows flows (>= 16). NULL when out of memory. */
 dv_flowtab *dv_flowtab_new(size_t max_flows, dv_flow_evict_fn on_evict, void *payload);

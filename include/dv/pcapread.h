@@ -81,6 +81,8 @@ typedef struct dv_pkt {
 	uint16_t vlan[2];         /* outer VLAN IDs, when DV_PKT_VLAN */
 	uint32_t ip_payload_len;  /* what the IP header announces after itself */
 	uint32_t l4_len;          /* tcp.len or udp.length-8 (announced) */
+	const uint8_t *l3;        /* the IP header (borrowed) */
+	uint32_t l3_cap;          /* captured bytes from l3 on, within the IP packet */
 	const uint8_t *payload;   /* captured transport payload (borrowed) */
 	uint32_t payload_cap;     /* captured bytes of it, <= l4_len */
 } dv_pkt;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "audit_int.h"
+#include "ndpi_adapter.h"
 #include "dv/audit.h"
 #include "dv/dns.h"
 #include "dv/err.h"
@@ -28,6 +29,7 @@
 #define MAX_WARN_LINES 200
 #define HELLO_BUF 18432
 #define FRAG_SLOTS 1024
+#define NDPI_MAX_PKTS 24
 
 typedef struct dnsmap_ent {
 	uint8_t used, ipver;
@@ -45,6 +47,7 @@ typedef struct frag_ent {
 struct dv_audit {
 	dv_audit_opts opts;
 	dv_flowtab *ft;
+	dv__ndpi *ndpi;
 	dv_netloc *loc;
 	char geo_src[256];
 	dv__eplist eps;
@@ -498,8 +501,11 @@ static void scan_payload(dv_audit *a, dv_flow *f, int dir, const dv_pkt *pk, uin
 	if (n >= 3 && p[0] >= 0x14 && p[0] <= 0x17 && p[1] == 0x03 && p[2] <= 0x04) return; /* TLS record */
 	f->flags |= DV_FLOW_CLEARTEXT;
 	if (f->scan_hits >= MAX_FINDINGS_PER_FLOW) return;
-	size_t k = dv_scan_payload(p, n, hits, 8);
+	/* Only what the local side sends can leak: received content is not
+	 * scanned (it also keeps the scanner off large downloads). */
 	int outbound = dir != dv_audit_flow_remote(f);
+	if (!outbound) return;
+	size_t k = dv_scan_payload(p, n, hits, 8);
 	for (size_t i = 0; i < k && f->scan_hits < MAX_FINDINGS_PER_FLOW; i++) {
 		dv_audit_finding *e = vec_push(&a->finds, &a->nfinds, &a->capfinds, sizeof(*e), MAX_FINDINGS);
 		if (!e) { a->st.names_dropped++; return; }
@@ -540,7 +546,7 @@ static int frag_lookup(const dv_audit *a, dv_pkt *pk)
 	return 0;
 }
 
-static void on_evict(const dv_flow *f, void *payload);
+static void on_evict(dv_flow *f, void *payload);
 
 void dv_audit_add_frame(dv_audit *a, int lt, const dv_frame *fr, const char *name)
 {
@@ -599,6 +605,17 @@ void dv_audit_add_frame(dv_audit *a, int lt, const dv_frame *fr, const char *nam
 		return;
 	}
 	dv_flow_count(f, dir, &pk, fr->wirelen, fr->ts_ns);
+	if (a->ndpi && !f->app[0] && pk.l3 && !(pk.flags & DV_PKT_FRAG) && f->ndpi_pkts < NDPI_MAX_PKTS) {
+		if (!f->ndpi) f->ndpi = dv__ndpi_flow_new(a->ndpi);
+		if (f->ndpi) {
+			f->ndpi_pkts++;
+			if (dv__ndpi_packet(a->ndpi, f->ndpi, pk.l3, pk.l3_cap, fr->ts_ns, f->ndpi_pkts >= NDPI_MAX_PKTS,
+			                    f->app, sizeof(f->app), f->app_category, sizeof(f->app_category))) {
+				dv__ndpi_flow_free(f->ndpi);
+				f->ndpi = NULL;
+			}
+		}
+	}
 	if (pk.payload_cap == 0) return;
 	if (pk.proto == 17 && (pk.sport == 53 || pk.dport == 53)) {
 		handle_dns(a, f, pk.payload, pk.payload_cap);
@@ -666,6 +683,8 @@ int dv_audit_new(dv_audit **out, const dv_audit_opts *opts)
 	if (rc < 0) goto fail;
 	if (a->opts.endpoints_path && (rc = dv__eplist_load_file(&a->eps, a->opts.endpoints_path)) < 0) goto fail;
 	if (a->opts.policy_path && (rc = dv__policy_load(&a->pol, a->opts.policy_path)) < 0) goto fail;
+	if (!a->opts.no_ndpi && !(a->ndpi = dv__ndpi_new()))
+		warnf(a, "nDPI did not start: flows are not classified by application");
 	if (!a->opts.no_geo) {
 		if (dv_netloc_open(&a->loc, a->opts.locdb_path) < 0) {
 			if (a->opts.locdb_path) { rc = DV_ENOTFOUND; goto fail; }
@@ -689,10 +708,19 @@ fail:
 	return rc;
 }
 
+static void drop_ndpi(dv_flow *f, void *payload)
+{
+	(void)payload;
+	dv__ndpi_flow_free(f->ndpi);
+	f->ndpi = NULL;
+}
+
 void dv_audit_free(dv_audit *a)
 {
 	if (!a) return;
+	if (a->ft) dv_flowtab_each(a->ft, drop_ndpi, NULL);
 	dv_flowtab_free(a->ft);
+	dv__ndpi_free(a->ndpi);
 	dv_netloc_free(a->loc);
 	dv__eplist_dispose(&a->eps);
 	dv__policy_dispose(&a->pol);
@@ -741,8 +769,17 @@ static void dest_add_flow(dv_audit *a, const dv_flow *f)
 	d->findings_out += f->scan_hits_out;
 }
 
-static void on_evict(const dv_flow *f, void *payload)
+static void ndpi_finish_flow(dv_audit *a, dv_flow *f)
 {
+	if (!f->ndpi) return;
+	if (!f->app[0]) dv__ndpi_giveup(a->ndpi, f->ndpi, f->app, sizeof(f->app), f->app_category, sizeof(f->app_category));
+	dv__ndpi_flow_free(f->ndpi);
+	f->ndpi = NULL;
+}
+
+static void on_evict(dv_flow *f, void *payload)
+{
+	ndpi_finish_flow(payload, f);
 	dest_add_flow(payload, f);
 }
 
@@ -849,6 +886,7 @@ int dv_audit_finish(dv_audit *a)
 	if (!a->sorted) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 	dv_flowtab_each(a->ft, collect, a);
 	qsort(a->sorted, a->nsorted, sizeof(*a->sorted), by_id);
+	for (size_t i = 0; i < a->nsorted; i++) ndpi_finish_flow(a, (dv_flow *)a->sorted[i]);
 	for (size_t i = 0; i < a->nsorted; i++) dest_add_flow(a, a->sorted[i]);
 	a->st.flows = dv_flowtab_created(a->ft);
 	a->st.flows_evicted = dv_flowtab_evicted(a->ft);

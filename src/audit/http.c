@@ -35,6 +35,7 @@ int dv_http_parse_request(const uint8_t *p, size_t n, dv_http_req *out)
 	memset(out, 0, sizeof(*out));
 	out->content_length = -1;
 	size_t ml = 0;
+	if (n < 4 || p[0] < 'C' || p[0] > 'T') return DV_ENOTFOUND; /* fast path: binary, TLS, bodies */
 	for (int i = 0; methods[i]; i++) {
 		size_t l = strlen(methods[i]);
 		if (n > l && !memcmp(p, methods[i], l) && p[l] == ' ') { ml = l; break; }

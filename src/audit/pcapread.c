@@ -28,6 +28,8 @@ int dv_pcap_open(dv_pcap **out, const char *path)
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return dv_error_errno(errno, path, -1, "cannot open capture");
+	/* A large stdio buffer: libpcap reads record by record. */
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
 	/* Ask for nanoseconds; libpcap scales microsecond files up. */
 	pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!pc) {
@@ -183,6 +185,8 @@ static int decode_ipv4(dv_rd *r, dv_pkt *pk)
 		return dv_error_set(DV_EINVAL, r->name, dv_rd_offset(r), "ipv4 total length %u < header %u", tot, ihl);
 	pk->ipver = 4;
 	pk->proto = h[9];
+	pk->l3 = h;
+	pk->l3_cap = (uint32_t)(dv_rd_left(r) < tot ? dv_rd_left(r) : tot);
 	memcpy(pk->src, h + 12, 4);
 	memcpy(pk->dst, h + 16, 4);
 	uint16_t fo = (uint16_t)(h[6] << 8 | h[7]);
@@ -206,6 +210,8 @@ static int decode_ipv6(dv_rd *r, dv_pkt *pk)
 	uint32_t plen = (uint32_t)(h[4] << 8 | h[5]);
 	uint8_t nh = h[6];
 	pk->ipver = 6;
+	pk->l3 = h;
+	pk->l3_cap = (uint32_t)(dv_rd_left(r) < 40 + (size_t)plen ? dv_rd_left(r) : 40 + (size_t)plen);
 	memcpy(pk->src, h + 8, 16);
 	memcpy(pk->dst, h + 24, 16);
 	dv_rd_skip(r, 40);

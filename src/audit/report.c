@@ -149,6 +149,8 @@ int dv_audit_to_json(const dv_audit *a, char **out)
 		json_object_object_add(o, "http_host", f->http_host[0] ? json_object_new_string(f->http_host) : NULL);
 		json_object_object_add(o, "http_request", f->http_url[0] ? json_object_new_string(f->http_url) : NULL);
 		json_object_object_add(o, "alpn", f->alpn[0] ? json_object_new_string(f->alpn) : NULL);
+		json_object_object_add(o, "app_protocol", f->app[0] ? json_object_new_string(f->app) : NULL);
+		json_object_object_add(o, "app_category", f->app_category[0] ? json_object_new_string(f->app_category) : NULL);
 		json_object *fa = json_object_new_array();
 		for (unsigned b = 0; b < sizeof(flag_names) / sizeof(flag_names[0]); b++)
 			if (f->flags & (1u << b)) json_object_array_add(fa, json_object_new_string(flag_names[b]));
@@ -360,7 +362,7 @@ int dv_audit_write_html(const dv_audit *a, const char *path)
 		fputs("</table>\n", f);
 	}
 	const dv_flow *const *fl = dv_audit_flows(a, &n);
-	fputs("<h2>Flows</h2>\n<table><tr><th>#</th><th>proto</th><th>local</th><th>remote</th><th>name</th><th>packets out/in</th>"
+	fputs("<h2>Flows</h2>\n<table><tr><th>#</th><th>proto</th><th>local</th><th>remote</th><th>name</th><th>app (nDPI)</th><th>packets out/in</th>"
 	      "<th>bytes out/in</th><th>payload out/in</th><th>verdict</th></tr>\n", f);
 	for (size_t i = 0; i < n; i++) {
 		const dv_flow *fw = fl[i];
@@ -374,6 +376,8 @@ int dv_audit_write_html(const dv_audit *a, const char *path)
 		html_esc(f, ra);
 		fprintf(f, ":%u</code></td><td>", fw->port[rr]);
 		html_esc(f, dv_audit_flow_name(a, fw));
+		fputs("</td><td>", f);
+		html_esc(f, fw->app);
 		dv_verdict fv = dv_audit_flow_verdict(a, fw);
 		fprintf(f, "</td><td class=\"n\">%" PRIu64 " / %" PRIu64 "</td><td class=\"n\">%" PRIu64 " / %" PRIu64
 		           "</td><td class=\"n\">%" PRIu64 " / %" PRIu64 "</td><td><span class=\"v %s\">%s</span></td></tr>\n",

@@ -3,6 +3,7 @@
  * no strtod: numbers are read digit by digit with fixed limits.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dv/scan.h"
@@ -61,58 +62,118 @@ static int key_before(const uint8_t *p, size_t i, const char *key)
 	return 0;
 }
 
+static void add_hit(dv_scan_hit *hits, size_t *nh, size_t max, dv_scan_kind k, const uint8_t *p, size_t n, size_t at)
+{
+	if (*nh >= max) return;
+	dv_scan_hit *h = &hits[(*nh)++];
+	h->kind = k;
+	h->offset = at;
+	h->lat = h->lon = NAN;
+	excerpt(h->excerpt, sizeof(h->excerpt), p, n, at);
+}
+
+/*
+ * The fixed markers, found with memchr (SIMD in glibc) on one byte of each
+ * and then compared: 0xff for JPEG, 'f' for "Exif" and "ftyp", 'J' for
+ * "DJIFlightRecord". memmem was the scanner's main cost on binary uploads.
+ */
+static void find_markers(const uint8_t *p, size_t n, dv_scan_hit *hits, size_t *nh, size_t max)
+{
+	size_t pos = 0;
+	while (*nh < max && pos < n) {
+		const uint8_t *q = memchr(p + pos, 0xff, n - pos);
+		if (!q) break;
+		size_t i = (size_t)(q - p);
+		if (i + 3 < n && p[i + 1] == 0xd8 && p[i + 2] == 0xff &&
+		    (p[i + 3] == 0xe0 || p[i + 3] == 0xe1 || p[i + 3] == 0xdb || p[i + 3] == 0xee))
+			add_hit(hits, nh, max, DV_SCAN_JPEG, p, n, i);
+		pos = i + 1;
+	}
+	pos = 0;
+	while (*nh < max && pos < n) {
+		const uint8_t *q = memchr(p + pos, 'f', n - pos);
+		if (!q) break;
+		size_t i = (size_t)(q - p);
+		if (i >= 3 && i + 3 <= n && !memcmp(p + i - 3, "Exif\0\0", 6))
+			add_hit(hits, nh, max, DV_SCAN_EXIF, p, n, i - 3);
+		else if (i >= 4 && i + 6 <= n && p[i + 1] == 't' && p[i + 2] == 'y' && p[i + 3] == 'p' &&
+		         p[i - 4] == 0 && p[i - 3] == 0 && p[i - 2] == 0 && p[i - 1] >= 12 && p[i - 1] <= 64 &&
+		         is_alnum(p[i + 4]) && is_alnum(p[i + 5]))
+			add_hit(hits, nh, max, DV_SCAN_MP4, p, n, i - 4);
+		pos = i + 1;
+	}
+	pos = 0;
+	while (*nh < max && pos < n) {
+		const uint8_t *q = memchr(p + pos, 'J', n - pos);
+		if (!q) break;
+		size_t i = (size_t)(q - p);
+		if (i >= 1 && i + 14 <= n && !memcmp(p + i - 1, "DJIFlightRecord", 15))
+			add_hit(hits, nh, max, DV_SCAN_DJI_LOG, p, n, i - 1);
+		pos = i + 1;
+	}
+}
+
+/*
+ * Coordinates: every '.' (memchr) with 1-3 digits before it is a candidate;
+ * read_decimal decides. A latitude-range value followed within 24 bytes on
+ * the same line by a longitude-range value is a pair; a lone value right
+ * after a "lat" key counts too.
+ */
+static void find_coords(const uint8_t *p, size_t n, dv_scan_hit *hits, size_t *nh, size_t max)
+{
+	size_t pos = 0;
+	while (*nh < max && pos < n) {
+		const uint8_t *q = memchr(p + pos, '.', n - pos);
+		if (!q) return;
+		size_t dot = (size_t)(q - p), st = dot;
+		int id = 0;
+		pos = dot + 1;
+		while (st > 0 && is_digit(p[st - 1]) && id < 4) { st--; id++; }
+		if (id < 1 || id > 3) continue;
+		if (st > 0 && (p[st - 1] == '-' || p[st - 1] == '+')) st--;
+		double a, b = 0;
+		size_t la = read_decimal(p, n, st, &a);
+		if (!la) continue;
+		int pair = 0;
+		size_t pend = st + la;
+		if (fabs(a) <= 90) {
+			for (size_t j = st + la; j < n && j < st + la + 24; j++) {
+				if (is_digit(p[j]) || p[j] == '-') {
+					size_t lb = read_decimal(p, n, j, &b);
+					if (lb && fabs(b) <= 180) { pair = 1; pend = j + lb; }
+					break;
+				}
+				if (p[j] == '\n') break;
+			}
+		}
+		int lat_key = key_before(p, st, "lat");
+		if ((pair && (a != 0 || b != 0)) || (lat_key && fabs(a) <= 90 && a != 0)) {
+			if (*nh >= max) return;
+			dv_scan_hit *h = &hits[(*nh)++];
+			h->kind = DV_SCAN_COORD;
+			h->offset = st;
+			h->lat = a;
+			h->lon = pair ? b : NAN;
+			excerpt(h->excerpt, sizeof(h->excerpt), p, n, st);
+			pos = pend; /* the partner is part of this hit */
+		} else {
+			pos = st + la;
+		}
+	}
+}
+
+static int by_offset(const void *x, const void *y)
+{
+	const dv_scan_hit *a = x, *b = y;
+	return a->offset < b->offset ? -1 : a->offset > b->offset;
+}
+
 size_t dv_scan_payload(const uint8_t *p, size_t n, dv_scan_hit *hits, size_t max)
 {
 	size_t nh = 0;
-	for (size_t i = 0; i < n && nh < max; i++) {
-		uint8_t c = p[i];
-		dv_scan_hit *h = &hits[nh];
-		if (c == 0xff && i + 3 < n && p[i + 1] == 0xd8 && p[i + 2] == 0xff &&
-		    (p[i + 3] == 0xe0 || p[i + 3] == 0xe1 || p[i + 3] == 0xdb || p[i + 3] == 0xee)) {
-			h->kind = DV_SCAN_JPEG;
-		} else if (c == 'E' && i + 6 <= n && !memcmp(p + i, "Exif\0\0", 6)) {
-			h->kind = DV_SCAN_EXIF;
-		} else if (c == 'f' && i >= 4 && i + 8 <= n && !memcmp(p + i, "ftyp", 4) &&
-		           p[i - 4] == 0 && p[i - 3] == 0 && p[i - 2] == 0 && p[i - 1] >= 12 && p[i - 1] <= 64 &&
-		           is_alnum(p[i + 4]) && is_alnum(p[i + 5])) {
-			h->kind = DV_SCAN_MP4;
-		} else if (c == 'D' && i + 15 <= n && !memcmp(p + i, "DJIFlightRecord", 15)) {
-			h->kind = DV_SCAN_DJI_LOG;
-		} else if (is_digit(c) || c == '-') {
-			double a, b;
-			size_t la = read_decimal(p, n, i, &a);
-			if (!la) continue;
-			int lat_key = key_before(p, i, "lat");
-			int pair = 0;
-			if (fabs(a) <= 90) {
-				for (size_t j = i + la; j < n && j < i + la + 24; j++) {
-					if (is_digit(p[j]) || p[j] == '-') {
-						size_t lb = read_decimal(p, n, j, &b);
-						if (lb && fabs(b) <= 180) pair = 1;
-						break;
-					}
-					if (p[j] == '\n') break;
-				}
-			}
-			if (!(pair && (a != 0 || b != 0)) && !(lat_key && fabs(a) <= 90 && a != 0)) {
-				i += la - 1;
-				continue;
-			}
-			h->kind = DV_SCAN_COORD;
-			h->lat = a;
-			h->lon = pair ? b : NAN;
-			h->offset = i;
-			excerpt(h->excerpt, sizeof(h->excerpt), p, n, i);
-			nh++;
-			i += la + 24; /* skip the partner number */
-			continue;
-		} else {
-			continue;
-		}
-		h->offset = h->kind == DV_SCAN_MP4 ? i - 4 : i;
-		h->lat = h->lon = NAN;
-		excerpt(h->excerpt, sizeof(h->excerpt), p, n, i);
-		nh++;
-	}
+	if (!n || !max) return 0;
+	find_markers(p, n, hits, &nh, max);
+	find_coords(p, n, hits, &nh, max);
+	if (nh > 1) qsort(hits, nh, sizeof(*hits), by_offset);
 	return nh;
 }
