@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "dv/err.h"
@@ -41,7 +42,8 @@ static void usage(FILE *out)
 	        "                  GeoJSON (RFC 7946) for a map\n"
 	        "  --frames        one line per Remote ID frame in the column layout of the\n"
 	        "                  Open Drone ID Wireshark dissector (raw F3411 values), to\n"
-	        "                  compare with tshark\n"
+	        "                  compare with tshark (control bytes in broadcast texts\n"
+	        "                  are shown as \\xNN when the output is a terminal)\n"
 	        "\n"
 	        "Exit codes: 4 Remote ID broadcasts found (an exposure), 0 none found,\n"
 	        "1 a capture could not be read (the others are still reported), 2 usage.\n");
@@ -50,19 +52,23 @@ static void usage(FILE *out)
 static int print_frame(const dv_odid_frame *f, void *payload)
 {
 	char line[8192];
-	(void)payload;
-	if (dv_odid_frame_tsv(f, line, sizeof(line)) == 0) printf("%s\n", line);
+	unsigned flags = *(const unsigned *)payload;
+	if (dv_odid_frame_tsv(f, line, sizeof(line), flags) == 0) printf("%s\n", line);
 	return 0;
 }
 
 static int do_frames(int n, char **paths)
 {
 	int rc = CLI_OK;
+	/* Broadcast texts are attacker-chosen: never send raw control bytes
+	 * (terminal escape sequences) to a terminal. Piped output stays
+	 * byte-identical to tshark's. */
+	unsigned flags = isatty(STDOUT_FILENO) ? DV_ODID_TSV_ESCAPE : 0;
 	printf("# frame\tmsgType\tbasicID_idType\tbasicID_uaType\tbasicID_id_asc\tloc_status\tloc_lat\tloc_lon"
 	       "\tloc_geoAlt\tloc_height\tloc_speed\tloc_direction\tsystem_lat\tsystem_lon\toperator_id\tself_desc\n");
 	for (int i = 0; i < n; i++) {
 		if (n > 1) printf("# %s\n", paths[i]);
-		if (dv_radio_scan_file(paths[i], print_frame, NULL, NULL) < 0) rc = cli_fail("radio");
+		if (dv_radio_scan_file(paths[i], print_frame, &flags, NULL) < 0) rc = cli_fail("radio");
 	}
 	return rc;
 }

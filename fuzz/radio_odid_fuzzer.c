@@ -22,7 +22,8 @@ static const int linktypes[] = { 105, 127, 187, 192, 201, 251, 254, 256, 272 };
 static int on_frame(const dv_odid_frame *f, void *payload)
 {
 	char line[4096];
-	(void)dv_odid_frame_tsv(f, line, sizeof(line));
+	(void)dv_odid_frame_tsv(f, line, sizeof(line), 0);
+	(void)dv_odid_frame_tsv(f, line, sizeof(line), DV_ODID_TSV_ESCAPE);
 	return dv_radio_report_add_frame(payload, 0, f) < 0;
 }
 

@@ -202,10 +202,12 @@ const char *dv_radio_transport_name(dv_radio_transport t);
 
 /*
  * Copies a fixed-size text field as the reference dissector shows it
- * (ASCII up to the first NUL, bytes >= 0x80 as U+FFFD). out needs 3*n+1
- * bytes. Returns the length written.
+ * (ASCII up to the first NUL, bytes >= 0x80 as U+FFFD). With escape, the
+ * control bytes a hostile transmitter could aim at a terminal (< 0x20,
+ * 0x7f) are written as \xNN instead of raw. out needs 4*n+1 bytes.
+ * Returns the length written.
  */
-size_t dv_odid_text(char *out, const uint8_t *in, size_t n);
+size_t dv_odid_text(char *out, const uint8_t *in, size_t n, bool escape);
 
 /*
  * Formats f as one tab-separated line in the column layout of the Open
@@ -217,8 +219,11 @@ size_t dv_odid_text(char *out, const uint8_t *in, size_t n);
  * for the frame: no message of a known type, or a pack that declares more
  * bytes than the frame holds (the Lua dissector stops on that range error;
  * dv_odid_decode_payload still decodes the messages that fit).
+ * flags: DV_ODID_TSV_ESCAPE escapes control bytes in texts (for a
+ * terminal; without it the output is byte-identical to tshark's).
  */
-int dv_odid_frame_tsv(const dv_odid_frame *f, char *out, size_t size);
+#define DV_ODID_TSV_ESCAPE 1u
+int dv_odid_frame_tsv(const dv_odid_frame *f, char *out, size_t size, unsigned flags);
 
 #ifdef __cplusplus
 }

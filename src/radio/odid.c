@@ -332,11 +332,17 @@ const char *dv_radio_transport_name(dv_radio_transport t)
 	}
 }
 
-size_t dv_odid_text(char *out, const uint8_t *in, size_t n)
+size_t dv_odid_text(char *out, const uint8_t *in, size_t n, bool escape)
 {
+	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
 	for (size_t i = 0; i < n && in[i]; i++) {
-		if (in[i] < 0x80) {
+		if (escape && (in[i] < 0x20 || in[i] == 0x7f || in[i] == '\\')) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[in[i] >> 4];
+			out[o++] = hex[in[i] & 15];
+		} else if (in[i] < 0x80) {
 			out[o++] = (char)in[i];
 		} else { /* U+FFFD, as Wireshark's ENC_ASCII shows it */
 			out[o++] = (char)0xEF;

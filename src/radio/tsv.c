@@ -53,15 +53,15 @@ static int col_type(enum col c)
 	}
 }
 
-static void put_value(out *o, enum col c, const dv_odid_msg *m)
+static void put_value(out *o, enum col c, const dv_odid_msg *m, bool esc)
 {
-	char text[3 * 23 + 1];
+	char text[4 * 23 + 1];
 	switch (c) {
 	case C_MSGTYPE: put(o, "%u", m->type); break;
 	case C_IDTYPE: put(o, "%u", m->u.basic.id_type); break;
 	case C_UATYPE: put(o, "%u", m->u.basic.ua_type); break;
 	case C_ID:
-		dv_odid_text(text, m->u.basic.id, sizeof(m->u.basic.id));
+		dv_odid_text(text, m->u.basic.id, sizeof(m->u.basic.id), esc);
 		put(o, "%s", text);
 		break;
 	case C_STATUS: put(o, "%u", m->u.loc.status); break;
@@ -74,18 +74,18 @@ static void put_value(out *o, enum col c, const dv_odid_msg *m)
 	case C_SYSLAT: put(o, "%" PRId32, m->u.sys.op_lat); break;
 	case C_SYSLON: put(o, "%" PRId32, m->u.sys.op_lon); break;
 	case C_OPID:
-		dv_odid_text(text, m->u.op.id, sizeof(m->u.op.id));
+		dv_odid_text(text, m->u.op.id, sizeof(m->u.op.id), esc);
 		put(o, "%s", text);
 		break;
 	case C_SELF:
-		dv_odid_text(text, m->u.self.desc, sizeof(m->u.self.desc));
+		dv_odid_text(text, m->u.self.desc, sizeof(m->u.self.desc), esc);
 		put(o, "%s", text);
 		break;
 	default: break;
 	}
 }
 
-int dv_odid_frame_tsv(const dv_odid_frame *f, char *buf, size_t size)
+int dv_odid_frame_tsv(const dv_odid_frame *f, char *buf, size_t size, unsigned flags)
 {
 	out o = { buf, size, 0, false };
 	if (size == 0) return DV_ENOMEM;
@@ -106,7 +106,7 @@ int dv_odid_frame_tsv(const dv_odid_frame *f, char *buf, size_t size)
 			if (c == C_ID && m->u.basic.id_type == 4) continue;
 			if (!first) put(&o, ",");
 			first = false;
-			put_value(&o, (enum col)c, m);
+			put_value(&o, (enum col)c, m, (flags & DV_ODID_TSV_ESCAPE) != 0);
 		}
 	}
 	if (o.overflow) {

@@ -38,6 +38,12 @@ ck grep -q '"Wi-Fi NAN"' "$T/report.json"
 ck grep -q '"FeatureCollection"' "$T/map.geojson"
 ck grep -q '"operator position (broadcast)"' "$T/map.geojson"
 
+# an Ethernet capture cannot carry broadcast Remote ID: said, exit 0
+printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x01\x00\x00\x00' > "$T/eth.pcap"
+"$DV" radio "$T/eth.pcap" > "$T/eth.txt"
+ck test $? -eq 0
+ck grep -q 'cannot carry broadcast Remote ID' "$T/eth.txt"
+
 # not a capture / missing file: exit 1 with the file named; usage: exit 2
 printf 'not a capture' > "$T/junk.pcap"
 "$DV" radio "$T/junk.pcap" > /dev/null 2> "$T/err"

@@ -33,7 +33,7 @@ static int collect(const dv_odid_frame *f, void *payload)
 {
 	golden *g = payload;
 	char line[4096];
-	int rc = dv_odid_frame_tsv(f, line, sizeof(line));
+	int rc = dv_odid_frame_tsv(f, line, sizeof(line), 0);
 	CHECK(rc >= 0);
 	if (rc != 0) return 0;
 	if (g->n == g->cap) {
@@ -318,7 +318,7 @@ static void test_ble_legacy_all_types(void)
 	CHECK_EQ(f.msgs[0].u.basic.ua_type, 2);
 	CHECK(f.has_mac && f.mac[0] == 0x15 && f.mac[5] == 0x10);
 	char line[1024];
-	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line)), 0);
+	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line), 0), 0);
 	CHECK_STR(line, "1\t0\t2\t2\tFIN87astrdge12k\t\t\t\t\t\t\t\t\t\t\t");
 
 	/* Location, F3411-19 */
@@ -341,7 +341,7 @@ static void test_ble_legacy_all_types(void)
 	CHECK_EQ(l->speed_accuracy, 4);
 	CHECK_EQ(l->timestamp, 36000);
 	CHECK_EQ(l->ts_accuracy, 3);
-	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line)), 0);
+	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line), 0), 0);
 	CHECK_STR(line, "1\t1\t\t\t\t2\t455457468\t-1229681496\t2474\t2100\t20\t10\t\t\t\t");
 
 	/* Authentication page 0 and page 1 */
@@ -361,7 +361,7 @@ static void test_ble_legacy_all_types(void)
 	CHECK_EQ(f.msgs[0].u.auth.page, 1);
 	CHECK_EQ(f.msgs[0].u.auth.data_len, 23);
 	CHECK_EQ(f.msgs[0].u.auth.data[22], 0xBB);
-	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line)), 0);
+	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line), 0), 0);
 	CHECK_STR(line, "1\t2\t\t\t\t\t\t\t\t\t\t\t\t\t\t");
 
 	/* Self ID (emergency, -22a) */
@@ -369,7 +369,7 @@ static void test_ble_legacy_all_types(void)
 	n = ble_packet(pkt, 2, false, svc, 26);
 	CHECK_EQ(dv_radio_decode_frame(251, pkt, n, &f), 1);
 	CHECK_EQ(f.msgs[0].u.self.desc_type, 1);
-	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line)), 0);
+	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line), 0), 0);
 	CHECK_STR(line, "1\t3\t\t\t\t\t\t\t\t\t\t\t\t\t\tlost link, returning");
 
 	/* System with -22a fields */
@@ -387,28 +387,36 @@ static void test_ble_legacy_all_types(void)
 	CHECK_EQ(s->ua_class, 2);
 	CHECK_NEAR(dv_odid_alt_m(s->op_geo_alt), 5, 1e-9);
 	CHECK_EQ(s->timestamp, 250000000);
-	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line)), 0);
+	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line), 0), 0);
 	CHECK_STR(line, "1\t4\t\t\t\t\t\t\t\t\t\t\t455443876\t-1229726866\t\t");
 
 	/* Operator ID */
 	msg_op(svc + 1, 1, "FIN87astrdge12k");
 	n = ble_packet(pkt, 2, false, svc, 26);
 	CHECK_EQ(dv_radio_decode_frame(251, pkt, n, &f), 1);
-	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line)), 0);
+	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line), 0), 0);
 	CHECK_STR(line, "1\t5\t\t\t\t\t\t\t\t\t\t\t\t\tFIN87astrdge12k\t");
 
 	/* Basic ID with a binary session ID: not a text field for the reference */
 	msg_basic(svc + 1, 2, 4, 2, "\x01\x80\x81");
 	n = ble_packet(pkt, 2, false, svc, 26);
 	CHECK_EQ(dv_radio_decode_frame(251, pkt, n, &f), 1);
-	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line)), 0);
+	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line), 0), 0);
 	CHECK_STR(line, "1\t0\t4\t2\t\t\t\t\t\t\t\t\t\t\t\t");
 	/* non-ASCII text bytes show as U+FFFD like Wireshark's ENC_ASCII */
 	msg_basic(svc + 1, 2, 1, 2, "AB\xff" "C");
 	n = ble_packet(pkt, 2, false, svc, 26);
 	CHECK_EQ(dv_radio_decode_frame(251, pkt, n, &f), 1);
-	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line)), 0);
+	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line), 0), 0);
 	CHECK_STR(line, "1\t0\t1\t2\tAB\xef\xbf\xbd" "C\t\t\t\t\t\t\t\t\t\t\t");
+	/* control bytes: raw like tshark, or escaped for a terminal */
+	msg_basic(svc + 1, 2, 1, 2, "A\x1b[2J\\");
+	n = ble_packet(pkt, 2, false, svc, 26);
+	CHECK_EQ(dv_radio_decode_frame(251, pkt, n, &f), 1);
+	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line), 0), 0);
+	CHECK_STR(line, "1\t0\t1\t2\tA\x1b[2J\\\t\t\t\t\t\t\t\t\t\t\t");
+	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line), DV_ODID_TSV_ESCAPE), 0);
+	CHECK_STR(line, "1\t0\t1\t2\tA\\x1b[2J\\x5c\t\t\t\t\t\t\t\t\t\t\t");
 }
 
 static size_t make_pack(uint8_t *out, uint8_t counter, int qty)
@@ -453,7 +461,7 @@ static void test_ble5_phdr_pack(void)
 	CHECK_EQ(f.nmsg, 8);
 	CHECK_EQ(f.nproblems, 0);
 	char line[2048];
-	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line)), 0);
+	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line), 0), 0);
 	CHECK_STR(line, "5\t15,0,1,2,3,4,5,2\t1\t2\t1581F5FKD229400DR3X\t2\t523456789\t49876543\t2474\t2100\t20\t10"
 	                "\t523450000\t49870000\tNLD-OP-0001\tsurvey");
 	/* CRC checked but wrong */
@@ -676,7 +684,7 @@ static void test_malformed(void)
 	CHECK_EQ(dv_radio_decode_frame(105, fr, n, &f), 1);
 	CHECK(f.empty);
 	CHECK(has_problem(&f, "empty message pack"));
-	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line)), 0);
+	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line), 0), 0);
 	CHECK_STR(line, "0\t15\t\t\t\t\t\t\t\t\t\t\t\t\t\t");
 
 	/* unknown type, unknown version, nested pack, in a pack */
@@ -689,7 +697,7 @@ static void test_malformed(void)
 	CHECK(has_problem(&f, "unknown message type 7"));
 	CHECK(has_problem(&f, "unknown protocol version 10"));
 	CHECK(has_problem(&f, "itself a pack"));
-	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line)), 0);
+	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line), 0), 0);
 	CHECK(!strncmp(line, "0\t15,1,15,3\t", 12));
 
 	/* huge quantity: capped, reported */
@@ -723,7 +731,7 @@ static void test_malformed(void)
 	n = ble_packet(pkt, 2, false, svc, 26);
 	CHECK_EQ(dv_radio_decode_frame(251, pkt, n, &f), 1);
 	CHECK(has_problem(&f, "unknown message type 9"));
-	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line)), 1);
+	CHECK_EQ(dv_odid_frame_tsv(&f, line, sizeof(line), 0), 1);
 
 	/* BLE packet length past the capture; truncated AD; tiny buffers */
 	n = ble_packet(pkt, 2, false, svc, 26);
@@ -742,7 +750,7 @@ static void test_malformed(void)
 	pn = make_pack(pl, 1, 7);
 	n = beacon(fr, pl, pn, 0);
 	CHECK_EQ(dv_radio_decode_frame(105, fr, n, &f), 1);
-	CHECK_EQ(dv_odid_frame_tsv(&f, line, 20), DV_ENOMEM);
+	CHECK_EQ(dv_odid_frame_tsv(&f, line, 20, 0), DV_ENOMEM);
 }
 
 static void test_conversions_and_distance(void)
