@@ -82,6 +82,7 @@ typedef struct dv_radio_point {
 	double geo_alt_m, press_alt_m, height_m; /* NAN when unknown */
 	double speed_mps, vspeed_mps, direction_deg; /* NAN when unknown */
 	uint8_t status;        /* 0 undeclared, 1 ground, 2 airborne, 3 emergency */
+	uint8_t height_type;   /* height_m is above 0 take-off, 1 ground */
 	uint16_t timestamp;    /* 1/10 s since the hour as broadcast */
 } dv_radio_point;
 
@@ -122,6 +123,9 @@ typedef struct dv_radio_aircraft {
 	size_t nself_ids;
 	bool has_class;
 	uint8_t class_type, ua_category, ua_class;
+	bool has_area;         /* operating area of a group/swarm (System message) */
+	uint16_t area_count;   /* aircraft in the area */
+	double area_radius_m, area_ceiling_m, area_floor_m; /* NAN when unknown */
 	uint64_t auth_pages;   /* authentication messages seen */
 	int64_t first_ns, last_ns;
 	uint64_t frames, messages, empty_frames;

@@ -150,6 +150,13 @@ void dv_radio_report_print(const dv_radio_report *r, FILE *out)
 			fprintf(out, "  self ID        %s\n", a->self_ids[k].text);
 		if (a->has_class && a->class_type == 1)
 			fprintf(out, "  classification EU, category %u, class %u\n", a->ua_category, a->ua_class);
+		if (a->has_area) {
+			char c[32], fl[32];
+			fmt_alt(c, sizeof(c), a->area_ceiling_m);
+			fmt_alt(fl, sizeof(fl), a->area_floor_m);
+			fprintf(out, "  operating area %u aircraft, radius %.0f m, floor %s, ceiling %s\n", a->area_count,
+			        a->area_radius_m, fl, c);
+		}
 		versions_text(buf, sizeof(buf), a->versions);
 		fprintf(out, "  protocol       %s\n", buf[0] ? buf : "-");
 		dv_time_iso(t0, sizeof(t0), a->first_ns);
@@ -242,6 +249,7 @@ static json_object *point_json(const dv_radio_point *p)
 	json_object_object_add(o, "geodetic_alt_m", jnum(p->geo_alt_m));
 	json_object_object_add(o, "pressure_alt_m", jnum(p->press_alt_m));
 	json_object_object_add(o, "height_m", jnum(p->height_m));
+	json_object_object_add(o, "height_above", json_object_new_string(p->height_type ? "ground" : "take-off"));
 	json_object_object_add(o, "speed_mps", jnum(p->speed_mps));
 	json_object_object_add(o, "vertical_speed_mps", jnum(p->vspeed_mps));
 	json_object_object_add(o, "direction_deg", jnum(p->direction_deg));
@@ -328,6 +336,14 @@ int dv_radio_report_json(const dv_radio_report *r, char **out)
 			json_object_object_add(cl, "eu_category", json_object_new_int(a->ua_category));
 			json_object_object_add(cl, "eu_class", json_object_new_int(a->ua_class));
 			json_object_object_add(o, "classification", cl);
+		}
+		if (a->has_area) {
+			json_object *ar = json_object_new_object();
+			json_object_object_add(ar, "aircraft", json_object_new_int(a->area_count));
+			json_object_object_add(ar, "radius_m", jdbl(a->area_radius_m, 0));
+			json_object_object_add(ar, "floor_m", jnum(a->area_floor_m));
+			json_object_object_add(ar, "ceiling_m", jnum(a->area_ceiling_m));
+			json_object_object_add(o, "operating_area", ar);
 		}
 		json_object_object_add(o, "first_seen", jtime(a->first_ns));
 		json_object_object_add(o, "last_seen", jtime(a->last_ns));

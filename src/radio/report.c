@@ -230,6 +230,7 @@ static int add_point(dv_radio_aircraft *a, size_t capture, const dv_odid_frame *
 	p->vspeed_mps = dv_odid_vspeed_mps(l->vspeed);
 	p->direction_deg = dv_odid_direction_deg(l->direction, l->ew_segment);
 	p->status = l->status;
+	p->height_type = l->height_type;
 	p->timestamp = l->timestamp;
 	return 0;
 }
@@ -318,6 +319,13 @@ int dv_radio_report_add_frame(dv_radio_report *r, size_t capture, const dv_odid_
 			a->class_type = m->u.sys.class_type;
 			a->ua_category = m->u.sys.ua_category;
 			a->ua_class = m->u.sys.ua_class;
+			if (m->u.sys.area_count > 1 || m->u.sys.area_radius > 0) {
+				a->has_area = true;
+				a->area_count = m->u.sys.area_count;
+				a->area_radius_m = m->u.sys.area_radius * 10.0;
+				a->area_ceiling_m = dv_odid_alt_m(m->u.sys.area_ceiling);
+				a->area_floor_m = dv_odid_alt_m(m->u.sys.area_floor);
+			}
 			bad = add_operator(a, capture, f, &m->u.sys);
 			break;
 		case DV_ODID_AUTH:

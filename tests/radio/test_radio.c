@@ -811,6 +811,12 @@ static void test_report_synthetic(void)
 	CHECK_EQ(a->auth_pages, 6);
 	CHECK_EQ(a->versions, 1u << 2);
 	CHECK(a->has_class && a->ua_class == 2);
+	CHECK(a->has_area);
+	CHECK_EQ(a->area_count, 3);
+	CHECK_NEAR(a->area_radius_m, 50, 1e-9);
+	CHECK_NEAR(a->area_ceiling_m, 200, 1e-9);
+	CHECK_NEAR(a->area_floor_m, 0, 1e-9);
+	CHECK_EQ(a->track[0].height_type, 1);
 	CHECK(a->operators[0].has_distance);
 	CHECK(a->operators[0].dist_min_m > 70 && a->operators[0].dist_max_m < 90);
 	FILE *null = fopen("/dev/null", "w");
