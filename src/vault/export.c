@@ -159,7 +159,7 @@ int dv_export(dv_vault *v, const dv_export_opts *o, dv_export_result *res)
 		if ((rc = dv_catalog_file_list(cat, g.ids[i], add_item, &c)) < 0) goto out;
 	}
 	res->ingests = g.n;
-	qsort(c.items, c.n, sizeof(*c.items), by_rel);
+	if (c.n) qsort(c.items, c.n, sizeof(*c.items), by_rel);
 	c.files_total = c.n;
 
 	/* DEST: new or empty; we never overwrite. */

@@ -57,7 +57,7 @@ int dv_ingest_manifest(dv_catalog *cat, int64_t ingest_id, uint8_t out[32], uint
 	dv_sha256 *h = NULL;
 	if (rc == 0) rc = dv_sha256_new(&h);
 	if (rc == 0) {
-		qsort(m.lines, m.n, sizeof(*m.lines), by_line_path);
+		if (m.n) qsort(m.lines, m.n, sizeof(*m.lines), by_line_path);
 		for (size_t i = 0; i < m.n && rc == 0; i++) {
 			char hex[65];
 			dv_hex(hex, m.lines[i].sha, 32);

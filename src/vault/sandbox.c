@@ -37,12 +37,12 @@ int dv_sandbox_no_network(void)
 	close_inherited_network_sockets();
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx) return dv_error_set(DV_ERROR, NULL, -1, "cannot create a seccomp filter");
-	int rc = 0;
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
-	                       SCMP_A0(SCMP_CMP_NE, AF_UNIX));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socketpair), 1,
-	                       SCMP_A0(SCMP_CMP_NE, AF_UNIX));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(io_uring_setup), 0);
+	/* family != AF_UNIX (written out: SCMP_A0() leaves a field to the
+	 * compiler, which -Wmissing-field-initializers rejects) */
+	const struct scmp_arg_cmp not_unix = { .arg = 0, .op = SCMP_CMP_NE, .datum_a = AF_UNIX, .datum_b = 0 };
+	int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1, &not_unix);
+	if (rc == 0) rc = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socketpair), 1, &not_unix);
+	if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(io_uring_setup), 0);
 	if (rc == 0) rc = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (rc != 0)

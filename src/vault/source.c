@@ -167,7 +167,7 @@ static const char *tsk_err(void)
 
 static int open_image(dv_source *s)
 {
-	s->img = tsk_img_open_utf8_sing(s->info.path, TSK_IMG_TYPE_DETECT, 0);
+	s->img = tsk_img_open_utf8_sing(s->info.path, TSK_IMG_TYPE_RAW, 0);
 	if (!s->img)
 		return dv_error_set(DV_EINVAL, s->info.path, -1, "cannot read as a disk image: %s", tsk_err());
 	s->info.image_size = (uint64_t)s->img->size;
@@ -264,7 +264,7 @@ int dv_source_list(dv_source *s, const dv_source_file **files, size_t *n, size_t
 				rc = dv_error_set(DV_EINVAL, s->info.path, -1, "cannot walk the file system (corrupt?): %s", tsk_err());
 		}
 		if (rc < 0) return rc;
-		qsort(s->files, s->n, sizeof(*s->files), by_path);
+		if (s->n) qsort(s->files, s->n, sizeof(*s->files), by_path);
 		s->listed = true;
 	}
 	*files = s->files;

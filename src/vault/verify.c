@@ -303,7 +303,7 @@ int dv_verify(dv_vault *v, const dv_verify_opts *o, dv_verify_result *res)
 		problem(&c, "%s", dv_error_text());
 
 	/* Every blob the selection needs, once each, in id order. */
-	qsort(c.want_blob_ids, c.nwant, sizeof(int64_t), cmp_i64);
+	if (c.nwant) qsort(c.want_blob_ids, c.nwant, sizeof(int64_t), cmp_i64);
 	size_t u = 0;
 	for (size_t i = 0; i < c.nwant; i++)
 		if (u == 0 || c.want_blob_ids[u - 1] != c.want_blob_ids[i]) c.want_blob_ids[u++] = c.want_blob_ids[i];
@@ -332,8 +332,8 @@ int dv_verify(dv_vault *v, const dv_verify_opts *o, dv_verify_result *res)
 	if (!o->case_name) {
 		dv_blob_rec *by_name = malloc((c.nblobs ? c.nblobs : 1) * sizeof(*by_name));
 		if (by_name) {
-			memcpy(by_name, c.blobs, c.nblobs * sizeof(*by_name));
-			qsort(by_name, c.nblobs, sizeof(*by_name), cmp_name);
+			if (c.nblobs) memcpy(by_name, c.blobs, c.nblobs * sizeof(*by_name));
+			if (c.nblobs) qsort(by_name, c.nblobs, sizeof(*by_name), cmp_name);
 			struct orphan_ctx oc = { &c, by_name };
 			if (dv_blob_foreach(dv_vault_blobs(v), on_disk_blob, &oc) < 0) problem(&c, "%s", dv_error_text());
 			free(by_name);
