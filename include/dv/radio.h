@@ -174,6 +174,9 @@ void dv_radio_report_free(dv_radio_report *r);
  * returned (the frames read before it stay in the report).
  */
 int dv_radio_report_add_capture(dv_radio_report *r, const char *path);
+/* The same for a capture already in memory (e.g. decrypted from the vault);
+ * name labels it in the report and in errors. buf is borrowed. */
+int dv_radio_report_add_capture_mem(dv_radio_report *r, const char *name, const void *buf, size_t len);
 
 /* Adds one decoded frame (capture = index of a capture already added, or
  * 0 after dv_radio_report_begin_capture). Frames with a bad CRC are

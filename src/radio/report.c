@@ -412,6 +412,20 @@ static void track_extremes(double lat0, double lon0, const dv_radio_point *t, si
 	*mx_out = mx;
 }
 
+int dv_radio_report_add_capture_mem(dv_radio_report *r, const char *name, const void *buf, size_t len)
+{
+	int idx = dv_radio_report_begin_capture(r, name);
+	if (idx < 0) return idx;
+	scan_ctx c = { r, (size_t)idx };
+	dv_radio_capture *cap = &r->captures[idx];
+	int rc = dv_radio_scan_mem(buf, len, name, on_frame, &c, &cap->stats);
+	if (rc < 0) {
+		cap->error = rc;
+		snprintf(cap->error_text, sizeof(cap->error_text), "%s", dv_error_text());
+	}
+	return rc;
+}
+
 void dv_radio_report_finish(dv_radio_report *r)
 {
 	for (size_t i = 0; i < r->naircraft; i++) {
