@@ -18,6 +18,7 @@
 #define PREFIX_OLD 12
 #define PREFIX_NEW 100
 #define DETAILS_V12 436
+#define TIME_MAX_MS 7258118400000LL /* 2200-01-01: later (or negative) times are damage */
 
 static void warn(dv_flightrec *f, int64_t off, const char *what)
 {
@@ -145,6 +146,10 @@ static void parse_details(dv_flightrec *f, const uint8_t *p, size_t n, const cha
 	le_str(&r, 60, 20, d->area, sizeof(d->area));
 	le_i32(&r, 83, &d->record_line_count);
 	d->start_time_ms = (int64_t)u;
+	if (d->start_time_ms < 0 || d->start_time_ms > TIME_MAX_MS) {
+		warn(f, base + 91, "start time out of range");
+		d->start_time_ms = 0;
+	}
 	d->home_lon = le_f64(&r, 99);
 	d->home_lat = le_f64(&r, 107);
 	d->has_home = isfinite(d->home_lat) && isfinite(d->home_lon) && fabs(d->home_lat) <= 90 &&
@@ -156,7 +161,7 @@ static void parse_details(dv_flightrec *f, const uint8_t *p, size_t n, const cha
 	d->max_hspeed_ms = le_f32(&r, 127);
 	d->max_vspeed_ms = le_f32(&r, 131);
 	le_i32(&r, 135, &d->capture_num);
-	if (le_u64(&r, 139, &u)) d->video_time_s = (int64_t)u;
+	if (le_u64(&r, 139, &u)) d->video_time_s = (int64_t)(u & 0x7fffffffffffffffULL);
 	int pt;
 	if (f->version <= 5) {
 		d->takeoff_altitude_m = le_f32(&r, 352);
@@ -302,7 +307,7 @@ static int on_record(dv_flightrec *f, walk *w, uint8_t type, const uint8_t *p, s
 		break;
 	case 5: { /* custom: update time stamp (UTC ms) */
 		uint64_t t;
-		if (le_u64(&r, 10, &t) && (int64_t)t > 0) w->last_time_ms = (int64_t)t;
+		if (le_u64(&r, 10, &t) && (int64_t)t > 0 && (int64_t)t < TIME_MAX_MS) w->last_time_ms = (int64_t)t;
 		f->custom++;
 		break;
 	}

@@ -165,8 +165,10 @@ static int parse(dv_video *out, vsrc *s, const char *name)
 		out->height = st->codecpar->height;
 		if (st->avg_frame_rate.den > 0 && st->avg_frame_rate.num > 0)
 			out->fps = (double)st->avg_frame_rate.num / st->avg_frame_rate.den;
-		if (out->duration_ms < 0 && st->duration > 0 && st->time_base.den > 0)
-			out->duration_ms = (int64_t)((double)st->duration * st->time_base.num * 1000 / st->time_base.den);
+		if (out->duration_ms < 0 && st->duration > 0 && st->time_base.den > 0 && st->time_base.num > 0) {
+			double ms = (double)st->duration * st->time_base.num * 1000 / st->time_base.den;
+			if (ms < 9e15) out->duration_ms = (int64_t)ms; /* hostile time bases: no overflow */
+		}
 		tag(st->metadata, "creation_time", out->creation_time, sizeof(out->creation_time));
 		break;
 	}
