@@ -37,6 +37,9 @@
 
 typedef struct dv_geofence dv_geofence;
 
+/* a report holds at most this many events (DV_ENOMEM beyond) */
+#define DV_FENCE_MAX_EVENTS 2000000u
+
 /* Builds the index. zs must outlive gf (borrowed). */
 int dv_geofence_new(dv_geofence **out, const dv_zones *zs);
 void dv_geofence_free(dv_geofence *gf);

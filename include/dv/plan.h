@@ -22,7 +22,7 @@
 
 #include "dv/zones.h"
 
-#define DV_ROUTE_MAX_BYTES (64u << 20)
+#define DV_ROUTE_MAX_BYTES (32u << 20)
 #define DV_ROUTE_MAX_POINTS 5000000u
 #define DV_ROUTE_MAX_UNZIPPED (64u << 20)
 

@@ -25,7 +25,10 @@
  * antimeridian or reach a pole (|lat| > 89.5) are rejected with an issue.
  *
  * Limits: DV_ZONES_MAX_BYTES per file, DV_ZONES_MAX_DEPTH JSON nesting,
- * DV_ZONES_MAX_VERTICES in all, DV_ZONES_MAX_ZONES volumes.
+ * DV_ZONES_MAX_VERTICES in all, DV_ZONES_MAX_ZONES volumes. json-c holds
+ * the whole document while reading: peak memory is about 13 times the file
+ * (the 10 MB Swiss national set: 134 MB), at worst ~30 times for a file
+ * that is nothing but coordinates, so under 1 GB at the 32 MiB cap.
  */
 #ifndef DV_ZONES_H
 #define DV_ZONES_H
@@ -34,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DV_ZONES_MAX_BYTES (64u << 20)
+#define DV_ZONES_MAX_BYTES (32u << 20)
 #define DV_ZONES_MAX_DEPTH 64
 #define DV_ZONES_MAX_VERTICES 5000000u
 #define DV_ZONES_MAX_ZONES 200000u

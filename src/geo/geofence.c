@@ -106,18 +106,25 @@ static int cmp_size(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* candidates whose box meets the box (in gf->cand; sorted when asked) */
-static int query_box(dv_geofence *gf, double x0, double y0, double x1, double y1, bool sorted)
+/*
+ * candidates whose box meets the box (in gf->cand; sorted when asked).
+ * When keep is not NULL and the box is a point, the query point is
+ * handed back (the caller destroys it) for the containment tests.
+ */
+static int query_box(dv_geofence *gf, double x0, double y0, double x1, double y1, bool sorted,
+                     GEOSGeometry **keep)
 {
 	GEOSContextHandle_t h = gf->g.h;
 	GEOSGeometry *q;
-	if (x0 == x1 && y0 == y1) q = GEOSGeom_createPointFromXY_r(h, x0, y0);
+	bool point = x0 == x1 && y0 == y1;
+	if (point) q = GEOSGeom_createPointFromXY_r(h, x0, y0);
 	else q = GEOSGeom_createRectangle_r(h, fmin(x0, x1), fmin(y0, y1), fmax(x0, x1), fmax(y0, y1));
 	if (!q) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 	gf->ncand = 0;
 	gf->cand_err = 0;
 	GEOSSTRtree_query_r(h, gf->tree, q, collect, gf);
-	GEOSGeom_destroy_r(h, q);
+	if (keep && point) *keep = q;
+	else GEOSGeom_destroy_r(h, q);
 	if (gf->cand_err) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 	if (sorted && gf->ncand > 1) qsort(gf->cand, gf->ncand, sizeof(size_t), cmp_size);
 	return 0;
@@ -148,10 +155,10 @@ int dv_geofence_point(dv_geofence *gf, double lon, double lat,
 {
 	if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90))
 		return dv_error_set(DV_EINVAL, NULL, -1, "point %f, %f out of range", lon, lat);
-	int rc = query_box(gf, lon, lat, lon, lat, false);
+	GEOSGeometry *pt = NULL;
+	int rc = query_box(gf, lon, lat, lon, lat, false, &pt);
 	if (rc < 0) return rc;
 	GEOSContextHandle_t h = gf->g.h;
-	GEOSGeometry *pt = NULL;
 	int found = 0;
 	for (size_t k = 0; k < gf->ncand; k++) {
 		size_t i = gf->cand[k];
@@ -431,7 +438,7 @@ static int emit(walk *w, dv_fence_kind kind, size_t zone, size_t segi, double t,
                 dv_fence_vertical v, dv_fence_timing tm, bool at_start)
 {
 	dv_fence_report *rep = w->rep;
-	if (dv__grow((void **)&rep->events, &w->cap, rep->nevents, sizeof(dv_fence_event), 50000000) < 0)
+	if (dv__grow((void **)&rep->events, &w->cap, rep->nevents, sizeof(dv_fence_event), DV_FENCE_MAX_EVENTS) < 0)
 		return -1;
 	const dv_route_point *p0 = &w->r->pts[segi];
 	const dv_route_point *p1 = segi + 1 < w->r->npts ? &w->r->pts[segi + 1] : p0;
@@ -500,7 +507,7 @@ int dv_geofence_check(dv_geofence *gf, const dv_route *r, const dv_fence_opts *o
 		const dv_route_point *p1 = r->npts > 1 ? &r->pts[si + 1] : p0;
 		seg s = { p0->lon, p0->lat, p1->lon, p1->lat };
 		size_t ev0 = rep->nevents;
-		if ((rc = query_box(gf, s.x0, s.y0, s.x1, s.y1, true)) < 0) goto out;
+		if ((rc = query_box(gf, s.x0, s.y0, s.x1, s.y1, true, NULL)) < 0) goto out;
 		for (size_t k = 0; k < gf->ncand; k++) {
 			size_t zi = gf->cand[k];
 			const dv_zone *z = &gf->zs->zones[zi];
@@ -567,7 +574,7 @@ int dv_geofence_check(dv_geofence *gf, const dv_route *r, const dv_fence_opts *o
 	}
 	goto out;
 nomem:
-	rc = dv_error_set(DV_ENOMEM, r->source, -1, "too many events");
+	rc = dv_error_set(DV_ENOMEM, r->source, -1, "more than %u zone entries and exits", DV_FENCE_MAX_EVENTS);
 out:
 	free(iv.v);
 	free(st);

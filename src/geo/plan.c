@@ -411,7 +411,9 @@ static int parse_xml(rb *b, const char *buf, size_t len, dv_route_format fmt, bo
 	}
 	xmlNode *root = xmlDocGetRootElement(doc);
 	int rc = 0;
-	if (!root) rc = dv_error_set(DV_EINVAL, b->name, -1, "empty XML document");
+	/* KML, WPML and GPX never need a DTD; refusing one rules out entity expansion attacks */
+	if (doc->intSubset || doc->extSubset) rc = dv_error_set(DV_EUNSUPPORTED, b->name, -1, "XML with a DTD is not accepted");
+	else if (!root) rc = dv_error_set(DV_EINVAL, b->name, -1, "empty XML document");
 	else if (fmt == DV_ROUTE_AUTO) fmt = is(root, "gpx") ? DV_ROUTE_GPX : is(root, "kml") ? DV_ROUTE_KML : DV_ROUTE_AUTO;
 	if (rc == 0 && fmt == DV_ROUTE_AUTO)
 		rc = dv_error_set(DV_EUNSUPPORTED, b->name, -1, "XML root <%.32s> is neither kml nor gpx", root->name);

@@ -1072,6 +1072,15 @@ out:
 	zone_dispose(&tmpl);
 }
 
+static int cmp_zone_id(const void *x, const void *y, void *ctx)
+{
+	const dv_zone *z = ctx;
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	int c = strcmp(z[a].identifier, z[b].identifier);
+	if (c) return c;
+	return z[a].feature < z[b].feature ? -1 : z[a].feature > z[b].feature;
+}
+
 int dv_zones_parse(dv_zones **out, const void *buf, size_t len, const char *name, unsigned flags)
 {
 	*out = NULL;
@@ -1149,16 +1158,22 @@ int dv_zones_parse(dv_zones **out, const void *buf, size_t len, const char *name
 			read_feature(&r, f, i, lname);
 		}
 	}
-	/* duplicate identifiers of different features */
-	for (size_t i = 1; i < zs->nzones && zs->nzones < 20000; i++)
-		for (size_t j = 0; j < i; j++)
-			if (zs->zones[i].feature != zs->zones[j].feature &&
-			    !strcmp(zs->zones[i].identifier, zs->zones[j].identifier)) {
-				r.feature = zs->zones[i].identifier;
-				snprintf(r.path, sizeof(r.path), "$.%s[%zu]", lname, zs->zones[i].feature);
-				issue(&r, DV_ZONE_WARNING, NULL, "identifier also used by feature %zu", zs->zones[j].feature);
-				break;
+	/* duplicate identifiers of different features (sorted: n log n) */
+	size_t *ord = zs->nzones > 1 ? malloc(zs->nzones * sizeof(size_t)) : NULL;
+	if (ord) {
+		for (size_t i = 0; i < zs->nzones; i++) ord[i] = i;
+		qsort_r(ord, zs->nzones, sizeof(size_t), cmp_zone_id, zs->zones);
+		for (size_t k = 1; k < zs->nzones; k++) {
+			const dv_zone *a = &zs->zones[ord[k - 1]], *b = &zs->zones[ord[k]];
+			if (a->feature != b->feature && !strcmp(a->identifier, b->identifier)) {
+				const dv_zone *later = a->feature > b->feature ? a : b, *earlier = later == a ? b : a;
+				r.feature = later->identifier;
+				snprintf(r.path, sizeof(r.path), "$.%s[%zu]", lname, later->feature);
+				issue(&r, DV_ZONE_WARNING, NULL, "identifier also used by feature %zu", earlier->feature);
 			}
+		}
+		free(ord);
+	}
 	dv__geos_finish(&r.geos);
 	json_object_put(root);
 	*out = zs;

@@ -351,6 +351,17 @@ static void test_bad_zones(void)
 		CHECK_EQ(zs->nzones, 3);   /* the bow-tie in two triangles, and OK */
 		dv_zones_free(zs);
 	}
+	/* the same identifier on two features: a warning on the later one */
+	const char *dup = "{\"features\":[{\"type\":\"Feature\",\"properties\":{\"identifier\":\"D\",\"type\":\"PROHIBITED\"},"
+	                  "\"geometry\":{\"type\":\"Circle\",\"center\":[8,47],\"radius\":10}},"
+	                  "{\"type\":\"Feature\",\"properties\":{\"identifier\":\"D\",\"type\":\"PROHIBITED\"},"
+	                  "\"geometry\":{\"type\":\"Circle\",\"center\":[9,47],\"radius\":10}}]}";
+	zs = zones_of(dup, 0);
+	CHECK(zs && zs->nzones == 2);
+	if (zs) {
+		CHECK(has_issue(zs, "$.features[1]", "also used by feature 0"));
+		dv_zones_free(zs);
+	}
 	/* enormous coordinate count is bounded by the file cap and vertex cap; a
 	 * Point zone with radius in properties; unknown day */
 	const char *misc =
@@ -438,6 +449,11 @@ static void test_routes(void)
 	CHECK_EQ(dv_route_parse(&bad, "PK\x03\x04garbage", 11, "b.kmz", DV_ROUTE_AUTO), DV_EINVAL);
 	CHECK(dv_route_parse(&bad, "<kml><Document>", 15, "b.kml", DV_ROUTE_AUTO) < 0);
 	CHECK_EQ(dv_route_parse(&bad, "lat,lon\n", 8, "b.csv", DV_ROUTE_AUTO), DV_EINVAL);
+	/* entity expansion: any DTD is refused */
+	const char *lol = "<?xml version=\"1.0\"?><!DOCTYPE kml [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
+	                  "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]><kml><Placemark><name>&c;</name><Point><coordinates>8,47</coordinates></Point></Placemark></kml>";
+	CHECK(dv_route_parse(&bad, lol, strlen(lol), "lol.kml", DV_ROUTE_AUTO) < 0);
+	fprintf(stderr, "entity expansion refused: %s\n", dv_error_text());
 	char p[600];
 	snprintf(p, sizeof(p), "%s/test_geo_route.csv", dir);
 	write_file(p, "latitude;longitude;height\n47;8;10\n");
