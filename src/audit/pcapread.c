@@ -57,8 +57,12 @@ int dv_pcap_next(dv_pcap *p, dv_frame *out)
 	if (rc == 1) {
 		p->number++;
 		out->number = p->number;
-		out->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 +
-		             (int64_t)h->ts.tv_usec * (p->nsec ? 1 : 1000);
+		/* Hostile files carry any time: clamp to 1970..2096 so that
+		 * nanoseconds and differences of them stay inside int64. */
+		int64_t sec = (int64_t)h->ts.tv_sec;
+		if (sec < 0) sec = 0;
+		if (sec > 4000000000) sec = 4000000000;
+		out->ts_ns = sec * 1000000000 + (int64_t)h->ts.tv_usec * (p->nsec ? 1 : 1000);
 		out->caplen = h->caplen;
 		out->wirelen = h->len < h->caplen ? h->caplen : h->len;
 		out->data = d;

@@ -146,6 +146,21 @@ def pcap(frames, linktype=1):
         out += struct.pack('<IIII', 1700000000 + i, 0, len(fr), len(fr)) + fr
     return out
 
+def pcapng(frames, ts_high=0xffffffff):
+    """A minimal pcapng (SHB, IDB with if_tsresol 10^-9, EPBs) whose
+    timestamps are far in the future: nanoseconds overflowed int64 once."""
+    def block(t, body):
+        pad = (-len(body)) % 4
+        ln = 12 + len(body) + pad
+        return struct.pack('<II', t, ln) + body + b'\0' * pad + struct.pack('<I', ln)
+    out = block(0x0a0d0d0a, struct.pack('<IHHq', 0x1a2b3c4d, 1, 0, -1))
+    opt = struct.pack('<HHB3x', 9, 1, 9) + struct.pack('<HH', 0, 0)
+    out += block(1, struct.pack('<HHI', 1, 0, 65535) + opt)
+    for fr in frames:
+        pad = (-len(fr)) % 4
+        out += block(6, struct.pack('<IIIII', 0, ts_high, 0x12345678, len(fr), len(fr)) + fr + b'\0' * pad)
+    return out
+
 def main():
     put('audit_dns', 'query', dns_query(0x1234, 'flysafe-api.dji.com'))
     put('audit_dns', 'response-cname', dns_response(0x1234, 'flysafe-api.dji.com', 'edge.example.net', DJI, D6))
@@ -184,5 +199,6 @@ def main():
     put('audit_pcap', 'mixed.pcap', pcap(frames))
     put('audit_pcap', 'truncated.pcap', pcap(frames)[:-30])
     put('audit_pcap', 'raw.pcap', pcap([ip4(PHONE, DJI, 17, udp(1, 2, b'x'))], 101))
+    put('audit_pcap', 'future-time.pcapng', pcapng(frames[:3]))
 
 main()
