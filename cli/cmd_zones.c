@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dv/dem.h"
 #include "dv/err.h"
 #include "dv/geofence.h"
 #include "dv/plan.h"
@@ -19,7 +20,8 @@ static void usage(FILE *out)
 	fprintf(out,
 	        "usage: dronevault zones validate [--json] [--repair] FILE\n"
 	        "       dronevault zones check --zones FILE (--plan FILE | --track FILE)\n"
-	        "                              [--at TIME] [--repair] [--json] [--geojson OUT]\n"
+	        "                              [--at TIME] [--dem FILE] [--repair] [--json]\n"
+	        "                              [--geojson OUT]\n"
 	        "\n"
 	        "Sensitive zones, checked offline against mission plans (before) and\n"
 	        "flight tracks (after).\n"
@@ -47,14 +49,17 @@ static void usage(FILE *out)
 	        "           --at TIME     when a plan will be flown (ISO 8601, e.g.\n"
 	        "                         2026-11-23T09:00:00Z); without it, time-limited\n"
 	        "                         zones are reported as 'time unknown'\n"
+	        "           --dem FILE    ground elevation (GeoTIFF, SRTM .hgt, ... any GDAL\n"
+	        "                         raster, metres AMSL) to compare AGL limits\n"
 	        "           --json        machine-readable output\n"
 	        "           --geojson OUT write the zones entered, the route and the\n"
 	        "                         entry/exit points as GeoJSON for a map\n"
 	        "\n"
 	        "Altitudes are compared only when the route's reference (AMSL, WGS84, AGL)\n"
-	        "is the one the zone limit names; otherwise, and always for AGL limits\n"
-	        "without ground elevation (no DEM support yet), the check is horizontal\n"
-	        "only and the output says so.\n"
+	        "is the one the zone limit names, or can be converted with --dem (AMSL <->\n"
+	        "AGL; heights above take-off from the ground at the first point). WGS84\n"
+	        "ellipsoid heights are compared only with WGS84 limits (no geoid model).\n"
+	        "Otherwise the check is horizontal only and the output says so.\n"
 	        "\n"
 	        "Exit codes: 0 no zone entered, 4 a zone is entered (or, for validate,\n"
 	        "errors found), 1 unreadable input, 2 usage.\n");
@@ -138,7 +143,7 @@ static void print_table(const dv_zones *zs, const dv_route *r, const dv_fence_re
 	printf("\n%zu zone(s) entered, %zu entries\n", rep->nzones_entered, rep->nentries);
 	if (rep->horizontal_only)
 		printf("note: some checks are horizontal only: the route's altitude reference differs from the\n"
-		       "      zone's (or AGL limits without ground elevation); the altitude was not compared\n");
+		       "      zone's and cannot be converted (AGL limits need --dem); the altitude was not compared\n");
 }
 
 static int do_check(int argc, char **argv)
@@ -148,10 +153,10 @@ static int do_check(int argc, char **argv)
 		{ "track", required_argument, NULL, 't' }, { "at", required_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' }, { "geojson", required_argument, NULL, 'g' },
 		{ "repair", no_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
-		{ "case", required_argument, NULL, 'c' }, { "flight", required_argument, NULL, 'f' },
+		{ "dem", required_argument, NULL, 'd' }, { "case", required_argument, NULL, 'c' }, { "flight", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *zfile = NULL, *plan = NULL, *track = NULL, *at = NULL, *geojson = NULL;
+	const char *zfile = NULL, *plan = NULL, *track = NULL, *at = NULL, *geojson = NULL, *demfile = NULL;
 	bool json = false;
 	unsigned flags = 0;
 	int c;
@@ -164,6 +169,7 @@ static int do_check(int argc, char **argv)
 		case 'a': at = optarg; break;
 		case 'j': json = true; break;
 		case 'g': geojson = optarg; break;
+		case 'd': demfile = optarg; break;
 		case 'r': flags |= DV_ZONES_REPAIR; break;
 		case 'h': usage(stdout); return CLI_OK;
 		case 'c': case 'f':
@@ -183,11 +189,18 @@ static int do_check(int argc, char **argv)
 	dv_route *r = NULL;
 	dv_geofence *gf = NULL;
 	dv_fence_report *rep = NULL;
+	dv_dem *dem = NULL;
 	if (dv_zones_read(&zs, zfile, flags) < 0 || dv_route_read(&r, plan ? plan : track, DV_ROUTE_AUTO) < 0 ||
-	    dv_geofence_new(&gf, zs) < 0 || dv_geofence_check(gf, r, &fo, &rep) < 0) {
+	    (demfile && dv_dem_open(&dem, demfile) < 0) || dv_geofence_new(&gf, zs) < 0) {
 		rc = cli_fail("zones");
 		goto out;
 	}
+	if (dem) dv_geofence_set_dem(gf, dem);
+	if (dv_geofence_check(gf, r, &fo, &rep) < 0) {
+		rc = cli_fail("zones");
+		goto out;
+	}
+	if (dem && !json) printf("ground: %s\n", dv_dem_describe(dem));
 	if (zs->nrejected)
 		fprintf(stderr, "dronevault zones: warning: %zu zone feature(s) in %s were rejected; run 'dronevault zones validate %s'\n",
 		        zs->nrejected, zfile, zfile);
@@ -210,6 +223,7 @@ static int do_check(int argc, char **argv)
 out:
 	dv_fence_report_free(rep);
 	dv_geofence_free(gf);
+	dv_dem_free(dem);
 	dv_route_free(r);
 	dv_zones_free(zs);
 	return rc;

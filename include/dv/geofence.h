@@ -17,10 +17,10 @@
  * linearly between its points.
  *
  * Vertical: a zone limit is compared only when the route point's altitude
- * has the limit's reference (AGL, AMSL, WGS84), or when the limit is
- * trivial (lower <= 0 AGL, upper unlimited). Otherwise the check is
- * horizontal only and the event says so (vertical = DV_FENCE_V_UNCHECKED);
- * AGL limits need ground elevation, which no DEM gives us yet.
+ * has the limit's reference (AGL, AMSL, WGS84), when it can be converted
+ * with a DEM (dv_geofence_set_dem), or when the limit is trivial (lower
+ * <= 0 AGL, upper unlimited). Otherwise the check is horizontal only and
+ * the event says so (vertical = DV_FENCE_V_UNCHECKED).
  *
  * Time: with point times, a zone counts only while it applies; without,
  * time-limited zones are reported with timing = DV_FENCE_T_UNKNOWN.
@@ -91,6 +91,17 @@ typedef struct dv_fence_report {
 typedef struct dv_fence_opts {
 	int64_t at;           /* seconds since the epoch used for points without time; DV_GEO_TIME_NONE */
 } dv_fence_opts;
+
+/*
+ * Ground elevation for AGL limits (dv/dem.h; borrowed, must outlive gf;
+ * NULL to drop it). With a DEM, AMSL routes are compared with AGL limits
+ * and AGL routes with AMSL limits through the ground under each point,
+ * and take-off-relative heights become AMSL from the ground at the
+ * route's first point. WGS84 ellipsoid heights still need the same
+ * reference (no geoid model).
+ */
+struct dv_dem;
+void dv_geofence_set_dem(dv_geofence *gf, struct dv_dem *dem);
 
 /* Checks a route (plan or track); *out belongs to the caller. */
 int dv_geofence_check(dv_geofence *gf, const dv_route *r, const dv_fence_opts *opts,

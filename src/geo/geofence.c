@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dv/dem.h"
 #include "dv/err.h"
 #include "geo_int.h"
 
@@ -22,6 +23,7 @@ struct dv_geofence {
 	GEOSGeometry **envs;                  /* envelope per zone (tree items' keys) */
 	size_t *ids;
 	GEOSSTRtree *tree;
+	dv_dem *dem;                          /* borrowed, or NULL */
 	/* query scratch */
 	size_t *cand;
 	size_t ncand, capcand;
@@ -371,42 +373,129 @@ static bool upper_trivial(const dv_zone *z)
 	return z->upper_m >= DV_ALT_NONE_HIGH;
 }
 
+/* what the vertical comparison along one segment needs */
+typedef struct vctx {
+	dv_geofence *gf;
+	const dv_route_point *p0, *p1;
+	double takeoff_ground;   /* DEM ground at the route's first point, NAN if unknown */
+	double seg_m;            /* segment length in metres */
+} vctx;
+
 /*
- * Restricts [a,b] to where alt(t) = a0 + (a1 - a0) t meets the zone's
- * vertical limits. *checked says whether the limits could be compared.
- * Returns false when nothing is left.
+ * The route's altitude at t expressed in reference z. Same reference: as
+ * is; take-off relative: plus the ground at take-off (DEM); AMSL <-> AGL:
+ * through the DEM ground under the point. WGS84 <-> AMSL would need a geoid
+ * model: not convertible. *linear says whether the value is linear in t.
  */
-static bool vertical_clip(const dv_zone *z, const dv_route_point *p0, const dv_route_point *p1,
-                          double *a, double *b, bool *checked)
+static bool alt_as(const vctx *c, double t, dv_vref z, double *out, bool *linear)
+{
+	dv_vref ref = c->p0->ref;
+	*linear = true;
+	if (ref == DV_VREF_NONE || c->p1->ref != ref) return false;
+	double h = c->p0->alt + (c->p1->alt - c->p0->alt) * t;
+	if (ref == DV_VREF_TAKEOFF) {
+		if (isnan(c->takeoff_ground)) return false;
+		h += c->takeoff_ground;
+		ref = DV_VREF_AMSL;
+	}
+	if (ref == z) { *out = h; return true; }
+	if (!c->gf->dem || !((ref == DV_VREF_AMSL && z == DV_VREF_AGL) || (ref == DV_VREF_AGL && z == DV_VREF_AMSL)))
+		return false;
+	*linear = false;
+	double lon = c->p0->lon + (c->p1->lon - c->p0->lon) * t, lat = c->p0->lat + (c->p1->lat - c->p0->lat) * t, g;
+	if (dv_dem_elevation(c->gf->dem, lon, lat, &g) < 0) return false;
+	*out = ref == DV_VREF_AMSL ? h - g : h + g;
+	return true;
+}
+
+typedef struct vlim { bool used; dv_vref ref; double lim; int sign; } vlim;
+
+/* all usable limits hold at t; *unchecked set when one could not be compared there */
+static bool limits_ok(const vctx *c, const vlim *L, double t, bool *unchecked)
+{
+	for (int k = 0; k < 2; k++) {
+		if (!L[k].used) continue;
+		double v;
+		bool lin;
+		if (!alt_as(c, t, L[k].ref, &v, &lin)) { *unchecked = true; continue; }
+		if (L[k].sign * (v - L[k].lim) < 0) return false;
+	}
+	return true;
+}
+
+/*
+ * Appends the parts of [a,b] where the route is within the zone's vertical
+ * limits. Limits that are linear along the segment are solved exactly;
+ * with a DEM (ground varies) the segment is sampled about every 10 m and
+ * the edges found by bisection. *checked is false when some limit could
+ * not be compared (the part is then kept: horizontal only).
+ */
+static int vertical_parts(const vctx *c, const dv_zone *z, double a, double b, ivals *out, bool *checked)
 {
 	*checked = true;
-	bool lt = lower_trivial(z), ut = upper_trivial(z);
-	if (lt && ut) return true;
-	dv_vref ref = p0->ref;
-	if (ref == DV_VREF_NONE || p1->ref != ref) { *checked = false; return true; }
-	double lo = *a, hi = *b;
-	double a0 = p0->alt, da = p1->alt - p0->alt;
-	struct { bool trivial; dv_vref ref; double lim; int sign; } lim[2] = {
-		{ lt, z->lower_ref, z->lower_m, +1 },   /* alt >= lower */
-		{ ut, z->upper_ref, z->upper_m, -1 },   /* alt <= upper */
+	vlim L[2] = {
+		{ !lower_trivial(z), z->lower_ref, z->lower_m, +1 },   /* alt >= lower */
+		{ !upper_trivial(z), z->upper_ref, z->upper_m, -1 },   /* alt <= upper */
 	};
+	bool need_samples = false;
 	for (int k = 0; k < 2; k++) {
-		if (lim[k].trivial) continue;
-		if (lim[k].ref != ref) { *checked = false; continue; }
-		/* sign * (a0 + da t - lim) >= 0 */
-		double c0 = lim[k].sign * (a0 - lim[k].lim), c1 = lim[k].sign * da;
-		if (c1 == 0) {
-			if (c0 < 0) return false;
+		if (!L[k].used) continue;
+		double v;
+		bool lin;
+		if (!alt_as(c, a, L[k].ref, &v, &lin) && lin) {
+			/* not convertible at all: this limit is not compared */
+			L[k].used = false;
+			*checked = false;
 			continue;
 		}
-		double t = -c0 / c1;
-		if (c1 > 0) lo = fmax(lo, t);
-		else hi = fmin(hi, t);
+		if (!lin) need_samples = true;
 	}
-	if (lo > hi + EPS_T) return false;
-	*a = lo;
-	*b = fmax(lo, hi);
-	return true;
+	if (!need_samples) {
+		double lo = a, hi = b;
+		for (int k = 0; k < 2; k++) {
+			if (!L[k].used) continue;
+			double A0, A1;
+			bool lin;
+			alt_as(c, 0, L[k].ref, &A0, &lin);
+			alt_as(c, 1, L[k].ref, &A1, &lin);
+			/* sign * (A0 + (A1 - A0) t - lim) >= 0 */
+			double c0 = L[k].sign * (A0 - L[k].lim), c1 = L[k].sign * (A1 - A0);
+			if (c1 == 0) {
+				if (c0 < 0) return 0;
+				continue;
+			}
+			double t = -c0 / c1;
+			if (c1 > 0) lo = fmax(lo, t);
+			else hi = fmin(hi, t);
+		}
+		if (lo > hi + EPS_T) return 0;
+		return iv_add(out, lo, fmax(lo, hi));
+	}
+	/* sampled: ground under the route varies */
+	double len = c->seg_m * (b - a);
+	size_t n = (size_t)fmin(4000.0, fmax(16.0, len / 10.0));
+	bool unchecked = false;
+	bool prev = limits_ok(c, L, a, &unchecked);
+	double start = prev ? a : -1, tprev = a;
+	for (size_t i = 1; i <= n; i++) {
+		double t = a + (b - a) * (double)i / (double)n;
+		bool ok = limits_ok(c, L, t, &unchecked);
+		if (ok != prev) {
+			double lo = tprev, hi = t; /* ok(lo) == prev */
+			for (int it = 0; it < 40 && hi - lo > 1e-12; it++) {
+				double m = (lo + hi) / 2;
+				bool u2 = false;
+				if (limits_ok(c, L, m, &u2) == prev) lo = m; else hi = m;
+			}
+			if (ok) start = hi;
+			else if (iv_add(out, start, lo) < 0) return -1;
+			prev = ok;
+		}
+		tprev = t;
+	}
+	if (prev && iv_add(out, start, b) < 0) return -1;
+	if (unchecked) *checked = false;
+	return 0;
 }
 
 static int64_t lerp_time(const dv_route_point *p0, const dv_route_point *p1, double t)
@@ -497,7 +586,11 @@ int dv_geofence_check(dv_geofence *gf, const dv_route *r, const dv_fence_opts *o
 	zstate *st = calloc(nz ? nz : 1, sizeof(*st));
 	size_t *inside = calloc(nz ? nz : 1, sizeof(size_t));
 	size_t ninside = 0;
-	ivals iv = { 0 };
+	ivals iv = { 0 }, vp = { 0 };
+	double takeoff_ground = NAN;
+	if (gf->dem && r->pts[0].ref == DV_VREF_TAKEOFF &&
+	    dv_dem_elevation(gf->dem, r->pts[0].lon, r->pts[0].lat, &takeoff_ground) < 0)
+		takeoff_ground = NAN;
 	walk w = { rep, 0, r, opts };
 	int rc = 0;
 	if (!rep || !st || !inside) { rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory"); goto out; }
@@ -506,6 +599,7 @@ int dv_geofence_check(dv_geofence *gf, const dv_route *r, const dv_fence_opts *o
 		const dv_route_point *p0 = &r->pts[si];
 		const dv_route_point *p1 = r->npts > 1 ? &r->pts[si + 1] : p0;
 		seg s = { p0->lon, p0->lat, p1->lon, p1->lat };
+		vctx vc = { gf, p0, p1, takeoff_ground, dv_geo_distance(s.x0, s.y0, s.x1, s.y1) };
 		size_t ev0 = rep->nevents;
 		if ((rc = query_box(gf, s.x0, s.y0, s.x1, s.y1, true, NULL)) < 0) goto out;
 		for (size_t k = 0; k < gf->ncand; k++) {
@@ -516,22 +610,27 @@ int dv_geofence_check(dv_geofence *gf, const dv_route *r, const dv_fence_opts *o
 			if (e < 0) { rc = dv_error_set(DV_ENOMEM, NULL, -1, "zone %s: geometry failure %s", z->identifier, gf->g.msg); goto out; }
 			iv_merge(&iv);
 			/* vertical and time restrictions on each horizontal interval */
-			size_t wv = 0;
 			dv_fence_vertical vflag = DV_FENCE_V_CHECKED;
 			dv_fence_timing tflag = DV_FENCE_T_ACTIVE;
+			vp.n = 0;
 			for (size_t i = 0; i < iv.n; i++) {
-				double a = iv.v[i].a, b = iv.v[i].b;
 				bool checked;
-				if (!vertical_clip(z, p0, p1, &a, &b, &checked)) continue;
+				size_t n0 = vp.n;
+				if (vertical_parts(&vc, z, iv.v[i].a, iv.v[i].b, &vp, &checked) < 0) {
+					rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+					goto out;
+				}
+				if (!checked && vp.n > n0) vflag = DV_FENCE_V_UNCHECKED;
+			}
+			iv.n = 0;
+			for (size_t i = 0; i < vp.n; i++) {
+				double a = vp.v[i].a, b = vp.v[i].b;
 				int tm = zone_timing(z, p0, p1, opts, a, b);
 				if (!tm) continue;
-				if (!checked) vflag = DV_FENCE_V_UNCHECKED;
 				if (tm == DV_FENCE_T_UNKNOWN) tflag = DV_FENCE_T_UNKNOWN;
-				iv.v[wv].a = a;
-				iv.v[wv].b = b;
-				wv++;
+				if (iv_add(&iv, a, b) < 0) { rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory"); goto out; }
 			}
-			iv.n = wv;
+			iv_merge(&iv);
 			if (iv.n == 0) continue;
 			zstate *zs = &st[zi];
 			zs->stamp = si + 1;
@@ -577,11 +676,17 @@ nomem:
 	rc = dv_error_set(DV_ENOMEM, r->source, -1, "more than %u zone entries and exits", DV_FENCE_MAX_EVENTS);
 out:
 	free(iv.v);
+	free(vp.v);
 	free(st);
 	free(inside);
 	if (rc < 0) { dv_fence_report_free(rep); return rc; }
 	*out = rep;
 	return 0;
+}
+
+void dv_geofence_set_dem(dv_geofence *gf, dv_dem *dem)
+{
+	gf->dem = dem;
 }
 
 void dv_fence_report_free(dv_fence_report *rep)

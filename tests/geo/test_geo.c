@@ -2,6 +2,7 @@
  * test_geo - zones, routes and the geofence on hand-built cases whose
  * answers are known exactly.
  */
+#include <gdal.h>
 #include <geodesic.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <zip.h>
 
 #include "check.h"
+#include "dv/dem.h"
 #include "dv/err.h"
 #include "dv/geo_track.h"
 #include "dv/geofence.h"
@@ -544,6 +546,93 @@ static void test_tracks_from_telemetry(void)
 	dv_zones_free(zs);
 }
 
+/*
+ * A DEM whose ground rises 10 m per 0.001 degree east: g = 400 + 10000 (lon - 8).
+ * Bilinear interpolation of a plane is exact, so the answers are too.
+ */
+static void test_dem(void)
+{
+	const char *tmp = getenv("DV_TMP");
+	char path[600];
+	snprintf(path, sizeof(path), "%s/test_geo_dem.tif", tmp && *tmp ? tmp : "/tmp");
+	GDALAllRegister();
+	GDALDriverH drv = GDALGetDriverByName("GTiff");
+	CHECK(drv != NULL);
+	if (!drv) return;
+	const int w = 120, h = 60;
+	GDALDatasetH ds = GDALCreate(drv, path, w, h, 1, GDT_Float64, NULL);
+	CHECK(ds != NULL);
+	if (!ds) return;
+	/* 0.0005 degree pixels from 7.98 E, 47.02 N */
+	double gt[6] = { 7.98, 0.0005, 0, 47.02, 0, -0.0005 };
+	GDALSetGeoTransform(ds, gt);
+	GDALSetProjection(ds, "GEOGCS[\"WGS 84\",DATUM[\"WGS_1984\",SPHEROID[\"WGS 84\",6378137,298.257223563]],PRIMEM[\"Greenwich\",0],UNIT[\"degree\",0.0174532925199433],AUTHORITY[\"EPSG\",\"4326\"]]");
+	double *row = malloc(sizeof(double) * w);
+	for (int y = 0; y < h; y++) {
+		for (int x = 0; x < w; x++) row[x] = 400 + 10000 * (7.98 + (x + 0.5) * 0.0005 - 8.0);
+		if (GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, y, w, 1, row, w, 1, GDT_Float64, 0, 0) != CE_None) CHECK(0);
+	}
+	free(row);
+	GDALClose(ds);
+
+	dv_dem *dem = NULL;
+	CHECK_EQ(dv_dem_open(&dem, path), 0);
+	if (!dem) return;
+	double g;
+	CHECK_EQ(dv_dem_elevation(dem, 8.005, 47.005, &g), 0);
+	CHECK_NEAR(g, 450, 1e-6);
+	CHECK_EQ(dv_dem_elevation(dem, 9.0, 47.005, &g), DV_ENOTFOUND);
+
+	/* the square, ceiling 120 m AGL */
+	dv_zones *zs = zones_of(square_zone("\"uomDimensions\":\"M\",\"upperLimit\":120,\"upperVerticalReference\":\"AGL\",", "null"), 0);
+	dv_geofence *gf = NULL;
+	CHECK(zs && dv_geofence_new(&gf, zs) == 0);
+	if (!gf) { dv_dem_free(dem); dv_zones_free(zs); return; }
+	/* level at 570 m AMSL from 7.99 to 8.02 E: AGL = 170 - 10000 (lon - 8) is <= 120 from 8.005 E;
+	 * without a DEM: the whole crossing, horizontal only */
+	dv_route *r = route_of("lat,lon,alt_msl\n47.005,7.99,570\n47.005,8.02,570\n");
+	dv_fence_report *rep = NULL;
+	CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+	CHECK_EQ(rep->nevents, 2);
+	if (rep->nevents) { CHECK_NEAR(rep->events[0].frac, 1.0 / 3, 1e-9); CHECK_EQ(rep->events[0].vertical, DV_FENCE_V_UNCHECKED); }
+	dv_fence_report_free(rep);
+	dv_geofence_set_dem(gf, dem);
+	CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+	CHECK_EQ(rep->nevents, 2);
+	if (rep->nevents == 2) {
+		CHECK_NEAR(rep->events[0].frac, 0.5, 1e-7);
+		CHECK_NEAR(rep->events[0].lon, 8.005, 1e-7);
+		CHECK_EQ(rep->events[0].vertical, DV_FENCE_V_CHECKED);
+		CHECK_NEAR(rep->events[1].frac, 2.0 / 3, 1e-9);
+	}
+	dv_fence_report_free(rep);
+	dv_route_free(r);
+	/* 100 m above take-off at 7.99 E (ground 300 m): AMSL 400, AGL 100 - 10000 (lon - 8) + ... stays under 120 AGL
+	 * only where ground >= 280: everywhere here, so the whole crossing counts, checked */
+	r = route_of("lat,lon,height\n47.005,7.99,100\n47.005,8.02,100\n");
+	CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+	CHECK_EQ(rep->nevents, 2);
+	if (rep->nevents == 2) {
+		CHECK_NEAR(rep->events[0].frac, 1.0 / 3, 1e-9);
+		CHECK_EQ(rep->events[0].vertical, DV_FENCE_V_CHECKED);
+	}
+	dv_fence_report_free(rep);
+	dv_route_free(r);
+	/* 250 m above take-off: AMSL 550, AGL = 150 - 10000 (lon - 8) <= 120 from 8.003 E */
+	r = route_of("lat,lon,height\n47.005,7.99,250\n47.005,8.02,250\n");
+	CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+	CHECK_EQ(rep->nevents, 2);
+	if (rep->nevents == 2) CHECK_NEAR(rep->events[0].lon, 8.003, 1e-7);
+	dv_fence_report_free(rep);
+	dv_route_free(r);
+	dv_geofence_free(gf);
+	dv_zones_free(zs);
+	dv_dem_free(dem);
+	remove(path);
+	/* not a DEM */
+	CHECK(dv_dem_open(&dem, "/nonexistent.tif") < 0);
+}
+
 int main(void)
 {
 	test_circle_crossing_time();
@@ -554,5 +643,6 @@ int main(void)
 	test_routes();
 	test_ed269_sample_shape();
 	test_tracks_from_telemetry();
+	test_dem();
 	return check_done();
 }
