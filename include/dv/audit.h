@@ -128,6 +128,7 @@ typedef struct dv_audit_stats {
 	uint64_t non_ip;            /* ARP, EAPOL, encrypted 802.11, ... */
 	uint64_t ip_other;          /* IP packets that are not TCP/UDP (ICMP, ...) */
 	uint64_t fragments;         /* IP fragments counted */
+	uint64_t fragments_reassembled; /* datagrams rebuilt from fragments and analysed */
 	uint64_t damaged;           /* frames whose headers were malformed or cut */
 	uint64_t snapcut;           /* frames shorter than their headers announce */
 	uint64_t unsupported_link;  /* frames of a link type we do not decode */

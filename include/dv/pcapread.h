@@ -64,7 +64,8 @@ enum {
 	DV_PKT_SNAPCUT = 1u << 2,   /* headers announce more than was captured */
 	DV_PKT_VLAN = 1u << 3,      /* carried one or more 802.1Q/ad tags */
 	DV_PKT_PPPOE = 1u << 4,     /* carried in a PPPoE session */
-	DV_PKT_WLAN_PROTECTED = 1u << 5 /* an encrypted 802.11 data frame (unreadable) */
+	DV_PKT_WLAN_PROTECTED = 1u << 5,/* an encrypted 802.11 data frame (unreadable) */
+	DV_PKT_FRAG_MORE = 1u << 6  /* more fragments follow (MF set) */
 };
 
 /* What the decoder found in one frame. */
@@ -77,6 +78,9 @@ typedef struct dv_pkt {
 	uint16_t sport, dport;
 	uint32_t tcp_seq;         /* TCP sequence number */
 	uint32_t frag_id;         /* IPv4/IPv6 fragment identification */
+	uint32_t frag_off;        /* fragment offset in bytes */
+	const uint8_t *ip_payload;/* what follows the IP (and extension) headers (borrowed) */
+	uint32_t ip_payload_cap;  /* captured bytes of it, <= ip_payload_len */
 	uint32_t flags;           /* DV_PKT_* */
 	uint16_t vlan[2];         /* outer VLAN IDs, when DV_PKT_VLAN */
 	uint32_t ip_payload_len;  /* what the IP header announces after itself */

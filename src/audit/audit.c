@@ -11,6 +11,7 @@
 
 #include "audit_int.h"
 #include "ndpi_adapter.h"
+#include "reasm.h"
 #include "dv/audit.h"
 #include "dv/dns.h"
 #include "dv/err.h"
@@ -48,6 +49,7 @@ struct dv_audit {
 	dv_audit_opts opts;
 	dv_flowtab *ft;
 	dv__ndpi *ndpi;
+	dv__reasm *reasm;
 	dv_netloc *loc;
 	char geo_src[256];
 	dv__eplist eps;
@@ -548,6 +550,58 @@ static int frag_lookup(const dv_audit *a, dv_pkt *pk)
 
 static void on_evict(dv_flow *f, void *payload);
 
+/* Names and content from one packet's (or reassembled datagram's) payload. */
+static void analyse(dv_audit *a, dv_flow *f, int dir, const dv_pkt *pk, uint64_t frame)
+{
+	if (pk->payload_cap == 0) return;
+	if (pk->proto == 17 && (pk->sport == 53 || pk->dport == 53)) {
+		handle_dns(a, f, pk->payload, pk->payload_cap);
+		return;
+	}
+	if (pk->proto == 6 && (pk->sport == 53 || pk->dport == 53) && pk->payload_cap > 2) {
+		size_t l = (size_t)pk->payload[0] << 8 | pk->payload[1];
+		if (l <= pk->payload_cap - 2) handle_dns(a, f, pk->payload + 2, l);
+		return;
+	}
+	if (pk->sport == 853 || pk->dport == 853) {
+		if (!(f->flags & DV_FLOW_DOT)) a->seen_dot++;
+		f->flags |= DV_FLOW_DOT;
+	}
+	if (pk->proto == 6) {
+		if (!f->hello_done && dir == f->client) tcp_hello(a, f, dir, pk, frame);
+		handle_http(a, f, pk, frame);
+	} else {
+		if (!f->hello_done) udp_hello(a, f, dir, pk, frame);
+		if (pk->sport == 1900 || pk->dport == 1900) handle_http(a, f, pk, frame);
+	}
+	scan_payload(a, f, dir, pk, frame);
+}
+
+/* A dv_pkt for a reassembled transport datagram dg[0..dl). */
+static int reassembled_pkt(const dv_pkt *frag, const uint8_t *dg, size_t dl, dv_pkt *out)
+{
+	*out = *frag;
+	out->flags &= ~(uint32_t)(DV_PKT_FRAG | DV_PKT_FRAG_FIRST | DV_PKT_FRAG_MORE | DV_PKT_SNAPCUT);
+	size_t hl;
+	if (frag->proto == 17) {
+		if (dl < 8) return DV_ETRUNC;
+		hl = 8;
+	} else if (frag->proto == 6) {
+		if (dl < 20) return DV_ETRUNC;
+		hl = (size_t)(dg[12] >> 4) * 4;
+		if (hl < 20 || hl > dl) return DV_EINVAL;
+		out->tcp_seq = (uint32_t)dg[4] << 24 | (uint32_t)dg[5] << 16 | (uint32_t)dg[6] << 8 | dg[7];
+		out->tcp_flags = dg[13];
+	} else {
+		return DV_EUNSUPPORTED;
+	}
+	out->sport = (uint16_t)(dg[0] << 8 | dg[1]);
+	out->dport = (uint16_t)(dg[2] << 8 | dg[3]);
+	out->payload = dg + hl;
+	out->payload_cap = out->l4_len = (uint32_t)(dl - hl);
+	return 0;
+}
+
 void dv_audit_add_frame(dv_audit *a, int lt, const dv_frame *fr, const char *name)
 {
 	dv_pkt pk;
@@ -616,28 +670,18 @@ void dv_audit_add_frame(dv_audit *a, int lt, const dv_frame *fr, const char *nam
 			}
 		}
 	}
-	if (pk.payload_cap == 0) return;
-	if (pk.proto == 17 && (pk.sport == 53 || pk.dport == 53)) {
-		handle_dns(a, f, pk.payload, pk.payload_cap);
+	if (pk.flags & DV_PKT_FRAG) {
+		/* the pieces are counted above; their content is analysed once whole */
+		const uint8_t *dg;
+		size_t dl;
+		dv_pkt whole;
+		if (a->reasm && dv__reasm_add(a->reasm, &pk, &dg, &dl) == 1 && reassembled_pkt(&pk, dg, dl, &whole) == 0) {
+			a->st.fragments_reassembled++;
+			analyse(a, f, dir, &whole, a->global_frame);
+		}
 		return;
 	}
-	if (pk.proto == 6 && (pk.sport == 53 || pk.dport == 53) && pk.payload_cap > 2) {
-		size_t l = (size_t)pk.payload[0] << 8 | pk.payload[1];
-		if (l <= pk.payload_cap - 2) handle_dns(a, f, pk.payload + 2, l);
-		return;
-	}
-	if (pk.sport == 853 || pk.dport == 853) {
-		if (!(f->flags & DV_FLOW_DOT)) a->seen_dot++;
-		f->flags |= DV_FLOW_DOT;
-	}
-	if (pk.proto == 6) {
-		if (!f->hello_done && dir == f->client) tcp_hello(a, f, dir, &pk, a->global_frame);
-		handle_http(a, f, &pk, a->global_frame);
-	} else {
-		if (!f->hello_done) udp_hello(a, f, dir, &pk, a->global_frame);
-		if (pk.sport == 1900 || pk.dport == 1900) handle_http(a, f, &pk, a->global_frame);
-	}
-	scan_payload(a, f, dir, &pk, a->global_frame);
+	analyse(a, f, dir, &pk, a->global_frame);
 }
 
 int dv_audit_add_capture(dv_audit *a, const char *path)
@@ -675,7 +719,8 @@ int dv_audit_new(dv_audit **out, const dv_audit_opts *opts)
 	size_t mf = a->opts.max_flows ? a->opts.max_flows : DEFAULT_MAX_FLOWS;
 	a->ft = dv_flowtab_new(mf, on_evict, a);
 	int rc = 0;
-	if (!a->ft || dest_grow(a) < 0) {
+	a->reasm = dv__reasm_new();
+	if (!a->ft || !a->reasm || dest_grow(a) < 0) {
 		rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 		goto fail;
 	}
@@ -721,6 +766,7 @@ void dv_audit_free(dv_audit *a)
 	if (a->ft) dv_flowtab_each(a->ft, drop_ndpi, NULL);
 	dv_flowtab_free(a->ft);
 	dv__ndpi_free(a->ndpi);
+	dv__reasm_free(a->reasm);
 	dv_netloc_free(a->loc);
 	dv__eplist_dispose(&a->eps);
 	dv__policy_dispose(&a->pol);
@@ -890,6 +936,11 @@ int dv_audit_finish(dv_audit *a)
 	for (size_t i = 0; i < a->nsorted; i++) dest_add_flow(a, a->sorted[i]);
 	a->st.flows = dv_flowtab_created(a->ft);
 	a->st.flows_evicted = dv_flowtab_evicted(a->ft);
+	if (dv__reasm_dropped(a->reasm))
+		warnf(a, "%llu fragmented datagrams were not complete in the capture (their fragments are counted, their content not analysed)",
+		      (unsigned long long)dv__reasm_dropped(a->reasm));
+	if (dv__reasm_overlaps(a->reasm))
+		warnf(a, "%llu overlapping IP fragments (the later copy was used)", (unsigned long long)dv__reasm_overlaps(a->reasm));
 	if (a->st.flows_evicted)
 		warnf(a, "flow table full: %llu flows evicted (their bytes are kept in the destination totals)",
 		      (unsigned long long)a->st.flows_evicted);

@@ -123,6 +123,8 @@ void dv_addr_str(char *buf, size_t size, int ipver, const uint8_t *addr)
 static int decode_l4(dv_rd *r, uint32_t avail_decl, dv_pkt *pk)
 {
 	/* avail_decl: transport bytes the IP header announces. */
+	pk->ip_payload = dv_rd_ptr(r);
+	pk->ip_payload_cap = (uint32_t)(dv_rd_left(r) < avail_decl ? dv_rd_left(r) : avail_decl);
 	if (pk->flags & DV_PKT_FRAG && !(pk->flags & DV_PKT_FRAG_FIRST))
 		return 0;  /* no transport header in later fragments */
 	if (pk->proto == 6) {
@@ -198,6 +200,8 @@ static int decode_ipv4(dv_rd *r, dv_pkt *pk)
 	if (fo & 0x3fff) {
 		pk->flags |= DV_PKT_FRAG;
 		if ((fo & 0x1fff) == 0) pk->flags |= DV_PKT_FRAG_FIRST;
+		if (fo & 0x2000) pk->flags |= DV_PKT_FRAG_MORE;
+		pk->frag_off = (uint32_t)(fo & 0x1fff) * 8;
 	}
 	if (dv_rd_need(r, ihl, "ipv4 options") < 0) return DV_ETRUNC;
 	dv_rd_skip(r, ihl);
@@ -234,8 +238,10 @@ static int decode_ipv6(dv_rd *r, dv_pkt *pk)
 			pk->flags |= DV_PKT_FRAG;
 			pk->frag_id = (uint32_t)e[4] << 24 | (uint32_t)e[5] << 16 | (uint32_t)e[6] << 8 | e[7];
 			if ((fo & 0xfff8) == 0) pk->flags |= DV_PKT_FRAG_FIRST;
+			if (fo & 1) pk->flags |= DV_PKT_FRAG_MORE;
+			pk->frag_off = fo & 0xfff8;
 			if ((fo & 0xfff8) == 0 && !(fo & 1)) /* atomic fragment: a whole packet */
-				pk->flags &= ~(uint32_t)(DV_PKT_FRAG | DV_PKT_FRAG_FIRST);
+				pk->flags &= ~(uint32_t)(DV_PKT_FRAG | DV_PKT_FRAG_FIRST | DV_PKT_FRAG_MORE);
 		} else {
 			break;
 		}

@@ -75,6 +75,7 @@ int dv_audit_to_json(const dv_audit *a, char **out)
 	json_object_object_add(cap, "non_ip_frames", U64(st->non_ip));
 	json_object_object_add(cap, "ip_not_tcp_udp", U64(st->ip_other));
 	json_object_object_add(cap, "fragments", U64(st->fragments));
+	json_object_object_add(cap, "fragmented_datagrams_reassembled", U64(st->fragments_reassembled));
 	json_object_object_add(cap, "damaged_frames", U64(st->damaged));
 	json_object_object_add(cap, "snaplen_cut_frames", U64(st->snapcut));
 	json_object_object_add(cap, "unsupported_link_frames", U64(st->unsupported_link));

@@ -184,7 +184,7 @@ def main():
     f_qinq = eth(pppoe, 0x8864, [(0x88a8, 10), (0x8100, 20)])
     f_tls = eth(ip4(PHONE, DJI, 6, tcp(50000, 443, tls_record(client_hello('mydjiflight.dji.com')))))
     f_http = eth(ip4(PHONE, DJI, 6, tcp(50001, 80, HTTP_POST)))
-    big = udp(40002, 9000, b'{"latitude": 51.501364, "longitude": -0.141890}' + b' ' * 1400)
+    big = udp(40002, 9000, b' ' * 1450 + b'{"latitude": 51.501364, "longitude": -0.141890}' + b' ' * 100)
     f_frag1 = eth(ip4(PHONE, MAP, 17, big[:1480], ident=99, frag=0x2000))
     f_frag2 = eth(ip4(PHONE, MAP, 17, big[1480:], ident=99, frag=1480 // 8))
     f_quic = eth(ip4(PHONE, DJI, 17, udp(50002, 443, quic_initial('flysafe-api.dji.com'))))

@@ -300,9 +300,10 @@ static void write_capture(const char *path)
 	                           "{\"lat\":37.774912,\"lon\":-122.419415}";
 	tcp_frame(&b, PHONE, CN, 50001, 80, 5001, 0x18, post, sizeof(post) - 1);
 	pcap_frame(&w, &b);
-	/* 8-9: a UDP datagram in two IPv4 fragments */
+	/* 8-9: a UDP datagram in two IPv4 fragments, coordinates across the cut */
 	uint8_t big[1600];
 	memset(big, 'a', sizeof(big));
+	memcpy(big + 1460, " 47.397906,8.545095 ", 20);
 	b.n = 0;
 	eth_hdr(&b, 0x0800);
 	ip4_hdr(&b, PHONE, CN, 17, 1480, 99, 0x2000);
@@ -312,7 +313,7 @@ static void write_capture(const char *path)
 	b.n = 0;
 	eth_hdr(&b, 0x0800);
 	ip4_hdr(&b, PHONE, CN, 17, 128, 99, 1480 / 8);
-	put(&b, big, 128);
+	put(&b, big + 1472, 128);
 	pcap_frame(&w, &b);
 	fclose(w.f);
 }
@@ -357,11 +358,17 @@ static void test_capture(void)
 	}
 	CHECK(seen_dji && seen_cn);
 	const dv_audit_finding *f = dv_audit_findings(a, &n);
-	CHECK_EQ(n, 1);
-	if (n) {
+	CHECK_EQ(n, 2);
+	if (n == 2) {
 		CHECK_EQ(f[0].hit.kind, DV_SCAN_COORD);
 		CHECK_EQ(f[0].outbound, 1);
+		/* only visible in the reassembled datagram */
+		CHECK_EQ(f[1].hit.kind, DV_SCAN_COORD);
+		CHECK_EQ(f[1].frame, 9);
+		CHECK_EQ(f[1].hit.offset, 1461);
+		CHECK_NEAR(f[1].hit.lat, 47.397906, 1e-9);
 	}
+	CHECK_EQ(dv_audit_get_stats(a)->fragments_reassembled, 1);
 	CHECK_EQ(dv_audit_verdict(a), DV_VERDICT_LEAK);
 	CHECK_EQ(dv_audit_get_stats(a)->fragments, 2);
 	char *js = NULL;
