@@ -27,7 +27,7 @@ static const char init_help[] =
 	"                    head -c 64 /dev/urandom > vault.key) instead of a passphrase\n"
 	"  --station NAME    name of this workstation in the custody log (default: host name)\n"
 	"  --operator NAME   who creates the vault (recorded in the custody log)\n"
-	"  --kdf-mem MIB     Argon2id memory in MiB (default 32)\n"
+	"  --kdf-mem MIB     Argon2id memory in MiB (default 19)\n"
 	"  --kdf-ops N       Argon2id passes (default 4)\n"
 	"  --json            print the result as JSON\n"
 	"\n"

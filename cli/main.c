@@ -21,10 +21,27 @@ struct command {
 };
 
 static const struct command commands[] = {
-#define DV_CMD(name, summary) { #name, cmd_##name, summary },
+#define DV_CMD(name, summary) { #name, cmd_##name, summary },  /* "_" is "-" on the command line */
 #include "commands.def"
 #undef DV_CMD
 };
+
+/* "sample_card" matches "sample-card" */
+static int command_is(const char *given, const char *name)
+{
+	for (; *given && *name; given++, name++)
+		if (*given != *name && !(*given == '-' && *name == '_')) return 0;
+	return *given == *name;
+}
+
+static void print_name(FILE *out, const char *name)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%s", name);
+	for (char *p = buf; *p; p++)
+		if (*p == '_') *p = '-';
+	fprintf(out, "  %-12s", buf);
+}
 
 static void usage(FILE *out)
 {
@@ -35,8 +52,10 @@ static void usage(FILE *out)
 	        "signed chain of custody, and proves what did (not) leave the agency.\n"
 	        "\n"
 	        "Commands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		print_name(out, commands[i].name);
+		fprintf(out, " %s\n", commands[i].summary);
+	}
 	fprintf(out,
 	        "\n"
 	        "The vault is --vault DIR, else $DRONEVAULT_VAULT, else ./vault.\n"
@@ -112,12 +131,12 @@ int main(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
-		if (!strcmp(argv[i], commands[c].name))
+		if (command_is(argv[i], commands[c].name))
 			return commands[c].fn(argc - i, argv + i);
 	if (!strcmp(argv[i], "help")) {
 		if (i + 1 < argc)
 			for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
-				if (!strcmp(argv[i + 1], commands[c].name))
+				if (command_is(argv[i + 1], commands[c].name))
 					return commands[c].fn(2, (char *[]){ argv[i + 1], "--help", NULL });
 		usage(stdout);
 		return CLI_OK;

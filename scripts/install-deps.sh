@@ -13,6 +13,7 @@ PACKAGES=(
   dosfstools mtools exfatprogs fusefat sqlite3 xxd
 )
 # Areas add their packages below, one line each, with the reason.
+PACKAGES+=(libjpeg62-turbo-dev)  # sample: JPEGs of the synthetic demo card
 PACKAGES+=(libgeos-dev libproj-dev libzip-dev libxml2-dev libgdal-dev postgresql-15-postgis-3)  # geo: GEOS STRtree/prepared polygons, PROJ geodesics for circles, KMZ (zip) + KML/WPML/GPX (XML) plans, GDAL DEMs for AGL limits; PostGIS for the cross-check test and benchmark
 PACKAGES+=(libexif-dev libxml2-dev)  # telemetry: EXIF via libexif; DJI XMP via libxml2 (recover mode reads DJI's malformed packets)
 PACKAGES+=(gdal-bin libimage-exiftool-perl)  # telemetry tests/bench: ogrinfo opens our GeoJSON/GPX/KML tracks; exiftool is the photo benchmark baseline

@@ -39,11 +39,11 @@ typedef struct dv_vault_init_opts {
 	const char *station;    /* station name; NULL: the host name */
 	const char *operator_name; /* who created it (custody log) */
 	uint64_t kdf_ops;       /* Argon2id passes; 0: 4 */
-	uint64_t kdf_mem;       /* Argon2id bytes; 0: 32 MiB */
+	uint64_t kdf_mem;       /* Argon2id bytes; 0: 19 MiB */
 } dv_vault_init_opts;
 
 #define DV_KDF_OPS_DEFAULT 4
-#define DV_KDF_MEM_DEFAULT (32ull << 20)
+#define DV_KDF_MEM_DEFAULT (19ull << 20)
 
 /* Creates a vault in dir (which must not exist or be empty). */
 int dv_vault_init(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts);
