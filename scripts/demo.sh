@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# demo.sh - install what is needed, build, and run dronevault's main job on
+# a synthetic card it makes itself (no real flight data, no ../shared):
+#   sample card -> vault -> ingest (directory and FAT image) -> verify ->
+#   custody log -> export + sha256sum -c -> what the photos say.
+# Everything lands in ./demo (removed at the start of each run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)" >/dev/null
+DV=$PWD/build/cli/dronevault
+rm -rf demo
+mkdir demo
+step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
+
+# Scripts give the passphrase in the environment; a person is prompted.
+export DRONEVAULT_PASSPHRASE='demo passphrase - use a real one'
+export DRONEVAULT_VAULT=$PWD/demo/vault
+
+step "a drone card (synthetic: 12 photos and a video sidecar)" "$DV" sample-card demo/card
+step "the same card as a raw FAT32 image, as a card reader would give it" \
+  bash -c 'dd if=/dev/zero of=demo/card.img bs=1M count=40 status=none && mkfs.vfat -F 32 -n DJI_CARD demo/card.img >/dev/null && mmd -i demo/card.img ::DCIM && mcopy -s -m -i demo/card.img demo/card/DCIM/100MEDIA ::DCIM/ && echo "demo/card.img: $(du -h demo/card.img | cut -f1)"'
+step "create the vault" "$DV" init --operator 'PC Demo' --station demo-station
+step "acquire the mounted card into case DEMO-001" \
+  "$DV" ingest --case DEMO-001 --operator 'PC Demo' --note 'seal no. 4711, drone SAMPLE0DRONE0001' demo/card
+step "acquire the raw card image (no mount: The Sleuth Kit reads FAT)" \
+  "$DV" ingest --case DEMO-001 --operator 'PC Demo' demo/card.img
+step "what is in the vault" "$DV" cases
+step "its files" bash -c "'$DV' ls --case DEMO-001 | head -6"
+step "prove it is intact: decrypt, re-hash, check catalog and custody chain" "$DV" verify
+step "the signed chain of custody" "$DV" log
+step "hand a copy to the court: export with SHA256SUMS" "$DV" export --case DEMO-001 --to demo/export --operator 'PC Demo'
+step "anyone can check the copy" bash -c 'cd demo/export && sha256sum -c SHA256SUMS | tail -3'
+step "where and when a photo was taken" "$DV" inspect demo/card/DCIM/100MEDIA/DJI_0001.JPG
+printf '\nDone. The vault is in demo/vault; try: %s --vault demo/vault log --json\n' "$DV"
