@@ -76,6 +76,16 @@ static void frames_text(char *out, size_t size, const uint64_t *fr, size_t n)
 	}
 }
 
+/* Other transmitters that broadcast one of aircraft i's UAS IDs: the same
+ * aircraft seen over Wi-Fi and Bluetooth has two addresses. */
+static bool shares_id(const dv_radio_aircraft *a, const dv_radio_aircraft *b)
+{
+	for (size_t x = 0; x < a->nids; x++)
+		for (size_t y = 0; y < b->nids; y++)
+			if (!strcmp(a->ids[x].text, b->ids[y].text)) return true;
+	return false;
+}
+
 static void print_issues(const dv_radio_report *r, size_t cap, FILE *out)
 {
 	bool *done = calloc(r->nissues ? r->nissues : 1, sizeof(bool));
@@ -144,6 +154,10 @@ void dv_radio_report_print(const dv_radio_report *r, FILE *out)
 			        dv_odid_id_type_name(a->ids[k].id_type), ua_type_name(a->ids[k].ua_type),
 			        (unsigned long long)a->ids[k].frames);
 		if (!a->nids) fprintf(out, "  UAS ID         none broadcast\n");
+		for (size_t k = 0; k < r->naircraft; k++)
+			if (k != i && shares_id(a, &r->aircraft[k]))
+				fprintf(out, "  same UAS ID as %s (another transmitter address: same aircraft, other radio)\n",
+				        r->aircraft[k].key);
 		for (size_t k = 0; k < a->noperator_ids; k++)
 			fprintf(out, "  operator ID    %s\n", a->operator_ids[k].text);
 		for (size_t k = 0; k < a->nself_ids; k++)
@@ -329,6 +343,11 @@ int dv_radio_report_json(const dv_radio_report *r, char **out)
 		versions_text(buf, sizeof(buf), a->versions);
 		json_object_object_add(o, "protocol_versions", json_object_new_string(buf));
 		json_object_object_add(o, "uas_ids", ident_array(a->ids, a->nids, true));
+		json_object *same = json_object_new_array();
+		for (size_t k = 0; k < r->naircraft; k++)
+			if (k != i && shares_id(a, &r->aircraft[k]))
+				json_object_array_add(same, json_object_new_string(r->aircraft[k].key));
+		json_object_object_add(o, "same_uas_id_as", same);
 		json_object_object_add(o, "operator_ids", ident_array(a->operator_ids, a->noperator_ids, false));
 		json_object_object_add(o, "self_ids", ident_array(a->self_ids, a->nself_ids, false));
 		if (a->has_class && a->class_type == 1) {

@@ -834,6 +834,20 @@ static void test_report_synthetic(void)
 	CHECK_EQ(a->track[0].height_type, 1);
 	CHECK(a->operators[0].has_distance);
 	CHECK(a->operators[0].dist_min_m > 70 && a->operators[0].dist_max_m < 90);
+	/* the same UAS ID from a second transmitter (e.g. its Bluetooth side) */
+	fr[10] = 0x99;
+	f.frame_no = 9;
+	CHECK_EQ(dv_radio_decode_frame(105, fr, n, &f), 1);
+	CHECK_EQ(dv_radio_report_add_frame(r, 0, &f), 0);
+	dv_radio_report_finish(r);
+	CHECK_EQ(r->naircraft, 2);
+	char *js = NULL;
+	CHECK_EQ(dv_radio_report_json(r, &js), 0);
+	/* listed as the transmitter of one and as "same UAS ID" of the other */
+	const char *p1 = js ? strstr(js, "\"99:61:62:63:64:65\"") : NULL;
+	CHECK(p1 && strstr(p1 + 1, "\"99:61:62:63:64:65\""));
+	CHECK(js && strstr(js, "\"same_uas_id_as\""));
+	free(js);
 	FILE *null = fopen("/dev/null", "w");
 	if (null) {
 		dv_radio_report_print(r, null);
