@@ -339,6 +339,28 @@ static int is_doh_name(const char *n)
 	return l > sl && !strcasecmp(n + l - sl, sfx);
 }
 
+/* Public resolvers that answer DNS over HTTPS on their anycast addresses. */
+static int is_doh_addr(int ipver, const uint8_t *a)
+{
+	static const uint8_t v4[][4] = { { 1, 1, 1, 1 }, { 1, 0, 0, 1 }, { 8, 8, 8, 8 }, { 8, 8, 4, 4 },
+		{ 9, 9, 9, 9 }, { 149, 112, 112, 112 }, { 208, 67, 222, 222 }, { 208, 67, 220, 220 },
+		{ 94, 140, 14, 14 }, { 94, 140, 15, 15 }, { 223, 5, 5, 5 }, { 223, 6, 6, 6 } };
+	static const uint8_t v6[][16] = {
+		{ 0x26, 0x06, 0x47, 0x00, 0x47, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x11, 0x11 },
+		{ 0x26, 0x06, 0x47, 0x00, 0x47, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0x01 },
+		{ 0x20, 0x01, 0x48, 0x60, 0x48, 0x60, 0, 0, 0, 0, 0, 0, 0, 0, 0x88, 0x88 },
+		{ 0x20, 0x01, 0x48, 0x60, 0x48, 0x60, 0, 0, 0, 0, 0, 0, 0, 0, 0x88, 0x44 },
+		{ 0x26, 0x20, 0x00, 0xfe, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0xfe } };
+	if (ipver == 4) {
+		for (size_t i = 0; i < sizeof(v4) / sizeof(v4[0]); i++)
+			if (!memcmp(a, v4[i], 4)) return 1;
+	} else {
+		for (size_t i = 0; i < sizeof(v6) / sizeof(v6[0]); i++)
+			if (!memcmp(a, v6[i], 16)) return 1;
+	}
+	return 0;
+}
+
 static void record_hello(dv_audit *a, dv_flow *f, int dir, const dv_pkt *pk, uint64_t frame,
                          int kind, const dv_hello *h)
 {
@@ -659,6 +681,13 @@ void dv_audit_add_frame(dv_audit *a, int lt, const dv_frame *fr, const char *nam
 		return;
 	}
 	dv_flow_count(f, dir, &pk, fr->wirelen, fr->ts_ns);
+	if (f->pkts[0] + f->pkts[1] == 1) {
+		int r = dv_audit_flow_remote(f);
+		if (f->port[r] == 443 && is_doh_addr(f->ipver, f->addr[r])) {
+			f->flags |= DV_FLOW_DOH; /* a resolver's address on 443: DNS over HTTPS */
+			a->seen_doh++;
+		}
+	}
 	if (a->ndpi && !f->app[0] && pk.l3 && !(pk.flags & DV_PKT_FRAG) && f->ndpi_pkts < NDPI_MAX_PKTS) {
 		if (!f->ndpi) f->ndpi = dv__ndpi_flow_new(a->ndpi);
 		if (f->ndpi) {

@@ -469,6 +469,34 @@ static void test_eviction(void)
 	unlink(path);
 }
 
+/* A resolver's address on 443 without any name: DNS over HTTPS hides names. */
+static void test_doh_by_address(void)
+{
+	char path[1024], pol[1024];
+	static const uint8_t CF[4] = { 1, 1, 1, 1 };
+	snprintf(path, sizeof(path), "%s/test_audit_doh_%d.pcap", tmpdir(), (int)getpid());
+	snprintf(pol, sizeof(pol), "%s/test_audit_doh_%d.policy", tmpdir(), (int)getpid());
+	pcapw w;
+	buf b;
+	pcap_begin(&w, path);
+	tcp_frame(&b, PHONE, CF, 50000, 443, 1, 0x02, NULL, 0);
+	pcap_frame(&w, &b);
+	fclose(w.f);
+	FILE *pf = fopen(pol, "w");
+	fputs("allow-net 1.1.1.1/32 resolver\n", pf);
+	fclose(pf);
+	dv_audit_opts o = { .no_geo = 1, .policy_path = pol };
+	dv_audit *a;
+	CHECK_EQ(dv_audit_new(&a, &o), 0);
+	CHECK_EQ(dv_audit_add_capture(a, path), 0);
+	CHECK_EQ(dv_audit_finish(a), 0);
+	CHECK_EQ(dv_audit_verdict(a), DV_VERDICT_INCONCLUSIVE);
+	CHECK(strstr(dv_audit_reasons(a), "DNS over HTTPS") != NULL);
+	dv_audit_free(a);
+	unlink(path);
+	unlink(pol);
+}
+
 int main(void)
 {
 	test_decoder();
@@ -476,5 +504,6 @@ int main(void)
 	test_tls_quic_http_scan();
 	test_capture();
 	test_eviction();
+	test_doh_by_address();
 	return check_done();
 }
