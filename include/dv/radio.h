@@ -161,6 +161,8 @@ typedef struct dv_radio_report {
 	uint64_t crc_bad_frames;  /* Remote ID frames not used: bad CRC/FCS */
 	size_t captures_cap, aircraft_cap, issues_cap; /* internal */
 	size_t last_aircraft;  /* internal: index of the last match */
+	size_t *index;         /* internal: open-addressing table, aircraft index + 1 */
+	size_t index_cap;      /* internal: power of two, or 0 */
 } dv_radio_report;
 
 #define DV_RADIO_MAX_ISSUES 10000

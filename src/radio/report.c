@@ -115,6 +115,7 @@ void dv_radio_report_free(dv_radio_report *r)
 	free(r->captures);
 	free(r->aircraft);
 	free(r->issues);
+	free(r->index);
 	free(r);
 }
 
@@ -138,16 +139,51 @@ static bool same_transmitter(const dv_radio_aircraft *a, const dv_odid_frame *f)
 	return a->has_mac == f->has_mac && (!f->has_mac || !memcmp(a->mac, f->mac, 6));
 }
 
+static uint64_t mac_hash(bool has_mac, const uint8_t *mac)
+{
+	uint64_t h = has_mac ? 0x9E3779B97F4A7C15ull : 0x2545F4914F6CDD1Dull;
+	for (int i = 0; i < 6; i++) h = (h ^ mac[i]) * 0x100000001B3ull;
+	return h ^ (h >> 29);
+}
+
+/* Keeps lookups O(1): a capture can hold any number of (spoofed)
+ * transmitter addresses. */
+static int index_insert(dv_radio_report *r, size_t idx)
+{
+	if ((r->naircraft + 1) * 2 > r->index_cap) {
+		size_t cap = r->index_cap ? r->index_cap * 2 : 64;
+		size_t *t = calloc(cap, sizeof(*t));
+		if (!t) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory (radio report)");
+		for (size_t i = 0; i < r->naircraft; i++) {
+			size_t h = (size_t)mac_hash(r->aircraft[i].has_mac, r->aircraft[i].mac) & (cap - 1);
+			while (t[h]) h = (h + 1) & (cap - 1);
+			t[h] = i + 1;
+		}
+		free(r->index);
+		r->index = t;
+		r->index_cap = cap;
+	}
+	size_t h = (size_t)mac_hash(r->aircraft[idx].has_mac, r->aircraft[idx].mac) & (r->index_cap - 1);
+	while (r->index[h]) h = (h + 1) & (r->index_cap - 1);
+	r->index[h] = idx + 1;
+	return 0;
+}
+
 static dv_radio_aircraft *find_aircraft(dv_radio_report *r, const dv_odid_frame *f)
 {
 	char key[24];
 	if (r->last_aircraft < r->naircraft && same_transmitter(&r->aircraft[r->last_aircraft], f))
 		return &r->aircraft[r->last_aircraft];
-	for (size_t i = 0; i < r->naircraft; i++)
-		if (same_transmitter(&r->aircraft[i], f)) {
-			r->last_aircraft = i;
-			return &r->aircraft[i];
-		}
+	if (r->index_cap) {
+		uint8_t zero[6] = { 0 };
+		const uint8_t *mac = f->has_mac ? f->mac : zero;
+		size_t h = (size_t)mac_hash(f->has_mac, mac) & (r->index_cap - 1);
+		for (; r->index[h]; h = (h + 1) & (r->index_cap - 1))
+			if (same_transmitter(&r->aircraft[r->index[h] - 1], f)) {
+				r->last_aircraft = r->index[h] - 1;
+				return &r->aircraft[r->last_aircraft];
+			}
+	}
 	if (f->has_mac)
 		snprintf(key, sizeof(key), "%02x:%02x:%02x:%02x:%02x:%02x", f->mac[0], f->mac[1],
 		         f->mac[2], f->mac[3], f->mac[4], f->mac[5]);
@@ -155,14 +191,15 @@ static dv_radio_aircraft *find_aircraft(dv_radio_report *r, const dv_odid_frame 
 		snprintf(key, sizeof(key), "unknown");
 	if (grow((void **)&r->aircraft, &r->aircraft_cap, r->naircraft + 1, sizeof(*r->aircraft)) < 0)
 		return NULL;
-	dv_radio_aircraft *a = &r->aircraft[r->naircraft++];
+	dv_radio_aircraft *a = &r->aircraft[r->naircraft];
 	memset(a, 0, sizeof(*a));
 	memcpy(a->key, key, sizeof(key));
 	a->has_mac = f->has_mac;
-	memcpy(a->mac, f->mac, 6);
-	r->last_aircraft = r->naircraft - 1;
+	if (f->has_mac) memcpy(a->mac, f->mac, 6);
 	a->first_ns = f->ts_ns;
 	a->last_ns = f->ts_ns;
+	if (index_insert(r, r->naircraft) < 0) return NULL;
+	r->last_aircraft = r->naircraft++;
 	return a;
 }
 

@@ -914,8 +914,39 @@ static void test_exposure_random(void)
 	}
 }
 
+/* Many transmitter addresses (spoofed or a busy scene): each is one
+ * aircraft, found again in constant time. */
+static void test_many_transmitters(void)
+{
+	dv_radio_report *r;
+	CHECK_EQ(dv_radio_report_new(&r), 0);
+	CHECK_EQ(dv_radio_report_begin_capture(r, "many"), 0);
+	uint8_t pl[300], fr[400];
+	size_t pn = make_pack(pl, 1, 2);
+	size_t n = beacon(fr, pl, pn, 0);
+	dv_odid_frame f;
+	memset(&f, 0, sizeof(f));
+	int ok = 1;
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t i = 0; i < 20000; i++) {
+			fr[10] = (uint8_t)(i >> 16);
+			fr[11] = (uint8_t)(i >> 8);
+			fr[12] = (uint8_t)i;
+			f.frame_no = i + 1;
+			ok &= dv_radio_decode_frame(105, fr, n, &f) == 1;
+			ok &= dv_radio_report_add_frame(r, 0, &f) == 0;
+		}
+	CHECK(ok);
+	CHECK_EQ(r->naircraft, 20000);
+	size_t twice = 0;
+	for (size_t i = 0; i < r->naircraft; i++) twice += r->aircraft[i].frames == 2;
+	CHECK_EQ(twice, 20000);
+	dv_radio_report_free(r);
+}
+
 int main(void)
 {
+	test_many_transmitters();
 	test_exposure_random();
 	test_ble_legacy_all_types();
 	test_ble5_phdr_pack();
