@@ -642,9 +642,19 @@ void dv_audit_add_frame(dv_audit *a, int lt, const dv_frame *fr, const char *nam
 	if (rc < 0) {
 		a->st.damaged++;
 		warnf(a, "%s: frame %llu: %s", name, (unsigned long long)fr->number, dv_error_last()->message);
-		/* still counted: bytes to an address we could read are below, else lost */
+		/* Still counted: when the addresses could be read, the frame goes
+		 * to a port-0 flow between them, so its bytes reach the destination. */
 		if (pk.ipver == 0) return;
-		pk.has_ports = 0;
+		if (pk.proto == 6 || pk.proto == 17) {
+			pk.has_ports = 1;
+			pk.sport = pk.dport = 0;
+			pk.l4_len = pk.ip_payload_len;
+			pk.payload = NULL;
+			pk.payload_cap = 0;
+			pk.flags &= ~(uint32_t)DV_PKT_FRAG;
+		} else {
+			pk.has_ports = 0;
+		}
 	}
 	a->ip_packets++;
 	if (pk.flags & DV_PKT_SNAPCUT) a->st.snapcut++;

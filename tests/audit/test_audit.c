@@ -493,6 +493,25 @@ static void test_doh_by_address(void)
 	CHECK_EQ(dv_audit_verdict(a), DV_VERDICT_INCONCLUSIVE);
 	CHECK(strstr(dv_audit_reasons(a), "DNS over HTTPS") != NULL);
 	dv_audit_free(a);
+
+	/* a TCP header cut short: damaged, but its bytes still reach 1.1.1.1 */
+	pcap_begin(&w, path);
+	tcp_frame(&b, PHONE, CF, 50000, 443, 1, 0x02, NULL, 0);
+	b.n -= 8; /* cut inside the TCP header */
+	pcap_frame(&w, &b);
+	fclose(w.f);
+	o.policy_path = NULL;
+	CHECK_EQ(dv_audit_new(&a, &o), 0);
+	CHECK_EQ(dv_audit_add_capture(a, path), 0);
+	CHECK_EQ(dv_audit_finish(a), 0);
+	CHECK_EQ(dv_audit_verdict(a), DV_VERDICT_LEAK);
+	CHECK_EQ(dv_audit_get_stats(a)->damaged, 1);
+	size_t n;
+	const dv_audit_dest *d = dv_audit_dests(a, &n);
+	CHECK_EQ(n, 1);
+	if (n) CHECK_EQ(d[0].bytes_out, b.n);
+	CHECK(strstr(dv_audit_reasons(a), "damaged") != NULL);
+	dv_audit_free(a);
 	unlink(path);
 	unlink(pol);
 }
