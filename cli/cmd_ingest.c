@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "dv/err.h"
+#include "dv/index.h"
 #include "dv/ingest.h"
 #include "dv/util.h"
 
@@ -13,7 +14,8 @@ static const char ingest_help[] =
 	"\n"
 	"Acquires SOURCE into case ID of the vault: every file is hashed (SHA-256),\n"
 	"encrypted and stored once by content; its path, size and times are recorded;\n"
-	"the ingest is signed into the custody log.\n"
+	"the ingest is signed into the custody log. Photos, SRT sidecars and flight\n"
+	"records are understood on the way in (see 'dronevault flights').\n"
 	"\n"
 	"SOURCE is one of\n"
 	"  a directory     a mounted card, a DCIM folder, the drone's storage over USB\n"
@@ -99,6 +101,9 @@ int cmd_ingest(int argc, char **argv)
 	io.progress = on_progress;
 	io.file_error = on_file_error;
 	io.interrupted = &cli_interrupted;
+	dv_ingest_observer telemetry;
+	dv_index_observer(&telemetry);   /* positions, times, serials: as the bytes stream in */
+	io.observer = &telemetry;
 
 	dv_vault *v;
 	int rc = cli_open_vault("ingest", vault, key_file, DV_VAULT_WRITE, &v);

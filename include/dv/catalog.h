@@ -20,6 +20,7 @@
 #define DV_CATALOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dv/crypto.h"
@@ -123,6 +124,19 @@ int dv_catalog_file_find(dv_catalog *cat, int64_t ingest_id, const char *path, d
 int dv_catalog_file_list(dv_catalog *cat, int64_t ingest_id,
                          int (*fn)(const dv_file_rec *f, void *payload), void *payload);
 int64_t dv_catalog_file_count(dv_catalog *cat, int64_t ingest_id);
+
+/*
+ * Side tables for what other areas learn about files (telemetry, audit
+ * results, ...): table(id INTEGER PRIMARY KEY, sealed BLOB), created on
+ * first use. Each value is sealed with the row's table and id as additional
+ * data. table must be [a-z_]{1,32}.
+ */
+int dv_catalog_side_put(dv_catalog *cat, const char *table, int64_t id, const void *data, size_t n);
+/* *out is malloc'd (caller frees); DV_ENOTFOUND when absent. */
+int dv_catalog_side_get(dv_catalog *cat, const char *table, int64_t id, uint8_t **out, size_t *n);
+/* Every row in id order (data borrowed for the call). */
+int dv_catalog_side_list(dv_catalog *cat, const char *table,
+                         int (*fn)(int64_t id, const uint8_t *data, size_t n, void *payload), void *payload);
 
 /* The last custody entry the catalog knows of (seq 0 when none). */
 int dv_catalog_head_get(dv_catalog *cat, uint64_t *seq, uint8_t hash[32]);

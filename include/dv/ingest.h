@@ -27,6 +27,21 @@ typedef struct dv_ingest_progress {
 	uint64_t bytes_done, bytes_total;
 } dv_ingest_progress;
 
+/*
+ * Sees each file's plaintext as it streams into the vault, so other areas
+ * (telemetry) can learn from it without a second read. All optional.
+ */
+typedef struct dv_ingest_observer {
+	/* before a file's bytes: a per-file state, or NULL to skip the file */
+	void *(*begin)(const char *path, uint64_t size, void *payload);
+	/* the plaintext, in order; a non-zero return means "seen enough" */
+	int (*data)(void *state, const uint8_t *buf, size_t n);
+	/* file stored as catalog row file_id (inside the open transaction), or
+	 * not stored (file_id 0): free the state either way. Errors stop the ingest. */
+	int (*end)(void *state, dv_catalog *cat, int64_t file_id);
+	void *payload;
+} dv_ingest_observer;
+
 typedef struct dv_ingest_opts {
 	const char *source;
 	const char *case_name;
@@ -39,6 +54,7 @@ typedef struct dv_ingest_opts {
 	void (*file_error)(const char *path, const char *message, void *payload);
 	void *payload;
 	volatile sig_atomic_t *interrupted; /* set by a signal handler: stop cleanly */
+	const dv_ingest_observer *observer; /* may be NULL */
 } dv_ingest_opts;
 
 typedef struct dv_ingest_result {

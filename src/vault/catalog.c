@@ -732,6 +732,100 @@ int64_t dv_catalog_file_count(dv_catalog *cat, int64_t ingest_id)
 	return n;
 }
 
+/* ---- side tables ------------------------------------------------------------------ */
+static int side_table_ok(dv_catalog *cat, const char *table)
+{
+	size_t n = strlen(table);
+	if (n == 0 || n > 32 || strspn(table, "abcdefghijklmnopqrstuvwxyz_") != n)
+		return dv_error_set(DV_EINVAL, cat->path, -1, "bad side table name '%s'", table);
+	char sql[128];
+	snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS side_%s(id INTEGER PRIMARY KEY, sealed BLOB NOT NULL)", table);
+	return exec(cat, sql);
+}
+
+int dv_catalog_side_put(dv_catalog *cat, const char *table, int64_t id, const void *data, size_t n)
+{
+	int rc = side_table_ok(cat, table);
+	if (rc < 0) return rc;
+	if (n > (256u << 20)) return dv_error_set(DV_ENOMEM, cat->path, -1, "side record of %zu bytes too large", n);
+	char ad[128], sql[128];
+	snprintf(ad, sizeof(ad), "dronevault-catalog-v1|side_%s|%lld|", table, (long long)id);
+	uint8_t *sealed = malloc(n + DV_SEAL_OVERHEAD);
+	if (!sealed) return dv_error_set(DV_ENOMEM, cat->path, -1, "out of memory");
+	dv_seal(sealed, data, n, ad, strlen(ad), cat->seal_key);
+	snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO side_%s(id, sealed) VALUES(?, ?)", table);
+	sqlite3_stmt *st;
+	if ((rc = prepare(cat, sql, &st)) == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_blob(st, 2, sealed, (int)(n + DV_SEAL_OVERHEAD), SQLITE_TRANSIENT);
+		rc = step_done(cat, st, "cannot store side record");
+	}
+	free(sealed);
+	return rc;
+}
+
+static int side_open(dv_catalog *cat, const char *table, int64_t id, const void *sealed, int len, uint8_t **out, size_t *n)
+{
+	char ad[128];
+	snprintf(ad, sizeof(ad), "dronevault-catalog-v1|side_%s|%lld|", table, (long long)id);
+	if (!sealed || len < DV_SEAL_OVERHEAD)
+		return dv_error_set(DV_ECORRUPT, cat->path, -1, "table side_%s row %lld: sealed record malformed", table, (long long)id);
+	size_t m = (size_t)len - DV_SEAL_OVERHEAD;
+	uint8_t *buf = malloc(m + 1);
+	if (!buf) return dv_error_set(DV_ENOMEM, cat->path, -1, "out of memory");
+	if (dv_open(buf, sealed, (size_t)len, ad, strlen(ad), cat->seal_key) < 0) {
+		free(buf);
+		return dv_error_set(DV_ECORRUPT, cat->path, -1,
+		                    "table side_%s row %lld: sealed record fails authentication (tampered or damaged)",
+		                    table, (long long)id);
+	}
+	buf[m] = 0;
+	*out = buf;
+	*n = m;
+	return 0;
+}
+
+int dv_catalog_side_get(dv_catalog *cat, const char *table, int64_t id, uint8_t **out, size_t *n)
+{
+	int rc = side_table_ok(cat, table);
+	if (rc < 0) return rc;
+	char sql[128];
+	snprintf(sql, sizeof(sql), "SELECT sealed FROM side_%s WHERE id = ?", table);
+	sqlite3_stmt *st;
+	if ((rc = prepare(cat, sql, &st)) < 0) return rc;
+	sqlite3_bind_int64(st, 1, id);
+	int s = sqlite3_step(st);
+	if (s == SQLITE_ROW) rc = side_open(cat, table, id, sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), out, n);
+	else if (s == SQLITE_DONE) rc = DV_ENOTFOUND;
+	else rc = db_error(cat, "cannot read side record");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int dv_catalog_side_list(dv_catalog *cat, const char *table,
+                         int (*fn)(int64_t id, const uint8_t *data, size_t n, void *payload), void *payload)
+{
+	int rc = side_table_ok(cat, table);
+	if (rc < 0) return rc;
+	char sql[128];
+	snprintf(sql, sizeof(sql), "SELECT id, sealed FROM side_%s ORDER BY id", table);
+	sqlite3_stmt *st;
+	if ((rc = prepare(cat, sql, &st)) < 0) return rc;
+	int s;
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		uint8_t *buf;
+		size_t n;
+		if ((rc = side_open(cat, table, id, sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1), &buf, &n)) == 0) {
+			rc = fn(id, buf, n, payload);
+			free(buf);
+		}
+	}
+	if (rc == 0 && s != SQLITE_DONE) rc = db_error(cat, "cannot list side records");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* ---- log head ------------------------------------------------------------------ */
 int dv_catalog_head_get(dv_catalog *cat, uint64_t *seq, uint8_t hash[32])
 {
@@ -825,6 +919,12 @@ static int row_file(dv_catalog *cat, sqlite3_stmt *st)
 	return rc;
 }
 
+static int side_ok(int64_t id, const uint8_t *data, size_t n, void *payload)
+{
+	(void)id; (void)data; (void)n; (void)payload;
+	return 0;
+}
+
 int dv_catalog_check(dv_catalog *cat, void (*fn)(const char *problem, void *payload), void *payload)
 {
 	struct check_ctx c = { fn, payload, 0 };
@@ -864,5 +964,14 @@ int dv_catalog_check(dv_catalog *cat, void (*fn)(const char *problem, void *payl
 	uint64_t seq;
 	uint8_t h[32];
 	if (dv_catalog_head_get(cat, &seq, h) < 0) problem(&c, dv_error_text());
+	/* every side table's rows must open too */
+	if (prepare(cat, "SELECT substr(name, 6) FROM sqlite_master WHERE type = 'table' AND name LIKE 'side\\_%' ESCAPE '\\'", &st) == 0) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			char table[40];
+			snprintf(table, sizeof(table), "%s", (const char *)sqlite3_column_text(st, 0));
+			if (dv_catalog_side_list(cat, table, side_ok, NULL) < 0) problem(&c, dv_error_text());
+		}
+		sqlite3_finalize(st);
+	}
 	return c.problems;
 }

@@ -83,6 +83,8 @@ struct run {
 	dv_ingest_progress prog;
 	dv_blob_writer *w;
 	int vault_rc;          /* a failure on the vault side (stop everything) */
+	void *obs;             /* the observer's state for this file */
+	bool obs_done;         /* the observer has seen enough */
 };
 
 static void report(struct run *r)
@@ -102,6 +104,7 @@ static int sink_to_blob(const uint8_t *data, size_t n, void *payload)
 	}
 	r->prog.bytes_done += n;
 	r->res->bytes_read += n;
+	if (r->obs && !r->obs_done && r->o->observer->data(r->obs, data, n) != 0) r->obs_done = true;
 	report(r);
 	return 0;
 }
@@ -123,14 +126,19 @@ static int store_file(struct run *r, dv_source *src, const dv_source_file *f, in
                       uint8_t *buf, bool *source_failed)
 {
 	dv_catalog *cat = dv_vault_catalog(r->v);
+	const dv_ingest_observer *ob = r->o->observer;
 	*source_failed = false;
 	r->vault_rc = 0;
 	int rc = dv_blob_writer_open(&r->w, dv_vault_blobs(r->v));
 	if (rc < 0) return rc;
+	r->obs = ob && ob->begin ? ob->begin(f->path, f->size, ob->payload) : NULL;
+	r->obs_done = false;
 	rc = dv_source_read(src, f, buf, READ_BUF, sink_to_blob, r);
 	if (rc < 0) {
 		dv_blob_writer_abort(r->w);
 		r->w = NULL;
+		if (r->obs) ob->end(r->obs, NULL, 0);
+		r->obs = NULL;
 		if (r->vault_rc < 0 || rc == DV_EINTR) return rc;
 		*source_failed = true;
 		return rc;
@@ -141,7 +149,11 @@ static int store_file(struct run *r, dv_source *src, const dv_source_file *f, in
 	bool dedup;
 	rc = dv_blob_writer_commit(r->w, sha, name, &size, &dedup);
 	r->w = NULL;
-	if (rc < 0) return rc;
+	if (rc < 0) {
+		if (r->obs) ob->end(r->obs, NULL, 0);
+		r->obs = NULL;
+		return rc;
+	}
 	dv_file_rec *rec = calloc(1, sizeof(*rec));
 	if (!rec) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 	rec->ingest_id = ingest_id;
@@ -155,6 +167,11 @@ static int store_file(struct run *r, dv_source *src, const dv_source_file *f, in
 	memcpy(rec->sha256, sha, 32);
 	if ((rc = dv_catalog_blob_put(cat, name, sha, size, &rec->blob_id)) == 0)
 		rc = dv_catalog_file_add(cat, rec);
+	if (r->obs) {
+		int orc = ob->end(r->obs, rc == 0 ? cat : NULL, rc == 0 ? rec->id : 0);
+		if (rc == 0) rc = orc;
+	}
+	r->obs = NULL;
 	free(rec);
 	if (rc == 0) {
 		r->res->files_new++;
@@ -210,7 +227,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	uint8_t *buf = NULL;
 	dv_ingest_rec *rec = calloc(1, sizeof(*rec));
 	struct json_object *body = NULL;
-	struct run r = { v, o, res, { "listing", NULL, 0, 0, 0, 0 }, NULL, 0 };
+	struct run r = { .v = v, .o = o, .res = res, .prog = { "listing", NULL, 0, 0, 0, 0 } };
 	if (!rec || !(buf = malloc(READ_BUF))) {
 		rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 		goto out;

@@ -1,0 +1,661 @@
+#include "dv/index.h"
+
+#include <json-c/json.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dv/err.h"
+#include "dv/inspect.h"
+#include "dv/photo.h"
+#include "dv/rd.h"
+#include "dv/srt.h"
+#include "dv/util.h"
+
+#define PHOTO_HEAD (1u << 20)
+#define RECORD_MAX (64u << 20)
+
+/* ---- packed points --------------------------------------------------------
+ * A point is 50 bytes, little-endian: time_us i64, time_kind u8, has_pos u8,
+ * lat, lon, alt, height (IEEE doubles), media_ms i64. Hand-written because
+ * it is our own format (no library writes it); read back through dv_rd. */
+#define POINT_BYTES 50
+
+static void put_le64(uint8_t *b, uint64_t v)
+{
+	for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t dbits(double d)
+{
+	uint64_t u;
+	memcpy(&u, &d, 8);
+	return u;
+}
+
+static double bitsd(uint64_t u)
+{
+	double d;
+	memcpy(&d, &u, 8);
+	return d;
+}
+
+static void pack_point(uint8_t *b, const dv_track_point *p)
+{
+	put_le64(b, (uint64_t)p->time_us);
+	b[8] = (uint8_t)p->time_kind;
+	b[9] = p->has_pos ? 1 : 0;
+	put_le64(b + 10, dbits(p->lat));
+	put_le64(b + 18, dbits(p->lon));
+	put_le64(b + 26, dbits(p->alt));
+	put_le64(b + 34, dbits(p->height));
+	put_le64(b + 42, (uint64_t)p->media_ms);
+}
+
+static int unpack_points(const uint8_t *buf, size_t len, dv_track_point **out, size_t *n)
+{
+	if (len % POINT_BYTES)
+		return dv_error_set(DV_ECORRUPT, "catalog points", (int64_t)len, "length not a whole number of points");
+	size_t k = len / POINT_BYTES;
+	dv_track_point *p = calloc(k ? k : 1, sizeof(*p));
+	if (!p) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	dv_rd r = dv_rd_init(buf, len, "catalog points", 0);
+	for (size_t i = 0; i < k; i++) {
+		uint64_t t, la, lo, al, he, ms;
+		uint8_t kind, has;
+		if (dv_rd_u64le(&r, &t) < 0 || dv_rd_u8(&r, &kind) < 0 || dv_rd_u8(&r, &has) < 0 ||
+		    dv_rd_u64le(&r, &la) < 0 || dv_rd_u64le(&r, &lo) < 0 || dv_rd_u64le(&r, &al) < 0 ||
+		    dv_rd_u64le(&r, &he) < 0 || dv_rd_u64le(&r, &ms) < 0) {
+			free(p);
+			return DV_ETRUNC;
+		}
+		p[i].time_us = (int64_t)t;
+		p[i].time_kind = kind <= DV_TIME_LOCAL ? (dv_time_kind)kind : DV_TIME_NONE;
+		p[i].has_pos = has == 1;
+		p[i].lat = bitsd(la);
+		p[i].lon = bitsd(lo);
+		p[i].alt = bitsd(al);
+		p[i].height = bitsd(he);
+		p[i].media_ms = (int64_t)ms;
+	}
+	*out = p;
+	*n = k;
+	return 0;
+}
+
+/* ---- per-file extraction ------------------------------------------------- */
+enum kind { K_NONE, K_PHOTO, K_SRT, K_RECORD };
+
+struct extract {
+	enum kind kind;
+	char *path;
+	uint8_t *buf;            /* photo head / flight record */
+	size_t len, cap;
+	dv_srt_parser *srt;
+	dv_track_point *pts;
+	size_t npts, cappts;
+	bool truncated_points;
+	int64_t first_us, last_us;
+	dv_time_kind first_kind;
+};
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !strcasecmp(s + n - m, suffix);
+}
+
+static enum kind kind_of(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	if (ends_with(path, ".jpg") || ends_with(path, ".jpeg") || ends_with(path, ".dng")) return K_PHOTO;
+	if (ends_with(path, ".srt")) return K_SRT;
+	if (!strncasecmp(base, "DJIFlightRecord", 15) && ends_with(path, ".txt")) return K_RECORD;
+	return K_NONE;
+}
+
+static int add_point(struct extract *x, const dv_track_point *p)
+{
+	if (x->npts >= DV_INDEX_MAX_POINTS) {
+		x->truncated_points = true;
+		return 0;
+	}
+	if (x->npts == x->cappts) {
+		size_t cap = x->cappts ? x->cappts * 2 : 256;
+		dv_track_point *n = realloc(x->pts, cap * sizeof(*n));
+		if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		x->pts = n;
+		x->cappts = cap;
+	}
+	x->pts[x->npts++] = *p;
+	return 0;
+}
+
+static int on_cue(const dv_srt_cue *cue, void *payload)
+{
+	return add_point(payload, &cue->pt) < 0 ? -1 : 0;
+}
+
+static void *x_begin(const char *path, uint64_t size, void *payload)
+{
+	(void)payload;
+	enum kind k = kind_of(path);
+	if (k == K_NONE || (k == K_RECORD && size > RECORD_MAX)) return NULL;
+	struct extract *x = calloc(1, sizeof(*x));
+	if (!x || !(x->path = strdup(path))) {
+		free(x);
+		return NULL;
+	}
+	x->kind = k;
+	if (k == K_SRT && dv_srt_new(&x->srt, path) < 0) {
+		free(x->path);
+		free(x);
+		return NULL;
+	}
+	return x;
+}
+
+static int x_data(void *state, const uint8_t *buf, size_t n)
+{
+	struct extract *x = state;
+	if (x->kind == K_SRT) return dv_srt_feed(x->srt, buf, n, on_cue, x) < 0 ? 1 : 0;
+	size_t limit = x->kind == K_PHOTO ? PHOTO_HEAD : RECORD_MAX;
+	size_t take = n < limit - x->len ? n : limit - x->len;
+	if (x->len + take > x->cap) {
+		size_t cap = x->cap ? x->cap : 65536;
+		while (cap < x->len + take) cap *= 2;
+		uint8_t *nb = realloc(x->buf, cap);
+		if (!nb) return 1;
+		x->buf = nb;
+		x->cap = cap;
+	}
+	memcpy(x->buf + x->len, buf, take);
+	x->len += take;
+	return x->len >= limit ? 1 : 0;
+}
+
+static void x_free(struct extract *x)
+{
+	if (!x) return;
+	dv_srt_free(x->srt);
+	free(x->buf);
+	free(x->pts);
+	free(x->path);
+	free(x);
+}
+
+static const char *time_kind_name(dv_time_kind k)
+{
+	return k == DV_TIME_UTC ? "utc" : k == DV_TIME_LOCAL ? "local" : "none";
+}
+
+/* Builds the telemetry record; returns NULL when the file says nothing. */
+static json_object *x_finish(struct extract *x)
+{
+	json_object *o = json_object_new_object(), *summary = NULL;
+	const char *serial = NULL, *model = NULL;
+	char serial_buf[128] = "", model_buf[128] = "";
+	if (x->kind == K_PHOTO) {
+		dv_photo ph;
+		dv_photo_parse_mem(&ph, x->buf, x->len, x->path);
+		dv_track_point p;
+		/* For grouping, the local wall clock of EXIF (what SRTs carry too). */
+		if (ph.has_exif && ph.exif.has_time) {
+			memset(&p, 0, sizeof(p));
+			p.time_us = ph.exif.time_us;
+			p.time_kind = DV_TIME_LOCAL;
+			p.media_ms = -1;
+			p.alt = p.height = NAN;
+			dv_track_point q;
+			if (dv_photo_point(&ph, &q) && q.has_pos) {
+				p.has_pos = true;
+				p.lat = q.lat;
+				p.lon = q.lon;
+				p.alt = q.alt;
+			}
+			if (ph.has_xmp && !isnan(ph.xmp.rel_alt)) p.height = ph.xmp.rel_alt;
+			add_point(x, &p);
+		} else if (dv_photo_point(&ph, &p)) {
+			add_point(x, &p);
+		}
+		if (ph.has_xmp && ph.xmp.drone_serial) snprintf(serial_buf, sizeof(serial_buf), "%s", ph.xmp.drone_serial);
+		else if (ph.has_exif && ph.exif.serial[0]) snprintf(serial_buf, sizeof(serial_buf), "%s", ph.exif.serial);
+		if (ph.has_xmp && ph.xmp.drone_model) snprintf(model_buf, sizeof(model_buf), "%s", ph.xmp.drone_model);
+		else if (ph.has_exif && ph.exif.model[0]) snprintf(model_buf, sizeof(model_buf), "%s %s", ph.exif.make, ph.exif.model);
+		summary = json_object_new_object();
+		if (ph.has_exif) {
+			json_object_object_add(summary, "make", json_object_new_string(ph.exif.make));
+			json_object_object_add(summary, "model", json_object_new_string(ph.exif.model));
+			json_object_object_add(summary, "datetime_original", json_object_new_string(ph.exif.datetime_original));
+		}
+		if (ph.has_xmp && ph.xmp.utc_at_exposure)
+			json_object_object_add(summary, "utc_at_exposure", json_object_new_string(ph.xmp.utc_at_exposure));
+		if (ph.warnings) json_object_object_add(summary, "warning", json_object_new_string(ph.first_warning));
+		dv_photo_dispose(&ph);
+	} else if (x->kind == K_SRT) {
+		dv_srt_finish(x->srt, on_cue, x);
+		const dv_srt_stats *st = dv_srt_stats_get(x->srt);
+		summary = json_object_new_object();
+		json_object_object_add(summary, "cues", json_object_new_int64((int64_t)st->cues));
+		json_object_object_add(summary, "fixes", json_object_new_int64((int64_t)st->fixes));
+		json_object_object_add(summary, "zero_fixes", json_object_new_int64((int64_t)st->zero_fixes));
+		if (st->warnings) json_object_object_add(summary, "warning", json_object_new_string(st->first_warning));
+	} else if (x->kind == K_RECORD) {
+		char *js = NULL;
+		if (dv_inspect_json_mem(x->buf, x->len, x->path, DV_INSPECT_POINTS, &js) == 0 && js) {
+			json_tokener *tok = json_tokener_new_ex(32);
+			json_object *r = tok ? json_tokener_parse_ex(tok, js, (int)strlen(js)) : NULL;
+			json_tokener_free(tok);
+			json_object *pts, *det, *v;
+			if (r && json_object_object_get_ex(r, "points", &pts) && json_object_is_type(pts, json_type_array)) {
+				for (size_t i = 0; i < json_object_array_length(pts); i++) {
+					json_object *e = json_object_array_get_idx(pts, i), *la, *lo, *al, *t;
+					dv_track_point p = { 0, DV_TIME_NONE, -1, false, 0, 0, NAN, NAN };
+					if (json_object_object_get_ex(e, "lat", &la) && json_object_object_get_ex(e, "lon", &lo)) {
+						p.has_pos = true;
+						p.lat = json_object_get_double(la);
+						p.lon = json_object_get_double(lo);
+					}
+					if (json_object_object_get_ex(e, "alt", &al) && !json_object_is_type(al, json_type_null))
+						p.alt = json_object_get_double(al);
+					if (json_object_object_get_ex(e, "time_us", &t)) {
+						p.time_us = json_object_get_int64(t);
+						p.time_kind = DV_TIME_UTC;
+					}
+					add_point(x, &p);
+				}
+			}
+			if (r && json_object_object_get_ex(r, "details", &det) && json_object_is_type(det, json_type_object)) {
+				if (json_object_object_get_ex(det, "aircraft_serial", &v) && json_object_is_type(v, json_type_string))
+					snprintf(serial_buf, sizeof(serial_buf), "%s", json_object_get_string(v));
+				if (json_object_object_get_ex(det, "aircraft_name", &v) && json_object_is_type(v, json_type_string))
+					snprintf(model_buf, sizeof(model_buf), "%s", json_object_get_string(v));
+			}
+			summary = json_object_new_object();
+			if (r && json_object_object_get_ex(r, "format_version", &v)) json_object_object_add(summary, "format_version", json_object_get(v));
+			if (r && json_object_object_get_ex(r, "encrypted", &v)) json_object_object_add(summary, "encrypted", json_object_get(v));
+			json_object_put(r);
+		}
+		free(js);
+	}
+	serial = serial_buf[0] ? serial_buf : NULL;
+	model = model_buf[0] ? model_buf : NULL;
+	int64_t start = 0, end = 0;
+	dv_time_kind tk = DV_TIME_NONE;
+	uint64_t with_pos = 0;
+	for (size_t i = 0; i < x->npts; i++) {
+		if (x->pts[i].has_pos) with_pos++;
+		if (x->pts[i].time_kind == DV_TIME_NONE) continue;
+		if (tk == DV_TIME_NONE || x->pts[i].time_us < start) start = x->pts[i].time_us;
+		if (tk == DV_TIME_NONE || x->pts[i].time_us > end) end = x->pts[i].time_us;
+		if (tk == DV_TIME_NONE) tk = x->pts[i].time_kind;
+	}
+	json_object_object_add(o, "kind", json_object_new_string(x->kind == K_PHOTO ? "photo" : x->kind == K_SRT ? "srt" : "flight_record"));
+	json_object_object_add(o, "serial", serial ? json_object_new_string(serial) : NULL);
+	json_object_object_add(o, "model", model ? json_object_new_string(model) : NULL);
+	json_object_object_add(o, "time_kind", json_object_new_string(time_kind_name(tk)));
+	json_object_object_add(o, "start_us", json_object_new_int64(start));
+	json_object_object_add(o, "end_us", json_object_new_int64(end));
+	json_object_object_add(o, "points", json_object_new_int64((int64_t)x->npts));
+	json_object_object_add(o, "fixes", json_object_new_int64((int64_t)with_pos));
+	if (x->truncated_points) json_object_object_add(o, "points_truncated", json_object_new_boolean(true));
+	json_object_object_add(o, "summary", summary ? summary : json_object_new_object());
+	return o;
+}
+
+/* Stores the record and points of a finished extraction. */
+static int x_store(struct extract *x, dv_catalog *cat, int64_t file_id)
+{
+	json_object *o = x_finish(x);
+	size_t n;
+	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
+	int rc = dv_catalog_side_put(cat, "telemetry", file_id, s, n);
+	json_object_put(o);
+	if (rc == 0) {
+		uint8_t *packed = malloc(x->npts * POINT_BYTES + 1);
+		if (!packed) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		for (size_t i = 0; i < x->npts; i++) pack_point(packed + i * POINT_BYTES, &x->pts[i]);
+		rc = dv_catalog_side_put(cat, "points", file_id, packed, x->npts * POINT_BYTES);
+		free(packed);
+	}
+	return rc;
+}
+
+static int x_end(void *state, dv_catalog *cat, int64_t file_id)
+{
+	struct extract *x = state;
+	int rc = 0;
+	if (cat && file_id > 0) rc = x_store(x, cat, file_id);
+	x_free(x);
+	return rc;
+}
+
+void dv_index_observer(dv_ingest_observer *out)
+{
+	out->begin = x_begin;
+	out->data = x_data;
+	out->end = x_end;
+	out->payload = NULL;
+}
+
+/* ---- reindex -------------------------------------------------------------- */
+struct reidx {
+	dv_vault *v;
+	uint64_t files, with;
+	int rc;
+};
+
+static int feed_blob(const uint8_t *d, size_t n, void *payload)
+{
+	/* a non-zero observer return means "seen enough": stop decrypting */
+	return x_data(payload, d, n) ? 1 : 0;
+}
+
+static int reindex_file(const dv_file_rec *f, void *payload)
+{
+	struct reidx *r = payload;
+	r->files++;
+	struct extract *x = x_begin(f->path, f->size, NULL);
+	if (!x) return 0;
+	uint8_t sha[32];
+	uint64_t size;
+	int rc = dv_blob_read(dv_vault_blobs(r->v), f->blob_name, feed_blob, x, sha, &size);
+	if (rc < 0) {
+		x_free(x);
+		return rc;
+	}
+	rc = x_store(x, dv_vault_catalog(r->v), f->id);
+	x_free(x);
+	if (rc == 0) r->with++;
+	return rc;
+}
+
+static int reindex_ingest(const dv_ingest_rec *ing, void *payload)
+{
+	struct reidx *r = payload;
+	return dv_catalog_file_list(dv_vault_catalog(r->v), ing->id, reindex_file, r);
+}
+
+int dv_index_reindex(dv_vault *v, const char *case_name, uint64_t *files, uint64_t *with_telemetry)
+{
+	dv_catalog *cat = dv_vault_catalog(v);
+	int64_t case_id = 0;
+	int rc;
+	if (case_name) {
+		dv_case c;
+		if ((rc = dv_catalog_case_find(cat, case_name, &c)) < 0) return rc;
+		case_id = c.id;
+	}
+	struct reidx r = { v, 0, 0, 0 };
+	if ((rc = dv_catalog_begin(cat)) < 0) return rc;
+	rc = dv_catalog_ingest_list(cat, case_id, reindex_ingest, &r);
+	if (rc == 0) rc = dv_catalog_commit(cat);
+	else dv_catalog_rollback(cat);
+	if (files) *files = r.files;
+	if (with_telemetry) *with_telemetry = r.with;
+	return rc;
+}
+
+/* ---- flights --------------------------------------------------------------- */
+struct media {
+	int64_t file_id;
+	char kind[16];
+	char serial[64], model[64];
+	int64_t start_us, end_us;
+	dv_time_kind tk;
+	uint64_t fixes;
+};
+
+struct gather {
+	dv_catalog *cat;
+	struct media *m;
+	size_t n, cap;
+};
+
+static int gather_file(const dv_file_rec *f, void *payload)
+{
+	struct gather *g = payload;
+	uint8_t *buf;
+	size_t len;
+	int rc = dv_catalog_side_get(g->cat, "telemetry", f->id, &buf, &len);
+	if (rc == DV_ENOTFOUND) return 0;
+	if (rc < 0) return rc;
+	json_tokener *tok = json_tokener_new_ex(16);
+	json_object *o = tok ? json_tokener_parse_ex(tok, (const char *)buf, (int)len) : NULL;
+	json_tokener_free(tok);
+	free(buf);
+	if (!o) return dv_error_set(DV_ECORRUPT, dv_catalog_path(g->cat), -1, "telemetry of file %lld is not JSON", (long long)f->id);
+	json_object *v;
+	struct media md;
+	memset(&md, 0, sizeof(md));
+	md.file_id = f->id;
+	if (json_object_object_get_ex(o, "kind", &v)) snprintf(md.kind, sizeof(md.kind), "%s", json_object_get_string(v));
+	if (json_object_object_get_ex(o, "serial", &v) && v) snprintf(md.serial, sizeof(md.serial), "%s", json_object_get_string(v));
+	if (json_object_object_get_ex(o, "model", &v) && v) snprintf(md.model, sizeof(md.model), "%s", json_object_get_string(v));
+	if (json_object_object_get_ex(o, "start_us", &v)) md.start_us = json_object_get_int64(v);
+	if (json_object_object_get_ex(o, "end_us", &v)) md.end_us = json_object_get_int64(v);
+	if (json_object_object_get_ex(o, "fixes", &v)) md.fixes = (uint64_t)json_object_get_int64(v);
+	const char *tk = json_object_object_get_ex(o, "time_kind", &v) ? json_object_get_string(v) : "none";
+	md.tk = !strcmp(tk, "utc") ? DV_TIME_UTC : !strcmp(tk, "local") ? DV_TIME_LOCAL : DV_TIME_NONE;
+	json_object_put(o);
+	if (md.tk == DV_TIME_NONE) return 0; /* cannot place it in time */
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 64;
+		struct media *nm = realloc(g->m, cap * sizeof(*nm));
+		if (!nm) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		g->m = nm;
+		g->cap = cap;
+	}
+	g->m[g->n++] = md;
+	return 0;
+}
+
+static int gather_ingest(const dv_ingest_rec *ing, void *payload)
+{
+	struct gather *g = payload;
+	return dv_catalog_file_list(g->cat, ing->id, gather_file, g);
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct media *x = a, *y = b;
+	if (x->start_us != y->start_us) return x->start_us < y->start_us ? -1 : 1;
+	return x->file_id < y->file_id ? -1 : x->file_id > y->file_id;
+}
+
+static int add_file_id(dv_flight *f, int64_t id)
+{
+	int64_t *n = realloc(f->file_ids, (f->n_files + 1) * sizeof(*n));
+	if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	f->file_ids = n;
+	f->file_ids[f->n_files++] = id;
+	return 0;
+}
+
+static int group(struct media *m, size_t n, int64_t case_id, int64_t gap_s, dv_flight **out, size_t *nout)
+{
+	dv_flight *fl = NULL;
+	size_t nf = 0;
+	int rc = 0;
+	if (n) qsort(m, n, sizeof(*m), by_start);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		dv_flight *cur = nf ? &fl[nf - 1] : NULL;
+		bool serial_clash = cur && cur->serial[0] && m[i].serial[0] && strcmp(cur->serial, m[i].serial);
+		bool kind_clash = cur && cur->time_kind != m[i].tk;
+		if (!cur || serial_clash || kind_clash || m[i].start_us - cur->end_us > gap_s * 1000000) {
+			dv_flight *nfl = realloc(fl, (nf + 1) * sizeof(*nfl));
+			if (!nfl) {
+				rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+				break;
+			}
+			fl = nfl;
+			cur = &fl[nf++];
+			memset(cur, 0, sizeof(*cur));
+			snprintf(cur->id, sizeof(cur->id), "F%lld", (long long)m[i].file_id);
+			cur->case_id = case_id;
+			cur->start_us = m[i].start_us;
+			cur->end_us = m[i].end_us;
+			cur->time_kind = m[i].tk;
+			cur->min_lat = cur->min_lon = INFINITY;
+			cur->max_lat = cur->max_lon = -INFINITY;
+		}
+		if (!cur->serial[0] && m[i].serial[0]) snprintf(cur->serial, sizeof(cur->serial), "%s", m[i].serial);
+		if (!cur->model[0] && m[i].model[0]) snprintf(cur->model, sizeof(cur->model), "%s", m[i].model);
+		if (m[i].end_us > cur->end_us) cur->end_us = m[i].end_us;
+		if (!strcmp(m[i].kind, "photo")) cur->photos++;
+		else if (!strcmp(m[i].kind, "srt")) cur->srts++;
+		else cur->records++;
+		cur->points += m[i].fixes;
+		rc = add_file_id(cur, m[i].file_id);
+	}
+	if (rc < 0) {
+		dv_index_flights_free(fl, nf);
+		return rc;
+	}
+	*out = fl;
+	*nout = nf;
+	return 0;
+}
+
+static int load_points(dv_catalog *cat, int64_t file_id, dv_track_point **pts, size_t *n)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc = dv_catalog_side_get(cat, "points", file_id, &buf, &len);
+	if (rc == DV_ENOTFOUND) {
+		*pts = NULL;
+		*n = 0;
+		return 0;
+	}
+	if (rc < 0) return rc;
+	rc = unpack_points(buf, len, pts, n);
+	free(buf);
+	return rc;
+}
+
+static void bbox(dv_catalog *cat, dv_flight *f)
+{
+	for (size_t i = 0; i < f->n_files; i++) {
+		dv_track_point *p;
+		size_t n;
+		if (load_points(cat, f->file_ids[i], &p, &n) < 0) continue;
+		for (size_t k = 0; k < n; k++) {
+			if (!p[k].has_pos) continue;
+			f->min_lat = fmin(f->min_lat, p[k].lat);
+			f->max_lat = fmax(f->max_lat, p[k].lat);
+			f->min_lon = fmin(f->min_lon, p[k].lon);
+			f->max_lon = fmax(f->max_lon, p[k].lon);
+		}
+		free(p);
+	}
+}
+
+static int flights_of_case(dv_catalog *cat, int64_t case_id, int64_t gap_s, dv_flight **out, size_t *n)
+{
+	struct gather g = { cat, NULL, 0, 0 };
+	int rc = dv_catalog_ingest_list(cat, case_id, gather_ingest, &g);
+	if (rc == 0) rc = group(g.m, g.n, case_id, gap_s, out, n);
+	free(g.m);
+	if (rc == 0)
+		for (size_t i = 0; i < *n; i++) bbox(cat, &(*out)[i]);
+	return rc;
+}
+
+int dv_index_flights(dv_vault *v, const char *case_name, int64_t gap_s, dv_flight **out, size_t *n)
+{
+	dv_catalog *cat = dv_vault_catalog(v);
+	dv_case c;
+	int rc = dv_catalog_case_find(cat, case_name, &c);
+	if (rc < 0) return rc;
+	return flights_of_case(cat, c.id, gap_s > 0 ? gap_s : DV_INDEX_GAP_DEFAULT, out, n);
+}
+
+void dv_index_flights_free(dv_flight *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) free(f[i].file_ids);
+	free(f);
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const dv_track_point *x = a, *y = b;
+	if (x->time_us != y->time_us) return x->time_us < y->time_us ? -1 : 1;
+	return 0;
+}
+
+struct case_ids {
+	int64_t *ids;
+	size_t n;
+};
+
+static int collect_case(const dv_case *c, void *payload)
+{
+	struct case_ids *cs = payload;
+	int64_t *n = realloc(cs->ids, (cs->n + 1) * sizeof(*n));
+	if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	cs->ids = n;
+	cs->ids[cs->n++] = c->id;
+	return 0;
+}
+
+int dv_index_track(dv_vault *v, const char *flight_id, int64_t gap_s, dv_track_point **out, size_t *n,
+                   dv_flight *flight_out)
+{
+	dv_catalog *cat = dv_vault_catalog(v);
+	char *end;
+	long long fid = flight_id[0] == 'F' ? strtoll(flight_id + 1, &end, 10) : 0;
+	if (fid <= 0 || *end)
+		return dv_error_set(DV_EINVAL, NULL, -1, "'%s' is not a flight id: they look like F17 (see 'dronevault flights')",
+		                    flight_id);
+	if (gap_s <= 0) gap_s = DV_INDEX_GAP_DEFAULT;
+	struct case_ids cs = { NULL, 0 };
+	int rc = dv_catalog_case_list(cat, collect_case, &cs);
+	dv_flight *found = NULL, *fl = NULL;
+	size_t nf = 0;
+	for (size_t c = 0; rc == 0 && !found && c < cs.n; c++) {
+		if ((rc = flights_of_case(cat, cs.ids[c], gap_s, &fl, &nf)) < 0) break;
+		for (size_t i = 0; i < nf && !found; i++)
+			if (!strcmp(fl[i].id, flight_id)) found = &fl[i];
+		if (!found) {
+			dv_index_flights_free(fl, nf);
+			fl = NULL;
+			nf = 0;
+		}
+	}
+	free(cs.ids);
+	if (rc == 0 && !found)
+		rc = dv_error_set(DV_ENOTFOUND, NULL, -1, "no flight %s in the vault (see 'dronevault flights --case ID')", flight_id);
+	dv_track_point *all = NULL;
+	size_t nall = 0;
+	for (size_t i = 0; rc == 0 && i < found->n_files; i++) {
+		dv_track_point *p;
+		size_t k;
+		if ((rc = load_points(cat, found->file_ids[i], &p, &k)) < 0) break;
+		dv_track_point *na = realloc(all, (nall + k + 1) * sizeof(*na));
+		if (!na) {
+			free(p);
+			rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+			break;
+		}
+		all = na;
+		for (size_t j = 0; j < k; j++)
+			if (p[j].time_kind == found->time_kind) all[nall++] = p[j];
+		free(p);
+	}
+	if (rc == 0) {
+		if (nall) qsort(all, nall, sizeof(*all), by_time);
+		*out = all;
+		*n = nall;
+		if (flight_out) {
+			*flight_out = *found;
+			flight_out->file_ids = NULL;
+			flight_out->n_files = found->n_files;
+		}
+	} else {
+		free(all);
+	}
+	dv_index_flights_free(fl, nf);
+	return rc;
+}
