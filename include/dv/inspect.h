@@ -59,6 +59,14 @@ enum {
 int dv_inspect_json(const char *path, unsigned flags, char **out);
 
 /*
+ * The same for bytes already in memory (borrowed), e.g. a file decrypted
+ * from the vault during reindex: name gives the kind (by extension, as
+ * well as the bytes) and labels warnings; "file" is name. A video in
+ * memory is not paired with a sidecar.
+ */
+int dv_inspect_json_mem(const void *buf, size_t len, const char *name, unsigned flags, char **out);
+
+/*
  * The track point a photo stands for: its position (XMP drone-dji first,
  * else EXIF) and time (XMP UTCAtExposure as UTC, else EXIF
  * DateTimeOriginal+SubSecTime as local). false when it has neither.

@@ -358,14 +358,21 @@ static int walk_records(dv_flightrec *f, const uint8_t *buf, size_t start, size_
 			dv_rd_skip(&r, jl);
 			continue;
 		}
-		uint8_t type;
+		/* Check the frame in place first: resynchronising over damage
+		 * must not format an error message per byte. */
+		size_t hdr = wide ? 3 : 2;
+		size_t plen = left < hdr ? 0 : (wide ? (size_t)p[1] | (size_t)p[2] << 8 : p[1]);
+		bool ok = left >= hdr && plen + 1 <= left - hdr && p[hdr + plen] == 0xFF;
+		uint8_t type = 0;
 		uint16_t len = 0;
-		uint8_t l8;
-		bool ok = dv_rd_u8(&r, &type) == 0;
-		if (ok) ok = wide ? dv_rd_u16le(&r, &len) == 0 : (dv_rd_u8(&r, &l8) == 0 && ((len = l8), 1));
+		uint8_t l8, endb = 0;
 		const uint8_t *pay = NULL;
-		uint8_t endb = 0;
-		if (ok) ok = dv_rd_view(&r, len, &pay) == 0 && dv_rd_u8(&r, &endb) == 0 && endb == 0xFF;
+		if (ok) {
+			dv_rd_u8(&r, &type);
+			if (wide) dv_rd_u16le(&r, &len);
+			else if (dv_rd_u8(&r, &l8) == 0) len = l8;
+			ok = dv_rd_view(&r, len, &pay) == 0 && dv_rd_u8(&r, &endb) == 0 && endb == 0xFF;
+		}
 		if (!ok) {
 			/* not a record here: resynchronise one byte on */
 			if (skipped_run++ == 0 && f->skipped_bytes == 0)

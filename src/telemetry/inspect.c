@@ -35,15 +35,9 @@ static bool ext_is(const char *path, const char *ext)
 	return dot && (!slash || dot > slash) && !strcasecmp(dot + 1, ext);
 }
 
-dv_media_kind dv_media_kind_of(const char *path)
+/* From the name and the first bytes (m, got of them). */
+static dv_media_kind kind_from(const char *path, const uint8_t *m, size_t got)
 {
-	uint8_t m[16] = { 0 };
-	ssize_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		got = pread(fd, m, sizeof(m), 0);
-		close(fd);
-	}
 	if (got >= 2 && m[0] == 0xFF && m[1] == 0xD8) return DV_MEDIA_PHOTO;
 	if (got >= 4 && ((!memcmp(m, "II*", 3) && m[3] == 0) || !memcmp(m, "MM\0*", 4)))
 		return DV_MEDIA_PHOTO;
@@ -57,6 +51,25 @@ dv_media_kind dv_media_kind_of(const char *path)
 	if (ext_is(path, "mp4") || ext_is(path, "mov")) return DV_MEDIA_VIDEO;
 	return DV_MEDIA_UNKNOWN;
 }
+
+dv_media_kind dv_media_kind_of(const char *path)
+{
+	uint8_t m[16] = { 0 };
+	ssize_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		got = pread(fd, m, sizeof(m), 0);
+		close(fd);
+	}
+	return kind_from(path, m, got > 0 ? (size_t)got : 0);
+}
+
+/* What is being inspected: a file, or a buffer named like one. */
+typedef struct insrc {
+	const char *path;    /* file name (also the label of errors) */
+	const uint8_t *mem;  /* the bytes, or NULL to read path */
+	size_t len;
+} insrc;
 
 /* ---- json helpers ------------------------------------------------------ */
 
@@ -319,7 +332,20 @@ static json_object *jrange(double lo, double hi)
 	return r;
 }
 
-static int srt_json(json_object *o, const char *path, unsigned flags, json_object *warnings)
+static int srt_run(const insrc *src, dv_srt_cue_cb cb, void *payload, dv_srt_stats *st)
+{
+	if (!src->mem) return dv_srt_read_file(src->path, cb, payload, st);
+	dv_srt_parser *p;
+	int rc = dv_srt_new(&p, src->path);
+	if (rc < 0) return rc;
+	rc = dv_srt_feed(p, src->mem, src->len, cb, payload);
+	if (rc == 0) rc = dv_srt_finish(p, cb, payload);
+	if (st) *st = *dv_srt_stats_get(p);
+	dv_srt_free(p);
+	return rc;
+}
+
+static int srt_json(json_object *o, const insrc *src, unsigned flags, json_object *warnings)
 {
 	srt_acc a;
 	memset(&a, 0, sizeof(a));
@@ -329,7 +355,7 @@ static int srt_json(json_object *o, const char *path, unsigned flags, json_objec
 	if (flags & DV_INSPECT_POINTS) a.points = json_object_new_array();
 	dv_srt_stats st;
 	memset(&st, 0, sizeof(st));
-	int rc = dv_srt_read_file(path, srt_cb, &a, &st);
+	int rc = srt_run(src, srt_cb, &a, &st);
 	if (rc < 0) {
 		json_object_put(a.points);
 		return rc;
@@ -408,10 +434,10 @@ int dv_srt_points(const char *path, size_t max, dv_track_point **out, size_t *n)
 
 /* ---- videos ------------------------------------------------------------ */
 
-static int video_json(json_object *o, const char *path, json_object *warnings)
+static int video_json(json_object *o, const insrc *src, json_object *warnings)
 {
 	dv_video v;
-	int rc = dv_video_read_file(&v, path);
+	int rc = src->mem ? dv_video_parse_mem(&v, src->mem, src->len, src->path) : dv_video_read_file(&v, src->path);
 	if (rc < 0) {
 		add(o, "position", NULL);
 		add(o, "time", NULL);
@@ -419,7 +445,7 @@ static int video_json(json_object *o, const char *path, json_object *warnings)
 		return rc;
 	}
 	char side[4096];
-	bool has_side = dv_video_sidecar(path, side, sizeof(side));
+	bool has_side = !src->mem && dv_video_sidecar(src->path, side, sizeof(side)); /* a buffer has no siblings */
 	json_object *pos = NULL;
 	if (v.has_pos) {
 		pos = jpos(v.lat, v.lon, v.alt, "container");
@@ -495,14 +521,15 @@ static int fr_cb(const dv_flightrec_point *p, void *payload)
 	return 0;
 }
 
-static int flightrec_json(json_object *o, const char *path, unsigned flags, json_object *warnings)
+static int flightrec_json(json_object *o, const insrc *src, unsigned flags, json_object *warnings)
 {
 	fr_acc a;
 	memset(&a, 0, sizeof(a));
 	a.min_lat = a.max_lat = a.min_lon = a.max_lon = a.max_h = NAN;
 	if (flags & DV_INSPECT_POINTS) a.points = json_object_new_array();
 	dv_flightrec f;
-	int rc = dv_flightrec_read_file(&f, path, fr_cb, &a);
+	int rc = src->mem ? dv_flightrec_parse_mem(&f, src->mem, src->len, src->path, fr_cb, &a)
+	                  : dv_flightrec_read_file(&f, src->path, fr_cb, &a);
 	if (rc < 0) {
 		json_object_put(a.points);
 		add(o, "position", NULL);
@@ -597,26 +624,23 @@ int dv_flightrec_points(const char *path, size_t max, dv_track_point **out, size
 
 /* ---- entry point ------------------------------------------------------- */
 
-int dv_inspect_json(const char *path, unsigned flags, char **out)
+static int inspect(const insrc *src, dv_media_kind k, unsigned flags, char **out)
 {
-	*out = NULL;
+	const char *path = src->path;
 	json_object *o = json_object_new_object();
 	json_object *warnings = json_object_new_array();
-	if (!o || !warnings) return dv_error_set(DV_ENOMEM, path, -1, "cannot allocate json");
-	if (access(path, R_OK) != 0) {
-		int e = errno;
+	if (!o || !warnings) {
 		json_object_put(o);
 		json_object_put(warnings);
-		return dv_error_errno(e, path, -1, "cannot open");
+		return dv_error_set(DV_ENOMEM, path, -1, "cannot allocate json");
 	}
-	dv_media_kind k = dv_media_kind_of(path);
 	add(o, "file", json_object_new_string(path));
 	add(o, "kind", json_object_new_string(dv_media_kind_name(k)));
 	int rc = 0;
 	switch (k) {
 	case DV_MEDIA_PHOTO: {
 		dv_photo p;
-		rc = dv_photo_read_file(&p, path);
+		rc = src->mem ? dv_photo_parse_mem(&p, src->mem, src->len, path) : dv_photo_read_file(&p, path);
 		if (rc == 0) {
 			photo_json(o, &p);
 			if (p.warnings) {
@@ -635,13 +659,13 @@ int dv_inspect_json(const char *path, unsigned flags, char **out)
 		break;
 	}
 	case DV_MEDIA_SRT:
-		rc = srt_json(o, path, flags, warnings);
+		rc = srt_json(o, src, flags, warnings);
 		break;
 	case DV_MEDIA_VIDEO:
-		rc = video_json(o, path, warnings);
+		rc = video_json(o, src, warnings);
 		break;
 	case DV_MEDIA_FLIGHT_RECORD:
-		rc = flightrec_json(o, path, flags, warnings);
+		rc = flightrec_json(o, src, flags, warnings);
 		break;
 	default:
 		add(o, "position", NULL);
@@ -651,6 +675,11 @@ int dv_inspect_json(const char *path, unsigned flags, char **out)
 			k == DV_MEDIA_UNKNOWN ? "not a file kind dronevault understands"
 			                      : "this kind is not decoded yet"));
 		break;
+	}
+	if (!json_object_object_get_ex(o, "position", NULL)) {
+		add(o, "position", NULL);
+		add(o, "time", NULL);
+		add(o, "time_kind", json_object_new_string("none"));
 	}
 	if (rc < 0) {
 		/* a file we could open but not parse: still an object, with why */
@@ -667,4 +696,20 @@ int dv_inspect_json(const char *path, unsigned flags, char **out)
 	json_object_put(o);
 	if (!*out) return dv_error_set(DV_ENOMEM, path, -1, "cannot allocate json text");
 	return 0;
+}
+
+int dv_inspect_json(const char *path, unsigned flags, char **out)
+{
+	*out = NULL;
+	if (access(path, R_OK) != 0) return dv_error_errno(errno, path, -1, "cannot open");
+	insrc src = { path, NULL, 0 };
+	return inspect(&src, dv_media_kind_of(path), flags, out);
+}
+
+int dv_inspect_json_mem(const void *buf, size_t len, const char *name, unsigned flags, char **out)
+{
+	*out = NULL;
+	if (!buf && len) return dv_error_set(DV_EINVAL, name, -1, "no buffer");
+	insrc src = { name ? name : "", buf, len };
+	return inspect(&src, kind_from(src.path, buf, len < 16 ? len : 16), flags, out);
 }
