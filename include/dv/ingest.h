@@ -20,6 +20,8 @@
 
 #include "dv/vault.h"
 
+struct json_object;
+
 typedef struct dv_ingest_progress {
 	const char *phase;      /* "listing", "hashing image", "storing" */
 	const char *path;       /* file being stored, or NULL */
@@ -43,7 +45,9 @@ typedef struct dv_ingest_observer {
 } dv_ingest_observer;
 
 typedef struct dv_ingest_opts {
-	const char *source;
+	const char *source;               /* a directory, image or device; or */
+	const char *const *files;         /* a list of single files (captures), */
+	size_t nfiles;                    /* used when source is NULL */
 	const char *case_name;
 	const char *operator_name;
 	const char *note;                 /* may be NULL */
@@ -81,6 +85,15 @@ typedef struct dv_ingest_result {
 } dv_ingest_result;
 
 int dv_ingest(dv_vault *v, const dv_ingest_opts *opts, dv_ingest_result *res);
+
+/*
+ * Stores files a conclusion was drawn from (packet captures, reports) into
+ * a case as an ingest of kind "files", then appends a custody entry
+ * {action, case, operator, ingest, files:[{path, sha256, bytes}], and every
+ * key of detail} (detail borrowed, may be NULL). *log_seq is that entry.
+ */
+int dv_ingest_evidence(dv_vault *v, const dv_ingest_opts *opts, const char *action,
+                       struct json_object *detail, dv_ingest_result *res, uint64_t *log_seq);
 
 /*
  * The manifest digest of an ingest: SHA-256 of its files' "sha256  path\n"

@@ -36,6 +36,12 @@ typedef struct dv_source_info {
 
 /* Opens path as a directory or an image (by what it is, not its name). */
 int dv_source_open(dv_source **out, const char *path);
+/*
+ * A list of single files (captures, reports) as one source of kind
+ * "files": each is stored under its base name (a later duplicate name gets
+ * "N-" in front). info.path names the first file.
+ */
+int dv_source_open_files(dv_source **out, const char *const *paths, size_t n);
 void dv_source_close(dv_source *s);
 const dv_source_info *dv_source_get_info(const dv_source *s);
 

@@ -214,7 +214,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	int64_t t0 = mono_ns();
-	if (!o->case_name || !*o->case_name || !o->operator_name || !*o->operator_name || !o->source)
+	if (!o->case_name || !*o->case_name || !o->operator_name || !*o->operator_name || (!o->source && !o->nfiles))
 		return dv_error_set(DV_EINVAL, NULL, -1, "ingest needs a case, an operator and a source");
 	int rc;
 	if (!o->no_sandbox) {
@@ -232,7 +232,8 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 		rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 		goto out;
 	}
-	if ((rc = dv_source_open(&src, o->source)) < 0) goto out;
+	if ((rc = o->source ? dv_source_open(&src, o->source) : dv_source_open_files(&src, o->files, o->nfiles)) < 0)
+		goto out;
 	const dv_source_info *info = dv_source_get_info(src);
 	snprintf(res->kind, sizeof(res->kind), "%s", info->kind);
 	snprintf(res->fs_type, sizeof(res->fs_type), "%s", info->fs_type);
@@ -408,5 +409,46 @@ out:
 	dv_source_close(src);
 	free(buf);
 	free(rec);
+	return rc;
+}
+
+/* ---- evidence for a conclusion (audit, radio) ------------------------------ */
+struct evid {
+	json_object *arr;
+};
+
+static int evid_file(const dv_file_rec *f, void *payload)
+{
+	struct evid *e = payload;
+	json_object *o = json_object_new_object();
+	char h[65];
+	dv_hex(h, f->sha256, 32);
+	json_object_object_add(o, "path", json_object_new_string(f->path));
+	json_object_object_add(o, "sha256", json_object_new_string(h));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)f->size));
+	json_object_array_add(e->arr, o);
+	return 0;
+}
+
+int dv_ingest_evidence(dv_vault *v, const dv_ingest_opts *opts, const char *action, json_object *detail,
+                       dv_ingest_result *res, uint64_t *log_seq)
+{
+	int rc = dv_ingest(v, opts, res);
+	if (rc < 0) return rc;
+	json_object *b = json_object_new_object();
+	struct evid e = { json_object_new_array() };
+	json_object_object_add(b, "action", json_object_new_string(action));
+	json_object_object_add(b, "case", json_object_new_string(opts->case_name));
+	json_object_object_add(b, "operator", json_object_new_string(opts->operator_name));
+	json_object_object_add(b, "ingest", json_object_new_int64(res->ingest_id));
+	json_object_object_add(b, "files", e.arr);
+	rc = dv_catalog_file_list(dv_vault_catalog(v), res->ingest_id, evid_file, &e);
+	if (detail && json_object_is_type(detail, json_type_object)) {
+		json_object_object_foreach(detail, k, val) {
+			if (!json_object_object_get_ex(b, k, NULL)) json_object_object_add(b, k, json_object_get(val));
+		}
+	}
+	if (rc == 0) rc = dv_vault_log(v, b, log_seq);
+	json_object_put(b);
 	return rc;
 }

@@ -24,6 +24,7 @@
 
 struct dv_source {
 	dv_source_info info;
+	char **abs_paths;        /* "files" sources: absolute path per listed file */
 	int root_fd;             /* directory sources */
 	TSK_IMG_INFO *img;       /* image sources */
 	TSK_FS_INFO *fs;
@@ -230,9 +231,61 @@ fail:
 	return rc;
 }
 
+int dv_source_open_files(dv_source **out, const char *const *paths, size_t n)
+{
+	if (n == 0 || n > 100000) return dv_error_set(DV_EINVAL, NULL, -1, "give 1 to 100000 files");
+	dv_source *s = calloc(1, sizeof(*s));
+	if (!s) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	s->root_fd = -1;
+	snprintf(s->info.kind, sizeof(s->info.kind), "files");
+	int rc = 0;
+	if (!(s->abs_paths = calloc(n, sizeof(char *)))) rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct stat st;
+		char *abs = realpath(paths[i], NULL);
+		if (!abs || stat(abs, &st) < 0) {
+			rc = dv_error_errno(errno, paths[i], -1, "cannot open");
+			free(abs);
+			break;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			free(abs);
+			rc = dv_error_set(DV_EINVAL, paths[i], -1, "not a regular file");
+			break;
+		}
+		if (i == 0) snprintf(s->info.path, sizeof(s->info.path), "%s", abs);
+		const char *base = strrchr(abs, '/') ? strrchr(abs, '/') + 1 : abs;
+		char rel[DV_PATH_MAX_SRC];
+		snprintf(rel, sizeof(rel), "%s", base);
+		for (size_t k = 0; k < s->n; k++)
+			if (!strcmp(s->files[k].path, rel)) {
+				snprintf(rel, sizeof(rel), "%zu-%s", i + 1, base);
+				break;
+			}
+		dv_source_file f = { NULL, (uint64_t)st.st_size, ts_ns(st.st_mtim), ts_ns(st.st_atim),
+		                     ts_ns(st.st_ctim), INT64_MIN, st.st_mode, (uint64_t)s->n };
+		s->abs_paths[s->n] = abs;
+		if ((rc = add_file(s, rel, &f)) < 0) {
+			s->abs_paths[s->n] = NULL;
+			free(abs);
+		}
+	}
+	if (rc < 0) {
+		dv_source_close(s);
+		return rc;
+	}
+	s->listed = true;
+	*out = s;
+	return 0;
+}
+
 void dv_source_close(dv_source *s)
 {
 	if (!s) return;
+	if (s->abs_paths) {
+		for (size_t i = 0; i < s->n; i++) free(s->abs_paths[i]);
+		free(s->abs_paths);
+	}
 	for (size_t i = 0; i < s->n; i++) free(s->files[i].path);
 	free(s->files);
 	if (s->root_fd >= 0) close(s->root_fd);
@@ -276,7 +329,7 @@ int dv_source_list(dv_source *s, const dv_source_file **files, size_t *n, size_t
 static int read_dir_file(dv_source *s, const dv_source_file *f, uint8_t *buf, size_t bufsize,
                          dv_source_sink fn, void *payload)
 {
-	int fd = open_ro(s->root_fd, f->path, O_NOFOLLOW);
+	int fd = s->abs_paths ? open_ro(AT_FDCWD, s->abs_paths[f->inode], 0) : open_ro(s->root_fd, f->path, O_NOFOLLOW);
 	if (fd < 0) return dv_error_errno(errno, f->path, -1, "cannot open");
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	uint64_t done = 0;
@@ -325,8 +378,8 @@ static int read_image_file(dv_source *s, const dv_source_file *f, uint8_t *buf, 
 int dv_source_read(dv_source *s, const dv_source_file *f, uint8_t *buf, size_t bufsize,
                    dv_source_sink fn, void *payload)
 {
-	return s->root_fd >= 0 ? read_dir_file(s, f, buf, bufsize, fn, payload)
-	                       : read_image_file(s, f, buf, bufsize, fn, payload);
+	return s->root_fd >= 0 || s->abs_paths ? read_dir_file(s, f, buf, bufsize, fn, payload)
+	                                       : read_image_file(s, f, buf, bufsize, fn, payload);
 }
 
 int dv_source_image_sha256(dv_source *s, uint8_t out[32], uint8_t *buf, size_t bufsize,
