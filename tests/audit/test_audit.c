@@ -186,6 +186,40 @@ static void test_decoder(void)
 	b.b[38] = 0xff; b.b[39] = 0xff;
 	CHECK_EQ(dv_pkt_decode(1, b.b, b.n, "t", &pk), 0);
 	CHECK_EQ(pk.l4_len, 3);
+	/* radiotap + 802.11 QoS data (FromDS) + LLC/SNAP + IPv4/UDP; then the same frame protected */
+	buf w = { .n = 0 };
+	put8(&w, 0); put8(&w, 0); put8(&w, 8); put8(&w, 0); put32(&w, 0);     /* radiotap, no fields */
+	size_t fc = w.n;
+	put8(&w, 0x88); put8(&w, 0x02); put16(&w, 0);                          /* QoS data, FromDS */
+	put(&w, macs, 12); put(&w, macs, 6); put16(&w, 0); put16(&w, 0);       /* addr1-3, seq, QoS */
+	static const uint8_t snap[8] = { 0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00 };
+	put(&w, snap, 8);
+	ip4_hdr(&w, PHONE, DJI, 17, 9, 1, 0);
+	put16(&w, 7); put16(&w, 8); put16(&w, 9); put16(&w, 0); put8(&w, 'w');
+	CHECK_EQ(dv_pkt_decode(127, w.b, w.n, "t", &pk), 0);
+	CHECK_EQ(pk.dport, 8);
+	CHECK_EQ(dv_pkt_decode(105, w.b + 8, w.n - 8, "t", &pk), 0);
+	w.b[fc + 1] |= 0x40;
+	CHECK_EQ(dv_pkt_decode(127, w.b, w.n, "t", &pk), DV_EUNSUPPORTED);
+	CHECK(pk.flags & DV_PKT_WLAN_PROTECTED);
+	/* IPv6 with a fragment header: first fragment, then a later one */
+	static const uint8_t s6[16] = { 0xfd, 0, [15] = 1 }, d6[16] = { 0x2a, 0, 0x14, 0x50, [15] = 7 };
+	buf v = { .n = 0 };
+	eth_hdr(&v, 0x86dd);
+	put32(&v, 0x60000000); put16(&v, 8 + 8 + 4); put8(&v, 44); put8(&v, 64); put(&v, s6, 16); put(&v, d6, 16);
+	put8(&v, 17); put8(&v, 0); put16(&v, 0x0001); put32(&v, 0xabcd);         /* offset 0, M=1 */
+	put16(&v, 1000); put16(&v, 2000); put16(&v, 8 + 12); put16(&v, 0); put32(&v, 0x41424344);
+	CHECK_EQ(dv_pkt_decode(1, v.b, v.n, "t", &pk), 0);
+	CHECK(pk.flags & DV_PKT_FRAG_FIRST);
+	CHECK(pk.flags & DV_PKT_FRAG_MORE);
+	CHECK_EQ(pk.frag_id, 0xabcd);
+	CHECK_EQ(pk.sport, 1000);
+	v.b[14 + 40 + 2] = 0; v.b[14 + 40 + 3] = 0x10;                          /* offset 16, M=0 */
+	CHECK_EQ(dv_pkt_decode(1, v.b, v.n, "t", &pk), 0);
+	CHECK(!(pk.flags & DV_PKT_FRAG_FIRST));
+	CHECK_EQ(pk.frag_off, 16);
+	CHECK_EQ(pk.has_ports, 0);
+	CHECK_EQ(pk.ip_payload_cap, 12);
 	/* ARP is not IP */
 	buf arp = { .n = 0 };
 	eth_hdr(&arp, 0x0806);
