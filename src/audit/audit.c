@@ -864,6 +864,9 @@ static void ndpi_finish_flow(dv_audit *a, dv_flow *f)
 
 static void on_evict(dv_flow *f, void *payload)
 {
+	dv_audit *a = payload;
+	if (f->hello && f->proto == 17 && a->quic_states > 0)
+		a->quic_states--; /* its QUIC state goes with it (freed by the table) */
 	ndpi_finish_flow(payload, f);
 	dest_add_flow(payload, f);
 }
