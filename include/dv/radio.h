@@ -98,6 +98,9 @@ typedef struct dv_radio_operator_pos {
 } dv_radio_operator_pos;
 
 #define DV_RADIO_MAX_IDS 4
+/* A pilot broadcasting live GNSS at 1 Hz for over an hour stays below this;
+ * the cap bounds the exposure computation (positions x track points). */
+#define DV_RADIO_MAX_OPERATORS 4096
 #define DV_RADIO_TEXT 64
 
 typedef struct dv_radio_ident {
@@ -131,8 +134,10 @@ typedef struct dv_radio_aircraft {
 	uint64_t frames, messages, empty_frames;
 	dv_radio_point *track; /* distinct consecutive positions */
 	size_t ntrack;
-	dv_radio_operator_pos *operators; /* distinct operator positions */
+	dv_radio_operator_pos *operators; /* distinct operator positions (at most
+	                                   * DV_RADIO_MAX_OPERATORS, in order seen) */
 	size_t noperators;
+	uint64_t operators_dropped;   /* distinct positions beyond the cap */
 	size_t track_cap, operators_cap; /* internal */
 } dv_radio_aircraft;
 

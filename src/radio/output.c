@@ -76,14 +76,83 @@ static void frames_text(char *out, size_t size, const uint64_t *fr, size_t n)
 	}
 }
 
-/* Other transmitters that broadcast one of aircraft i's UAS IDs: the same
- * aircraft seen over Wi-Fi and Bluetooth has two addresses. */
-static bool shares_id(const dv_radio_aircraft *a, const dv_radio_aircraft *b)
+/* Other transmitters that broadcast one of an aircraft's UAS IDs: the same
+ * aircraft seen over Wi-Fi and Bluetooth has two addresses. An index sorted
+ * by ID text keeps this O(n log n) however many transmitters there are. */
+typedef struct idref {
+	const char *text;
+	size_t ac;
+} idref;
+
+typedef struct id_index {
+	idref *v;
+	size_t n;
+} id_index;
+
+static int cmp_idref(const void *pa, const void *pb)
 {
-	for (size_t x = 0; x < a->nids; x++)
-		for (size_t y = 0; y < b->nids; y++)
-			if (!strcmp(a->ids[x].text, b->ids[y].text)) return true;
-	return false;
+	const idref *a = pa, *b = pb;
+	int c = strcmp(a->text, b->text);
+	return c ? c : (a->ac > b->ac) - (a->ac < b->ac);
+}
+
+static void id_index_build(id_index *x, const dv_radio_report *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->naircraft; i++) n += r->aircraft[i].nids;
+	x->n = 0;
+	x->v = malloc((n ? n : 1) * sizeof(*x->v));
+	if (!x->v) return; /* no cross-references then */
+	for (size_t i = 0; i < r->naircraft; i++)
+		for (size_t k = 0; k < r->aircraft[i].nids; k++) x->v[x->n++] = (idref){ r->aircraft[i].ids[k].text, i };
+	qsort(x->v, x->n, sizeof(*x->v), cmp_idref);
+}
+
+/* First entry of x whose text is >= text (upper: > text). */
+static size_t id_index_bound(const id_index *x, const char *text, bool upper)
+{
+	size_t lo = 0, hi = x->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(x->v[mid].text, text);
+		if (c < 0 || (upper && c == 0)) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo;
+}
+
+/* Calls fn for up to max (<= 8) other aircraft sharing an ID with aircraft
+ * i; returns how many others share its most shared ID. */
+static size_t id_index_others(const id_index *x, const dv_radio_report *r, size_t i, size_t max,
+                              void (*fn)(const char *key, void *arg), void *arg)
+{
+	size_t total = 0, seen[8], nseen = 0;
+	const dv_radio_aircraft *a = &r->aircraft[i];
+	if (max > 8) max = 8;
+	for (size_t k = 0; k < a->nids && x->v; k++) {
+		size_t lo = id_index_bound(x, a->ids[k].text, false);
+		size_t hi = id_index_bound(x, a->ids[k].text, true);
+		if (hi - lo > 1 && hi - lo - 1 > total) total = hi - lo - 1;
+		for (size_t j = lo; j < hi && nseen < max; j++) {
+			size_t o = x->v[j].ac;
+			bool dup = o == i;
+			for (size_t q = 0; q < nseen && !dup; q++) dup = seen[q] == o;
+			if (dup) continue;
+			seen[nseen++] = o;
+			fn(r->aircraft[o].key, arg);
+		}
+	}
+	return total > nseen ? total : nseen;
+}
+
+static void print_same(const char *key, void *arg)
+{
+	fprintf(arg, "  same UAS ID as %s (another transmitter address: same aircraft, other radio)\n", key);
+}
+
+static void json_same(const char *key, void *arg)
+{
+	json_object_array_add(arg, json_object_new_string(key));
 }
 
 static void print_issues(const dv_radio_report *r, size_t cap, FILE *out)
@@ -144,6 +213,8 @@ void dv_radio_report_print(const dv_radio_report *r, FILE *out)
 	}
 	if (r->issues_dropped)
 		fprintf(out, "\n(%llu further issues not listed)\n", (unsigned long long)r->issues_dropped);
+	id_index ids;
+	id_index_build(&ids, r);
 	for (size_t i = 0; i < r->naircraft; i++) {
 		const dv_radio_aircraft *a = &r->aircraft[i];
 		char buf[256], t0[40], t1[40];
@@ -154,10 +225,8 @@ void dv_radio_report_print(const dv_radio_report *r, FILE *out)
 			        dv_odid_id_type_name(a->ids[k].id_type), ua_type_name(a->ids[k].ua_type),
 			        (unsigned long long)a->ids[k].frames);
 		if (!a->nids) fprintf(out, "  UAS ID         none broadcast\n");
-		for (size_t k = 0; k < r->naircraft; k++)
-			if (k != i && shares_id(a, &r->aircraft[k]))
-				fprintf(out, "  same UAS ID as %s (another transmitter address: same aircraft, other radio)\n",
-				        r->aircraft[k].key);
+		size_t same = id_index_others(&ids, r, i, 8, print_same, out);
+		if (same > 8) fprintf(out, "  same UAS ID as %zu more transmitter addresses\n", same - 8);
 		for (size_t k = 0; k < a->noperator_ids; k++)
 			fprintf(out, "  operator ID    %s\n", a->operator_ids[k].text);
 		for (size_t k = 0; k < a->nself_ids; k++)
@@ -190,7 +259,9 @@ void dv_radio_report_print(const dv_radio_report *r, FILE *out)
 		} else {
 			fprintf(out, "  track          no position broadcast\n");
 		}
-		for (size_t k = 0; k < a->noperators; k++) {
+		/* A moving pilot (live GNSS) gives many positions: list a few, sum up the rest. */
+		size_t shown = a->noperators <= 5 ? a->noperators : 3;
+		for (size_t k = 0; k < shown; k++) {
 			const dv_radio_operator_pos *o = &a->operators[k];
 			fprintf(out, "  operator       %.7f,%.7f (%s), in %llu frames from frame %llu\n", o->lat, o->lon,
 			        op_loc_name(o->loc_type), (unsigned long long)o->frames, (unsigned long long)o->first_frame);
@@ -202,8 +273,23 @@ void dv_radio_report_print(const dv_radio_report *r, FILE *out)
 				        o->dist_min_m, o->dist_max_m, o->dist_first_m);
 			fprintf(out, "\n");
 		}
+		if (shown < a->noperators) {
+			double mn = INFINITY, mx = 0;
+			for (size_t k = 0; k < a->noperators; k++) {
+				if (!a->operators[k].has_distance) continue;
+				if (a->operators[k].dist_min_m < mn) mn = a->operators[k].dist_min_m;
+				if (a->operators[k].dist_max_m > mx) mx = a->operators[k].dist_max_m;
+			}
+			fprintf(out, "  operator       %zu more positions (the pilot moved; all in --json/--geojson)", a->noperators - shown);
+			if (isfinite(mn)) fprintf(out, ", all %.0f to %.0f m from the aircraft", mn, mx);
+			fprintf(out, "\n");
+		}
+		if (a->operators_dropped)
+			fprintf(out, "  operator       %llu further distinct positions not listed\n",
+			        (unsigned long long)a->operators_dropped);
 		if (!a->noperators) fprintf(out, "  operator       no position broadcast\n");
 	}
+	free(ids.v);
 	if (!r->naircraft) fprintf(out, "\nno broadcasting aircraft found\n");
 }
 
@@ -329,6 +415,8 @@ int dv_radio_report_json(const dv_radio_report *r, char **out)
 	if (r->issues_dropped)
 		json_object_object_add(root, "issues_not_listed", json_object_new_int64((int64_t)r->issues_dropped));
 	json_object *acs = json_object_new_array();
+	id_index ids;
+	id_index_build(&ids, r);
 	for (size_t i = 0; i < r->naircraft; i++) {
 		const dv_radio_aircraft *a = &r->aircraft[i];
 		json_object *o = json_object_new_object();
@@ -344,10 +432,10 @@ int dv_radio_report_json(const dv_radio_report *r, char **out)
 		json_object_object_add(o, "protocol_versions", json_object_new_string(buf));
 		json_object_object_add(o, "uas_ids", ident_array(a->ids, a->nids, true));
 		json_object *same = json_object_new_array();
-		for (size_t k = 0; k < r->naircraft; k++)
-			if (k != i && shares_id(a, &r->aircraft[k]))
-				json_object_array_add(same, json_object_new_string(r->aircraft[k].key));
+		size_t nsame = id_index_others(&ids, r, i, 8, json_same, same);
 		json_object_object_add(o, "same_uas_id_as", same);
+		if (nsame > 8)
+			json_object_object_add(o, "same_uas_id_as_not_listed", json_object_new_int64((int64_t)(nsame - 8)));
 		json_object_object_add(o, "operator_ids", ident_array(a->operator_ids, a->noperator_ids, false));
 		json_object_object_add(o, "self_ids", ident_array(a->self_ids, a->nself_ids, false));
 		if (a->has_class && a->class_type == 1) {
@@ -376,8 +464,11 @@ int dv_radio_report_json(const dv_radio_report *r, char **out)
 		json_object *ops = json_object_new_array();
 		for (size_t k = 0; k < a->noperators; k++) json_object_array_add(ops, operator_json(&a->operators[k]));
 		json_object_object_add(o, "operator_positions", ops);
+		if (a->operators_dropped)
+			json_object_object_add(o, "operator_positions_not_listed", json_object_new_int64((int64_t)a->operators_dropped));
 		json_object_array_add(acs, o);
 	}
+	free(ids.v);
 	json_object_object_add(root, "aircraft", acs);
 	return emit(root, out);
 }

@@ -277,13 +277,18 @@ static int add_operator(dv_radio_aircraft *a, size_t capture, const dv_odid_fram
 	if (s->op_lat == 0 && s->op_lon == 0) return 0;
 	double lat = dv_odid_latlon_deg(s->op_lat), lon = dv_odid_latlon_deg(s->op_lon);
 	if (fabs(lat) > 90 || fabs(lon) > 180) return 1;
-	for (size_t i = 0; i < a->noperators; i++) {
+	/* newest first: a repeated position is almost always the last one */
+	for (size_t i = a->noperators; i-- > 0;) {
 		dv_radio_operator_pos *o = &a->operators[i];
 		if (o->lat == lat && o->lon == lon) {
 			o->frames++;
 			o->last_frame = f->frame_no;
 			return 0;
 		}
+	}
+	if (a->noperators >= DV_RADIO_MAX_OPERATORS) {
+		a->operators_dropped++;
+		return 0;
 	}
 	if (grow((void **)&a->operators, &a->operators_cap, a->noperators + 1, sizeof(*a->operators)) < 0)
 		return -1;

@@ -922,7 +922,7 @@ static void test_many_transmitters(void)
 	CHECK_EQ(dv_radio_report_new(&r), 0);
 	CHECK_EQ(dv_radio_report_begin_capture(r, "many"), 0);
 	uint8_t pl[300], fr[400];
-	size_t pn = make_pack(pl, 1, 2);
+	size_t pn = make_pack(pl, 1, 5); /* Basic ID, Location, Auth, Self ID, System */
 	size_t n = beacon(fr, pl, pn, 0);
 	dv_odid_frame f;
 	memset(&f, 0, sizeof(f));
@@ -938,6 +938,25 @@ static void test_many_transmitters(void)
 		}
 	CHECK(ok);
 	CHECK_EQ(r->naircraft, 20000);
+	/* one aircraft whose pilot moves: distinct operator positions, capped */
+	fr[10] = fr[11] = fr[12] = 0xEE;
+	for (uint32_t i = 0; i < DV_RADIO_MAX_OPERATORS + 10; i++) {
+		put32(pl + 4 + 100 + 2, (uint32_t)(523450000 + (int32_t)i));
+		n = beacon(fr, pl, pn, 0);
+		fr[10] = fr[11] = fr[12] = 0xEE;
+		ok &= dv_radio_decode_frame(105, fr, n, &f) == 1;
+		ok &= dv_radio_report_add_frame(r, 0, &f) == 0;
+	}
+	CHECK(ok);
+	dv_radio_report_finish(r);
+	const dv_radio_aircraft *mv = &r->aircraft[r->naircraft - 1];
+	CHECK_EQ(mv->noperators, DV_RADIO_MAX_OPERATORS);
+	CHECK_EQ(mv->operators_dropped, 10);
+	FILE *null = fopen("/dev/null", "w");
+	if (null) {
+		dv_radio_report_print(r, null);
+		fclose(null);
+	}
 	size_t twice = 0;
 	for (size_t i = 0; i < r->naircraft; i++) twice += r->aircraft[i].frames == 2;
 	CHECK_EQ(twice, 20000);
