@@ -101,6 +101,8 @@ typedef struct dv_radio_operator_pos {
 /* A pilot broadcasting live GNSS at 1 Hz for over an hour stays below this;
  * the cap bounds the exposure computation (positions x track points). */
 #define DV_RADIO_MAX_OPERATORS 4096
+/* 10 positions a second for close to three hours: more than any battery. */
+#define DV_RADIO_MAX_TRACK 100000
 #define DV_RADIO_TEXT 64
 
 typedef struct dv_radio_ident {
@@ -132,8 +134,9 @@ typedef struct dv_radio_aircraft {
 	uint64_t auth_pages;   /* authentication messages seen */
 	int64_t first_ns, last_ns;
 	uint64_t frames, messages, empty_frames;
-	dv_radio_point *track; /* distinct consecutive positions */
+	dv_radio_point *track; /* distinct consecutive positions (at most DV_RADIO_MAX_TRACK) */
 	size_t ntrack;
+	uint64_t track_dropped; /* positions beyond the cap */
 	dv_radio_operator_pos *operators; /* distinct operator positions (at most
 	                                   * DV_RADIO_MAX_OPERATORS, in order seen) */
 	size_t noperators;

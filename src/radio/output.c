@@ -259,6 +259,9 @@ void dv_radio_report_print(const dv_radio_report *r, FILE *out)
 		} else {
 			fprintf(out, "  track          no position broadcast\n");
 		}
+		if (a->track_dropped)
+			fprintf(out, "  track          %llu further positions not kept (limit %d)\n",
+			        (unsigned long long)a->track_dropped, DV_RADIO_MAX_TRACK);
 		/* A moving pilot (live GNSS) gives many positions: list a few, sum up the rest. */
 		size_t shown = a->noperators <= 5 ? a->noperators : 3;
 		for (size_t k = 0; k < shown; k++) {
@@ -461,6 +464,8 @@ int dv_radio_report_json(const dv_radio_report *r, char **out)
 		json_object *trk = json_object_new_array();
 		for (size_t k = 0; k < a->ntrack; k++) json_object_array_add(trk, point_json(&a->track[k]));
 		json_object_object_add(o, "track", trk);
+		if (a->track_dropped)
+			json_object_object_add(o, "track_positions_not_kept", json_object_new_int64((int64_t)a->track_dropped));
 		json_object *ops = json_object_new_array();
 		for (size_t k = 0; k < a->noperators; k++) json_object_array_add(ops, operator_json(&a->operators[k]));
 		json_object_object_add(o, "operator_positions", ops);

@@ -253,6 +253,10 @@ static int add_point(dv_radio_aircraft *a, size_t capture, const dv_odid_frame *
 		const dv_radio_point *q = &a->track[a->ntrack - 1];
 		if (q->lat == lat && q->lon == lon && q->timestamp == l->timestamp) return 0; /* repeated */
 	}
+	if (a->ntrack >= DV_RADIO_MAX_TRACK) {
+		a->track_dropped++;
+		return 0;
+	}
 	if (grow((void **)&a->track, &a->track_cap, a->ntrack + 1, sizeof(*a->track)) < 0) return -1;
 	dv_radio_point *p = &a->track[a->ntrack++];
 	p->frame_no = f->frame_no;

@@ -952,6 +952,19 @@ static void test_many_transmitters(void)
 	const dv_radio_aircraft *mv = &r->aircraft[r->naircraft - 1];
 	CHECK_EQ(mv->noperators, DV_RADIO_MAX_OPERATORS);
 	CHECK_EQ(mv->operators_dropped, 10);
+	/* and one that broadcasts more positions than the track keeps */
+	for (uint32_t i = 0; i < DV_RADIO_MAX_TRACK + 10; i++) {
+		put32(pl + 4 + 25 + 5, (uint32_t)(523450000 + (int32_t)i));
+		n = beacon(fr, pl, pn, 0);
+		fr[10] = fr[11] = fr[12] = 0xDD;
+		ok &= dv_radio_decode_frame(105, fr, n, &f) == 1;
+		ok &= dv_radio_report_add_frame(r, 0, &f) == 0;
+	}
+	CHECK(ok);
+	mv = &r->aircraft[r->naircraft - 1];
+	CHECK_EQ(mv->ntrack, DV_RADIO_MAX_TRACK);
+	CHECK_EQ(mv->track_dropped, 10);
+	dv_radio_report_finish(r);
 	FILE *null = fopen("/dev/null", "w");
 	if (null) {
 		dv_radio_report_print(r, null);
