@@ -235,6 +235,18 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	if ((rc = o->source ? dv_source_open(&src, o->source) : dv_source_open_files(&src, o->files, o->nfiles)) < 0)
 		goto out;
 	const dv_source_info *info = dv_source_get_info(src);
+	if (!strcmp(info->kind, "directory")) {
+		/* Ingesting a tree that holds the vault would read our own blobs. */
+		char *vreal = realpath(dv_vault_dir(v), NULL);
+		size_t sl = strlen(info->path);
+		bool inside = vreal && !strncmp(vreal, info->path, sl) && (vreal[sl] == '/' || vreal[sl] == '\0' || sl == 1);
+		free(vreal);
+		if (inside) {
+			rc = dv_error_set(DV_EINVAL, info->path, -1, "the vault %s is inside this source; ingest the card, not a tree holding the vault",
+			                  dv_vault_dir(v));
+			goto out;
+		}
+	}
 	snprintf(res->kind, sizeof(res->kind), "%s", info->kind);
 	snprintf(res->fs_type, sizeof(res->fs_type), "%s", info->fs_type);
 	report(&r);

@@ -76,6 +76,12 @@ expect_exit 1 "$DV" --vault "$T/none" cases
 check "missing vault explained" grep -q 'dronevault init' "$T/last.err"
 expect_exit 1 "$DV" --vault "$V" ingest --case X --operator y "$T/does-not-exist"
 
+# a source that holds the vault is refused
+mkdir -p "$T/tree"
+new_vault "$T/tree/v"
+expect_exit 1 "$DV" --vault "$T/tree/v" ingest --case X --operator y "$T/tree"
+check "vault inside source refused" grep -q 'inside this source' "$T/last.err"
+
 # every command explains itself
 expect_exit 0 "$DV" --help
 for cmd in $("$DV" --help | awk '/^Commands:/{on=1;next} on&&/^  [a-z]/{print $1} on&&/^$/{exit}'); do
