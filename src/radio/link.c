@@ -174,47 +174,50 @@ static int ble_ll(const uint8_t *p, size_t len, bool coded, dv_odid_frame *f)
 	return found;
 }
 
-/* HCI event starting at the event code. */
+/* HCI event starting at the event code. The reports of one event follow
+ * each other (as Linux reads them); the first with Remote ID is taken. */
 static int hci_event(const uint8_t *p, size_t len, dv_odid_frame *f)
 {
 	dv_rd r = dv_rd_init(p, len, NULL, 0);
 	uint8_t code, plen, sub, num;
 	if (dv_rd_u8(&r, &code) < 0 || code != 0x3E) return 0;
 	if (dv_rd_u8(&r, &plen) < 0 || dv_rd_u8(&r, &sub) < 0 || dv_rd_u8(&r, &num) < 0) return 0;
-	if (num == 0) return 0;
-	const uint8_t *addr, *data;
-	uint8_t dlen;
-	if (sub == 0x02) {
-		/* event type, address type, address, data length, data, rssi */
-		if (dv_rd_skip(&r, 2) < 0 || dv_rd_view(&r, 6, &addr) < 0 || dv_rd_u8(&r, &dlen) < 0)
-			return 0;
-		f->transport = DV_RADIO_BT_LEGACY;
-	} else if (sub == 0x0D) {
-		/* event type(2), address type, address, primary PHY, secondary PHY,
-		 * SID, TX power, RSSI, interval(2), direct type, direct address,
-		 * data length, data */
-		uint8_t pphy, sphy, rssi;
-		if (dv_rd_skip(&r, 3) < 0 || dv_rd_view(&r, 6, &addr) < 0 || dv_rd_u8(&r, &pphy) < 0 ||
-		    dv_rd_u8(&r, &sphy) < 0 || dv_rd_skip(&r, 2) < 0 || dv_rd_u8(&r, &rssi) < 0 ||
-		    dv_rd_skip(&r, 9) < 0 || dv_rd_u8(&r, &dlen) < 0)
-			return 0;
-		f->transport = DV_RADIO_BT_EXTENDED;
-		f->coded_phy = pphy == 3 || sphy == 3;
-		f->rssi = (int8_t)rssi;
-	} else {
-		return 0;
-	}
-	size_t avail = dv_rd_left(&r) < dlen ? dv_rd_left(&r) : dlen;
-	(void)dv_rd_view(&r, avail, &data);
-	int found = ble_ad(data, avail, f, NULL);
-	if (found) {
+	if (sub != 0x02 && sub != 0x0D) return 0;
+	for (unsigned n = 0; n < num; n++) {
+		const uint8_t *addr, *data;
+		uint8_t dlen, pphy = 0, sphy = 0, rssi = 0;
+		if (sub == 0x02) {
+			/* event type, address type, address, data length, data, rssi */
+			if (dv_rd_skip(&r, 2) < 0 || dv_rd_view(&r, 6, &addr) < 0 || dv_rd_u8(&r, &dlen) < 0)
+				return 0;
+		} else {
+			/* event type(2), address type, address, primary PHY, secondary
+			 * PHY, SID, TX power, RSSI, interval(2), direct type, direct
+			 * address, data length, data */
+			if (dv_rd_skip(&r, 3) < 0 || dv_rd_view(&r, 6, &addr) < 0 || dv_rd_u8(&r, &pphy) < 0 ||
+			    dv_rd_u8(&r, &sphy) < 0 || dv_rd_skip(&r, 2) < 0 || dv_rd_u8(&r, &rssi) < 0 ||
+			    dv_rd_skip(&r, 9) < 0 || dv_rd_u8(&r, &dlen) < 0)
+				return 0;
+		}
+		size_t avail = dv_rd_left(&r) < dlen ? dv_rd_left(&r) : dlen;
+		(void)dv_rd_view(&r, avail, &data);
+		if (!ble_ad(data, avail, f, NULL)) {
+			if (sub == 0x02 && dv_rd_skip(&r, 1) < 0) return 0; /* rssi */
+			continue;
+		}
+		f->transport = sub == 0x02 ? DV_RADIO_BT_LEGACY : DV_RADIO_BT_EXTENDED;
+		if (sub == 0x0D) {
+			f->coded_phy = pphy == 3 || sphy == 3;
+			f->rssi = (int8_t)rssi;
+		} else if (dv_rd_u8(&r, &rssi) == 0) {
+			f->rssi = (int8_t)rssi;
+		}
 		ble_mac(f, addr);
 		if (avail < dlen)
 			dv_odid_problem(f, "advertising report data length %u past the end of the event", dlen);
-		if (num > 1)
-			dv_odid_problem(f, "advertising report holds %u reports; only the first was read", num);
+		return 1;
 	}
-	return found;
+	return 0;
 }
 
 static int nordic_ble(const uint8_t *p, size_t len, dv_odid_frame *f)

@@ -521,6 +521,25 @@ static void test_hci(void)
 	CHECK_EQ(f.nproblems, 0);
 	CHECK_EQ(f.transport, DV_RADIO_BT_LEGACY);
 
+	/* two legacy reports in one event, Remote ID in the second */
+	{
+		uint8_t two[160];
+		size_t t = 0;
+		two[t++] = 0x04; two[t++] = 0x3e; two[t++] = 0; two[t++] = 0x02; two[t++] = 2;
+		two[t++] = 0x00; two[t++] = 0x00;
+		for (int i = 0; i < 6; i++) two[t++] = (uint8_t)(0xc0 + i);
+		two[t++] = 3; two[t++] = 2; two[t++] = 0x01; two[t++] = 0x06; /* flags AD */
+		two[t++] = 0xb0;                                                /* rssi */
+		memcpy(two + t, fr + 5, o - 5);                                 /* the report above */
+		t += o - 5;
+		two[t++] = 0xc4;                                                /* its rssi */
+		memset(&f, 0, sizeof(f));
+		CHECK_EQ(dv_radio_decode_frame(187, two, t, &f), 1);
+		CHECK_EQ(f.nmsg, 1);
+		CHECK(f.mac[0] == 0xa5);
+		CHECK_EQ(f.rssi, -60);
+	}
+
 	/* extended report, coded PHY, via H4 with direction header */
 	uint8_t ex[200];
 	size_t e = 0;
