@@ -19,8 +19,8 @@
 static void help(FILE *out)
 {
 	fprintf(out,
-	        "usage: dronevault inspect [--json] [--points] FILE|DIR...\n"
-	        "       dronevault inspect --track geojson|gpx|kml|csv FILE|DIR...\n"
+	        "usage: dronevault inspect [--json] [--points] [--utc-offset +HH:MM] FILE|DIR...\n"
+	        "       dronevault inspect --track geojson|gpx|kml|csv [--utc-offset +HH:MM] FILE|DIR...\n"
 	        "\n"
 	        "Reads what DJI photos (EXIF, DJI XMP), SRT video sidecars, MP4/MOV\n"
 	        "videos and DJI flight records (DJIFlightRecord_*.txt) say about where\n"
@@ -34,6 +34,10 @@ static void help(FILE *out)
 	        "  --track F  instead: one track of every SRT cue, flight record position\n"
 	        "             and photo position, in file order, as GeoJSON (RFC 7946),\n"
 	        "             GPX 1.1, KML 2.2 or CSV\n"
+	        "  --utc-offset +HH:MM\n"
+	        "             the zone the drone's clock was set to (e.g. +02:00): local\n"
+	        "             times (SRT, EXIF) also get a UTC time, marked as derived\n"
+	        "             from this option; tracks then carry UTC times\n"
 	        "\n"
 	        "SRT times are the drone's local wall-clock without a zone and are shown\n"
 	        "as such (time_kind \"local\"); a position of 0,0 before the first GPS fix\n"
@@ -49,6 +53,8 @@ static void help(FILE *out)
 typedef struct opts {
 	bool json;
 	unsigned flags;
+	bool has_offset;          /* --utc-offset */
+	int offset_min;
 	int failed;
 	bool track;               /* --track: collect points instead of printing */
 	dv_track_format format;
@@ -81,6 +87,7 @@ static void collect_one(opts *o, const char *path)
 		}
 		dv_photo_dispose(&p);
 	}
+	if (n && o->has_offset) dv_track_local_to_utc(v, n, o->offset_min);
 	if (n && o->npts + n > o->cap) {
 		size_t cap = (o->npts + n) * 2;
 		dv_track_point *g = realloc(o->pts, cap * sizeof(*g));
@@ -176,7 +183,8 @@ static void inspect_one(opts *o, const char *path)
 		return;
 	}
 	char *text = NULL;
-	if (dv_inspect_json(path, o->flags, &text) < 0) {
+	dv_inspect_opts io = { o->flags, o->has_offset, o->offset_min };
+	if (dv_inspect_json_opts(path, &io, &text) < 0) {
 		fprintf(stderr, "dronevault inspect: %s\n", dv_error_text());
 		o->failed++;
 		return;
@@ -188,6 +196,24 @@ static void inspect_one(opts *o, const char *path)
 		print_table(text);
 	}
 	free(text);
+}
+
+/* "+02:00", "-0530", "+2" -> minutes; false when malformed or beyond 14 h */
+static bool parse_offset(const char *s, int *out)
+{
+	int sign = 1, h = 0, m = 0, digits = 0;
+	if (*s == '+' || *s == '-') sign = *s++ == '-' ? -1 : 1;
+	else return false;
+	while (*s >= '0' && *s <= '9' && digits < 2) h = h * 10 + (*s++ - '0'), digits++;
+	if (!digits) return false;
+	if (*s == ':') s++;
+	if (*s) {
+		if (!(s[0] >= '0' && s[0] <= '5' && s[1] >= '0' && s[1] <= '9' && !s[2])) return false;
+		m = (s[0] - '0') * 10 + (s[1] - '0');
+	}
+	if (h > 14 || (h == 14 && m)) return false;
+	*out = sign * (h * 60 + m);
+	return true;
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -254,6 +280,10 @@ int cmd_inspect(int argc, char **argv)
 			o.json = true;
 		} else if (!strcmp(argv[i], "--points")) {
 			o.flags |= DV_INSPECT_POINTS;
+		} else if (!strcmp(argv[i], "--utc-offset") && i + 1 < argc) {
+			if (!parse_offset(argv[++i], &o.offset_min))
+				return cli_usage("inspect", "bad --utc-offset '%s' (want +HH:MM, at most 14 h)", argv[i]);
+			o.has_offset = true;
 		} else if (!strcmp(argv[i], "--track") && i + 1 < argc) {
 			if (dv_track_format_parse(argv[++i], &o.format) < 0)
 				return cli_usage("inspect", "%s", dv_error_last()->message);

@@ -58,6 +58,21 @@ enum {
  */
 int dv_inspect_json(const char *path, unsigned flags, char **out);
 
+/* Options beyond the flags. */
+typedef struct dv_inspect_opts {
+	unsigned flags;        /* DV_INSPECT_* */
+	bool has_utc_offset;   /* the user gave the zone of local times */
+	int utc_offset_min;    /* local = UTC + this many minutes (CEST: +120) */
+} dv_inspect_opts;
+
+/*
+ * dv_inspect_json with options. With has_utc_offset, an object whose time
+ * is local also gets "time_utc" (and "time_end_utc") = local - offset, and a
+ * "time_utc_note" saying the offset came from the user: UTC is derived only
+ * when asked, and says so.
+ */
+int dv_inspect_json_opts(const char *path, const dv_inspect_opts *opts, char **out);
+
 /*
  * The same for bytes already in memory (borrowed), e.g. a file decrypted
  * from the vault during reindex: name gives the kind (by extension, as

@@ -71,6 +71,13 @@ int dv_track_write(FILE *f, dv_track_format format, const char *name,
 void dv_telemetry_time_text(char *buf, size_t size, int64_t time_us, dv_time_kind kind);
 
 /*
+ * Turns the local times among n points into UTC, given the zone the user
+ * says they were in (local = UTC + offset_min minutes). Other points are
+ * left alone.
+ */
+void dv_track_local_to_utc(dv_track_point *points, size_t n, int offset_min);
+
+/*
  * Days since 1970-01-01 of a proleptic Gregorian date (no range checks
  * beyond what the arithmetic needs; callers validate month/day).
  */

@@ -624,8 +624,27 @@ int dv_flightrec_points(const char *path, size_t max, dv_track_point **out, size
 
 /* ---- entry point ------------------------------------------------------- */
 
-static int inspect(const insrc *src, dv_media_kind k, unsigned flags, char **out)
+/* "time"/"time_end" local -> "time_utc"/"time_end_utc" with the user's offset */
+static void add_utc(json_object *o, int offset_min)
 {
+	json_object *tk, *t;
+	if (!json_object_object_get_ex(o, "time_kind", &tk) || strcmp(json_object_get_string(tk), "local")) return;
+	static const char *keys[2][2] = { { "time", "time_utc" }, { "time_end", "time_end_utc" } };
+	for (int i = 0; i < 2; i++) {
+		int64_t us;
+		if (!json_object_object_get_ex(o, keys[i][0], &t) || !t) continue;
+		if (!parse_utc_exposure(json_object_get_string(t), &us)) continue; /* same digit layout */
+		add(o, keys[i][1], jtime(us - (int64_t)offset_min * 60 * 1000000, DV_TIME_UTC));
+	}
+	char note[128];
+	snprintf(note, sizeof(note), "local time minus the UTC offset %c%02d:%02d given by the user, not from the file",
+	         offset_min < 0 ? '-' : '+', abs(offset_min) / 60, abs(offset_min) % 60);
+	add(o, "time_utc_note", json_object_new_string(note));
+}
+
+static int inspect(const insrc *src, dv_media_kind k, const dv_inspect_opts *opts, char **out)
+{
+	unsigned flags = opts->flags;
 	const char *path = src->path;
 	json_object *o = json_object_new_object();
 	json_object *warnings = json_object_new_array();
@@ -690,6 +709,7 @@ static int inspect(const insrc *src, dv_media_kind k, unsigned flags, char **out
 			return rc;
 		}
 	}
+	if (opts->has_utc_offset) add_utc(o, opts->utc_offset_min);
 	add(o, "warnings", warnings);
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	*out = s ? strdup(s) : NULL;
@@ -698,12 +718,20 @@ static int inspect(const insrc *src, dv_media_kind k, unsigned flags, char **out
 	return 0;
 }
 
-int dv_inspect_json(const char *path, unsigned flags, char **out)
+int dv_inspect_json_opts(const char *path, const dv_inspect_opts *opts, char **out)
 {
 	*out = NULL;
 	if (access(path, R_OK) != 0) return dv_error_errno(errno, path, -1, "cannot open");
+	if (opts->has_utc_offset && (opts->utc_offset_min < -14 * 60 || opts->utc_offset_min > 14 * 60))
+		return dv_error_set(DV_EINVAL, path, -1, "UTC offset of %d minutes is beyond +-14 h", opts->utc_offset_min);
 	insrc src = { path, NULL, 0 };
-	return inspect(&src, dv_media_kind_of(path), flags, out);
+	return inspect(&src, dv_media_kind_of(path), opts, out);
+}
+
+int dv_inspect_json(const char *path, unsigned flags, char **out)
+{
+	dv_inspect_opts opts = { flags, false, 0 };
+	return dv_inspect_json_opts(path, &opts, out);
 }
 
 int dv_inspect_json_mem(const void *buf, size_t len, const char *name, unsigned flags, char **out)
@@ -711,5 +739,6 @@ int dv_inspect_json_mem(const void *buf, size_t len, const char *name, unsigned 
 	*out = NULL;
 	if (!buf && len) return dv_error_set(DV_EINVAL, name, -1, "no buffer");
 	insrc src = { name ? name : "", buf, len };
-	return inspect(&src, kind_from(src.path, buf, len < 16 ? len : 16), flags, out);
+	dv_inspect_opts opts = { flags, false, 0 };
+	return inspect(&src, kind_from(src.path, buf, len < 16 ? len : 16), &opts, out);
 }

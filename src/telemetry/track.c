@@ -64,6 +64,15 @@ void dv_telemetry_time_text(char *buf, size_t size, int64_t time_us, dv_time_kin
 	         kind == DV_TIME_UTC ? "Z" : "");
 }
 
+void dv_track_local_to_utc(dv_track_point *points, size_t n, int offset_min)
+{
+	for (size_t i = 0; i < n; i++)
+		if (points[i].time_kind == DV_TIME_LOCAL) {
+			points[i].time_us -= (int64_t)offset_min * 60 * 1000000;
+			points[i].time_kind = DV_TIME_UTC;
+		}
+}
+
 int dv_track_format_parse(const char *name, dv_track_format *out)
 {
 	static const struct { const char *n; dv_track_format f; } names[] = {

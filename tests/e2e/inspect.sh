@@ -46,6 +46,16 @@ o=json.loads(sys.stdin.read()); p=o["points"]
 assert len(p)==2 and p[0]["lat"] is None and p[0]["no_fix"] is True and p[1]["lat"]==3.41531, p
 ' || fail "--points"
 
+# UTC only when asked, and marked as derived from the user's offset
+"$DV" inspect --json --utc-offset +02:00 "$work/a.SRT" | python3 -c '
+import json,sys
+o=json.loads(sys.stdin.read())
+assert o["time"]=="2021-12-25T12:27:52.373" and o["time_utc"]=="2021-12-25T10:27:52.373Z", o
+assert "given by the user" in o["time_utc_note"], o
+' || fail "--utc-offset"
+set +e; "$DV" inspect --utc-offset +15:00 "$work/a.SRT" >/dev/null 2>&1; rc=$?; set -e
+[ "$rc" -eq 2 ] || fail "--utc-offset beyond 14 h should be a usage error"
+
 # the real samples
 s=${DV_SHARED:-}
 if [ -z "$s" ] || [ ! -d "$s/samples" ]; then

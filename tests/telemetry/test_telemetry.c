@@ -544,6 +544,12 @@ static void test_track(void)
 	CHECK(strstr(text, "1,2017-08-05T04:11:52,local,,,101.000,,1000\n") != NULL);
 	free(text);
 
+	dv_track_point loc[2] = { pts[0], pts[1] };
+	dv_track_local_to_utc(loc, 2, 120);
+	CHECK_EQ(loc[0].time_us, pts[0].time_us);          /* already UTC: untouched */
+	CHECK_EQ(loc[1].time_kind, DV_TIME_UTC);
+	CHECK_EQ(loc[1].time_us, pts[1].time_us - 7200000000LL);
+
 	dv_track_format fmt;
 	CHECK_EQ(dv_track_format_parse("kml", &fmt), 0);
 	CHECK_EQ(fmt, DV_TRACK_KML);
