@@ -97,6 +97,21 @@ static int walk_jpeg(dv_photo *p, src *s)
 		uint64_t poff = pos + 4;
 		bool want_app1 = m == 0xE1 && (!p->has_exif || !p->has_xmp);
 		bool sof = (m >= 0xC0 && m <= 0xCF) && m != 0xC4 && m != 0xC8 && m != 0xCC;
+		if (want_app1) {
+			/* peek at the signature: other APP1 payloads (FLIR FFF,
+			 * extended XMP, ...) are skipped without being read */
+			uint8_t sig[sizeof(XMP_SIG)];
+			size_t sl = plen < sizeof(sig) ? plen : sizeof(sig);
+			rc = src_read(s, poff, sig, sl, &got);
+			if (rc < 0) return rc;
+			bool exif = got >= 6 && !memcmp(sig, "Exif\0\0", 6) && !p->has_exif;
+			bool xmp = got == sizeof(sig) && !memcmp(sig, XMP_SIG, sizeof(sig)) && !p->has_xmp;
+			want_app1 = exif || xmp;
+			if (!want_app1 && got < sl) {
+				warn(p, (int64_t)poff, "truncated JPEG: segment cut short");
+				return 0;
+			}
+		}
 		if (want_app1 || (sof && p->width < 0)) {
 			size_t want = sof ? (plen < 5 ? plen : 5) : plen;
 			rc = src_read(s, poff, seg, want, &got);

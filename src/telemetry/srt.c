@@ -434,8 +434,9 @@ static size_t strip_tags(char *s, size_t n)
 	size_t w = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '<') {
-			const char *gt = memchr(s + i, '>', n - i);
-			if (gt && gt - (s + i) < 256) {
+			/* only short tags: a body full of '<' stays linear */
+			const char *gt = memchr(s + i, '>', n - i < 256 ? n - i : 256);
+			if (gt) {
 				i = (size_t)(gt - s);
 				s[w++] = ' ';
 				continue;
