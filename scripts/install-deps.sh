@@ -21,6 +21,7 @@ PACKAGES+=(libavformat-dev)  # telemetry: MP4/MOV creation time, duration, codec
 PACKAGES+=(libpcap-dev libloc-dev libloc-database libndpi-dev)  # audit: pcap/pcapng reading (libpcap), country/ASN/anycast of destinations (libloc + IPFire database), application protocol (nDPI 4.2)
 PACKAGES+=(tshark wireshark-common libndpi-bin)  # audit benchmark only (bench/audit): tshark and ndpiReader to compare with, mergecap to build the 1 GB capture
 PACKAGES+=(libpcap-dev libjson-c-dev)  # radio: Remote ID from 802.11/BLE captures (libpcap reads pcap and pcapng), JSON/GeoJSON report (json-c)
+PACKAGES+=(tshark)  # radio: baseline of bench/radio/run.sh (Wireshark 4.0 dissection of the same captures)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
