@@ -14,6 +14,7 @@
 #include "geo_int.h"
 
 #define EPS_T 1e-9
+#define GRID_N 512
 
 struct dv_geofence {
 	dv__geos g;
@@ -24,6 +25,10 @@ struct dv_geofence {
 	size_t *ids;
 	GEOSSTRtree *tree;
 	dv_dem *dem;                          /* borrowed, or NULL */
+	/* occupancy grid over all zone boxes: a point in an empty cell meets no
+	 * zone, and skips the tree (most points of a track are nowhere near) */
+	double gx0, gy0, gcw, gch;
+	uint8_t *grid;                        /* GRID_N x GRID_N bits */
 	/* query scratch */
 	size_t *cand;
 	size_t ncand, capcand;
@@ -46,6 +51,7 @@ void dv_geofence_free(dv_geofence *gf)
 	free(gf->envs);
 	free(gf->ids);
 	free(gf->cand);
+	free(gf->grid);
 	dv__geos_finish(&gf->g);
 	free(gf);
 }
@@ -88,8 +94,45 @@ int dv_geofence_new(dv_geofence **out, const dv_zones *zs)
 		}
 		GEOSSTRtree_insert_r(h, gf->tree, gf->envs[i], &gf->ids[i]);
 	}
+	/* the occupancy grid */
+	double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		const dv_zone *z = &zs->zones[i];
+		x0 = fmin(x0, z->min_lon); y0 = fmin(y0, z->min_lat);
+		x1 = fmax(x1, z->max_lon); y1 = fmax(y1, z->max_lat);
+	}
+	if (n && x1 > x0 && y1 > y0 && (gf->grid = calloc(GRID_N * GRID_N / 8, 1))) {
+		gf->gx0 = x0;
+		gf->gy0 = y0;
+		gf->gcw = (x1 - x0) / GRID_N;
+		gf->gch = (y1 - y0) / GRID_N;
+		for (size_t i = 0; i < n; i++) {
+			const dv_zone *z = &zs->zones[i];
+			int cx0 = (int)floor((z->min_lon - x0) / gf->gcw), cx1 = (int)floor((z->max_lon - x0) / gf->gcw);
+			int cy0 = (int)floor((z->min_lat - y0) / gf->gch), cy1 = (int)floor((z->max_lat - y0) / gf->gch);
+			if (cx0 < 0) cx0 = 0;
+			if (cy0 < 0) cy0 = 0;
+			if (cx1 > GRID_N - 1) cx1 = GRID_N - 1;
+			if (cy1 > GRID_N - 1) cy1 = GRID_N - 1;
+			for (int cy = cy0; cy <= cy1; cy++)
+				for (int cx = cx0; cx <= cx1; cx++)
+					gf->grid[(cy * GRID_N + cx) >> 3] |= (uint8_t)(1u << (cx & 7));
+		}
+	}
 	*out = gf;
 	return 0;
+}
+
+/* false when no zone box can hold the point */
+static bool grid_maybe(const dv_geofence *gf, double x, double y)
+{
+	if (!gf->grid) return gf->zs->nzones > 0;
+	int cx = (int)floor((x - gf->gx0) / gf->gcw), cy = (int)floor((y - gf->gy0) / gf->gch);
+	if (cx < 0 || cy < 0 || cx > GRID_N || cy > GRID_N) return false;
+	/* the far edge of the last row/column belongs to it */
+	if (cx == GRID_N) cx--;
+	if (cy == GRID_N) cy--;
+	return gf->grid[(cy * GRID_N + cx) >> 3] & (1u << (cx & 7));
 }
 
 static void collect(void *item, void *userdata)
@@ -157,6 +200,7 @@ int dv_geofence_point(dv_geofence *gf, double lon, double lat,
 {
 	if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90))
 		return dv_error_set(DV_EINVAL, NULL, -1, "point %f, %f out of range", lon, lat);
+	if (!grid_maybe(gf, lon, lat)) return 0;
 	GEOSGeometry *pt = NULL;
 	int rc = query_box(gf, lon, lat, lon, lat, false, &pt);
 	if (rc < 0) return rc;
