@@ -3,6 +3,7 @@
  * radio range. A thin layer over dv/radio.h; needs no vault.
  */
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,14 @@
 
 #include "cli.h"
 #include "dv/err.h"
+#include "dv/ingest.h"
 #include "dv/radio.h"
 #include "dv/util.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: dronevault radio [--json] [--geojson FILE] CAPTURE...\n"
+	        "usage: dronevault radio [--json] [--geojson FILE] [--case ID --operator NAME] CAPTURE...\n"
 	        "       dronevault radio --frames CAPTURE...\n"
 	        "\n"
 	        "Reads radio captures (pcap or pcapng) and reports the broadcast Remote ID\n"
@@ -44,6 +46,11 @@ static void usage(FILE *out)
 	        "                  Open Drone ID Wireshark dissector (raw F3411 values), to\n"
 	        "                  compare with tshark (control bytes in broadcast texts\n"
 	        "                  are shown as \\xNN when the output is a terminal)\n"
+	        "\n"
+	        "  --case ID         also store the captures as evidence in case ID of the\n"
+	        "                    vault and record what they showed in the custody log\n"
+	        "  --operator NAME   who ran the check (custody log; with --case)\n"
+	        "  --vault DIR, --key-file FILE  the vault, as for the other commands\n"
 	        "\n"
 	        "Exit codes: 4 Remote ID broadcasts found (an exposure), 0 none found,\n"
 	        "1 a capture could not be read (the others are still reported), 2 usage.\n");
@@ -73,15 +80,55 @@ static int do_frames(int n, char **paths)
 	return rc;
 }
 
+/*
+ * --case: the captures go into the case, the custody entry says what they
+ * showed (the full report is deterministic from the stored captures).
+ */
+static int store_in_case(const dv_radio_report *r, const char *case_name, const char *operator_name,
+                         const char *vault_opt, const char *key_file, int n, const char *const *paths)
+{
+	dv_vault *v;
+	int rc = cli_open_vault("radio", vault_opt, key_file, DV_VAULT_WRITE, &v);
+	if (rc) return rc;
+	json_object *d = json_object_new_object(), *ac = json_object_new_array();
+	json_object_object_add(d, "remote_id_aircraft", json_object_new_int64((int64_t)r->naircraft));
+	for (size_t i = 0; i < r->naircraft && i < 32; i++) {
+		const dv_radio_aircraft *a = &r->aircraft[i];
+		json_object *o = json_object_new_object(), *ids = json_object_new_array();
+		json_object_object_add(o, "transmitter", json_object_new_string(a->key));
+		for (size_t k = 0; k < a->nids; k++) json_object_array_add(ids, json_object_new_string(a->ids[k].text));
+		json_object_object_add(o, "uas_ids", ids);
+		json_object_object_add(o, "operator_positions", json_object_new_int64((int64_t)a->noperators));
+		json_object_object_add(o, "track_points", json_object_new_int64((int64_t)a->ntrack));
+		json_object_array_add(ac, o);
+	}
+	json_object_object_add(d, "aircraft", ac);
+	json_object_object_add(d, "crc_bad_frames", json_object_new_int64((int64_t)r->crc_bad_frames));
+	cli_catch_signals();
+	dv_ingest_opts o = { .case_name = case_name, .operator_name = operator_name, .files = paths,
+	                     .nfiles = (size_t)n, .interrupted = &cli_interrupted };
+	dv_ingest_result res;
+	uint64_t seq = 0;
+	rc = dv_ingest_evidence(v, &o, "radio", d, &res, &seq);
+	json_object_put(d);
+	dv_vault_close(v);
+	if (rc < 0) return cli_fail("radio");
+	fprintf(stderr, "dronevault radio: %d capture(s) stored in case %s (ingest %lld), custody entry %llu\n", n,
+	        case_name, (long long)res.ingest_id, (unsigned long long)seq);
+	return CLI_OK;
+}
+
 int cmd_radio(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' }, { "geojson", required_argument, NULL, 'g' },
 		{ "frames", no_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
+		{ "case", required_argument, NULL, 'c' }, { "operator", required_argument, NULL, 'o' },
+		{ "vault", required_argument, NULL, 'v' }, { "key-file", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 }
 	};
 	bool json = false, frames = false;
-	const char *geojson = NULL;
+	const char *geojson = NULL, *case_name = NULL, *operator_name = NULL, *vault = NULL, *key_file = NULL;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -89,6 +136,10 @@ int cmd_radio(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'g': geojson = optarg; break;
 		case 'f': frames = true; break;
+		case 'c': case_name = optarg; break;
+		case 'o': operator_name = optarg; break;
+		case 'v': vault = optarg; break;
+		case 'k': key_file = optarg; break;
 		case 'h': usage(stdout); return CLI_OK;
 		default: return cli_usage("radio", "unknown option");
 		}
@@ -96,6 +147,7 @@ int cmd_radio(int argc, char **argv)
 	if (optind >= argc) return cli_usage("radio", "no capture given");
 	if (frames && (json || geojson)) return cli_usage("radio", "--frames cannot be combined with --json or --geojson");
 	if (frames) return do_frames(argc - optind, argv + optind);
+	if (case_name && (!operator_name || !*operator_name)) return cli_usage("radio", "--case needs --operator NAME");
 
 	dv_radio_report *r;
 	if (dv_radio_report_new(&r) < 0) return cli_fail("radio");
@@ -128,6 +180,8 @@ int cmd_radio(int argc, char **argv)
 		free(s);
 	}
 	bool found = r->naircraft > 0 || r->crc_bad_frames > 0;
+	if (case_name && rc == CLI_OK) rc = store_in_case(r, case_name, operator_name, vault, key_file, argc - optind,
+	                                                  (const char *const *)argv + optind);
 	dv_radio_report_free(r);
 	if (rc != CLI_OK) return rc;
 	return found ? CLI_FINDING : CLI_OK;

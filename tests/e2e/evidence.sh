@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# radio/audit --case: the capture goes into the case (hashed, encrypted) and
+# the custody log records what it showed; without --case no vault is needed.
+. "$(dirname "$0")/lib/common.sh"
+
+cap=$DV_SOURCE_DIR/fuzz/corpus/radio_odid/capture_radiotap.pcap
+V=$T/vault
+new_vault "$V"
+expect_exit 4 "$DV" radio "$cap"
+expect_exit 2 "$DV" --vault "$V" radio --case RID "$cap"
+check "--case needs --operator" grep -q 'needs --operator' "$T/last.err"
+expect_exit 4 "$DV" --vault "$V" radio --case RID --operator 'Insp. Radio' "$cap"
+check "stored message" grep -q 'stored in case RID' "$T/last.err"
+expect_exit 0 "$DV" --vault "$V" log --case RID --json
+check "radio entry logged" grep -q '"action":"radio"' "$T/last.out"
+sha=$(sha256sum "$cap" | cut -c1-64)
+check "entry names the capture's hash" grep -q "$sha" "$T/last.out"
+expect_exit 0 "$DV" --vault "$V" ls --case RID
+check "capture listed" grep -q 'capture_radiotap.pcap' "$T/last.out"
+expect_exit 0 "$DV" --vault "$V" verify
+finish
