@@ -8,15 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "cli.h"
 #include "dv/audit.h"
 #include "dv/err.h"
+#include "dv/ingest.h"
+#include "dv/util.h"
+#include "dv/vault.h"
 
 static void help(FILE *out)
 {
 	fprintf(out,
 	        "usage: dronevault audit CAPTURE... [--policy FILE] [--json] [--report FILE.html]\n"
-	        "                        [--endpoints FILE] [--geo-db FILE | --no-geo] [--max-flows N]\n"
+	        "                        [--case ID --operator NAME [--note TEXT] [--key-file FILE]]\n"
+	        "                        [--endpoints FILE] [--geo-db FILE | --no-geo] [--no-ndpi] [--max-flows N]\n"
 	        "\n"
 	        "Reads packet captures (pcap or pcapng, e.g. from tcpdump, Wireshark or PCAPdroid on the\n"
 	        "phone or controller hotspot) and says whether anything left for the Internet: every\n"
@@ -29,12 +35,89 @@ static void help(FILE *out)
 	        "                      allow-name *.agency.example\n"
 	        "  --json            one JSON document on stdout instead of the table\n"
 	        "  --report FILE     also write a self-contained HTML report\n"
+	        "  --case ID         also store the captures (and the report) as evidence in case ID of\n"
+	        "                    the vault (--vault DIR before the command, or $DRONEVAULT_VAULT), and\n"
+	        "                    record the verdict with the files' SHA-256 in the custody log\n"
+	        "  --operator NAME   who ran the audit (required with --case)\n"
+	        "  --note TEXT       a note for the custody log\n"
+	        "  --key-file FILE   open the vault with a key file instead of a passphrase\n"
 	        "  --endpoints FILE  more endpoints (format of data/endpoints.tsv)\n"
 	        "  --geo-db FILE     libloc location database (default: Debian's libloc-database)\n"
 	        "  --no-geo          no country/ASN lookups\n"
+	        "  --no-ndpi         no application-protocol classification (nDPI)\n"
 	        "  --max-flows N     flow table size (default 262144; older flows are folded into totals)\n"
 	        "\n"
 	        "Exit: 0 clean, 4 leak, 5 inconclusive (encrypted DNS, ECH, damaged capture), 1 failure.\n");
+}
+
+/*
+ * --case: the captures (and the report) go into the case as evidence, and a
+ * custody entry records them with the verdict. On failure prints why and
+ * returns the exit code; *out describes what was stored.
+ */
+static int store_evidence(const dv_audit *a, const char *const *captures, size_t n, const char *report,
+                          const char *case_name, const char *operator_name, const char *note,
+                          const char *key_file, json_object **out)
+{
+	const char **files = calloc(n + 1, sizeof(*files));
+	if (!files) return cli_usage("audit", "out of memory");
+	for (size_t i = 0; i < n; i++) files[i] = captures[i];
+	if (report) files[n++] = report;
+	json_object *detail = json_object_new_object();
+	json_object *reasons = json_object_new_array();
+	char *rs = strdup(dv_audit_reasons(a));
+	for (char *s = rs, *e; s && *s; s = e ? e + 2 : NULL) {
+		e = strstr(s, "; ");
+		if (e) *e = 0;
+		json_object_array_add(reasons, json_object_new_string(s));
+	}
+	free(rs);
+	json_object_object_add(detail, "verdict", json_object_new_string(dv_verdict_name(dv_audit_verdict(a))));
+	json_object_object_add(detail, "reasons", reasons);
+	size_t nd;
+	const dv_audit_dest *d = dv_audit_dests(a, &nd);
+	json_object *leaks = json_object_new_array();
+	for (size_t i = 0; i < nd && json_object_array_length(leaks) < 64; i++) {
+		if (d[i].verdict != DV_VERDICT_LEAK) continue;
+		char addr[64];
+		dv_addr_str(addr, sizeof(addr), d[i].ipver, d[i].addr);
+		json_object *l = json_object_new_object();
+		json_object_object_add(l, "address", json_object_new_string(addr));
+		json_object_object_add(l, "name", json_object_new_string(d[i].nnames ? d[i].names[0] : ""));
+		json_object_object_add(l, "bytes_out", json_object_new_uint64(d[i].bytes_out));
+		json_object_array_add(leaks, l);
+	}
+	json_object_object_add(detail, "leaking_destinations", leaks);
+	const dv_audit_stats *st = dv_audit_get_stats(a);
+	json_object_object_add(detail, "frames", json_object_new_uint64(st->frames));
+	json_object_object_add(detail, "flows", json_object_new_uint64(st->flows));
+
+	dv_ingest_opts io = { .files = files, .nfiles = n, .case_name = case_name, .operator_name = operator_name,
+	                      .note = note, .interrupted = &cli_interrupted };
+	dv_vault *v;
+	int rc = cli_open_vault("audit", NULL, key_file, DV_VAULT_WRITE, &v);
+	if (rc) {
+		json_object_put(detail);
+		free(files);
+		return rc;
+	}
+	cli_catch_signals();
+	dv_ingest_result res;
+	uint64_t seq = 0;
+	if (dv_ingest_evidence(v, &io, "audit", detail, &res, &seq) < 0) {
+		rc = cli_fail("audit");
+	} else {
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "case", json_object_new_string(case_name));
+		json_object_object_add(e, "ingest", json_object_new_int64(res.ingest_id));
+		json_object_object_add(e, "files", json_object_new_int64((int64_t)res.files_total));
+		json_object_object_add(e, "custody_entry", json_object_new_int64((int64_t)seq));
+		*out = e;
+	}
+	dv_vault_close(v);
+	json_object_put(detail);
+	free(files);
+	return rc;
 }
 
 int cmd_audit(int argc, char **argv)
@@ -47,12 +130,17 @@ int cmd_audit(int argc, char **argv)
 		{ "geo-db", required_argument, NULL, 'g' },
 		{ "no-geo", no_argument, NULL, 'G' },
 		{ "max-flows", required_argument, NULL, 'm' },
+		{ "no-ndpi", no_argument, NULL, 'N' },
+		{ "case", required_argument, NULL, 'c' },
+		{ "operator", required_argument, NULL, 'o' },
+		{ "note", required_argument, NULL, 'n' },
+		{ "key-file", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	dv_audit_opts o = { 0 };
 	int json = 0, c;
-	const char *report = NULL;
+	const char *report = NULL, *case_name = NULL, *operator_name = NULL, *note = NULL, *key_file = NULL;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -62,6 +150,11 @@ int cmd_audit(int argc, char **argv)
 		case 'e': o.endpoints_path = optarg; break;
 		case 'g': o.locdb_path = optarg; break;
 		case 'G': o.no_geo = 1; break;
+		case 'N': o.no_ndpi = 1; break;
+		case 'c': case_name = optarg; break;
+		case 'o': operator_name = optarg; break;
+		case 'n': note = optarg; break;
+		case 'k': key_file = optarg; break;
 		case 'm': {
 			size_t v = 0;
 			for (const char *s = optarg; *s; s++) {
@@ -76,6 +169,11 @@ int cmd_audit(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) return cli_usage("audit", "no capture given");
+	if (case_name && (!*case_name || strlen(case_name) > 200)) return cli_usage("audit", "bad --case ID");
+	if (case_name && (!operator_name || !*operator_name)) return cli_usage("audit", "--case needs --operator NAME");
+	if (!case_name && (operator_name || note || key_file))
+		return cli_usage("audit", "--operator, --note and --key-file go with --case");
+	if (note && strlen(note) > 1000) return cli_usage("audit", "--note longer than 1000 characters");
 	dv_audit *a;
 	if (dv_audit_new(&a, &o) < 0) return cli_fail("audit");
 	for (int i = optind; i < argc; i++) {
@@ -91,24 +189,50 @@ int cmd_audit(int argc, char **argv)
 		dv_audit_free(a);
 		return rc;
 	}
-	if (json) {
-		char *js;
-		if (dv_audit_to_json(a, &js) < 0) {
-			rc = cli_fail("audit");
-			dv_audit_free(a);
-			return rc;
-		}
-		fputs(js, stdout);
-		fputc('\n', stdout);
-		free(js);
-	} else {
-		dv_audit_print(a, stdout);
-	}
 	if (report && dv_audit_write_html(a, report) < 0) {
 		rc = cli_fail("audit");
 		dv_audit_free(a);
 		return rc;
 	}
+	json_object *evidence = NULL;
+	if (case_name) {
+		rc = store_evidence(a, (const char *const *)argv + optind, (size_t)(argc - optind), report, case_name,
+		                    operator_name, note, key_file, &evidence);
+		if (rc) {
+			dv_audit_free(a);
+			return rc;
+		}
+	}
+	if (json) {
+		char *js;
+		if (dv_audit_to_json(a, &js) < 0) {
+			rc = cli_fail("audit");
+			json_object_put(evidence);
+			dv_audit_free(a);
+			return rc;
+		}
+		json_object *doc = evidence ? json_tokener_parse(js) : NULL;
+		if (doc) {
+			json_object_object_add(doc, "evidence", json_object_get(evidence));
+			fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+			                                              JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
+			json_object_put(doc);
+		} else {
+			fputs(js, stdout);
+		}
+		fputc('\n', stdout);
+		free(js);
+	} else {
+		dv_audit_print(a, stdout);
+		if (evidence) {
+			json_object *ing = NULL, *seq = NULL;
+			json_object_object_get_ex(evidence, "ingest", &ing);
+			json_object_object_get_ex(evidence, "custody_entry", &seq);
+			printf("evidence: stored in case %s (ingest %lld), verdict in custody entry %lld\n", case_name,
+			       (long long)json_object_get_int64(ing), (long long)json_object_get_int64(seq));
+		}
+	}
+	json_object_put(evidence);
 	switch (dv_audit_verdict(a)) {
 	case DV_VERDICT_LEAK: rc = CLI_FINDING; break;
 	case DV_VERDICT_INCONCLUSIVE: rc = CLI_INCONCLUSIVE; break;

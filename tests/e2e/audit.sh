@@ -2,8 +2,9 @@
 # dronevault audit end to end on the synthetic capture committed with the
 # fuzz seeds (fuzz/corpus/audit_pcap/mixed.pcap, made by
 # tests/audit/make_seeds.py): exit codes for leak / clean / inconclusive /
-# failure / usage, the JSON document's keys, a policy, and an HTML report
-# with no external resources. Then the peer captures when ../shared exists.
+# failure / usage, the JSON document's keys, a policy, an HTML report with
+# no external resources, and --case storing the evidence in a vault with the
+# verdict in the custody log. Then the peer captures when ../shared exists.
 . "$(dirname "$0")/lib/common.sh"
 
 cap=$DV_SOURCE_DIR/fuzz/corpus/audit_pcap/mixed.pcap
@@ -59,6 +60,19 @@ expect_exit 0 "$DV" audit --help
 head -c 1500 "$cap" >"$T/cut.pcap"
 expect_exit 4 "$DV" audit --json "$T/cut.pcap"
 check "cut capture warned" grep -q 'capture damaged or cut' "$T/last.out"
+
+# --case: the capture and the report go into the vault, the verdict into the custody log
+V=$T/vault
+new_vault "$V"
+expect_exit 2 "$DV" --vault "$V" audit --case AUD-1 "$cap"              # --operator is required
+expect_exit 4 "$DV" --vault "$V" audit --case AUD-1 --operator tester --json --report "$T/c.html" "$cap"
+check "evidence in the JSON" grep -q '"custody_entry": ' "$T/last.out"
+check "two files stored" grep -q '"files": 2' "$T/last.out"
+expect_exit 0 "$DV" --vault "$V" log --case AUD-1
+check "custody log has the audit" grep -q 'audit .*verdict=leak' "$T/last.out"
+check "custody log has the capture hash" grep -q "$(sha256sum "$cap" | cut -c1-64)" "$T/last.out"
+expect_exit 0 "$DV" --vault "$V" verify
+expect_exit 3 env DRONEVAULT_PASSPHRASE=wrong "$DV" --vault "$V" audit --case AUD-1 --operator tester "$cap"
 
 if [ -n "${DV_SHARED:-}" ] && [ -d "$DV_SHARED/audit/peer-pcaps" ]; then
   P=$DV_SHARED/audit/peer-pcaps
