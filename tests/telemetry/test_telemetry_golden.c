@@ -80,6 +80,57 @@ static int64_t parse_tc(const char *s)
 	return ((int64_t)(h * 60 + m) * 60 + sec) * 1000 + ms;
 }
 
+/* angles, speeds, distance and camera values against the tool's raw strings */
+static void srt_raw(const dv_srt_cue *q, json_object *raw)
+{
+	static const struct { const char *key; int what; } nums[] = {
+		{ "D", 1 }, { "H_S", 2 }, { "V_S", 3 }, { "ISO", 4 }, { "iso", 4 }, { "EV", 5 }, { "ev", 5 },
+		{ "FrameCnt", 6 }, { "SrtCnt", 6 }, { "DiffTime", 7 }, { "ct", 8 }, { "focal_len", 9 },
+		{ "F", 10 }, { "fnum", 10 }, { "Fnum", 10 }, { "IR", 10 },
+	};
+	double v;
+	for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++) {
+		if (!num_of(get(raw, nums[k].key), &v)) continue;
+		double got = NAN;
+		switch (nums[k].what) {
+		case 1: got = q->distance; break;
+		case 2: got = q->hspeed; break;
+		case 3: got = q->vspeed; break;
+		case 4: got = q->iso; break;
+		case 5: got = q->ev; break;
+		case 6: got = (double)q->frame_cnt; break;
+		case 7: got = (double)q->diff_ms; break;
+		case 8: got = q->ct; break;
+		case 9: got = q->focal_len; break;
+		case 10: got = q->fnum; if (v >= 100) v /= 100; break; /* "fnum : 280" is f/2.8 (NOTES 10) */
+		}
+		GNEAR(got, v, 1e-6);
+	}
+	static const char *pry[2] = { "F_PRY", "G_PRY" };
+	for (int k = 0; k < 2; k++) {
+		json_object *a = get(raw, pry[k]);
+		if (!a || !json_object_is_type(a, json_type_array) || json_object_array_length(a) != 3) continue;
+		double p, r, y;
+		if (!num_of(json_object_array_get_idx(a, 0), &p) || !num_of(json_object_array_get_idx(a, 1), &r) ||
+		    !num_of(json_object_array_get_idx(a, 2), &y))
+			continue;
+		GNEAR(k ? q->gimbal_pitch : q->flight_pitch, p, 0.01);
+		GNEAR(k ? q->gimbal_roll : q->flight_roll, r, 0.01);
+		GNEAR(k ? q->gimbal_yaw : q->flight_yaw, y, 0.01);
+	}
+	/* shutter: "1/640.0" as written; the old formats' numbers (60, 400) */
+	json_object *sh = get(raw, "shutter");
+	if (!sh) sh = get(raw, "SS");
+	if (!sh) sh = get(raw, "Shutter");
+	if (!sh) sh = get(raw, "TV");
+	if (sh && json_object_is_type(sh, json_type_string)) {
+		GSTR(q->shutter, json_object_get_string(sh));
+	} else if (sh && num_of(sh, &v)) {
+		double got;
+		GCHECK(dv__num_parse_str(q->shutter, &got) && fabs(got - v) < 1e-6);
+	}
+}
+
 static void srt_file(const char *srt, const char *expected)
 {
 	char path[4096], epath[4096];
@@ -153,6 +204,7 @@ static void srt_file(const char *srt, const char *expected)
 			if (num_of(get(home, "lon"), &ho)) GNEAR(q->home_lon, ho, POS_TOL);
 			if (num_of(get(home, "alt"), &ha)) GNEAR(q->home_alt, ha, ALT_TOL);
 		}
+		if (raw) srt_raw(q, raw);
 		json_object *sats = get(f, "sats");
 		if (sats && json_object_is_type(sats, json_type_int))
 			GCHECK(q->sats == json_object_get_int(sats));
