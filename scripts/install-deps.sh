@@ -18,6 +18,7 @@ PACKAGES+=(libgeos-dev libproj-dev libzip-dev libxml2-dev libgdal-dev postgresql
 PACKAGES+=(libexif-dev libxml2-dev)  # telemetry: EXIF via libexif; DJI XMP via libxml2 (recover mode reads DJI's malformed packets)
 PACKAGES+=(gdal-bin libimage-exiftool-perl)  # telemetry tests/bench: ogrinfo opens our GeoJSON/GPX/KML tracks; exiftool is the photo benchmark baseline
 PACKAGES+=(libavformat-dev)  # telemetry: MP4/MOV creation time, duration, codec and the ©xyz position through libavformat's mov demuxer (header only)
+PACKAGES+=(python3 bc)  # telemetry: tests/e2e/inspect.sh checks JSON with python3; bench/telemetry computes ratios with bc
 PACKAGES+=(libpcap-dev libloc-dev libloc-database libndpi-dev)  # audit: pcap/pcapng reading (libpcap), country/ASN/anycast of destinations (libloc + IPFire database), application protocol (nDPI 4.2)
 PACKAGES+=(tshark wireshark-common libndpi-bin)  # audit benchmark only (bench/audit): tshark and ndpiReader to compare with, mergecap to build the 1 GB capture
 PACKAGES+=(libpcap-dev libjson-c-dev)  # radio: Remote ID from 802.11/BLE captures (libpcap reads pcap and pcapng), JSON/GeoJSON report (json-c)
