@@ -87,6 +87,7 @@ typedef struct dv_audit_finding {
 	uint32_t flow_id;
 	uint64_t frame;
 	uint8_t outbound;           /* sent by the local/client side */
+	uint8_t spans_segments;     /* starts in the previous TCP segment (offset is 0 then) */
 	dv_scan_hit hit;            /* offset is within that packet's payload */
 } dv_audit_finding;
 

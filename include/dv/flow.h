@@ -67,6 +67,11 @@ typedef struct dv_flow {
 	uint16_t ndpi_pkts;       /* packets given to nDPI */
 	char app[40];             /* application protocol from nDPI ("TLS.Google") */
 	char app_category[24];    /* nDPI's category ("Web", "Cloud", ...) */
+	uint8_t tail[32];         /* last outbound TCP bytes, for findings across segments */
+	uint8_t tail_len;
+	uint8_t last_hit_set;
+	uint32_t tail_next_seq;   /* sequence number that continues tail */
+	uint32_t last_hit_seq;    /* stream position of the last finding reported */
 	uint32_t scan_hits;       /* content findings in this flow */
 	uint32_t scan_hits_out;   /* of which sent by the local side */
 } dv_flow;

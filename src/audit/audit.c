@@ -31,6 +31,7 @@
 #define HELLO_BUF 18432
 #define FRAG_SLOTS 1024
 #define NDPI_MAX_PKTS 24
+#define SCAN_TAIL 32
 
 typedef struct dnsmap_ent {
 	uint8_t used, ipver;
@@ -516,6 +517,30 @@ int dv_audit_flow_remote(const dv_flow *f)
 	return dv_flow_server(f);
 }
 
+/* Records one content finding on flow f (sent by the local side). */
+static void add_finding(dv_audit *a, dv_flow *f, uint64_t frame, const dv_scan_hit *h, int spans, uint32_t seq)
+{
+	if (f->scan_hits >= MAX_FINDINGS_PER_FLOW) return;
+	if (f->proto == 6 && f->last_hit_set && (int32_t)(seq - f->last_hit_seq) <= 0 && !spans) {
+		/* a retransmitted segment: already reported */
+		return;
+	}
+	dv_audit_finding *e = vec_push(&a->finds, &a->nfinds, &a->capfinds, sizeof(*e), MAX_FINDINGS);
+	if (!e) { a->st.names_dropped++; return; }
+	e->flow_id = f->id;
+	e->frame = frame;
+	e->outbound = 1;
+	e->spans_segments = (uint8_t)spans;
+	e->hit = *h;
+	f->scan_hits++;
+	f->scan_hits_out++;
+	f->flags |= DV_FLOW_CONTENT;
+	if (f->proto == 6) {
+		f->last_hit_seq = seq;
+		f->last_hit_set = 1;
+	}
+}
+
 static void scan_payload(dv_audit *a, dv_flow *f, int dir, const dv_pkt *pk, uint64_t frame)
 {
 	dv_scan_hit hits[8];
@@ -530,16 +555,35 @@ static void scan_payload(dv_audit *a, dv_flow *f, int dir, const dv_pkt *pk, uin
 	int outbound = dir != dv_audit_flow_remote(f);
 	if (!outbound) return;
 	size_t k = dv_scan_payload(p, n, hits, 8);
-	for (size_t i = 0; i < k && f->scan_hits < MAX_FINDINGS_PER_FLOW; i++) {
-		dv_audit_finding *e = vec_push(&a->finds, &a->nfinds, &a->capfinds, sizeof(*e), MAX_FINDINGS);
-		if (!e) { a->st.names_dropped++; return; }
-		e->flow_id = f->id;
-		e->frame = frame;
-		e->outbound = (uint8_t)outbound;
-		e->hit = hits[i];
-		f->scan_hits++;
-		if (outbound) f->scan_hits_out++;
-		f->flags |= DV_FLOW_CONTENT;
+	for (size_t i = 0; i < k; i++)
+		add_finding(a, f, frame, &hits[i], 0, pk->proto == 6 ? pk->tcp_seq + (uint32_t)hits[i].offset : 0);
+
+	/* TCP: what straddles the previous in-order segment and this one. The
+	 * last SCAN_TAIL bytes of that segment plus the first SCAN_TAIL of this
+	 * are scanned again; only hits starting in the old part count (those in
+	 * the new part were found above), and never one already reported. */
+	if (pk->proto != 6) return;
+	if (f->tail_len && pk->tcp_seq == f->tail_next_seq && f->scan_hits < MAX_FINDINGS_PER_FLOW) {
+		uint8_t win[2 * SCAN_TAIL];
+		size_t take = n < SCAN_TAIL ? n : SCAN_TAIL;
+		memcpy(win, f->tail, f->tail_len);
+		memcpy(win + f->tail_len, p, take);
+		k = dv_scan_payload(win, f->tail_len + take, hits, 8);
+		for (size_t i = 0; i < k; i++) {
+			if (hits[i].offset >= f->tail_len) continue;
+			uint32_t at = f->tail_next_seq - f->tail_len + (uint32_t)hits[i].offset;
+			if (f->last_hit_set && (int32_t)(at - f->last_hit_seq) <= 0) continue;
+			hits[i].offset = 0;
+			add_finding(a, f, frame, &hits[i], 1, at);
+		}
+	}
+	size_t keep = n < SCAN_TAIL ? n : SCAN_TAIL;
+	if (pk->payload_cap == pk->l4_len && keep) {
+		memcpy(f->tail, p + n - keep, keep);
+		f->tail_len = (uint8_t)keep;
+		f->tail_next_seq = pk->tcp_seq + (uint32_t)n;
+	} else {
+		f->tail_len = 0;
 	}
 }
 

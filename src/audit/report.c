@@ -189,6 +189,7 @@ int dv_audit_to_json(const dv_audit *a, char **out)
 		json_object_object_add(o, "direction", json_object_new_string(fd[i].outbound ? "out" : "in"));
 		json_object_object_add(o, "kind", json_object_new_string(dv_scan_kind_name(fd[i].hit.kind)));
 		json_object_object_add(o, "payload_offset", U64(fd[i].hit.offset));
+		if (fd[i].spans_segments) json_object_object_add(o, "starts_in_previous_segment", json_object_new_boolean(1));
 		json_object_object_add(o, "excerpt", json_object_new_string(fd[i].hit.excerpt));
 		if (fd[i].hit.kind == DV_SCAN_COORD) {
 			json_object_object_add(o, "lat", json_object_new_double(fd[i].hit.lat));

@@ -550,6 +550,40 @@ static void test_doh_by_address(void)
 	unlink(pol);
 }
 
+/* Coordinates cut by a TCP segment boundary are found once, retransmissions not again. */
+static void test_across_segments(void)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/test_audit_seg_%d.pcap", tmpdir(), (int)getpid());
+	static const char s1[] = "POST /osd HTTP/1.1\r\nHost: x.example\r\n\r\n{\"sn\":\"0000\",\"lat\":37.77";
+	static const char s2[] = "4912,\"lon\":-122.419415,\"alt\":80}";
+	pcapw w;
+	buf b;
+	pcap_begin(&w, path);
+	tcp_frame(&b, PHONE, DJI, 50010, 80, 100, 0x18, s1, sizeof(s1) - 1);
+	pcap_frame(&w, &b);
+	tcp_frame(&b, PHONE, DJI, 50010, 80, 100 + (uint32_t)(sizeof(s1) - 1), 0x18, s2, sizeof(s2) - 1);
+	pcap_frame(&w, &b);
+	pcap_frame(&w, &b); /* retransmitted */
+	fclose(w.f);
+	dv_audit_opts o = { .no_geo = 1 };
+	dv_audit *a;
+	CHECK_EQ(dv_audit_new(&a, &o), 0);
+	CHECK_EQ(dv_audit_add_capture(a, path), 0);
+	CHECK_EQ(dv_audit_finish(a), 0);
+	size_t n;
+	const dv_audit_finding *f = dv_audit_findings(a, &n);
+	CHECK_EQ(n, 1);
+	if (n) {
+		CHECK_EQ(f[0].spans_segments, 1);
+		CHECK_EQ(f[0].frame, 2);
+		CHECK_NEAR(f[0].hit.lat, 37.774912, 1e-9);
+		CHECK_NEAR(f[0].hit.lon, -122.419415, 1e-9);
+	}
+	dv_audit_free(a);
+	unlink(path);
+}
+
 int main(void)
 {
 	test_decoder();
@@ -558,5 +592,6 @@ int main(void)
 	test_capture();
 	test_eviction();
 	test_doh_by_address();
+	test_across_segments();
 	return check_done();
 }
