@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dv/err.h"
@@ -721,7 +722,10 @@ static int inspect(const insrc *src, dv_media_kind k, const dv_inspect_opts *opt
 int dv_inspect_json_opts(const char *path, const dv_inspect_opts *opts, char **out)
 {
 	*out = NULL;
-	if (access(path, R_OK) != 0) return dv_error_errno(errno, path, -1, "cannot open");
+	struct stat st;
+	if (stat(path, &st) != 0 || access(path, R_OK) != 0) return dv_error_errno(errno, path, -1, "cannot open");
+	/* a FIFO or device would block or never end: only regular files */
+	if (!S_ISREG(st.st_mode)) return dv_error_set(DV_EINVAL, path, -1, "not a regular file");
 	if (opts->has_utc_offset && (opts->utc_offset_min < -14 * 60 || opts->utc_offset_min > 14 * 60))
 		return dv_error_set(DV_EINVAL, path, -1, "UTC offset of %d minutes is beyond +-14 h", opts->utc_offset_min);
 	insrc src = { path, NULL, 0 };

@@ -15,6 +15,12 @@ set +e; "$DV" inspect >/dev/null 2>&1; rc=$?; set -e
 set +e; "$DV" inspect "$work/missing.jpg" >/dev/null 2>&1; rc=$?; set -e
 [ "$rc" -eq 1 ] || fail "missing file should exit 1 (got $rc)"
 
+# a FIFO is refused, not waited on
+mkfifo "$work/fifo.SRT"
+set +e; timeout 10 "$DV" inspect "$work/fifo.SRT" >/dev/null 2>&1; rc=$?; set -e
+[ "$rc" -eq 1 ] || fail "a FIFO should be refused with exit 1 (got $rc)"
+rm -f "$work/fifo.SRT"
+
 # synthetic SRT with a 0,0 cue and a CRLF/BOM, plus a truncated JPEG
 printf '\xef\xbb\xbf1\r\n00:00:00,000 --> 00:00:00,020\r\nFrameCnt: 1, DiffTime: 20ms\r\n2021-12-25 12:27:52.373\r\n[latitude: 0.000000] [longitude: 0.000000] [rel_alt: 1.0 abs_alt: 2.0]\r\n\r\n2\r\n00:00:00,020 --> 00:00:00,040\r\nFrameCnt: 2, DiffTime: 20ms\r\n2021-12-25 12:27:52.393\r\n[latitude: 3.41531] [longitude: -3.37440] [rel_alt: 1.0 abs_alt: 2.0]\r\n' > "$work/a.SRT"
 printf '\xff\xd8\xff\xe1\x00\x40Exif\x00\x00II*\x00' > "$work/cut.JPG"
