@@ -65,6 +65,12 @@ typedef struct opts {
 /* --track: the file's points appended to o->pts */
 static void collect_one(opts *o, const char *path)
 {
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "dronevault inspect: %s: not a regular file\n", path);
+		o->failed++;
+		return;
+	}
 	dv_media_kind k = dv_media_kind_of(path);
 	dv_track_point *v = NULL, one;
 	size_t n = 0;

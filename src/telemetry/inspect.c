@@ -57,7 +57,7 @@ dv_media_kind dv_media_kind_of(const char *path)
 {
 	uint8_t m[16] = { 0 };
 	ssize_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block us */
 	if (fd >= 0) {
 		got = pread(fd, m, sizeof(m), 0);
 		close(fd);

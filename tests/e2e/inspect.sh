@@ -19,6 +19,8 @@ set +e; "$DV" inspect "$work/missing.jpg" >/dev/null 2>&1; rc=$?; set -e
 mkfifo "$work/fifo.SRT"
 set +e; timeout 10 "$DV" inspect "$work/fifo.SRT" >/dev/null 2>&1; rc=$?; set -e
 [ "$rc" -eq 1 ] || fail "a FIFO should be refused with exit 1 (got $rc)"
+set +e; timeout 10 "$DV" inspect --track csv "$work/fifo.SRT" >/dev/null 2>&1; rc=$?; set -e
+[ "$rc" -eq 1 ] || fail "--track on a FIFO should be refused with exit 1 (got $rc)"
 rm -f "$work/fifo.SRT"
 
 # synthetic SRT with a 0,0 cue and a CRLF/BOM, plus a truncated JPEG
