@@ -176,6 +176,8 @@ const char *dv_audit_warnings(const dv_audit *a, size_t *count);
 int dv_audit_flow_remote(const dv_flow *f);
 /* The name dronevault gives a flow: SNI, else Host, else DNS answer, else "". */
 const char *dv_audit_flow_name(const dv_audit *a, const dv_flow *f);
+/* The destination a flow counts towards, after dv_audit_finish (borrowed; NULL if none). */
+const dv_audit_dest *dv_audit_flow_dest(const dv_audit *a, const dv_flow *f);
 /* A flow's verdict (that of its destination). */
 dv_verdict dv_audit_flow_verdict(const dv_audit *a, const dv_flow *f);
 /* Location database in use ("" when none) for the report. */

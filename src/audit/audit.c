@@ -1096,17 +1096,23 @@ const char *dv_audit_warnings(const dv_audit *a, size_t *count)
 	return a->warn ? a->warn : "";
 }
 
-dv_verdict dv_audit_flow_verdict(const dv_audit *a, const dv_flow *f)
+const dv_audit_dest *dv_audit_flow_dest(const dv_audit *a, const dv_flow *f)
 {
 	int r = dv_audit_flow_remote(f);
 	uint8_t key[16] = { 0 };
 	memcpy(key, f->addr[r], f->ipver == 6 ? 16 : 4);
-	if (!a->dest_slots) return DV_VERDICT_CLEAN;
+	if (!a->dest_slots) return NULL;
 	size_t s = addr_hash(f->ipver, key) & (a->dest_slots - 1);
 	while (a->dest_idx[s] != UINT32_MAX) {
 		const dv_audit_dest *d = &a->dests[a->dest_idx[s]];
-		if (d->ipver == f->ipver && !memcmp(d->addr, key, 16)) return d->verdict;
+		if (d->ipver == f->ipver && !memcmp(d->addr, key, 16)) return d;
 		s = (s + 1) & (a->dest_slots - 1);
 	}
-	return DV_VERDICT_CLEAN;
+	return NULL;
+}
+
+dv_verdict dv_audit_flow_verdict(const dv_audit *a, const dv_flow *f)
+{
+	const dv_audit_dest *d = dv_audit_flow_dest(a, f);
+	return d ? d->verdict : DV_VERDICT_CLEAN;
 }

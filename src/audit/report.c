@@ -142,6 +142,11 @@ int dv_audit_to_json(const dv_audit *a, char **out)
 		json_object_object_add(o, "proto", json_object_new_string(proto_name(f->proto)));
 		json_object_object_add(o, "local", endpoint_json(f->ipver, f->addr[l], f->port[l]));
 		json_object_object_add(o, "remote", endpoint_json(f->ipver, f->addr[r], f->port[r]));
+		const dv_audit_dest *fd = dv_audit_flow_dest(a, f);
+		json_object_object_add(o, "remote_scope", json_object_new_string(dv_scope_name(dv_addr_scope(f->ipver, f->addr[r]))));
+		json_object_object_add(o, "country", fd && fd->place.cc[0] && !fd->place.anycast ? json_object_new_string(fd->place.cc) : NULL);
+		json_object_object_add(o, "asn", fd && fd->place.asn ? json_object_new_int64(fd->place.asn) : NULL);
+		json_object_object_add(o, "as_name", fd && fd->place.as_name[0] ? json_object_new_string(fd->place.as_name) : NULL);
 		json_object_object_add(o, "client", json_object_new_string(f->client == l ? "local" : "remote"));
 		json_object_object_add(o, "client_from_handshake", json_object_new_boolean(f->client_by_syn));
 		json_object_object_add(o, "first_sender", json_object_new_string(l == 0 ? "local" : "remote"));
