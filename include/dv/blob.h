@@ -93,6 +93,27 @@ int dv_blob_writer_commit(dv_blob_writer *w, uint8_t sha256_out[DV_SHA256_BYTES]
 /* Throws the temporary file away. Frees w. */
 void dv_blob_writer_abort(dv_blob_writer *w);
 
+/*
+ * Group durability, for ingests of many files: dv_blob_writer_finish
+ * completes a blob in tmp/ without syncing it and adds it to a batch;
+ * dv_blob_batch_settle makes the whole batch durable at once (one syncfs
+ * for the data, the renames, one syncfs for the directories) instead of two
+ * fsyncs per file. Nothing in a batch may be referenced by committed
+ * catalog rows before it settled. A crash before settling leaves only
+ * tmp/ files, which dv_blobstore_clean_tmp removes.
+ */
+typedef struct dv_blob_batch {
+	struct dv_blob_pending *items;
+	size_t n, cap;
+	uint64_t bytes;          /* bytes waiting to settle */
+} dv_blob_batch;
+
+int dv_blob_writer_finish(dv_blob_writer *w, dv_blob_batch *batch, uint8_t sha256_out[DV_SHA256_BYTES],
+                          char name_out[DV_BLOB_NAME_HEX + 1], uint64_t *size_out, bool *deduplicated);
+int dv_blob_batch_settle(dv_blobstore *bs, dv_blob_batch *batch);
+/* Drops what did not settle (their tmp files are removed). */
+void dv_blob_batch_dispose(dv_blob_batch *batch);
+
 /* Receives plaintext in order while a blob is read. Non-zero stops. */
 typedef int (*dv_blob_sink)(const uint8_t *data, size_t n, void *payload);
 

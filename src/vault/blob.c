@@ -320,6 +320,111 @@ fail:
 	return rc;
 }
 
+/* ---- group durability ------------------------------------------------------ */
+struct dv_blob_pending {
+	char tmp[4096];
+	char name[DV_BLOB_NAME_HEX + 1];
+};
+
+int dv_blob_writer_finish(dv_blob_writer *w, dv_blob_batch *batch, uint8_t sha256_out[DV_SHA256_BYTES],
+                          char name_out[DV_BLOB_NAME_HEX + 1], uint64_t *size_out, bool *deduplicated)
+{
+	int rc;
+	*deduplicated = false;
+	dv_put_u64be(w->header + 16, w->size);
+	if ((rc = seal_pending(w, 1)) < 0 ||
+	    (rc = pwrite_all(w->fd, w->header, DV_BLOB_HEADER_BYTES, 0, w->tmp_path)) < 0 ||
+	    (rc = dv_sha256_final(w->sha, sha256_out)) < 0)
+		goto fail;
+	/* start writeback of the tail now; settle waits for it */
+	(void)sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	if (close(w->fd) < 0) {
+		w->fd = -1;
+		rc = dv_error_errno(errno, w->tmp_path, -1, "cannot close blob");
+		unlink(w->tmp_path);
+		goto fail;
+	}
+	w->fd = -1;
+	dv_blob_name(w->bs, sha256_out, name_out);
+	*size_out = w->size;
+	bool pending = false;
+	for (size_t i = 0; i < batch->n && !pending; i++) pending = !strcmp(batch->items[i].name, name_out);
+	if (pending || dv_blob_exists(w->bs, name_out)) {
+		*deduplicated = true;
+		unlink(w->tmp_path);
+		dv_blob_writer_abort(w);
+		return 0;
+	}
+	if (batch->n == batch->cap) {
+		size_t cap = batch->cap ? batch->cap * 2 : 64;
+		struct dv_blob_pending *ni = realloc(batch->items, cap * sizeof(*ni));
+		if (!ni) {
+			rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+			unlink(w->tmp_path);
+			goto fail;
+		}
+		batch->items = ni;
+		batch->cap = cap;
+	}
+	struct dv_blob_pending *p = &batch->items[batch->n++];
+	snprintf(p->tmp, sizeof(p->tmp), "%s", w->tmp_path);
+	memcpy(p->name, name_out, sizeof(p->name));
+	batch->bytes += w->size;
+	dv_blob_writer_abort(w); /* fd is closed: nothing is removed */
+	return 0;
+fail:
+	dv_blob_writer_abort(w);
+	return rc;
+}
+
+static int sync_fs_of(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) return dv_error_errno(errno, dir, -1, "cannot open");
+	int rc = syncfs(fd) < 0 ? dv_error_errno(errno, dir, -1, "cannot sync the file system") : 0;
+	close(fd);
+	return rc;
+}
+
+int dv_blob_batch_settle(dv_blobstore *bs, dv_blob_batch *batch)
+{
+	if (batch->n == 0) return 0;
+	/* 1. every blob's data and header on disk */
+	int rc = sync_fs_of(bs->tmpdir);
+	/* 2. into place */
+	for (size_t i = 0; rc == 0 && i < batch->n; i++) {
+		struct dv_blob_pending *p = &batch->items[i];
+		char path[4096], dir[4096];
+		if ((rc = dv_blob_path(bs, p->name, path, sizeof(path))) < 0 ||
+		    (rc = dv_pathf(dir, sizeof(dir), "%s/%.2s", bs->dir, p->name)) < 0)
+			break;
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			rc = dv_error_errno(errno, dir, -1, "cannot create blob directory");
+			break;
+		}
+		if (rename(p->tmp, path) < 0) {
+			rc = dv_error_errno(errno, path, -1, "cannot move blob into place");
+			break;
+		}
+		p->tmp[0] = '\0';
+	}
+	/* 3. the renames and new directories on disk */
+	if (rc == 0) rc = sync_fs_of(bs->dir);
+	if (rc == 0) {
+		batch->n = 0;
+		batch->bytes = 0;
+	}
+	return rc;
+}
+
+void dv_blob_batch_dispose(dv_blob_batch *batch)
+{
+	for (size_t i = 0; i < batch->n; i++)
+		if (batch->items[i].tmp[0]) unlink(batch->items[i].tmp);
+	free(batch->items);
+	memset(batch, 0, sizeof(*batch));
+}
+
 /* ---- reading ------------------------------------------------------------ */
 int dv_blob_read(dv_blobstore *bs, const char *name, dv_blob_sink sink, void *payload,
                  uint8_t sha256_out[DV_SHA256_BYTES], uint64_t *size_out)

@@ -13,7 +13,8 @@
 
 #define READ_BUF (1u << 20)
 #define BATCH_FILES 64
-#define BATCH_NS (1000000000LL)
+#define BATCH_NS (2000000000LL)
+#define BATCH_BYTES (512ull << 20)
 
 /* ---- manifest ------------------------------------------------------------------ */
 struct manifest_line {
@@ -83,6 +84,7 @@ struct run {
 	dv_ingest_progress prog;
 	dv_blob_writer *w;
 	int vault_rc;          /* a failure on the vault side (stop everything) */
+	dv_blob_batch batch;   /* blobs written since the last commit, not yet durable */
 	void *obs;             /* the observer's state for this file */
 	bool obs_done;         /* the observer has seen enough */
 };
@@ -147,7 +149,7 @@ static int store_file(struct run *r, dv_source *src, const dv_source_file *f, in
 	char name[DV_BLOB_NAME_HEX + 1];
 	uint64_t size;
 	bool dedup;
-	rc = dv_blob_writer_commit(r->w, sha, name, &size, &dedup);
+	rc = dv_blob_writer_finish(r->w, &r->batch, sha, name, &size, &dedup);
 	r->w = NULL;
 	if (rc < 0) {
 		if (r->obs) ob->end(r->obs, NULL, 0);
@@ -358,8 +360,11 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 		}
 		r.prog.files_done++;
 		report(&r);
-		if (++pending >= BATCH_FILES || mono_ns() - batch_start > BATCH_NS) {
-			if ((rc = dv_catalog_commit(cat)) < 0 || (rc = dv_catalog_begin(cat)) < 0) break;
+		if (++pending >= BATCH_FILES || r.batch.bytes >= BATCH_BYTES || mono_ns() - batch_start > BATCH_NS) {
+			/* blobs durable first, then the rows that name them */
+			if ((rc = dv_blob_batch_settle(dv_vault_blobs(v), &r.batch)) < 0 ||
+			    (rc = dv_catalog_commit(cat)) < 0 || (rc = dv_catalog_begin(cat)) < 0)
+				break;
 			pending = 0;
 			batch_start = mono_ns();
 		}
@@ -368,7 +373,8 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 		/* Keep what is stored: the blobs are durable, their rows commit. */
 		int err = rc;
 		dv_error saved = *dv_error_last();
-		if (dv_catalog_commit(cat) < 0) dv_catalog_rollback(cat);
+		if (dv_blob_batch_settle(dv_vault_blobs(v), &r.batch) < 0 || dv_catalog_commit(cat) < 0)
+			dv_catalog_rollback(cat);
 		if (err == DV_EINTR) {
 			body = json_object_new_object();
 			log_common(body, "ingest.interrupted", o, rec);
@@ -379,7 +385,10 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 		rc = err;
 		goto out;
 	}
-	if ((rc = dv_catalog_commit(cat)) < 0) goto out;
+	if ((rc = dv_blob_batch_settle(dv_vault_blobs(v), &r.batch)) < 0 || (rc = dv_catalog_commit(cat)) < 0) {
+		dv_catalog_rollback(cat);
+		goto out;
+	}
 
 	uint64_t nstored, bytes;
 	if ((rc = dv_ingest_manifest(cat, rec->id, rec->manifest, &nstored, &bytes)) < 0) goto out;
@@ -417,6 +426,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 out:
 	json_object_put(body);
 	if (r.w) dv_blob_writer_abort(r.w);
+	dv_blob_batch_dispose(&r.batch);
 	res->seconds = (double)(mono_ns() - t0) / 1e9;
 	dv_source_close(src);
 	free(buf);

@@ -109,6 +109,41 @@ int main(void)
 	CHECK_EQ(dv_blob_read(&bs, n1, NULL, NULL, sha, &size), DV_ENOTFOUND);
 	CHECK_EQ(dv_blob_read(&bs, "../../etc/passwd", NULL, NULL, sha, &size), DV_EINVAL);
 
+	/* group durability: invisible until settled, readable after */
+	dv_blob_batch batch = { 0 };
+	char bn[3][65];
+	for (int i = 0; i < 3; i++) {
+		uint8_t d[5000];
+		dv_random(d, sizeof(d));
+		CHECK_EQ(dv_blob_writer_open(&w, &bs), 0);
+		CHECK_EQ(dv_blob_writer_write(w, d, sizeof(d)), 0);
+		CHECK_EQ(dv_blob_writer_finish(w, &batch, sha, bn[i], &size, &dedup), 0);
+		CHECK(!dedup);
+		CHECK(!dv_blob_exists(&bs, bn[i]));
+	}
+	CHECK_EQ(batch.n, 3);
+	CHECK_EQ(dv_blob_batch_settle(&bs, &batch), 0);
+	CHECK_EQ(batch.n, 0);
+	for (int i = 0; i < 3; i++) {
+		CHECK(dv_blob_exists(&bs, bn[i]));
+		CHECK_EQ(dv_blob_read(&bs, bn[i], NULL, NULL, sha, &size), 0);
+	}
+	/* an unsettled batch leaves nothing behind when disposed */
+	CHECK_EQ(dv_blob_writer_open(&w, &bs), 0);
+	CHECK_EQ(dv_blob_writer_write(w, "x", 1), 0);
+	CHECK_EQ(dv_blob_writer_finish(w, &batch, sha, n2, &size, &dedup), 0);
+	dv_blob_batch_dispose(&batch);
+	CHECK(!dv_blob_exists(&bs, n2));
+	CHECK_EQ(dv_blobstore_clean_tmp(&bs), 0);
+	/* already stored content is recognised at finish */
+	store(data, sizeof(data), n1, 777);
+	CHECK_EQ(dv_blob_writer_open(&w, &bs), 0);
+	CHECK_EQ(dv_blob_writer_write(w, data, sizeof(data)), 0);
+	CHECK_EQ(dv_blob_writer_finish(w, &batch, sha, n2, &size, &dedup), 0);
+	CHECK(dedup);
+	CHECK_EQ(batch.n, 0);
+	dv_blob_batch_dispose(&batch);
+
 	/* header parser */
 	uint8_t h[64] = { 'D', 'V', 'B', 'L', 'O', 'B', 0, 1 };
 	dv_blob_header hdr;
