@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dv/err.h"
 #include "dv/flightrec.h"
 #include "dv/rd.h"
 #include "dv/util.h"
+#include "tele_int.h"
 
 #define PREFIX_OLD 12
 #define PREFIX_NEW 100
@@ -449,6 +451,9 @@ int dv_flightrec_parse_mem(dv_flightrec *out, const void *buf, size_t len, const
 int dv_flightrec_read_file(dv_flightrec *out, const char *path, dv_flightrec_cb cb, void *payload)
 {
 	memset(out, 0, sizeof(*out));
+	int fd = dv__open_regular(path); /* refuses FIFOs before dv_read_file could block */
+	if (fd < 0) return fd;
+	close(fd);
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int rc = dv_read_file(path, DV_FLIGHTREC_MAX_BYTES, &buf, &len);

@@ -3,8 +3,13 @@
  * is mantissa / 10^k with both exact in a double when the mantissa has at
  * most 15 digits, so "40.5637811" comes out correctly rounded.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "dv/err.h"
 #include "tele_int.h"
 
 static const double pow10_tab[] = {
@@ -72,4 +77,24 @@ bool dv__num_parse_str(const char *s, double *out)
 	if (!dv__num_parse(s, end, out, &next)) return false;
 	while (next < end && (*next == ' ' || *next == '\t' || *next == '\n' || *next == '\r')) next++;
 	return next == end;
+}
+
+int dv__open_regular(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) return dv_error_errno(errno, path, -1, "cannot open");
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return dv_error_errno(e, path, -1, "cannot stat");
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return dv_error_set(DV_EINVAL, path, -1, "not a regular file");
+	}
+	/* regular files ignore O_NONBLOCK; clear it anyway for clarity */
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
 }

@@ -19,6 +19,7 @@
 #include "dv/photo.h"
 #include "dv/rd.h"
 #include "dv/util.h"
+#include "tele_int.h"
 
 typedef struct src {
 	int fd;                 /* file, or -1 */
@@ -187,8 +188,8 @@ int dv_photo_parse_mem(dv_photo *out, const void *buf, size_t len, const char *n
 int dv_photo_read_file(dv_photo *out, const char *path)
 {
 	init(out);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) return dv_error_errno(errno, path, -1, "cannot open");
+	int fd = dv__open_regular(path);
+	if (fd < 0) return fd;
 	src s = { fd, NULL, 0, path, 0 };
 	int rc = parse(out, &s);
 	close(fd);

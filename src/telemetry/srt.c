@@ -683,8 +683,8 @@ int dv_srt_finish(dv_srt_parser *p, dv_srt_cue_cb cb, void *payload)
 
 int dv_srt_read_file(const char *path, dv_srt_cue_cb cb, void *payload, dv_srt_stats *stats)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) return dv_error_errno(errno, path, -1, "cannot open");
+	int fd = dv__open_regular(path);
+	if (fd < 0) return fd;
 	dv_srt_parser *p;
 	int rc = dv_srt_new(&p, path);
 	if (rc < 0) {

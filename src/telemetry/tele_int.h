@@ -21,4 +21,11 @@ bool dv__num_parse(const char *s, const char *end, double *out, const char **nex
  * (surrounding spaces allowed). */
 bool dv__num_parse_str(const char *s, double *out);
 
+/*
+ * Opens path for reading without ever blocking (O_NONBLOCK, so a FIFO does
+ * not wait for a writer) and refuses anything but a regular file. Returns
+ * the fd, or a negative dv_code with the error set.
+ */
+int dv__open_regular(const char *path);
+
 #endif

@@ -200,8 +200,8 @@ int dv_video_parse_mem(dv_video *out, const void *buf, size_t len, const char *n
 int dv_video_read_file(dv_video *out, const char *path)
 {
 	init(out);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) return dv_error_errno(errno, path, -1, "cannot open");
+	int fd = dv__open_regular(path);
+	if (fd < 0) return fd;
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
 		int e = errno;

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "dv/flightrec.h"
@@ -809,6 +811,29 @@ static void test_flightrec(void)
 	CHECK(dv_flightrec_parse_mem(&fr, junk, sizeof(junk), "v0.txt", NULL, NULL) < 0);
 }
 
+/* FIFOs are refused by every reader, never waited on */
+static void test_fifo(void)
+{
+	char dir[] = "/tmp/dvtele.XXXXXX";
+	if (!mkdtemp(dir)) return;
+	char path[64];
+	snprintf(path, sizeof(path), "%s/f.SRT", dir);
+	if (mkfifo(path, 0600) == 0) {
+		dv_photo p;
+		dv_video v;
+		dv_flightrec f;
+		char *json = NULL;
+		CHECK_EQ(dv_srt_read_file(path, NULL, NULL, NULL), DV_EINVAL);
+		CHECK_EQ(dv_photo_read_file(&p, path), DV_EINVAL);
+		CHECK_EQ(dv_video_read_file(&v, path), DV_EINVAL);
+		CHECK_EQ(dv_flightrec_read_file(&f, path, NULL, NULL), DV_EINVAL);
+		CHECK_EQ(dv_inspect_json(path, 0, &json), DV_EINVAL);
+		CHECK_EQ(dv_media_kind_of(path), DV_MEDIA_SRT);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_num();
@@ -819,5 +844,6 @@ int main(void)
 	test_track();
 	test_video();
 	test_flightrec();
+	test_fifo();
 	return check_done();
 }
