@@ -30,7 +30,8 @@ static void help(FILE *out)
 	        "skipped).\n"
 	        "\n"
 	        "  --json     one JSON object per file, one per line (JSON Lines)\n"
-	        "  --points   with --json: every SRT cue in \"points\" (large for long videos)\n"
+	        "  --points   with --json: every SRT cue and flight record position in\n"
+	        "             \"points\" (streamed: memory stays small for any file size)\n"
 	        "  --track F  instead: one track of every SRT cue, flight record position\n"
 	        "             and photo position, in file order, as GeoJSON (RFC 7946),\n"
 	        "             GPX 1.1, KML 2.2 or CSV\n"
@@ -190,17 +191,19 @@ static void inspect_one(opts *o, const char *path)
 	}
 	char *text = NULL;
 	dv_inspect_opts io = { o->flags, o->has_offset, o->offset_min };
+	if (o->json) { /* streamed: constant memory even with --points */
+		if (dv_inspect_write(stdout, path, &io) < 0) {
+			fprintf(stderr, "dronevault inspect: %s\n", dv_error_text());
+			o->failed++;
+		}
+		return;
+	}
 	if (dv_inspect_json_opts(path, &io, &text) < 0) {
 		fprintf(stderr, "dronevault inspect: %s\n", dv_error_text());
 		o->failed++;
 		return;
 	}
-	if (o->json) {
-		fputs(text, stdout);
-		fputc('\n', stdout);
-	} else {
-		print_table(text);
-	}
+	print_table(text);
 	free(text);
 }
 

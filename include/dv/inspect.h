@@ -25,6 +25,7 @@
 #define DV_INSPECT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "dv/photo.h"
 #include "dv/srt.h"
@@ -47,7 +48,8 @@ dv_media_kind dv_media_kind_of(const char *path);
 const char *dv_media_kind_name(dv_media_kind k);
 
 enum {
-	DV_INSPECT_POINTS = 1u << 0  /* SRT cues / flight record OSD points in "points" (memory grows with the file) */
+	DV_INSPECT_POINTS = 1u << 0  /* SRT cues / flight record OSD points in "points" (in memory with
+	                                dv_inspect_json*, streamed with dv_inspect_write) */
 };
 
 /*
@@ -72,6 +74,15 @@ typedef struct dv_inspect_opts {
  * when asked, and says so.
  */
 int dv_inspect_json_opts(const char *path, const dv_inspect_opts *opts, char **out);
+
+/*
+ * Writes the object of path as one line to stream (JSON Lines). With
+ * DV_INSPECT_POINTS, SRT cues and flight record points are streamed as they
+ * are parsed ("points" first), so memory stays constant for any file size.
+ * Returns 0 or a negative dv_code (nothing written when the file cannot be
+ * read at all).
+ */
+int dv_inspect_write(FILE *stream, const char *path, const dv_inspect_opts *opts);
 
 /*
  * The same for bytes already in memory (borrowed), e.g. a file decrypted

@@ -255,7 +255,9 @@ static void photo_json(json_object *o, const dv_photo *p)
 
 typedef struct srt_acc {
 	unsigned flags;
-	json_object *points;        /* with DV_INSPECT_POINTS */
+	json_object *points;        /* with DV_INSPECT_POINTS, in memory */
+	FILE *stream;               /* with DV_INSPECT_POINTS, streamed instead */
+	uint64_t streamed;
 	bool has_first;
 	dv_srt_cue first, last;     /* first and last cue with a fix */
 	bool has_time;
@@ -299,6 +301,12 @@ static int srt_cb(const dv_srt_cue *c, void *payload)
 {
 	srt_acc *a = payload;
 	if (a->points) json_object_array_add(a->points, cue_json(c));
+	if (a->stream) {
+		json_object *j = cue_json(c);
+		if (a->streamed++) fputc(',', a->stream);
+		fputs(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), a->stream);
+		json_object_put(j);
+	}
 	if (c->end_ms > a->end_ms) a->end_ms = c->end_ms;
 	if (c->pt.time_kind != DV_TIME_NONE) {
 		if (!a->has_time) a->t0 = c->pt.time_us;
@@ -346,14 +354,17 @@ static int srt_run(const insrc *src, dv_srt_cue_cb cb, void *payload, dv_srt_sta
 	return rc;
 }
 
-static int srt_json(json_object *o, const insrc *src, unsigned flags, json_object *warnings)
+static int srt_json(json_object *o, const insrc *src, unsigned flags, FILE *stream, json_object *warnings)
 {
 	srt_acc a;
 	memset(&a, 0, sizeof(a));
 	a.flags = flags;
 	a.end_ms = -1;
 	a.min_lat = a.max_lat = a.min_lon = a.max_lon = a.min_alt = a.max_alt = a.min_h = a.max_h = NAN;
-	if (flags & DV_INSPECT_POINTS) a.points = json_object_new_array();
+	if (flags & DV_INSPECT_POINTS) {
+		if (stream) a.stream = stream;
+		else a.points = json_object_new_array();
+	}
 	dv_srt_stats st;
 	memset(&st, 0, sizeof(st));
 	int rc = srt_run(src, srt_cb, &a, &st);
@@ -491,25 +502,36 @@ static int video_json(json_object *o, const insrc *src, json_object *warnings)
 
 typedef struct fr_acc {
 	json_object *points;
+	FILE *stream;
+	uint64_t streamed;
 	bool has_first;
 	dv_flightrec_point first, last;
 	uint64_t fixes;
 	double min_lat, max_lat, min_lon, max_lon, max_h;
 } fr_acc;
 
+static json_object *frpoint_json(const dv_flightrec_point *p)
+{
+	json_object *o = json_object_new_object();
+	add(o, "time", jtime(p->pt.time_us, p->pt.time_kind));
+	add(o, "lat", p->pt.has_pos ? jnum(p->pt.lat) : NULL);
+	add(o, "lon", p->pt.has_pos ? jnum(p->pt.lon) : NULL);
+	add(o, "height", jnum(p->pt.height));
+	add(o, "attitude", jtriple("pitch", p->pitch, "roll", p->roll, "yaw", p->yaw));
+	add(o, "gimbal", jtriple("pitch", p->gimbal_pitch, "roll", p->gimbal_roll, "yaw", p->gimbal_yaw));
+	add(o, "sats", p->gps_num >= 0 ? json_object_new_int(p->gps_num) : NULL);
+	return o;
+}
+
 static int fr_cb(const dv_flightrec_point *p, void *payload)
 {
 	fr_acc *a = payload;
-	if (a->points) {
-		json_object *o = json_object_new_object();
-		add(o, "time", jtime(p->pt.time_us, p->pt.time_kind));
-		add(o, "lat", p->pt.has_pos ? jnum(p->pt.lat) : NULL);
-		add(o, "lon", p->pt.has_pos ? jnum(p->pt.lon) : NULL);
-		add(o, "height", jnum(p->pt.height));
-		add(o, "attitude", jtriple("pitch", p->pitch, "roll", p->roll, "yaw", p->yaw));
-		add(o, "gimbal", jtriple("pitch", p->gimbal_pitch, "roll", p->gimbal_roll, "yaw", p->gimbal_yaw));
-		add(o, "sats", p->gps_num >= 0 ? json_object_new_int(p->gps_num) : NULL);
-		json_object_array_add(a->points, o);
+	if (a->points) json_object_array_add(a->points, frpoint_json(p));
+	if (a->stream) {
+		json_object *j = frpoint_json(p);
+		if (a->streamed++) fputc(',', a->stream);
+		fputs(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), a->stream);
+		json_object_put(j);
 	}
 	minmax(p->pt.height, &a->max_h, &a->max_h);
 	if (!p->pt.has_pos) return 0;
@@ -522,12 +544,15 @@ static int fr_cb(const dv_flightrec_point *p, void *payload)
 	return 0;
 }
 
-static int flightrec_json(json_object *o, const insrc *src, unsigned flags, json_object *warnings)
+static int flightrec_json(json_object *o, const insrc *src, unsigned flags, FILE *stream, json_object *warnings)
 {
 	fr_acc a;
 	memset(&a, 0, sizeof(a));
 	a.min_lat = a.max_lat = a.min_lon = a.max_lon = a.max_h = NAN;
-	if (flags & DV_INSPECT_POINTS) a.points = json_object_new_array();
+	if (flags & DV_INSPECT_POINTS) {
+		if (stream) a.stream = stream;
+		else a.points = json_object_new_array();
+	}
 	dv_flightrec f;
 	int rc = src->mem ? dv_flightrec_parse_mem(&f, src->mem, src->len, src->path, fr_cb, &a)
 	                  : dv_flightrec_read_file(&f, src->path, fr_cb, &a);
@@ -643,9 +668,16 @@ static void add_utc(json_object *o, int offset_min)
 	add(o, "time_utc_note", json_object_new_string(note));
 }
 
-static int inspect(const insrc *src, dv_media_kind k, const dv_inspect_opts *opts, char **out)
+/*
+ * Builds the object of one file. With stream, it is written there (points
+ * streamed first, so memory stays constant) and *out is untouched;
+ * otherwise it is returned in *out.
+ */
+static int inspect(const insrc *src, dv_media_kind k, const dv_inspect_opts *opts, FILE *stream, char **out)
 {
 	unsigned flags = opts->flags;
+	bool streaming = stream && (flags & DV_INSPECT_POINTS) &&
+	                 (k == DV_MEDIA_SRT || k == DV_MEDIA_FLIGHT_RECORD);
 	const char *path = src->path;
 	json_object *o = json_object_new_object();
 	json_object *warnings = json_object_new_array();
@@ -657,6 +689,7 @@ static int inspect(const insrc *src, dv_media_kind k, const dv_inspect_opts *opt
 	add(o, "file", json_object_new_string(path));
 	add(o, "kind", json_object_new_string(dv_media_kind_name(k)));
 	int rc = 0;
+	if (streaming) fputs("{\"points\":[", stream);
 	switch (k) {
 	case DV_MEDIA_PHOTO: {
 		dv_photo p;
@@ -679,13 +712,13 @@ static int inspect(const insrc *src, dv_media_kind k, const dv_inspect_opts *opt
 		break;
 	}
 	case DV_MEDIA_SRT:
-		rc = srt_json(o, src, flags, warnings);
+		rc = srt_json(o, src, flags, streaming ? stream : NULL, warnings);
 		break;
 	case DV_MEDIA_VIDEO:
 		rc = video_json(o, src, warnings);
 		break;
 	case DV_MEDIA_FLIGHT_RECORD:
-		rc = flightrec_json(o, src, flags, warnings);
+		rc = flightrec_json(o, src, flags, streaming ? stream : NULL, warnings);
 		break;
 	default:
 		add(o, "position", NULL);
@@ -707,12 +740,23 @@ static int inspect(const insrc *src, dv_media_kind k, const dv_inspect_opts *opt
 		if (rc == DV_ENOMEM) {
 			json_object_put(o);
 			json_object_put(warnings);
+			if (streaming) fputs("]}\n", stream); /* keep the line valid JSON */
 			return rc;
 		}
 	}
 	if (opts->has_utc_offset) add_utc(o, opts->utc_offset_min);
 	add(o, "warnings", warnings);
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (stream) {
+		int wrc = 0;
+		if (!s) wrc = dv_error_set(DV_ENOMEM, path, -1, "cannot allocate json text");
+		else if (streaming) fprintf(stream, "],%s\n", s + 1); /* s is "{...}": splice after the points */
+		else fprintf(stream, "%s\n", s);
+		json_object_put(o);
+		if (!wrc && (fflush(stream) != 0 || ferror(stream)))
+			wrc = dv_error_errno(errno, path, -1, "cannot write");
+		return wrc;
+	}
 	*out = s ? strdup(s) : NULL;
 	json_object_put(o);
 	if (!*out) return dv_error_set(DV_ENOMEM, path, -1, "cannot allocate json text");
@@ -729,7 +773,19 @@ int dv_inspect_json_opts(const char *path, const dv_inspect_opts *opts, char **o
 	if (opts->has_utc_offset && (opts->utc_offset_min < -14 * 60 || opts->utc_offset_min > 14 * 60))
 		return dv_error_set(DV_EINVAL, path, -1, "UTC offset of %d minutes is beyond +-14 h", opts->utc_offset_min);
 	insrc src = { path, NULL, 0 };
-	return inspect(&src, dv_media_kind_of(path), opts, out);
+	return inspect(&src, dv_media_kind_of(path), opts, NULL, out);
+}
+
+int dv_inspect_write(FILE *stream, const char *path, const dv_inspect_opts *opts)
+{
+	struct stat st;
+	if (!stream) return dv_error_set(DV_EINVAL, path, -1, "no output stream");
+	if (stat(path, &st) != 0 || access(path, R_OK) != 0) return dv_error_errno(errno, path, -1, "cannot open");
+	if (!S_ISREG(st.st_mode)) return dv_error_set(DV_EINVAL, path, -1, "not a regular file");
+	if (opts->has_utc_offset && (opts->utc_offset_min < -14 * 60 || opts->utc_offset_min > 14 * 60))
+		return dv_error_set(DV_EINVAL, path, -1, "UTC offset of %d minutes is beyond +-14 h", opts->utc_offset_min);
+	insrc src = { path, NULL, 0 };
+	return inspect(&src, dv_media_kind_of(path), opts, stream, NULL);
 }
 
 int dv_inspect_json(const char *path, unsigned flags, char **out)
@@ -744,5 +800,5 @@ int dv_inspect_json_mem(const void *buf, size_t len, const char *name, unsigned 
 	if (!buf && len) return dv_error_set(DV_EINVAL, name, -1, "no buffer");
 	insrc src = { name ? name : "", buf, len };
 	dv_inspect_opts opts = { flags, false, 0 };
-	return inspect(&src, kind_from(src.path, buf, len < 16 ? len : 16), &opts, out);
+	return inspect(&src, kind_from(src.path, buf, len < 16 ? len : 16), &opts, NULL, out);
 }

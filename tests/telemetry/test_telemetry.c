@@ -811,6 +811,47 @@ static void test_flightrec(void)
 	CHECK(dv_flightrec_parse_mem(&fr, junk, sizeof(junk), "v0.txt", NULL, NULL) < 0);
 }
 
+/* the streamed object (points first) equals the in-memory one */
+static void test_inspect_stream(void)
+{
+	char dir[] = "/tmp/dvtele.XXXXXX";
+	if (!mkdtemp(dir)) return;
+	char srt[64], fr[80];
+	snprintf(srt, sizeof(srt), "%s/a.SRT", dir);
+	snprintf(fr, sizeof(fr), "%s/DJIFlightRecord_x.txt", dir);
+	FILE *f = fopen(srt, "w");
+	fputs("1\n00:00:00,000 --> 00:00:00,020\nFrameCnt: 1, DiffTime: 20ms\n2021-12-25 12:27:52.373\n"
+	      "[latitude: 0.0] [longitude: 0.0] [rel_alt: 1.0 abs_alt: 2.0]\n\n2\n00:00:00,020 --> 00:00:00,040\n"
+	      "2021-12-25 12:27:52.393\n[latitude: 3.41531] [longitude: -3.37440] [rel_alt: 1.0 abs_alt: 2.0]\n", f);
+	fclose(f);
+	fbuf b;
+	build_flightrec(&b, 7);
+	f = fopen(fr, "wb");
+	fwrite(b.b, 1, b.n, f);
+	fclose(f);
+	const char *paths[2] = { srt, fr };
+	for (int i = 0; i < 2; i++)
+		for (unsigned flags = 0; flags <= DV_INSPECT_POINTS; flags++) {
+			dv_inspect_opts o = { flags, true, 120 };
+			char *mem = NULL, *streamed = NULL;
+			size_t sl = 0;
+			CHECK_EQ(dv_inspect_json_opts(paths[i], &o, &mem), 0);
+			FILE *ms = open_memstream(&streamed, &sl);
+			CHECK_EQ(dv_inspect_write(ms, paths[i], &o), 0);
+			fclose(ms);
+			json_object *a = json_tokener_parse(mem), *c = json_tokener_parse(streamed);
+			CHECK(a && c && json_object_equal(a, c));
+			CHECK(sl > 0 && streamed[sl - 1] == '\n');
+			json_object_put(a);
+			json_object_put(c);
+			free(mem);
+			free(streamed);
+		}
+	unlink(srt);
+	unlink(fr);
+	rmdir(dir);
+}
+
 /* FIFOs are refused by every reader, never waited on */
 static void test_fifo(void)
 {
@@ -845,5 +886,6 @@ int main(void)
 	test_video();
 	test_flightrec();
 	test_fifo();
+	test_inspect_stream();
 	return check_done();
 }
