@@ -230,14 +230,34 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The directories being walked, to refuse symlink cycles. */
+typedef struct ancestors {
+	dev_t dev[INSPECT_DEPTH_MAX];
+	ino_t ino[INSPECT_DEPTH_MAX];
+	int n;
+} ancestors;
+
+static void walk_in(opts *o, const char *path, int depth, ancestors *up);
+
 static void walk(opts *o, const char *path, int depth)
+{
+	ancestors up = { .n = 0 };
+	walk_in(o, path, depth, &up);
+}
+
+static void walk_in(opts *o, const char *path, int depth, ancestors *up)
 {
 	struct stat st;
 	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		inspect_one(o, path);
 		return;
 	}
-	if (depth >= INSPECT_DEPTH_MAX) {
+	for (int a = 0; a < up->n; a++)
+		if (up->dev[a] == st.st_dev && up->ino[a] == st.st_ino) {
+			fprintf(stderr, "dronevault inspect: %s: directory loop (symlink to an ancestor), skipped\n", path);
+			return;
+		}
+	if (depth >= INSPECT_DEPTH_MAX || up->n >= INSPECT_DEPTH_MAX) {
 		fprintf(stderr, "dronevault inspect: %s: directories nested too deep, skipped\n", path);
 		o->failed++;
 		return;
@@ -269,7 +289,11 @@ static void walk(opts *o, const char *path, int depth)
 		if (sub) {
 			size_t pl = strlen(path);
 			snprintf(sub, len, "%s%s%s", path, pl && path[pl - 1] == '/' ? "" : "/", names[i]);
-			walk(o, sub, depth + 1);
+			up->dev[up->n] = st.st_dev;
+			up->ino[up->n] = st.st_ino;
+			up->n++;
+			walk_in(o, sub, depth + 1, up);
+			up->n--;
 			free(sub);
 		}
 		free(names[i]);
