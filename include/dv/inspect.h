@@ -11,7 +11,10 @@
  *           "focal_length","focal_length_35mm","exif":{...},"xmp":{...}
  *    srt:   "cues","fixes","zero_fixes","formats":[...],"duration_ms",
  *           "first_fix","last_fix","bbox","home","alt_range","height_range",
- *           and "points":[...] with DV_INSPECT_POINTS
+ *           and "points":[...] with DV_INSPECT_POINTS: per cue "i","start_ms",
+ *           "time","time_kind","time_us" (when timed),"lat","lon" (only when
+ *           there is a fix: a point without a fix has no lat/lon keys),
+ *           "alt","height","no_fix","sats","home","gimbal","flight","format"
  *    video: "creation_time","duration_ms","codec","width","height","fps",
  *           "streams","size","major_brand","encoder","make","model",
  *           "location" (ISO 6709 as written),"sidecar" (paired .SRT); the
@@ -19,7 +22,9 @@
  *    flight_record: "format_version","encrypted","details":{aircraft,
  *           serials, app, home, totals},"records","osd_records","fixes",
  *           "thumbnails","thumbnail_bytes","skipped_bytes","bbox","time_end",
- *           and "points" (OSD positions) with DV_INSPECT_POINTS}
+ *           and "points" (OSD records: "time","time_kind","time_us" (UTC),
+ *           "lat","lon" only with a fix,"height","attitude","gimbal","sats")
+ *           with DV_INSPECT_POINTS}
  */
 #ifndef DV_INSPECT_H
 #define DV_INSPECT_H

@@ -275,8 +275,12 @@ static json_object *cue_json(const dv_srt_cue *c)
 	add(o, "i", json_object_new_int64((int64_t)c->seq));
 	add(o, "start_ms", c->start_ms >= 0 ? json_object_new_int64(c->start_ms) : NULL);
 	add(o, "time", jtime(c->pt.time_us, c->pt.time_kind));
-	add(o, "lat", c->pt.has_pos ? jnum(c->pt.lat) : NULL);
-	add(o, "lon", c->pt.has_pos ? jnum(c->pt.lon) : NULL);
+	add(o, "time_kind", json_object_new_string(time_kind_name(c->pt.time_kind)));
+	if (c->pt.time_kind != DV_TIME_NONE) add(o, "time_us", json_object_new_int64(c->pt.time_us));
+	if (c->pt.has_pos) { /* a point without a fix has no lat/lon keys at all */
+		add(o, "lat", jnum(c->pt.lat));
+		add(o, "lon", jnum(c->pt.lon));
+	}
 	add(o, "alt", jnum(c->pt.alt));
 	add(o, "height", jnum(c->pt.height));
 	if (c->zero_fix) add(o, "no_fix", json_object_new_boolean(1));
@@ -514,8 +518,12 @@ static json_object *frpoint_json(const dv_flightrec_point *p)
 {
 	json_object *o = json_object_new_object();
 	add(o, "time", jtime(p->pt.time_us, p->pt.time_kind));
-	add(o, "lat", p->pt.has_pos ? jnum(p->pt.lat) : NULL);
-	add(o, "lon", p->pt.has_pos ? jnum(p->pt.lon) : NULL);
+	add(o, "time_kind", json_object_new_string(time_kind_name(p->pt.time_kind)));
+	if (p->pt.time_kind != DV_TIME_NONE) add(o, "time_us", json_object_new_int64(p->pt.time_us));
+	if (p->pt.has_pos) { /* a point without a fix has no lat/lon keys at all */
+		add(o, "lat", jnum(p->pt.lat));
+		add(o, "lon", jnum(p->pt.lon));
+	}
 	add(o, "height", jnum(p->pt.height));
 	add(o, "attitude", jtriple("pitch", p->pitch, "roll", p->roll, "yaw", p->yaw));
 	add(o, "gimbal", jtriple("pitch", p->gimbal_pitch, "roll", p->gimbal_roll, "yaw", p->gimbal_yaw));

@@ -52,7 +52,8 @@ n=$(timeout 20 "$DV" inspect --json "$work/dir" 2>/dev/null | wc -l)
 "$DV" inspect --json --points "$work/a.SRT" | python3 -c '
 import json,sys
 o=json.loads(sys.stdin.read()); p=o["points"]
-assert len(p)==2 and p[0]["lat"] is None and p[0]["no_fix"] is True and p[1]["lat"]==3.41531, p
+assert len(p)==2 and "lat" not in p[0] and p[0]["no_fix"] is True and p[1]["lat"]==3.41531, p
+assert p[1]["time_kind"]=="local" and p[1]["time_us"]==1640435272393000, p
 ' || fail "--points"
 
 # UTC only when asked, and marked as derived from the user's offset
