@@ -267,6 +267,7 @@ typedef struct rd {
 	int nerr_feature;     /* errors in the current feature */
 	char path[160];       /* JSON path of the feature */
 	size_t cur_feature;
+	double radius_scale;  /* ED-269: a Circle's radius is in the volume's uomDimensions */
 } rd;
 
 static void issue(rd *r, dv_zone_severity sev, const char *sub, const char *fmt, ...)
@@ -400,6 +401,7 @@ static int vref_of(rd *r, const char *s, const char *sub, dv_vref *out)
 typedef struct vlimits {
 	double lower, upper;
 	dv_vref lref, uref;
+	double scale;   /* metres per unit of uom */
 } vlimits;
 
 /* Reads lower/upper from obj with the given member names; sub prefixes paths. */
@@ -412,6 +414,7 @@ static void read_limits(rd *r, json_object *obj, const char *sub, const char *kl
 	out->lower = DV_ALT_NONE_LOW;
 	out->upper = DV_ALT_NONE_HIGH;
 	out->lref = out->uref = DV_VREF_NONE;
+	out->scale = 1.0;
 	json_object *uomv = get(obj, kuom);
 	const char *uom = get_str(obj, kuom);
 	snprintf(p, sizeof(p), "%s.%s", sub, kuom);
@@ -420,6 +423,7 @@ static void read_limits(rd *r, json_object *obj, const char *sub, const char *kl
 		if (!strcmp(uom, "M") || !strcmp(uom, "m")) scale = 1.0;
 		else if (!strcmp(uom, "FT") || !strcmp(uom, "ft")) scale = 0.3048;
 		else issue(r, DV_ZONE_ERROR, p, "unknown unit '%.32s' (M or FT)", uom);
+		out->scale = scale;
 	} else if (uom_required && (get(obj, kl) || get(obj, ku)))
 		issue(r, DV_ZONE_WARNING, p, "no unit for the vertical limits: metres assumed");
 	double v;
@@ -860,10 +864,11 @@ static int add_circle(rd *r, json_object *center, json_object *radius, const cha
 		return -1;
 	}
 	snprintf(p, sizeof(p), "%s.radius", sub);
-	if (num_of(radius, &rad) != 1 || !(rad > 0) || rad > 2000000) {
-		issue(r, DV_ZONE_ERROR, p, "Circle radius must be a number of metres in (0, 2000000]");
+	if (num_of(radius, &rad) != 1 || !(rad > 0) || rad * r->radius_scale > 2000000) {
+		issue(r, DV_ZONE_ERROR, p, "Circle radius must be a positive number, at most 2000 km");
 		return -1;
 	}
+	rad *= r->radius_scale;
 	dv_zone z;
 	memset(&z, 0, sizeof(z));
 	z.shape = DV_ZONE_CIRCLE;
@@ -1044,7 +1049,9 @@ static void read_feature(rd *r, json_object *f, size_t idx, const char *listpath
 			char hsub[96];
 			snprintf(hsub, sizeof(hsub), "%s.horizontalProjection", sub);
 			if (!hp) { issue(r, DV_ZONE_ERROR, hsub, "geometry without horizontalProjection"); continue; }
+			r->radius_scale = v.scale;
 			add_geometry(r, hp, hsub, &tmpl, NULL);
+			r->radius_scale = 1.0;
 		}
 	} else {
 		if (!geom) { issue(r, DV_ZONE_ERROR, ".geometry", "feature has no geometry"); goto out; }
@@ -1141,6 +1148,7 @@ int dv_zones_parse(dv_zones **out, const void *buf, size_t len, const char *name
 	}
 	r.zs = zs;
 	r.flags = flags;
+	r.radius_scale = 1.0;
 	zs->format = fmt;
 	if (single) {
 		read_feature(&r, root, 0, "feature");

@@ -228,6 +228,13 @@ static void test_altitude(void)
 	dv_route_free(r);
 	dv_geofence_free(gf);
 	dv_zones_free(zs);
+	/* ED-269 Circle in feet: the radius is in the volume's unit too */
+	zs = zones_of("{\"UASZoneList\":[{\"identifier\":\"CF\",\"restriction\":\"PROHIBITED\",\"geometry\":[{\"uomDimensions\":\"FT\","
+	              "\"upperLimit\":400,\"upperVerticalReference\":\"AGL\",\"horizontalProjection\":{\"type\":\"Circle\","
+	              "\"center\":[8,47],\"radius\":1000}}]}]}", 0);
+	CHECK(zs && zs->nzones == 1);
+	if (zs && zs->nzones) CHECK_NEAR(zs->zones[0].radius_m, 304.8, 1e-9);
+	dv_zones_free(zs);
 	/* feet: 400 ft = 121.92 m */
 	zs = zones_of(square_zone("\"uomDimensions\":\"FT\",\"upperLimit\":\"400\",\"upperVerticalReference\":\"AGL\",", "null"), 0);
 	CHECK(zs && zs->nzones == 1);
