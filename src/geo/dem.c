@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #include "dv/err.h"
 
@@ -23,7 +24,13 @@ struct dv_dem {
 	char desc[512];
 };
 
-static int gdal_ready;
+static once_flag gdal_once = ONCE_FLAG_INIT;
+
+static void gdal_init(void)
+{
+	GDALAllRegister();
+	CPLSetErrorHandler(CPLQuietErrorHandler);
+}
 
 void dv_dem_free(dv_dem *d)
 {
@@ -36,11 +43,7 @@ void dv_dem_free(dv_dem *d)
 int dv_dem_open(dv_dem **out, const char *path)
 {
 	*out = NULL;
-	if (!gdal_ready) {
-		GDALAllRegister();
-		CPLSetErrorHandler(CPLQuietErrorHandler);
-		gdal_ready = 1;
-	}
+	call_once(&gdal_once, gdal_init);
 	dv_dem *d = calloc(1, sizeof(*d));
 	if (!d) return dv_error_set(DV_ENOMEM, path, -1, "out of memory");
 	CPLErrorReset();

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #include "dv/err.h"
 #include "dv/util.h"
@@ -90,14 +91,16 @@ GEOSGeometry *dv__zone_polygon(dv__geos *g, const dv_zone *z)
 }
 
 static struct geod_geodesic wgs84;
-static int wgs84_ready;
+static once_flag wgs84_once = ONCE_FLAG_INIT;
+
+static void wgs84_init(void)
+{
+	geod_init(&wgs84, 6378137.0, 1.0 / 298.257223563);
+}
 
 double dv_geo_distance(double lon1, double lat1, double lon2, double lat2)
 {
-	if (!wgs84_ready) { /* idempotent: a race writes the same values */
-		geod_init(&wgs84, 6378137.0, 1.0 / 298.257223563);
-		wgs84_ready = 1;
-	}
+	call_once(&wgs84_once, wgs84_init);
 	double s12 = 0;
 	geod_inverse(&wgs84, lat1, lon1, lat2, lon2, &s12, NULL, NULL);
 	return s12;

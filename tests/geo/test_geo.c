@@ -307,6 +307,37 @@ static void test_bad_zones(void)
 	CHECK_EQ(dv_zones_parse(&zs, "[1,2]", 5, "x", 0), DV_EINVAL);
 	CHECK_EQ(dv_zones_parse(&zs, "{\"a\":1}", 7, "x", 0), DV_EINVAL);
 	CHECK_EQ(dv_zones_parse(&zs, "{\"features\":[]} x", 17, "x", 0), DV_EINVAL);
+	/* over the size cap: refused before a byte is read */
+	CHECK_EQ(dv_zones_parse(&zs, "{}", (size_t)DV_ZONES_MAX_BYTES + 1, "huge", 0), DV_ENOMEM);
+	CHECK(strstr(dv_error_text(), "limit") != NULL);
+	/* a 200,000-vertex ring is fine (a circle-like polygon) */
+	{
+		size_t cap = 200000 * 48 + 256, n = 0;
+		char *big = malloc(cap);
+		CHECK(big != NULL);
+		if (big) {
+			n += (size_t)snprintf(big + n, cap - n, "{\"features\":[{\"type\":\"Feature\",\"properties\":{\"identifier\":\"BIG\",\"type\":\"PROHIBITED\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[");
+			for (int i = 0; i < 200000; i++) {
+				double a = 2 * M_PI * i / 200000;
+				n += (size_t)snprintf(big + n, cap - n, "[%.9f,%.9f],", 8 + 0.1 * cos(a), 47 + 0.1 * sin(a));
+			}
+			n += (size_t)snprintf(big + n, cap - n, "[%.9f,%.9f]]]}}]}", 8.1, 47.0);
+			zs = zones_of(big, 0);
+			CHECK(zs && zs->nzones == 1);
+			if (zs && zs->nzones) {
+				CHECK_EQ(zs->zones[0].ring_len[0], 200001);
+				dv_geofence *gf = NULL;
+				CHECK_EQ(dv_geofence_new(&gf, zs), 0);
+				if (gf) {
+					CHECK_EQ(dv_geofence_point(gf, 8.0, 47.0, NULL, NULL), 1);
+					CHECK_EQ(dv_geofence_point(gf, 8.2, 47.0, NULL, NULL), 0);
+					dv_geofence_free(gf);
+				}
+			}
+			dv_zones_free(zs);
+			free(big);
+		}
+	}
 	/* deep nesting */
 	char deep[1000];
 	memset(deep, '[', 500);
