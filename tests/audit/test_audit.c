@@ -6,10 +6,12 @@
  * ClientHello split over two segments, IPv4 fragments, coordinates in
  * clear, a cut capture, flow-table eviction, policy).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -76,6 +78,10 @@ typedef struct pcapw {
 static void pcap_begin(pcapw *w, const char *path)
 {
 	w->f = fopen(path, "wb");
+	if (!w->f) {
+		perror(path);
+		exit(1);
+	}
 	w->t = 1700000000;
 	uint8_t h[24] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0 };
 	fwrite(h, 1, 24, w->f);
@@ -299,10 +305,13 @@ static void test_tls_quic_http_scan(void)
 
 /* ---- whole captures ---------------------------------------------------- */
 
+/* $DV_TMP (created when missing, as in a fresh build tree), else /tmp. */
 static const char *tmpdir(void)
 {
 	const char *t = getenv("DV_TMP");
-	return t && *t ? t : "/tmp";
+	if (!t || !*t) return "/tmp";
+	if (mkdir(t, 0700) < 0 && errno != EEXIST) return "/tmp";
+	return t;
 }
 
 static void write_capture(const char *path)
