@@ -18,6 +18,7 @@
 #include "dv/telemetry.h"
 #include "dv/plan.h"
 #include "dv/zones.h"
+#include "walk_check.h"
 
 static dv_zones *zones_of(const char *json, unsigned flags)
 {
@@ -671,6 +672,70 @@ static void test_dem(void)
 	CHECK(dv_dem_open(&dem, "/nonexistent.tif") < 0);
 }
 
+/* random tracks through random polygons and circles: events and point queries agree */
+static void test_walk_property(void)
+{
+	uint64_t x = 12345;
+#define RND() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, (double)(x >> 11) / 9007199254740992.0)
+	size_t cap = 2 << 20, n = 0;
+	char *s = malloc(cap);
+	if (!s) return;
+	n += (size_t)snprintf(s + n, cap - n, "{\"features\":[");
+	for (int i = 0; i < 120; i++) {
+		double cx = 8 + RND() * 0.5, cy = 47 + RND() * 0.3;
+		if (i) s[n++] = ',';
+		if (i % 2) {
+			n += (size_t)snprintf(s + n, cap - n, "{\"type\":\"Feature\",\"properties\":{\"identifier\":\"C%d\",\"type\":\"PROHIBITED\"},"
+			                      "\"geometry\":{\"type\":\"Circle\",\"center\":[%.9f,%.9f],\"radius\":%.3f}}", i, cx, cy, 200 + RND() * 3000);
+		} else {
+			int nv = 5 + (int)(RND() * 60);
+			n += (size_t)snprintf(s + n, cap - n, "{\"type\":\"Feature\",\"properties\":{\"identifier\":\"P%d\",\"type\":\"PROHIBITED\"},"
+			                      "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[", i);
+			double fx = 0, fy = 0, rad = 0.005 + RND() * 0.04;
+			for (int k = 0; k < nv; k++) {
+				double a = 2 * M_PI * k / nv, rr = rad * (0.3 + 0.7 * RND());
+				double px = cx + rr * cos(a), py = cy + rr * sin(a);
+				if (!k) { fx = px; fy = py; }
+				n += (size_t)snprintf(s + n, cap - n, "[%.9f,%.9f],", px, py);
+			}
+			n += (size_t)snprintf(s + n, cap - n, "[%.9f,%.9f]]]}}", fx, fy);
+		}
+	}
+	snprintf(s + n, cap - n, "]}");
+	dv_zones *zs = zones_of(s, 0);
+	free(s);
+	CHECK(zs && zs->nzones == 120);
+	dv_geofence *gf = NULL;
+	if (!zs || dv_geofence_new(&gf, zs) < 0) { dv_zones_free(zs); return; }
+	size_t total_entries = 0, total_bad = 0;
+	for (int t = 0; t < 20; t++) {
+		size_t np = 500;
+		dv_route_point *pts = malloc(np * sizeof(*pts));
+		double lon = 8 + RND() * 0.5, lat = 47 + RND() * 0.3;
+		for (size_t i = 0; i < np; i++) {
+			/* mostly short legs, sometimes long ones crossing several zones */
+			double step = RND() < 0.1 ? 0.05 : 0.002;
+			lon += (RND() - 0.5) * step;
+			lat += (RND() - 0.5) * step;
+			pts[i] = (dv_route_point){ DV_GEO_TIME_NONE, lon, lat, 0, DV_VREF_NONE };
+		}
+		dv_route *r = NULL;
+		if (dv_route_from_points(&r, pts, np, "walk") == 0) {
+			size_t entries = 0;
+			total_bad += walk_disagreements(gf, zs, r, &entries);
+			total_entries += entries;
+			dv_route_free(r);
+		}
+		free(pts);
+	}
+#undef RND
+	printf("walk property: 20 random tracks, %zu entries, %zu points disagree\n", total_entries, total_bad);
+	CHECK_EQ(total_bad, 0);
+	CHECK(total_entries > 50);
+	dv_geofence_free(gf);
+	dv_zones_free(zs);
+}
+
 int main(void)
 {
 	test_circle_crossing_time();
@@ -682,5 +747,6 @@ int main(void)
 	test_ed269_sample_shape();
 	test_tracks_from_telemetry();
 	test_dem();
+	test_walk_property();
 	return check_done();
 }

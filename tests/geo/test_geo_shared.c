@@ -11,6 +11,7 @@
 #include "dv/err.h"
 #include "dv/geofence.h"
 #include "dv/zones.h"
+#include "walk_check.h"
 
 static dv_zones *load(const char *shared, const char *name, unsigned flags)
 {
@@ -142,6 +143,30 @@ int main(void)
 		CHECK(hit[belp - zs->zones]);
 	}
 	free(hit);
+	/* random tracks over Bern and Zurich (dense zones, holes): events agree with point queries */
+	size_t total_entries = 0, total_bad = 0;
+	for (int t = 0; t < 10 && gf; t++) {
+		size_t np = 2000;
+		dv_route_point *pts = malloc(np * sizeof(*pts));
+		double lon = t % 2 ? 7.45 : 8.55, lat = t % 2 ? 46.95 : 47.45;
+		for (size_t i = 0; i < np && pts; i++) {
+			double step = rnd() < 0.05 ? 0.05 : 0.003;
+			lon += (rnd() - 0.5) * step;
+			lat += (rnd() - 0.5) * step;
+			pts[i] = (dv_route_point){ DV_GEO_TIME_NONE, lon, lat, 0, DV_VREF_NONE };
+		}
+		dv_route *r = NULL;
+		if (pts && dv_route_from_points(&r, pts, np, "walk") == 0) {
+			size_t entries = 0;
+			total_bad += walk_disagreements(gf, zs, r, &entries);
+			total_entries += entries;
+			dv_route_free(r);
+		}
+		free(pts);
+	}
+	printf("walk property on the Swiss set: 10 random tracks, %zu entries, %zu points disagree\n", total_entries, total_bad);
+	CHECK_EQ(total_bad, 0);
+	CHECK(total_entries > 20);
 	dv_geofence_free(gf);
 	dv_zones_free(zs);
 
