@@ -3,7 +3,9 @@
  */
 #include "dv/dem.h"
 
+#include <dlfcn.h>
 #include <gdal.h>
+#include <stdbool.h>
 #include <math.h>
 #include <ogr_srs_api.h>
 #include <stdio.h>
@@ -12,6 +14,93 @@
 #include <threads.h>
 
 #include "dv/err.h"
+
+/*
+ * GDAL is loaded on first use (dv_dem_open), not linked: it brings some
+ * 34 MB of shared libraries into every start of dronevault, and only a
+ * zone check with --dem needs it. The headers give the types; this table
+ * the functions.
+ */
+#define DV_GDAL_FUNCS(X) \
+	X(CPLErrorReset) \
+	X(CPLGetLastErrorMsg) \
+	X(CPLSetErrorHandler) \
+	X(CPLQuietErrorHandler) \
+	X(GDALAllRegister) \
+	X(GDALClose) \
+	X(GDALGetGeoTransform) \
+	X(GDALGetProjectionRef) \
+	X(GDALGetRasterBand) \
+	X(GDALGetRasterCount) \
+	X(GDALGetRasterNoDataValue) \
+	X(GDALGetRasterXSize) \
+	X(GDALGetRasterYSize) \
+	X(GDALInvGeoTransform) \
+	X(GDALOpenEx) \
+	X(GDALRasterIO) \
+	X(OCTDestroyCoordinateTransformation) \
+	X(OCTNewCoordinateTransformation) \
+	X(OCTTransform) \
+	X(OSRDestroySpatialReference) \
+	X(OSRGetName) \
+	X(OSRIsSame) \
+	X(OSRNewSpatialReference) \
+	X(OSRSetAxisMappingStrategy) \
+	X(OSRSetWellKnownGeogCS)
+
+static struct {
+#define X(fn) __typeof__(&fn) fn;
+	DV_GDAL_FUNCS(X)
+#undef X
+} gdal;
+static bool gdal_loaded;
+static char gdal_missing[160];
+
+static void gdal_load(void)
+{
+	static const char *const sonames[] = { "libgdal.so.32", "libgdal.so.33", "libgdal.so.34", "libgdal.so" };
+	void *h = NULL;
+	for (size_t i = 0; !h && i < sizeof(sonames) / sizeof(sonames[0]); i++)
+		h = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(gdal_missing, sizeof(gdal_missing), "libgdal.so.32");
+		return;
+	}
+#define X(fn)                                                                \
+	if (!(*(void **)&gdal.fn = dlsym(h, #fn))) {                         \
+		snprintf(gdal_missing, sizeof(gdal_missing), "%s in libgdal", #fn); \
+		return;                                                      \
+	}
+	DV_GDAL_FUNCS(X)
+#undef X
+	gdal_loaded = true;
+}
+
+/* From here on the calls below go through the table. */
+#define CPLErrorReset (*gdal.CPLErrorReset)
+#define CPLGetLastErrorMsg (*gdal.CPLGetLastErrorMsg)
+#define CPLSetErrorHandler (*gdal.CPLSetErrorHandler)
+#define GDALAllRegister (*gdal.GDALAllRegister)
+#define GDALClose (*gdal.GDALClose)
+#define GDALGetGeoTransform (*gdal.GDALGetGeoTransform)
+#define GDALGetProjectionRef (*gdal.GDALGetProjectionRef)
+#define GDALGetRasterBand (*gdal.GDALGetRasterBand)
+#define GDALGetRasterCount (*gdal.GDALGetRasterCount)
+#define GDALGetRasterNoDataValue (*gdal.GDALGetRasterNoDataValue)
+#define GDALGetRasterXSize (*gdal.GDALGetRasterXSize)
+#define GDALGetRasterYSize (*gdal.GDALGetRasterYSize)
+#define GDALInvGeoTransform (*gdal.GDALInvGeoTransform)
+#define GDALOpenEx (*gdal.GDALOpenEx)
+#define GDALRasterIO (*gdal.GDALRasterIO)
+#define OCTDestroyCoordinateTransformation (*gdal.OCTDestroyCoordinateTransformation)
+#define OCTNewCoordinateTransformation (*gdal.OCTNewCoordinateTransformation)
+#define OCTTransform (*gdal.OCTTransform)
+#define OSRDestroySpatialReference (*gdal.OSRDestroySpatialReference)
+#define OSRGetName (*gdal.OSRGetName)
+#define OSRIsSame (*gdal.OSRIsSame)
+#define OSRNewSpatialReference (*gdal.OSRNewSpatialReference)
+#define OSRSetAxisMappingStrategy (*gdal.OSRSetAxisMappingStrategy)
+#define OSRSetWellKnownGeogCS (*gdal.OSRSetWellKnownGeogCS)
 
 struct dv_dem {
 	GDALDatasetH ds;
@@ -28,8 +117,10 @@ static once_flag gdal_once = ONCE_FLAG_INIT;
 
 static void gdal_init(void)
 {
+	gdal_load();
+	if (!gdal_loaded) return;
 	GDALAllRegister();
-	CPLSetErrorHandler(CPLQuietErrorHandler);
+	CPLSetErrorHandler(gdal.CPLQuietErrorHandler);
 }
 
 void dv_dem_free(dv_dem *d)
@@ -44,6 +135,8 @@ int dv_dem_open(dv_dem **out, const char *path)
 {
 	*out = NULL;
 	call_once(&gdal_once, gdal_init);
+	if (!gdal_loaded)
+		return dv_error_set(DV_EUNSUPPORTED, path, -1, "a DEM needs GDAL (%s not found: apt-get install libgdal32)", gdal_missing);
 	dv_dem *d = calloc(1, sizeof(*d));
 	if (!d) return dv_error_set(DV_ENOMEM, path, -1, "out of memory");
 	CPLErrorReset();

@@ -4,6 +4,7 @@
  * libavformat never opens a URL or protocol itself; the format is pinned
  * to the MOV/MP4 demuxer.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libavcodec/avcodec.h>
@@ -62,11 +63,75 @@ static int64_t vseek(void *opaque, int64_t off, int whence)
 	return s->pos;
 }
 
-static pthread_once_t av_once = PTHREAD_ONCE_INIT;
-static void av_quiet(void)
+/*
+ * FFmpeg is loaded on first use, not linked: libavformat brings about a
+ * hundred shared libraries (some 27 MB resident at start-up), and only MP4
+ * inspection needs them. Every other command, ingest included, starts
+ * without them. The headers give the types; this table the functions.
+ */
+#define DV_AV_FUNCS(X)                                                              \
+	X(avutil, av_log_set_level) X(avutil, av_dict_get) X(avutil, av_malloc)        \
+	X(avutil, av_freep) X(avutil, av_free) X(avutil, av_dict_set)                  \
+	X(avutil, av_dict_free) X(avutil, av_strerror)                                 \
+	X(avformat, avformat_alloc_context) X(avformat, avio_alloc_context)            \
+	X(avformat, avio_context_free) X(avformat, avformat_free_context)              \
+	X(avformat, av_find_input_format) X(avformat, avformat_open_input)             \
+	X(avformat, avformat_close_input) X(avcodec, avcodec_get_name)
+
+static struct {
+#define X(lib, fn) __typeof__(&fn) fn;
+	DV_AV_FUNCS(X)
+#undef X
+} av;
+static bool av_loaded;
+static char av_missing[160];
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static void av_load(void)
 {
-	av_log_set_level(AV_LOG_QUIET); /* the library reports through dv_error, not stderr */
+	static const char *const sonames[3] = {
+		"libavutil.so." STR(LIBAVUTIL_VERSION_MAJOR),
+		"libavformat.so." STR(LIBAVFORMAT_VERSION_MAJOR),
+		"libavcodec.so." STR(LIBAVCODEC_VERSION_MAJOR),
+	};
+	void *h[3];
+	for (int i = 0; i < 3; i++)
+		if (!(h[i] = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL))) {
+			snprintf(av_missing, sizeof(av_missing), "%s", sonames[i]);
+			return;
+		}
+	enum { avutil = 0, avformat = 1, avcodec = 2 };
+#define X(lib, fn)                                                           \
+	if (!(*(void **)&av.fn = dlsym(h[lib], #fn))) {                      \
+		snprintf(av_missing, sizeof(av_missing), "%s in %s", #fn, sonames[lib]); \
+		return;                                                      \
+	}
+	DV_AV_FUNCS(X)
+#undef X
+	av.av_log_set_level(AV_LOG_QUIET); /* the library reports through dv_error, not stderr */
+	av_loaded = true;
 }
+
+static pthread_once_t av_once = PTHREAD_ONCE_INIT;
+
+/* From here on the calls below go through the table. */
+#define av_dict_get (*av.av_dict_get)
+#define av_malloc (*av.av_malloc)
+#define av_freep (*av.av_freep)
+#define av_free (*av.av_free)
+#define av_dict_set (*av.av_dict_set)
+#define av_dict_free (*av.av_dict_free)
+#define av_strerror (*av.av_strerror)
+#define avformat_alloc_context (*av.avformat_alloc_context)
+#define avio_alloc_context (*av.avio_alloc_context)
+#define avio_context_free (*av.avio_context_free)
+#define avformat_free_context (*av.avformat_free_context)
+#define av_find_input_format (*av.av_find_input_format)
+#define avformat_open_input (*av.avformat_open_input)
+#define avformat_close_input (*av.avformat_close_input)
+#define avcodec_get_name (*av.avcodec_get_name)
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -120,7 +185,11 @@ static void tag(AVDictionary *m, const char *key, char *out, size_t size)
 
 static int parse(dv_video *out, vsrc *s, const char *name)
 {
-	pthread_once(&av_once, av_quiet);
+	pthread_once(&av_once, av_load);
+	if (!av_loaded)
+		return dv_error_set(DV_EUNSUPPORTED, name, -1,
+		                    "reading MP4/MOV metadata needs FFmpeg's libraries (%s not found: apt-get install libavformat59)",
+		                    av_missing);
 	int rc = 0;
 	AVFormatContext *fc = avformat_alloc_context();
 	uint8_t *iobuf = av_malloc(AVIO_BUF);
