@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "dv/err.h"
+#include "dv/flightrec.h"
 #include "dv/inspect.h"
 #include "dv/photo.h"
 #include "dv/rd.h"
@@ -138,6 +139,11 @@ static int on_cue(const dv_srt_cue *cue, void *payload)
 	return add_point(payload, &cue->pt) < 0 ? -1 : 0;
 }
 
+static int on_record_point(const dv_flightrec_point *p, void *payload)
+{
+	return add_point(payload, &p->pt) < 0 ? -1 : 0;
+}
+
 static void *x_begin(const char *path, uint64_t size, void *payload)
 {
 	(void)payload;
@@ -243,42 +249,30 @@ static json_object *x_finish(struct extract *x)
 		json_object_object_add(summary, "zero_fixes", json_object_new_int64((int64_t)st->zero_fixes));
 		if (st->warnings) json_object_object_add(summary, "warning", json_object_new_string(st->first_warning));
 	} else if (x->kind == K_RECORD) {
-		char *js = NULL;
-		if (dv_inspect_json_mem(x->buf, x->len, x->path, DV_INSPECT_POINTS, &js) == 0 && js) {
-			json_tokener *tok = json_tokener_new_ex(32);
-			json_object *r = tok ? json_tokener_parse_ex(tok, js, (int)strlen(js)) : NULL;
-			json_tokener_free(tok);
-			json_object *pts, *det, *v;
-			if (r && json_object_object_get_ex(r, "points", &pts) && json_object_is_type(pts, json_type_array)) {
-				for (size_t i = 0; i < json_object_array_length(pts); i++) {
-					json_object *e = json_object_array_get_idx(pts, i), *la, *lo, *al, *t;
-					dv_track_point p = { 0, DV_TIME_NONE, -1, false, 0, 0, NAN, NAN };
-					if (json_object_object_get_ex(e, "lat", &la) && json_object_object_get_ex(e, "lon", &lo)) {
-						p.has_pos = true;
-						p.lat = json_object_get_double(la);
-						p.lon = json_object_get_double(lo);
-					}
-					if (json_object_object_get_ex(e, "alt", &al) && !json_object_is_type(al, json_type_null))
-						p.alt = json_object_get_double(al);
-					if (json_object_object_get_ex(e, "time_us", &t)) {
-						p.time_us = json_object_get_int64(t);
-						p.time_kind = DV_TIME_UTC;
-					}
-					add_point(x, &p);
-				}
+		dv_flightrec fr;
+		dv_flightrec_parse_mem(&fr, x->buf, x->len, x->path, on_record_point, x);
+		if (fr.has_details && x->npts == 0 && fr.details.start_time_ms > 0) {
+			/* v13+: records are encrypted, but the header says when and
+			 * where from: the home point at the start time */
+			dv_track_point p = { fr.details.start_time_ms * 1000, DV_TIME_UTC, -1, fr.details.has_home,
+			                     fr.details.home_lat, fr.details.home_lon, NAN, NAN };
+			add_point(x, &p);
+			if (fr.details.total_time_s > 0) {
+				p.time_us += (int64_t)(fr.details.total_time_s * 1e6);
+				p.has_pos = false;
+				add_point(x, &p);
 			}
-			if (r && json_object_object_get_ex(r, "details", &det) && json_object_is_type(det, json_type_object)) {
-				if (json_object_object_get_ex(det, "aircraft_serial", &v) && json_object_is_type(v, json_type_string))
-					snprintf(serial_buf, sizeof(serial_buf), "%s", json_object_get_string(v));
-				if (json_object_object_get_ex(det, "aircraft_name", &v) && json_object_is_type(v, json_type_string))
-					snprintf(model_buf, sizeof(model_buf), "%s", json_object_get_string(v));
-			}
-			summary = json_object_new_object();
-			if (r && json_object_object_get_ex(r, "format_version", &v)) json_object_object_add(summary, "format_version", json_object_get(v));
-			if (r && json_object_object_get_ex(r, "encrypted", &v)) json_object_object_add(summary, "encrypted", json_object_get(v));
-			json_object_put(r);
 		}
-		free(js);
+		if (fr.has_details) {
+			snprintf(serial_buf, sizeof(serial_buf), "%s", fr.details.aircraft_sn);
+			snprintf(model_buf, sizeof(model_buf), "%s", fr.details.aircraft_name[0] ? fr.details.aircraft_name
+			                                                                       : fr.details.product_name);
+		}
+		summary = json_object_new_object();
+		json_object_object_add(summary, "format_version", json_object_new_int((int)fr.version));
+		json_object_object_add(summary, "encrypted", json_object_new_boolean(fr.encrypted));
+		json_object_object_add(summary, "records", json_object_new_int64((int64_t)fr.records));
+		if (fr.warnings) json_object_object_add(summary, "warning", json_object_new_string(fr.first_warning));
 	}
 	serial = serial_buf[0] ? serial_buf : NULL;
 	model = model_buf[0] ? model_buf : NULL;

@@ -44,4 +44,17 @@ check "same flight after reindex" test "$(cat "$T/last.out")" = "$j"
 # telemetry is as secret as the photos
 check "no coordinates in clear" bash -c "! grep -rqa '46\.937' '$V'"
 expect_exit 0 "$DV" --vault "$V" verify
+
+# Real DJI flight records (../shared): one flight each, with the serial from
+# the record's details (v13+ records are encrypted: the header's home point
+# and times still place the flight)
+if [ -d "${DV_SHARED:-/nonexistent}/samples/flightrecords" ]; then
+  expect_exit 0 "$DV" --vault "$V" ingest --case FR --operator tester "$DV_SHARED/samples/flightrecords"
+  expect_exit 0 "$DV" --vault "$V" flights --case FR --json
+  check "v<=12 record: serial and UTC track" grep -q '"serial":"03Z0265508"' "$T/last.out"
+  check "v13+ record: serial from the header" grep -q '"serial":"3NZCJ270048FFC"' "$T/last.out"
+  check "two flights" test "$(grep -o '"flight":' "$T/last.out" | wc -l)" -eq 2
+else
+  echo "note: ../shared absent: the real flight-record part is skipped"
+fi
 finish
