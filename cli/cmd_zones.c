@@ -58,7 +58,7 @@ static void usage(FILE *out)
 	        "Altitudes are compared only when the route's reference (AMSL, WGS84, AGL)\n"
 	        "is the one the zone limit names, or can be converted with --dem (AMSL <->\n"
 	        "AGL; heights above take-off from the ground at the first point). WGS84\n"
-	        "ellipsoid heights are compared only with WGS84 limits (no geoid model).\n"
+	        "ellipsoid heights are converted with the EGM96 geoid (proj-data).\n"
 	        "Otherwise the check is horizontal only and the output says so.\n"
 	        "\n"
 	        "Exit codes: 0 no zone entered, 4 a zone is entered (or, for validate,\n"

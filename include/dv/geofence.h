@@ -97,8 +97,8 @@ typedef struct dv_fence_opts {
  * NULL to drop it). With a DEM, AMSL routes are compared with AGL limits
  * and AGL routes with AMSL limits through the ground under each point,
  * and take-off-relative heights become AMSL from the ground at the
- * route's first point. WGS84 ellipsoid heights still need the same
- * reference (no geoid model).
+ * route's first point. WGS84 ellipsoid heights are converted to AMSL with
+ * the EGM96 geoid (PROJ's egm96_15.gtx, Debian proj-data) when present.
  */
 struct dv_dem;
 void dv_geofence_set_dem(dv_geofence *gf, struct dv_dem *dem);

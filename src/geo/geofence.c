@@ -6,6 +6,7 @@
 #include "dv/geofence.h"
 
 #include <math.h>
+#include <proj.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,10 @@ struct dv_geofence {
 	 * zone, and skips the tree (most points of a track are nowhere near) */
 	double gx0, gy0, gcw, gch;
 	uint8_t *grid;                        /* GRID_N x GRID_N bits */
+	/* EGM96 geoid through PROJ, made on first need */
+	bool geoid_tried;
+	PJ_CONTEXT *pj_ctx;
+	PJ *geoid;
 	/* query scratch */
 	size_t *cand;
 	size_t ncand, capcand;
@@ -52,6 +57,8 @@ void dv_geofence_free(dv_geofence *gf)
 	free(gf->ids);
 	free(gf->cand);
 	free(gf->grid);
+	if (gf->geoid) proj_destroy(gf->geoid);
+	if (gf->pj_ctx) proj_context_destroy(gf->pj_ctx);
 	dv__geos_finish(&gf->g);
 	free(gf);
 }
@@ -425,11 +432,53 @@ typedef struct vctx {
 	double seg_m;            /* segment length in metres */
 } vctx;
 
+/* EGM96 geoid undulation N (ellipsoidal height = AMSL + N) from PROJ's
+ * egm96_15.gtx (Debian proj-data); false when the grid is not there */
+static bool geoid_n(dv_geofence *gf, double lon, double lat, double *n)
+{
+	if (!gf->geoid_tried) {
+		gf->geoid_tried = true;
+		gf->pj_ctx = proj_context_create();
+		if (gf->pj_ctx) {
+			proj_log_level(gf->pj_ctx, PJ_LOG_NONE);
+			gf->geoid = proj_create(gf->pj_ctx, "+proj=vgridshift +grids=egm96_15.gtx +multiplier=1");
+		}
+	}
+	if (!gf->geoid) return false;
+	PJ_COORD c = proj_coord(lon, lat, 0, 0);
+	if (proj_angular_input(gf->geoid, PJ_FWD)) {
+		c.lpzt.lam = proj_torad(lon);
+		c.lpzt.phi = proj_torad(lat);
+	}
+	PJ_COORD o = proj_trans(gf->geoid, PJ_FWD, c);
+	if (!isfinite(o.lpzt.z) || fabs(o.lpzt.z) > 200) return false;
+	*n = o.lpzt.z;
+	return true;
+}
+
+/* whether an altitude in reference from can be put in reference to at all */
+static bool convertible(const vctx *c, dv_vref from, dv_vref to)
+{
+	if (from == DV_VREF_NONE || to == DV_VREF_NONE) return false;
+	if (from == DV_VREF_TAKEOFF) {
+		if (isnan(c->takeoff_ground)) return false;
+		from = DV_VREF_AMSL;
+	}
+	if (from == to) return true;
+	bool need_dem = from == DV_VREF_AGL || to == DV_VREF_AGL;
+	bool need_geoid = from == DV_VREF_WGS84 || to == DV_VREF_WGS84;
+	if (need_dem && !c->gf->dem) return false;
+	double n;
+	if (need_geoid && !geoid_n(c->gf, c->p0->lon, c->p0->lat, &n)) return false;
+	return true;
+}
+
 /*
  * The route's altitude at t expressed in reference z. Same reference: as
- * is; take-off relative: plus the ground at take-off (DEM); AMSL <-> AGL:
- * through the DEM ground under the point. WGS84 <-> AMSL would need a geoid
- * model: not convertible. *linear says whether the value is linear in t.
+ * is; take-off relative: plus the ground at take-off (DEM); otherwise via
+ * AMSL: AGL <-> AMSL through the DEM ground under the point, WGS84 <->
+ * AMSL through the EGM96 geoid. *linear says whether the value is linear
+ * in t (no DEM or geoid involved).
  */
 static bool alt_as(const vctx *c, double t, dv_vref z, double *out, bool *linear)
 {
@@ -443,13 +492,33 @@ static bool alt_as(const vctx *c, double t, dv_vref z, double *out, bool *linear
 		ref = DV_VREF_AMSL;
 	}
 	if (ref == z) { *out = h; return true; }
-	if (!c->gf->dem || !((ref == DV_VREF_AMSL && z == DV_VREF_AGL) || (ref == DV_VREF_AGL && z == DV_VREF_AMSL)))
-		return false;
 	*linear = false;
-	double lon = c->p0->lon + (c->p1->lon - c->p0->lon) * t, lat = c->p0->lat + (c->p1->lat - c->p0->lat) * t, g;
-	if (dv_dem_elevation(c->gf->dem, lon, lat, &g) < 0) return false;
-	*out = ref == DV_VREF_AMSL ? h - g : h + g;
-	return true;
+	double lon = c->p0->lon + (c->p1->lon - c->p0->lon) * t, lat = c->p0->lat + (c->p1->lat - c->p0->lat) * t;
+	double amsl, g, n;
+	switch (ref) {
+	case DV_VREF_AMSL: amsl = h; break;
+	case DV_VREF_WGS84:
+		if (!geoid_n(c->gf, lon, lat, &n)) return false;
+		amsl = h - n;
+		break;
+	case DV_VREF_AGL:
+		if (!c->gf->dem || dv_dem_elevation(c->gf->dem, lon, lat, &g) < 0) return false;
+		amsl = h + g;
+		break;
+	default: return false;
+	}
+	switch (z) {
+	case DV_VREF_AMSL: *out = amsl; return true;
+	case DV_VREF_WGS84:
+		if (!geoid_n(c->gf, lon, lat, &n)) return false;
+		*out = amsl + n;
+		return true;
+	case DV_VREF_AGL:
+		if (!c->gf->dem || dv_dem_elevation(c->gf->dem, lon, lat, &g) < 0) return false;
+		*out = amsl - g;
+		return true;
+	default: return false;
+	}
 }
 
 typedef struct vlim { bool used; dv_vref ref; double lim; int sign; } vlim;
@@ -484,15 +553,14 @@ static int vertical_parts(const vctx *c, const dv_zone *z, double a, double b, i
 	bool need_samples = false;
 	for (int k = 0; k < 2; k++) {
 		if (!L[k].used) continue;
-		double v;
-		bool lin;
-		if (!alt_as(c, a, L[k].ref, &v, &lin) && lin) {
+		if (!convertible(c, c->p0->ref == c->p1->ref ? c->p0->ref : DV_VREF_NONE, L[k].ref)) {
 			/* not convertible at all: this limit is not compared */
 			L[k].used = false;
 			*checked = false;
 			continue;
 		}
-		if (!lin) need_samples = true;
+		dv_vref from = c->p0->ref == DV_VREF_TAKEOFF ? DV_VREF_AMSL : c->p0->ref;
+		if (from != L[k].ref) need_samples = true;
 	}
 	if (!need_samples) {
 		double lo = a, hi = b;

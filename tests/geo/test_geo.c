@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zip.h>
 
 #include "check.h"
@@ -219,8 +220,36 @@ static void test_altitude(void)
 	}
 	dv_fence_report_free(rep);
 	dv_route_free(r);
-	/* at 150 m but above the ellipsoid (other reference): horizontal only */
-	r = route_of("lat,lon,alt_wgs84\n47.005,7.99,150\n47.005,8.02,150\n");
+	/* above the ellipsoid (DJI WPML "WGS84"): through the EGM96 geoid of
+	 * proj-data. N read independently from the same grid with GDAL: a route
+	 * 1 m under the ceiling enters, 1 m over it does not. */
+	dv_dem *egm = NULL;
+	double n0 = 0, n1 = 0;
+	if (access("/usr/share/proj/egm96_15.gtx", R_OK) == 0 && dv_dem_open(&egm, "/usr/share/proj/egm96_15.gtx") == 0 &&
+	    dv_dem_elevation(egm, 7.99, 47.005, &n0) == 0 && dv_dem_elevation(egm, 8.02, 47.005, &n1) == 0) {
+		CHECK(n0 > 40 && n0 < 60);   /* about 49 m in Switzerland */
+		char csv[200];
+		/* linear in N between the ends is close enough over 2.3 km (grid 15'): +-1 m margin */
+		snprintf(csv, sizeof(csv), "lat,lon,alt_wgs84\n47.005,7.99,%.3f\n47.005,8.02,%.3f\n", n0 + 119, n1 + 119);
+		r = route_of(csv);
+		CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+		CHECK_EQ(rep->nevents, 2);
+		if (rep->nevents) CHECK_EQ(rep->events[0].vertical, DV_FENCE_V_CHECKED);
+		CHECK(!rep->horizontal_only);
+		dv_fence_report_free(rep);
+		dv_route_free(r);
+		snprintf(csv, sizeof(csv), "lat,lon,alt_wgs84\n47.005,7.99,%.3f\n47.005,8.02,%.3f\n", n0 + 121, n1 + 121);
+		r = route_of(csv);
+		CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
+		CHECK_EQ(rep->nevents, 0);
+		dv_fence_report_free(rep);
+		dv_route_free(r);
+	} else {
+		printf("note: egm96_15.gtx (proj-data) absent, WGS84 conversion not tested\n");
+	}
+	dv_dem_free(egm);
+	/* take-off relative without a DEM: horizontal only */
+	r = route_of("lat,lon,height\n47.005,7.99,150\n47.005,8.02,150\n");
 	CHECK_EQ(dv_geofence_check(gf, r, NULL, &rep), 0);
 	CHECK_EQ(rep->nevents, 2);
 	CHECK(rep->horizontal_only);
