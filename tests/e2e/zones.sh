@@ -49,6 +49,26 @@ check "horizontal only said" grep -q '"vertical":"horizontal-only"' "$T/last.out
 expect_exit 4 "$DV" zones check --zones "$T/z.json" --plan "$seeds/plan/dji_waylines.kmz"
 check "WPML read" grep -q 'DJI WPML, 2 points' "$T/last.out"
 check "takeoff-relative is horizontal only" grep -Eq '100.0 takeoff .*horizontal only' "$T/last.out"
+# --dem: an ESRI ASCII grid whose ground rises 10 m per 0.001 degree east
+# (g = 400 + 10000 (lon - 8)); under a 120 m AGL ceiling a level flight at
+# 570 m AMSL is inside from 8.005 E on (50 % of the leg); without the DEM,
+# the whole crossing counts, horizontally only
+agl='{"UASZoneList":[{"identifier":"AGL1","restriction":"PROHIBITED","geometry":[{"uomDimensions":"M",
+ "upperLimit":120,"upperVerticalReference":"AGL",
+ "horizontalProjection":{"type":"Polygon","coordinates":[[[8.0,47.0],[8.01,47.0],[8.01,47.01],[8.0,47.01],[8.0,47.0]]]}}]}]}'
+echo "$agl" >"$T/agl.json"
+awk 'BEGIN { print "ncols 120"; print "nrows 60"; print "xllcorner 7.98"; print "yllcorner 46.99";
+  print "cellsize 0.0005"; print "NODATA_value -9999";
+  for (y = 0; y < 60; y++) { line = ""; for (x = 0; x < 120; x++) line = line sprintf("%.4f ", 400 + 10000 * (7.98 + (x + 0.5) * 0.0005 - 8)); print line } }' >"$T/dem.asc"
+printf 'lat,lon,alt_msl\n47.005,7.99,570\n47.005,8.02,570\n' >"$T/level.csv"
+expect_exit 4 "$DV" zones check --zones "$T/agl.json" --plan "$T/level.csv"
+check "without DEM: from the edge, horizontal only" grep -Eq '^entry +leg 1 at 33% .*horizontal only' "$T/last.out"
+expect_exit 4 "$DV" zones check --zones "$T/agl.json" --plan "$T/level.csv" --dem "$T/dem.asc"
+check "with DEM: from 8.005 E" grep -Eq '^entry +leg 1 at 50% +47.0050000 +8.0050000 +570.0 AMSL +AGL1' "$T/last.out"
+check "with DEM: checked" bash -c "! grep -q 'horizontal only' '$T/last.out'"
+check "ground named" grep -q '^ground: .*dem.asc (120 x 60' "$T/last.out"
+expect_exit 1 "$DV" zones check --zones "$T/agl.json" --plan "$T/level.csv" --dem "$T/missing.tif"
+
 # usage
 expect_exit 2 "$DV" zones check --zones "$T/z.json"
 expect_exit 2 "$DV" zones frobnicate
