@@ -65,8 +65,11 @@ static int check_point(const dv_route_point *p, const char *name, size_t i)
 	if (!(p->lon >= -180 && p->lon <= 180 && p->lat >= -90 && p->lat <= 90))
 		return dv_error_set(DV_EINVAL, name, -1, "point %zu: position %.7f, %.7f out of range", i + 1,
 		                    p->lon, p->lat);
-	if (!isfinite(p->alt))
-		return dv_error_set(DV_EINVAL, name, -1, "point %zu: altitude is not a number", i + 1);
+	if (!isfinite(p->alt) || fabs(p->alt) > 1e6)
+		return dv_error_set(DV_EINVAL, name, -1, "point %zu: altitude is not a plausible number", i + 1);
+	/* 1900..2200: keeps every later time computation (ns for ISO text) in range */
+	if (p->time_ms != DV_GEO_TIME_NONE && (p->time_ms < -2208988800000LL || p->time_ms > 7258118400000LL))
+		return dv_error_set(DV_EINVAL, name, -1, "point %zu: time outside the years 1900-2200", i + 1);
 	if (fabs(p->lat) > 89.5)
 		return dv_error_set(DV_EUNSUPPORTED, name, -1, "point %zu: within half a degree of a pole: not supported", i + 1);
 	return 0;

@@ -519,6 +519,11 @@ static void test_routes(void)
 	CHECK_EQ(dv_route_parse(&bad, "PK\x03\x04garbage", 11, "b.kmz", DV_ROUTE_AUTO), DV_EINVAL);
 	CHECK(dv_route_parse(&bad, "<kml><Document>", 15, "b.kml", DV_ROUTE_AUTO) < 0);
 	CHECK_EQ(dv_route_parse(&bad, "lat,lon\n", 8, "b.csv", DV_ROUTE_AUTO), DV_EINVAL);
+	/* times far outside any flight (found by fuzz_check: ns overflowed in the report) */
+	const char *far = "time,lat,lon\n65729880000,47,8\n", *far2 = "time,lat,lon\n9999-01-01T00:00:00Z,47,8\n";
+	CHECK_EQ(dv_route_parse(&bad, far, strlen(far), "t.csv", DV_ROUTE_AUTO), DV_EINVAL);
+	CHECK(strstr(dv_error_text(), "1900-2200") != NULL);
+	CHECK_EQ(dv_route_parse(&bad, far2, strlen(far2), "t.csv", DV_ROUTE_AUTO), DV_EINVAL);
 	/* entity expansion: any DTD is refused */
 	const char *lol = "<?xml version=\"1.0\"?><!DOCTYPE kml [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
 	                  "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]><kml><Placemark><name>&c;</name><Point><coordinates>8,47</coordinates></Point></Placemark></kml>";
