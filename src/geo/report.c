@@ -33,6 +33,7 @@ static json_object *str_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
+
 static json_object *limit_json(double v, dv_vref ref, bool low)
 {
 	if (low ? v <= DV_ALT_NONE_LOW : v >= DV_ALT_NONE_HIGH) return NULL;
@@ -70,6 +71,8 @@ static json_object *event_json(const dv_zones *zs, const dv_fence_event *e)
 	json_object_object_add(o, "zone", json_object_new_string(z->identifier));
 	json_object_object_add(o, "zone_name", str_or_null(z->name));
 	json_object_object_add(o, "restriction", json_object_new_string(restriction_of(z)));
+	json_object_object_add(o, "zone_lower", limit_json(z->lower_m, z->lower_ref, true));
+	json_object_object_add(o, "zone_upper", limit_json(z->upper_m, z->upper_ref, false));
 	json_object_object_add(o, "vertical", json_object_new_string(e->vertical == DV_FENCE_V_CHECKED ? "checked" : "horizontal-only"));
 	json_object_object_add(o, "timing", json_object_new_string(e->timing == DV_FENCE_T_ACTIVE ? "active" : "unknown"));
 	if (e->at_start) json_object_object_add(o, "at_start", json_object_new_boolean(1));
