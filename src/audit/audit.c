@@ -971,6 +971,14 @@ static void judge_dest(dv_audit *a, dv_audit_dest *d)
 		d->flags |= DV_DEST_ALLOWED;
 		addreason(d->reasons, sizeof(d->reasons), "allowed by policy: network /%u %s", an->bits, an->comment);
 	}
+	if (d->place.asn && dv__policy_asn(&a->pol, d->place.asn)) {
+		d->flags |= DV_DEST_ALLOWED;
+		addreason(d->reasons, sizeof(d->reasons), "allowed by policy: network AS%u", d->place.asn);
+	}
+	if (d->place.cc[0] && !d->place.anycast && dv__policy_country(&a->pol, d->place.cc)) {
+		d->flags |= DV_DEST_ALLOWED;
+		addreason(d->reasons, sizeof(d->reasons), "allowed by policy: located in %s", d->place.cc);
+	}
 	if (d->nnames == 0) d->flags |= DV_DEST_IP_ONLY;
 	if (d->findings_out) d->flags |= DV_DEST_CONTENT;
 	if (d->place.scope != DV_SCOPE_EXTERNAL) {

@@ -43,16 +43,25 @@ typedef struct dv__policy {
 	dv__allow_net *nets;
 	size_t nnets;
 	dv__eplist names;    /* allow-name patterns (owner = comment) */
+	char countries[64][3];/* allow-country codes */
+	size_t ncountries;
+	uint32_t asns[256];  /* allow-asn numbers */
+	size_t nasns;
 } dv__policy;
 
 /*
  * Policy file, one rule a line, '#' starts a comment:
  *   allow-net  CIDR      [comment]    e.g. allow-net 203.0.113.0/24 agency servers
  *   allow-name PATTERN   [comment]    e.g. allow-name *.agency.example
+ *   allow-asn  N         [comment]    e.g. allow-asn 3320 (AS3320 or 3320)
+ *   allow-country CC     [comment]    e.g. allow-country DE (located there by
+ *                                     the location database; never anycast)
  */
 int dv__policy_load(dv__policy *p, const char *path);
 const dv__allow_net *dv__policy_net(const dv__policy *p, int ipver, const uint8_t *addr);
 const dv__endpoint *dv__policy_name(const dv__policy *p, const char *host);
+int dv__policy_asn(const dv__policy *p, uint32_t asn);
+int dv__policy_country(const dv__policy *p, const char *cc);
 void dv__policy_dispose(dv__policy *p);
 
 #endif

@@ -204,10 +204,32 @@ int dv__policy_load(dv__policy *p, const char *path)
 			if (!nv) { rc = dv_error_set(DV_ENOMEM, path, -1, "out of memory"); break; }
 			p->nets = nv;
 			p->nets[p->nnets++] = an;
+		} else if (k >= 2 && fl[0] == 9 && !memcmp(f[0], "allow-asn", 9)) {
+			const char *d = f[1];
+			size_t dl = fl[1];
+			if (dl > 2 && (d[0] == 'A' || d[0] == 'a') && (d[1] == 'S' || d[1] == 's')) { d += 2; dl -= 2; }
+			uint64_t v = 0;
+			size_t i = 0;
+			for (; i < dl && d[i] >= '0' && d[i] <= '9' && v <= UINT32_MAX; i++) v = v * 10 + (uint64_t)(d[i] - '0');
+			if (!dl || i != dl || v == 0 || v > UINT32_MAX || p->nasns >= sizeof(p->asns) / sizeof(p->asns[0])) {
+				rc = dv_error_set(DV_EINVAL, path, (int64_t)pos, "line %zu: bad or too many ASNs '%.*s'", line, (int)fl[1], f[1]);
+				break;
+			}
+			p->asns[p->nasns++] = (uint32_t)v;
+		} else if (k >= 2 && fl[0] == 13 && !memcmp(f[0], "allow-country", 13)) {
+			if (fl[1] != 2 || p->ncountries >= sizeof(p->countries) / sizeof(p->countries[0]) ||
+			    !((f[1][0] | 0x20) >= 'a' && (f[1][0] | 0x20) <= 'z' && (f[1][1] | 0x20) >= 'a' && (f[1][1] | 0x20) <= 'z')) {
+				rc = dv_error_set(DV_EINVAL, path, (int64_t)pos, "line %zu: bad or too many countries '%.*s' (two letters)",
+				                  line, (int)fl[1], f[1]);
+				break;
+			}
+			p->countries[p->ncountries][0] = (char)(f[1][0] & ~0x20);
+			p->countries[p->ncountries][1] = (char)(f[1][1] & ~0x20);
+			p->countries[p->ncountries++][2] = 0;
 		} else if (k >= 2 && fl[0] == 10 && !memcmp(f[0], "allow-name", 10)) {
 			rc = ep_add(&p->names, f[1], fl[1], k > 2 ? f[2] : "policy", k > 2 ? fl[2] : 6, 0, "allowed", 7, "", 0);
 		} else {
-			rc = dv_error_set(DV_EINVAL, path, (int64_t)pos, "line %zu: unknown rule '%.*s' (allow-net, allow-name)",
+			rc = dv_error_set(DV_EINVAL, path, (int64_t)pos, "line %zu: unknown rule '%.*s' (allow-net, allow-name, allow-asn, allow-country)",
 			                  line, (int)fl[0], f[0]);
 		}
 		pos = e + 1;
@@ -232,6 +254,20 @@ const dv__allow_net *dv__policy_net(const dv__policy *p, int ipver, const uint8_
 const dv__endpoint *dv__policy_name(const dv__policy *p, const char *host)
 {
 	return dv__eplist_match(&p->names, host);
+}
+
+int dv__policy_asn(const dv__policy *p, uint32_t asn)
+{
+	for (size_t i = 0; i < p->nasns; i++)
+		if (p->asns[i] == asn) return 1;
+	return 0;
+}
+
+int dv__policy_country(const dv__policy *p, const char *cc)
+{
+	for (size_t i = 0; i < p->ncountries; i++)
+		if (!strcmp(p->countries[i], cc)) return 1;
+	return 0;
 }
 
 void dv__policy_dispose(dv__policy *p)

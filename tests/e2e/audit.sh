@@ -77,6 +77,14 @@ expect_exit 3 env DRONEVAULT_PASSPHRASE=wrong "$DV" --vault "$V" audit --case AU
 if [ -n "${DV_SHARED:-}" ] && [ -d "$DV_SHARED/audit/peer-pcaps" ]; then
   P=$DV_SHARED/audit/peer-pcaps
   expect_exit 4 "$DV" audit "$P/android.pcap"
+  # "no data links outside the USA": Google and Apple in the US are allowed, nothing else left
+  printf 'allow-country US  located in the US\n' >"$T/us.policy"
+  expect_exit 0 "$DV" audit --policy "$T/us.policy" "$P/android.pcap"
+  printf 'allow-asn AS15169  Google\n' >"$T/google.policy"
+  expect_exit 4 "$DV" audit --policy "$T/google.policy" "$P/android.pcap"   # captive.apple.com remains
+  check "only Apple left" grep -q '^verdict: leak - 1 external destination' "$T/last.out"
+  printf 'allow-country USA\n' >"$T/bad.policy"
+  expect_exit 1 "$DV" audit --policy "$T/bad.policy" "$P/android.pcap"
   expect_exit 4 "$DV" audit --json "$P/dns_doh.pcap"
   check "doh flagged" grep -q '"doh"' "$T/last.out"
   expect_exit 0 "$DV" audit "$P/quic-29.pcap"                       # 10.9.0.x only: local
