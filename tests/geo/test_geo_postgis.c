@@ -24,6 +24,7 @@
 #include "dv/zones.h"
 
 #define NPOINTS 100000
+#define NSEGS 5000
 #define PGBIN "/usr/lib/postgresql/15/bin"
 
 static char dir[256];
@@ -198,6 +199,19 @@ int main(void)
 		fprintf(pts, "%d\tSRID=4326;POINT(%.17g %.17g)\n", i, px[i], py[i]);
 	}
 	fclose(pts);
+	/* route legs: 5,000 random segments of up to ~10 km */
+	static double sx0[NSEGS], sy0[NSEGS], sx1[NSEGS], sy1[NSEGS];
+	snprintf(path, sizeof(path), "%s/segs.tsv", dir);
+	FILE *sf = fopen(path, "w");
+	if (!sf) return 1;
+	for (int i = 0; i < NSEGS; i++) {
+		sx0[i] = 6.0 + rnd() * 4.5;
+		sy0[i] = 45.9 + rnd() * 1.8;
+		sx1[i] = sx0[i] + (rnd() - 0.5) * 0.25;
+		sy1[i] = sy0[i] + (rnd() - 0.5) * 0.15;
+		fprintf(sf, "%d\tSRID=4326;LINESTRING(%.17g %.17g,%.17g %.17g)\n", i, sx0[i], sy0[i], sx1[i], sy1[i]);
+	}
+	fclose(sf);
 	snprintf(path, sizeof(path), "%s/q.sql", dir);
 	FILE *q = fopen(path, "w");
 	if (!q) return 1;
@@ -207,6 +221,8 @@ int main(void)
 	        "CREATE TABLE zp (id int, geom geometry(Polygon,4326));\n"
 	        "CREATE TABLE zc (id int, center geography(Point,4326), r float8);\n"
 	        "CREATE TABLE p (id int, geom geometry(Point,4326));\n"
+	        "CREATE TABLE s (id int, geom geometry(LineString,4326));\n"
+	        "\\copy s FROM '%s/segs.tsv'\n"
 	        "\\copy zp FROM '%s/poly.tsv'\n"
 	        "\\copy zc FROM '%s/circ.tsv'\n"
 	        "\\copy p FROM '%s/pts.tsv'\n"
@@ -216,8 +232,8 @@ int main(void)
 	        "CREATE INDEX ON p USING gist ((geom::geography));\n"
 	        "ANALYZE;\n"
 	        "\\copy (SELECT p.id, zp.id FROM zp JOIN p ON ST_Intersects(zp.geom, p.geom) UNION ALL SELECT p.id, zc.id FROM zc JOIN p ON ST_DWithin(zc.center, p.geom::geography, zc.r, true)) TO '%s/pairs.tsv'\n"
-	        "\\copy (SELECT count(*) FROM zp WHERE NOT ST_IsValid(geom)) TO '%s/invalid.tsv'\n",
-	        dir, dir, dir, dir, dir);
+	        "\\copy (SELECT s.id, zp.id FROM zp JOIN s ON ST_Intersects(zp.geom, s.geom)) TO '%s/segpairs.tsv'\n",
+	        dir, dir, dir, dir, dir, dir);
 	fclose(q);
 
 	if (sh("%s %s/initdb -D %s/data -A trust -U postgres --no-sync >%s/initdb.log 2>&1", runas, PGBIN, dir, dir) != 0)
@@ -282,6 +298,64 @@ int main(void)
 	CHECK_EQ(agree, NPOINTS);
 	CHECK_EQ(ours.n, theirs.n);
 	CHECK(inside_any > 1000);
+
+	/* legs: every polygon a leg enters (dv_geofence_check) vs ST_Intersects(polygon, line) */
+	collect sours = { 0 }, stheirs = { 0 };
+	snprintf(path, sizeof(path), "%s/segpairs.tsv", dir);
+	pf = fopen(path, "r");
+	if (!pf) { perror(path); return 1; }
+	while (fscanf(pf, "%u\t%u\n", &a, &b) == 2) {
+		stheirs.pt = a;
+		stheirs.base = 0;
+		on_zone(b, &stheirs);
+	}
+	fclose(pf);
+	for (int s2 = 0; s2 < 2; s2++) {
+		if (!sets[s2]) continue;
+		dv_geofence *gf = NULL;
+		if (dv_geofence_new(&gf, sets[s2]) < 0) return 1;
+		sours.base = s2 ? base1 : 0;
+		unsigned char *seen = calloc(sets[s2]->nzones, 1);
+		for (int i = 0; i < NSEGS && seen; i++) {
+			dv_route_point rp[2] = { { DV_GEO_TIME_NONE, sx0[i], sy0[i], 0, DV_VREF_NONE },
+			                         { DV_GEO_TIME_NONE, sx1[i], sy1[i], 0, DV_VREF_NONE } };
+			dv_route *r = NULL;
+			dv_fence_report *rep = NULL;
+			if (dv_route_from_points(&r, rp, 2, "leg") < 0 || dv_geofence_check(gf, r, NULL, &rep) < 0) return 1;
+			sours.pt = (uint32_t)i;
+			for (size_t e = 0; e < rep->nevents; e++) {
+				size_t z = rep->events[e].zone;
+				if (rep->events[e].kind != DV_FENCE_ENTRY || seen[z] || sets[s2]->zones[z].shape != DV_ZONE_POLYGON) continue;
+				seen[z] = 1;
+				on_zone(z, &sours);
+			}
+			for (size_t e = 0; e < rep->nevents; e++) seen[rep->events[e].zone] = 0;
+			dv_fence_report_free(rep);
+			dv_route_free(r);
+		}
+		free(seen);
+		dv_geofence_free(gf);
+	}
+	qsort(sours.v, sours.n, sizeof(pair), cmp_pair);
+	qsort(stheirs.v, stheirs.n, sizeof(pair), cmp_pair);
+	size_t sagree = 0, crossing = 0;
+	io = it = 0;
+	for (uint32_t sn = 0; sn < NSEGS; sn++) {
+		size_t so = io, st = it;
+		while (io < sours.n && sours.v[io].pt == sn) io++;
+		while (it < stheirs.n && stheirs.v[it].pt == sn) it++;
+		bool same = io - so == it - st;
+		for (size_t k = 0; same && k < io - so; k++) same = sours.v[so + k].zone == stheirs.v[st + k].zone;
+		if (io > so || it > st) crossing++;
+		if (same) sagree++;
+		else fprintf(stderr, "leg %u: ours %zu polygons, PostGIS %zu\n", sn, io - so, it - st);
+	}
+	printf("PostGIS leg cross-check: %d random legs, %zu meet some polygon, %zu leg-polygon pairs ours, %zu PostGIS, %zu/%d legs agree\n",
+	       NSEGS, crossing, sours.n, stheirs.n, sagree, NSEGS);
+	CHECK_EQ(sagree, NSEGS);
+	CHECK(crossing > 500);
+	free(sours.v);
+	free(stheirs.v);
 	free(ours.v);
 	free(theirs.v);
 	dv_zones_free(sets[0]);
