@@ -13,8 +13,8 @@
 
 #define READ_BUF (1u << 20)
 #define BATCH_FILES 64
-#define BATCH_NS (2000000000LL)
-#define BATCH_BYTES (512ull << 20)
+#define BATCH_NS (5000000000LL)
+#define BATCH_BYTES (2048ull << 20)
 
 /* ---- manifest ------------------------------------------------------------------ */
 struct manifest_line {
