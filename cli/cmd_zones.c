@@ -20,8 +20,8 @@ static void usage(FILE *out)
 	fprintf(out,
 	        "usage: dronevault zones validate [--json] [--repair] FILE\n"
 	        "       dronevault zones check --zones FILE (--plan FILE | --track FILE)\n"
-	        "                              [--at TIME] [--dem FILE] [--repair] [--json]\n"
-	        "                              [--geojson OUT]\n"
+	        "                              [--at TIME [--speed M/S]] [--dem FILE] [--repair]\n"
+	        "                              [--json] [--geojson OUT]\n"
 	        "\n"
 	        "Sensitive zones, checked offline against mission plans (before) and\n"
 	        "flight tracks (after).\n"
@@ -47,8 +47,12 @@ static void usage(FILE *out)
 	        "           --track FILE  a flown track: GPX, GeoJSON (properties.times),\n"
 	        "                         KML gx:Track, or CSV with a time column\n"
 	        "           --at TIME     when a plan will be flown (ISO 8601, e.g.\n"
-	        "                         2026-11-23T09:00:00Z); without it, time-limited\n"
-	        "                         zones are reported as 'time unknown'\n"
+	        "                         2026-11-23T09:00:00Z): each waypoint gets the\n"
+	        "                         time the mission's planned speeds (DJI WPML) or\n"
+	        "                         --speed give it, else the whole plan is taken at\n"
+	        "                         TIME; without --at, time-limited zones are\n"
+	        "                         reported as 'time unknown'\n"
+	        "           --speed M/S   planned ground speed for plans without speeds\n"
 	        "           --dem FILE    ground elevation (GeoTIFF, SRTM .hgt, ... any GDAL\n"
 	        "                         raster, metres AMSL) to compare AGL limits\n"
 	        "           --json        machine-readable output\n"
@@ -153,12 +157,13 @@ static int do_check(int argc, char **argv)
 		{ "track", required_argument, NULL, 't' }, { "at", required_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' }, { "geojson", required_argument, NULL, 'g' },
 		{ "repair", no_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
-		{ "dem", required_argument, NULL, 'd' }, { "case", required_argument, NULL, 'c' }, { "flight", required_argument, NULL, 'f' },
+		{ "dem", required_argument, NULL, 'd' }, { "speed", required_argument, NULL, 's' }, { "case", required_argument, NULL, 'c' }, { "flight", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *zfile = NULL, *plan = NULL, *track = NULL, *at = NULL, *geojson = NULL, *demfile = NULL;
 	bool json = false;
 	unsigned flags = 0;
+	double speed = 0;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -170,6 +175,12 @@ static int do_check(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'g': geojson = optarg; break;
 		case 'd': demfile = optarg; break;
+		case 's': {
+			char *end;
+			speed = strtod(optarg, &end);
+			if (*end || !(speed > 0 && speed < 100)) return cli_usage("zones", "--speed: metres per second, above 0 and under 100");
+			break;
+		}
 		case 'r': flags |= DV_ZONES_REPAIR; break;
 		case 'h': usage(stdout); return CLI_OK;
 		case 'c': case 'f':
@@ -196,11 +207,20 @@ static int do_check(int argc, char **argv)
 		goto out;
 	}
 	if (dem) dv_geofence_set_dem(gf, dem);
+	bool scheduled = false;
+	if (plan && at) {
+		/* waypoint times from the planned speeds; else the whole plan at --at */
+		scheduled = dv_route_schedule(r, fo.at, speed) == 0;
+		if (!scheduled)
+			fprintf(stderr, "dronevault zones: note: %s; the whole plan is checked at %s (give --speed to schedule it)\n",
+			        dv_error_last()->message, at);
+	}
 	if (dv_geofence_check(gf, r, &fo, &rep) < 0) {
 		rc = cli_fail("zones");
 		goto out;
 	}
 	if (dem && !json) printf("ground: %s\n", dv_dem_describe(dem));
+	if (scheduled && !json) printf("times: from %s at the planned speeds\n", at);
 	if (zs->nrejected)
 		fprintf(stderr, "dronevault zones: warning: %zu zone feature(s) in %s were rejected; run 'dronevault zones validate %s'\n",
 		        zs->nrejected, zfile, zfile);

@@ -31,6 +31,7 @@ typedef struct dv_route_point {
 	double lon, lat;     /* WGS84 degrees */
 	double alt;          /* metres, meaningful when ref != DV_VREF_NONE */
 	dv_vref ref;         /* what alt is measured from */
+	double speed;        /* planned speed to the next point, m/s; 0 = not given */
 } dv_route_point;
 
 typedef enum dv_route_format {
@@ -59,6 +60,16 @@ int dv_route_parse(dv_route **out, const void *buf, size_t len, const char *name
  */
 int dv_route_from_points(dv_route **out, const dv_route_point *pts, size_t n, const char *name);
 void dv_route_free(dv_route *r);
+
+/*
+ * Gives a plan times: the first point at start (seconds since the epoch),
+ * each next one after the leg's 3-D length (geodesic, plus the altitude
+ * change when both ends have the same reference) at the point's planned
+ * speed, else default_mps (0 = none). DV_EINVAL naming the leg when a leg
+ * has no speed. Points that already have times are left alone only when
+ * all have them (then nothing is done).
+ */
+int dv_route_schedule(dv_route *r, int64_t start, double default_mps);
 
 const char *dv_route_format_name(dv_route_format f);
 

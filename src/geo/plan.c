@@ -88,6 +88,7 @@ static int add_pt(rb *b, double lon, double lat, double alt, dv_vref ref, int64_
 	p->alt = ref == DV_VREF_NONE ? 0 : alt;
 	p->ref = ref;
 	p->time_ms = tms;
+	p->speed = 0;
 	int rc = check_point(p, b->name, r->npts);
 	if (rc < 0) return rc;
 	r->npts++;
@@ -266,7 +267,7 @@ static int kml_points(rb *b, const xmlNode *n, int depth)
 }
 
 /* DJI WPML: Placemarks with Point + wpml:index + a height; heights per heightMode */
-typedef struct wp { long idx; double lon, lat, alt; bool has_alt; } wp;
+typedef struct wp { long idx; double lon, lat, alt, speed; bool has_alt; } wp;
 
 static int cmp_wp(const void *x, const void *y)
 {
@@ -316,6 +317,8 @@ static int wpml_points(rb *b, xmlNode *root, bool waylines)
 	}
 	dv_vref ref = wpml_ref(mode);
 	if (mode) xmlFree(mode);
+	double auto_speed = 0;
+	if (child_num(folder, "autoFlightSpeed", &auto_speed) != 1 || !(auto_speed > 0 && auto_speed < 100)) auto_speed = 0;
 	wp *w = NULL;
 	size_t n = 0, cap = 0;
 	int rc = 0;
@@ -354,6 +357,11 @@ static int wpml_points(rb *b, xmlNode *root, bool waylines)
 		}
 		if (k < 0) { rc = dv_error_set(DV_EINVAL, b->name, -1, "waypoint %zu: bad height", n); break; }
 		x->has_alt = k == 1;
+		/* planned speed to the next waypoint: its own, else the mission's */
+		double sp = 0, use_global = 0;
+		child_num(pm, "useGlobalSpeed", &use_global);
+		if (use_global == 1 || child_num(pm, "waypointSpeed", &sp) != 1 || !(sp > 0 && sp < 100)) sp = auto_speed;
+		x->speed = sp;
 		x->alt = k == 1 ? h : 0;
 		n++;
 	}
@@ -361,7 +369,8 @@ static int wpml_points(rb *b, xmlNode *root, bool waylines)
 	if (rc == 0) {
 		qsort(w, n, sizeof(wp), cmp_wp);
 		for (size_t i = 0; i < n && rc == 0; i++)
-			rc = add_pt(b, w[i].lon, w[i].lat, w[i].alt, w[i].has_alt ? ref : DV_VREF_NONE, DV_GEO_TIME_NONE);
+			if ((rc = add_pt(b, w[i].lon, w[i].lat, w[i].alt, w[i].has_alt ? ref : DV_VREF_NONE, DV_GEO_TIME_NONE)) == 0)
+				b->r->pts[b->r->npts - 1].speed = w[i].speed;
 	}
 	free(w);
 	return rc;
@@ -837,6 +846,31 @@ int dv_route_read(dv_route **out, const char *path, dv_route_format fmt)
 	rc = dv_route_parse(out, buf, len, path, fmt);
 	free(buf);
 	return rc;
+}
+
+int dv_route_schedule(dv_route *r, int64_t start, double default_mps)
+{
+	size_t timed = 0;
+	for (size_t i = 0; i < r->npts; i++) timed += r->pts[i].time_ms != DV_GEO_TIME_NONE;
+	if (timed == r->npts) return 0;
+	if (start < -2208988800LL || start > 7258118400LL)
+		return dv_error_set(DV_EINVAL, r->source, -1, "start time outside the years 1900-2200");
+	double t = (double)start * 1000.0;
+	for (size_t i = 0; i < r->npts; i++) {
+		if (i > 0) {
+			const dv_route_point *a = &r->pts[i - 1], *b = &r->pts[i];
+			double d = dv_geo_distance(a->lon, a->lat, b->lon, b->lat);
+			if (a->ref == b->ref && a->ref != DV_VREF_NONE) d = hypot(d, b->alt - a->alt);
+			double v = a->speed > 0 ? a->speed : default_mps;
+			if (!(v > 0))
+				return dv_error_set(DV_EINVAL, r->source, -1, "leg %zu has no planned speed", i);
+			t += d / v * 1000.0;
+			if (t > 7258118400000.0)
+				return dv_error_set(DV_EINVAL, r->source, -1, "leg %zu ends after the year 2200", i);
+		}
+		r->pts[i].time_ms = (int64_t)llround(t);
+	}
+	return 0;
 }
 
 int dv_route_from_points(dv_route **out, const dv_route_point *pts, size_t n, const char *name)

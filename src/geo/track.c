@@ -26,6 +26,7 @@ int dv_route_from_track(dv_route **out, const dv_track_point *pts, size_t n, con
 		p->lon = t->lon;
 		p->lat = t->lat;
 		p->time_ms = DV_GEO_TIME_NONE;
+		p->speed = 0;
 		if (t->time_kind == DV_TIME_UTC) {
 			int64_t us = t->time_us;
 			p->time_ms = us >= 0 ? us / 1000 : -((-us + 999) / 1000);

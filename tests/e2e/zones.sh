@@ -69,6 +69,19 @@ check "with DEM: checked" bash -c "! grep -q 'horizontal only' '$T/last.out'"
 check "ground named" grep -q '^ground: .*dem.asc (120 x 60' "$T/last.out"
 expect_exit 1 "$DV" zones check --zones "$T/agl.json" --plan "$T/level.csv" --dem "$T/missing.tif"
 
+# --at with --speed: a Monday 08:00-09:00 zone; the leg reaches it at +76 s
+wd='{"UASZoneList":[{"identifier":"WD","restriction":"PROHIBITED","applicability":[{"permanent":"NO",
+ "dailyPeriod":[{"day":["MON"],"startTime":"08:00:00Z","endTime":"09:00:00Z"}]}],"geometry":[{"horizontalProjection":
+ {"type":"Polygon","coordinates":[[[8.0,47.0],[8.01,47.0],[8.01,47.01],[8.0,47.01],[8.0,47.0]]]}}]}]}'
+echo "$wd" >"$T/wd.json"
+printf 'lat,lon\n47.005,7.99\n47.005,8.02\n' >"$T/leg.csv"
+expect_exit 4 "$DV" zones check --zones "$T/wd.json" --plan "$T/leg.csv" --at 2026-11-23T08:58:30Z --speed 10
+check "scheduled entry time" grep -Eq '^entry +2026-11-23T08:59:4[56]' "$T/last.out"
+expect_exit 0 "$DV" zones check --zones "$T/wd.json" --plan "$T/leg.csv" --at 2026-11-23T08:59:00Z --speed 10
+expect_exit 4 "$DV" zones check --zones "$T/wd.json" --plan "$T/leg.csv"
+check "untimed plan: time unknown" grep -q 'time unknown' "$T/last.out"
+expect_exit 2 "$DV" zones check --zones "$T/wd.json" --plan "$T/leg.csv" --speed 0
+
 # usage
 expect_exit 2 "$DV" zones check --zones "$T/z.json"
 expect_exit 2 "$DV" zones frobnicate

@@ -80,8 +80,8 @@ static void test_circle_crossing_time(void)
 	/* 10 minutes from 46.98 to 47.02, starting 2026-11-23T10:00:00Z */
 	const int64_t t0 = 1795428000000LL, t1 = t0 + 600000;
 	dv_route_point pts[2] = {
-		{ t0, 8.0, 46.98, 100, DV_VREF_AGL },
-		{ t1, 8.0, 47.02, 100, DV_VREF_AGL },
+		{ t0, 8.0, 46.98, 100, DV_VREF_AGL, 0 },
+		{ t1, 8.0, 47.02, 100, DV_VREF_AGL, 0 },
 	};
 	dv_route *r = NULL;
 	CHECK_EQ(dv_route_from_points(&r, pts, 2, "track"), 0);
@@ -113,8 +113,8 @@ static void test_circle_crossing_time(void)
 	/* a segment passing the centre at 900 m east-west: cuts the circle */
 	double la9, lo9;
 	geod_direct(&g, 47.0, 8.0, 0, 900, &la9, &lo9, NULL);
-	dv_route_point chord[2] = { { DV_GEO_TIME_NONE, 7.98, la9, 0, DV_VREF_NONE },
-	                            { DV_GEO_TIME_NONE, 8.02, la9, 0, DV_VREF_NONE } };
+	dv_route_point chord[2] = { { DV_GEO_TIME_NONE, 7.98, la9, 0, DV_VREF_NONE, 0 },
+	                            { DV_GEO_TIME_NONE, 8.02, la9, 0, DV_VREF_NONE, 0 } };
 	dv_route *r2 = NULL;
 	dv_fence_report *rep2 = NULL;
 	dv_route_from_points(&r2, chord, 2, "chord");
@@ -471,7 +471,7 @@ static void test_routes(void)
 			"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 			"<kml xmlns=\"http://www.opengis.net/kml/2.2\" xmlns:wpml=\"http://www.dji.com/wpmz/1.0.2\">"
 			"<Document><wpml:missionConfig><wpml:flyToWaylineMode>safely</wpml:flyToWaylineMode></wpml:missionConfig>"
-			"<Folder><wpml:templateId>0</wpml:templateId><wpml:executeHeightMode>WGS84</wpml:executeHeightMode>"
+			"<Folder><wpml:templateId>0</wpml:templateId><wpml:executeHeightMode>WGS84</wpml:executeHeightMode><wpml:autoFlightSpeed>12</wpml:autoFlightSpeed>"
 			"<Placemark><Point><coordinates>8.003,47.012</coordinates></Point><wpml:index>1</wpml:index>"
 			"<wpml:executeHeight>150.5</wpml:executeHeight></Placemark>"
 			"<Placemark><Point><coordinates>\n 7.998,47.007\n</coordinates></Point><wpml:index>0</wpml:index>"
@@ -488,6 +488,12 @@ static void test_routes(void)
 			CHECK_NEAR(r->pts[0].lon, 7.998, 0);   /* sorted by wpml:index */
 			CHECK_NEAR(r->pts[1].alt, 150.5, 0);
 			CHECK_EQ(r->pts[0].ref, DV_VREF_WGS84);
+			/* 12 m/s from the mission: the leg's 3-D length / 12 */
+			CHECK_NEAR(r->pts[0].speed, 12, 0);
+			double d = hypot(dv_geo_distance(7.998, 47.007, 8.003, 47.012), 0.5);
+			CHECK_EQ(dv_route_schedule(r, 1795435200, 0), 0);
+			CHECK_EQ(r->pts[0].time_ms, 1795435200000LL);
+			CHECK_EQ(r->pts[1].time_ms, 1795435200000LL + llround(d / 12 * 1000));
 			dv_route_free(r);
 		}
 	}
@@ -511,6 +517,14 @@ static void test_routes(void)
 	CHECK(r && r->npts == 2 && r->format == DV_ROUTE_GEOJSON);
 	if (r && r->npts == 2) { CHECK_EQ(r->pts[1].time_ms, 1795435210000LL); CHECK_EQ(r->pts[1].ref, DV_VREF_AMSL); }
 	dv_route_free(r);
+	/* a CSV plan has no speeds: scheduling needs a default */
+	r = route_of("lat,lon\n47,8\n47.01,8\n");
+	if (r) {
+		CHECK_EQ(dv_route_schedule(r, 1795435200, 0), DV_EINVAL);
+		CHECK_EQ(dv_route_schedule(r, 1795435200, 5), 0);
+		CHECK_EQ(r->pts[1].time_ms, 1795435200000LL + llround(dv_geo_distance(8, 47, 8, 47.01) / 5 * 1000));
+		dv_route_free(r);
+	}
 	/* bad routes: named errors */
 	dv_route *bad = NULL;
 	CHECK_EQ(dv_route_parse(&bad, "lat,lon\n47,200\n", 15, "b.csv", DV_ROUTE_AUTO), DV_EINVAL);
@@ -751,7 +765,7 @@ static void test_walk_property(void)
 			double step = RND() < 0.1 ? 0.05 : 0.002;
 			lon += (RND() - 0.5) * step;
 			lat += (RND() - 0.5) * step;
-			pts[i] = (dv_route_point){ DV_GEO_TIME_NONE, lon, lat, 0, DV_VREF_NONE };
+			pts[i] = (dv_route_point){ DV_GEO_TIME_NONE, lon, lat, 0, DV_VREF_NONE, 0 };
 		}
 		dv_route *r = NULL;
 		if (dv_route_from_points(&r, pts, np, "walk") == 0) {

@@ -317,8 +317,8 @@ int main(void)
 		sours.base = s2 ? base1 : 0;
 		unsigned char *seen = calloc(sets[s2]->nzones, 1);
 		for (int i = 0; i < NSEGS && seen; i++) {
-			dv_route_point rp[2] = { { DV_GEO_TIME_NONE, sx0[i], sy0[i], 0, DV_VREF_NONE },
-			                         { DV_GEO_TIME_NONE, sx1[i], sy1[i], 0, DV_VREF_NONE } };
+			dv_route_point rp[2] = { { DV_GEO_TIME_NONE, sx0[i], sy0[i], 0, DV_VREF_NONE, 0 },
+			                         { DV_GEO_TIME_NONE, sx1[i], sy1[i], 0, DV_VREF_NONE, 0 } };
 			dv_route *r = NULL;
 			dv_fence_report *rep = NULL;
 			if (dv_route_from_points(&r, rp, 2, "leg") < 0 || dv_geofence_check(gf, r, NULL, &rep) < 0) return 1;

@@ -153,7 +153,7 @@ int main(void)
 			double step = rnd() < 0.05 ? 0.05 : 0.003;
 			lon += (rnd() - 0.5) * step;
 			lat += (rnd() - 0.5) * step;
-			pts[i] = (dv_route_point){ DV_GEO_TIME_NONE, lon, lat, 0, DV_VREF_NONE };
+			pts[i] = (dv_route_point){ DV_GEO_TIME_NONE, lon, lat, 0, DV_VREF_NONE, 0 };
 		}
 		dv_route *r = NULL;
 		if (pts && dv_route_from_points(&r, pts, np, "walk") == 0) {
