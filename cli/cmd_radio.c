@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "dv/err.h"
+#include "dv/index.h"
 #include "dv/ingest.h"
 #include "dv/radio.h"
 #include "dv/util.h"
@@ -81,6 +82,55 @@ static int do_frames(int n, char **paths)
 }
 
 /*
+ * With --case: how far the broadcast operator positions were from the
+ * case's own flights (their telemetry), printed and added to detail.
+ */
+static void case_exposure(dv_vault *v, const dv_radio_report *r, const char *case_name, json_object *detail)
+{
+	dv_flight *fl = NULL;
+	size_t nf = 0;
+	if (dv_index_flights(v, case_name, 0, &fl, &nf) < 0) {
+		dv_error_clear();
+		return;
+	}
+	json_object *arr = json_object_new_array();
+	for (size_t f = 0; f < nf; f++) {
+		dv_track_point *pts = NULL;
+		size_t n = 0;
+		if (dv_index_track(v, fl[f].id, 0, &pts, &n, NULL) < 0) continue;
+		double *la = malloc((n + 1) * sizeof(double)), *lo = malloc((n + 1) * sizeof(double));
+		size_t k = 0;
+		for (size_t i = 0; la && lo && i < n; i++)
+			if (pts[i].has_pos) {
+				la[k] = pts[i].lat;
+				lo[k++] = pts[i].lon;
+			}
+		for (size_t a = 0; k && a < r->naircraft; a++)
+			for (size_t p = 0; p < r->aircraft[a].noperators; p++) {
+				const dv_radio_operator_pos *op = &r->aircraft[a].operators[p];
+				double mn, mx;
+				if (dv_radio_exposure(op->lat, op->lon, la, lo, k, &mn, &mx) < 0) continue;
+				printf("CASE %s: the operator position %.7f,%.7f broadcast by %s was %.0f to %.0f m from flight %s's own track\n",
+				       case_name, op->lat, op->lon, r->aircraft[a].key, mn, mx, fl[f].id);
+				json_object *o = json_object_new_object();
+				json_object_object_add(o, "flight", json_object_new_string(fl[f].id));
+				json_object_object_add(o, "transmitter", json_object_new_string(r->aircraft[a].key));
+				json_object_object_add(o, "operator_lat", json_object_new_double(op->lat));
+				json_object_object_add(o, "operator_lon", json_object_new_double(op->lon));
+				json_object_object_add(o, "min_m", json_object_new_double(mn));
+				json_object_object_add(o, "max_m", json_object_new_double(mx));
+				json_object_array_add(arr, o);
+			}
+		free(la);
+		free(lo);
+		free(pts);
+	}
+	dv_index_flights_free(fl, nf);
+	if (json_object_array_length(arr)) json_object_object_add(detail, "exposure_vs_case_flights", arr);
+	else json_object_put(arr);
+}
+
+/*
  * --case: the captures go into the case, the custody entry says what they
  * showed (the full report is deterministic from the stored captures).
  */
@@ -109,6 +159,7 @@ static int store_in_case(const dv_radio_report *r, const char *case_name, const 
 	                     .nfiles = (size_t)n, .interrupted = &cli_interrupted };
 	dv_ingest_result res;
 	uint64_t seq = 0;
+	case_exposure(v, r, case_name, d);
 	rc = dv_ingest_evidence(v, &o, "radio", d, &res, &seq);
 	json_object_put(d);
 	dv_vault_close(v);
