@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "dv/audit.h"
+#include "dv/radio.h"
 #include "dv/err.h"
 #include "dv/ingest.h"
 #include "dv/util.h"
@@ -194,6 +195,20 @@ int cmd_audit(int argc, char **argv)
 		dv_audit_free(a);
 		return rc;
 	}
+	/* Radio captures (802.11 management, Bluetooth LE) in the same files: the
+	 * broadcast Remote ID is a disclosure of its own, reported beside the
+	 * verdict on Internet links (which it does not change). */
+	dv_radio_report *rr = NULL;
+	const dv_audit_stats *ast = dv_audit_get_stats(a);
+	if ((ast->unsupported_link || ast->non_ip) && dv_radio_report_new(&rr) == 0) {
+		for (int i = optind; i < argc; i++) (void)dv_radio_report_add_capture(rr, argv[i]);
+		dv_radio_report_finish(rr);
+		if (rr->naircraft == 0) {
+			dv_radio_report_free(rr);
+			rr = NULL;
+		}
+		dv_error_clear();
+	}
 	json_object *evidence = NULL;
 	if (case_name) {
 		rc = store_evidence(a, (const char *const *)argv + optind, (size_t)(argc - optind), report, case_name,
@@ -211,9 +226,12 @@ int cmd_audit(int argc, char **argv)
 			dv_audit_free(a);
 			return rc;
 		}
-		json_object *doc = evidence ? json_tokener_parse(js) : NULL;
+		json_object *doc = evidence || rr ? json_tokener_parse(js) : NULL;
 		if (doc) {
-			json_object_object_add(doc, "evidence", json_object_get(evidence));
+			if (evidence) json_object_object_add(doc, "evidence", json_object_get(evidence));
+			char *rj = NULL;
+			if (rr && dv_radio_report_json(rr, &rj) == 0) json_object_object_add(doc, "remote_id", json_tokener_parse(rj));
+			free(rj);
 			fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 			                                              JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
 			json_object_put(doc);
@@ -224,6 +242,10 @@ int cmd_audit(int argc, char **argv)
 		free(js);
 	} else {
 		dv_audit_print(a, stdout);
+		if (rr) {
+			printf("\nRemote ID broadcasts in these captures (what anyone within radio range learned):\n");
+			dv_radio_report_print(rr, stdout);
+		}
 		if (evidence) {
 			json_object *ing = NULL, *seq = NULL;
 			json_object_object_get_ex(evidence, "ingest", &ing);
@@ -233,6 +255,7 @@ int cmd_audit(int argc, char **argv)
 		}
 	}
 	json_object_put(evidence);
+	dv_radio_report_free(rr);
 	switch (dv_audit_verdict(a)) {
 	case DV_VERDICT_LEAK: rc = CLI_FINDING; break;
 	case DV_VERDICT_INCONCLUSIVE: rc = CLI_INCONCLUSIVE; break;

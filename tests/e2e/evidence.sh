@@ -23,4 +23,12 @@ check "entry names the capture's hash" grep -q "$sha" "$T/last.out"
 expect_exit 0 "$DV" --vault "$V" ls --case RID
 check "capture listed" grep -q 'capture_radiotap.pcap' "$T/last.out"
 expect_exit 0 "$DV" --vault "$V" verify
+
+# audit of a radio capture reports its Remote ID beside the Internet verdict
+code=0
+"$DV" audit "$cap" >"$T/a.out" 2>"$T/a.err" || code=$?
+check "audit of a radio capture: no IP, not clean (exit $code)" test "$code" -eq 5
+check "audit shows the Remote ID broadcast" grep -q 'Remote ID broadcasts in these captures' "$T/a.out"
+"$DV" audit --json "$cap" >"$T/a.json" 2>/dev/null || true
+check "audit JSON has remote_id" grep -q '"remote_id"' "$T/a.json"
 finish
