@@ -34,6 +34,8 @@ static const char ingest_help[] =
 	"  --note TEXT       free text for the custody log (seal number, drone serial...)\n"
 	"  --vault DIR       the vault (default $DRONEVAULT_VAULT or ./vault)\n"
 	"  --key-file FILE   open the vault with a key file instead of a passphrase\n"
+	"  --no-telemetry    store only; do not index positions and times now\n"
+	"                    ('dronevault reindex' can do it later)\n"
 	"  --json            print a JSON summary on stdout\n"
 	"\n"
 	"Exit status: 0 all files stored, 1 some files failed or the vault refused\n"
@@ -73,11 +75,12 @@ int cmd_ingest(int argc, char **argv)
 		{ "case", required_argument, NULL, 'c' }, { "operator", required_argument, NULL, 'o' },
 		{ "note", required_argument, NULL, 'n' }, { "vault", required_argument, NULL, 'v' },
 		{ "key-file", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
+		{ "no-telemetry", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	const char *vault = NULL, *key_file = NULL;
 	dv_ingest_opts io = { 0 };
-	bool json = false;
+	bool json = false, telemetry_on = true;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -88,6 +91,7 @@ int cmd_ingest(int argc, char **argv)
 		case 'v': vault = optarg; break;
 		case 'k': key_file = optarg; break;
 		case 'j': json = true; break;
+		case 'T': telemetry_on = false; break;
 		case 'h': fputs(ingest_help, stdout); return CLI_OK;
 		default: return cli_usage("ingest", "unknown option");
 		}
@@ -103,7 +107,7 @@ int cmd_ingest(int argc, char **argv)
 	io.interrupted = &cli_interrupted;
 	dv_ingest_observer telemetry;
 	dv_index_observer(&telemetry);   /* positions, times, serials: as the bytes stream in */
-	io.observer = &telemetry;
+	io.observer = telemetry_on ? &telemetry : NULL;
 
 	dv_vault *v;
 	int rc = cli_open_vault("ingest", vault, key_file, DV_VAULT_WRITE, &v);

@@ -94,8 +94,11 @@ struct extract {
 	uint8_t *buf;            /* photo head / flight record */
 	size_t len, cap;
 	dv_srt_parser *srt;
-	dv_track_point *pts;
+	uint8_t *packed;         /* points, packed as they come (POINT_BYTES each) */
 	size_t npts, cappts;
+	int64_t start_us, end_us; /* over points with a time */
+	dv_time_kind tk;          /* of the first point with a time */
+	uint64_t with_pos;
 	bool truncated_points;
 	int64_t first_us, last_us;
 	dv_time_kind first_kind;
@@ -124,13 +127,21 @@ static int add_point(struct extract *x, const dv_track_point *p)
 		return 0;
 	}
 	if (x->npts == x->cappts) {
-		size_t cap = x->cappts ? x->cappts * 2 : 256;
-		dv_track_point *n = realloc(x->pts, cap * sizeof(*n));
+		/* grow by half: an hour of 30 Hz cues is ~5 MB packed */
+		size_t cap = x->cappts ? x->cappts + x->cappts / 2 : 256;
+		uint8_t *n = realloc(x->packed, cap * POINT_BYTES);
 		if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-		x->pts = n;
+		x->packed = n;
 		x->cappts = cap;
 	}
-	x->pts[x->npts++] = *p;
+	pack_point(x->packed + x->npts * POINT_BYTES, p);
+	x->npts++;
+	if (p->has_pos) x->with_pos++;
+	if (p->time_kind != DV_TIME_NONE) {
+		if (x->tk == DV_TIME_NONE || p->time_us < x->start_us) x->start_us = p->time_us;
+		if (x->tk == DV_TIME_NONE || p->time_us > x->end_us) x->end_us = p->time_us;
+		if (x->tk == DV_TIME_NONE) x->tk = p->time_kind;
+	}
 	return 0;
 }
 
@@ -187,7 +198,7 @@ static void x_free(struct extract *x)
 	if (!x) return;
 	dv_srt_free(x->srt);
 	free(x->buf);
-	free(x->pts);
+	free(x->packed);
 	free(x->path);
 	free(x);
 }
@@ -276,16 +287,9 @@ static json_object *x_finish(struct extract *x)
 	}
 	serial = serial_buf[0] ? serial_buf : NULL;
 	model = model_buf[0] ? model_buf : NULL;
-	int64_t start = 0, end = 0;
-	dv_time_kind tk = DV_TIME_NONE;
-	uint64_t with_pos = 0;
-	for (size_t i = 0; i < x->npts; i++) {
-		if (x->pts[i].has_pos) with_pos++;
-		if (x->pts[i].time_kind == DV_TIME_NONE) continue;
-		if (tk == DV_TIME_NONE || x->pts[i].time_us < start) start = x->pts[i].time_us;
-		if (tk == DV_TIME_NONE || x->pts[i].time_us > end) end = x->pts[i].time_us;
-		if (tk == DV_TIME_NONE) tk = x->pts[i].time_kind;
-	}
+	int64_t start = x->start_us, end = x->end_us;
+	dv_time_kind tk = x->tk;
+	uint64_t with_pos = x->with_pos;
 	json_object_object_add(o, "kind", json_object_new_string(x->kind == K_PHOTO ? "photo" : x->kind == K_SRT ? "srt" : "flight_record"));
 	json_object_object_add(o, "serial", serial ? json_object_new_string(serial) : NULL);
 	json_object_object_add(o, "model", model ? json_object_new_string(model) : NULL);
@@ -308,11 +312,7 @@ static int x_store(struct extract *x, dv_catalog *cat, int64_t file_id)
 	int rc = dv_catalog_side_put(cat, "telemetry", file_id, s, n);
 	json_object_put(o);
 	if (rc == 0) {
-		uint8_t *packed = malloc(x->npts * POINT_BYTES + 1);
-		if (!packed) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-		for (size_t i = 0; i < x->npts; i++) pack_point(packed + i * POINT_BYTES, &x->pts[i]);
-		rc = dv_catalog_side_put(cat, "points", file_id, packed, x->npts * POINT_BYTES);
-		free(packed);
+		rc = dv_catalog_side_put(cat, "points", file_id, x->packed, x->npts * POINT_BYTES);
 	}
 	return rc;
 }

@@ -757,7 +757,8 @@ int dv_catalog_side_put(dv_catalog *cat, const char *table, int64_t id, const vo
 	sqlite3_stmt *st;
 	if ((rc = prepare(cat, sql, &st)) == 0) {
 		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_blob(st, 2, sealed, (int)(n + DV_SEAL_OVERHEAD), SQLITE_TRANSIENT);
+		/* STATIC: sealed outlives the statement; spares a copy of a large track */
+		sqlite3_bind_blob(st, 2, sealed, (int)(n + DV_SEAL_OVERHEAD), SQLITE_STATIC);
 		rc = step_done(cat, st, "cannot store side record");
 	}
 	free(sealed);
