@@ -3,23 +3,29 @@
  * A thin layer over dv/zones.h, dv/plan.h and dv/geofence.h.
  */
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "dv/crypto.h"
 #include "dv/dem.h"
 #include "dv/err.h"
+#include "dv/geo_track.h"
 #include "dv/geofence.h"
+#include "dv/index.h"
 #include "dv/plan.h"
 #include "dv/util.h"
+#include "dv/vault.h"
 #include "dv/zones.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: dronevault zones validate [--json] [--repair] FILE\n"
-	        "       dronevault zones check --zones FILE (--plan FILE | --track FILE)\n"
+	        "       dronevault zones check --zones FILE (--plan FILE | --track FILE |\n"
+	        "                              --flight ID | --case ID [--operator NAME])\n"
 	        "                              [--at TIME [--speed M/S]] [--dem FILE] [--repair]\n"
 	        "                              [--json] [--geojson OUT]\n"
 	        "\n"
@@ -46,6 +52,12 @@ static void usage(FILE *out)
 	        "                         GeoJSON route, or CSV (lat,lon[,alt][,time][,ref])\n"
 	        "           --track FILE  a flown track: GPX, GeoJSON (properties.times),\n"
 	        "                         KML gx:Track, or CSV with a time column\n"
+	        "           --flight ID   a flight in the vault (see 'dronevault flights'):\n"
+	        "                         its track from the stored photos, SRTs and logs\n"
+	        "           --case ID     every flight of a case. With --flight or --case the\n"
+	        "                         result is recorded in the case's custody log\n"
+	        "                         (--operator NAME, default $USER; --vault DIR,\n"
+	        "                         --key-file FILE as for the other commands)\n"
 	        "           --at TIME     when a plan will be flown (ISO 8601, e.g.\n"
 	        "                         2026-11-23T09:00:00Z): each waypoint gets the\n"
 	        "                         time the mission's planned speeds (DJI WPML) or\n"
@@ -150,6 +162,155 @@ static void print_table(const dv_zones *zs, const dv_route *r, const dv_fence_re
 		       "      zone's and cannot be converted (AGL limits need --dem); the altitude was not compared\n");
 }
 
+/* Appends flight f's check to the custody detail and prints it. */
+static int check_one_flight(dv_vault *v, const dv_zones *zs, dv_geofence *gf, const char *flight_id, bool json,
+                            json_object *flights, size_t *entries)
+{
+	dv_track_point *pts = NULL;
+	size_t n = 0, nlocal = 0;
+	dv_flight f;
+	dv_route *r = NULL;
+	dv_fence_report *rep = NULL;
+	int rc = dv_index_track(v, flight_id, 0, &pts, &n, &f);
+	if (rc == 0) rc = dv_route_from_track(&r, pts, n, flight_id, &nlocal);
+	free(pts);
+	if (rc == 0) rc = dv_geofence_check(gf, r, NULL, &rep);
+	if (rc < 0) {
+		dv_route_free(r);
+		return rc;
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "flight", json_object_new_string(flight_id));
+	json_object_object_add(o, "entries", json_object_new_int64((int64_t)rep->nentries));
+	json_object_object_add(o, "zones_entered", json_object_new_int64((int64_t)rep->nzones_entered));
+	json_object *ids = json_object_new_array();
+	for (size_t i = 0; i < rep->nevents && json_object_array_length(ids) < 64; i++)
+		if (rep->events[i].kind == DV_FENCE_ENTRY)
+			json_object_array_add(ids, json_object_new_string(zs->zones[rep->events[i].zone].identifier));
+	json_object_object_add(o, "zone_ids", ids);
+	if (nlocal) json_object_object_add(o, "points_with_local_time", json_object_new_int64((int64_t)nlocal));
+	if (json) {
+		char *js = dv_fence_report_json(zs, r, rep);
+		json_object *full = js ? json_tokener_parse(js) : NULL;
+		free(js);
+		if (full) json_object_object_add(o, "report", full);
+	} else {
+		printf("== flight %s", flight_id);
+		if (f.serial[0]) printf(" (aircraft %s)", f.serial);
+		printf("\n");
+		if (nlocal)
+			printf("note: %zu track points carry the drone's local time (no zone): time-limited zones are 'time unknown'\n",
+			       nlocal);
+		print_table(zs, r, rep);
+		printf("\n");
+	}
+	json_object_array_add(flights, o);
+	*entries += rep->nentries;
+	dv_fence_report_free(rep);
+	dv_route_free(r);
+	return 0;
+}
+
+/* --flight / --case: tracks from the vault, the result into the custody log. */
+static int check_vault(const char *zfile, const char *case_name, const char *flight, const char *operator_name,
+                       const char *vault, const char *key_file, bool json, unsigned flags, const char *demfile)
+{
+	dv_zones *zs = NULL;
+	dv_geofence *gf = NULL;
+	dv_dem *dem = NULL;
+	dv_vault *v = NULL;
+	int rc = CLI_FAIL;
+	if (dv_zones_read(&zs, zfile, flags) < 0 || (demfile && dv_dem_open(&dem, demfile) < 0) ||
+	    dv_geofence_new(&gf, zs) < 0) {
+		rc = cli_fail("zones");
+		goto out;
+	}
+	if (dem) dv_geofence_set_dem(gf, dem);
+	if ((rc = cli_open_vault("zones", vault, key_file, DV_VAULT_WRITE, &v))) goto out;
+	rc = CLI_FAIL;
+	json_object *flights = json_object_new_array();
+	size_t entries = 0;
+	char case_buf[DV_NAME_MAX] = "";
+	int lrc = 0;
+	if (flight) {
+		dv_track_point *pts = NULL;
+		size_t n = 0;
+		dv_flight f;
+		dv_case c;
+		if ((lrc = dv_index_track(v, flight, 0, &pts, &n, &f)) == 0 &&
+		    (lrc = dv_catalog_case_get(dv_vault_catalog(v), f.case_id, &c)) == 0)
+			snprintf(case_buf, sizeof(case_buf), "%s", c.name);
+		free(pts);
+		if (lrc == 0) lrc = check_one_flight(v, zs, gf, flight, json, flights, &entries);
+	} else {
+		snprintf(case_buf, sizeof(case_buf), "%s", case_name);
+		dv_flight *fl = NULL;
+		size_t nf = 0;
+		lrc = dv_index_flights(v, case_name, 0, &fl, &nf);
+		for (size_t i = 0; lrc == 0 && i < nf; i++) lrc = check_one_flight(v, zs, gf, fl[i].id, json, flights, &entries);
+		dv_index_flights_free(fl, nf);
+		if (lrc == 0 && nf == 0 && !json) printf("case %s has no flights with telemetry\n", case_name);
+	}
+	if (lrc < 0) {
+		json_object_put(flights);
+		rc = cli_fail("zones");
+		goto out;
+	}
+	/* the zone file itself is identified by its hash in the custody entry */
+	uint8_t *zbuf;
+	size_t zlen;
+	char zhex[65] = "";
+	if (dv_read_file(zfile, 256u << 20, &zbuf, &zlen) == 0) {
+		uint8_t h[32];
+		dv_sha256_buf(zbuf, zlen, h);
+		dv_hex(zhex, h, 32);
+		free(zbuf);
+	}
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "action", json_object_new_string("zones.check"));
+	json_object_object_add(body, "case", json_object_new_string(case_buf));
+	json_object_object_add(body, "operator", json_object_new_string(operator_name ? operator_name : getenv("USER") ? getenv("USER") : ""));
+	json_object_object_add(body, "zones_file", json_object_new_string(zfile));
+	json_object_object_add(body, "zones_sha256", json_object_new_string(zhex));
+	json_object_object_add(body, "entries", json_object_new_int64((int64_t)entries));
+	json_object *summary = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(flights); i++) {
+		json_object *src = json_object_array_get_idx(flights, i), *o = json_object_new_object(), *val;
+		json_object_object_foreach(src, k, vv) {
+			(void)vv;
+			if (strcmp(k, "report") && json_object_object_get_ex(src, k, &val)) json_object_object_add(o, k, json_object_get(val));
+		}
+		json_object_array_add(summary, o);
+	}
+	json_object_object_add(body, "flights", summary);
+	uint64_t seq = 0;
+	if (dv_vault_log(v, body, &seq) < 0) {
+		json_object_put(body);
+		json_object_put(flights);
+		rc = cli_fail("zones");
+		goto out;
+	}
+	json_object_put(body);
+	if (json) {
+		json_object *doc = json_object_new_object();
+		json_object_object_add(doc, "case", json_object_new_string(case_buf));
+		json_object_object_add(doc, "flights", flights);
+		json_object_object_add(doc, "custody_entry", json_object_new_int64((int64_t)seq));
+		printf("%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN));
+		json_object_put(doc);
+	} else {
+		json_object_put(flights);
+		printf("recorded in custody entry %llu of case %s\n", (unsigned long long)seq, case_buf);
+	}
+	rc = entries ? CLI_FINDING : CLI_OK;
+out:
+	dv_vault_close(v);
+	dv_geofence_free(gf);
+	dv_dem_free(dem);
+	dv_zones_free(zs);
+	return rc;
+}
+
 static int do_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -158,9 +319,12 @@ static int do_check(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' }, { "geojson", required_argument, NULL, 'g' },
 		{ "repair", no_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
 		{ "dem", required_argument, NULL, 'd' }, { "speed", required_argument, NULL, 's' }, { "case", required_argument, NULL, 'c' }, { "flight", required_argument, NULL, 'f' },
+		{ "operator", required_argument, NULL, 'o' }, { "vault", required_argument, NULL, 'v' },
+		{ "key-file", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *zfile = NULL, *plan = NULL, *track = NULL, *at = NULL, *geojson = NULL, *demfile = NULL;
+	const char *case_name = NULL, *flight = NULL, *operator_name = NULL, *vault = NULL, *key_file = NULL;
 	bool json = false;
 	unsigned flags = 0;
 	double speed = 0;
@@ -183,15 +347,20 @@ static int do_check(int argc, char **argv)
 		}
 		case 'r': flags |= DV_ZONES_REPAIR; break;
 		case 'h': usage(stdout); return CLI_OK;
-		case 'c': case 'f':
-			fprintf(stderr, "dronevault zones: --case/--flight are not available yet; export the track and use --track FILE\n");
-			return CLI_USAGE;
+		case 'c': case_name = optarg; break;
+		case 'f': flight = optarg; break;
+		case 'o': operator_name = optarg; break;
+		case 'v': vault = optarg; break;
+		case 'k': key_file = optarg; break;
 		default: return cli_usage("zones", "bad option");
 		}
 	}
 	if (optind != argc) return cli_usage("zones", "unexpected argument '%s'", argv[optind]);
 	if (!zfile) return cli_usage("zones", "check needs --zones FILE");
-	if (!plan == !track) return cli_usage("zones", "check needs one of --plan FILE or --track FILE");
+	if ((plan != NULL) + (track != NULL) + (case_name != NULL) + (flight != NULL) != 1)
+		return cli_usage("zones", "check needs one of --plan FILE, --track FILE, --flight ID or --case ID");
+	if (case_name || flight)
+		return check_vault(zfile, case_name, flight, operator_name, vault, key_file, json, flags, demfile);
 	dv_fence_opts fo = { DV_GEO_TIME_NONE };
 	if (at && dv_geo_parse_time(at, &fo.at) < 0) return cli_usage("zones", "--at: %s", dv_error_text());
 

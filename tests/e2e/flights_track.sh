@@ -41,6 +41,21 @@ expect_exit 0 "$DV" --vault "$V" reindex --case FT --json
 check "reindex covers every file" grep -q '"files":13,"with_telemetry":13' "$T/last.out"
 expect_exit 0 "$DV" --vault "$V" flights --case FT --json
 check "same flight after reindex" test "$(cat "$T/last.out")" = "$j"
+# the case's flights against a sensitive zone around the scene (30 m circle)
+cat >"$T/zone.json" <<'Z'
+{"UASZoneList":[{"identifier":"SCENE-1","type":"COMMON","restriction":"PROHIBITED","geometry":[{"uomDimensions":"M","lowerLimit":0,"lowerVerticalReference":"AMSL","upperLimit":2000,"upperVerticalReference":"AMSL","horizontalProjection":{"type":"Circle","center":[7.3960,46.9375],"radius":30}}]}]}
+Z
+expect_exit 4 "$DV" --vault "$V" zones check --zones "$T/zone.json" --case FT --operator tester
+check "flight entered the zone" grep -q 'SCENE-1' "$T/last.out"
+check "recorded in the custody log" grep -q 'recorded in custody entry' "$T/last.out"
+expect_exit 4 "$DV" --vault "$V" zones check --zones "$T/zone.json" --flight "$fid" --json
+check "json names the zone" grep -q '"zone_ids":\["SCENE-1"\]' "$T/last.out"
+expect_exit 0 "$DV" --vault "$V" log --case FT --json
+check "zones.check logged with the zone file's hash" grep -q "\"zones_sha256\":\"$(sha256sum "$T/zone.json" | cut -c1-64)\"" "$T/last.out"
+sed 's/"radius":30/"radius":5/; s/7.3960,46.9375/7.5,47.5/' "$T/zone.json" >"$T/far.json"
+expect_exit 0 "$DV" --vault "$V" zones check --zones "$T/far.json" --case FT
+expect_exit 2 "$DV" --vault "$V" zones check --zones "$T/zone.json" --case FT --flight "$fid"
+
 # telemetry is as secret as the photos
 check "no coordinates in clear" bash -c "! grep -rqa '46\.937' '$V'"
 expect_exit 0 "$DV" --vault "$V" verify
