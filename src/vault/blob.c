@@ -367,17 +367,18 @@ int dv_blob_writer_write(dv_blob_writer *w, const void *data, size_t n)
 	return 0;
 }
 
-int dv_blob_writer_commit(dv_blob_writer *w, uint8_t sha256_out[DV_SHA256_BYTES],
-                          char name_out[DV_BLOB_NAME_HEX + 1], uint64_t *size_out,
-                          bool *deduplicated)
+/*
+ * The common end of a blob: the last chunk, the header, (fsync,) close, the
+ * name. On failure the temporary file is removed and w freed.
+ */
+static int complete(dv_blob_writer *w, bool sync_now, uint8_t sha256_out[DV_SHA256_BYTES],
+                    char name_out[DV_BLOB_NAME_HEX + 1], uint64_t *size_out)
 {
 	int rc;
-	char path[4096], dir[4096];
-	*deduplicated = false;
 	dv_put_u64be(w->header + 16, w->size);
 	if ((rc = seal_last(w)) < 0 ||
 	    (rc = pwrite_all(w->fd, w->header, DV_BLOB_HEADER_BYTES, 0, w->tmp_path)) < 0 ||
-	    (rc = dv_fsync(w->fd, w->tmp_path)) < 0 ||
+	    (sync_now && (rc = dv_fsync(w->fd, w->tmp_path)) < 0) ||
 	    (rc = dv_sha256_final(w->sha, sha256_out)) < 0)
 		goto fail;
 	if (close(w->fd) < 0) {
@@ -389,6 +390,20 @@ int dv_blob_writer_commit(dv_blob_writer *w, uint8_t sha256_out[DV_SHA256_BYTES]
 	w->fd = -1;
 	dv_blob_name(w->bs, sha256_out, name_out);
 	*size_out = w->size;
+	return 0;
+fail:
+	dv_blob_writer_abort(w);
+	return rc;
+}
+
+int dv_blob_writer_commit(dv_blob_writer *w, uint8_t sha256_out[DV_SHA256_BYTES],
+                          char name_out[DV_BLOB_NAME_HEX + 1], uint64_t *size_out,
+                          bool *deduplicated)
+{
+	int rc;
+	char path[4096], dir[4096];
+	*deduplicated = false;
+	if ((rc = complete(w, true, sha256_out, name_out, size_out)) < 0) return rc;
 	if ((rc = dv_blob_path(w->bs, name_out, path, sizeof(path))) < 0 ||
 	    (rc = dv_pathf(dir, sizeof(dir), "%s/%.2s", w->bs->dir, name_out)) < 0)
 		goto fail_unlink;
@@ -415,7 +430,6 @@ int dv_blob_writer_commit(dv_blob_writer *w, uint8_t sha256_out[DV_SHA256_BYTES]
 
 fail_unlink:
 	unlink(w->tmp_path);
-fail:
 	dv_blob_writer_abort(w);
 	return rc;
 }
@@ -431,20 +445,7 @@ int dv_blob_writer_finish(dv_blob_writer *w, dv_blob_batch *batch, uint8_t sha25
 {
 	int rc;
 	*deduplicated = false;
-	dv_put_u64be(w->header + 16, w->size);
-	if ((rc = seal_last(w)) < 0 ||
-	    (rc = pwrite_all(w->fd, w->header, DV_BLOB_HEADER_BYTES, 0, w->tmp_path)) < 0 ||
-	    (rc = dv_sha256_final(w->sha, sha256_out)) < 0)
-		goto fail;
-	if (close(w->fd) < 0) {
-		w->fd = -1;
-		rc = dv_error_errno(errno, w->tmp_path, -1, "cannot close blob");
-		unlink(w->tmp_path);
-		goto fail;
-	}
-	w->fd = -1;
-	dv_blob_name(w->bs, sha256_out, name_out);
-	*size_out = w->size;
+	if ((rc = complete(w, false, sha256_out, name_out, size_out)) < 0) return rc;
 	bool pending = false;
 	for (size_t i = 0; i < batch->n && !pending; i++) pending = !strcmp(batch->items[i].name, name_out);
 	if (pending || dv_blob_exists(w->bs, name_out)) {

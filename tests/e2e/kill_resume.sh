@@ -27,7 +27,11 @@ while [ $kills -lt 20 ] && [ $rounds -lt 60 ]; do
   # 10 ms .. 0.3 s into the run: opening, listing, mid-blob, mid-commit, logging
   sleep "0.$(printf '%03d' $(( (RANDOM % 290) + 10 )))"
   if kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
-  if wait "$pid" 2>/dev/null; then
+  finished=0
+  wait "$pid" 2>/dev/null && finished=1
+  # killed after it had completed (while exiting): the card is done
+  "$DV" --vault "$V" cases --json | grep -q "\"case\":\"K$card\",[^}]*\"ingests\":1,\"unfinished_ingests\":0" && finished=1
+  if [ $finished = 1 ]; then
     done_card[$card]=1
     card=$((card + 1))
     mkcard "$T/card$card"
