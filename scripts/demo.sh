@@ -12,7 +12,12 @@ cmake --build build -j"$(nproc)" >/dev/null
 DV=$PWD/build/cli/dronevault
 rm -rf demo
 mkdir demo
-step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
+step() {
+  local shown="${*:2}"
+  [ "$2" = bash ] && [ "$3" = -c ] && shown=$4
+  printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$shown"
+  "${@:2}"
+}
 
 # Scripts give the passphrase in the environment; a person is prompted.
 export DRONEVAULT_PASSPHRASE='demo passphrase - use a real one'
@@ -33,4 +38,19 @@ step "the signed chain of custody" "$DV" log
 step "hand a copy to the court: export with SHA256SUMS" "$DV" export --case DEMO-001 --to demo/export --operator 'PC Demo'
 step "anyone can check the copy" bash -c 'cd demo/export && sha256sum -c SHA256SUMS | tail -3'
 step "where and when a photo was taken" "$DV" inspect demo/card/DCIM/100MEDIA/DJI_0001.JPG
-printf '\nDone. The vault is in demo/vault; try: %s --vault demo/vault log --json\n' "$DV"
+step "the flights in the case (photos, video sidecar, serial number)" "$DV" flights --case DEMO-001
+flight=$("$DV" flights --case DEMO-001 --json | grep -o '"flight":"F[0-9]*"' | head -1 | cut -d'"' -f4)
+step "its track for a map (GeoJSON; also GPX, KML, CSV)" \
+  bash -c "'$DV' track --flight $flight --format geojson --out demo/track.geojson && echo demo/track.geojson: \$(wc -c < demo/track.geojson) bytes"
+cat >demo/zones.json <<'Z'
+{"UASZoneList":[{"identifier":"DEMO-SCENE","type":"COMMON","restriction":"PROHIBITED","name":"cordon around the scene","geometry":[{"uomDimensions":"M","lowerLimit":0,"lowerVerticalReference":"AMSL","upperLimit":2000,"upperVerticalReference":"AMSL","horizontalProjection":{"type":"Circle","center":[7.3960,46.9375],"radius":30}}]}]}
+Z
+step "did the flight enter a sensitive zone? (exit 4 = yes; recorded in the case)" \
+  bash -c "'$DV' zones check --zones demo/zones.json --case DEMO-001 --operator 'PC Demo' || true"
+step "audit a capture of the hotspot: did anything leave? (synthetic capture; exit 4 = leak)" \
+  bash -c "'$DV' audit --case DEMO-001 --operator 'PC Demo' --report demo/audit.html fuzz/corpus/audit_pcap/mixed.pcap | tail -12 || true"
+step "what the drone broadcast by radio (Remote ID; synthetic capture)" \
+  bash -c "'$DV' radio fuzz/corpus/radio_odid/capture_radiotap.pcap | tail -7 || true"
+step "the custody log now holds the checks too" bash -c "'$DV' log --case DEMO-001 | cut -c1-150"
+step "and the vault still proves intact" "$DV" verify
+printf '\nDone. The vault is in demo/vault, the audit report in demo/audit.html, the track in\ndemo/track.geojson; try: %s --vault demo/vault log --json\n' "$DV"

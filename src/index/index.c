@@ -395,6 +395,7 @@ int dv_index_reindex(dv_vault *v, const char *case_name, uint64_t *files, uint64
 /* ---- flights --------------------------------------------------------------- */
 struct media {
 	int64_t file_id;
+	int64_t blob_id;         /* same content = same media, whichever ingest */
 	char kind[16];
 	char serial[64], model[64];
 	int64_t start_us, end_us;
@@ -425,6 +426,7 @@ static int gather_file(const dv_file_rec *f, void *payload)
 	struct media md;
 	memset(&md, 0, sizeof(md));
 	md.file_id = f->id;
+	md.blob_id = f->blob_id;
 	if (json_object_object_get_ex(o, "kind", &v)) snprintf(md.kind, sizeof(md.kind), "%s", json_object_get_string(v));
 	if (json_object_object_get_ex(o, "serial", &v) && v) snprintf(md.serial, sizeof(md.serial), "%s", json_object_get_string(v));
 	if (json_object_object_get_ex(o, "model", &v) && v) snprintf(md.model, sizeof(md.model), "%s", json_object_get_string(v));
@@ -546,10 +548,30 @@ static void bbox(dv_catalog *cat, dv_flight *f)
 	}
 }
 
+static int by_blob(const void *a, const void *b)
+{
+	const struct media *x = a, *y = b;
+	if (x->blob_id != y->blob_id) return x->blob_id < y->blob_id ? -1 : 1;
+	return x->file_id < y->file_id ? -1 : x->file_id > y->file_id;
+}
+
+/* The same card ingested twice (mounted, then as an image) is one set of
+ * media: keep the first file of each content. */
+static void unique_content(struct gather *g)
+{
+	if (g->n < 2) return;
+	qsort(g->m, g->n, sizeof(*g->m), by_blob);
+	size_t k = 1;
+	for (size_t i = 1; i < g->n; i++)
+		if (g->m[i].blob_id != g->m[k - 1].blob_id) g->m[k++] = g->m[i];
+	g->n = k;
+}
+
 static int flights_of_case(dv_catalog *cat, int64_t case_id, int64_t gap_s, dv_flight **out, size_t *n)
 {
 	struct gather g = { cat, NULL, 0, 0 };
 	int rc = dv_catalog_ingest_list(cat, case_id, gather_ingest, &g);
+	if (rc == 0) unique_content(&g);
 	if (rc == 0) rc = group(g.m, g.n, case_id, gap_s, out, n);
 	free(g.m);
 	if (rc == 0)

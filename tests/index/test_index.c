@@ -58,11 +58,25 @@ int main(void)
 		CHECK_EQ(dv_index_track(v, "17", 0, &pts, &n, &f), DV_EINVAL);
 	}
 	dv_index_flights_free(fl, nf);
+	/* the same card again (a second acquisition): still one flight, no doubled points */
+	dv_ingest_opts o2 = o;
+	CHECK_EQ(dv_ingest(v, &o2, &res), 0);
+	CHECK_EQ(dv_index_flights(v, "IDX", 0, &fl, &nf), 0);
+	CHECK_EQ(nf, 1);
+	if (nf == 1) {
+		CHECK_EQ(fl[0].photos, 6);
+		dv_track_point *pts = NULL;
+		size_t n = 0;
+		CHECK_EQ(dv_index_track(v, fl[0].id, 0, &pts, &n, NULL), 0);
+		CHECK_EQ(n, 6 + 50);
+		free(pts);
+	}
+	dv_index_flights_free(fl, nf);
 	/* reindex from the blobs gives the same */
 	uint64_t nfiles = 0, with = 0;
 	CHECK_EQ(dv_index_reindex(v, "IDX", &nfiles, &with), 0);
-	CHECK_EQ(nfiles, 7);
-	CHECK_EQ(with, 7);
+	CHECK_EQ(nfiles, 14);
+	CHECK_EQ(with, 14);
 	CHECK_EQ(dv_index_flights(v, "IDX", 0, &fl, &nf), 0);
 	CHECK_EQ(nf, 1);
 	dv_index_flights_free(fl, nf);
