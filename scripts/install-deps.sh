@@ -10,7 +10,7 @@ PACKAGES=(
   # libraries
   libsodium-dev libssl-dev libsqlite3-dev libseccomp-dev libtsk-dev libjson-c-dev
   # tests: FAT/exFAT images made without mounting, a FUSE mount of them
-  dosfstools mtools exfatprogs fusefat sqlite3 xxd
+  dosfstools mtools exfatprogs exfat-fuse fusefat sqlite3 xxd
 )
 # Areas add their packages below, one line each, with the reason.
 PACKAGES+=(libjpeg62-turbo-dev)  # sample: JPEGs of the synthetic demo card

@@ -136,6 +136,13 @@ static TSK_WALK_RET_ENUM tsk_visit(TSK_FS_FILE *file, const char *path, void *pt
 		snprintf(s->info.volume_label, sizeof(s->info.volume_label), "%.*s", (int)k, name);
 		return TSK_WALK_CONT;
 	}
+	/* exFAT's allocation bitmap and up-case table are directory entries of
+	 * the file system itself: TSK shows them as "$..." files in the root. */
+	static const char *const exfat_meta[] = { "$ALLOC_BITMAP", "$UPCASE_TABLE", "$VOLUME_GUID_ENTRY",
+	                                          "$TEXFAT", "$ACT", NULL };
+	if (s->fs->ftype == TSK_FS_TYPE_EXFAT && (!path || !*path) && name[0] == '$')
+		for (int i = 0; exfat_meta[i]; i++)
+			if (!strcmp(name, exfat_meta[i])) return TSK_WALK_CONT;
 	if (file->meta->type != TSK_FS_META_TYPE_REG) {
 		/* TSK's virtual files ($MBR, $FAT1, ...) and specials */
 		if (file->meta->type != TSK_FS_META_TYPE_VIRT) s->skipped++;
