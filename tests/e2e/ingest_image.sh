@@ -59,6 +59,19 @@ head -c 1M /dev/urandom >"$T/noise.img"
 expect_exit 1 "$DV" --vault "$V" ingest --case BAD --operator tester "$T/noise.img"
 expect_exit 0 "$DV" --vault "$V" verify
 
+# a whole card as a reader gives it: an MBR partition table, FAT32 at 1 MiB
+dd if=/dev/zero of="$T/whole.img" bs=1M count=64 status=none
+mkfs.vfat -F 32 --offset 2048 "$T/whole.img" $((62 * 1024)) >/dev/null 2>&1
+# partition 1: type 0x0c (FAT32 LBA), first sector 2048, 126976 sectors
+printf '\x00\x00\x00\x00\x0c\x00\x00\x00\x00\x08\x00\x00\x00\xf0\x01\x00' |
+  dd of="$T/whole.img" bs=1 seek=446 conv=notrunc status=none
+printf '\x55\xaa' | dd of="$T/whole.img" bs=1 seek=510 conv=notrunc status=none
+mmd -i "$T/whole.img@@1M" ::DCIM
+mcopy -i "$T/whole.img@@1M" "$T/src/DCIM/100MEDIA/DJI_0002.JPG" ::DCIM/
+expect_exit 0 "$DV" --vault "$V" ingest --case WHOLE --operator tester --json "$T/whole.img"
+check "partitioned card: the file inside the partition" grep -q '"files":1,' "$T/last.out"
+check "partitioned card: fat32 found in the partition" grep -q '"fs_type":"fat32"' "$T/last.out"
+
 # exFAT (newer DJI cards and SDXC): filled through exfat-fuse on a loop
 # device where this machine allows it, else an empty file system
 if command -v mkfs.exfat >/dev/null; then
