@@ -148,7 +148,10 @@ void cli_progress(const char *what, uint64_t files_done, uint64_t files_total, u
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (!progress_shown && progress_start.tv_sec == 0) progress_start = now;
-	if (progress_shown && since(&progress_last, &now) < 0.1) return;
+	/* at most 10 updates a second, but a new phase shows at once */
+	static const char *last_what;
+	if (progress_shown && what == last_what && since(&progress_last, &now) < 0.1) return;
+	last_what = what;
 	progress_last = now;
 	progress_shown = true;
 	double secs = since(&progress_start, &now);

@@ -385,6 +385,9 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 		rc = err;
 		goto out;
 	}
+	r.prog.phase = "syncing to disk";
+	r.prog.path = NULL;
+	report(&r);
 	if ((rc = dv_blob_batch_settle(dv_vault_blobs(v), &r.batch)) < 0 || (rc = dv_catalog_commit(cat)) < 0) {
 		dv_catalog_rollback(cat);
 		goto out;
