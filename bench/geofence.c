@@ -25,11 +25,8 @@
 #include "dv/err.h"
 #include "dv/geofence.h"
 #include "dv/zones.h"
+#include "geo/pg_throwaway.h"
 
-#define PGBIN "/usr/lib/postgresql/15/bin"
-
-static char dir[256], runas[64];
-static int started;
 
 static uint64_t rng = 0x2545F4914F6CDD1DULL;
 static double rnd(void)
@@ -49,27 +46,6 @@ static double clock_s(clockid_t c)
 
 static double now(void) { return clock_s(CLOCK_MONOTONIC); }
 static double cpu(void) { return clock_s(CLOCK_THREAD_CPUTIME_ID); }
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int rc = system(cmd);
-	if (rc != 0) fprintf(stderr, "command failed (%d): %s\n", rc, cmd);
-	return rc;
-}
-
-static void cleanup(void)
-{
-	if (started) sh("%s %s/pg_ctl -D %s/data -m immediate -w stop >/dev/null 2>&1", runas, PGBIN, dir);
-	started = 0;
-	if (dir[0]) sh("rm -rf '%s'", dir);
-	dir[0] = 0;
-}
 
 static char *synthetic(void)
 {
@@ -110,7 +86,7 @@ static char *synthetic(void)
 static double pg_cpu(void)
 {
 	char p[512];
-	snprintf(p, sizeof(p), "%s/data/postmaster.pid", dir);
+	snprintf(p, sizeof(p), "%s/data/postmaster.pid", pg.dir);
 	FILE *f = fopen(p, "r");
 	long pid = 0;
 	if (!f || fscanf(f, "%ld", &pid) != 1) { if (f) fclose(f); return -1; }
@@ -163,14 +139,8 @@ int main(int argc, char **argv)
 	       zs->nrejected);
 
 	/* points, written at 1e-9 degree so both sides read the same doubles */
-	snprintf(dir, sizeof(dir), "/tmp/dv-pgbench-XXXXXX");
-	if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
-	chmod(dir, 0755);
-	atexit(cleanup);
-	if (geteuid() == 0) {
-		snprintf(runas, sizeof(runas), "runuser -u nobody --");
-		sh("chown nobody '%s'", dir);
-	}
+	if (pg_open("dv-pgbench") < 0) return 1;
+	const char *dir = pg.dir;
 	double *px = malloc(npts * sizeof(double)), *py = malloc(npts * sizeof(double));
 	char path[512];
 	snprintf(path, sizeof(path), "%s/pts.tsv", dir);
@@ -202,7 +172,7 @@ int main(int argc, char **argv)
 
 	/* PostGIS */
 	if (getenv("DV_BENCH_NO_PG")) return 0;
-	if (access(PGBIN "/initdb", X_OK) || access("/usr/share/postgresql/15/extension/postgis.control", R_OK)) {
+	if (!pg_installed()) {
 		printf("PostGIS: not installed, skipped\n");
 		return 0;
 	}
@@ -211,21 +181,7 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/circ.tsv", dir);
 	FILE *circ = fopen(path, "w");
 	if (!poly || !circ) return 1;
-	for (size_t i = 0; i < zs->nzones; i++) {
-		const dv_zone *z = &zs->zones[i];
-		if (z->shape == DV_ZONE_CIRCLE) {
-			fprintf(circ, "%zu\tSRID=4326;POINT(%.17g %.17g)\t%.17g\n", i, z->lon, z->lat, z->radius_m);
-			continue;
-		}
-		fprintf(poly, "%zu\tSRID=4326;POLYGON(", i);
-		for (size_t k = 0; k < z->nrings; k++) {
-			fputs(k ? ",(" : "(", poly);
-			for (size_t j = 0; j < z->ring_len[k]; j++)
-				fprintf(poly, "%s%.17g %.17g", j ? "," : "", z->rings[k][2 * j], z->rings[k][2 * j + 1]);
-			fputc(')', poly);
-		}
-		fputs(")\n", poly);
-	}
+	pg_write_zones(poly, circ, zs, 0);
 	fclose(poly);
 	fclose(circ);
 	snprintf(path, sizeof(path), "%s/load.sql", dir);
@@ -250,21 +206,17 @@ int main(int argc, char **argv)
 	           "SELECT (SELECT count(*) FROM zp JOIN p ON ST_Contains(zp.geom, p.geom))"
 	           " + (SELECT count(*) FROM zc JOIN p ON ST_DWithin(zc.center, p.geom::geography, zc.r, true));\n");
 	fclose(q);
-	if (sh("%s %s/initdb -D %s/data -A trust -U postgres --no-sync >%s/initdb.log 2>&1", runas, PGBIN, dir, dir)) return 1;
-	if (sh("%s %s/pg_ctl -D %s/data -l %s/pg.log -w -o \"-c listen_addresses='' -k %s -c fsync=off -c shared_buffers=1GB -c work_mem=256MB -c maintenance_work_mem=1GB -c max_wal_size=8GB -c autovacuum=off\" start >/dev/null",
-	       runas, PGBIN, dir, dir, dir)) return 1;
-	started = 1;
-	t = now();
-	if (sh("%s %s/psql -X -q -h %s -U postgres -d postgres -f %s/load.sql >%s/load.log 2>&1", runas, PGBIN, dir, dir, dir)) {
-		sh("cat %s/load.log", dir);
+	if (pg_start("-c fsync=off -c shared_buffers=1GB -c work_mem=256MB -c maintenance_work_mem=1GB "
+	             "-c max_wal_size=8GB -c autovacuum=off") < 0)
 		return 1;
-	}
+	t = now();
+	if (pg_psql("load.sql", "load.log") < 0) return 1;
 	double tload = now() - t;
 	sleep(1); /* let the postmaster reap the loading backend first */
 	double pc0 = pg_cpu();
 	t = now();
 	char cmd[1024];
-	snprintf(cmd, sizeof(cmd), "%s %s/psql -X -q -At -h %s -U postgres -d postgres -f %s/query.sql", runas, PGBIN, dir, dir);
+	snprintf(cmd, sizeof(cmd), "%s %s/psql -X -q -At -h %s -U postgres -d postgres -f %s/query.sql", pg.runas, PG_BIN, dir, dir);
 	FILE *pp = popen(cmd, "r");
 	unsigned long long pg_hits = 0;
 	if (!pp || fscanf(pp, "%llu", &pg_hits) != 1) { fprintf(stderr, "query failed\n"); if (pp) pclose(pp); return 1; }

@@ -22,14 +22,10 @@
 #include "dv/err.h"
 #include "dv/geofence.h"
 #include "dv/zones.h"
+#include "geo/pg_throwaway.h"
 
 #define NPOINTS 100000
 #define NSEGS 5000
-#define PGBIN "/usr/lib/postgresql/15/bin"
-
-static char dir[256];
-static char runas[64];
-static int started;
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 static double rnd(void)
@@ -38,27 +34,6 @@ static double rnd(void)
 	rng ^= rng >> 7;
 	rng ^= rng << 17;
 	return (double)(rng >> 11) / 9007199254740992.0;
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int rc = system(cmd);
-	if (rc != 0) fprintf(stderr, "command failed (%d): %s\n", rc, cmd);
-	return rc;
-}
-
-static void stop_cluster(void)
-{
-	if (started) sh("%s %s/pg_ctl -D %s/data -m immediate -w stop >/dev/null 2>&1", runas, PGBIN, dir);
-	started = 0;
-	if (dir[0]) sh("rm -rf '%s'", dir);
-	dir[0] = 0;
 }
 
 /* synthetic zones appended as ED-318 GeoJSON text */
@@ -124,41 +99,12 @@ static void on_zone(size_t zone, void *payload)
 	c->n++;
 }
 
-static int write_zones(FILE *poly, FILE *circ, const dv_zones *zs, uint32_t base)
-{
-	for (size_t i = 0; i < zs->nzones; i++) {
-		const dv_zone *z = &zs->zones[i];
-		if (z->shape == DV_ZONE_CIRCLE) {
-			fprintf(circ, "%u\tSRID=4326;POINT(%.17g %.17g)\t%.17g\n", base + (uint32_t)i, z->lon, z->lat, z->radius_m);
-			continue;
-		}
-		fprintf(poly, "%u\tSRID=4326;POLYGON(", base + (uint32_t)i);
-		for (size_t k = 0; k < z->nrings; k++) {
-			fputs(k ? ",(" : "(", poly);
-			for (size_t j = 0; j < z->ring_len[k]; j++)
-				fprintf(poly, "%s%.17g %.17g", j ? "," : "", z->rings[k][2 * j], z->rings[k][2 * j + 1]);
-			fputc(')', poly);
-		}
-		fputs(")\n", poly);
-	}
-	return 0;
-}
-
 int main(void)
 {
-	if (access(PGBIN "/initdb", X_OK) != 0 || access(PGBIN "/pg_ctl", X_OK) != 0)
-		return check_skip("PostgreSQL 15 is not installed (" PGBIN ")");
-	if (access("/usr/share/postgresql/15/extension/postgis.control", R_OK) != 0)
-		return check_skip("PostGIS 3 for PostgreSQL 15 is not installed (postgresql-15-postgis-3)");
-	if (geteuid() == 0) {
-		if (system("command -v runuser >/dev/null 2>&1") != 0) return check_skip("running as root without runuser");
-		snprintf(runas, sizeof(runas), "runuser -u nobody --");
-	}
-	snprintf(dir, sizeof(dir), "/tmp/dv-pgtest-XXXXXX");
-	if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
-	chmod(dir, 0755);
-	if (runas[0] && sh("chown nobody '%s'", dir) != 0) { stop_cluster(); return 1; }
-	atexit(stop_cluster);
+	if (!pg_installed())
+		return check_skip("PostgreSQL 15 with PostGIS 3 is not installed (postgresql-15-postgis-3), or runuser is missing");
+	if (pg_open("dv-pgtest") < 0) return 1;
+	const char *dir = pg.dir;
 
 	/* zones: ours first, so that what PostGIS gets is exactly what we hold */
 	dv_zones *sets[2] = { NULL, NULL };
@@ -188,8 +134,8 @@ int main(void)
 	FILE *pts = fopen(path, "w");
 	if (!poly || !circ || !pts) { perror("fopen"); return 1; }
 	uint32_t base1 = sets[0] ? (uint32_t)sets[0]->nzones : 0;
-	if (sets[0]) write_zones(poly, circ, sets[0], 0);
-	write_zones(poly, circ, sets[1], base1);
+	if (sets[0]) pg_write_zones(poly, circ, sets[0], 0);
+	pg_write_zones(poly, circ, sets[1], base1);
 	fclose(poly);
 	fclose(circ);
 	static double px[NPOINTS], py[NPOINTS];
@@ -236,18 +182,7 @@ int main(void)
 	        dir, dir, dir, dir, dir, dir);
 	fclose(q);
 
-	if (sh("%s %s/initdb -D %s/data -A trust -U postgres --no-sync >%s/initdb.log 2>&1", runas, PGBIN, dir, dir) != 0)
-		return 1;
-	if (sh("%s %s/pg_ctl -D %s/data -l %s/pg.log -w -o \"-c listen_addresses='' -k %s -c fsync=off -c full_page_writes=off\" start >/dev/null",
-	       runas, PGBIN, dir, dir, dir) != 0) {
-		sh("cat %s/pg.log >&2", dir);
-		return 1;
-	}
-	started = 1;
-	if (sh("%s " PGBIN "/psql -X -q -h %s -U postgres -d postgres -f %s/q.sql >%s/psql.log 2>&1", runas, dir, dir, dir) != 0) {
-		sh("cat %s/psql.log >&2", dir);
-		return 1;
-	}
+	if (pg_start("-c fsync=off -c full_page_writes=off") < 0 || pg_psql("q.sql", "psql.log") < 0) return 1;
 
 	/* PostGIS' answer */
 	snprintf(path, sizeof(path), "%s/pairs.tsv", dir);
