@@ -228,6 +228,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	dv_source *src = NULL;
 	uint8_t *buf = NULL;
 	dv_ingest_rec *rec = calloc(1, sizeof(*rec));
+	dv_file_rec *have = NULL;   /* what a resumed ingest already holds of a file */
 	struct json_object *body = NULL;
 	struct run r = { .v = v, .o = o, .res = res, .prog = { "listing", NULL, 0, 0, 0, 0 } };
 	if (!rec || !(buf = malloc(READ_BUF))) {
@@ -326,17 +327,16 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	r.prog.bytes_done = 0;
 	int pending = 0;
 	int64_t batch_start = mono_ns();
+	if (!(have = malloc(sizeof(*have)))) {
+		rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		goto out;
+	}
 	if ((rc = dv_catalog_begin(cat)) < 0) goto out;
 	for (size_t i = 0; i < nfiles; i++) {
 		const dv_source_file *f = &files[i];
 		r.prog.path = f->path;
-		dv_file_rec *have = malloc(sizeof(*have));
-		if (!have) {
-			rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-			break;
-		}
-		int found = dv_catalog_file_find(cat, rec->id, f->path, have);
-		free(have);
+		/* only a resumed ingest can hold this file already */
+		int found = res->resumed ? dv_catalog_file_find(cat, rec->id, f->path, have) : DV_ENOTFOUND;
 		if (found == 0) {
 			res->files_resumed++;
 			r.prog.files_done++;
@@ -434,6 +434,7 @@ out:
 	dv_source_close(src);
 	free(buf);
 	free(rec);
+	free(have);
 	return rc;
 }
 
