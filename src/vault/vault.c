@@ -320,7 +320,7 @@ static int take_lock(dv_vault *v)
 }
 
 /* Brings the catalog's record of the log head in line with the log. */
-static int reconcile_head(dv_vault *v, uint64_t torn_bytes)
+static int reconcile_head(dv_vault *v)
 {
 	uint64_t head_seq, log_seq;
 	uint8_t head_hash[32], log_hash[32];
@@ -331,7 +331,6 @@ static int reconcile_head(dv_vault *v, uint64_t torn_bytes)
 		return dv_error_set(DV_ECORRUPT, v->dir, -1,
 		                    "custody log ends at entry %llu but the catalog knows entry %llu: entries were removed; run 'dronevault verify'",
 		                    (unsigned long long)log_seq, (unsigned long long)head_seq);
-	(void)torn_bytes;
 	if (v->mode == DV_VAULT_WRITE && head_seq < log_seq)
 		return dv_catalog_head_set(v->cat, log_seq, log_hash);
 	return 0;
@@ -387,7 +386,7 @@ int dv_vault_open(dv_vault **out, const char *dir, const dv_key_source *key, int
 	if ((rc = dv_pathf(p, sizeof(p), "%s/custody.log", v->dir)) < 0) goto fail;
 	rc = dv_custody_open(&v->log, p, v->pk, mode == DV_VAULT_WRITE ? v->sk : NULL, v->custody_key,
 	                     mode == DV_VAULT_WRITE, &torn);
-	if (rc < 0 || (rc = reconcile_head(v, torn)) < 0) goto fail;
+	if (rc < 0 || (rc = reconcile_head(v)) < 0) goto fail;
 	*out = v;
 	return 0;
 fail:
