@@ -5,8 +5,11 @@
 function(dv_area name)
   cmake_parse_arguments(A "" "" "SOURCES;LIBS" ${ARGN})
   add_library(dv_${name} STATIC ${A_SOURCES})
+  # include/ is the public API; src/ holds the areas' internal headers
+  # (src/<area>/<name>_int.h, included as "<area>/<name>_int.h"), which the
+  # areas, tests and fuzz targets see and the command line does not.
   target_include_directories(dv_${name} PUBLIC ${CMAKE_SOURCE_DIR}/include
-                             PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+                             PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_SOURCE_DIR}/src)
   if(NOT name STREQUAL "core")
     target_link_libraries(dv_${name} PUBLIC dv_core)
   endif()
