@@ -1,12 +1,14 @@
 /*
- * dv/blob.h - the content-addressed, encrypted blob store of a vault.
+ * dv/blob.h - the content-addressed, encrypted blob store of a vault, and
+ * the operations table a storage backend implements.
  *
- * Each distinct file content is stored once, as <vault>/blobs/XX/NAME where
- * NAME is hex(BLAKE2b-keyed(name key, "blob" || SHA-256(plaintext))) and XX
- * its first two digits. The name is keyed so that someone holding the vault
- * but not its key cannot test whether a known file is inside.
+ * Each distinct file content is stored once under the name
+ * NAME = hex(BLAKE2b-keyed(name key, "blob" || SHA-256(plaintext))). The
+ * name is keyed so that someone holding the vault but not its key cannot
+ * test whether a known file is inside. The folder backend keeps a blob in
+ * <vault>/blobs/XX/NAME (XX its first two digits).
  *
- * Blob file format, version 1 (integers big-endian):
+ * Blob format, version 1 (integers big-endian; src/vault/blob_format.c):
  *
  *   OFFSET SIZE DESCRIPTION
  *   0      8    magic "DVBLOB\0\1"
@@ -22,13 +24,13 @@
  * Chunk i uses the nonce 0x00000000 || i (u64) and the additional data
  * bytes 0..15 and 24..63 of the header followed by one byte, 1 for the last
  * chunk and 0 otherwise. P is covered because it fixes every chunk's length
- * and which chunk carries the final flag; the file's size must be exactly
+ * and which chunk carries the final flag; the blob's size must be exactly
  * 64 + P + 16n. So truncation, extension, reordering and bit flips are all
  * authentication failures. The header is written last (after the chunks),
  * so P is always the number of bytes actually read from the source.
  *
- * Durability: a blob is written under <vault>/tmp, fsynced, renamed into
- * place, and its directory fsynced before dv_blob_writer_commit returns.
+ * The format knows nothing of files: the front end (blobstore.c) encrypts,
+ * names and re-hashes; a backend only keeps bytes under names.
  */
 #ifndef DV_BLOB_H
 #define DV_BLOB_H
@@ -50,7 +52,7 @@ typedef struct dv_blob_header {
 } dv_blob_header;
 
 /*
- * Parses and checks a blob header (the first 64 bytes of a blob file).
+ * Parses and checks a blob header (the first 64 bytes of a blob).
  * name is used in errors. Returns 0, DV_ETRUNC or DV_ECORRUPT.
  */
 int dv_blob_header_parse(const uint8_t *buf, size_t len, const char *name, dv_blob_header *out);
@@ -58,24 +60,106 @@ int dv_blob_header_parse(const uint8_t *buf, size_t len, const char *name, dv_bl
 /* 64 + P + 16n, or 0 if that overflows. */
 uint64_t dv_blob_stored_size(const dv_blob_header *h);
 
-typedef struct dv_blobstore {
-	char dir[2048];                 /* <vault>/blobs */
-	char tmpdir[2048];              /* <vault>/tmp */
-	uint8_t name_key[DV_KEY_BYTES]; /* names blobs */
-	uint8_t data_key[DV_KEY_BYTES]; /* derives per-blob keys */
-	uint32_t chunk_size;            /* for new blobs */
-} dv_blobstore;
+/* ---- backends ---------------------------------------------------------------
+ *
+ * A backend keeps opaque bytes under blob names. Its operations table is a
+ * `static const dv_blob_backend_ops` that opens with `version`
+ * (DV_BLOB_BACKEND_VERSION); dv_blobstore_open refuses another version. A
+ * NULL operation is reported as DV_EUNSUPPORTED "no <op>"; only `free` is
+ * required. Evidence has no delete: there is no operation for it.
+ *
+ * Contract of every operation: 0 (or the documented count) on success, a
+ * negative dv_code after dv_error_set on failure; "not found" is
+ * DV_ENOTFOUND and never another code. Names passed in are checked by the
+ * front end (64 lower-case hex digits). A put receives bytes [64, end) in
+ * order and then the header [0, 64) once; put_write may be called from a
+ * second thread (never two at once for one put). The front end hashes
+ * every byte it reads again: a backend is never trusted with integrity.
+ */
+#define DV_BLOB_BACKEND_VERSION 1u
 
-/* Fills bs for a vault directory (creates blobs/ and tmp/ if missing). */
-int dv_blobstore_init(dv_blobstore *bs, const char *vault_dir, const uint8_t name_key[DV_KEY_BYTES],
-                      const uint8_t data_key[DV_KEY_BYTES]);
-/* Removes leftover temporary files from a crash. Returns how many. */
+/* Capabilities (ops->caps): behaviour is decided by these, not by names. */
+#define DV_BLOB_CAP_ATOMIC_PUT (1u << 0)        /* a blob is visible whole or not at all */
+#define DV_BLOB_CAP_RANGE_READ (1u << 1)        /* read_at at any offset without reading what precedes */
+#define DV_BLOB_CAP_DURABLE_ON_COMMIT (1u << 2) /* put_commit/publish returning 0 means on stable storage */
+
+typedef struct dv_blob_backend dv_blob_backend; /* a backend's own state */
+typedef struct dv_blob_put dv_blob_put;         /* one blob being written */
+typedef struct dv_blob_get dv_blob_get;         /* one blob open for reading */
+
+typedef struct dv_blob_backend_ops {
+	unsigned version;  /* DV_BLOB_BACKEND_VERSION */
+	const char *name;  /* "folder", "memory", ...: for messages only */
+	unsigned (*caps)(dv_blob_backend *be);
+
+	/* -- writing: begin, write*, then one of stage, commit, abort -- */
+	int (*put_begin)(dv_blob_backend *be, dv_blob_put **put_out);
+	int (*put_write)(dv_blob_backend *be, dv_blob_put *put, uint64_t offset, const void *data, size_t n);
+	/* Durable and visible under name before it returns (one blob). Frees put, also on failure. */
+	int (*put_commit)(dv_blob_backend *be, dv_blob_put *put, const char *name);
+	/* Complete, named, but neither durable nor visible: waits for publish or abort. */
+	int (*put_stage)(dv_blob_backend *be, dv_blob_put *put, const char *name);
+	/* Makes n staged puts durable and visible together, then frees them. On
+	 * failure the puts not yet published stay staged (abort drops them). */
+	int (*publish)(dv_blob_backend *be, dv_blob_put *const *puts, size_t n, size_t *published);
+	/* Throws a put (begun or staged) away. Frees put. */
+	void (*put_abort)(dv_blob_backend *be, dv_blob_put *put);
+
+	/* -- reading -- */
+	/* 1 when name is stored, 0 when not, < 0 when that cannot be told. */
+	int (*exists)(dv_blob_backend *be, const char *name);
+	/* DV_ENOTFOUND when absent; *stored_size the blob's size in bytes. */
+	int (*open_read)(dv_blob_backend *be, const char *name, dv_blob_get **get_out, uint64_t *stored_size);
+	/* Up to n bytes at offset; *got < n only at the end. */
+	int (*read_at)(dv_blob_backend *be, dv_blob_get *get, uint64_t offset, void *buf, size_t n, size_t *got);
+	void (*close_read)(dv_blob_backend *be, dv_blob_get *get);
+	/* Every stored (published) name, any order; fn's non-zero return stops and is returned. */
+	int (*list)(dv_blob_backend *be, int (*fn)(const char *name, void *payload), void *payload);
+	/* Drops leftovers of puts a crash interrupted; returns how many. */
+	int (*clean)(dv_blob_backend *be);
+	/* Where name is kept, for messages ("/v/blobs/ab/ab12..."). */
+	int (*locate)(dv_blob_backend *be, const char *name, char *out, size_t size);
+	void (*free)(dv_blob_backend *be);
+} dv_blob_backend_ops;
+
+/* The folder backend (src/vault/blobstore_folder.c): <vault_dir>/blobs and
+ * <vault_dir>/tmp, created when create is set. Durable puts follow the
+ * filebuf order: temporary file, fsync, rename, directory fsync; a batch
+ * publishes with one syncfs for the data, the renames, one for the names. */
+int dv_blob_folder_backend(dv_blob_backend **out, const dv_blob_backend_ops **ops_out, const char *vault_dir,
+                           bool create);
+/* A memory backend for tests (src/vault/blobstore_memory.c): not durable. */
+int dv_blob_memory_backend(dv_blob_backend **out, const dv_blob_backend_ops **ops_out);
+
+/* ---- the blob store ------------------------------------------------------------ */
+typedef struct dv_blobstore dv_blobstore;
+
+enum { DV_BLOBSTORE_READONLY = 1 };
+
+/*
+ * A blob store over backend be (taken over: freed by dv_blobstore_close, or
+ * here on failure). DV_EUNSUPPORTED when ops->version is not
+ * DV_BLOB_BACKEND_VERSION or ops->free is missing. flags DV_BLOBSTORE_READONLY
+ * refuses every put with DV_EPERM.
+ */
+int dv_blobstore_open(dv_blobstore **out, const dv_blob_backend_ops *ops, dv_blob_backend *be,
+                      const uint8_t name_key[DV_KEY_BYTES], const uint8_t data_key[DV_KEY_BYTES], unsigned flags);
+/* The folder store of a vault directory (creates blobs/ and tmp/ unless read-only). */
+int dv_blobstore_open_folder(dv_blobstore **out, const char *vault_dir, const uint8_t name_key[DV_KEY_BYTES],
+                             const uint8_t data_key[DV_KEY_BYTES], unsigned flags);
+void dv_blobstore_close(dv_blobstore *bs);
+/* The backend's DV_BLOB_CAP_* flags. */
+unsigned dv_blobstore_caps(const dv_blobstore *bs);
+/* Plaintext bytes per chunk of new blobs (4 KiB .. 16 MiB; tests use small ones). */
+int dv_blobstore_set_chunk_size(dv_blobstore *bs, uint32_t chunk_size);
+/* Removes leftovers (temporary files) from a crash. Returns how many. */
 int dv_blobstore_clean_tmp(dv_blobstore *bs);
 
 /* The blob name for a plaintext SHA-256 (65 bytes with NUL). */
 void dv_blob_name(const dv_blobstore *bs, const uint8_t sha256[DV_SHA256_BYTES], char out[DV_BLOB_NAME_HEX + 1]);
-/* <vault>/blobs/XX/NAME */
-int dv_blob_path(const dv_blobstore *bs, const char *name, char *out, size_t size);
+/* Where the backend keeps blob `name` (a path for the folder backend). */
+int dv_blob_locate(const dv_blobstore *bs, const char *name, char *out, size_t size);
+/* false also when it cannot be told (the error is then set). */
 bool dv_blob_exists(const dv_blobstore *bs, const char *name);
 
 typedef struct dv_blob_writer dv_blob_writer;
@@ -83,35 +167,36 @@ typedef struct dv_blob_writer dv_blob_writer;
 int dv_blob_writer_open(dv_blob_writer **out, dv_blobstore *bs);
 int dv_blob_writer_write(dv_blob_writer *w, const void *data, size_t n);
 /*
- * Finishes the blob: writes the header, fsyncs, renames it into place
- * (or drops it when a blob with the same content exists: *deduplicated),
- * fsyncs the directory. Frees w in all cases.
+ * Finishes the blob and makes it durable (put_commit), or drops it when a
+ * blob with the same content exists: *deduplicated. Frees w in all cases.
  */
 int dv_blob_writer_commit(dv_blob_writer *w, uint8_t sha256_out[DV_SHA256_BYTES],
                           char name_out[DV_BLOB_NAME_HEX + 1], uint64_t *size_out,
                           bool *deduplicated);
-/* Throws the temporary file away. Frees w. */
+/* Throws the blob away. Frees w. */
 void dv_blob_writer_abort(dv_blob_writer *w);
 
 /*
  * Group durability, for ingests of many files: dv_blob_writer_finish
- * completes a blob in tmp/ without syncing it and adds it to a batch;
- * dv_blob_batch_settle makes the whole batch durable at once (one syncfs
- * for the data, the renames, one syncfs for the directories) instead of two
- * fsyncs per file. Nothing in a batch may be referenced by committed
- * catalog rows before it settled. A crash before settling leaves only
- * tmp/ files, which dv_blobstore_clean_tmp removes.
+ * completes a blob without making it durable and adds it to a batch
+ * (put_stage); dv_blob_batch_settle publishes the whole batch at once. For
+ * the folder backend that is one syncfs for the data, the renames, one
+ * syncfs for the directories, instead of two fsyncs per file. Nothing in a
+ * batch may be referenced by committed catalog rows before it settled. A
+ * crash before settling leaves only leftovers, which dv_blobstore_clean_tmp
+ * removes. A batch starts zeroed ({0}).
  */
 typedef struct dv_blob_batch {
 	struct dv_blob_pending *items;
 	size_t n, cap;
 	uint64_t bytes;          /* bytes waiting to settle */
+	dv_blobstore *bs;        /* set by the first finish */
 } dv_blob_batch;
 
 int dv_blob_writer_finish(dv_blob_writer *w, dv_blob_batch *batch, uint8_t sha256_out[DV_SHA256_BYTES],
                           char name_out[DV_BLOB_NAME_HEX + 1], uint64_t *size_out, bool *deduplicated);
 int dv_blob_batch_settle(dv_blobstore *bs, dv_blob_batch *batch);
-/* Drops what did not settle (their tmp files are removed). */
+/* Drops what did not settle (the backend throws those puts away). */
 void dv_blob_batch_dispose(dv_blob_batch *batch);
 
 /* Receives plaintext in order while a blob is read. Non-zero stops. */
@@ -120,10 +205,26 @@ typedef int (*dv_blob_sink)(const uint8_t *data, size_t n, void *payload);
 /*
  * Decrypts blob `name`, passing the plaintext to sink (may be NULL), and
  * checks it: every chunk authenticates and SHA-256(plaintext) names the
- * blob. DV_ECORRUPT (naming the blob file and offset) when not.
+ * blob. DV_ECORRUPT (naming where the blob is and the offset) when not,
+ * DV_ENOTFOUND when the backend does not have it.
  */
 int dv_blob_read(dv_blobstore *bs, const char *name, dv_blob_sink sink, void *payload,
                  uint8_t sha256_out[DV_SHA256_BYTES], uint64_t *size_out);
+
+/*
+ * Plaintext bytes [offset, offset + length) of blob `name` to sink (a
+ * video's HTTP range request): only the chunks the range touches are read
+ * and each is authenticated. The range is cut at the end of the blob;
+ * offset past the end is DV_EINVAL, length 0 delivers nothing. *size_out
+ * (may be NULL) is the blob's plaintext size. A range read cannot re-hash
+ * the whole content: it proves the bytes are unaltered chunks of *a* blob
+ * sealed with this vault's key, and only a full read (dv_blob_read, verify)
+ * proves the blob file was not swapped for another of the vault's blobs.
+ * Without DV_BLOB_CAP_RANGE_READ the chunks before the range are read and
+ * authenticated too.
+ */
+int dv_blob_read_range(uint64_t *size_out, dv_blobstore *bs, const char *name, uint64_t offset, uint64_t length,
+                       dv_blob_sink sink, void *payload);
 
 /* Calls fn for every stored blob name (for orphan checks). */
 int dv_blob_foreach(dv_blobstore *bs, int (*fn)(const char *name, void *payload), void *payload);

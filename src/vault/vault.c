@@ -38,7 +38,7 @@ struct dv_vault {
 	uint8_t pk[DV_SIGN_PK_BYTES];
 	uint8_t sk[DV_SIGN_SK_BYTES];
 	dv_catalog *cat;
-	dv_blobstore blobs;
+	dv_blobstore *blobs;
 	dv_custody *log;
 };
 
@@ -367,17 +367,10 @@ int dv_vault_open(dv_vault **out, const char *dir, const dv_key_source *key, int
 	if (rc < 0) goto fail;
 	dv_subkey(k1, v->master, SUBKEY_BLOBNAME);
 	dv_subkey(k2, v->master, SUBKEY_BLOBDATA);
-	if (mode == DV_VAULT_WRITE) {
-		rc = dv_blobstore_init(&v->blobs, v->dir, k1, k2);
-		if (rc == 0) dv_blobstore_clean_tmp(&v->blobs);
-	} else {
-		memset(&v->blobs, 0, sizeof(v->blobs));
-		rc = dv_pathf(v->blobs.dir, sizeof(v->blobs.dir), "%s/blobs", v->dir);
-		if (rc == 0) rc = dv_pathf(v->blobs.tmpdir, sizeof(v->blobs.tmpdir), "%s/tmp", v->dir);
-		memcpy(v->blobs.name_key, k1, 32);
-		memcpy(v->blobs.data_key, k2, 32);
-		v->blobs.chunk_size = DV_BLOB_CHUNK_DEFAULT;
-	}
+	/* Readers get a read-only store: no directories made, no leftovers removed
+	 * (they may belong to an ingest running right now). */
+	rc = dv_blobstore_open_folder(&v->blobs, v->dir, k1, k2, mode == DV_VAULT_WRITE ? 0 : DV_BLOBSTORE_READONLY);
+	if (rc == 0 && mode == DV_VAULT_WRITE) dv_blobstore_clean_tmp(v->blobs);
 	dv_wipe(k1, sizeof(k1));
 	dv_wipe(k2, sizeof(k2));
 	if (rc < 0) goto fail;
@@ -403,7 +396,7 @@ void dv_vault_close(dv_vault *v)
 	dv_wipe(v->master, sizeof(v->master));
 	dv_wipe(v->sk, sizeof(v->sk));
 	dv_wipe(v->custody_key, sizeof(v->custody_key));
-	dv_wipe(&v->blobs, sizeof(v->blobs));
+	dv_blobstore_close(v->blobs);
 	free(v);
 }
 
@@ -411,7 +404,7 @@ const char *dv_vault_dir(const dv_vault *v) { return v->dir; }
 const char *dv_vault_station(const dv_vault *v) { return v->station; }
 const char *dv_vault_id(const dv_vault *v) { return v->vault_id; }
 dv_catalog *dv_vault_catalog(dv_vault *v) { return v->cat; }
-dv_blobstore *dv_vault_blobs(dv_vault *v) { return &v->blobs; }
+dv_blobstore *dv_vault_blobs(dv_vault *v) { return v->blobs; }
 const uint8_t *dv_vault_public_key(const dv_vault *v) { return v->pk; }
 
 int dv_vault_log(dv_vault *v, json_object *body, uint64_t *seq_out)

@@ -1,10 +1,12 @@
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "dv/blob.h"
 #include "dv/util.h"
 
-static dv_blobstore bs;
+static dv_blobstore *bs;
 
 static int collect(const uint8_t *d, size_t n, void *payload)
 {
@@ -17,7 +19,7 @@ static int collect(const uint8_t *d, size_t n, void *payload)
 static void store(const uint8_t *data, size_t n, char name[65], size_t piece)
 {
 	dv_blob_writer *w;
-	CHECK_EQ(dv_blob_writer_open(&w, &bs), 0);
+	CHECK_EQ(dv_blob_writer_open(&w, bs), 0);
 	for (size_t off = 0; off < n; off += piece)
 		CHECK_EQ(dv_blob_writer_write(w, data + off, n - off < piece ? n - off : piece), 0);
 	uint8_t sha[32], expect[32];
@@ -37,7 +39,7 @@ static void roundtrip(size_t n)
 	store(data, n, name, 1000);
 	uint8_t sha[32];
 	uint64_t size = 99;
-	CHECK_EQ(dv_blob_read(&bs, name, collect, &p, sha, &size), 0);
+	CHECK_EQ(dv_blob_read(bs, name, collect, &p, sha, &size), 0);
 	CHECK_EQ(size, n);
 	CHECK_EQ(p - back, (long long)n);
 	CHECK(n == 0 || memcmp(data, back, n) == 0);
@@ -55,6 +57,149 @@ static void flip(const char *path, long off)
 	close(fd);
 }
 
+/* Range reads: offset 0, mid-chunk, across chunks, the end, past it, length 0. */
+static void range_tests(dv_blobstore *s)
+{
+	size_t n = 3 * 4096 + 100;
+	uint8_t *data = malloc(n), *back = malloc(n + 1), *p;
+	dv_random(data, n);
+	char name[65];
+	dv_blob_writer *w;
+	CHECK_EQ(dv_blob_writer_open(&w, s), 0);
+	CHECK_EQ(dv_blob_writer_write(w, data, n), 0);
+	uint8_t sha[32];
+	uint64_t size = 0;
+	bool dedup;
+	CHECK_EQ(dv_blob_writer_commit(w, sha, name, &size, &dedup), 0);
+	struct { uint64_t off, len, expect; } cases[] = {
+		{ 0, 10, 10 },                    /* offset 0 */
+		{ 100, 50, 50 },                  /* mid-chunk */
+		{ 4000, 200, 200 },               /* across one chunk boundary */
+		{ 4095, 2 * 4096 + 2, 2 * 4096 + 2 }, /* across three chunks */
+		{ 0, n, n },                      /* all */
+		{ n - 5, 100, 5 },                /* cut at the end */
+		{ 3 * 4096, 100, 100 },           /* exactly the last chunk */
+		{ 200, 0, 0 },                    /* length 0 */
+		{ n, 10, 0 },                     /* at the end: nothing */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		p = back;
+		size = 0;
+		CHECK_EQ(dv_blob_read_range(&size, s, name, cases[i].off, cases[i].len, collect, &p), 0);
+		CHECK_EQ(size, n);
+		CHECK_EQ(p - back, (long long)cases[i].expect);
+		CHECK(cases[i].expect == 0 || memcmp(back, data + cases[i].off, cases[i].expect) == 0);
+	}
+	p = back;
+	CHECK_EQ(dv_blob_read_range(&size, s, name, n + 1, 1, collect, &p), DV_EINVAL); /* past the end */
+	CHECK_EQ(p - back, 0);
+	char missing[65];
+	memset(missing, 'a', 64);
+	missing[64] = 0;
+	CHECK_EQ(dv_blob_read_range(&size, s, missing, 0, 1, collect, &p), DV_ENOTFOUND);
+	CHECK_EQ(dv_blob_read_range(&size, s, "zz", 0, 1, collect, &p), DV_EINVAL);
+	/* a range read authenticates the chunks it touches */
+	char path[4096];
+	if (dv_blob_locate(s, name, path, sizeof(path)) == 0) {
+		flip(path, 64 + 4096 + 16 + 10); /* chunk 1 */
+		p = back;
+		CHECK_EQ(dv_blob_read_range(&size, s, name, 0, 100, collect, &p), 0); /* chunk 0 only */
+		CHECK_EQ(dv_blob_read_range(&size, s, name, 4096, 10, collect, &p), DV_ECORRUPT);
+		flip(path, 64 + 4096 + 16 + 10);
+	}
+	free(data);
+	free(back);
+}
+
+/* What every backend must do: version check, NULL op, not found vs error. */
+static int count_name(const char *name, void *payload)
+{
+	(void)name;
+	(*(int *)payload)++;
+	return 0;
+}
+
+static dv_blob_backend_ops bad_ops; /* filled per case from the memory ops */
+
+static void contract_tests(const char *dir, const uint8_t k1[32], const uint8_t k2[32])
+{
+	dv_blob_backend *be;
+	const dv_blob_backend_ops *ops;
+	dv_blobstore *m;
+	/* the memory backend (mempack) passes the same round trip */
+	CHECK_EQ(dv_blob_memory_backend(&be, &ops), 0);
+	CHECK_EQ(dv_blobstore_open(&m, ops, be, k1, k2, 0), 0);
+	CHECK_EQ(dv_blobstore_set_chunk_size(m, 4096), 0);
+	CHECK(!(dv_blobstore_caps(m) & DV_BLOB_CAP_DURABLE_ON_COMMIT));
+	range_tests(m);
+	dv_blob_batch batch = { 0 };
+	dv_blob_writer *w;
+	uint8_t sha[32];
+	uint64_t size;
+	bool dedup;
+	char nm[65], path[256];
+	CHECK_EQ(dv_blob_writer_open(&w, m), 0);
+	CHECK_EQ(dv_blob_writer_write(w, "staged", 6), 0);
+	CHECK_EQ(dv_blob_writer_finish(w, &batch, sha, nm, &size, &dedup), 0);
+	CHECK(!dv_blob_exists(m, nm));
+	CHECK_EQ(dv_blob_read(m, nm, NULL, NULL, sha, &size), DV_ENOTFOUND);
+	CHECK_EQ(dv_blob_batch_settle(m, &batch), 0);
+	CHECK(dv_blob_exists(m, nm));
+	CHECK_EQ(dv_blob_read(m, nm, NULL, NULL, sha, &size), 0);
+	CHECK_EQ(size, 6);
+	dv_blob_batch_dispose(&batch);
+	int count = 0;
+	CHECK_EQ(dv_blob_foreach(m, count_name, &count), 0);
+	CHECK_EQ(count, 2);
+	/* no locate in the memory backend: unsupported, naming the op */
+	CHECK_EQ(dv_blob_locate(m, nm, path, sizeof(path)), DV_EUNSUPPORTED);
+	CHECK(strstr(dv_error_text(), "no locate") != NULL);
+	CHECK_EQ(dv_blobstore_clean_tmp(m), 0);
+	dv_blobstore_close(m);
+
+	/* a table of another version is refused at open (and the backend freed) */
+	CHECK_EQ(dv_blob_memory_backend(&be, &ops), 0);
+	bad_ops = *ops;
+	bad_ops.version = DV_BLOB_BACKEND_VERSION + 1;
+	CHECK_EQ(dv_blobstore_open(&m, &bad_ops, be, k1, k2, 0), DV_EUNSUPPORTED);
+	CHECK(m == NULL);
+	ops->free(be);
+	/* NULL operations turn into DV_EUNSUPPORTED "no <op>" */
+	CHECK_EQ(dv_blob_memory_backend(&be, &ops), 0);
+	bad_ops = *ops;
+	bad_ops.put_begin = NULL;
+	bad_ops.open_read = NULL;
+	bad_ops.list = NULL;
+	bad_ops.exists = NULL;
+	CHECK_EQ(dv_blobstore_open(&m, &bad_ops, be, k1, k2, 0), 0);
+	CHECK_EQ(dv_blob_writer_open(&w, m), DV_EUNSUPPORTED);
+	CHECK(strstr(dv_error_text(), "no put_begin") != NULL);
+	CHECK_EQ(dv_blob_read(m, nm, NULL, NULL, sha, &size), DV_EUNSUPPORTED);
+	CHECK(strstr(dv_error_text(), "no open_read") != NULL);
+	CHECK_EQ(dv_blob_foreach(m, count_name, &count), DV_EUNSUPPORTED);
+	CHECK(!dv_blob_exists(m, nm));
+	CHECK(strstr(dv_error_text(), "no exists") != NULL);
+	dv_blobstore_close(m);
+
+	/* read-only folder store: reads work, puts are refused, nothing is created */
+	char ro[4200];
+	snprintf(ro, sizeof(ro), "%s/ro-vault", dir);
+	CHECK_EQ(dv_blobstore_open_folder(&m, ro, k1, k2, DV_BLOBSTORE_READONLY), 0);
+	struct stat st;
+	CHECK(stat(ro, &st) < 0);
+	CHECK_EQ(dv_blob_writer_open(&w, m), DV_EPERM);
+	memset(nm, 'b', 64);
+	CHECK_EQ(dv_blob_read(m, nm, NULL, NULL, sha, &size), DV_ENOTFOUND); /* not found, not an error */
+	CHECK(!dv_blob_exists(m, nm));
+	dv_blobstore_close(m);
+	/* the read-only store reads what the writer stored */
+	CHECK_EQ(dv_blobstore_open_folder(&m, dir, k1, k2, DV_BLOBSTORE_READONLY), 0);
+	count = 0;
+	CHECK_EQ(dv_blob_foreach(m, count_name, &count), 0);
+	CHECK(count > 5);
+	dv_blobstore_close(m);
+}
+
 int main(void)
 {
 	char dir[4096], path[4096];
@@ -63,8 +208,10 @@ int main(void)
 	dv_crypto_init();
 	dv_random(k1, 32);
 	dv_random(k2, 32);
-	CHECK_EQ(dv_blobstore_init(&bs, dir, k1, k2), 0);
-	bs.chunk_size = 4096;
+	CHECK_EQ(dv_blobstore_open_folder(&bs, dir, k1, k2, 0), 0);
+	CHECK_EQ(dv_blobstore_set_chunk_size(bs, 4096), 0);
+	CHECK_EQ(dv_blobstore_set_chunk_size(bs, 100), DV_EINVAL);
+	CHECK_EQ(dv_blobstore_caps(bs), DV_BLOB_CAP_ATOMIC_PUT | DV_BLOB_CAP_RANGE_READ | DV_BLOB_CAP_DURABLE_ON_COMMIT);
 	size_t sizes[] = { 0, 1, 4095, 4096, 4097, 3 * 4096 + 5, 8192 };
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) roundtrip(sizes[i]);
 
@@ -74,7 +221,7 @@ int main(void)
 	char n1[65], n2[65];
 	store(data, sizeof(data), n1, 333);
 	dv_blob_writer *w;
-	CHECK_EQ(dv_blob_writer_open(&w, &bs), 0);
+	CHECK_EQ(dv_blob_writer_open(&w, bs), 0);
 	CHECK_EQ(dv_blob_writer_write(w, data, sizeof(data)), 0);
 	uint8_t sha[32];
 	uint64_t size;
@@ -88,26 +235,26 @@ int main(void)
 	CHECK(strcmp(plainhex, n1) != 0);
 
 	/* tampering: a flipped bit in the chunk data, in the header, truncation */
-	CHECK_EQ(dv_blob_path(&bs, n1, path, sizeof(path)), 0);
+	CHECK_EQ(dv_blob_locate(bs, n1, path, sizeof(path)), 0);
 	flip(path, 64 + 5000);
-	CHECK_EQ(dv_blob_read(&bs, n1, NULL, NULL, sha, &size), DV_ECORRUPT);
+	CHECK_EQ(dv_blob_read(bs, n1, NULL, NULL, sha, &size), DV_ECORRUPT);
 	CHECK(strstr(dv_error_text(), "fails authentication") != NULL);
 	flip(path, 64 + 5000);
-	CHECK_EQ(dv_blob_read(&bs, n1, NULL, NULL, sha, &size), 0);
+	CHECK_EQ(dv_blob_read(bs, n1, NULL, NULL, sha, &size), 0);
 	flip(path, 30); /* salt */
-	CHECK_EQ(dv_blob_read(&bs, n1, NULL, NULL, sha, &size), DV_ECORRUPT);
+	CHECK_EQ(dv_blob_read(bs, n1, NULL, NULL, sha, &size), DV_ECORRUPT);
 	flip(path, 30);
 	flip(path, 23); /* size field */
-	CHECK(dv_blob_read(&bs, n1, NULL, NULL, sha, &size) < 0);
+	CHECK(dv_blob_read(bs, n1, NULL, NULL, sha, &size) < 0);
 	flip(path, 23);
 	struct stat st;
 	stat(path, &st);
 	CHECK_EQ(truncate(path, st.st_size - 1), 0);
-	CHECK_EQ(dv_blob_read(&bs, n1, NULL, NULL, sha, &size), DV_ECORRUPT);
+	CHECK_EQ(dv_blob_read(bs, n1, NULL, NULL, sha, &size), DV_ECORRUPT);
 	/* missing */
 	unlink(path);
-	CHECK_EQ(dv_blob_read(&bs, n1, NULL, NULL, sha, &size), DV_ENOTFOUND);
-	CHECK_EQ(dv_blob_read(&bs, "../../etc/passwd", NULL, NULL, sha, &size), DV_EINVAL);
+	CHECK_EQ(dv_blob_read(bs, n1, NULL, NULL, sha, &size), DV_ENOTFOUND);
+	CHECK_EQ(dv_blob_read(bs, "../../etc/passwd", NULL, NULL, sha, &size), DV_EINVAL);
 
 	/* group durability: invisible until settled, readable after */
 	dv_blob_batch batch = { 0 };
@@ -115,34 +262,38 @@ int main(void)
 	for (int i = 0; i < 3; i++) {
 		uint8_t d[5000];
 		dv_random(d, sizeof(d));
-		CHECK_EQ(dv_blob_writer_open(&w, &bs), 0);
+		CHECK_EQ(dv_blob_writer_open(&w, bs), 0);
 		CHECK_EQ(dv_blob_writer_write(w, d, sizeof(d)), 0);
 		CHECK_EQ(dv_blob_writer_finish(w, &batch, sha, bn[i], &size, &dedup), 0);
 		CHECK(!dedup);
-		CHECK(!dv_blob_exists(&bs, bn[i]));
+		CHECK(!dv_blob_exists(bs, bn[i]));
 	}
 	CHECK_EQ(batch.n, 3);
-	CHECK_EQ(dv_blob_batch_settle(&bs, &batch), 0);
+	CHECK_EQ(dv_blob_batch_settle(bs, &batch), 0);
 	CHECK_EQ(batch.n, 0);
 	for (int i = 0; i < 3; i++) {
-		CHECK(dv_blob_exists(&bs, bn[i]));
-		CHECK_EQ(dv_blob_read(&bs, bn[i], NULL, NULL, sha, &size), 0);
+		CHECK(dv_blob_exists(bs, bn[i]));
+		CHECK_EQ(dv_blob_read(bs, bn[i], NULL, NULL, sha, &size), 0);
 	}
 	/* an unsettled batch leaves nothing behind when disposed */
-	CHECK_EQ(dv_blob_writer_open(&w, &bs), 0);
+	CHECK_EQ(dv_blob_writer_open(&w, bs), 0);
 	CHECK_EQ(dv_blob_writer_write(w, "x", 1), 0);
 	CHECK_EQ(dv_blob_writer_finish(w, &batch, sha, n2, &size, &dedup), 0);
 	dv_blob_batch_dispose(&batch);
-	CHECK(!dv_blob_exists(&bs, n2));
-	CHECK_EQ(dv_blobstore_clean_tmp(&bs), 0);
+	CHECK(!dv_blob_exists(bs, n2));
+	CHECK_EQ(dv_blobstore_clean_tmp(bs), 0);
 	/* already stored content is recognised at finish */
 	store(data, sizeof(data), n1, 777);
-	CHECK_EQ(dv_blob_writer_open(&w, &bs), 0);
+	CHECK_EQ(dv_blob_writer_open(&w, bs), 0);
 	CHECK_EQ(dv_blob_writer_write(w, data, sizeof(data)), 0);
 	CHECK_EQ(dv_blob_writer_finish(w, &batch, sha, n2, &size, &dedup), 0);
 	CHECK(dedup);
 	CHECK_EQ(batch.n, 0);
 	dv_blob_batch_dispose(&batch);
+
+	range_tests(bs);
+	contract_tests(dir, k1, k2);
+	dv_blobstore_close(bs);
 
 	/* header parser */
 	uint8_t h[64] = { 'D', 'V', 'B', 'L', 'O', 'B', 0, 1 };
