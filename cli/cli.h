@@ -6,7 +6,8 @@
  * Exit codes (documented in `dronevault --help`):
  *   0 success; 1 failure; 2 usage error; 3 wrong passphrase or key file;
  *   4 a check found problems (verify) or a finding (audit leak, zone hit);
- *   5 inconclusive; 130 interrupted (Ctrl-C).
+ *   5 inconclusive; 6 the vault is busy (another writer holds it; see
+ *   --wait); 130 interrupted (Ctrl-C).
  */
 #ifndef DV_CLI_H
 #define DV_CLI_H
@@ -21,6 +22,7 @@ enum {
 	CLI_BADKEY = 3,
 	CLI_FINDING = 4,
 	CLI_INCONCLUSIVE = 5,
+	CLI_BUSY = 6,
 	CLI_INTERRUPTED = 130
 };
 
@@ -36,7 +38,8 @@ extern const char *cli_global_vault;
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prints the library's last error as "dronevault CMD: <text>" and returns
- * the exit code for its dv_code (3 for a wrong key, 130 for Ctrl-C, else 1). */
+ * the exit code for its dv_code (3 for a wrong key, 6 for a busy vault,
+ * 130 for Ctrl-C, else 1). */
 int cli_fail(const char *cmd);
 
 /* The vault directory: --vault, else $DRONEVAULT_VAULT, else ./vault. */
@@ -62,6 +65,25 @@ void cli_catch_signals(void);
  */
 int cli_open_vault(const char *cmd, const char *vault_opt, const char *key_file, int mode,
                    struct dv_vault **out);
+
+/*
+ * Opens the vault for writing as holder ("ingest by PC Weber": what other
+ * processes are told while we hold it). wait_seconds 0: a busy vault fails
+ * at once (exit 6); > 0 waits that long, < 0 until it is free, showing who
+ * holds it. cli_open_vault(..., DV_VAULT_WRITE, ...) is this with the
+ * command's name and no wait.
+ */
+int cli_open_vault_writer(const char *cmd, const char *vault_opt, const char *key_file, const char *holder,
+                          double wait_seconds, struct dv_vault **out);
+
+/* --wait[=SECONDS]: arg NULL (bare --wait) is -1, "until free". Returns 0 or
+ * the usage exit code after printing why. */
+int cli_parse_wait(const char *cmd, const char *arg, double *out);
+
+/* The sentence every writer command's --help ends its exit codes with. */
+#define CLI_BUSY_HELP \
+	"6 the vault is busy: another writer (an ingest, an export) holds it; the\n" \
+	"message says who, pid and since when; --wait[=SECONDS] waits for it\n"
 
 /* Reads a passphrase without echo from the terminal ("" prompt twice when
  * confirm). Returns 0 or an exit code after printing why. */

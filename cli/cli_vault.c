@@ -94,7 +94,55 @@ int cli_read_passphrase(const char *cmd, const char *prompt, bool confirm, char 
 	return CLI_OK;
 }
 
+struct wait_ctx {
+	const char *cmd;
+	bool told;
+};
+
+static int on_waiting(const char *holder, double waited, void *payload)
+{
+	struct wait_ctx *w = payload;
+	if (cli_interrupted) return 1;
+	if (cli_stderr_is_tty()) {
+		fprintf(stderr, "\r\033[Kdronevault %s: waiting for the vault (%.0f s): %s", w->cmd, waited, holder);
+		fflush(stderr);
+	} else if (!w->told) {
+		fprintf(stderr, "dronevault %s: waiting for the vault: %s\n", w->cmd, holder);
+	}
+	w->told = true;
+	return 0;
+}
+
+int cli_parse_wait(const char *cmd, const char *arg, double *out)
+{
+	if (!arg) {
+		*out = -1;
+		return CLI_OK;
+	}
+	char *end;
+	double d = strtod(arg, &end);
+	if (end == arg || *end || !(d >= 0) || d > 1e7)
+		return cli_usage(cmd, "--wait=SECONDS takes a number of seconds, not '%s'", arg);
+	*out = d;
+	return CLI_OK;
+}
+
+static int open_vault(const char *cmd, const char *vault_opt, const char *key_file, int mode, const char *holder,
+                      double wait_seconds, dv_vault **out);
+
 int cli_open_vault(const char *cmd, const char *vault_opt, const char *key_file, int mode, dv_vault **out)
+{
+	return open_vault(cmd, vault_opt, key_file, mode, cmd, 0, out);
+}
+
+int cli_open_vault_writer(const char *cmd, const char *vault_opt, const char *key_file, const char *holder,
+                          double wait_seconds, dv_vault **out)
+{
+	return open_vault(cmd, vault_opt, key_file, DV_VAULT_WRITE, holder, wait_seconds, out);
+}
+
+static int open_vault(const char *cmd, const char *vault_opt, const char *key_file, int mode, const char *holder,
+                      double wait_seconds, dv_vault **out)
 {
 	static char pass[1024];
 	dv_key_source key = { NULL, 0, NULL };
@@ -114,8 +162,12 @@ int cli_open_vault(const char *cmd, const char *vault_opt, const char *key_file,
 		key.passphrase = pass;
 		key.passphrase_len = strlen(pass);
 	}
-	int rc = dv_vault_open(out, dir, &key, mode);
+	struct wait_ctx wc = { cmd, false };
+	dv_vault_open_opts oo = { holder, wait_seconds, on_waiting, &wc };
+	if (wait_seconds != 0) cli_catch_signals(); /* Ctrl-C stops the wait */
+	int rc = dv_vault_open_ex(out, dir, &key, mode, &oo);
 	memset(pass, 0, sizeof(pass));
+	if (wc.told && cli_stderr_is_tty()) fprintf(stderr, "\r\033[K");
 	if (rc < 0) return cli_fail(cmd);
 	return CLI_OK;
 }

@@ -25,7 +25,13 @@ static const char export_help[] =
 	"  --case ID         the case\n"
 	"  --to DIR          where to write\n"
 	"  --operator NAME   who exports (custody log; default $USER)\n"
-	"  --vault DIR, --key-file FILE, --json as for the other commands\n";
+	"  --wait[=SECONDS]  if another writer holds the vault, wait for it (for ever,\n"
+	"                    or SECONDS) instead of failing at once\n"
+	"  --vault DIR, --key-file FILE, --json as for the other commands\n"
+	"\n"
+	"Exit status: 0 exported, 1 failure, 2 usage, 3 wrong passphrase,\n"
+	CLI_BUSY_HELP
+	"130 interrupted.\n";
 
 static void on_progress(uint64_t fd, uint64_t ft, uint64_t bd, uint64_t bt, void *p)
 {
@@ -39,9 +45,11 @@ int cmd_export(int argc, char **argv)
 		{ "case", required_argument, NULL, 'c' }, { "to", required_argument, NULL, 't' },
 		{ "operator", required_argument, NULL, 'o' }, { "vault", required_argument, NULL, 'v' },
 		{ "key-file", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
+		{ "wait", optional_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	const char *vault = NULL, *key_file = NULL;
+	double wait = 0;
 	dv_export_opts eo = { 0 };
 	bool json = false;
 	int c;
@@ -54,6 +62,9 @@ int cmd_export(int argc, char **argv)
 		case 'v': vault = optarg; break;
 		case 'k': key_file = optarg; break;
 		case 'j': json = true; break;
+		case 'W':
+			if (cli_parse_wait("export", optarg, &wait)) return CLI_USAGE;
+			break;
 		case 'h': fputs(export_help, stdout); return CLI_OK;
 		default: return cli_usage("export", "unknown option");
 		}
@@ -63,7 +74,9 @@ int cmd_export(int argc, char **argv)
 	if (optind != argc) return cli_usage("export", "unexpected argument '%s'", argv[optind]);
 	if (!eo.operator_name) eo.operator_name = getenv("USER") ? getenv("USER") : "";
 	dv_vault *v;
-	int rc = cli_open_vault("export", vault, key_file, DV_VAULT_WRITE, &v);
+	char holder[300];
+	snprintf(holder, sizeof(holder), "export by %s", eo.operator_name);
+	int rc = cli_open_vault_writer("export", vault, key_file, holder, wait, &v);
 	if (rc) return rc;
 	cli_catch_signals();
 	eo.progress = on_progress;

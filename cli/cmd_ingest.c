@@ -37,9 +37,12 @@ static const char ingest_help[] =
 	"  --no-telemetry    store only; do not index positions and times now\n"
 	"                    ('dronevault reindex' can do it later)\n"
 	"  --json            print a JSON summary on stdout\n"
+	"  --wait[=SECONDS]  if another writer holds the vault, wait for it (for ever,\n"
+	"                    or SECONDS) instead of failing at once\n"
 	"\n"
 	"Exit status: 0 all files stored, 1 some files failed or the vault refused\n"
 	"(e.g. disk full; everything stored before is kept), 3 wrong passphrase,\n"
+	CLI_BUSY_HELP
 	"130 interrupted.\n"
 	"\n"
 	"Example:\n"
@@ -75,12 +78,13 @@ int cmd_ingest(int argc, char **argv)
 		{ "case", required_argument, NULL, 'c' }, { "operator", required_argument, NULL, 'o' },
 		{ "note", required_argument, NULL, 'n' }, { "vault", required_argument, NULL, 'v' },
 		{ "key-file", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
-		{ "no-telemetry", no_argument, NULL, 'T' },
+		{ "no-telemetry", no_argument, NULL, 'T' }, { "wait", optional_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	const char *vault = NULL, *key_file = NULL;
 	dv_ingest_opts io = { 0 };
 	bool json = false, telemetry_on = true;
+	double wait = 0;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -92,6 +96,9 @@ int cmd_ingest(int argc, char **argv)
 		case 'k': key_file = optarg; break;
 		case 'j': json = true; break;
 		case 'T': telemetry_on = false; break;
+		case 'W':
+			if (cli_parse_wait("ingest", optarg, &wait)) return CLI_USAGE;
+			break;
 		case 'h': fputs(ingest_help, stdout); return CLI_OK;
 		default: return cli_usage("ingest", "unknown option");
 		}
@@ -110,7 +117,9 @@ int cmd_ingest(int argc, char **argv)
 	io.observer = telemetry_on ? &telemetry : NULL;
 
 	dv_vault *v;
-	int rc = cli_open_vault("ingest", vault, key_file, DV_VAULT_WRITE, &v);
+	char holder[300];
+	snprintf(holder, sizeof(holder), "ingest by %s", io.operator_name);
+	int rc = cli_open_vault_writer("ingest", vault, key_file, holder, wait, &v);
 	if (rc) return rc;
 	cli_catch_signals();
 	dv_ingest_result res;

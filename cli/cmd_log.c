@@ -16,6 +16,8 @@ static const char log_help[] =
 	"audit, with its time (UTC), station, operator and what it covered. Each\n"
 	"entry is chained to the one before by SHA-256 and signed with the\n"
 	"station's Ed25519 key; entries that fail those checks are reported (exit 4).\n"
+	"While an ingest writes, the log is shown as of one snapshot; entries after\n"
+	"it are counted on stderr as in progress.\n"
 	"\n"
 	"Options:\n"
 	"  --case ID   only the entries about case ID\n"
@@ -104,6 +106,11 @@ int cmd_log(int argc, char **argv)
 		printf("%4s  %-24s  %-12s  %-16s  %-18s  %-12s  %s\n", "seq", "time (UTC)", "station", "operator",
 		       "action", "case", "details");
 	rc = dv_vault_log_scan(v, on_entry, on_problem, &c);
+	uint64_t later, partial;
+	dv_vault_log_in_progress(v, &later, &partial);
+	if (rc >= 0 && (later || partial))
+		fprintf(stderr, "dronevault log: %llu more entries%s in progress (a writer is at work; not shown)\n",
+		        (unsigned long long)later, partial ? " and one being written" : "");
 	if (c.json) {
 		cli_print_json(c.arr);
 		json_object_put(c.arr);

@@ -19,6 +19,11 @@ static const char verify_help[] =
 	"  - every blob (of the case, with --case): decrypted, authenticated chunk by\n"
 	"    chunk, re-hashed with SHA-256 and matched to its name and catalog rows.\n"
 	"\n"
+	"\n"
+	"It runs while an ingest writes: it checks one snapshot of the catalog and\n"
+	"the log up to that snapshot; the open ingest and the log entries written\n"
+	"after it are reported as in progress, not as problems.\n"
+	"\n"
 	"Exit status: 0 intact, 4 problems found (each printed), 1 could not check,\n"
 	"3 wrong passphrase.\n";
 
@@ -97,6 +102,7 @@ int cmd_verify(int argc, char **argv)
 		json_object_object_add(o, "blobs", json_object_new_int64((int64_t)res.blobs));
 		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)res.bytes));
 		json_object_object_add(o, "orphan_blobs", json_object_new_int64((int64_t)res.orphans));
+		json_object_object_add(o, "in_progress", json_object_new_int64((int64_t)res.in_progress));
 		json_object_object_add(o, "seconds", json_object_new_double(res.seconds));
 		cli_print_json(o);
 		json_object_put(o);
@@ -111,6 +117,9 @@ int cmd_verify(int argc, char **argv)
 			       (unsigned long long)res.ingests, (unsigned long long)res.files,
 			       (unsigned long long)res.blobs, b, res.seconds);
 			if (res.problems) printf("%llu problems (listed above)\n", (unsigned long long)res.problems);
+			if (res.in_progress)
+				printf("in progress: %llu (an ingest writing now; not problems, see the notes)\n",
+				       (unsigned long long)res.in_progress);
 		}
 	}
 	dv_vault_close(v);

@@ -64,7 +64,9 @@ static void usage(FILE *out)
 	        "\n"
 	        "Exit codes: 0 ok, 1 failure, 2 usage, 3 wrong passphrase or key,\n"
 	        "4 problems found (verify) or a finding (audit, zones), 5 inconclusive,\n"
-	        "130 interrupted.\n"
+	        "6 vault busy (another writer holds it; writers take --wait[=SECONDS]),\n"
+	        "130 interrupted. Readers (cases, ls, log, flights, verify) run while an\n"
+	        "ingest writes.\n"
 	        "\n"
 	        "'dronevault COMMAND --help' explains a command.\n");
 }
@@ -87,6 +89,7 @@ int cli_fail(const char *cmd)
 	switch (e->code) {
 	case DV_EBADKEY: return CLI_BADKEY;
 	case DV_EINTR: return CLI_INTERRUPTED;
+	case DV_EBUSY: return CLI_BUSY;
 	default: return CLI_FAIL;
 	}
 }

@@ -86,12 +86,20 @@ typedef struct dv_blob_rec {
  * lookup tags. Both are subkeys of the vault's master key. */
 int dv_catalog_open(dv_catalog **out, const char *path, const uint8_t seal_key[DV_KEY_BYTES],
                     const uint8_t tag_key[DV_KEY_BYTES]);
+enum { DV_CATALOG_READONLY = 1 };
+/* flags DV_CATALOG_READONLY: no schema changes, no writes (query_only);
+ * works while a writer holds the write lock (WAL). */
+int dv_catalog_open_ex(dv_catalog **out, const char *path, const uint8_t seal_key[DV_KEY_BYTES],
+                       const uint8_t tag_key[DV_KEY_BYTES], unsigned flags);
 void dv_catalog_close(dv_catalog *cat);
 const char *dv_catalog_path(const dv_catalog *cat);
 
 int dv_catalog_begin(dv_catalog *cat);
 int dv_catalog_commit(dv_catalog *cat);
 void dv_catalog_rollback(dv_catalog *cat);
+/* A read transaction: every read until rollback sees one snapshot (rows
+ * and log head), whatever a writer commits meanwhile. */
+int dv_catalog_begin_read(dv_catalog *cat);
 
 /* A keyed tag of msg, for lookups (e.g. an ingest's source identity). */
 void dv_catalog_tag(const dv_catalog *cat, const char *kind, const void *msg, size_t n, uint8_t out[32]);

@@ -100,4 +100,17 @@ int dv_custody_scan(const char *path, const uint8_t pk[DV_SIGN_PK_BYTES], const 
                     int (*fn)(const dv_custody_entry *e, struct json_object *body, void *payload),
                     void (*problem)(const char *msg, void *payload), void *payload);
 
+/*
+ * dv_custody_scan as of a snapshot whose last entry is upto_seq (a reader's
+ * catalog head): entries after it are still checked (a fault there is a
+ * problem) but not passed to fn, and counted in *later_entries. With
+ * writer_active, an incomplete entry after upto_seq is the one being
+ * appended: its bytes go to *partial_bytes instead of being a problem.
+ */
+int dv_custody_scan_snapshot(uint64_t *later_entries, uint64_t *partial_bytes, const char *path,
+                             const uint8_t pk[DV_SIGN_PK_BYTES], const uint8_t key[DV_KEY_BYTES], uint64_t upto_seq,
+                             bool writer_active,
+                             int (*fn)(const dv_custody_entry *e, struct json_object *body, void *payload),
+                             void (*problem)(const char *msg, void *payload), void *payload);
+
 #endif

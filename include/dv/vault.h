@@ -7,7 +7,8 @@
  *   <vault>/custody.log   signed, chained custody log (dv/custody.h)
  *   <vault>/blobs/XX/...  encrypted content-addressed blobs (dv/blob.h)
  *   <vault>/tmp/          blobs being written
- *   <vault>/lock          flock(2): one writer, or any number of readers
+ *   <vault>/lock          one writer (flock(2) and an OFD lock), who holds it
+ *                         (sealed); readers take no lock
  *
  * A random 256-bit master key is wrapped (XChaCha20-Poly1305) by a key
  * derived from the passphrase with Argon2id, or from a key file with
@@ -61,6 +62,26 @@ enum { DV_VAULT_READ = 0, DV_VAULT_WRITE = 1 };
  * signed, and the torn bytes were never acknowledged).
  */
 int dv_vault_open(dv_vault **out, const char *dir, const dv_key_source *key, int mode);
+
+/*
+ * Writers are exclusive; readers take no lock and see one snapshot (one
+ * read transaction over the catalog's rows and log head), so they run while
+ * an ingest writes. A writer that finds the vault busy fails at once with
+ * DV_EBUSY "vault busy: <holder> pid <pid> since <time>", or waits.
+ */
+typedef struct dv_vault_open_opts {
+	const char *holder;   /* writers: shown to others, "ingest by PC Weber"; NULL: "a dronevault writer" */
+	double wait_seconds;  /* writers: 0 fail at once; > 0 wait up to that long; < 0 wait until free */
+	/* About once a second while waiting, with who holds it; non-zero stops (DV_EINTR). */
+	int (*waiting)(const char *holder, double waited_seconds, void *payload);
+	void *payload;
+} dv_vault_open_opts;
+
+int dv_vault_open_ex(dv_vault **out, const char *dir, const dv_key_source *key, int mode,
+                     const dv_vault_open_opts *opts);
+
+/* Whether another process holds the vault for writing now (false for the writer itself). */
+bool dv_vault_writer_active(const dv_vault *v);
 void dv_vault_close(dv_vault *v);
 
 const char *dv_vault_dir(const dv_vault *v);
@@ -76,9 +97,14 @@ const uint8_t *dv_vault_public_key(const dv_vault *v);
  */
 int dv_vault_log(dv_vault *v, struct json_object *body, uint64_t *seq_out);
 
-/* Reads the whole custody log: see dv_custody_scan. */
+/* Reads the whole custody log: see dv_custody_scan. A reader gets the
+ * entries up to its snapshot's head; dv_vault_log_in_progress then says how
+ * many complete entries came after it and how many bytes of one are being
+ * written (both an ingest in progress, not problems). */
 int dv_vault_log_scan(dv_vault *v, int (*fn)(const struct dv_custody_entry *e, struct json_object *body, void *payload),
                       void (*problem)(const char *msg, void *payload), void *payload);
+
+void dv_vault_log_in_progress(const dv_vault *v, uint64_t *entries, uint64_t *bytes);
 
 /* Path of a file in the vault ("custody.log", ...). */
 int dv_vault_path(const dv_vault *v, const char *name, char *out, size_t size);

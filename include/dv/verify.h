@@ -7,6 +7,11 @@
  * completed ingest's files still hash to the manifest digest its custody
  * entry recorded; and every blob: decrypted, authenticated chunk by chunk,
  * re-hashed, matched to its name and catalog rows.
+ *
+ * It runs beside a writer (an ingest): it checks one snapshot of the
+ * catalog and the log up to that snapshot's head, exactly; the log's
+ * entries after it are still checked, and they and the open ingest are
+ * counted as in progress, not as problems.
  */
 #ifndef DV_VERIFY_H
 #define DV_VERIFY_H
@@ -33,6 +38,7 @@ typedef struct dv_verify_result {
 	uint64_t bytes;
 	uint64_t problems;
 	uint64_t orphans;        /* blob files no row refers to (harmless leftovers) */
+	uint64_t in_progress;    /* open ingests and log entries of a writer at work (not problems) */
 	double seconds;
 } dv_verify_result;
 

@@ -16,6 +16,7 @@ struct dv_catalog {
 	char path[4096];
 	uint8_t seal_key[DV_KEY_BYTES];
 	uint8_t tag_key[DV_KEY_BYTES];
+	bool readonly;
 };
 
 static const char schema[] =
@@ -61,9 +62,16 @@ static int exec(dv_catalog *cat, const char *sql)
 int dv_catalog_open(dv_catalog **out, const char *path, const uint8_t seal_key[DV_KEY_BYTES],
                     const uint8_t tag_key[DV_KEY_BYTES])
 {
+	return dv_catalog_open_ex(out, path, seal_key, tag_key, 0);
+}
+
+int dv_catalog_open_ex(dv_catalog **out, const char *path, const uint8_t seal_key[DV_KEY_BYTES],
+                       const uint8_t tag_key[DV_KEY_BYTES], unsigned flags)
+{
 	dv_catalog *cat = calloc(1, sizeof(*cat));
 	if (!cat) return dv_error_set(DV_ENOMEM, path, -1, "out of memory");
 	snprintf(cat->path, sizeof(cat->path), "%s", path);
+	cat->readonly = (flags & DV_CATALOG_READONLY) != 0;
 	memcpy(cat->seal_key, seal_key, DV_KEY_BYTES);
 	memcpy(cat->tag_key, tag_key, DV_KEY_BYTES);
 	int rc;
@@ -78,9 +86,12 @@ int dv_catalog_open(dv_catalog **out, const char *path, const uint8_t seal_key[D
 	(void)chmod(path, 0600);
 	sqlite3_extended_result_codes(cat->db, 1);
 	sqlite3_busy_timeout(cat->db, 5000);
-	if ((rc = exec(cat, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	                    "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;")) < 0 ||
-	    (rc = exec(cat, schema)) < 0) {
+	/* A reader writes nothing, not even the schema: a writer may hold the
+	 * write lock for seconds (an ingest's batch), and WAL lets us read. */
+	if ((flags & DV_CATALOG_READONLY) ? (rc = exec(cat, "PRAGMA query_only=ON;")) < 0
+	    : ((rc = exec(cat, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	                       "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;")) < 0 ||
+	       (rc = exec(cat, schema)) < 0)) {
 		dv_catalog_close(cat);
 		return rc;
 	}
@@ -100,6 +111,16 @@ void dv_catalog_close(dv_catalog *cat)
 const char *dv_catalog_path(const dv_catalog *cat) { return cat->path; }
 
 int dv_catalog_begin(dv_catalog *cat) { return exec(cat, "BEGIN IMMEDIATE"); }
+
+int dv_catalog_begin_read(dv_catalog *cat)
+{
+	/* BEGIN is deferred: the snapshot starts with the first read, so read now. */
+	uint64_t seq;
+	uint8_t hash[32];
+	int rc = exec(cat, "BEGIN");
+	if (rc == 0 && (rc = dv_catalog_head_get(cat, &seq, hash)) < 0) dv_catalog_rollback(cat);
+	return rc;
+}
 int dv_catalog_commit(dv_catalog *cat) { return exec(cat, "COMMIT"); }
 void dv_catalog_rollback(dv_catalog *cat)
 {
@@ -739,6 +760,17 @@ static int side_table_ok(dv_catalog *cat, const char *table)
 	if (n == 0 || n > 32 || strspn(table, "abcdefghijklmnopqrstuvwxyz_") != n)
 		return dv_error_set(DV_EINVAL, cat->path, -1, "bad side table name '%s'", table);
 	char sql[128];
+	if (cat->readonly) {
+		/* a reader creates nothing: an absent table is an empty one (1) */
+		sqlite3_stmt *st;
+		int rc = prepare(cat, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'side_' || ?", &st);
+		if (rc < 0) return rc;
+		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+		int s = sqlite3_step(st);
+		rc = s == SQLITE_ROW ? 0 : s == SQLITE_DONE ? 1 : db_error(cat, "cannot look for a side table");
+		sqlite3_finalize(st);
+		return rc;
+	}
 	snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS side_%s(id INTEGER PRIMARY KEY, sealed BLOB NOT NULL)", table);
 	return exec(cat, sql);
 }
@@ -790,6 +822,7 @@ int dv_catalog_side_get(dv_catalog *cat, const char *table, int64_t id, uint8_t 
 {
 	int rc = side_table_ok(cat, table);
 	if (rc < 0) return rc;
+	if (rc == 1) return DV_ENOTFOUND;
 	char sql[128];
 	snprintf(sql, sizeof(sql), "SELECT sealed FROM side_%s WHERE id = ?", table);
 	sqlite3_stmt *st;
@@ -808,6 +841,7 @@ int dv_catalog_side_list(dv_catalog *cat, const char *table,
 {
 	int rc = side_table_ok(cat, table);
 	if (rc < 0) return rc;
+	if (rc == 1) return 0;
 	char sql[128];
 	snprintf(sql, sizeof(sql), "SELECT id, sealed FROM side_%s ORDER BY id", table);
 	sqlite3_stmt *st;

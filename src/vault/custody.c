@@ -104,6 +104,10 @@ struct scan_ctx {
 	void (*problem)(const char *, void *);
 	void *payload;
 	int problems;
+	uint64_t upto;          /* entries after this one are checked but not passed on */
+	bool tail_in_progress;  /* a writer is appending: an incomplete last entry past upto is its */
+	uint64_t later;         /* complete entries after upto */
+	uint64_t partial;       /* bytes of an incomplete entry past upto, being written */
 };
 
 static void report(struct scan_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -141,6 +145,10 @@ static int walk(const char *path, const uint8_t *buf, size_t len, const uint8_t 
 		int rc = dv_custody_parse(buf + off, len - off, path, (int64_t)off, &e);
 		if (rc == DV_ETRUNC) {
 			*torn = true;
+			if (c->tail_in_progress && expect > c->upto) {
+				c->partial = len - off; /* being appended right now, not a fault */
+				break;
+			}
 			report(c, "%s: offset %zu: incomplete entry at the end of the log (%zu bytes; an interrupted write or a cut)",
 			       path, off, len - off);
 			break;
@@ -179,7 +187,8 @@ static int walk(const char *path, const uint8_t *buf, size_t len, const uint8_t 
 		} else {
 			chain_ok = false;
 		}
-		if (fn && body) {
+		if (e.seq > c->upto) c->later++;
+		else if (fn && body) {
 			int frc = fn(&e, body, c->payload);
 			if (frc < 0) {
 				json_object_put(body);
@@ -205,9 +214,31 @@ int dv_custody_scan(const char *path, const uint8_t pk[DV_SIGN_PK_BYTES], const 
 	bool torn;
 	int rc = read_log(path, &buf, &len);
 	if (rc < 0) return rc;
-	struct scan_ctx c = { problem, payload, 0 };
+	struct scan_ctx c = { problem, payload, 0, UINT64_MAX, false, 0, 0 };
 	rc = walk(path, buf, len, pk, key, fn, &c, &good, &seq, hash, &torn);
 	free(buf);
+	return rc < 0 ? rc : c.problems;
+}
+
+int dv_custody_scan_snapshot(uint64_t *later_entries, uint64_t *partial_bytes, const char *path,
+                             const uint8_t pk[DV_SIGN_PK_BYTES], const uint8_t key[DV_KEY_BYTES], uint64_t upto_seq,
+                             bool writer_active,
+                             int (*fn)(const dv_custody_entry *e, json_object *body, void *payload),
+                             void (*problem)(const char *msg, void *payload), void *payload)
+{
+	uint8_t *buf;
+	size_t len, good;
+	uint64_t seq;
+	uint8_t hash[32];
+	bool torn;
+	*later_entries = *partial_bytes = 0;
+	int rc = read_log(path, &buf, &len);
+	if (rc < 0) return rc;
+	struct scan_ctx c = { problem, payload, 0, upto_seq, writer_active, 0, 0 };
+	rc = walk(path, buf, len, pk, key, fn, &c, &good, &seq, hash, &torn);
+	free(buf);
+	*later_entries = c.later;
+	*partial_bytes = c.partial;
 	return rc < 0 ? rc : c.problems;
 }
 
@@ -235,7 +266,7 @@ int dv_custody_open(dv_custody **out, const char *path, const uint8_t pk[DV_SIGN
 	}
 	/* Only the structure and chain are needed to find the tail; verify
 	 * checks signatures and bodies. */
-	struct scan_ctx c = { NULL, NULL, 0 };
+	struct scan_ctx c = { NULL, NULL, 0, UINT64_MAX, false, 0, 0 };
 	walk(path, buf, len, NULL, NULL, NULL, &c, &good, &log->seq, log->hash, &torn);
 	free(buf);
 	*torn_bytes = torn ? len - good : 0;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <dirent.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #define SUBKEY_BLOBDATA 4, "blobdata"
 #define SUBKEY_CUSTODY 5, "custody_"
 #define SUBKEY_STATION 6, "station_"
+#define SUBKEY_LOCK 7, "lockinfo"
 
 #define CONFIG_MAX (64u << 10)
 #define KEYFILE_MAX (1u << 20)
@@ -33,6 +35,8 @@ struct dv_vault {
 	char vault_id[33];
 	int lock_fd;
 	int mode;
+	uint64_t snap_head;      /* readers: the log head of their catalog snapshot */
+	uint64_t log_later, log_partial; /* readers: log past the snapshot (last scan) */
 	uint8_t master[DV_KEY_BYTES];
 	uint8_t custody_key[DV_KEY_BYTES];
 	uint8_t pk[DV_SIGN_PK_BYTES];
@@ -301,22 +305,107 @@ out:
 	return rc;
 }
 
-static int take_lock(dv_vault *v)
+/*
+ * The lock file: writers flock(LOCK_EX) it (one writer at a time) and hold
+ * an OFD write lock on its first byte, which readers can see with
+ * F_OFD_GETLK without taking any lock themselves (a reader must never make
+ * a writer wait, nor a writer a reader). Its content says who holds it,
+ * sealed (the operator's name is not for someone holding only the disk).
+ */
+#define LOCKINFO_MAX 600
+
+static void lock_key_ad(const dv_vault *v, uint8_t key[32], char *ad, size_t size)
+{
+	dv_subkey(key, v->master, SUBKEY_LOCK);
+	snprintf(ad, size, "dronevault-lock-v1|%s", v->vault_id);
+}
+
+static void read_holder(const dv_vault *v, int fd, char *out, size_t size)
+{
+	uint8_t buf[LOCKINFO_MAX + DV_SEAL_OVERHEAD], key[32];
+	char ad[128], text[LOCKINFO_MAX + 1];
+	snprintf(out, size, "another dronevault process");
+	ssize_t n = pread(fd, buf, sizeof(buf), 0);
+	if (n <= DV_SEAL_OVERHEAD) return;
+	lock_key_ad(v, key, ad, sizeof(ad));
+	int rc = dv_open((uint8_t *)text, buf, (size_t)n, ad, strlen(ad), key);
+	dv_wipe(key, sizeof(key));
+	if (rc < 0) return;
+	text[(size_t)n - DV_SEAL_OVERHEAD] = '\0';
+	snprintf(out, size, "%s", text);
+}
+
+static void write_holder(dv_vault *v, const char *holder)
+{
+	char text[LOCKINFO_MAX], iso[40], ad[128];
+	uint8_t buf[LOCKINFO_MAX + DV_SEAL_OVERHEAD], key[32];
+	dv_time_iso(iso, sizeof(iso), dv_now_ns());
+	int n = snprintf(text, sizeof(text), "%s pid %ld since %s", holder && *holder ? holder : "a dronevault writer",
+	                 (long)getpid(), iso);
+	if (n < 0) return;
+	size_t len = (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1;
+	lock_key_ad(v, key, ad, sizeof(ad));
+	dv_seal(buf, text, len, ad, strlen(ad), key);
+	dv_wipe(key, sizeof(key));
+	/* informative only: a failure here must not stop the writer */
+	if (ftruncate(v->lock_fd, 0) == 0 && pwrite(v->lock_fd, buf, len + DV_SEAL_OVERHEAD, 0) < 0) {
+		/* nothing to do */
+	}
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int take_lock(dv_vault *v, const dv_vault_open_opts *o)
 {
 	char path[4096];
 	int rc = dv_pathf(path, sizeof(path), "%s/lock", v->dir);
 	if (rc < 0) return rc;
-	v->lock_fd = open(path, (v->mode == DV_VAULT_WRITE ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0600);
-	if (v->lock_fd < 0 && v->mode == DV_VAULT_READ && errno == ENOENT)
-		v->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (v->mode != DV_VAULT_WRITE) {
+		/* Readers take no lock: the catalog snapshot (WAL) keeps them
+		 * consistent. The fd only lets them see whether a writer is on. */
+		v->lock_fd = open(path, O_RDONLY | O_CLOEXEC);
+		return 0;
+	}
+	v->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (v->lock_fd < 0)
 		return dv_error_errno(errno, path, -1, "cannot open vault lock");
-	if (flock(v->lock_fd, (v->mode == DV_VAULT_WRITE ? LOCK_EX : LOCK_SH) | LOCK_NB) < 0) {
-		if (errno == EWOULDBLOCK)
-			return dv_error_set(DV_EBUSY, v->dir, -1, "vault is in use by another dronevault process");
-		return dv_error_errno(errno, path, -1, "cannot lock vault");
+	double wait = o ? o->wait_seconds : 0, start = mono_s(), last_told = -1;
+	for (;;) {
+		if (flock(v->lock_fd, LOCK_EX | LOCK_NB) == 0) break;
+		if (errno != EWOULDBLOCK) return dv_error_errno(errno, path, -1, "cannot lock vault");
+		char who[LOCKINFO_MAX + 64];
+		read_holder(v, v->lock_fd, who, sizeof(who));
+		double waited = mono_s() - start;
+		if (wait == 0)
+			return dv_error_set(DV_EBUSY, v->dir, -1, "vault busy: %s", who);
+		if (wait > 0 && waited >= wait)
+			return dv_error_set(DV_EBUSY, v->dir, -1, "vault busy: %s (waited %.0f s)", who, waited);
+		if (o->waiting && (last_told < 0 || waited - last_told >= 1.0)) {
+			last_told = waited;
+			if (o->waiting(who, waited, o->payload) != 0)
+				return dv_error_set(DV_EINTR, v->dir, -1, "interrupted while waiting for the vault");
+		}
+		struct timespec nap = { 0, 100 * 1000 * 1000 };
+		nanosleep(&nap, NULL);
 	}
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+	if (fcntl(v->lock_fd, F_OFD_SETLK, &fl) < 0)
+		return dv_error_errno(errno, path, -1, "cannot mark the vault as written");
+	write_holder(v, o ? o->holder : NULL);
 	return 0;
+}
+
+bool dv_vault_writer_active(const dv_vault *v)
+{
+	if (v->mode == DV_VAULT_WRITE || v->lock_fd < 0) return false; /* we are the writer, or there is none */
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+	if (fcntl(v->lock_fd, F_OFD_GETLK, &fl) < 0) return false;
+	return fl.l_type != F_UNLCK;
 }
 
 /* Brings the catalog's record of the log head in line with the log. */
@@ -326,6 +415,7 @@ static int reconcile_head(dv_vault *v)
 	uint8_t head_hash[32], log_hash[32];
 	int rc = dv_catalog_head_get(v->cat, &head_seq, head_hash);
 	if (rc < 0) return rc;
+	v->snap_head = head_seq;
 	dv_custody_tail(v->log, &log_seq, log_hash);
 	if (head_seq > log_seq && v->mode == DV_VAULT_WRITE)
 		return dv_error_set(DV_ECORRUPT, v->dir, -1,
@@ -337,6 +427,12 @@ static int reconcile_head(dv_vault *v)
 }
 
 int dv_vault_open(dv_vault **out, const char *dir, const dv_key_source *key, int mode)
+{
+	return dv_vault_open_ex(out, dir, key, mode, NULL);
+}
+
+int dv_vault_open_ex(dv_vault **out, const char *dir, const dv_key_source *key, int mode,
+                     const dv_vault_open_opts *opts)
 {
 	int rc = dv_crypto_init();
 	if (rc < 0) return rc;
@@ -351,7 +447,7 @@ int dv_vault_open(dv_vault **out, const char *dir, const dv_key_source *key, int
 		goto fail;
 	}
 	/* Keys first: a wrong passphrase must touch nothing, not even the lock file. */
-	if ((rc = load_config(v, key)) < 0 || (rc = take_lock(v)) < 0) goto fail;
+	if ((rc = load_config(v, key)) < 0 || (rc = take_lock(v, opts)) < 0) goto fail;
 	uint8_t k1[32], k2[32];
 	char p[4096];
 	dv_subkey(k1, v->master, SUBKEY_CATALOG);
@@ -361,9 +457,11 @@ int dv_vault_open(dv_vault **out, const char *dir, const dv_key_source *key, int
 		rc = dv_error_set(DV_ECORRUPT, p, -1, "catalog missing");
 		goto fail;
 	}
-	rc = dv_catalog_open(&v->cat, p, k1, k2);
+	rc = dv_catalog_open_ex(&v->cat, p, k1, k2, mode == DV_VAULT_WRITE ? 0 : DV_CATALOG_READONLY);
 	dv_wipe(k1, sizeof(k1));
 	dv_wipe(k2, sizeof(k2));
+	/* A reader sees one snapshot of catalog rows and log head for its whole life. */
+	if (rc == 0 && mode != DV_VAULT_WRITE) rc = dv_catalog_begin_read(v->cat);
 	if (rc < 0) goto fail;
 	dv_subkey(k1, v->master, SUBKEY_BLOBNAME);
 	dv_subkey(k2, v->master, SUBKEY_BLOBDATA);
@@ -392,7 +490,12 @@ void dv_vault_close(dv_vault *v)
 	if (!v) return;
 	dv_custody_close(v->log);
 	dv_catalog_close(v->cat);
-	if (v->lock_fd >= 0) close(v->lock_fd);
+	if (v->lock_fd >= 0) {
+		if (v->mode == DV_VAULT_WRITE && v->cat && ftruncate(v->lock_fd, 0) < 0) {
+			/* the holder note is sealed anyway */
+		}
+		close(v->lock_fd);
+	}
 	dv_wipe(v->master, sizeof(v->master));
 	dv_wipe(v->sk, sizeof(v->sk));
 	dv_wipe(v->custody_key, sizeof(v->custody_key));
@@ -426,5 +529,15 @@ int dv_vault_log_scan(dv_vault *v, int (*fn)(const dv_custody_entry *e, json_obj
 	char p[4096];
 	int rc = dv_vault_path(v, "custody.log", p, sizeof(p));
 	if (rc < 0) return rc;
-	return dv_custody_scan(p, v->pk, v->custody_key, fn, problem, payload);
+	if (v->mode == DV_VAULT_WRITE) return dv_custody_scan(p, v->pk, v->custody_key, fn, problem, payload);
+	/* A reader reports what its snapshot holds; what a writer appends after
+	 * it is in progress (still checked, not listed). */
+	return dv_custody_scan_snapshot(&v->log_later, &v->log_partial, p, v->pk, v->custody_key, v->snap_head,
+	                                dv_vault_writer_active(v), fn, problem, payload);
+}
+
+void dv_vault_log_in_progress(const dv_vault *v, uint64_t *entries, uint64_t *bytes)
+{
+	*entries = v->log_later;
+	*bytes = v->log_partial;
 }

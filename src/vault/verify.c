@@ -29,6 +29,7 @@ struct vctx {
 	uint64_t last_seq;
 	uint8_t last_hash[32];
 	bool saw_init;
+	bool writer_active;   /* another process writes while we check */
 	/* blobs referenced by the case: id -> sha (sorted array) */
 	dv_blob_rec *blobs;
 	size_t nblobs, capblobs;
@@ -138,6 +139,14 @@ static void check_log(struct vctx *c)
 	else if (head < c->last_seq)
 		note(c, "custody.log: %llu entries after the catalog's record (a crash before the catalog caught up; the next write fixes it)",
 		     (unsigned long long)(c->last_seq - head));
+	uint64_t later, partial;
+	dv_vault_log_in_progress(c->v, &later, &partial);
+	if (later || partial) {
+		c->res->in_progress++;
+		note(c, "custody.log: %llu entries%s after this check's snapshot: %s (in progress, checked next time)",
+		     (unsigned long long)later, partial ? " and one being written" : "",
+		     dv_vault_writer_active(c->v) ? "a writer is at work" : "written since this check began");
+	}
 }
 
 static void catalog_problem(const char *msg, void *payload)
@@ -212,6 +221,12 @@ static int on_ingest(const dv_ingest_rec *r, void *payload)
 	struct logged_ingest *li = NULL;
 	for (size_t i = 0; i < c->nlogged; i++)
 		if (c->logged[i].id == r->id) li = &c->logged[i];
+	if (r->state != DV_INGEST_COMPLETE && c->writer_active) {
+		c->res->in_progress++;
+		note(c, "ingest %lld of %s is open: in progress while a writer holds the vault (or interrupted earlier)",
+		     (long long)r->id, r->source);
+		return 0;
+	}
 	if (r->state != DV_INGEST_COMPLETE) {
 		note(c, "ingest %lld of %s is unfinished (interrupted, or files failed); re-run the same ingest to complete it",
 		     (long long)r->id, r->source);
@@ -258,7 +273,14 @@ static int cmp_name(const void *a, const void *b)
 struct orphan_ctx {
 	struct vctx *c;
 	dv_blob_rec *by_name;
+	uint64_t fresh;
 };
+
+/* Where a blob is kept, for messages. */
+static void blob_where(struct vctx *c, const char *name, char *out, size_t size)
+{
+	if (dv_blob_locate(dv_vault_blobs(c->v), name, out, size) < 0) snprintf(out, size, "blob %s", name);
+}
 
 static int on_disk_blob(const char *name, void *payload)
 {
@@ -266,8 +288,14 @@ static int on_disk_blob(const char *name, void *payload)
 	dv_blob_rec key;
 	snprintf(key.name, sizeof(key.name), "%s", name);
 	if (!bsearch(&key, oc->by_name, oc->c->nblobs, sizeof(dv_blob_rec), cmp_name)) {
+		if (oc->c->writer_active) {
+			oc->fresh++; /* stored by the writer after our snapshot */
+			return 0;
+		}
 		oc->c->res->orphans++;
-		note(oc->c, "blobs/%.2s/%s: not in the catalog (left by an interrupted ingest; harmless)", name, name);
+		char where[4096];
+		blob_where(oc->c, name, where, sizeof(where));
+		note(oc->c, "%s: not in the catalog (left by an interrupted ingest; harmless)", where);
 	}
 	return 0;
 }
@@ -284,6 +312,7 @@ int dv_verify(dv_vault *v, const dv_verify_opts *o, dv_verify_result *res)
 	memset(res, 0, sizeof(*res));
 	int64_t t0 = mono_ns();
 	struct vctx c = { .v = v, .o = o, .res = res };
+	c.writer_active = dv_vault_writer_active(v);
 	dv_catalog *cat = dv_vault_catalog(v);
 	int rc = 0;
 	int64_t case_id = 0;
@@ -325,8 +354,11 @@ int dv_verify(dv_vault *v, const dv_verify_opts *o, dv_verify_result *res)
 		res->blobs++;
 		res->bytes += size;
 		if (brc < 0) problem(&c, "%s", dv_error_text());
-		else if (memcmp(sha, b->sha256, 32) != 0 || size != b->size)
-			problem(&c, "blobs/%.2s/%s: content does not match its catalog row %lld", b->name, b->name, (long long)b->id);
+		else if (memcmp(sha, b->sha256, 32) != 0 || size != b->size) {
+			char where[4096];
+			blob_where(&c, b->name, where, sizeof(where));
+			problem(&c, "%s: content does not match its catalog row %lld", where, (long long)b->id);
+		}
 	}
 
 	if (!o->case_name) {
@@ -334,8 +366,13 @@ int dv_verify(dv_vault *v, const dv_verify_opts *o, dv_verify_result *res)
 		if (by_name) {
 			if (c.nblobs) memcpy(by_name, c.blobs, c.nblobs * sizeof(*by_name));
 			if (c.nblobs) qsort(by_name, c.nblobs, sizeof(*by_name), cmp_name);
-			struct orphan_ctx oc = { &c, by_name };
+			struct orphan_ctx oc = { &c, by_name, 0 };
 			if (dv_blob_foreach(dv_vault_blobs(v), on_disk_blob, &oc) < 0) problem(&c, "%s", dv_error_text());
+			if (oc.fresh) {
+				res->in_progress++;
+				note(&c, "%llu blobs stored after this check's snapshot by the writer at work (in progress)",
+				     (unsigned long long)oc.fresh);
+			}
 			free(by_name);
 		}
 	}
