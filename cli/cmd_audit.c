@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "dv/audit.h"
 #include "dv/radio.h"
+#include "dv/custody_actions.h"
 #include "dv/err.h"
 #include "dv/ingest.h"
 #include "dv/util.h"
@@ -48,7 +49,8 @@ static void help(FILE *out)
 	        "  --no-ndpi         no application-protocol classification (nDPI)\n"
 	        "  --max-flows N     flow table size (default 262144; older flows are folded into totals)\n"
 	        "\n"
-	        "Exit: 0 clean, 4 leak, 5 inconclusive (encrypted DNS, ECH, damaged capture), 1 failure.\n");
+	        "Exit: 0 clean, 4 leak, 5 inconclusive (encrypted DNS, ECH, damaged capture), 1 failure.\n"
+	        "With --case: " CLI_BUSY_HELP);
 }
 
 /*
@@ -105,7 +107,7 @@ static int store_evidence(const dv_audit *a, const char *const *captures, size_t
 	cli_catch_signals();
 	dv_ingest_result res;
 	uint64_t seq = 0;
-	if (dv_ingest_evidence(v, &io, "audit", detail, &res, &seq) < 0) {
+	if (dv_ingest_evidence(v, &io, DV_ACTION_AUDIT, detail, &res, &seq) < 0) {
 		rc = cli_fail("audit");
 	} else {
 		json_object *e = json_object_new_object();

@@ -36,7 +36,9 @@ static const char reindex_help[] =
 	"\n"
 	"Re-extracts the telemetry of stored files (all cases, or one) by decrypting\n"
 	"them from the vault: after an upgrade of dronevault, or for a vault filled\n"
-	"before telemetry was indexed. Ingest does this on the way in already.\n";
+	"before telemetry was indexed. Ingest does this on the way in already.\n"
+	"\n"
+	"Exit status: 0 done, 1 failure, 3 wrong passphrase,\n" CLI_BUSY_HELP;
 
 static void time_text(char *buf, size_t n, int64_t us, dv_time_kind k)
 {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dv/custody_actions.h"
 #include "dv/err.h"
 #include "dv/index.h"
 #include "dv/ingest.h"
@@ -54,7 +55,8 @@ static void usage(FILE *out)
 	        "  --vault DIR, --key-file FILE  the vault, as for the other commands\n"
 	        "\n"
 	        "Exit codes: 4 Remote ID broadcasts found (an exposure), 0 none found,\n"
-	        "1 a capture could not be read (the others are still reported), 2 usage.\n");
+	        "1 a capture could not be read (the others are still reported), 2 usage,\n"
+	        "with --case: " CLI_BUSY_HELP);
 }
 
 static int print_frame(const dv_odid_frame *f, void *payload)
@@ -160,7 +162,7 @@ static int store_in_case(const dv_radio_report *r, const char *case_name, const 
 	dv_ingest_result res;
 	uint64_t seq = 0;
 	case_exposure(v, r, case_name, d);
-	rc = dv_ingest_evidence(v, &o, "radio", d, &res, &seq);
+	rc = dv_ingest_evidence(v, &o, DV_ACTION_RADIO, d, &res, &seq);
 	json_object_put(d);
 	dv_vault_close(v);
 	if (rc < 0) return cli_fail("radio");

@@ -77,8 +77,13 @@ static void usage(FILE *out)
 	        "ellipsoid heights are converted with the EGM96 geoid (proj-data).\n"
 	        "Otherwise the check is horizontal only and the output says so.\n"
 	        "\n"
+	        "With --flight or --case the check is recorded in the case's custody log,\n"
+	        "so it needs the vault to itself: --wait[=SECONDS] waits for another\n"
+	        "writer (an ingest) instead of failing at once.\n"
+	        "\n"
 	        "Exit codes: 0 no zone entered, 4 a zone is entered (or, for validate,\n"
-	        "errors found), 1 unreadable input, 2 usage.\n");
+	        "errors found), 1 unreadable input, 2 usage,\n"
+	        CLI_BUSY_HELP);
 }
 
 static int write_text(const char *path, const char *text)
@@ -211,6 +216,9 @@ static int check_one_flight(dv_vault *v, const dv_zones *zs, dv_geofence *gf, co
 	return 0;
 }
 
+/* --wait[=SECONDS] for check --flight/--case (a writer: the custody log) */
+static double zones_wait;
+
 /* --flight / --case: tracks from the vault, the result into the custody log. */
 static int check_vault(const char *zfile, const char *case_name, const char *flight, const char *operator_name,
                        const char *vault, const char *key_file, bool json, unsigned flags, const char *demfile)
@@ -226,7 +234,10 @@ static int check_vault(const char *zfile, const char *case_name, const char *fli
 		goto out;
 	}
 	if (dem) dv_geofence_set_dem(gf, dem);
-	if ((rc = cli_open_vault("zones", vault, key_file, DV_VAULT_WRITE, &v))) goto out;
+	char holder[300];
+	snprintf(holder, sizeof(holder), "zones check by %s",
+	         operator_name ? operator_name : getenv("USER") ? getenv("USER") : "someone");
+	if ((rc = cli_open_vault_writer("zones", vault, key_file, holder, zones_wait, &v))) goto out;
 	rc = CLI_FAIL;
 	json_object *flights = json_object_new_array();
 	size_t entries = 0;
@@ -256,41 +267,13 @@ static int check_vault(const char *zfile, const char *case_name, const char *fli
 		rc = cli_fail("zones");
 		goto out;
 	}
-	/* the zone file itself is identified by its hash in the custody entry */
-	uint8_t *zbuf;
-	size_t zlen;
-	char zhex[65] = "";
-	if (dv_read_file(zfile, 256u << 20, &zbuf, &zlen) == 0) {
-		uint8_t h[32];
-		dv_sha256_buf(zbuf, zlen, h);
-		dv_hex(zhex, h, 32);
-		free(zbuf);
-	}
-	json_object *body = json_object_new_object();
-	json_object_object_add(body, "action", json_object_new_string("zones.check"));
-	json_object_object_add(body, "case", json_object_new_string(case_buf));
-	json_object_object_add(body, "operator", json_object_new_string(operator_name ? operator_name : getenv("USER") ? getenv("USER") : ""));
-	json_object_object_add(body, "zones_file", json_object_new_string(zfile));
-	json_object_object_add(body, "zones_sha256", json_object_new_string(zhex));
-	json_object_object_add(body, "entries", json_object_new_int64((int64_t)entries));
-	json_object *summary = json_object_new_array();
-	for (size_t i = 0; i < json_object_array_length(flights); i++) {
-		json_object *src = json_object_array_get_idx(flights, i), *o = json_object_new_object(), *val;
-		json_object_object_foreach(src, k, vv) {
-			(void)vv;
-			if (strcmp(k, "report") && json_object_object_get_ex(src, k, &val)) json_object_object_add(o, k, json_object_get(val));
-		}
-		json_object_array_add(summary, o);
-	}
-	json_object_object_add(body, "flights", summary);
 	uint64_t seq = 0;
-	if (dv_vault_log(v, body, &seq) < 0) {
-		json_object_put(body);
+	const char *who = operator_name ? operator_name : getenv("USER") ? getenv("USER") : "";
+	if (dv_vault_record_zones_check(&seq, v, case_buf, who, zfile, entries, flights) < 0) {
 		json_object_put(flights);
 		rc = cli_fail("zones");
 		goto out;
 	}
-	json_object_put(body);
 	if (json) {
 		json_object *doc = json_object_new_object();
 		json_object_object_add(doc, "case", json_object_new_string(case_buf));
@@ -320,7 +303,7 @@ static int do_check(int argc, char **argv)
 		{ "repair", no_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
 		{ "dem", required_argument, NULL, 'd' }, { "speed", required_argument, NULL, 's' }, { "case", required_argument, NULL, 'c' }, { "flight", required_argument, NULL, 'f' },
 		{ "operator", required_argument, NULL, 'o' }, { "vault", required_argument, NULL, 'v' },
-		{ "key-file", required_argument, NULL, 'k' },
+		{ "key-file", required_argument, NULL, 'k' }, { "wait", optional_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *zfile = NULL, *plan = NULL, *track = NULL, *at = NULL, *geojson = NULL, *demfile = NULL;
@@ -352,6 +335,9 @@ static int do_check(int argc, char **argv)
 		case 'o': operator_name = optarg; break;
 		case 'v': vault = optarg; break;
 		case 'k': key_file = optarg; break;
+		case 'W':
+			if (cli_parse_wait("zones", optarg, &zones_wait)) return CLI_USAGE;
+			break;
 		default: return cli_usage("zones", "bad option");
 		}
 	}

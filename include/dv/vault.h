@@ -106,6 +106,16 @@ int dv_vault_log_scan(dv_vault *v, int (*fn)(const struct dv_custody_entry *e, s
 
 void dv_vault_log_in_progress(const dv_vault *v, uint64_t *entries, uint64_t *bytes);
 
+/*
+ * Records a zones check in the custody log (DV_ACTION_ZONES_CHECK): the
+ * case, who checked, the zone file's path and SHA-256 (read here), how many
+ * zone entries were found, and per flight the check's summary: flights is
+ * an array of objects (borrowed), each one's "report" member is left out.
+ * A server calls this as the CLI does. *seq_out (may be NULL) the entry.
+ */
+int dv_vault_record_zones_check(uint64_t *seq_out, dv_vault *v, const char *case_name, const char *operator_name,
+                                const char *zones_file, uint64_t entries, struct json_object *flights);
+
 /* Path of a file in the vault ("custody.log", ...). */
 int dv_vault_path(const dv_vault *v, const char *name, char *out, size_t size);
 

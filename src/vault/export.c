@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dv/custody_actions.h"
 #include "dv/err.h"
 #include "dv/util.h"
 
@@ -235,7 +236,7 @@ int dv_export(dv_vault *v, const dv_export_opts *o, dv_export_result *res)
 	json_object *body = json_object_new_object();
 	char hex[65], *abs = realpath(o->dest, NULL);
 	dv_hex(hex, res->sums_sha256, 32);
-	json_object_object_add(body, "action", json_object_new_string("export"));
+	json_object_object_add(body, "action", json_object_new_string(DV_ACTION_EXPORT));
 	json_object_object_add(body, "case", json_object_new_string(o->case_name));
 	json_object_object_add(body, "operator", json_object_new_string(o->operator_name ? o->operator_name : ""));
 	json_object_object_add(body, "destination", json_object_new_string(abs ? abs : o->dest));

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dv/custody_actions.h"
 #include "dv/err.h"
 #include "dv/sandbox.h"
 #include "dv/source.h"
@@ -294,7 +295,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	}
 	res->ingest_id = rec->id;
 	body = json_object_new_object();
-	log_common(body, res->resumed ? "ingest.resume" : "ingest.start", o, rec);
+	log_common(body, res->resumed ? DV_ACTION_INGEST_RESUME : DV_ACTION_INGEST_START, o, rec);
 	log_label(body, info);
 	if (o->note && *o->note) json_object_object_add(body, "note", json_object_new_string(o->note));
 	json_object_object_add(body, "files", json_object_new_int64((int64_t)nfiles));
@@ -377,7 +378,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 			dv_catalog_rollback(cat);
 		if (err == DV_EINTR) {
 			body = json_object_new_object();
-			log_common(body, "ingest.interrupted", o, rec);
+			log_common(body, DV_ACTION_INGEST_INTERRUPTED, o, rec);
 			json_object_object_add(body, "files_stored", json_object_new_int64(dv_catalog_file_count(cat, rec->id)));
 			dv_vault_log(v, body, NULL);
 		}
@@ -399,7 +400,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	body = json_object_new_object();
 	if (res->files_failed) {
 		/* Not complete: the custody log says so, and a re-run retries only these. */
-		log_common(body, "ingest.incomplete", o, rec);
+		log_common(body, DV_ACTION_INGEST_INCOMPLETE, o, rec);
 		json_object_object_add(body, "files_stored", json_object_new_int64((int64_t)nstored));
 		json_object_object_add(body, "files_failed", json_object_new_int64((int64_t)res->files_failed));
 		rc = dv_vault_log(v, body, NULL);
@@ -408,7 +409,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 			                  (unsigned long long)res->files_failed, (unsigned long long)nfiles);
 		goto out;
 	}
-	log_common(body, "ingest", o, rec);
+	log_common(body, DV_ACTION_INGEST, o, rec);
 	log_label(body, info);
 	json_object_object_add(body, "files", json_object_new_int64((int64_t)nstored));
 	json_object_object_add(body, "bytes", json_object_new_int64((int64_t)bytes));

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dv/custody.h"
+#include "dv/custody_actions.h"
 #include "dv/err.h"
 #include "dv/util.h"
 
@@ -201,7 +202,7 @@ int dv_vault_init(const char *dir, const dv_key_source *key, const dv_vault_init
 	dv_vault *v;
 	if ((rc = dv_vault_open(&v, dir, key, DV_VAULT_WRITE)) < 0) return rc;
 	json_object *body = json_object_new_object();
-	json_object_object_add(body, "action", json_object_new_string("vault.init"));
+	json_object_object_add(body, "action", json_object_new_string(DV_ACTION_VAULT_INIT));
 	json_object_object_add(body, "operator", json_object_new_string(opts && opts->operator_name ? opts->operator_name : ""));
 	json_object_object_add(body, "vault_id", json_object_new_string(vault_id));
 	json_hex(body, "station_key", pk, sizeof(pk));
@@ -540,4 +541,42 @@ void dv_vault_log_in_progress(const dv_vault *v, uint64_t *entries, uint64_t *by
 {
 	*entries = v->log_later;
 	*bytes = v->log_partial;
+}
+
+int dv_vault_record_zones_check(uint64_t *seq_out, dv_vault *v, const char *case_name, const char *operator_name,
+                                const char *zones_file, uint64_t entries, json_object *flights)
+{
+	/* the zone file itself is identified by its hash */
+	uint8_t *zbuf;
+	size_t zlen;
+	char zhex[65] = "";
+	if (dv_read_file(zones_file, 256u << 20, &zbuf, &zlen) == 0) {
+		uint8_t h[32];
+		dv_sha256_buf(zbuf, zlen, h);
+		dv_hex(zhex, h, 32);
+		free(zbuf);
+	}
+	json_object *body = json_object_new_object();
+	if (!body) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	json_object_object_add(body, "action", json_object_new_string(DV_ACTION_ZONES_CHECK));
+	json_object_object_add(body, "case", json_object_new_string(case_name ? case_name : ""));
+	json_object_object_add(body, "operator", json_object_new_string(operator_name ? operator_name : ""));
+	json_object_object_add(body, "zones_file", json_object_new_string(zones_file));
+	json_object_object_add(body, "zones_sha256", json_object_new_string(zhex));
+	json_object_object_add(body, "entries", json_object_new_int64((int64_t)entries));
+	json_object *summary = json_object_new_array();
+	size_t n = flights && json_object_is_type(flights, json_type_array) ? json_object_array_length(flights) : 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object *src = json_object_array_get_idx(flights, i), *o = json_object_new_object();
+		if (json_object_is_type(src, json_type_object)) {
+			json_object_object_foreach(src, k, val) {
+				if (strcmp(k, "report")) json_object_object_add(o, k, json_object_get(val));
+			}
+		}
+		json_object_array_add(summary, o);
+	}
+	json_object_object_add(body, "flights", summary);
+	int rc = dv_vault_log(v, body, seq_out);
+	json_object_put(body);
+	return rc;
 }

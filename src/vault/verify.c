@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "dv/custody.h"
+#include "dv/custody_actions.h"
 #include "dv/err.h"
 #include "dv/ingest.h"
 #include "dv/util.h"
@@ -86,11 +87,11 @@ static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 		const char *key = jstr(body, "station_key");
 		char pk[65];
 		dv_hex(pk, dv_vault_public_key(c->v), 32);
-		if (!action || strcmp(action, "vault.init") || !key || strcmp(key, pk))
+		if (!action || strcmp(action, DV_ACTION_VAULT_INIT) || !key || strcmp(key, pk))
 			problem(c, "custody.log: entry 1 is not this vault's creation by this station key");
 		c->saw_init = true;
 	}
-	if (action && !strcmp(action, "ingest")) {
+	if (action && !strcmp(action, DV_ACTION_INGEST)) {
 		json_object *jid;
 		const char *man = jstr(body, "manifest_sha256");
 		if (!json_object_object_get_ex(body, "ingest", &jid)) return 0;

@@ -74,4 +74,11 @@ check "nothing in progress afterwards" grep -q '"in_progress":0' "$T/last.out"
 check "the busy note is sealed" bash -c "! grep -qa 'Weber' '$V/lock'"
 expect_exit 0 "$DV" --vault "$V" ls --case 2026-0042
 check "all 400 files listed" test "$(grep -c 'DJI_' "$T/last.out")" -eq 400
+for cmd in ingest export 'zones check' audit radio reindex; do
+  # shellcheck disable=SC2086
+  expect_exit 0 "$DV" $cmd --help
+  check "$cmd --help documents exit 6" grep -q '6 the vault is busy' "$T/last.out"
+done
+expect_exit 0 "$DV" --help
+check "--help documents exit 6" grep -q '6 vault busy' "$T/last.out"
 finish
