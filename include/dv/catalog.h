@@ -1,6 +1,7 @@
 /*
  * dv/catalog.h - the vault's catalog: cases, ingests, blobs, files and the
- * custody log's head, in SQLite (<vault>/catalog.db, WAL, synchronous=FULL).
+ * custody log's head, behind an operations table; the first backend is
+ * SQLite (<vault>/catalog.db, WAL, synchronous=FULL; catalog_sqlite.c).
  *
  * Nothing sensitive is in clear at rest (docs/design.md says why this and
  * not SQLCipher). Every row is
@@ -101,8 +102,9 @@ void dv_catalog_rollback(dv_catalog *cat);
  * and log head), whatever a writer commits meanwhile. */
 int dv_catalog_begin_read(dv_catalog *cat);
 
-/* A keyed tag of msg, for lookups (e.g. an ingest's source identity). */
-void dv_catalog_tag(const dv_catalog *cat, const char *kind, const void *msg, size_t n, uint8_t out[32]);
+/* A keyed tag of msg, for lookups (e.g. an ingest's source identity).
+ * DV_ENOMEM (and out zeroed) when it cannot be made. */
+int dv_catalog_tag(uint8_t out[32], const dv_catalog *cat, const char *kind, const void *msg, size_t n);
 
 int dv_catalog_case_find(dv_catalog *cat, const char *name, dv_case *out);
 int dv_catalog_case_create(dv_catalog *cat, const char *name, dv_case *out);
@@ -150,9 +152,117 @@ int dv_catalog_side_list(dv_catalog *cat, const char *table,
 int dv_catalog_head_get(dv_catalog *cat, uint64_t *seq, uint8_t hash[32]);
 int dv_catalog_head_set(dv_catalog *cat, uint64_t seq, const uint8_t hash[32]);
 
-/* Checks the whole catalog: SQLite's integrity_check and every sealed row.
+/* Checks the whole catalog: the backend's own check (SQLite: integrity_check
+ * and foreign keys) and every sealed row.
  * Each problem goes to fn (a sentence naming the table and row); returns
  * the number of problems, or a negative dv_code if it could not check. */
 int dv_catalog_check(dv_catalog *cat, void (*fn)(const char *problem, void *payload), void *payload);
+
+/* ---- backends -----------------------------------------------------------------
+ *
+ * The front end (catalog.c) owns the sealed-row codec: the JSON inside each
+ * record, the additional data that binds it to table, id and clear
+ * columns, the keyed tags. A backend only keeps rows of clear integers,
+ * tags and sealed bytes, and never sees a key. Its operations table is a
+ * `static const dv_catalog_backend_ops` opening with version
+ * (DV_CATALOG_BACKEND_VERSION), checked at open; a NULL operation is
+ * DV_EUNSUPPORTED "no <op>" (only free is required). "Not found" is never
+ * an error: a query that matches nothing calls fn zero times and returns 0;
+ * update of a missing id is DV_ENOTFOUND. A row's pointers are borrowed for
+ * the callback only.
+ *
+ * Tables and their clear columns:
+ *   cases     id, tag (of the name, unique)                  | sealed
+ *   ingests   id, ref = case id, tag = source tag, state     | sealed
+ *   blobs     id, name (unique)                              | sealed
+ *   files     id, ref = ingest id, tag = path tag (unique per
+ *             ingest), ref2 = blob id; a read also gives name,
+ *             the blob row's name (NULL when that row is missing) | sealed
+ *   log_head  id 1                                           | sealed
+ *   side      id (side tables named [a-z_]{1,32}, made on first write) | sealed
+ */
+#define DV_CATALOG_BACKEND_VERSION 1u
+
+typedef enum dv_catalog_table {
+	DV_CT_CASES = 1,
+	DV_CT_INGESTS,
+	DV_CT_BLOBS,
+	DV_CT_FILES,
+	DV_CT_LOG_HEAD,
+	DV_CT_SIDE
+} dv_catalog_table;
+
+typedef struct dv_catalog_row {
+	int64_t id;
+	int64_t ref, ref2;
+	int state;
+	const uint8_t *tag;     /* NULL when the table has none */
+	size_t tag_len;         /* 32 when intact */
+	const char *name;
+	const uint8_t *sealed;
+	size_t sealed_len;
+} dv_catalog_row;
+
+/* Which rows a query wants; every query returns rows in id order, except
+ * DV_CQ_OPEN: the newest row with ref, tag and state 0, if any. */
+typedef enum dv_catalog_by { DV_CQ_ALL = 0, DV_CQ_ID, DV_CQ_TAG, DV_CQ_NAME, DV_CQ_REF, DV_CQ_REF_TAG, DV_CQ_OPEN } dv_catalog_by;
+
+typedef struct dv_catalog_query {
+	dv_catalog_table table;
+	const char *side;       /* DV_CT_SIDE: the side table */
+	dv_catalog_by by;
+	int64_t id, ref;
+	const uint8_t *tag;     /* 32 bytes */
+	const char *name;
+} dv_catalog_query;
+
+typedef struct dv_catalog_backend dv_catalog_backend;
+
+typedef struct dv_catalog_backend_ops {
+	unsigned version;  /* DV_CATALOG_BACKEND_VERSION */
+	const char *name;  /* "sqlite", ...: messages only */
+	/* where the catalog is, for messages (a path, a connection name) */
+	const char *(*where)(dv_catalog_backend *be);
+	/* one write transaction at a time; rollback is a no-op outside one */
+	int (*begin)(dv_catalog_backend *be);
+	int (*commit)(dv_catalog_backend *be);
+	void (*rollback)(dv_catalog_backend *be);
+	/* a read transaction: one snapshot until rollback */
+	int (*begin_read)(dv_catalog_backend *be);
+	/* the next free id of a table (max + 1) */
+	int (*next_id)(dv_catalog_backend *be, dv_catalog_table t, const char *side, int64_t *id_out);
+	/* DV_EEXIST when the id or a unique column is taken */
+	int (*insert)(dv_catalog_backend *be, dv_catalog_table t, const char *side, const dv_catalog_row *row);
+	/* the row with row->id, every column; DV_ENOTFOUND when none */
+	int (*update)(dv_catalog_backend *be, dv_catalog_table t, const char *side, const dv_catalog_row *row);
+	/* insert, or replace the row with that id (log_head, side tables) */
+	int (*replace)(dv_catalog_backend *be, dv_catalog_table t, const char *side, const dv_catalog_row *row);
+	/* the one row iterator: fn per row; fn's non-zero return stops and is returned */
+	int (*query)(dv_catalog_backend *be, const dv_catalog_query *q,
+	             int (*fn)(const dv_catalog_row *row, void *payload), void *payload);
+	int (*count)(dv_catalog_backend *be, const dv_catalog_query *q, int64_t *n_out);
+	/* every side table's name */
+	int (*side_tables)(dv_catalog_backend *be, int (*fn)(const char *side, void *payload), void *payload);
+	/* the store's own consistency (SQLite: integrity_check, foreign keys):
+	 * a sentence per problem to fn; returns how many, or < 0 */
+	int (*check)(dv_catalog_backend *be, void (*fn)(const char *problem, void *payload), void *payload);
+	/* Tests only (tamper tests, tests/vault/dv_tamper.c): removes a row
+	 * behind the front end's back. Never called by the library. */
+	int (*tamper_delete)(dv_catalog_backend *be, dv_catalog_table t, const char *side, int64_t id);
+	void (*free)(dv_catalog_backend *be);
+} dv_catalog_backend_ops;
+
+/* The SQLite backend (src/vault/catalog_sqlite.c): creates the file and
+ * schema unless DV_CATALOG_READONLY. */
+int dv_catalog_sqlite_backend(dv_catalog_backend **out, const dv_catalog_backend_ops **ops_out, const char *path,
+                              unsigned flags);
+
+/* A catalog over any backend (taken over: freed by dv_catalog_close, or
+ * here on failure). DV_EUNSUPPORTED for another ops version. */
+int dv_catalog_open_backend(dv_catalog **out, const dv_catalog_backend_ops *ops, dv_catalog_backend *be,
+                            const uint8_t seal_key[DV_KEY_BYTES], const uint8_t tag_key[DV_KEY_BYTES]);
+
+/* Table names, for messages and tools: "cases", ..., "side_<name>". */
+const char *dv_catalog_table_name(dv_catalog_table t);
 
 #endif

@@ -1,61 +1,70 @@
+/*
+ * The catalog front end and its sealed-row codec, shared by every backend:
+ * the JSON inside each record, the additional data binding it to table, id
+ * and clear columns, the keyed lookup tags. No SQL here (catalog_sqlite.c).
+ */
 #include "dv/catalog.h"
 
 #include <json-c/json.h>
 #include <limits.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "dv/err.h"
 #include "dv/util.h"
 
 struct dv_catalog {
-	sqlite3 *db;
-	char path[4096];
+	const dv_catalog_backend_ops *ops;
+	dv_catalog_backend *be;
+	char path[4096];   /* where it is, for messages */
 	uint8_t seal_key[DV_KEY_BYTES];
 	uint8_t tag_key[DV_KEY_BYTES];
-	bool readonly;
 };
 
-static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS cases(id INTEGER PRIMARY KEY, tag BLOB NOT NULL UNIQUE,"
-	"  sealed BLOB NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS ingests(id INTEGER PRIMARY KEY,"
-	"  case_id INTEGER NOT NULL REFERENCES cases(id), source_tag BLOB NOT NULL,"
-	"  state INTEGER NOT NULL, sealed BLOB NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS ingests_case ON ingests(case_id, source_tag);"
-	"CREATE TABLE IF NOT EXISTS blobs(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
-	"  sealed BLOB NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS files(id INTEGER PRIMARY KEY,"
-	"  ingest_id INTEGER NOT NULL REFERENCES ingests(id), path_tag BLOB NOT NULL,"
-	"  blob_id INTEGER NOT NULL REFERENCES blobs(id), sealed BLOB NOT NULL,"
-	"  UNIQUE(ingest_id, path_tag));"
-	"CREATE TABLE IF NOT EXISTS log_head(id INTEGER PRIMARY KEY CHECK(id = 1),"
-	"  sealed BLOB NOT NULL);"
-	"INSERT OR IGNORE INTO meta(k, v) VALUES('schema', '1');";
-
-static int db_error(dv_catalog *cat, const char *what)
+static int unsupported(const dv_catalog *cat, const char *op)
 {
-	int ec = sqlite3_extended_errcode(cat->db);
-	dv_code code = DV_EIO;
-	if ((ec & 0xff) == SQLITE_FULL) code = DV_ENOSPC;
-	else if ((ec & 0xff) == SQLITE_CORRUPT || (ec & 0xff) == SQLITE_NOTADB) code = DV_ECORRUPT;
-	else if ((ec & 0xff) == SQLITE_BUSY || (ec & 0xff) == SQLITE_LOCKED) code = DV_EBUSY;
-	else if ((ec & 0xff) == SQLITE_CONSTRAINT) code = DV_EEXIST;
-	return dv_error_set(code, cat->path, -1, "%s: %s", what, sqlite3_errmsg(cat->db));
+	return dv_error_set(DV_EUNSUPPORTED, cat->ops->name ? cat->ops->name : "catalog backend", -1, "no %s", op);
 }
 
-static int exec(dv_catalog *cat, const char *sql)
+/* Calls a backend operation, or reports it as unsupported. */
+#define OP(cat, op, ...) ((cat)->ops->op ? (cat)->ops->op((cat)->be, __VA_ARGS__) : unsupported((cat), #op))
+
+const char *dv_catalog_table_name(dv_catalog_table t)
 {
-	char *msg = NULL;
-	if (sqlite3_exec(cat->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int rc = db_error(cat, sql);
-		sqlite3_free(msg);
+	switch (t) {
+	case DV_CT_CASES: return "cases";
+	case DV_CT_INGESTS: return "ingests";
+	case DV_CT_BLOBS: return "blobs";
+	case DV_CT_FILES: return "files";
+	case DV_CT_LOG_HEAD: return "log_head";
+	case DV_CT_SIDE: return NULL;
+	}
+	return NULL;
+}
+
+int dv_catalog_open_backend(dv_catalog **out, const dv_catalog_backend_ops *ops, dv_catalog_backend *be,
+                            const uint8_t seal_key[DV_KEY_BYTES], const uint8_t tag_key[DV_KEY_BYTES])
+{
+	*out = NULL;
+	if (!ops || ops->version != DV_CATALOG_BACKEND_VERSION || !ops->free) {
+		int rc = dv_error_set(DV_EUNSUPPORTED, ops && ops->name ? ops->name : "catalog backend", -1,
+		                      "catalog backend version %u, this build speaks %u%s", ops ? ops->version : 0,
+		                      DV_CATALOG_BACKEND_VERSION, ops && !ops->free ? " (and it needs free)" : "");
+		if (ops && ops->version == DV_CATALOG_BACKEND_VERSION && ops->free) ops->free(be);
 		return rc;
 	}
+	dv_catalog *cat = calloc(1, sizeof(*cat));
+	if (!cat) {
+		ops->free(be);
+		return dv_error_set(DV_ENOMEM, ops->name, -1, "out of memory");
+	}
+	cat->ops = ops;
+	cat->be = be;
+	snprintf(cat->path, sizeof(cat->path), "%s", ops->where ? ops->where(be) : ops->name ? ops->name : "catalog");
+	memcpy(cat->seal_key, seal_key, DV_KEY_BYTES);
+	memcpy(cat->tag_key, tag_key, DV_KEY_BYTES);
+	*out = cat;
 	return 0;
 }
 
@@ -68,41 +77,18 @@ int dv_catalog_open(dv_catalog **out, const char *path, const uint8_t seal_key[D
 int dv_catalog_open_ex(dv_catalog **out, const char *path, const uint8_t seal_key[DV_KEY_BYTES],
                        const uint8_t tag_key[DV_KEY_BYTES], unsigned flags)
 {
-	dv_catalog *cat = calloc(1, sizeof(*cat));
-	if (!cat) return dv_error_set(DV_ENOMEM, path, -1, "out of memory");
-	snprintf(cat->path, sizeof(cat->path), "%s", path);
-	cat->readonly = (flags & DV_CATALOG_READONLY) != 0;
-	memcpy(cat->seal_key, seal_key, DV_KEY_BYTES);
-	memcpy(cat->tag_key, tag_key, DV_KEY_BYTES);
-	int rc;
-	if (sqlite3_open_v2(path, &cat->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-	                    NULL) != SQLITE_OK) {
-		rc = dv_error_set(DV_EIO, path, -1, "cannot open catalog: %s",
-		                  cat->db ? sqlite3_errmsg(cat->db) : "out of memory");
-		dv_catalog_close(cat);
-		return rc;
-	}
-	/* SQLite creates files 0644; the WAL and shm files copy the db's mode. */
-	(void)chmod(path, 0600);
-	sqlite3_extended_result_codes(cat->db, 1);
-	sqlite3_busy_timeout(cat->db, 5000);
-	/* A reader writes nothing, not even the schema: a writer may hold the
-	 * write lock for seconds (an ingest's batch), and WAL lets us read. */
-	if ((flags & DV_CATALOG_READONLY) ? (rc = exec(cat, "PRAGMA query_only=ON;")) < 0
-	    : ((rc = exec(cat, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	                       "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;")) < 0 ||
-	       (rc = exec(cat, schema)) < 0)) {
-		dv_catalog_close(cat);
-		return rc;
-	}
-	*out = cat;
-	return 0;
+	dv_catalog_backend *be;
+	const dv_catalog_backend_ops *ops;
+	*out = NULL;
+	int rc = dv_catalog_sqlite_backend(&be, &ops, path, flags);
+	if (rc < 0) return rc;
+	return dv_catalog_open_backend(out, ops, be, seal_key, tag_key);
 }
 
 void dv_catalog_close(dv_catalog *cat)
 {
 	if (!cat) return;
-	sqlite3_close(cat->db);
+	cat->ops->free(cat->be);
 	dv_wipe(cat->seal_key, sizeof(cat->seal_key));
 	dv_wipe(cat->tag_key, sizeof(cat->tag_key));
 	free(cat);
@@ -110,41 +96,34 @@ void dv_catalog_close(dv_catalog *cat)
 
 const char *dv_catalog_path(const dv_catalog *cat) { return cat->path; }
 
-int dv_catalog_begin(dv_catalog *cat) { return exec(cat, "BEGIN IMMEDIATE"); }
-
-int dv_catalog_begin_read(dv_catalog *cat)
-{
-	/* BEGIN is deferred: the snapshot starts with the first read, so read now. */
-	uint64_t seq;
-	uint8_t hash[32];
-	int rc = exec(cat, "BEGIN");
-	if (rc == 0 && (rc = dv_catalog_head_get(cat, &seq, hash)) < 0) dv_catalog_rollback(cat);
-	return rc;
-}
-int dv_catalog_commit(dv_catalog *cat) { return exec(cat, "COMMIT"); }
+int dv_catalog_begin(dv_catalog *cat) { return cat->ops->begin ? cat->ops->begin(cat->be) : unsupported(cat, "begin"); }
+int dv_catalog_commit(dv_catalog *cat) { return cat->ops->commit ? cat->ops->commit(cat->be) : unsupported(cat, "commit"); }
 void dv_catalog_rollback(dv_catalog *cat)
 {
-	if (!sqlite3_get_autocommit(cat->db))
-		sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+	if (cat->ops->rollback) cat->ops->rollback(cat->be);
+}
+int dv_catalog_begin_read(dv_catalog *cat)
+{
+	return cat->ops->begin_read ? cat->ops->begin_read(cat->be) : unsupported(cat, "begin_read");
 }
 
-void dv_catalog_tag(const dv_catalog *cat, const char *kind, const void *msg, size_t n, uint8_t out[32])
+int dv_catalog_tag(uint8_t out[32], const dv_catalog *cat, const char *kind, const void *msg, size_t n)
 {
 	/* tag = BLAKE2b-keyed(kind || 0x00 || msg) */
 	size_t kl = strlen(kind);
+	memset(out, 0, 32);
+	if (n > SIZE_MAX - kl - 1) return dv_error_set(DV_ENOMEM, cat->path, -1, "tag input too large");
 	uint8_t *buf = malloc(kl + 1 + n);
-	if (!buf) {
-		memset(out, 0, 32);
-		return;
-	}
+	if (!buf) return dv_error_set(DV_ENOMEM, cat->path, -1, "out of memory making a lookup tag");
 	memcpy(buf, kind, kl);
 	buf[kl] = 0;
 	if (n) memcpy(buf + kl + 1, msg, n);
 	dv_keyed_hash(out, cat->tag_key, buf, kl + 1 + n);
 	free(buf);
+	return 0;
 }
 
-/* ---- sealing ------------------------------------------------------------ */
+/* ---- the sealed-row codec --------------------------------------------------- */
 
 /* The additional data of a row: table, id and every clear column. */
 static void row_ad(char *ad, size_t size, const char *table, int64_t id, const char *clear)
@@ -167,16 +146,16 @@ static int seal_json(dv_catalog *cat, json_object *o, const char *ad, uint8_t **
 	return 0;
 }
 
-static int open_json(dv_catalog *cat, const void *sealed, int len, const char *ad, const char *table,
+static int open_json(dv_catalog *cat, const void *sealed, size_t len, const char *ad, const char *table,
                      int64_t id, json_object **out)
 {
-	if (!sealed || len < DV_SEAL_OVERHEAD || len > (16 << 20))
+	if (!sealed || len < DV_SEAL_OVERHEAD || len > (16u << 20))
 		return dv_error_set(DV_ECORRUPT, cat->path, -1, "table %s row %lld: sealed record missing or malformed",
 		                    table, (long long)id);
-	size_t n = (size_t)len - DV_SEAL_OVERHEAD;
+	size_t n = len - DV_SEAL_OVERHEAD;
 	char *plain = malloc(n + 1);
 	if (!plain) return dv_error_set(DV_ENOMEM, cat->path, -1, "out of memory");
-	if (dv_open((uint8_t *)plain, sealed, (size_t)len, ad, strlen(ad), cat->seal_key) < 0) {
+	if (dv_open((uint8_t *)plain, sealed, len, ad, strlen(ad), cat->seal_key) < 0) {
 		free(plain);
 		return dv_error_set(DV_ECORRUPT, cat->path, -1,
 		                    "table %s row %lld: sealed record fails authentication (tampered or damaged)",
@@ -229,48 +208,112 @@ static int check_len(dv_catalog *cat, const char *what, const char *s, size_t ma
 	return 0;
 }
 
-static int64_t next_id(dv_catalog *cat, const char *table)
+/* Seals o for a row and writes it with op ('i', 'u', 'r'); frees o. */
+static int write_sealed(dv_catalog *cat, dv_catalog_table t, const char *side, dv_catalog_row *row, json_object *o,
+                        const char *ad, char op)
 {
-	char sql[128];
-	snprintf(sql, sizeof(sql), "SELECT coalesce(max(id), 0) + 1 FROM %s", table);
-	sqlite3_stmt *st;
-	int64_t id = -1;
-	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
-	if (sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return id;
+	uint8_t *sealed = NULL;
+	size_t sealed_len = 0;
+	int rc = seal_json(cat, o, ad, &sealed, &sealed_len);
+	json_object_put(o);
+	if (rc < 0) return rc;
+	row->sealed = sealed;
+	row->sealed_len = sealed_len;
+	rc = op == 'i' ? OP(cat, insert, t, side, row) : op == 'u' ? OP(cat, update, t, side, row) : OP(cat, replace, t, side, row);
+	free(sealed);
+	return rc;
 }
 
-static int prepare(dv_catalog *cat, const char *sql, sqlite3_stmt **st)
+static int new_id(dv_catalog *cat, dv_catalog_table t, int64_t *id)
 {
-	if (sqlite3_prepare_v2(cat->db, sql, -1, st, NULL) != SQLITE_OK)
-		return db_error(cat, "cannot prepare statement");
-	return 0;
+	return OP(cat, next_id, t, NULL, id);
 }
 
-/* Steps a write statement to completion and finalizes it. */
-static int step_done(dv_catalog *cat, sqlite3_stmt *st, const char *what)
+/* One row decoded by fn into out: the common shape of get/find. */
+struct one {
+	dv_catalog *cat;
+	int (*decode)(dv_catalog *cat, const dv_catalog_row *r, void *out);
+	void *out;
+	int rc;
+	bool found;
+};
+
+static int one_row(const dv_catalog_row *r, void *payload)
 {
-	int s = sqlite3_step(st);
-	int rc = s == SQLITE_DONE ? 0 : db_error(cat, what);
-	sqlite3_finalize(st);
+	struct one *o = payload;
+	o->found = true;
+	o->rc = o->decode(o->cat, r, o->out);
+	return 1; /* the first is enough */
+}
+
+/* 0 and *out filled, DV_ENOTFOUND (error not set), or another error. */
+static int query_one(dv_catalog *cat, const dv_catalog_query *q, int (*decode)(dv_catalog *, const dv_catalog_row *, void *),
+                     void *out)
+{
+	struct one o = { cat, decode, out, 0, false };
+	int rc = OP(cat, query, q, one_row, &o);
+	if (rc < 0) return rc;
+	if (!o.found) return DV_ENOTFOUND;
+	return o.rc;
+}
+
+/* The caller's callback, typed (no calls through a cast function pointer). */
+typedef union each_fn {
+	int (*cs)(const dv_case *c, void *payload);
+	int (*in)(const dv_ingest_rec *r, void *payload);
+	int (*bl)(const dv_blob_rec *b, void *payload);
+	int (*fi)(const dv_file_rec *f, void *payload);
+} each_fn;
+
+/* Every row of a query, decoded into a buffer of `size` bytes, to fn. */
+struct each {
+	dv_catalog *cat;
+	int (*decode)(dv_catalog *cat, const dv_catalog_row *r, void *out);
+	void *buf;
+	dv_catalog_table table;
+	each_fn fn;
+	void *payload;
+};
+
+static int each_row(const dv_catalog_row *r, void *payload)
+{
+	struct each *e = payload;
+	int rc = e->decode(e->cat, r, e->buf);
+	if (rc < 0) return rc;
+	switch (e->table) {
+	case DV_CT_CASES: return e->fn.cs(e->buf, e->payload);
+	case DV_CT_INGESTS: return e->fn.in(e->buf, e->payload);
+	case DV_CT_BLOBS: return e->fn.bl(e->buf, e->payload);
+	case DV_CT_FILES: return e->fn.fi(e->buf, e->payload);
+	default: return dv_error_set(DV_EINVAL, e->cat->path, -1, "no records of that table");
+	}
+}
+
+static int query_each(dv_catalog *cat, const dv_catalog_query *q, int (*decode)(dv_catalog *, const dv_catalog_row *, void *),
+                      size_t size, each_fn fn, void *payload)
+{
+	void *buf = malloc(size);
+	if (!buf) return dv_error_set(DV_ENOMEM, cat->path, -1, "out of memory");
+	struct each e = { cat, decode, buf, q->table, fn, payload };
+	int rc = OP(cat, query, q, each_row, &e);
+	free(buf);
 	return rc;
 }
 
 /* ---- cases ----------------------------------------------------------------- */
-static int case_from_row(dv_catalog *cat, sqlite3_stmt *st, dv_case *out)
+static int case_decode(dv_catalog *cat, const dv_catalog_row *r, void *outp)
 {
-	int64_t id = sqlite3_column_int64(st, 0);
+	dv_case *out = outp;
 	char tag[65], ad[256];
-	if (sqlite3_column_bytes(st, 1) != 32)
-		return dv_error_set(DV_ECORRUPT, cat->path, -1, "table cases row %lld: bad tag", (long long)id);
-	dv_hex(tag, sqlite3_column_blob(st, 1), 32);
-	row_ad(ad, sizeof(ad), "cases", id, tag);
+	if (!r->tag || r->tag_len != 32)
+		return dv_error_set(DV_ECORRUPT, cat->path, -1, "table cases row %lld: bad tag", (long long)r->id);
+	dv_hex(tag, r->tag, 32);
+	row_ad(ad, sizeof(ad), "cases", r->id, tag);
 	json_object *o;
-	int rc = open_json(cat, sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2), ad, "cases", id, &o);
+	int rc = open_json(cat, r->sealed, r->sealed_len, ad, "cases", r->id, &o);
 	if (rc < 0) return rc;
 	memset(out, 0, sizeof(*out));
-	out->id = id;
+	out->id = r->id;
 	get_str(o, "name", out->name, sizeof(out->name));
 	out->created_ns = get_i64(o, "created", 0);
 	json_object_put(o);
@@ -280,16 +323,11 @@ static int case_from_row(dv_catalog *cat, sqlite3_stmt *st, dv_case *out)
 int dv_catalog_case_find(dv_catalog *cat, const char *name, dv_case *out)
 {
 	uint8_t tag[32];
-	dv_catalog_tag(cat, "case", name, strlen(name), tag);
-	sqlite3_stmt *st;
-	int rc = prepare(cat, "SELECT id, tag, sealed FROM cases WHERE tag = ?", &st);
+	int rc = dv_catalog_tag(tag, cat, "case", name, strlen(name));
 	if (rc < 0) return rc;
-	sqlite3_bind_blob(st, 1, tag, 32, SQLITE_TRANSIENT);
-	int s = sqlite3_step(st);
-	if (s == SQLITE_ROW) rc = case_from_row(cat, st, out);
-	else if (s == SQLITE_DONE) rc = dv_error_set(DV_ENOTFOUND, NULL, -1, "no case '%s' in the vault", name);
-	else rc = db_error(cat, "cannot look up case");
-	sqlite3_finalize(st);
+	dv_catalog_query q = { .table = DV_CT_CASES, .by = DV_CQ_TAG, .tag = tag };
+	rc = query_one(cat, &q, case_decode, out);
+	if (rc == DV_ENOTFOUND) return dv_error_set(DV_ENOTFOUND, NULL, -1, "no case '%s' in the vault", name);
 	return rc;
 }
 
@@ -299,10 +337,10 @@ int dv_catalog_case_create(dv_catalog *cat, const char *name, dv_case *out)
 	if (rc < 0) return rc;
 	uint8_t tag[32];
 	char taghex[65], ad[256];
-	dv_catalog_tag(cat, "case", name, strlen(name), tag);
+	int64_t id;
+	if ((rc = dv_catalog_tag(tag, cat, "case", name, strlen(name))) < 0 || (rc = new_id(cat, DV_CT_CASES, &id)) < 0)
+		return rc;
 	dv_hex(taghex, tag, 32);
-	int64_t id = next_id(cat, "cases");
-	if (id < 0) return db_error(cat, "cannot allocate a case id");
 	memset(out, 0, sizeof(*out));
 	out->id = id;
 	snprintf(out->name, sizeof(out->name), "%s", name);
@@ -310,50 +348,23 @@ int dv_catalog_case_create(dv_catalog *cat, const char *name, dv_case *out)
 	json_object *o = json_object_new_object();
 	put_str(o, "name", name);
 	put_i64(o, "created", out->created_ns);
-	uint8_t *sealed;
-	size_t sealed_len;
 	row_ad(ad, sizeof(ad), "cases", id, taghex);
-	rc = seal_json(cat, o, ad, &sealed, &sealed_len);
-	json_object_put(o);
-	if (rc < 0) return rc;
-	sqlite3_stmt *st;
-	if ((rc = prepare(cat, "INSERT INTO cases(id, tag, sealed) VALUES(?, ?, ?)", &st)) == 0) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_blob(st, 2, tag, 32, SQLITE_TRANSIENT);
-		sqlite3_bind_blob(st, 3, sealed, (int)sealed_len, SQLITE_TRANSIENT);
-		rc = step_done(cat, st, "cannot add case");
-	}
-	free(sealed);
-	return rc;
+	dv_catalog_row row = { .id = id, .tag = tag, .tag_len = 32 };
+	return write_sealed(cat, DV_CT_CASES, NULL, &row, o, ad, 'i');
 }
 
 int dv_catalog_case_get(dv_catalog *cat, int64_t id, dv_case *out)
 {
-	sqlite3_stmt *st;
-	int rc = prepare(cat, "SELECT id, tag, sealed FROM cases WHERE id = ?", &st);
-	if (rc < 0) return rc;
-	sqlite3_bind_int64(st, 1, id);
-	int s = sqlite3_step(st);
-	if (s == SQLITE_ROW) rc = case_from_row(cat, st, out);
-	else if (s == SQLITE_DONE) rc = dv_error_set(DV_ENOTFOUND, cat->path, -1, "no case with id %lld", (long long)id);
-	else rc = db_error(cat, "cannot read case");
-	sqlite3_finalize(st);
+	dv_catalog_query q = { .table = DV_CT_CASES, .by = DV_CQ_ID, .id = id };
+	int rc = query_one(cat, &q, case_decode, out);
+	if (rc == DV_ENOTFOUND) return dv_error_set(DV_ENOTFOUND, cat->path, -1, "no case with id %lld", (long long)id);
 	return rc;
 }
 
 int dv_catalog_case_list(dv_catalog *cat, int (*fn)(const dv_case *c, void *payload), void *payload)
 {
-	sqlite3_stmt *st;
-	int rc = prepare(cat, "SELECT id, tag, sealed FROM cases ORDER BY id", &st);
-	if (rc < 0) return rc;
-	int s;
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		dv_case c;
-		if ((rc = case_from_row(cat, st, &c)) == 0) rc = fn(&c, payload);
-	}
-	if (rc == 0 && s != SQLITE_DONE) rc = db_error(cat, "cannot list cases");
-	sqlite3_finalize(st);
-	return rc;
+	dv_catalog_query q = { .table = DV_CT_CASES, .by = DV_CQ_ALL };
+	return query_each(cat, &q, case_decode, sizeof(dv_case), (each_fn){ .cs = fn }, payload);
 }
 
 /* ---- ingests --------------------------------------------------------------- */
@@ -396,47 +407,31 @@ static int ingest_write(dv_catalog *cat, const dv_ingest_rec *r, const uint8_t t
 	char clear[160], ad[256];
 	ingest_clear(clear, sizeof(clear), r->case_id, tag, r->state);
 	row_ad(ad, sizeof(ad), "ingests", r->id, clear);
-	json_object *o = ingest_json(r);
-	uint8_t *sealed;
-	size_t sealed_len;
-	rc = seal_json(cat, o, ad, &sealed, &sealed_len);
-	json_object_put(o);
-	if (rc < 0) return rc;
-	sqlite3_stmt *st;
-	rc = prepare(cat, insert ? "INSERT INTO ingests(case_id, source_tag, state, sealed, id) VALUES(?, ?, ?, ?, ?)"
-	                         : "UPDATE ingests SET case_id = ?, source_tag = ?, state = ?, sealed = ? WHERE id = ?",
-	             &st);
-	if (rc == 0) {
-		sqlite3_bind_int64(st, 1, r->case_id);
-		sqlite3_bind_blob(st, 2, tag, 32, SQLITE_TRANSIENT);
-		sqlite3_bind_int(st, 3, r->state);
-		sqlite3_bind_blob(st, 4, sealed, (int)sealed_len, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 5, r->id);
-		rc = step_done(cat, st, insert ? "cannot add ingest" : "cannot update ingest");
-	}
-	free(sealed);
-	return rc;
+	dv_catalog_row row = { .id = r->id, .ref = r->case_id, .state = r->state, .tag = tag, .tag_len = 32 };
+	return write_sealed(cat, DV_CT_INGESTS, NULL, &row, ingest_json(r), ad, insert ? 'i' : 'u');
 }
 
-static int ingest_from_row(dv_catalog *cat, sqlite3_stmt *st, dv_ingest_rec *out, uint8_t tag_out[32])
+/* The decoded ingest and its source tag. */
+struct ingest_out {
+	dv_ingest_rec rec;
+	uint8_t tag[32];
+};
+
+static int ingest_decode(dv_catalog *cat, const dv_catalog_row *r, void *outp)
 {
-	int64_t id = sqlite3_column_int64(st, 0);
-	int64_t case_id = sqlite3_column_int64(st, 1);
-	int state = sqlite3_column_int(st, 3);
-	if (sqlite3_column_bytes(st, 2) != 32)
-		return dv_error_set(DV_ECORRUPT, cat->path, -1, "table ingests row %lld: bad tag", (long long)id);
-	const uint8_t *tag = sqlite3_column_blob(st, 2);
+	dv_ingest_rec *out = outp;
+	if (!r->tag || r->tag_len != 32)
+		return dv_error_set(DV_ECORRUPT, cat->path, -1, "table ingests row %lld: bad tag", (long long)r->id);
 	char clear[160], ad[256];
-	ingest_clear(clear, sizeof(clear), case_id, tag, state);
-	row_ad(ad, sizeof(ad), "ingests", id, clear);
+	ingest_clear(clear, sizeof(clear), r->ref, r->tag, r->state);
+	row_ad(ad, sizeof(ad), "ingests", r->id, clear);
 	json_object *o;
-	int rc = open_json(cat, sqlite3_column_blob(st, 4), sqlite3_column_bytes(st, 4), ad, "ingests", id, &o);
+	int rc = open_json(cat, r->sealed, r->sealed_len, ad, "ingests", r->id, &o);
 	if (rc < 0) return rc;
 	memset(out, 0, sizeof(*out));
-	out->id = id;
-	out->case_id = case_id;
-	out->state = state;
-	if (tag_out) memcpy(tag_out, tag, 32);
+	out->id = r->id;
+	out->case_id = r->ref;
+	out->state = r->state;
 	get_str(o, "source", out->source, sizeof(out->source));
 	get_str(o, "kind", out->kind, sizeof(out->kind));
 	get_str(o, "fs_type", out->fs_type, sizeof(out->fs_type));
@@ -455,164 +450,115 @@ static int ingest_from_row(dv_catalog *cat, sqlite3_stmt *st, dv_ingest_rec *out
 	return 0;
 }
 
+static int ingest_tag_decode(dv_catalog *cat, const dv_catalog_row *r, void *outp)
+{
+	struct ingest_out *out = outp;
+	int rc = ingest_decode(cat, r, &out->rec);
+	if (rc == 0) memcpy(out->tag, r->tag, 32);
+	return rc;
+}
+
 int dv_catalog_ingest_create(dv_catalog *cat, dv_ingest_rec *rec, const uint8_t source_tag[32])
 {
-	int64_t id = next_id(cat, "ingests");
-	if (id < 0) return db_error(cat, "cannot allocate an ingest id");
-	rec->id = id;
+	int rc = new_id(cat, DV_CT_INGESTS, &rec->id);
+	if (rc < 0) return rc;
 	return ingest_write(cat, rec, source_tag, true);
 }
 
 int dv_catalog_ingest_update(dv_catalog *cat, const dv_ingest_rec *rec)
 {
 	/* The source tag is immutable: read it back from the row. */
-	sqlite3_stmt *st;
-	int rc = prepare(cat, "SELECT source_tag FROM ingests WHERE id = ?", &st);
-	if (rc < 0) return rc;
-	sqlite3_bind_int64(st, 1, rec->id);
-	uint8_t tag[32];
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
-		memcpy(tag, sqlite3_column_blob(st, 0), 32);
-	} else {
-		sqlite3_finalize(st);
-		return dv_error_set(DV_ENOTFOUND, cat->path, -1, "no ingest with id %lld", (long long)rec->id);
-	}
-	sqlite3_finalize(st);
-	return ingest_write(cat, rec, tag, false);
+	struct ingest_out *old = malloc(sizeof(*old));
+	if (!old) return dv_error_set(DV_ENOMEM, cat->path, -1, "out of memory");
+	dv_catalog_query q = { .table = DV_CT_INGESTS, .by = DV_CQ_ID, .id = rec->id };
+	int rc = query_one(cat, &q, ingest_tag_decode, old);
+	if (rc == DV_ENOTFOUND) rc = dv_error_set(DV_ENOTFOUND, cat->path, -1, "no ingest with id %lld", (long long)rec->id);
+	if (rc == 0) rc = ingest_write(cat, rec, old->tag, false);
+	free(old);
+	return rc;
 }
-
-#define INGEST_COLS "SELECT id, case_id, source_tag, state, sealed FROM ingests "
 
 int dv_catalog_ingest_get(dv_catalog *cat, int64_t id, dv_ingest_rec *out)
 {
-	sqlite3_stmt *st;
-	int rc = prepare(cat, INGEST_COLS "WHERE id = ?", &st);
-	if (rc < 0) return rc;
-	sqlite3_bind_int64(st, 1, id);
-	int s = sqlite3_step(st);
-	if (s == SQLITE_ROW) rc = ingest_from_row(cat, st, out, NULL);
-	else if (s == SQLITE_DONE) rc = dv_error_set(DV_ENOTFOUND, cat->path, -1, "no ingest with id %lld", (long long)id);
-	else rc = db_error(cat, "cannot read ingest");
-	sqlite3_finalize(st);
+	dv_catalog_query q = { .table = DV_CT_INGESTS, .by = DV_CQ_ID, .id = id };
+	int rc = query_one(cat, &q, ingest_decode, out);
+	if (rc == DV_ENOTFOUND) return dv_error_set(DV_ENOTFOUND, cat->path, -1, "no ingest with id %lld", (long long)id);
 	return rc;
 }
 
 int dv_catalog_ingest_find_open(dv_catalog *cat, int64_t case_id, const uint8_t source_tag[32],
                                 dv_ingest_rec *out)
 {
-	sqlite3_stmt *st;
-	int rc = prepare(cat, INGEST_COLS "WHERE case_id = ? AND source_tag = ? AND state = 0 ORDER BY id DESC LIMIT 1", &st);
-	if (rc < 0) return rc;
-	sqlite3_bind_int64(st, 1, case_id);
-	sqlite3_bind_blob(st, 2, source_tag, 32, SQLITE_TRANSIENT);
-	int s = sqlite3_step(st);
-	if (s == SQLITE_ROW) rc = ingest_from_row(cat, st, out, NULL);
-	else if (s == SQLITE_DONE) rc = DV_ENOTFOUND;
-	else rc = db_error(cat, "cannot look up ingest");
-	sqlite3_finalize(st);
-	return rc;
+	dv_catalog_query q = { .table = DV_CT_INGESTS, .by = DV_CQ_OPEN, .ref = case_id, .tag = source_tag };
+	return query_one(cat, &q, ingest_decode, out);
 }
 
 int dv_catalog_ingest_list(dv_catalog *cat, int64_t case_id,
                            int (*fn)(const dv_ingest_rec *r, void *payload), void *payload)
 {
-	sqlite3_stmt *st;
-	int rc = prepare(cat, case_id ? INGEST_COLS "WHERE case_id = ? ORDER BY id" : INGEST_COLS "ORDER BY id", &st);
-	if (rc < 0) return rc;
-	if (case_id) sqlite3_bind_int64(st, 1, case_id);
-	int s;
-	dv_ingest_rec *r = malloc(sizeof(*r));
-	if (!r) {
-		sqlite3_finalize(st);
-		return dv_error_set(DV_ENOMEM, cat->path, -1, "out of memory");
-	}
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
-		if ((rc = ingest_from_row(cat, st, r, NULL)) == 0) rc = fn(r, payload);
-	if (rc == 0 && s != SQLITE_DONE) rc = db_error(cat, "cannot list ingests");
-	free(r);
-	sqlite3_finalize(st);
-	return rc;
+	dv_catalog_query q = { .table = DV_CT_INGESTS, .by = case_id ? DV_CQ_REF : DV_CQ_ALL, .ref = case_id };
+	return query_each(cat, &q, ingest_decode, sizeof(dv_ingest_rec), (each_fn){ .in = fn }, payload);
 }
 
 /* ---- blobs ------------------------------------------------------------------ */
-static int blob_from_row(dv_catalog *cat, sqlite3_stmt *st, dv_blob_rec *out)
+static int blob_decode(dv_catalog *cat, const dv_catalog_row *r, void *outp)
 {
-	int64_t id = sqlite3_column_int64(st, 0);
-	const char *name = (const char *)sqlite3_column_text(st, 1);
+	dv_blob_rec *out = outp;
 	char ad[256];
-	if (!name || strlen(name) != 64)
-		return dv_error_set(DV_ECORRUPT, cat->path, -1, "table blobs row %lld: bad name", (long long)id);
-	row_ad(ad, sizeof(ad), "blobs", id, name);
+	if (!r->name || strlen(r->name) != 64)
+		return dv_error_set(DV_ECORRUPT, cat->path, -1, "table blobs row %lld: bad name", (long long)r->id);
+	row_ad(ad, sizeof(ad), "blobs", r->id, r->name);
 	json_object *o;
-	int rc = open_json(cat, sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2), ad, "blobs", id, &o);
+	int rc = open_json(cat, r->sealed, r->sealed_len, ad, "blobs", r->id, &o);
 	if (rc < 0) return rc;
 	memset(out, 0, sizeof(*out));
-	out->id = id;
-	snprintf(out->name, sizeof(out->name), "%s", name);
+	out->id = r->id;
+	snprintf(out->name, sizeof(out->name), "%s", r->name);
 	bool ok = get_hex(o, "sha256", out->sha256, 32);
 	out->size = (uint64_t)get_i64(o, "size", 0);
 	json_object_put(o);
-	if (!ok) return dv_error_set(DV_ECORRUPT, cat->path, -1, "table blobs row %lld: no hash", (long long)id);
+	if (!ok) return dv_error_set(DV_ECORRUPT, cat->path, -1, "table blobs row %lld: no hash", (long long)r->id);
+	return 0;
+}
+
+static int id_only(dv_catalog *cat, const dv_catalog_row *r, void *out)
+{
+	(void)cat;
+	*(int64_t *)out = r->id;
 	return 0;
 }
 
 int dv_catalog_blob_put(dv_catalog *cat, const char *name, const uint8_t sha256[DV_SHA256_BYTES],
                         uint64_t size, int64_t *id_out)
 {
-	sqlite3_stmt *st;
-	int rc = prepare(cat, "SELECT id FROM blobs WHERE name = ?", &st);
-	if (rc < 0) return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*id_out = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-		return 0;
-	}
-	sqlite3_finalize(st);
-	int64_t id = next_id(cat, "blobs");
-	if (id < 0) return db_error(cat, "cannot allocate a blob id");
+	dv_catalog_query q = { .table = DV_CT_BLOBS, .by = DV_CQ_NAME, .name = name };
+	int rc = query_one(cat, &q, id_only, id_out);
+	if (rc != DV_ENOTFOUND) return rc;
+	int64_t id;
+	if ((rc = new_id(cat, DV_CT_BLOBS, &id)) < 0) return rc;
 	char ad[256];
 	row_ad(ad, sizeof(ad), "blobs", id, name);
 	json_object *o = json_object_new_object();
 	put_hex(o, "sha256", sha256, 32);
 	put_i64(o, "size", (int64_t)size);
-	uint8_t *sealed;
-	size_t sealed_len;
-	rc = seal_json(cat, o, ad, &sealed, &sealed_len);
-	json_object_put(o);
-	if (rc < 0) return rc;
-	if ((rc = prepare(cat, "INSERT INTO blobs(id, name, sealed) VALUES(?, ?, ?)", &st)) == 0) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_blob(st, 3, sealed, (int)sealed_len, SQLITE_TRANSIENT);
-		rc = step_done(cat, st, "cannot add blob");
-	}
-	free(sealed);
+	dv_catalog_row row = { .id = id, .name = name };
+	rc = write_sealed(cat, DV_CT_BLOBS, NULL, &row, o, ad, 'i');
 	if (rc == 0) *id_out = id;
 	return rc;
 }
 
 int dv_catalog_blob_list(dv_catalog *cat, int (*fn)(const dv_blob_rec *b, void *payload), void *payload)
 {
-	sqlite3_stmt *st;
-	int rc = prepare(cat, "SELECT id, name, sealed FROM blobs ORDER BY id", &st);
-	if (rc < 0) return rc;
-	int s;
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		dv_blob_rec b;
-		if ((rc = blob_from_row(cat, st, &b)) == 0) rc = fn(&b, payload);
-	}
-	if (rc == 0 && s != SQLITE_DONE) rc = db_error(cat, "cannot list blobs");
-	sqlite3_finalize(st);
-	return rc;
+	dv_catalog_query q = { .table = DV_CT_BLOBS, .by = DV_CQ_ALL };
+	return query_each(cat, &q, blob_decode, sizeof(dv_blob_rec), (each_fn){ .bl = fn }, payload);
 }
 
 /* ---- files ------------------------------------------------------------------ */
-static void path_tag(const dv_catalog *cat, int64_t ingest_id, const char *path, uint8_t out[32])
+static int path_tag(const dv_catalog *cat, int64_t ingest_id, const char *path, uint8_t out[32])
 {
 	char buf[DV_PATH_MAX + 32];
 	int n = snprintf(buf, sizeof(buf), "%lld/%s", (long long)ingest_id, path);
-	dv_catalog_tag(cat, "path", buf, n < 0 ? 0 : (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1, out);
+	return dv_catalog_tag(out, cat, "path", buf, n < 0 ? 0 : (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 static void file_clear(char *buf, size_t size, int64_t ingest_id, const uint8_t tag[32], int64_t blob_id)
@@ -627,9 +573,9 @@ int dv_catalog_file_add(dv_catalog *cat, dv_file_rec *rec)
 	int rc = check_len(cat, "path", rec->path, sizeof(rec->path));
 	if (rc < 0) return rc;
 	uint8_t tag[32];
-	path_tag(cat, rec->ingest_id, rec->path, tag);
-	int64_t id = next_id(cat, "files");
-	if (id < 0) return db_error(cat, "cannot allocate a file id");
+	int64_t id;
+	if ((rc = path_tag(cat, rec->ingest_id, rec->path, tag)) < 0 || (rc = new_id(cat, DV_CT_FILES, &id)) < 0)
+		return rc;
 	rec->id = id;
 	char clear[200], ad[300];
 	file_clear(clear, sizeof(clear), rec->ingest_id, tag, rec->blob_id);
@@ -643,44 +589,25 @@ int dv_catalog_file_add(dv_catalog *cat, dv_file_rec *rec)
 	if (rec->crtime_ns != INT64_MIN) put_i64(o, "crtime", rec->crtime_ns);
 	put_i64(o, "mode", rec->mode);
 	put_hex(o, "sha256", rec->sha256, 32);
-	uint8_t *sealed;
-	size_t sealed_len;
-	rc = seal_json(cat, o, ad, &sealed, &sealed_len);
-	json_object_put(o);
-	if (rc < 0) return rc;
-	sqlite3_stmt *st;
-	if ((rc = prepare(cat, "INSERT INTO files(id, ingest_id, path_tag, blob_id, sealed) VALUES(?, ?, ?, ?, ?)", &st)) == 0) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, rec->ingest_id);
-		sqlite3_bind_blob(st, 3, tag, 32, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 4, rec->blob_id);
-		sqlite3_bind_blob(st, 5, sealed, (int)sealed_len, SQLITE_TRANSIENT);
-		rc = step_done(cat, st, "cannot add file");
-	}
-	free(sealed);
-	return rc;
+	dv_catalog_row row = { .id = id, .ref = rec->ingest_id, .ref2 = rec->blob_id, .tag = tag, .tag_len = 32 };
+	return write_sealed(cat, DV_CT_FILES, NULL, &row, o, ad, 'i');
 }
 
-#define FILE_COLS "SELECT f.id, f.ingest_id, f.path_tag, f.blob_id, f.sealed, b.name FROM files f LEFT JOIN blobs b ON b.id = f.blob_id "
-
-static int file_from_row(dv_catalog *cat, sqlite3_stmt *st, dv_file_rec *out)
+static int file_decode(dv_catalog *cat, const dv_catalog_row *r, void *outp)
 {
-	int64_t id = sqlite3_column_int64(st, 0);
-	int64_t ingest_id = sqlite3_column_int64(st, 1);
-	int64_t blob_id = sqlite3_column_int64(st, 3);
-	if (sqlite3_column_bytes(st, 2) != 32)
-		return dv_error_set(DV_ECORRUPT, cat->path, -1, "table files row %lld: bad tag", (long long)id);
-	const uint8_t *tag = sqlite3_column_blob(st, 2);
+	dv_file_rec *out = outp;
+	if (!r->tag || r->tag_len != 32)
+		return dv_error_set(DV_ECORRUPT, cat->path, -1, "table files row %lld: bad tag", (long long)r->id);
 	char clear[200], ad[300];
-	file_clear(clear, sizeof(clear), ingest_id, tag, blob_id);
-	row_ad(ad, sizeof(ad), "files", id, clear);
+	file_clear(clear, sizeof(clear), r->ref, r->tag, r->ref2);
+	row_ad(ad, sizeof(ad), "files", r->id, clear);
 	json_object *o;
-	int rc = open_json(cat, sqlite3_column_blob(st, 4), sqlite3_column_bytes(st, 4), ad, "files", id, &o);
+	int rc = open_json(cat, r->sealed, r->sealed_len, ad, "files", r->id, &o);
 	if (rc < 0) return rc;
 	memset(out, 0, sizeof(*out));
-	out->id = id;
-	out->ingest_id = ingest_id;
-	out->blob_id = blob_id;
+	out->id = r->id;
+	out->ingest_id = r->ref;
+	out->blob_id = r->ref2;
 	get_str(o, "path", out->path, sizeof(out->path));
 	out->size = (uint64_t)get_i64(o, "size", 0);
 	out->mtime_ns = get_i64(o, "mtime", 0);
@@ -690,198 +617,175 @@ static int file_from_row(dv_catalog *cat, sqlite3_stmt *st, dv_file_rec *out)
 	out->mode = (uint32_t)get_i64(o, "mode", 0);
 	bool ok = get_hex(o, "sha256", out->sha256, 32);
 	json_object_put(o);
-	const char *bn = (const char *)sqlite3_column_text(st, 5);
-	snprintf(out->blob_name, sizeof(out->blob_name), "%s", bn ? bn : "");
+	snprintf(out->blob_name, sizeof(out->blob_name), "%s", r->name ? r->name : "");
 	/* the tag must be the one this path would get: a swapped path fails here */
 	uint8_t expect[32];
-	path_tag(cat, ingest_id, out->path, expect);
-	if (!ok || memcmp(expect, tag, 32) != 0)
+	if ((rc = path_tag(cat, r->ref, out->path, expect)) < 0) return rc;
+	if (!ok || memcmp(expect, r->tag, 32) != 0)
 		return dv_error_set(DV_ECORRUPT, cat->path, -1, "table files row %lld: path or hash does not match its row",
-		                    (long long)id);
-	if (!bn)
+		                    (long long)r->id);
+	if (!r->name)
 		return dv_error_set(DV_ECORRUPT, cat->path, -1, "table files row %lld: refers to missing blob row %lld",
-		                    (long long)id, (long long)blob_id);
+		                    (long long)r->id, (long long)r->ref2);
 	return 0;
 }
 
 int dv_catalog_file_find(dv_catalog *cat, int64_t ingest_id, const char *path, dv_file_rec *out)
 {
 	uint8_t tag[32];
-	path_tag(cat, ingest_id, path, tag);
-	sqlite3_stmt *st;
-	int rc = prepare(cat, FILE_COLS "WHERE f.ingest_id = ? AND f.path_tag = ?", &st);
+	int rc = path_tag(cat, ingest_id, path, tag);
 	if (rc < 0) return rc;
-	sqlite3_bind_int64(st, 1, ingest_id);
-	sqlite3_bind_blob(st, 2, tag, 32, SQLITE_TRANSIENT);
-	int s = sqlite3_step(st);
-	if (s == SQLITE_ROW) rc = file_from_row(cat, st, out);
-	else if (s == SQLITE_DONE) rc = DV_ENOTFOUND;
-	else rc = db_error(cat, "cannot look up file");
-	sqlite3_finalize(st);
-	return rc;
+	dv_catalog_query q = { .table = DV_CT_FILES, .by = DV_CQ_REF_TAG, .ref = ingest_id, .tag = tag };
+	return query_one(cat, &q, file_decode, out);
 }
 
 int dv_catalog_file_list(dv_catalog *cat, int64_t ingest_id,
                          int (*fn)(const dv_file_rec *f, void *payload), void *payload)
 {
-	sqlite3_stmt *st;
-	int rc = prepare(cat, FILE_COLS "WHERE f.ingest_id = ? ORDER BY f.id", &st);
-	if (rc < 0) return rc;
-	sqlite3_bind_int64(st, 1, ingest_id);
-	dv_file_rec *f = malloc(sizeof(*f));
-	if (!f) {
-		sqlite3_finalize(st);
-		return dv_error_set(DV_ENOMEM, cat->path, -1, "out of memory");
-	}
-	int s;
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
-		if ((rc = file_from_row(cat, st, f)) == 0) rc = fn(f, payload);
-	if (rc == 0 && s != SQLITE_DONE) rc = db_error(cat, "cannot list files");
-	free(f);
-	sqlite3_finalize(st);
-	return rc;
+	dv_catalog_query q = { .table = DV_CT_FILES, .by = DV_CQ_REF, .ref = ingest_id };
+	return query_each(cat, &q, file_decode, sizeof(dv_file_rec), (each_fn){ .fi = fn }, payload);
 }
 
 int64_t dv_catalog_file_count(dv_catalog *cat, int64_t ingest_id)
 {
-	sqlite3_stmt *st;
+	dv_catalog_query q = { .table = DV_CT_FILES, .by = DV_CQ_REF, .ref = ingest_id };
 	int64_t n = -1;
-	if (prepare(cat, "SELECT count(*) FROM files WHERE ingest_id = ?", &st) < 0) return -1;
-	sqlite3_bind_int64(st, 1, ingest_id);
-	if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	if (OP(cat, count, &q, &n) < 0) return -1;
 	return n;
 }
 
 /* ---- side tables ------------------------------------------------------------------ */
-static int side_table_ok(dv_catalog *cat, const char *table)
+static int side_name_ok(dv_catalog *cat, const char *table)
 {
 	size_t n = strlen(table);
 	if (n == 0 || n > 32 || strspn(table, "abcdefghijklmnopqrstuvwxyz_") != n)
 		return dv_error_set(DV_EINVAL, cat->path, -1, "bad side table name '%s'", table);
-	char sql[128];
-	if (cat->readonly) {
-		/* a reader creates nothing: an absent table is an empty one (1) */
-		sqlite3_stmt *st;
-		int rc = prepare(cat, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'side_' || ?", &st);
-		if (rc < 0) return rc;
-		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-		int s = sqlite3_step(st);
-		rc = s == SQLITE_ROW ? 0 : s == SQLITE_DONE ? 1 : db_error(cat, "cannot look for a side table");
-		sqlite3_finalize(st);
-		return rc;
-	}
-	snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS side_%s(id INTEGER PRIMARY KEY, sealed BLOB NOT NULL)", table);
-	return exec(cat, sql);
+	return 0;
+}
+
+static void side_ad(char *ad, size_t size, const char *table, int64_t id)
+{
+	snprintf(ad, size, "dronevault-catalog-v1|side_%s|%lld|", table, (long long)id);
 }
 
 int dv_catalog_side_put(dv_catalog *cat, const char *table, int64_t id, const void *data, size_t n)
 {
-	int rc = side_table_ok(cat, table);
+	int rc = side_name_ok(cat, table);
 	if (rc < 0) return rc;
 	if (n > (256u << 20)) return dv_error_set(DV_ENOMEM, cat->path, -1, "side record of %zu bytes too large", n);
-	char ad[128], sql[128];
-	snprintf(ad, sizeof(ad), "dronevault-catalog-v1|side_%s|%lld|", table, (long long)id);
+	char ad[128];
+	side_ad(ad, sizeof(ad), table, id);
 	uint8_t *sealed = malloc(n + DV_SEAL_OVERHEAD);
 	if (!sealed) return dv_error_set(DV_ENOMEM, cat->path, -1, "out of memory");
 	dv_seal(sealed, data, n, ad, strlen(ad), cat->seal_key);
-	snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO side_%s(id, sealed) VALUES(?, ?)", table);
-	sqlite3_stmt *st;
-	if ((rc = prepare(cat, sql, &st)) == 0) {
-		sqlite3_bind_int64(st, 1, id);
-		/* STATIC: sealed outlives the statement; spares a copy of a large track */
-		sqlite3_bind_blob(st, 2, sealed, (int)(n + DV_SEAL_OVERHEAD), SQLITE_STATIC);
-		rc = step_done(cat, st, "cannot store side record");
-	}
+	dv_catalog_row row = { .id = id, .sealed = sealed, .sealed_len = n + DV_SEAL_OVERHEAD };
+	rc = OP(cat, replace, DV_CT_SIDE, table, &row);
 	free(sealed);
 	return rc;
 }
 
-static int side_open(dv_catalog *cat, const char *table, int64_t id, const void *sealed, int len, uint8_t **out, size_t *n)
+struct side_rec {
+	const char *table;
+	uint8_t *data;
+	size_t n;
+	int (*fn)(int64_t id, const uint8_t *data, size_t n, void *payload);
+	void *payload;
+};
+
+static int side_decode(dv_catalog *cat, const dv_catalog_row *r, struct side_rec *s)
 {
 	char ad[128];
-	snprintf(ad, sizeof(ad), "dronevault-catalog-v1|side_%s|%lld|", table, (long long)id);
-	if (!sealed || len < DV_SEAL_OVERHEAD)
-		return dv_error_set(DV_ECORRUPT, cat->path, -1, "table side_%s row %lld: sealed record malformed", table, (long long)id);
-	size_t m = (size_t)len - DV_SEAL_OVERHEAD;
+	side_ad(ad, sizeof(ad), s->table, r->id);
+	if (!r->sealed || r->sealed_len < DV_SEAL_OVERHEAD)
+		return dv_error_set(DV_ECORRUPT, cat->path, -1, "table side_%s row %lld: sealed record malformed", s->table,
+		                    (long long)r->id);
+	size_t m = r->sealed_len - DV_SEAL_OVERHEAD;
 	uint8_t *buf = malloc(m + 1);
 	if (!buf) return dv_error_set(DV_ENOMEM, cat->path, -1, "out of memory");
-	if (dv_open(buf, sealed, (size_t)len, ad, strlen(ad), cat->seal_key) < 0) {
+	if (dv_open(buf, r->sealed, r->sealed_len, ad, strlen(ad), cat->seal_key) < 0) {
 		free(buf);
 		return dv_error_set(DV_ECORRUPT, cat->path, -1,
 		                    "table side_%s row %lld: sealed record fails authentication (tampered or damaged)",
-		                    table, (long long)id);
+		                    s->table, (long long)r->id);
 	}
 	buf[m] = 0;
-	*out = buf;
-	*n = m;
+	s->data = buf;
+	s->n = m;
 	return 0;
+}
+
+static int side_get_one(dv_catalog *cat, const dv_catalog_row *r, void *out)
+{
+	return side_decode(cat, r, out);
 }
 
 int dv_catalog_side_get(dv_catalog *cat, const char *table, int64_t id, uint8_t **out, size_t *n)
 {
-	int rc = side_table_ok(cat, table);
+	int rc = side_name_ok(cat, table);
 	if (rc < 0) return rc;
-	if (rc == 1) return DV_ENOTFOUND;
-	char sql[128];
-	snprintf(sql, sizeof(sql), "SELECT sealed FROM side_%s WHERE id = ?", table);
-	sqlite3_stmt *st;
-	if ((rc = prepare(cat, sql, &st)) < 0) return rc;
-	sqlite3_bind_int64(st, 1, id);
-	int s = sqlite3_step(st);
-	if (s == SQLITE_ROW) rc = side_open(cat, table, id, sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), out, n);
-	else if (s == SQLITE_DONE) rc = DV_ENOTFOUND;
-	else rc = db_error(cat, "cannot read side record");
-	sqlite3_finalize(st);
+	struct side_rec s = { table, NULL, 0, NULL, NULL };
+	dv_catalog_query q = { .table = DV_CT_SIDE, .side = table, .by = DV_CQ_ID, .id = id };
+	if ((rc = query_one(cat, &q, side_get_one, &s)) < 0) return rc;
+	*out = s.data;
+	*n = s.n;
+	return 0;
+}
+
+struct side_each {
+	dv_catalog *cat;
+	struct side_rec s;
+};
+
+static int side_row(const dv_catalog_row *r, void *payload)
+{
+	struct side_each *e = payload;
+	int rc = side_decode(e->cat, r, &e->s);
+	if (rc < 0) return rc;
+	rc = e->s.fn(r->id, e->s.data, e->s.n, e->s.payload);
+	free(e->s.data);
+	e->s.data = NULL;
 	return rc;
 }
 
 int dv_catalog_side_list(dv_catalog *cat, const char *table,
                          int (*fn)(int64_t id, const uint8_t *data, size_t n, void *payload), void *payload)
 {
-	int rc = side_table_ok(cat, table);
+	int rc = side_name_ok(cat, table);
 	if (rc < 0) return rc;
-	if (rc == 1) return 0;
-	char sql[128];
-	snprintf(sql, sizeof(sql), "SELECT id, sealed FROM side_%s ORDER BY id", table);
-	sqlite3_stmt *st;
-	if ((rc = prepare(cat, sql, &st)) < 0) return rc;
-	int s;
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		uint8_t *buf;
-		size_t n;
-		if ((rc = side_open(cat, table, id, sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1), &buf, &n)) == 0) {
-			rc = fn(id, buf, n, payload);
-			free(buf);
-		}
-	}
-	if (rc == 0 && s != SQLITE_DONE) rc = db_error(cat, "cannot list side records");
-	sqlite3_finalize(st);
-	return rc;
+	struct side_each e = { cat, { table, NULL, 0, fn, payload } };
+	dv_catalog_query q = { .table = DV_CT_SIDE, .side = table, .by = DV_CQ_ALL };
+	return OP(cat, query, &q, side_row, &e);
 }
 
 /* ---- log head ------------------------------------------------------------------ */
+struct head {
+	uint64_t seq;
+	uint8_t *hash;
+};
+
+static int head_decode(dv_catalog *cat, const dv_catalog_row *r, void *outp)
+{
+	struct head *h = outp;
+	char ad[128];
+	row_ad(ad, sizeof(ad), "log_head", 1, NULL);
+	json_object *o;
+	int rc = open_json(cat, r->sealed, r->sealed_len, ad, "log_head", 1, &o);
+	if (rc < 0) return rc;
+	h->seq = (uint64_t)get_i64(o, "seq", 0);
+	if (!get_hex(o, "hash", h->hash, 32)) rc = dv_error_set(DV_ECORRUPT, cat->path, -1, "table log_head: no hash");
+	json_object_put(o);
+	return rc;
+}
+
 int dv_catalog_head_get(dv_catalog *cat, uint64_t *seq, uint8_t hash[32])
 {
-	sqlite3_stmt *st;
-	int rc = prepare(cat, "SELECT sealed FROM log_head WHERE id = 1", &st);
-	if (rc < 0) return rc;
 	*seq = 0;
 	memset(hash, 0, 32);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		char ad[128];
-		row_ad(ad, sizeof(ad), "log_head", 1, NULL);
-		json_object *o;
-		rc = open_json(cat, sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), ad, "log_head", 1, &o);
-		if (rc == 0) {
-			*seq = (uint64_t)get_i64(o, "seq", 0);
-			if (!get_hex(o, "hash", hash, 32))
-				rc = dv_error_set(DV_ECORRUPT, cat->path, -1, "table log_head: no hash");
-			json_object_put(o);
-		}
-	}
-	sqlite3_finalize(st);
+	struct head h = { 0, hash };
+	dv_catalog_query q = { .table = DV_CT_LOG_HEAD, .by = DV_CQ_ID, .id = 1 };
+	int rc = query_one(cat, &q, head_decode, &h);
+	if (rc == DV_ENOTFOUND) return 0;
+	if (rc == 0) *seq = h.seq;
 	return rc;
 }
 
@@ -892,25 +796,19 @@ int dv_catalog_head_set(dv_catalog *cat, uint64_t seq, const uint8_t hash[32])
 	json_object *o = json_object_new_object();
 	put_i64(o, "seq", (int64_t)seq);
 	put_hex(o, "hash", hash, 32);
-	uint8_t *sealed;
-	size_t sealed_len;
-	int rc = seal_json(cat, o, ad, &sealed, &sealed_len);
-	json_object_put(o);
-	if (rc < 0) return rc;
-	sqlite3_stmt *st;
-	if ((rc = prepare(cat, "INSERT OR REPLACE INTO log_head(id, sealed) VALUES(1, ?)", &st)) == 0) {
-		sqlite3_bind_blob(st, 1, sealed, (int)sealed_len, SQLITE_TRANSIENT);
-		rc = step_done(cat, st, "cannot record the custody log head");
-	}
-	free(sealed);
-	return rc;
+	dv_catalog_row row = { .id = 1 };
+	return write_sealed(cat, DV_CT_LOG_HEAD, NULL, &row, o, ad, 'r');
 }
 
 /* ---- check --------------------------------------------------------------------- */
 struct check_ctx {
+	dv_catalog *cat;
 	void (*fn)(const char *, void *);
 	void *payload;
 	int problems;
+	int (*decode)(dv_catalog *, const dv_catalog_row *, void *);
+	void *buf;
+	const char *side;
 };
 
 static void problem(struct check_ctx *c, const char *msg)
@@ -919,94 +817,65 @@ static void problem(struct check_ctx *c, const char *msg)
 	c->fn(msg, c->payload);
 }
 
-static void check_table(dv_catalog *cat, struct check_ctx *c, const char *sql,
-                        int (*row)(dv_catalog *, sqlite3_stmt *))
+static void backend_problem(const char *msg, void *payload)
 {
-	sqlite3_stmt *st;
-	if (prepare(cat, sql, &st) < 0) {
-		problem(c, dv_error_text());
+	struct check_ctx *c = payload;
+	c->fn(msg, c->payload);
+}
+
+/* every row must open: a problem per row that does not, and go on */
+static int check_row(const dv_catalog_row *r, void *payload)
+{
+	struct check_ctx *c = payload;
+	int rc;
+	if (c->side) {
+		struct side_rec s = { c->side, NULL, 0, NULL, NULL };
+		rc = side_decode(c->cat, r, &s);
+		free(s.data);
+	} else {
+		rc = c->decode(c->cat, r, c->buf);
+	}
+	if (rc < 0) problem(c, dv_error_text());
+	return 0;
+}
+
+static void check_table(struct check_ctx *c, dv_catalog_table t, const char *side,
+                        int (*decode)(dv_catalog *, const dv_catalog_row *, void *), size_t size)
+{
+	c->decode = decode;
+	c->side = side;
+	c->buf = size ? malloc(size) : NULL;
+	if (size && !c->buf) {
+		problem(c, "out of memory");
 		return;
 	}
-	int s;
-	while ((s = sqlite3_step(st)) == SQLITE_ROW)
-		if (row(cat, st) < 0) problem(c, dv_error_text());
-	if (s != SQLITE_DONE) {
-		db_error(cat, "cannot read table");
-		problem(c, dv_error_text());
-	}
-	sqlite3_finalize(st);
+	dv_catalog_query q = { .table = t, .side = side, .by = DV_CQ_ALL };
+	if (OP(c->cat, query, &q, check_row, c) < 0) problem(c, dv_error_text());
+	free(c->buf);
+	c->buf = NULL;
 }
 
-static int row_case(dv_catalog *cat, sqlite3_stmt *st) { dv_case x; return case_from_row(cat, st, &x); }
-static int row_blob(dv_catalog *cat, sqlite3_stmt *st) { dv_blob_rec x; return blob_from_row(cat, st, &x); }
-static int row_ingest(dv_catalog *cat, sqlite3_stmt *st)
+static int check_side(const char *side, void *payload)
 {
-	dv_ingest_rec *x = malloc(sizeof(*x));
-	int rc = x ? ingest_from_row(cat, st, x, NULL) : dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-	free(x);
-	return rc;
-}
-static int row_file(dv_catalog *cat, sqlite3_stmt *st)
-{
-	dv_file_rec *x = malloc(sizeof(*x));
-	int rc = x ? file_from_row(cat, st, x) : dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-	free(x);
-	return rc;
-}
-
-static int side_ok(int64_t id, const uint8_t *data, size_t n, void *payload)
-{
-	(void)id; (void)data; (void)n; (void)payload;
+	check_table(payload, DV_CT_SIDE, side, NULL, 0);
 	return 0;
 }
 
 int dv_catalog_check(dv_catalog *cat, void (*fn)(const char *problem, void *payload), void *payload)
 {
-	struct check_ctx c = { fn, payload, 0 };
-	sqlite3_stmt *st;
-	if (prepare(cat, "PRAGMA integrity_check", &st) < 0) {
-		problem(&c, dv_error_text());
-		return c.problems;
-	}
-	int s;
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-		if (t && strcmp(t, "ok") != 0) {
-			char msg[1024];
-			snprintf(msg, sizeof(msg), "%.300s: SQLite integrity check: %.600s", cat->path, t);
-			problem(&c, msg);
-		}
-	}
-	if (s != SQLITE_DONE) {
-		db_error(cat, "integrity check failed");
-		problem(&c, dv_error_text());
-	}
-	sqlite3_finalize(st);
-	if (prepare(cat, "PRAGMA foreign_key_check", &st) == 0) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			char msg[512];
-			snprintf(msg, sizeof(msg), "%.300s: table %.30s row %lld refers to a missing %.30s row", cat->path,
-			         (const char *)sqlite3_column_text(st, 0), (long long)sqlite3_column_int64(st, 1),
-			         (const char *)sqlite3_column_text(st, 2));
-			problem(&c, msg);
-		}
-		sqlite3_finalize(st);
-	}
-	check_table(cat, &c, "SELECT id, tag, sealed FROM cases", row_case);
-	check_table(cat, &c, INGEST_COLS, row_ingest);
-	check_table(cat, &c, "SELECT id, name, sealed FROM blobs", row_blob);
-	check_table(cat, &c, FILE_COLS, row_file);
+	struct check_ctx c = { cat, fn, payload, 0, NULL, NULL, NULL };
+	/* the store's own check (SQLite: integrity_check, foreign keys) */
+	int n = OP(cat, check, backend_problem, &c);
+	if (n < 0) problem(&c, dv_error_text());
+	else c.problems += n;
+	check_table(&c, DV_CT_CASES, NULL, case_decode, sizeof(dv_case));
+	check_table(&c, DV_CT_INGESTS, NULL, ingest_decode, sizeof(dv_ingest_rec));
+	check_table(&c, DV_CT_BLOBS, NULL, blob_decode, sizeof(dv_blob_rec));
+	check_table(&c, DV_CT_FILES, NULL, file_decode, sizeof(dv_file_rec));
 	uint64_t seq;
 	uint8_t h[32];
 	if (dv_catalog_head_get(cat, &seq, h) < 0) problem(&c, dv_error_text());
 	/* every side table's rows must open too */
-	if (prepare(cat, "SELECT substr(name, 6) FROM sqlite_master WHERE type = 'table' AND name LIKE 'side\\_%' ESCAPE '\\'", &st) == 0) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			char table[40];
-			snprintf(table, sizeof(table), "%s", (const char *)sqlite3_column_text(st, 0));
-			if (dv_catalog_side_list(cat, table, side_ok, NULL) < 0) problem(&c, dv_error_text());
-		}
-		sqlite3_finalize(st);
-	}
+	if (OP(cat, side_tables, check_side, &c) < 0) problem(&c, dv_error_text());
 	return c.problems;
 }

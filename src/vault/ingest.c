@@ -266,8 +266,9 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	char ident[4200];
 	uint8_t source_tag[32];
 	snprintf(ident, sizeof(ident), "%s|%s", info->kind, info->path);
-	dv_catalog_tag(cat, "source", ident, strlen(ident), source_tag);
-	if ((rc = dv_catalog_begin(cat)) < 0) goto out;
+	if ((rc = dv_catalog_tag(source_tag, cat, "source", ident, strlen(ident))) < 0 ||
+	    (rc = dv_catalog_begin(cat)) < 0)
+		goto out;
 	rc = dv_catalog_case_find(cat, o->case_name, &c);
 	if (rc == DV_ENOTFOUND) rc = dv_catalog_case_create(cat, o->case_name, &c);
 	if (rc == 0) {

@@ -50,7 +50,7 @@ int main(void)
 
 	static dv_ingest_rec r, r2;
 	uint8_t tag[32];
-	dv_catalog_tag(cat, "source", "dir|/media/card", 15, tag);
+	CHECK_EQ(dv_catalog_tag(tag, cat, "source", "dir|/media/card", 15), 0);
 	r.case_id = c.id;
 	snprintf(r.source, sizeof(r.source), "/media/card");
 	snprintf(r.operator_name, sizeof(r.operator_name), "Insp. Muster");
