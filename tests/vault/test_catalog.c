@@ -1,7 +1,6 @@
-#include <sqlite3.h>
-
 #include "check.h"
 #include "dv/catalog.h"
+#include "tamper_ops.h"
 
 static int problems_seen;
 static void on_problem(const char *m, void *p)
@@ -18,16 +17,10 @@ static int count_files(const dv_file_rec *f, void *p)
 	return 0;
 }
 
-static void sql(const char *db, const char *q)
-{
-	sqlite3 *h;
-	CHECK_EQ(sqlite3_open(db, &h), SQLITE_OK);
-	char *err = NULL;
-	CHECK_EQ(sqlite3_exec(h, q, NULL, NULL, &err), SQLITE_OK);
-	if (err) fprintf(stderr, "%s\n", err);
-	sqlite3_free(err);
-	sqlite3_close(h);
-}
+/* Tampering goes through the backend's operations, never its SQL. */
+static tamper tb;
+static void tamper_begin(const char *db) { CHECK_EQ(tamper_open(&tb, "sqlite", db), 0); }
+static void tamper_end(void) { tamper_close(&tb); }
 
 int main(void)
 {
@@ -107,18 +100,27 @@ int main(void)
 	free(raw);
 
 	/* Tampering with a row: swapped sealed records, an edited clear column, a flipped byte. */
-	sql(db, "UPDATE files SET sealed = (SELECT sealed FROM files WHERE id = 2) WHERE id = 1");
+	tamper_begin(db);
+	CHECK_EQ(tamper_copy_sealed(&tb, DV_CT_FILES, NULL, 2, 1), 0);
+	tamper_end();
 	CHECK_EQ(dv_catalog_open(&cat, db, k1, k2), 0);
 	problems_seen = 0;
 	CHECK(dv_catalog_check(cat, on_problem, NULL) >= 1);
 	CHECK(problems_seen >= 1);
 	CHECK_EQ(dv_catalog_file_find(cat, r.id, "DCIM/100MEDIA/DJI_0001.JPG", &g), DV_ECORRUPT);
 	dv_catalog_close(cat);
-	sql(db, "UPDATE ingests SET state = 0");
+	tamper_begin(db);
+	CHECK_EQ(tamper_set(&tb, DV_CT_INGESTS, r.id, "state", 0), 0);
+	tamper_end();
 	CHECK_EQ(dv_catalog_open(&cat, db, k1, k2), 0);
 	CHECK_EQ(dv_catalog_ingest_get(cat, r.id, &r2), DV_ECORRUPT);
 	dv_catalog_close(cat);
-	sql(db, "UPDATE ingests SET state = 1; UPDATE cases SET sealed = substr(sealed, 1, 30) || x'00' || substr(sealed, 32)");
+	tamper_begin(db);
+	CHECK_EQ(tamper_set(&tb, DV_CT_INGESTS, r.id, "state", 1), 0);
+	CHECK_EQ(tamper_flip_sealed(&tb, DV_CT_CASES, NULL, c.id, 30), 0);
+	CHECK_EQ(tamper_delete(&tb, DV_CT_CASES, NULL, 999), DV_ENOTFOUND);
+	CHECK_EQ(tamper_set(&tb, DV_CT_CASES, 999, "state", 1), DV_ENOTFOUND);
+	tamper_end();
 	CHECK_EQ(dv_catalog_open(&cat, db, k1, k2), 0);
 	CHECK_EQ(dv_catalog_ingest_get(cat, r.id, &r2), 0);
 	CHECK_EQ(dv_catalog_case_find(cat, "2026-0042", &c2), DV_ECORRUPT);
