@@ -55,7 +55,8 @@ enum { DV_VAULT_READ = 0, DV_VAULT_WRITE = 1 };
 
 /*
  * Opens a vault. DV_EBADKEY for a wrong passphrase or key file (nothing is
- * touched then), DV_EBUSY when another process holds the lock, DV_ENOTFOUND
+ * touched then), DV_EBUSY when another writer holds the vault (writers only:
+ * readers take no lock; see dv_vault_open_ex), DV_ENOTFOUND
  * when dir is not a vault. In DV_VAULT_WRITE mode, a torn custody entry
  * left by a crash is cut off and the catalog's record of the log head is
  * rolled forward to entries the log holds (both are safe: the entries are

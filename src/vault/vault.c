@@ -35,6 +35,7 @@ struct dv_vault {
 	char station[DV_NAME_MAX];
 	char vault_id[33];
 	int lock_fd;
+	bool locked;             /* we hold the writer lock */
 	int mode;
 	uint64_t snap_head;      /* readers: the log head of their catalog snapshot */
 	uint64_t log_later, log_partial; /* readers: log past the snapshot (last scan) */
@@ -397,6 +398,7 @@ static int take_lock(dv_vault *v, const dv_vault_open_opts *o)
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
 	if (fcntl(v->lock_fd, F_OFD_SETLK, &fl) < 0)
 		return dv_error_errno(errno, path, -1, "cannot mark the vault as written");
+	v->locked = true;
 	write_holder(v, o ? o->holder : NULL);
 	return 0;
 }
@@ -492,7 +494,7 @@ void dv_vault_close(dv_vault *v)
 	dv_custody_close(v->log);
 	dv_catalog_close(v->cat);
 	if (v->lock_fd >= 0) {
-		if (v->mode == DV_VAULT_WRITE && v->cat && ftruncate(v->lock_fd, 0) < 0) {
+		if (v->locked && ftruncate(v->lock_fd, 0) < 0) {
 			/* the holder note is sealed anyway */
 		}
 		close(v->lock_fd);
