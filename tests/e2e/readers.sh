@@ -14,6 +14,12 @@ make_files "$T/card2" DCIM/100MEDIA/DJI_9001.JPG:1000
 # one complete ingest before, so the snapshot has something to check exactly
 make_files "$T/card0" DCIM/100MEDIA/DJI_0000.JPG:5000
 expect_exit 0 "$DV" --vault "$V" ingest --case 2026-0001 --operator 'PC Early' "$T/card0"
+b0=$(find "$V/blobs" -type f)
+flip_byte() { # flip_byte FILE OFFSET
+  local b
+  b=$(dd if="$1" bs=1 skip="$2" count=1 status=none | od -An -tu1 | tr -d ' ')
+  printf "$(printf '\\%03o' $(( b ^ 0x20 )))" | dd of="$1" bs=1 seek="$2" count=1 conv=notrunc status=none
+}
 
 "$DV" --vault "$V" ingest --case 2026-0042 --operator 'PC Weber' "$T/card" >"$T/ing1.out" 2>"$T/ing1.err" &
 pid=$!
@@ -47,6 +53,12 @@ check "verify: the open ingest is in progress" grep -q 'in progress' "$T/last.ou
 check "verify: in_progress counted" grep -q '"in_progress":[1-9]' "$T/last.out"
 expect_exit 0 "$DV" --vault "$V" verify
 check "verify text says in progress" grep -q 'in progress' "$T/last.out"
+# ... and stays exact: damage to what the snapshot holds is still a problem
+flip_byte "$b0" 100
+expect_exit 4 "$DV" --vault "$V" verify
+check "verify names the damaged blob during the ingest" grep -q "$(basename "$b0").*fails authentication" "$T/last.err"
+flip_byte "$b0" 100
+expect_exit 0 "$DV" --vault "$V" verify
 
 # --wait=1: gives up after about a second, still exit 6
 t0=$(date +%s.%N)
