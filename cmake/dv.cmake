@@ -17,11 +17,18 @@ function(dv_area name)
     target_link_libraries(dv_${name} PUBLIC ${A_LIBS})
   endif()
   target_link_libraries(dronevault INTERFACE dv_${name})
+  # the definitions every part of libdronevault sees (DV_LIBEXECDIR, ...)
+  target_compile_definitions(dv_${name} PRIVATE
+    $<TARGET_PROPERTY:dronevault,INTERFACE_COMPILE_DEFINITIONS>)
 endfunction()
 
 # dv_unit_test(NAME SOURCES ... LIBS ... [LABELS ...])
 #   a unit test executable tests/NAME; exit 77 means skipped.
+#   Nothing when DV_BUILD_TESTS is off.
 function(dv_unit_test name)
+  if(NOT DV_BUILD_TESTS)
+    return()
+  endif()
   cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests ${CMAKE_SOURCE_DIR}/src)
@@ -36,8 +43,13 @@ endfunction()
 #   With DV_FUZZ: a libFuzzer binary, and a ctest smoke run of 20 s over the
 #   corpus directories. Without: the same entry point linked with a driver
 #   that replays every corpus file once (a regression test under gcc).
+#   DV_BUILD_TESTS off: no ctest runs; a libFuzzer binary is still built
+#   with DV_FUZZ, a replay binary is not built at all.
 function(dv_fuzz_target name)
   cmake_parse_arguments(F "" "SOURCE" "LIBS;CORPUS" ${ARGN})
+  if(NOT DV_BUILD_TESTS AND NOT DV_FUZZ)
+    return()
+  endif()
   add_executable(${name} ${F_SOURCE})
   target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/src)
   target_link_libraries(${name} PRIVATE ${F_LIBS})
@@ -52,6 +64,9 @@ function(dv_fuzz_target name)
       set(smoke_secs 20)
     endif()
     set(tname ${name}_smoke)
+    if(NOT DV_BUILD_TESTS)
+      return()
+    endif()
     add_test(NAME ${tname}
       COMMAND ${CMAKE_SOURCE_DIR}/scripts/fuzz-smoke.sh $<TARGET_FILE:${name}> ${smoke_secs} ${dirs})
   else()
@@ -60,4 +75,20 @@ function(dv_fuzz_target name)
     add_test(NAME ${tname} COMMAND ${name} ${dirs})
   endif()
   set_tests_properties(${tname} PROPERTIES LABELS fuzz SKIP_RETURN_CODE 77)
+endfunction()
+
+# dv_exclude_bench_targets(DIR)
+#   Every bench_* target declared in DIR and below leaves 'all' (it can
+#   still be built by name). Areas declare benchmarks next to their code.
+function(dv_exclude_bench_targets dir)
+  get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
+  foreach(t IN LISTS targets)
+    if(t MATCHES "^bench_")
+      set_target_properties(${t} PROPERTIES EXCLUDE_FROM_ALL ON)
+    endif()
+  endforeach()
+  get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
+  foreach(d IN LISTS subdirs)
+    dv_exclude_bench_targets(${d})
+  endforeach()
 endfunction()

@@ -5,10 +5,13 @@
 #   custody log -> export + sha256sum -c -> what the photos say.
 # Everything lands in ./demo (removed at the start of each run).
 set -euo pipefail
+# Setting up (packages, configure, build) prints one line per phase; its
+# output goes to build/logs/ and is shown only when a phase fails.
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" >/dev/null
+. scripts/progress.sh
+phase "installing packages" "$DV_LOG_DIR/install.log" bash scripts/install-deps.sh
+phase "configuring" "$DV_LOG_DIR/configure.log" cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+phase "building" "$DV_LOG_DIR/build.log" cmake --build build -j"$(nproc)"
 DV=$PWD/build/cli/dronevault
 rm -rf demo
 mkdir demo

@@ -1,24 +1,32 @@
 #!/usr/bin/env bash
 # test.sh - install what is needed, build twice and run every test:
-#   1. build/      gcc, -Werror, every ctest test (fuzz targets replay their corpus)
-#   2. build-san/  clang with AddressSanitizer + UndefinedBehaviorSanitizer and
-#                  libFuzzer: every ctest test again, plus short fuzz smoke runs
+#   1. build/      gcc Release, -Werror, benchmarks compiled, every ctest
+#                  test (fuzz targets replay their corpus, the Debian
+#                  package is built, installed, used and removed)
+#   2. build-san/  clang Debug with AddressSanitizer + UndefinedBehaviorSanitizer
+#                  and libFuzzer: every ctest test again, short fuzz smoke
+#                  runs, and the allocation-failure test
 # Tests that need ../shared skip (not pass) when it is absent.
+# Package installation, configure and compiler output go to build/logs/;
+# ctest's own output stays on the terminal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+. scripts/progress.sh
+phase "installing packages" "$DV_LOG_DIR/install.log" bash scripts/install-deps.sh
 
 jobs=$(nproc)
 export CTEST_OUTPUT_ON_FAILURE=1
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+common=(-DDV_WERROR=ON -DDV_BUILD_TESTS=ON -DDV_BUILD_BENCH=ON)
 
-echo "== build (gcc) =="
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$jobs"
+echo "== build (gcc Release) =="
+phase "configuring" "$DV_LOG_DIR/configure.log" cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "${common[@]}"
+phase "building" "$DV_LOG_DIR/build.log" cmake --build build -j"$jobs"
 ctest --test-dir build -j"$jobs" --timeout 900
 
-echo "== build-san (clang, ASan+UBSan, libFuzzer) =="
-CC=clang cmake -S . -B build-san -DCMAKE_BUILD_TYPE=Debug -DDV_SANITIZE=ON -DDV_FUZZ=ON >/dev/null
-cmake --build build-san -j"$jobs"
+echo "== build-san (clang Debug, ASan+UBSan, libFuzzer) =="
+phase "configuring" "$DV_LOG_DIR/configure-san.log" \
+  env CC=clang cmake -S . -B build-san -DCMAKE_BUILD_TYPE=Debug -DDV_SANITIZE=ON -DDV_FUZZ=ON "${common[@]}"
+phase "building" "$DV_LOG_DIR/build-san.log" cmake --build build-san -j"$jobs"
 ctest --test-dir build-san -j"$jobs" --timeout 900

@@ -91,10 +91,14 @@ int dv_pread_full(int fd, void *buf, size_t n, int64_t off, size_t *got, const c
 {
 	uint8_t *p = buf;
 	size_t done = 0;
+	/* *got is set on every path: on an error it says how much was read
+	 * before it, so no caller ever reads it uninitialised. */
+	*got = 0;
 	while (done < n) {
 		ssize_t r = pread(fd, p + done, n - done, (off_t)(off + (int64_t)done));
 		if (r < 0) {
 			if (errno == EINTR) continue;
+			*got = done;
 			return dv_error_errno(errno, path, off + (int64_t)done, "cannot read");
 		}
 		if (r == 0) break;

@@ -175,9 +175,12 @@ static int query_box(dv_geofence *gf, double x0, double y0, double x1, double y1
 	gf->ncand = 0;
 	gf->cand_err = 0;
 	GEOSSTRtree_query_r(h, gf->tree, q, collect, gf);
+	if (gf->cand_err) {
+		GEOSGeom_destroy_r(h, q); /* not handed to *keep: the caller returns at once */
+		return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	}
 	if (keep && point) *keep = q;
 	else GEOSGeom_destroy_r(h, q);
-	if (gf->cand_err) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 	if (sorted && gf->ncand > 1) qsort(gf->cand, gf->ncand, sizeof(size_t), cmp_size);
 	return 0;
 }

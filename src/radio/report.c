@@ -320,7 +320,7 @@ int dv_radio_report_begin_capture(dv_radio_report *r, const char *path)
 
 int dv_radio_report_add_frame(dv_radio_report *r, size_t capture, const dv_odid_frame *f)
 {
-	char text[DV_ODID_PROBLEM_LEN + 32];
+	char text[DV_ODID_PROBLEM_LEN]; /* an issue's text holds no more */
 	if (f->crc_bad) {
 		r->crc_bad_frames++;
 		add_issue(r, capture, f->frame_no, "", "bad CRC/FCS: content not trusted, not used");

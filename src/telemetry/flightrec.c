@@ -188,7 +188,10 @@ static void parse_details(dv_flightrec *f, const uint8_t *p, size_t n, const cha
 	if (plat >= 0 && plat < (int)(sizeof(plats) / sizeof(plats[0])))
 		snprintf(d->app_platform, sizeof(d->app_platform), "%s", plats[plat]);
 	int a = le_u8(&r, app + 1), b = le_u8(&r, app + 2), c = le_u8(&r, app + 3);
-	if (a >= 0 && b >= 0 && c >= 0) snprintf(d->app_version, sizeof(d->app_version), "%d.%d.%d", a, b, c);
+	/* bytes (le_u8 gives 0..255 or -1): at most "255.255.255" */
+	if (a >= 0 && b >= 0 && c >= 0)
+		snprintf(d->app_version, sizeof(d->app_version), "%u.%u.%u", (unsigned)(uint8_t)a, (unsigned)(uint8_t)b,
+		         (unsigned)(uint8_t)c);
 	if (pt >= 0) {
 		d->product_type = (unsigned)pt;
 		snprintf(d->product_name, sizeof(d->product_name), "%s", product_name((unsigned)pt));

@@ -61,6 +61,7 @@ static void warn(dv_srt_parser *p, int64_t off, const char *what)
 
 int dv_srt_new(dv_srt_parser **out, const char *name)
 {
+	*out = NULL; /* set on every path, failure included */
 	dv_srt_parser *p = calloc(1, sizeof(*p));
 	if (!p) return dv_error_set(DV_ENOMEM, name, -1, "cannot allocate srt parser");
 	snprintf(p->name, sizeof(p->name), "%s", name ? name : "");

@@ -134,6 +134,8 @@ static void row_ad(char *ad, size_t size, const char *table, int64_t id, const c
 static int seal_json(dv_catalog *cat, json_object *o, const char *ad, uint8_t **out, size_t *out_len)
 {
 	size_t n;
+	*out = NULL; /* set on every path: callers free it unconditionally */
+	*out_len = 0;
 	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
 	uint8_t *buf = malloc(n + DV_SEAL_OVERHEAD);
 	if (!s || !buf) {
