@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dv/odid.h"
+#include "radio/odid_int.h"
 #include "dv/rd.h"
 
 void dv_odid_problem(dv_odid_frame *f, const char *fmt, ...)
