@@ -76,13 +76,3 @@ void dv_capture_close(dv_capture *c)
 	if (c->ops->close) c->ops->close(c->state);
 	free(c);
 }
-
-int64_t dv__capture_ts_ns(int64_t sec, int64_t frac_ns)
-{
-	/* Hostile files carry any time: clamp to 1970..2096 so that
-	 * nanoseconds and differences of them stay inside int64. */
-	if (sec < 0) sec = 0;
-	if (sec > 4000000000) sec = 4000000000;
-	if (frac_ns < 0 || frac_ns > 999999999) frac_ns = 0;
-	return sec * 1000000000 + frac_ns;
-}

@@ -11,6 +11,9 @@
 
 typedef int (*walk_fn)(dv_rd *r, dv_link *l);
 
+/* the walks of the busiest link types go inline into dv_link_walk */
+#define HOT static inline __attribute__((always_inline))
+
 typedef struct linktype {
 	int dlt;
 	unsigned caps;        /* DV_LINKTYPE_* */
@@ -90,7 +93,7 @@ static int walk_loopback(dv_rd *r, dv_link *l)
 
 /* ---- IEEE 802.11 ---------------------------------------------------------- */
 
-static int walk_80211(dv_rd *r, dv_link *l)
+HOT int walk_80211(dv_rd *r, dv_link *l)
 {
 	if (dv_rd_left(r) < 2) return dv_rd_short(r, 2, "802.11 frame control");
 	const uint8_t *h = dv_rd_ptr(r);
@@ -135,40 +138,39 @@ static size_t align_up(size_t off, size_t a)
 	return (off + a - 1) & ~(a - 1);
 }
 
-/* Reads the byte at off of the radiotap header h when it is inside it. */
-static bool rt_byte(const dv_rd *h, size_t off, uint8_t *out)
+static uint32_t le32(const uint8_t *b)
 {
-	if (off >= h->len) return false;
-	*out = h->p[off];
-	return true;
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
-static int walk_radiotap(dv_rd *r, dv_link *l)
+HOT int walk_radiotap(dv_rd *r, dv_link *l)
 {
-	uint8_t ver, pad;
-	uint16_t rlen;
-	uint32_t present, word;
-	if (dv_rd_u8(r, &ver) < 0 || dv_rd_u8(r, &pad) < 0 || dv_rd_u16le(r, &rlen) < 0) return DV_ETRUNC;
+	/* version | pad | length (2 LE) | present (4 LE) [| present ...] | fields */
+	const uint8_t *h;
+	if (dv_rd_view(r, 8, &h) < 0) return DV_ETRUNC;
+	uint8_t ver = h[0];
+	size_t rlen = (size_t)h[2] | (size_t)h[3] << 8;
+	uint32_t present = le32(h + 4), word = present;
 	if (ver != 0) return dv_error_set(DV_EINVAL, r->name, 0, "radiotap version %u", ver);
-	if (rlen < 8) return dv_error_set(DV_EINVAL, r->name, 2, "radiotap length %u < 8", rlen);
-	dv_rd h;
-	if (dv_rd_seek(r, 0) < 0 || dv_rd_sub(r, rlen, &h) < 0) return DV_ETRUNC;
-	(void)dv_rd_skip(&h, 4);
-	if (dv_rd_u32le(&h, &present) < 0) return DV_ETRUNC;
-	word = present;
-	while (word & 0x80000000u) /* extended presence bitmaps */
-		if (dv_rd_u32le(&h, &word) < 0) return DV_ETRUNC;
+	if (rlen < 8) return dv_error_set(DV_EINVAL, r->name, 2, "radiotap length %zu < 8", rlen);
+	/* the whole header must be there; from here on every index is < rlen */
+	if (dv_rd_seek(r, rlen) < 0) return DV_ETRUNC;
+	size_t off = 8;
+	while (word & 0x80000000u) { /* extended presence bitmaps */
+		if (rlen - off < 4) return dv_error_set(DV_ETRUNC, r->name, (int64_t)off, "radiotap presence bitmaps past the header");
+		word = le32(h + off);
+		off += 4;
+	}
 	/* fields in bit order, each aligned to its natural size from the start */
-	size_t off = h.pos;
-	uint8_t flags = 0, sig = 0;
-	if (present & 0x01) off = align_up(off, 8) + 8;                     /* TSFT */
-	if (present & 0x02) { (void)rt_byte(&h, off, &flags); off += 1; }   /* flags */
-	if (present & 0x04) off += 1;                                        /* rate */
-	if (present & 0x08) off = align_up(off, 2) + 4;                     /* channel */
-	if (present & 0x10) off = align_up(off, 2) + 2;                     /* FHSS */
-	if ((present & 0x20) && rt_byte(&h, off, &sig)) {                   /* dBm antenna signal */
+	uint8_t flags = 0;
+	if (present & 0x01) off = align_up(off, 8) + 8;                  /* TSFT */
+	if (present & 0x02) { if (off < rlen) flags = h[off]; off += 1; } /* flags */
+	if (present & 0x04) off += 1;                                     /* rate */
+	if (present & 0x08) off = align_up(off, 2) + 4;                  /* channel */
+	if (present & 0x10) off = align_up(off, 2) + 2;                  /* FHSS */
+	if ((present & 0x20) && off < rlen) {                            /* dBm antenna signal */
 		l->flags |= DV_LINK_RSSI;
-		l->rssi = (int8_t)sig;
+		l->rssi = (int8_t)h[off];
 	}
 	if (flags & 0x40) l->flags |= DV_LINK_CRC_BAD;
 	size_t flen = dv_rd_left(r);
@@ -194,7 +196,7 @@ static int walk_ppi(dv_rd *r, dv_link *l)
 
 /* ---- Bluetooth ------------------------------------------------------------ */
 
-static int walk_ble_ll(dv_rd *r, dv_link *l)
+HOT int walk_ble_ll(dv_rd *r, dv_link *l)
 {
 	l->kind = DV_LINK_BLE_LL;
 	l->body = *r;
@@ -217,16 +219,17 @@ static int walk_ble_ll_phdr(dv_rd *r, dv_link *l)
 	return walk_ble_ll(r, l);
 }
 
-static int walk_nordic_ble(dv_rd *r, dv_link *l)
+HOT int walk_nordic_ble(dv_rd *r, dv_link *l)
 {
 	/* board | payload length (2) | protocol version | packet counter (2) |
 	 * packet id | header length | flags | channel | rssi | event counter (2)
 	 * | timestamp (4) | BLE packet */
-	uint8_t hlen, flags, rssi;
-	if (dv_rd_skip(r, 7) < 0 || dv_rd_u8(r, &hlen) < 0) return DV_ETRUNC;
+	const uint8_t *h;
+	if (dv_rd_need(r, 8, "nRF Sniffer header") < 0) return DV_ETRUNC;
+	uint8_t hlen = dv_rd_ptr(r)[7];
 	if (hlen < 4) return dv_error_set(DV_EINVAL, r->name, 7, "nRF Sniffer header length %u < 4", hlen);
-	if (dv_rd_u8(r, &flags) < 0 || dv_rd_skip(r, 1) < 0 || dv_rd_u8(r, &rssi) < 0) return DV_ETRUNC;
-	if (dv_rd_seek(r, 7 + (size_t)hlen) < 0) return DV_ETRUNC;
+	if (dv_rd_view(r, 7 + (size_t)hlen, &h) < 0) return DV_ETRUNC;
+	uint8_t flags = h[8], rssi = h[10];
 	if (((flags >> 4) & 7) == 2) l->flags |= DV_LINK_CODED;
 	if (!(flags & 1)) l->flags |= DV_LINK_CRC_BAD;
 	l->flags |= DV_LINK_RSSI;
@@ -293,11 +296,24 @@ static const linktype table[] = {
 #undef IP
 #undef RID
 
-static const linktype *find(int dlt)
+/* DLT -> index into table + 1: one load per frame instead of a search. */
+#define DLT_INDEX_MAX 280
+static uint8_t dlt_index[DLT_INDEX_MAX];
+static int dlt_index_ready;
+
+static void build_index(void)
 {
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (table[i].dlt == dlt) return &table[i];
-	return NULL;
+		if (table[i].dlt >= 0 && table[i].dlt < DLT_INDEX_MAX) dlt_index[table[i].dlt] = (uint8_t)(i + 1);
+	__atomic_store_n(&dlt_index_ready, 1, __ATOMIC_RELEASE);
+}
+
+static const linktype *find(int dlt)
+{
+	/* benign race: every thread writes the same bytes */
+	if (!__atomic_load_n(&dlt_index_ready, __ATOMIC_ACQUIRE)) build_index();
+	if (dlt < 0 || dlt >= DLT_INDEX_MAX || !dlt_index[dlt]) return NULL;
+	return &table[dlt_index[dlt] - 1];
 }
 
 unsigned dv_linktype_caps(int dlt)
@@ -314,9 +330,23 @@ const char *dv_linktype_name(int dlt)
 
 int dv_link_walk(int dlt, const uint8_t *data, size_t caplen, const char *name, dv_link *out)
 {
-	memset(out, 0, sizeof(*out));
+	out->kind = DV_LINK_OTHER;
+	out->flags = 0;
+	out->ethertype = 0;
+	out->vlan[0] = out->vlan[1] = 0;
+	out->rssi = 0;
+	out->wlan_fc[0] = out->wlan_fc[1] = 0;
+	out->wlan_hdr = NULL;
+	dv_rd r = dv_rd_init(data, data ? caplen : 0, name, 0);
+	out->body = r; /* only meaningful when kind says so */
+	/* the hot link types dispatched directly (inlined), the rest by the table */
+	switch (dlt) {
+	case DV_DLT_EN10MB: return walk_en10mb(&r, out);
+	case DV_DLT_RADIOTAP: return walk_radiotap(&r, out);
+	case DV_DLT_NORDIC_BLE: return walk_nordic_ble(&r, out);
+	default: break;
+	}
 	const linktype *t = find(dlt);
 	if (!t) return DV_EUNSUPPORTED;
-	dv_rd r = dv_rd_init(data, data ? caplen : 0, name, 0);
 	return t->walk(&r, out);
 }
