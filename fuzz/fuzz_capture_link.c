@@ -22,9 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if (len) memcpy(p, d + 1, len);
 	if (!(d[0] & 0x80)) {
 		dv_link l;
-		if (dv_link_walk(dlt, p, len, "fuzz", &l) == 0 && dv_rd_left(&l.body)) {
-			if (dv_rd_ptr(&l.body) < p || (size_t)(dv_rd_ptr(&l.body) - p) + dv_rd_left(&l.body) > len) abort();
-			volatile uint8_t x = dv_rd_ptr(&l.body)[dv_rd_left(&l.body) - 1];
+		if (dv_link_walk(dlt, p, len, "fuzz", &l) == 0 && l.kind != DV_LINK_OTHER && l.body_len) {
+			if (l.body < p || (size_t)(l.body - p) + l.body_len > len) abort();
+			volatile uint8_t x = l.body[l.body_len - 1];
 			(void)x;
 		}
 	} else {

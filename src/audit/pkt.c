@@ -186,13 +186,14 @@ int dv_pkt_decode(int lt, const uint8_t *data, size_t caplen, const char *name, 
 	/* an encrypted data frame: what hides the picture */
 	if ((l.flags & DV_LINK_WLAN_PROTECTED) && ((l.wlan_fc[0] >> 2) & 3) == 2) pk->flags |= DV_PKT_WLAN_PROTECTED;
 	if (rc < 0) return rc;
+	dv_rd body = dv_link_body(&l, name);
 	switch (l.kind) {
 	case DV_LINK_ETHERTYPE:
-		if (l.ethertype == 0x0800) return decode_ipv4(&l.body, pk);
-		if (l.ethertype == 0x86dd) return decode_ipv6(&l.body, pk);
+		if (l.ethertype == 0x0800) return decode_ipv4(&body, pk);
+		if (l.ethertype == 0x86dd) return decode_ipv6(&body, pk);
 		return DV_EUNSUPPORTED;
 	case DV_LINK_IP:
-		return decode_ip_by_version(&l.body, pk);
+		return decode_ip_by_version(&body, pk);
 	default:
 		return DV_EUNSUPPORTED;
 	}

@@ -9,9 +9,10 @@
 #include "dv/err.h"
 
 struct dv_capture {
-	const dv_capture_ops *ops;
+	int (*next)(void *state, dv_frame *out); /* ops->next, or NULL */
 	void *state;
 	uint64_t frames;
+	const dv_capture_ops *ops;
 };
 
 int dv_capture_open_ops(dv_capture **out, const dv_capture_ops *ops, void *state)
@@ -29,6 +30,7 @@ int dv_capture_open_ops(dv_capture **out, const dv_capture_ops *ops, void *state
 		return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 	}
 	c->ops = ops;
+	c->next = ops->next;
 	c->state = state;
 	*out = c;
 	return 0;
@@ -53,8 +55,8 @@ static int unsupported(const dv_capture *c, const char *op)
 
 int dv_capture_next(dv_capture *c, dv_frame *out)
 {
-	if (!c->ops->next) return unsupported(c, "next");
-	int rc = c->ops->next(c->state, out);
+	if (!c->next) return unsupported(c, "next");
+	int rc = c->next(c->state, out);
 	if (rc == 1) {
 		out->number = ++c->frames;
 		if (out->wirelen < out->caplen) out->wirelen = out->caplen;

@@ -16,7 +16,7 @@
 typedef struct file_src {
 	pcap_t *pc;
 	int linktype;
-	int nsec;
+	int64_t ts_scale;     /* 1 for nanosecond files, 1000 for microsecond ones */
 	uint64_t frames;
 	char *name;
 } file_src;
@@ -30,7 +30,7 @@ static int file_next(void *state, dv_frame *out)
 		int rc = pcap_next_ex(s->pc, &h, &d);
 		if (rc == 1) {
 			s->frames++;
-			out->ts_ns = dv__capture_ts_ns((int64_t)h->ts.tv_sec, (int64_t)h->ts.tv_usec * (s->nsec ? 1 : 1000));
+			out->ts_ns = dv__capture_ts_ns((int64_t)h->ts.tv_sec, (int64_t)h->ts.tv_usec * s->ts_scale);
 			out->caplen = h->caplen;
 			out->wirelen = h->len < h->caplen ? h->caplen : h->len;
 			out->data = d;
@@ -87,7 +87,7 @@ static int open_stream(dv_capture **out, FILE *fp, const char *name)
 	}
 	s->name = nm;
 	s->linktype = pcap_datalink(s->pc);
-	s->nsec = pcap_get_tstamp_precision(s->pc) == PCAP_TSTAMP_PRECISION_NANO;
+	s->ts_scale = pcap_get_tstamp_precision(s->pc) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
 	return dv_capture_open_ops(out, &file_ops, s);
 }
 

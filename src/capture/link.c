@@ -21,6 +21,13 @@ typedef struct linktype {
 	walk_fn walk;
 } linktype;
 
+static inline void set_body(dv_link *l, const dv_rd *r)
+{
+	l->body = dv_rd_ptr(r);
+	l->body_len = dv_rd_left(r);
+	l->body_off = dv_rd_offset(r);
+}
+
 /* ---- EtherType: VLAN tags, QinQ, PPPoE ---------------------------------- */
 
 static int walk_ethertype(dv_rd *r, uint16_t et, dv_link *l)
@@ -50,7 +57,7 @@ static int walk_ethertype(dv_rd *r, uint16_t et, dv_link *l)
 		}
 		l->kind = DV_LINK_ETHERTYPE;
 		l->ethertype = et;
-		l->body = *r;
+		set_body(l, r);
 		return 0;
 	}
 	return dv_error_set(DV_EINVAL, r->name, dv_rd_offset(r), "too many nested tags");
@@ -81,7 +88,7 @@ static int walk_sll2(dv_rd *r, dv_link *l)
 static int walk_raw(dv_rd *r, dv_link *l)
 {
 	l->kind = DV_LINK_IP;
-	l->body = *r;
+	set_body(l, r);
 	return 0;
 }
 
@@ -114,7 +121,7 @@ HOT int walk_80211(dv_rd *r, dv_link *l)
 		if (fc1 & 0x80) hl += 4; /* +HTC */
 		if (dv_rd_skip(r, hl) < 0) return DV_ETRUNC;
 		l->kind = DV_LINK_WLAN_MGMT;
-		l->body = *r;
+		set_body(l, r);
 		return 0;
 	}
 	/* data */
@@ -199,7 +206,7 @@ static int walk_ppi(dv_rd *r, dv_link *l)
 HOT int walk_ble_ll(dv_rd *r, dv_link *l)
 {
 	l->kind = DV_LINK_BLE_LL;
-	l->body = *r;
+	set_body(l, r);
 	return 0;
 }
 
@@ -243,7 +250,7 @@ static int hci_h4_body(dv_rd *r, dv_link *l)
 	if (dv_rd_u8(r, &type) < 0) return DV_ETRUNC;
 	if (type != 0x04) return 0; /* command, ACL, SCO: no advertising */
 	l->kind = DV_LINK_HCI_EVENT;
-	l->body = *r;
+	set_body(l, r);
 	return 0;
 }
 
@@ -264,7 +271,7 @@ static int walk_bt_monitor(dv_rd *r, dv_link *l)
 	if (dv_rd_u16be(r, &adapter) < 0 || dv_rd_u16be(r, &opcode) < 0) return DV_ETRUNC;
 	if (opcode != 3) return 0; /* 3 = event */
 	l->kind = DV_LINK_HCI_EVENT;
-	l->body = *r;
+	set_body(l, r);
 	return 0;
 }
 
@@ -338,7 +345,9 @@ int dv_link_walk(int dlt, const uint8_t *data, size_t caplen, const char *name, 
 	out->wlan_fc[0] = out->wlan_fc[1] = 0;
 	out->wlan_hdr = NULL;
 	dv_rd r = dv_rd_init(data, data ? caplen : 0, name, 0);
-	out->body = r; /* only meaningful when kind says so */
+	out->body = data;
+	out->body_len = 0;
+	out->body_off = 0;
 	/* the hot link types dispatched directly (inlined), the rest by the table */
 	switch (dlt) {
 	case DV_DLT_EN10MB: return walk_en10mb(&r, out);

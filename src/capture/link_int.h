@@ -80,8 +80,19 @@ typedef struct dv_link {
 	int rssi;                 /* dBm, when DV_LINK_RSSI */
 	uint8_t wlan_fc[2];       /* 802.11 frame control, when DV_LINK_WLAN */
 	const uint8_t *wlan_hdr;  /* 802.11: duration, addr1, addr2, addr3, seq (22 bytes) or NULL */
-	dv_rd body;               /* what the link carries (offsets within the frame) */
+	/* What the link carries, when kind says so. Kept as pointer, length
+	 * and offset rather than a dv_rd: copying a reader that was just
+	 * advanced costs a store-forwarding stall per frame. */
+	const uint8_t *body;
+	size_t body_len;
+	int64_t body_off;         /* offset of body within the frame (for errors) */
 } dv_link;
+
+/* A reader over the body (errors name `name` and offsets within the frame). */
+static inline dv_rd dv_link_body(const dv_link *l, const char *name)
+{
+	return dv_rd_init(l->body, l->body_len, name, l->body_off);
+}
 
 /*
  * Walks the link headers of one frame. Returns 0 with *out filled (kind

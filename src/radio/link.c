@@ -281,7 +281,7 @@ static int wifi_nan(dv_rd *body, dv_odid_frame *f)
 /* An 802.11 management frame: beacons and NAN action frames. */
 static int wifi_mgmt(const dv_link *l, dv_odid_frame *f)
 {
-	dv_rd body = l->body;
+	dv_rd body = dv_link_body(l, NULL);
 	uint8_t fc0 = l->wlan_fc[0];
 	int found = 0;
 	if (fc0 == 0x80)
@@ -316,10 +316,10 @@ int dv_radio_decode_frame(int linktype, const uint8_t *p, size_t len, dv_odid_fr
 			found = wifi_mgmt(&l, f);
 			break;
 		case DV_LINK_BLE_LL:
-			found = ble_ll(dv_rd_ptr(&l.body), dv_rd_left(&l.body), (l.flags & DV_LINK_CODED) != 0, f);
+			found = ble_ll(l.body, l.body_len, (l.flags & DV_LINK_CODED) != 0, f);
 			break;
 		case DV_LINK_HCI_EVENT:
-			found = hci_event(dv_rd_ptr(&l.body), dv_rd_left(&l.body), f);
+			found = hci_event(l.body, l.body_len, f);
 			break;
 		default:
 			break;

@@ -79,9 +79,12 @@ static void check_walk(const expect *e)
 	if (rc != 0) fprintf(stderr, "%s: %s\n", e->what, dv_error_text());
 	CHECK_EQ(rc, 0);
 	CHECK_EQ(l.kind, e->kind);
-	CHECK_EQ(dv_rd_ptr(&l.body) - e->frame.b, e->body_off);
-	CHECK_EQ(dv_rd_left(&l.body), e->body_len);
-	CHECK_EQ(dv_rd_offset(&l.body), e->body_off); /* errors name offsets within the frame */
+	CHECK_EQ(l.body - e->frame.b, e->body_off);
+	CHECK_EQ(l.body_len, e->body_len);
+	CHECK_EQ(l.body_off, e->body_off); /* errors name offsets within the frame */
+	dv_rd b = dv_link_body(&l, "t");
+	CHECK_EQ(dv_rd_offset(&b), e->body_off);
+	CHECK_EQ(dv_rd_left(&b), e->body_len);
 	CHECK_EQ(l.flags & e->flags, e->flags);
 	/* every cut: an error, or a body inside what is there; never a read past it */
 	for (size_t n = 0; n < e->frame.n; n++) {
@@ -89,8 +92,8 @@ static void check_walk(const expect *e)
 		memcpy(copy, e->frame.b, n);
 		rc = dv_link_walk(e->dlt, copy, n, "t", &l);
 		if (rc == 0 && l.kind != DV_LINK_OTHER) {
-			CHECK(dv_rd_ptr(&l.body) >= copy);
-			CHECK((size_t)(dv_rd_ptr(&l.body) - copy) + dv_rd_left(&l.body) <= n);
+			CHECK(l.body >= copy);
+			CHECK((size_t)(l.body - copy) + l.body_len <= n);
 		} else if (rc != 0) {
 			CHECK(rc == DV_ETRUNC || rc == DV_EINVAL);
 		}
