@@ -231,20 +231,24 @@ int dv_audit_snapshot(dv_audit *a);
  * place (no copy); frames added afterwards are ignored. Idempotent. */
 int dv_audit_finish(dv_audit *a);
 
+/* The last snapshot's verdict (DV_VERDICT_CLEAN before any). */
 dv_verdict dv_audit_verdict(const dv_audit *a);
 /* Overall reasons, "; "-separated (borrowed). */
 const char *dv_audit_reasons(const dv_audit *a);
+/* The last snapshot's counters; before any snapshot, the running ones. */
 const dv_audit_stats *dv_audit_get_stats(const dv_audit *a);
 
 /* Results of the last snapshot or finish (borrowed, valid until the next
- * snapshot or dv_audit_free). Before any, empty. */
+ * dv_audit_add_*, snapshot or dv_audit_free). Before any, empty. The DNS,
+ * hello, HTTP and finding lists are cut at the snapshot's lengths. */
 const dv_flow *const *dv_audit_flows(const dv_audit *a, size_t *n);   /* by first packet */
 const dv_audit_dest *dv_audit_dests(const dv_audit *a, size_t *n);    /* by bytes out, desc */
 const dv_audit_dnsq *dv_audit_dns_queries(const dv_audit *a, size_t *n);
 const dv_audit_hello *dv_audit_hellos(const dv_audit *a, size_t *n);
 const dv_audit_http *dv_audit_http_requests(const dv_audit *a, size_t *n);
 const dv_audit_finding *dv_audit_findings(const dv_audit *a, size_t *n);
-/* Warnings, one per line "file: frame N: text" (borrowed). */
+/* Warnings, one per line "file: frame N: text" (borrowed), as of the last
+ * snapshot (before any: so far). */
 const char *dv_audit_warnings(const dv_audit *a, size_t *count);
 /* The destination a flow counts towards (its remote side): 0 or 1. */
 int dv_audit_flow_remote(const dv_flow *f);
