@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dv/odid.h"
+#include "radio/odid_int.h"
 #include "dv/radio.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -14,10 +14,16 @@
  *
  *     dv_audit *a;
  *     dv_audit_new(&a, &opts);
- *     dv_audit_add_capture(a, "hotspot.pcapng");
- *     dv_audit_finish(a);
+ *     dv_audit_add_capture(a, "hotspot.pcapng");   // or any frame source:
+ *                                                  // dv_audit_add_source
+ *     dv_audit_finish(a);            // or dv_audit_snapshot(a) mid-stream
  *     int v = dv_audit_verdict(a);   // DV_VERDICT_*
  *     dv_audit_free(a);
+ *
+ * Results (verdict, reasons, destinations, flows, warnings, stats) are
+ * those of the last dv_audit_snapshot or dv_audit_finish; frames added
+ * after a snapshot show in the next one, and a snapshot does not change
+ * what the audit concludes later.
  *
  * Memory is bounded: flows (max_flows, least recently seen evicted and
  * folded into their destination), destinations, names and findings all
@@ -26,12 +32,63 @@
 #ifndef DV_AUDIT_H
 #define DV_AUDIT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "dv/flow.h"
-#include "dv/netloc.h"
-#include "dv/scan.h"
+#include "dv/capture.h"
+
+/* A bidirectional TCP/UDP flow (opaque here; its layout is internal). */
+typedef struct dv_flow dv_flow;
+
+/* ---- where an address is (netloc.c) ---- */
+
+typedef enum dv_scope {
+	DV_SCOPE_EXTERNAL = 0, /* globally routed */
+	DV_SCOPE_PRIVATE,      /* RFC 1918, fc00::/7 */
+	DV_SCOPE_LOOPBACK,
+	DV_SCOPE_LINKLOCAL,    /* 169.254/16, fe80::/10 */
+	DV_SCOPE_MULTICAST,    /* 224/4, ff00::/8, 255.255.255.255 */
+	DV_SCOPE_CGNAT,        /* 100.64/10 (carrier-grade NAT, not Internet) */
+	DV_SCOPE_DOC,          /* documentation/benchmark ranges */
+	DV_SCOPE_UNSPEC        /* 0.0.0.0/8, ::, reserved */
+} dv_scope;
+
+/* "external", "private", ... */
+const char *dv_scope_name(dv_scope s);
+/* The scope of an address (ipver 4 or 6; IPv4-mapped IPv6 is treated as IPv4). */
+dv_scope dv_addr_scope(int ipver, const uint8_t *addr);
+/* "192.0.2.1" or "2001:db8::1" into buf (>= 46 bytes). */
+void dv_addr_str(char *buf, size_t size, int ipver, const uint8_t *addr);
+
+typedef struct dv_place {
+	dv_scope scope;
+	char cc[3];            /* ISO country, "" unknown */
+	uint32_t asn;          /* 0 unknown */
+	char as_name[96];
+	uint8_t anycast;       /* anycast network: country not determinable */
+	char network[64];      /* matched prefix, "" when none */
+} dv_place;
+
+/* ---- readable evidence in cleartext payloads (scan.c) ---- */
+
+typedef enum dv_scan_kind {
+	DV_SCAN_COORD = 1,     /* latitude/longitude in text */
+	DV_SCAN_JPEG,          /* FF D8 FF */
+	DV_SCAN_EXIF,          /* "Exif\0\0" APP1 header (may carry GPS) */
+	DV_SCAN_MP4,           /* ISO-BMFF ftyp box */
+	DV_SCAN_DJI_LOG        /* DJI flight-record / DAT log markers */
+} dv_scan_kind;
+
+typedef struct dv_scan_hit {
+	dv_scan_kind kind;
+	size_t offset;         /* in the scanned buffer */
+	double lat, lon;       /* for DV_SCAN_COORD (lon may be NAN when only a lat was named) */
+	char excerpt[72];      /* printable, '.' for other bytes */
+} dv_scan_hit;
+
+/* Name of a kind: "coordinates", "jpeg", ... */
+const char *dv_scan_kind_name(dv_scan_kind k);
 
 typedef enum dv_verdict {
 	DV_VERDICT_CLEAN = 0,
@@ -152,31 +209,52 @@ void dv_audit_free(dv_audit *a);
  */
 int dv_audit_add_capture(dv_audit *a, const char *path);
 
+/*
+ * Reads every frame of an open frame source (dv/capture.h) into the audit,
+ * like dv_audit_add_capture (a source that breaks off is a warning, not an
+ * error). The source stays the caller's.
+ */
+int dv_audit_add_source(dv_audit *a, dv_capture *c);
+
 /* Feeds one frame (for live capture or tests). */
 void dv_audit_add_frame(dv_audit *a, int linktype, const dv_frame *fr, const char *name);
 
-/* Builds destinations and verdicts. Call once, after the last capture. */
+/*
+ * Builds destinations and verdicts from everything added so far, without
+ * disturbing the running state: more frames may follow, and a later
+ * snapshot or dv_audit_finish sees them. The results below are this
+ * snapshot's until the next one. Costs a copy of the live flow table.
+ */
+int dv_audit_snapshot(dv_audit *a);
+
+/* The final snapshot, after the last frame: like dv_audit_snapshot but in
+ * place (no copy); frames added afterwards are ignored. Idempotent. */
 int dv_audit_finish(dv_audit *a);
 
+/* The last snapshot's verdict (DV_VERDICT_CLEAN before any). */
 dv_verdict dv_audit_verdict(const dv_audit *a);
 /* Overall reasons, "; "-separated (borrowed). */
 const char *dv_audit_reasons(const dv_audit *a);
+/* The last snapshot's counters; before any snapshot, the running ones. */
 const dv_audit_stats *dv_audit_get_stats(const dv_audit *a);
 
-/* Results after dv_audit_finish (borrowed, valid until dv_audit_free). */
+/* Results of the last snapshot or finish (borrowed, valid until the next
+ * dv_audit_add_*, snapshot or dv_audit_free). Before any, empty. The DNS,
+ * hello, HTTP and finding lists are cut at the snapshot's lengths. */
 const dv_flow *const *dv_audit_flows(const dv_audit *a, size_t *n);   /* by first packet */
 const dv_audit_dest *dv_audit_dests(const dv_audit *a, size_t *n);    /* by bytes out, desc */
 const dv_audit_dnsq *dv_audit_dns_queries(const dv_audit *a, size_t *n);
 const dv_audit_hello *dv_audit_hellos(const dv_audit *a, size_t *n);
 const dv_audit_http *dv_audit_http_requests(const dv_audit *a, size_t *n);
 const dv_audit_finding *dv_audit_findings(const dv_audit *a, size_t *n);
-/* Warnings, one per line "file: frame N: text" (borrowed). */
+/* Warnings, one per line "file: frame N: text" (borrowed), as of the last
+ * snapshot (before any: so far). */
 const char *dv_audit_warnings(const dv_audit *a, size_t *count);
 /* The destination a flow counts towards (its remote side): 0 or 1. */
 int dv_audit_flow_remote(const dv_flow *f);
 /* The name dronevault gives a flow: SNI, else Host, else DNS answer, else "". */
 const char *dv_audit_flow_name(const dv_audit *a, const dv_flow *f);
-/* The destination a flow counts towards, after dv_audit_finish (borrowed; NULL if none). */
+/* The destination a flow counts towards, in the last snapshot (borrowed; NULL if none). */
 const dv_audit_dest *dv_audit_flow_dest(const dv_audit *a, const dv_flow *f);
 /* A flow's verdict (that of its destination). */
 dv_verdict dv_audit_flow_verdict(const dv_audit *a, const dv_flow *f);

@@ -16,7 +16,13 @@
  * 272 Nordic nRF Sniffer for BLE, 187/201 Bluetooth HCI H4 (LE advertising
  * reports, with or without direction header), 254 Linux Bluetooth monitor.
  * Other link types are not an error: the capture simply holds no Remote ID
- * this reader can see (stats say so).
+ * this reader can see (stats say so). Frames come from a frame source
+ * (dv/capture.h); the link headers are walked by the link layer the audit
+ * shares, the Remote ID transports (beacon vendor element, NAN service
+ * discovery, BLE advertising data, HCI reports) are decoded here.
+ *
+ * The decoded frame (dv_odid_frame: the messages of ASTM F3411) is opaque
+ * to users of this header; dv_odid_frame_tsv prints it.
  */
 #ifndef DV_RADIO_H
 #define DV_RADIO_H
@@ -26,11 +32,45 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "dv/odid.h"
+#include "dv/capture.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* One frame with Remote ID, decoded (layout internal: radio/odid_int.h). */
+typedef struct dv_odid_frame dv_odid_frame;
+
+/* How the frame carried the messages. */
+typedef enum dv_radio_transport {
+	DV_RADIO_NONE = 0,
+	DV_RADIO_WIFI_BEACON = 1,  /* 802.11 beacon vendor IE FA:0B:BC type 0x0D */
+	DV_RADIO_WIFI_NAN = 2,     /* Wi-Fi NAN service discovery (action) frame */
+	DV_RADIO_BT_LEGACY = 4,    /* Bluetooth 4 legacy advertising, service data 0xFFFA */
+	DV_RADIO_BT_EXTENDED = 8   /* Bluetooth 5 extended advertising (Long Range when coded PHY) */
+} dv_radio_transport;
+
+/* "Wi-Fi beacon", "Bluetooth 5 extended" ... */
+const char *dv_radio_transport_name(dv_radio_transport t);
+
+/* Length of a problem text of a frame (an issue of the report). */
+#define DV_RADIO_ISSUE_LEN 112
+
+/*
+ * Formats f as one tab-separated line in the column layout of the Open
+ * Drone ID Wireshark dissector ground truth (frame msgType basicID_idType
+ * basicID_uaType basicID_id_asc loc_status loc_lat loc_lon loc_geoAlt
+ * loc_height loc_speed loc_direction system_lat system_lon operator_id
+ * self_desc; several values comma-joined), without a newline. Returns 0,
+ * or DV_ENOMEM if size is too small; 1 when the dissector prints no line
+ * for the frame: no message of a known type, or a pack that declares more
+ * bytes than the frame holds (the Lua dissector stops on that range error;
+ * the payload decoder still decodes the messages that fit).
+ * flags: DV_ODID_TSV_ESCAPE escapes control bytes in texts (for a
+ * terminal; without it the output is byte-identical to tshark's).
+ */
+#define DV_ODID_TSV_ESCAPE 1u
+int dv_odid_frame_tsv(const dv_odid_frame *f, char *out, size_t size, unsigned flags);
 
 /* True when dv_radio_decode_frame understands this pcap link type. */
 bool dv_radio_linktype_supported(int linktype);
@@ -58,10 +98,16 @@ typedef struct dv_radio_stats {
 typedef int (*dv_radio_frame_fn)(const dv_odid_frame *f, void *payload);
 
 /*
- * Reads a pcap or pcapng file with libpcap and calls fn for every frame
- * with Remote ID. Returns 0; DV_ENOTFOUND/DV_EINVAL when the file cannot
- * be opened as a capture; DV_ECORRUPT when it breaks off mid-way (frames
- * before were delivered; the error names the file and the frame).
+ * Reads every frame of an open frame source and calls fn for every frame
+ * with Remote ID. Returns 0, fn's non-zero value, or the source's error
+ * (DV_ETRUNC when it breaks off mid-way: frames before were delivered; the
+ * error names the source and the frame). The source stays the caller's.
+ */
+int dv_radio_scan_capture(dv_capture *c, dv_radio_frame_fn fn, void *payload, dv_radio_stats *stats);
+
+/*
+ * The same over a pcap or pcapng file (dv_capture_open_file).
+ * DV_ENOTFOUND/DV_EINVAL when the file cannot be opened as a capture.
  */
 int dv_radio_scan_file(const char *path, dv_radio_frame_fn fn, void *payload, dv_radio_stats *stats);
 /* The same over a capture in memory (name is used in errors). */
@@ -148,7 +194,7 @@ typedef struct dv_radio_issue {
 	size_t capture;
 	uint64_t frame_no;
 	char aircraft[24];     /* key, or "" */
-	char text[DV_ODID_PROBLEM_LEN];
+	char text[DV_RADIO_ISSUE_LEN];
 } dv_radio_issue;
 
 typedef struct dv_radio_capture {
@@ -177,6 +223,10 @@ typedef struct dv_radio_report {
 
 int dv_radio_report_new(dv_radio_report **out);
 void dv_radio_report_free(dv_radio_report *r);
+
+/* Scans a frame source into the report under the source's name (the
+ * source stays the caller's); errors as dv_radio_report_add_capture. */
+int dv_radio_report_add_source(dv_radio_report *r, dv_capture *c);
 
 /*
  * Scans a capture into the report. A capture that cannot be opened or

@@ -1,6 +1,12 @@
 /*
  * audit.c - from frames to flows, names, findings, destinations and the
- * verdict. One pass over the captures; everything is bounded.
+ * verdict. One pass over the frame sources; everything is bounded.
+ *
+ * The running state (flow table, names, the destinations of evicted flows,
+ * warnings) only ever grows with frames. A snapshot (view) is built from
+ * it without changing it: live flows are copied, destinations are the
+ * evicted ones plus the live flows, judged and sorted in the view. The
+ * final one (dv_audit_finish) is the same without the copies.
  */
 #include <stdarg.h>
 #include <strings.h>
@@ -12,11 +18,16 @@
 #include "audit_int.h"
 #include "ndpi_adapter.h"
 #include "reasm.h"
+#include "audit/dns_int.h"
+#include "audit/flow_int.h"
+#include "audit/http_int.h"
+#include "audit/netloc_int.h"
+#include "audit/pkt_int.h"
+#include "audit/scan_int.h"
+#include "audit/tls_int.h"
 #include "dv/audit.h"
-#include "dv/dns.h"
+#include "dv/capture.h"
 #include "dv/err.h"
-#include "dv/http.h"
-#include "dv/tls.h"
 
 #define DEFAULT_MAX_FLOWS 262144
 #define MAX_DNSQ 65536
@@ -46,6 +57,34 @@ typedef struct frag_ent {
 	uint16_t sport, dport;
 } frag_ent;
 
+/* Warning lines "file: frame N: text", the first MAX_WARN_LINES kept. */
+typedef struct warnbuf {
+	char *s;
+	size_t len, cap, n, lines;
+} warnbuf;
+
+/* Destinations with an open-addressing index (2*cap slots). */
+typedef struct dest_set {
+	dv_audit_dest *v;
+	size_t n, cap;
+	uint32_t *idx;
+	size_t slots;
+} dest_set;
+
+/* A snapshot's results. */
+typedef struct view {
+	int valid;
+	dv_flow *copies;             /* live flows copied (snapshots only) */
+	const dv_flow **sorted;      /* by id */
+	size_t nsorted;
+	dest_set dests;
+	dv_audit_stats st;
+	warnbuf warn;
+	size_t ndnsq, nhellos, nhttp, nfinds; /* list lengths at the snapshot */
+	dv_verdict verdict;
+	char reasons[1024];
+} view;
+
 struct dv_audit {
 	dv_audit_opts opts;
 	dv_flowtab *ft;
@@ -70,10 +109,7 @@ struct dv_audit {
 	dv_audit_finding *finds;
 	size_t nfinds, capfinds;
 
-	dv_audit_dest *dests;
-	size_t ndests, capdests;
-	uint32_t *dest_idx;          /* open addressing, 2*capdests slots */
-	size_t dest_slots;
+	dest_set dests;              /* of evicted flows, while running */
 
 	frag_ent frags[FRAG_SLOTS];
 	size_t frag_next;
@@ -84,14 +120,10 @@ struct dv_audit {
 	uint64_t wlan_protected, ip_packets;
 	uint32_t seen_doh, seen_dot, seen_ech;
 
-	char *warn;
-	size_t warn_len, warn_cap, nwarn, warn_lines;
+	warnbuf warn;
 
-	const dv_flow **sorted;
-	size_t nsorted;
 	int finished;
-	dv_verdict verdict;
-	char reasons[1024];
+	view view;
 };
 
 const char *dv_verdict_name(dv_verdict v)
@@ -130,31 +162,59 @@ static void *vec_push(void *vp, size_t *n, size_t *cap, size_t el, size_t max)
 	return slot;
 }
 
+static void wb_vadd(warnbuf *w, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void wb_vadd(warnbuf *w, const char *fmt, va_list ap)
+{
+	w->n++;
+	if (w->lines >= MAX_WARN_LINES) return;
+	char line[600];
+	int l = vsnprintf(line, sizeof(line), fmt, ap);
+	if (l < 0) return;
+	if ((size_t)l >= sizeof(line)) l = sizeof(line) - 1;
+	if (w->len + (size_t)l + 2 > w->cap) {
+		size_t nc = w->cap ? w->cap * 2 : 4096;
+		while (nc < w->len + (size_t)l + 2) nc *= 2;
+		char *n = realloc(w->s, nc);
+		if (!n) return;
+		w->s = n;
+		w->cap = nc;
+	}
+	memcpy(w->s + w->len, line, (size_t)l);
+	w->len += (size_t)l;
+	w->s[w->len++] = '\n';
+	w->s[w->len] = 0;
+	w->lines++;
+}
+
+static void wb_add(warnbuf *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void wb_add(warnbuf *w, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	wb_vadd(w, fmt, ap);
+	va_end(ap);
+}
+
 static void warnf(dv_audit *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void warnf(dv_audit *a, const char *fmt, ...)
 {
-	a->nwarn++;
-	if (a->warn_lines >= MAX_WARN_LINES) return;
-	char line[600];
 	va_list ap;
 	va_start(ap, fmt);
-	int l = vsnprintf(line, sizeof(line), fmt, ap);
+	wb_vadd(&a->warn, fmt, ap);
 	va_end(ap);
-	if (l < 0) return;
-	if ((size_t)l >= sizeof(line)) l = sizeof(line) - 1;
-	if (a->warn_len + (size_t)l + 2 > a->warn_cap) {
-		size_t nc = a->warn_cap ? a->warn_cap * 2 : 4096;
-		while (nc < a->warn_len + (size_t)l + 2) nc *= 2;
-		char *n = realloc(a->warn, nc);
-		if (!n) return;
-		a->warn = n;
-		a->warn_cap = nc;
-	}
-	memcpy(a->warn + a->warn_len, line, (size_t)l);
-	a->warn_len += (size_t)l;
-	a->warn[a->warn_len++] = '\n';
-	a->warn[a->warn_len] = 0;
-	a->warn_lines++;
+}
+
+static int wb_copy(warnbuf *dst, const warnbuf *src)
+{
+	*dst = *src;
+	dst->s = NULL;
+	dst->cap = 0;
+	if (!src->s) return 0;
+	dst->s = malloc(src->cap);
+	if (!dst->s) return -1;
+	memcpy(dst->s, src->s, src->len + 1);
+	dst->cap = src->cap;
+	return 0;
 }
 
 /* ---- destinations ---------------------------------------------------- */
@@ -166,67 +226,94 @@ static uint64_t addr_hash(int ipver, const uint8_t *addr)
 	return h ^ (h >> 31);
 }
 
-static void reindex_dests(dv_audit *a)
+static void reindex_dests(dest_set *ds)
 {
-	memset(a->dest_idx, 0xff, a->dest_slots * sizeof(uint32_t));
-	for (size_t i = 0; i < a->ndests; i++) {
-		size_t s = addr_hash(a->dests[i].ipver, a->dests[i].addr) & (a->dest_slots - 1);
-		while (a->dest_idx[s] != UINT32_MAX) s = (s + 1) & (a->dest_slots - 1);
-		a->dest_idx[s] = (uint32_t)i;
+	memset(ds->idx, 0xff, ds->slots * sizeof(uint32_t));
+	for (size_t i = 0; i < ds->n; i++) {
+		size_t s = addr_hash(ds->v[i].ipver, ds->v[i].addr) & (ds->slots - 1);
+		while (ds->idx[s] != UINT32_MAX) s = (s + 1) & (ds->slots - 1);
+		ds->idx[s] = (uint32_t)i;
 	}
 }
 
-static int dest_grow(dv_audit *a)
+static int dest_grow(dest_set *ds)
 {
-	size_t nc = a->capdests ? a->capdests * 2 : 256;
+	size_t nc = ds->cap ? ds->cap * 2 : 256;
 	if (nc > MAX_DESTS) nc = MAX_DESTS;
-	dv_audit_dest *nd = realloc(a->dests, nc * sizeof(*nd));
+	dv_audit_dest *nd = realloc(ds->v, nc * sizeof(*nd));
 	if (!nd) return -1;
-	a->dests = nd;
-	a->capdests = nc;
+	ds->v = nd;
+	ds->cap = nc;
 	size_t slots = nc * 2;
 	uint32_t *idx = malloc(slots * sizeof(uint32_t));
 	if (!idx) return -1;
-	memset(idx, 0xff, slots * sizeof(uint32_t));
-	for (size_t i = 0; i < a->ndests; i++) {
-		size_t s = addr_hash(a->dests[i].ipver, a->dests[i].addr) & (slots - 1);
-		while (idx[s] != UINT32_MAX) s = (s + 1) & (slots - 1);
-		idx[s] = (uint32_t)i;
-	}
-	free(a->dest_idx);
-	a->dest_idx = idx;
-	a->dest_slots = slots;
+	free(ds->idx);
+	ds->idx = idx;
+	ds->slots = slots;
+	reindex_dests(ds);
 	return 0;
 }
 
-static dv_audit_dest *dest_get(dv_audit *a, int ipver, const uint8_t *addr)
+static void dest_dispose(dest_set *ds)
+{
+	free(ds->v);
+	free(ds->idx);
+	memset(ds, 0, sizeof(*ds));
+}
+
+static int dest_copy(dest_set *dst, const dest_set *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->v = malloc((src->cap ? src->cap : 1) * sizeof(*dst->v));
+	dst->idx = malloc((src->slots ? src->slots : 1) * sizeof(uint32_t));
+	if (!dst->v || !dst->idx) {
+		dest_dispose(dst);
+		return -1;
+	}
+	if (src->n) memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
+	if (src->slots) memcpy(dst->idx, src->idx, src->slots * sizeof(uint32_t));
+	dst->n = src->n;
+	dst->cap = src->cap;
+	dst->slots = src->slots;
+	return 0;
+}
+
+static const dv_audit_dest *dest_find(const dest_set *ds, int ipver, const uint8_t *key)
+{
+	if (!ds->slots) return NULL;
+	size_t s = addr_hash(ipver, key) & (ds->slots - 1);
+	while (ds->idx[s] != UINT32_MAX) {
+		const dv_audit_dest *d = &ds->v[ds->idx[s]];
+		if (d->ipver == ipver && !memcmp(d->addr, key, 16)) return d;
+		s = (s + 1) & (ds->slots - 1);
+	}
+	return NULL;
+}
+
+/* The destination for an address, created if new; over the cap the last
+ * slot takes it (counted in *dropped). */
+static dv_audit_dest *dest_get(dest_set *ds, uint64_t *dropped, int ipver, const uint8_t *addr)
 {
 	uint8_t key[16] = { 0 };
 	memcpy(key, addr, ipver == 6 ? 16 : 4);
-	if (a->dest_slots) {
-		size_t s = addr_hash(ipver, key) & (a->dest_slots - 1);
-		while (a->dest_idx[s] != UINT32_MAX) {
-			dv_audit_dest *d = &a->dests[a->dest_idx[s]];
-			if (d->ipver == ipver && !memcmp(d->addr, key, 16)) return d;
-			s = (s + 1) & (a->dest_slots - 1);
-		}
-	}
-	if (a->ndests == a->capdests) {
-		if (a->capdests >= MAX_DESTS || dest_grow(a) < 0) {
+	dv_audit_dest *found = (dv_audit_dest *)dest_find(ds, ipver, key);
+	if (found) return found;
+	if (ds->n == ds->cap) {
+		if (ds->cap >= MAX_DESTS || dest_grow(ds) < 0) {
 			/* over the cap: fold into the last slot, reported as such */
-			a->st.names_dropped++;
-			return a->ndests ? &a->dests[a->ndests - 1] : NULL;
+			(*dropped)++;
+			return ds->n ? &ds->v[ds->n - 1] : NULL;
 		}
 	}
-	dv_audit_dest *d = &a->dests[a->ndests];
+	dv_audit_dest *d = &ds->v[ds->n];
 	memset(d, 0, sizeof(*d));
 	d->ipver = (uint8_t)ipver;
 	memcpy(d->addr, key, 16);
 	d->first_ns = INT64_MAX;
 	d->last_ns = INT64_MIN;
-	size_t s = addr_hash(ipver, key) & (a->dest_slots - 1);
-	while (a->dest_idx[s] != UINT32_MAX) s = (s + 1) & (a->dest_slots - 1);
-	a->dest_idx[s] = (uint32_t)a->ndests++;
+	size_t s = addr_hash(ipver, key) & (ds->slots - 1);
+	while (ds->idx[s] != UINT32_MAX) s = (s + 1) & (ds->slots - 1);
+	ds->idx[s] = (uint32_t)ds->n++;
 	return d;
 }
 
@@ -671,6 +758,7 @@ static int reassembled_pkt(const dv_pkt *frag, const uint8_t *dg, size_t dl, dv_
 void dv_audit_add_frame(dv_audit *a, int lt, const dv_frame *fr, const char *name)
 {
 	dv_pkt pk;
+	if (a->finished) return; /* the final snapshot points at the live flows */
 	a->global_frame++;
 	a->st.frames++;
 	a->st.frame_bytes += fr->wirelen;
@@ -767,28 +855,36 @@ void dv_audit_add_frame(dv_audit *a, int lt, const dv_frame *fr, const char *nam
 	analyse(a, f, dir, &pk, a->global_frame);
 }
 
-int dv_audit_add_capture(dv_audit *a, const char *path)
+int dv_audit_add_source(dv_audit *a, dv_capture *c)
 {
-	dv_pcap *p;
-	int rc = dv_pcap_open(&p, path);
-	if (rc < 0) return rc;
+	const char *name = dv_capture_name(c);
+	int lt = dv_capture_linktype(c);
+	if (lt < 0) return lt;
 	a->st.files++;
-	int lt = dv_pcap_linktype(p);
 	if (!dv_pkt_linktype_supported(lt))
-		warnf(a, "%s: link type %d is not decoded; frames are counted only", path, lt);
+		warnf(a, "%s: link type %d is not decoded; frames are counted only", name, lt);
 	dv_frame fr;
 	for (;;) {
-		rc = dv_pcap_next(p, &fr);
+		int rc = dv_capture_next(c, &fr);
 		if (rc == 0) break;
 		if (rc < 0) {
 			a->st.capture_errors++;
 			warnf(a, "%s", dv_error_text());
 			break;
 		}
-		dv_audit_add_frame(a, lt, &fr, path);
+		dv_audit_add_frame(a, lt, &fr, name);
 	}
-	dv_pcap_free(p);
 	return 0;
+}
+
+int dv_audit_add_capture(dv_audit *a, const char *path)
+{
+	dv_capture *c;
+	int rc = dv_capture_open_file(&c, path);
+	if (rc < 0) return rc;
+	rc = dv_audit_add_source(a, c);
+	dv_capture_close(c);
+	return rc;
 }
 
 /* ---- setup ----------------------------------------------------------- */
@@ -803,7 +899,7 @@ int dv_audit_new(dv_audit **out, const dv_audit_opts *opts)
 	a->ft = dv_flowtab_new(mf, on_evict, a);
 	int rc = 0;
 	a->reasm = dv__reasm_new();
-	if (!a->ft || !a->reasm || dest_grow(a) < 0) {
+	if (!a->ft || !a->reasm || dest_grow(&a->dests) < 0) {
 		rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 		goto fail;
 	}
@@ -836,6 +932,15 @@ fail:
 	return rc;
 }
 
+static void view_dispose(view *v)
+{
+	free(v->copies);
+	free(v->sorted);
+	dest_dispose(&v->dests);
+	free(v->warn.s);
+	memset(v, 0, sizeof(*v));
+}
+
 static void drop_ndpi(dv_flow *f, void *payload)
 {
 	(void)payload;
@@ -859,10 +964,9 @@ void dv_audit_free(dv_audit *a)
 	free(a->hellos);
 	free(a->http);
 	free(a->finds);
-	free(a->dests);
-	free(a->dest_idx);
-	free(a->warn);
-	free(a->sorted);
+	dest_dispose(&a->dests);
+	free(a->warn.s);
+	view_dispose(&a->view);
 	free(a);
 }
 
@@ -876,10 +980,10 @@ const char *dv_audit_flow_name(const dv_audit *a, const dv_flow *f)
 	return e ? e->name : "";
 }
 
-static void dest_add_flow(dv_audit *a, const dv_flow *f)
+static void dest_add_flow(const dv_audit *a, dest_set *ds, uint64_t *dropped, const dv_flow *f)
 {
 	int r = dv_audit_flow_remote(f), l = r ^ 1;
-	dv_audit_dest *d = dest_get(a, f->ipver, f->addr[r]);
+	dv_audit_dest *d = dest_get(ds, dropped, f->ipver, f->addr[r]);
 	if (!d) return;
 	d->flows++;
 	d->pkts_out += f->pkts[l];
@@ -912,13 +1016,25 @@ static void on_evict(dv_flow *f, void *payload)
 	if (f->hello && f->proto == 17 && a->quic_states > 0)
 		a->quic_states--; /* its QUIC state goes with it (freed by the table) */
 	ndpi_finish_flow(payload, f);
-	dest_add_flow(payload, f);
+	dest_add_flow(a, &a->dests, &a->st.names_dropped, f);
 }
 
 static void collect(dv_flow *f, void *payload)
 {
 	dv_audit *a = payload;
-	a->sorted[a->nsorted++] = f;
+	view *v = &a->view;
+	if (v->copies) {
+		dv_flow *c = &v->copies[v->nsorted];
+		*c = *f;
+		/* the running flow's buffers stay with it */
+		c->hello = NULL;
+		c->ndpi = NULL;
+		if (f->ndpi && !c->app[0])
+			dv__ndpi_guess(a->ndpi, f->ndpi, c->app, sizeof(c->app), c->app_category, sizeof(c->app_category));
+		v->sorted[v->nsorted++] = c;
+	} else {
+		v->sorted[v->nsorted++] = f;
+	}
 }
 
 static int by_id(const void *x, const void *y)
@@ -1017,32 +1133,56 @@ static void judge_dest(dv_audit *a, dv_audit_dest *d)
 		addreason(d->reasons, sizeof(d->reasons), "network AS%u %s", d->place.asn, d->place.as_name);
 }
 
-int dv_audit_finish(dv_audit *a)
+/*
+ * Builds a->view from the running state. final: in place (flows are the
+ * live ones, nDPI gives up on them, the running destinations move into
+ * the view); otherwise everything the view changes is a copy.
+ */
+static int build_view(dv_audit *a, int final)
 {
-	if (a->finished) return 0;
-	a->finished = 1;
+	view_dispose(&a->view);
+	view *v = &a->view;
 	size_t n = dv_flowtab_size(a->ft);
-	a->sorted = malloc((n ? n : 1) * sizeof(*a->sorted));
-	if (!a->sorted) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	v->sorted = malloc((n ? n : 1) * sizeof(*v->sorted));
+	if (!final) v->copies = malloc((n ? n : 1) * sizeof(*v->copies));
+	int bad = !v->sorted || (!final && !v->copies);
+	if (!bad && final) {
+		v->dests = a->dests;
+		memset(&a->dests, 0, sizeof(a->dests));
+		v->warn = a->warn;
+		memset(&a->warn, 0, sizeof(a->warn));
+	} else if (!bad) {
+		bad = dest_copy(&v->dests, &a->dests) < 0 || wb_copy(&v->warn, &a->warn) < 0;
+	}
+	if (bad) {
+		view_dispose(v);
+		return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	}
+	v->st = a->st;
+	v->ndnsq = a->ndnsq;
+	v->nhellos = a->nhellos;
+	v->nhttp = a->nhttp;
+	v->nfinds = a->nfinds;
 	dv_flowtab_each(a->ft, collect, a);
-	qsort(a->sorted, a->nsorted, sizeof(*a->sorted), by_id);
-	for (size_t i = 0; i < a->nsorted; i++) ndpi_finish_flow(a, (dv_flow *)a->sorted[i]);
-	for (size_t i = 0; i < a->nsorted; i++) dest_add_flow(a, a->sorted[i]);
-	a->st.flows = dv_flowtab_created(a->ft);
-	a->st.flows_evicted = dv_flowtab_evicted(a->ft);
+	qsort(v->sorted, v->nsorted, sizeof(*v->sorted), by_id);
+	if (final)
+		for (size_t i = 0; i < v->nsorted; i++) ndpi_finish_flow(a, (dv_flow *)v->sorted[i]);
+	for (size_t i = 0; i < v->nsorted; i++) dest_add_flow(a, &v->dests, &v->st.names_dropped, v->sorted[i]);
+	v->st.flows = dv_flowtab_created(a->ft);
+	v->st.flows_evicted = dv_flowtab_evicted(a->ft);
 	if (dv__reasm_dropped(a->reasm))
-		warnf(a, "%llu fragmented datagrams were not complete in the capture (their fragments are counted, their content not analysed)",
+		wb_add(&v->warn, "%llu fragmented datagrams were not complete in the capture (their fragments are counted, their content not analysed)",
 		      (unsigned long long)dv__reasm_dropped(a->reasm));
 	if (dv__reasm_overlaps(a->reasm))
-		warnf(a, "%llu overlapping IP fragments (the later copy was used)", (unsigned long long)dv__reasm_overlaps(a->reasm));
-	if (a->st.flows_evicted)
-		warnf(a, "flow table full: %llu flows evicted (their bytes are kept in the destination totals)",
-		      (unsigned long long)a->st.flows_evicted);
+		wb_add(&v->warn, "%llu overlapping IP fragments (the later copy was used)", (unsigned long long)dv__reasm_overlaps(a->reasm));
+	if (v->st.flows_evicted)
+		wb_add(&v->warn, "flow table full: %llu flows evicted (their bytes are kept in the destination totals)",
+		      (unsigned long long)v->st.flows_evicted);
 
 	size_t leaks = 0, maker = 0, known = 0, content = 0;
 	uint64_t leak_bytes = 0;
-	for (size_t i = 0; i < a->ndests; i++) {
-		dv_audit_dest *d = &a->dests[i];
+	for (size_t i = 0; i < v->dests.n; i++) {
+		dv_audit_dest *d = &v->dests.v[i];
 		judge_dest(a, d);
 		if (d->verdict == DV_VERDICT_LEAK) {
 			leaks++;
@@ -1052,21 +1192,21 @@ int dv_audit_finish(dv_audit *a)
 			if (d->flags & DV_DEST_CONTENT) content++;
 		}
 	}
-	qsort(a->dests, a->ndests, sizeof(*a->dests), by_bytes_out);
-	reindex_dests(a);
+	qsort(v->dests.v, v->dests.n, sizeof(*v->dests.v), by_bytes_out);
+	reindex_dests(&v->dests);
 
-	char *r = a->reasons;
-	size_t rs = sizeof(a->reasons);
+	char *r = v->reasons;
+	size_t rs = sizeof(v->reasons);
 	int inconclusive = 0;
 	if (a->seen_doh) { inconclusive = 1; addreason(r, rs, "DNS over HTTPS in use: the names it resolved are hidden from this audit"); }
 	if (a->seen_dot) { inconclusive = 1; addreason(r, rs, "DNS over TLS/QUIC (port 853) in use: names hidden"); }
 	if (a->seen_ech) { inconclusive = 1; addreason(r, rs, "Encrypted Client Hello in use: only the outer server name is visible"); }
-	if (a->st.capture_errors) { inconclusive = 1; addreason(r, rs, "%llu capture file(s) cut or damaged part-way", (unsigned long long)a->st.capture_errors); }
-	if (a->st.damaged) { inconclusive = 1; addreason(r, rs, "%llu damaged frames", (unsigned long long)a->st.damaged); }
+	if (v->st.capture_errors) { inconclusive = 1; addreason(r, rs, "%llu capture file(s) cut or damaged part-way", (unsigned long long)v->st.capture_errors); }
+	if (v->st.damaged) { inconclusive = 1; addreason(r, rs, "%llu damaged frames", (unsigned long long)v->st.damaged); }
 	if (a->wlan_protected) { inconclusive = 1; addreason(r, rs, "%llu encrypted 802.11 data frames could not be read", (unsigned long long)a->wlan_protected); }
 	if (a->ip_packets == 0) { inconclusive = 1; addreason(r, rs, "the capture holds no IP traffic"); }
 	if (leaks) {
-		a->verdict = DV_VERDICT_LEAK;
+		v->verdict = DV_VERDICT_LEAK;
 		char head[600] = "";
 		snprintf(head, sizeof(head), "%zu external destination(s) not allowed by the policy received %llu bytes", leaks,
 		         (unsigned long long)leak_bytes);
@@ -1078,30 +1218,49 @@ int dv_audit_finish(dv_audit *a)
 		copystr(r, rs, head);
 		if (tail[0]) addreason(r, rs, "%s", tail);
 	} else if (inconclusive) {
-		a->verdict = DV_VERDICT_INCONCLUSIVE;
+		v->verdict = DV_VERDICT_INCONCLUSIVE;
 	} else {
-		a->verdict = DV_VERDICT_CLEAN;
+		v->verdict = DV_VERDICT_CLEAN;
 		addreason(r, rs, "no packet was sent to an external destination outside the policy");
 	}
+	v->valid = 1;
 	return 0;
 }
 
-dv_verdict dv_audit_verdict(const dv_audit *a) { return a->verdict; }
-const char *dv_audit_reasons(const dv_audit *a) { return a->reasons; }
-const dv_audit_stats *dv_audit_get_stats(const dv_audit *a) { return &a->st; }
+int dv_audit_snapshot(dv_audit *a)
+{
+	if (a->finished) return 0; /* the final view stands */
+	return build_view(a, 0);
+}
+
+int dv_audit_finish(dv_audit *a)
+{
+	if (a->finished) return 0;
+	int rc = build_view(a, 1);
+	if (rc == 0) a->finished = 1;
+	return rc;
+}
+
+static const dv_audit_stats *view_stats(const dv_audit *a) { return a->view.valid ? &a->view.st : &a->st; }
+static const warnbuf *view_warn(const dv_audit *a) { return a->view.valid ? &a->view.warn : &a->warn; }
+
+dv_verdict dv_audit_verdict(const dv_audit *a) { return a->view.valid ? a->view.verdict : DV_VERDICT_CLEAN; }
+const char *dv_audit_reasons(const dv_audit *a) { return a->view.reasons; }
+const dv_audit_stats *dv_audit_get_stats(const dv_audit *a) { return view_stats(a); }
 const char *dv_audit_geo_source(const dv_audit *a) { return a->geo_src; }
 
-const dv_flow *const *dv_audit_flows(const dv_audit *a, size_t *n) { *n = a->nsorted; return a->sorted; }
-const dv_audit_dest *dv_audit_dests(const dv_audit *a, size_t *n) { *n = a->ndests; return a->dests; }
-const dv_audit_dnsq *dv_audit_dns_queries(const dv_audit *a, size_t *n) { *n = a->ndnsq; return a->dnsq; }
-const dv_audit_hello *dv_audit_hellos(const dv_audit *a, size_t *n) { *n = a->nhellos; return a->hellos; }
-const dv_audit_http *dv_audit_http_requests(const dv_audit *a, size_t *n) { *n = a->nhttp; return a->http; }
-const dv_audit_finding *dv_audit_findings(const dv_audit *a, size_t *n) { *n = a->nfinds; return a->finds; }
+const dv_flow *const *dv_audit_flows(const dv_audit *a, size_t *n) { *n = a->view.nsorted; return a->view.sorted; }
+const dv_audit_dest *dv_audit_dests(const dv_audit *a, size_t *n) { *n = a->view.dests.n; return a->view.dests.v; }
+const dv_audit_dnsq *dv_audit_dns_queries(const dv_audit *a, size_t *n) { *n = a->view.ndnsq; return a->dnsq; }
+const dv_audit_hello *dv_audit_hellos(const dv_audit *a, size_t *n) { *n = a->view.nhellos; return a->hellos; }
+const dv_audit_http *dv_audit_http_requests(const dv_audit *a, size_t *n) { *n = a->view.nhttp; return a->http; }
+const dv_audit_finding *dv_audit_findings(const dv_audit *a, size_t *n) { *n = a->view.nfinds; return a->finds; }
 
 const char *dv_audit_warnings(const dv_audit *a, size_t *count)
 {
-	*count = a->nwarn;
-	return a->warn ? a->warn : "";
+	const warnbuf *w = view_warn(a);
+	*count = w->n;
+	return w->s ? w->s : "";
 }
 
 const dv_audit_dest *dv_audit_flow_dest(const dv_audit *a, const dv_flow *f)
@@ -1109,14 +1268,7 @@ const dv_audit_dest *dv_audit_flow_dest(const dv_audit *a, const dv_flow *f)
 	int r = dv_audit_flow_remote(f);
 	uint8_t key[16] = { 0 };
 	memcpy(key, f->addr[r], f->ipver == 6 ? 16 : 4);
-	if (!a->dest_slots) return NULL;
-	size_t s = addr_hash(f->ipver, key) & (a->dest_slots - 1);
-	while (a->dest_idx[s] != UINT32_MAX) {
-		const dv_audit_dest *d = &a->dests[a->dest_idx[s]];
-		if (d->ipver == f->ipver && !memcmp(d->addr, key, 16)) return d;
-		s = (s + 1) & (a->dest_slots - 1);
-	}
-	return NULL;
+	return dest_find(&a->view.dests, f->ipver, key);
 }
 
 dv_verdict dv_audit_flow_verdict(const dv_audit *a, const dv_flow *f)

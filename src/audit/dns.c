@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dv/dns.h"
+#include "audit/dns_int.h"
 #include "dv/err.h"
 #include "dv/rd.h"
 

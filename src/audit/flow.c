@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dv/flow.h"
+#include "audit/flow_int.h"
 
 #define NIL UINT32_MAX
 #define CHUNK 1024u

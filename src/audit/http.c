@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "dv/err.h"
-#include "dv/http.h"
+#include "audit/http_int.h"
 
 static const char *const methods[] = {
 	"GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE",

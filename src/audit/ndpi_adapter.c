@@ -78,3 +78,20 @@ void dv__ndpi_giveup(dv__ndpi *n, void *flow, char *name, size_t nsize, char *ca
 	ndpi_protocol2name(n->m, p, name, (u_int)nsize);
 	snprintf(category, csize, "%s", ndpi_category_get_name(n->m, p.category));
 }
+
+void dv__ndpi_guess(dv__ndpi *n, const void *flow, char *name, size_t nsize, char *category, size_t csize)
+{
+	size_t sz = ndpi_detection_get_sizeof_ndpi_flow_struct();
+	void *copy = ndpi_malloc(sz);
+	if (!copy) {
+		snprintf(name, nsize, "Unknown");
+		category[0] = 0;
+		return;
+	}
+	/* A shallow copy: giving up only reads and sets fields of the struct
+	 * itself; the buffers it points to stay the original's (ndpi_free,
+	 * not ndpi_free_flow, which would free them). */
+	memcpy(copy, flow, sz);
+	dv__ndpi_giveup(n, copy, name, nsize, category, csize);
+	ndpi_free(copy);
+}

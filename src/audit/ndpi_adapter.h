@@ -19,6 +19,9 @@ dv__ndpi *dv__ndpi_new(void);
 void dv__ndpi_free(dv__ndpi *n);
 /* Asks for nDPI's best guess for a flow that stopped early. */
 void dv__ndpi_giveup(dv__ndpi *n, void *flow, char *name, size_t nsize, char *category, size_t csize);
+/* The same guess on a copy of the flow's state: the flow itself can go on
+ * being classified (an audit snapshot mid-stream). */
+void dv__ndpi_guess(dv__ndpi *n, const void *flow, char *name, size_t nsize, char *category, size_t csize);
 /* "nDPI 4.2.0-..." */
 const char *dv__ndpi_version(void);
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "dv/err.h"
-#include "dv/netloc.h"
+#include "audit/netloc_int.h"
 
 #define DEFAULT_DB "/usr/share/libloc-location/location.db"
 

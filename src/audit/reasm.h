@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dv/pcapread.h"
+#include "audit/pkt_int.h"
 
 #define DV__REASM_SLOTS 64
 

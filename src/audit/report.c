@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/flow_int.h"
 #include "dv/audit.h"
 #include "dv/err.h"
 #include "dv/util.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dv/scan.h"
+#include "audit/scan_int.h"
 
 const char *dv_scan_kind_name(dv_scan_kind k)
 {

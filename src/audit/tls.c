@@ -11,7 +11,7 @@
 
 #include "dv/err.h"
 #include "dv/rd.h"
-#include "dv/tls.h"
+#include "audit/tls_int.h"
 
 /* ---- TLS ClientHello ----------------------------------------------- */
 

@@ -1,7 +1,10 @@
 /*
- * link.c - from a captured frame to the Remote ID payload it carries.
+ * link.c - from a captured frame to the Remote ID payload it carries. The
+ * link headers (radiotap, PPI, 802.11 header, nRF Sniffer / PHDR, HCI H4 and
+ * monitor headers) are walked by the shared link layer (capture/link_int.h);
+ * what is Remote ID specific is here.
  *
- * Wi-Fi (IEEE 802.11 management frames, after radiotap/PPI):
+ * Wi-Fi (IEEE 802.11 management frame bodies):
  *   beacon (FC 0x80): 24-byte header, 12 fixed bytes, then elements
  *     id 221 (vendor) | len | OUI FA:0B:BC | type 0x0D | counter | pack
  *   NAN service discovery (action FC 0xD0): category 4, action 9,
@@ -21,51 +24,22 @@
  */
 #include <string.h>
 
-#include "dv/odid.h"
+#include "capture/link_int.h"
 #include "dv/radio.h"
 #include "dv/rd.h"
-
-enum {
-	LT_IEEE802_11 = 105,
-	LT_RADIOTAP = 127,
-	LT_HCI_H4 = 187,
-	LT_PPI = 192,
-	LT_HCI_H4_PHDR = 201,
-	LT_BLE_LL = 251,
-	LT_BT_MONITOR = 254,
-	LT_BLE_LL_PHDR = 256,
-	LT_NORDIC_BLE = 272
-};
+#include "radio/odid_int.h"
 
 #define BLE_ADV_AA 0x8E89BED6u
 
 bool dv_radio_linktype_supported(int lt)
 {
-	switch (lt) {
-	case LT_IEEE802_11: case LT_RADIOTAP: case LT_HCI_H4: case LT_PPI:
-	case LT_HCI_H4_PHDR: case LT_BLE_LL: case LT_BT_MONITOR:
-	case LT_BLE_LL_PHDR: case LT_NORDIC_BLE:
-		return true;
-	default:
-		return false;
-	}
+	return (dv_linktype_caps(lt) & DV_LINKTYPE_RID) != 0;
 }
 
 const char *dv_radio_linktype_name(int lt)
 {
-	switch (lt) {
-	case LT_IEEE802_11: return "IEEE 802.11";
-	case LT_RADIOTAP: return "IEEE 802.11 + radiotap";
-	case LT_HCI_H4: return "Bluetooth HCI H4";
-	case LT_PPI: return "PPI";
-	case LT_HCI_H4_PHDR: return "Bluetooth HCI H4 with direction";
-	case LT_BLE_LL: return "Bluetooth LE link layer";
-	case LT_BT_MONITOR: return "Linux Bluetooth monitor";
-	case LT_BLE_LL_PHDR: return "Bluetooth LE link layer with PHDR";
-	case LT_NORDIC_BLE: return "nRF Sniffer for Bluetooth LE";
-	case 1: return "Ethernet";
-	default: return "other";
-	}
+	/* the table's names; of the others only Ethernet is named here */
+	return dv_radio_linktype_supported(lt) || lt == DV_DLT_EN10MB ? dv_linktype_name(lt) : "other";
 }
 
 /* ---- Bluetooth ------------------------------------------------------------ */
@@ -220,43 +194,6 @@ static int hci_event(const uint8_t *p, size_t len, dv_odid_frame *f)
 	return 0;
 }
 
-static int nordic_ble(const uint8_t *p, size_t len, dv_odid_frame *f)
-{
-	/* board | payload length (2) | protocol version | packet counter (2) |
-	 * packet id | header length | flags | channel | rssi | event counter (2)
-	 * | timestamp (4) | BLE packet */
-	dv_rd r = dv_rd_init(p, len, NULL, 0);
-	uint8_t hlen, flags, rssi;
-	if (dv_rd_skip(&r, 7) < 0 || dv_rd_u8(&r, &hlen) < 0 || hlen < 4) return 0;
-	if (dv_rd_u8(&r, &flags) < 0 || dv_rd_skip(&r, 1) < 0 || dv_rd_u8(&r, &rssi) < 0) return 0;
-	if (dv_rd_seek(&r, 7 + (size_t)hlen) < 0) return 0;
-	bool coded = ((flags >> 4) & 7) == 2;
-	int found = ble_ll(dv_rd_ptr(&r), dv_rd_left(&r), coded, f);
-	if (found) {
-		f->crc_bad = !(flags & 1);
-		f->rssi = -(int)rssi;
-	}
-	return found;
-}
-
-static int ble_ll_phdr(const uint8_t *p, size_t len, dv_odid_frame *f)
-{
-	/* channel | signal | noise | AA offenses | ref AA (4) | flags (2 LE) */
-	dv_rd r = dv_rd_init(p, len, NULL, 0);
-	uint8_t sig;
-	uint16_t flags;
-	if (dv_rd_skip(&r, 1) < 0 || dv_rd_u8(&r, &sig) < 0 || dv_rd_skip(&r, 6) < 0 ||
-	    dv_rd_u16le(&r, &flags) < 0)
-		return 0;
-	bool coded = ((flags >> 14) & 3) == 2;
-	int found = ble_ll(dv_rd_ptr(&r), dv_rd_left(&r), coded, f);
-	if (found) {
-		f->crc_bad = (flags & 0x0400) && !(flags & 0x0800);
-		if (flags & 0x0002) f->rssi = (int8_t)sig;
-	}
-	return found;
-}
-
 /* ---- Wi-Fi ---------------------------------------------------------------- */
 
 static const uint8_t OUI_ASTM[3] = { 0xFA, 0x0B, 0xBC };
@@ -341,80 +278,22 @@ static int wifi_nan(dv_rd *body, dv_odid_frame *f)
 	return 0;
 }
 
-static int ieee80211(const uint8_t *p, size_t len, dv_odid_frame *f)
+/* An 802.11 management frame: beacons and NAN action frames. */
+static int wifi_mgmt(const dv_link *l, dv_odid_frame *f)
 {
-	dv_rd r = dv_rd_init(p, len, NULL, 0);
-	uint8_t fc0, fc1;
-	const uint8_t *hdr;
-	if (dv_rd_u8(&r, &fc0) < 0 || dv_rd_u8(&r, &fc1) < 0) return 0;
-	if ((fc0 & 0x0c) != 0) return 0;   /* management frames only */
-	if (fc1 & 0x40) return 0;          /* protected: nothing readable */
-	if (dv_rd_view(&r, 22, &hdr) < 0) return 0;
-	/* hdr: duration(2) addr1(6) addr2(6) addr3(6) seq(2) */
-	if (fc1 & 0x80 && dv_rd_skip(&r, 4) < 0) return 0; /* +HTC */
+	dv_rd body = dv_link_body(l, NULL);
+	uint8_t fc0 = l->wlan_fc[0];
 	int found = 0;
 	if (fc0 == 0x80)
-		found = wifi_beacon(&r, f);
+		found = wifi_beacon(&body, f);
 	else if (fc0 == 0xd0 || fc0 == 0xe0)
-		found = wifi_nan(&r, f);
+		found = wifi_nan(&body, f);
 	if (found) {
-		memcpy(f->mac, hdr + 8, 6);
+		/* after duration and addr1: the transmitter */
+		memcpy(f->mac, l->wlan_hdr + 8, 6);
 		f->has_mac = true;
 	}
 	return found;
-}
-
-static size_t align_up(size_t off, size_t a)
-{
-	return (off + a - 1) & ~(a - 1);
-}
-
-static int radiotap(const uint8_t *p, size_t len, dv_odid_frame *f)
-{
-	dv_rd r = dv_rd_init(p, len, NULL, 0);
-	uint8_t ver;
-	uint16_t rlen;
-	uint32_t present, word;
-	if (dv_rd_u8(&r, &ver) < 0 || ver != 0 || dv_rd_skip(&r, 1) < 0 || dv_rd_u16le(&r, &rlen) < 0)
-		return 0;
-	if (rlen < 8 || rlen > len) return 0;
-	dv_rd h = dv_rd_init(p, rlen, NULL, 0);
-	(void)dv_rd_skip(&h, 4);
-	if (dv_rd_u32le(&h, &present) < 0) return 0;
-	word = present;
-	while (word & 0x80000000u)
-		if (dv_rd_u32le(&h, &word) < 0) return 0;
-	/* fields in bit order, each aligned to its natural size */
-	uint8_t flags = 0, sig = 0;
-	bool have_sig = false;
-	size_t off = h.pos;
-	if (present & 0x01) off = align_up(off, 8) + 8;                   /* TSFT */
-	if (present & 0x02) { if (off < rlen) flags = p[off]; off += 1; } /* flags */
-	if (present & 0x04) off += 1;                                      /* rate */
-	if (present & 0x08) off = align_up(off, 2) + 4;                   /* channel */
-	if (present & 0x10) off = align_up(off, 2) + 2;                   /* FHSS */
-	if ((present & 0x20) && off < rlen) { sig = p[off]; have_sig = true; } /* dBm signal */
-	size_t flen = len - rlen;
-	if (flags & 0x10) { /* frame ends with the FCS */
-		if (flen < 4) return 0;
-		flen -= 4;
-	}
-	int found = ieee80211(p + rlen, flen, f);
-	if (found) {
-		f->crc_bad = (flags & 0x40) != 0;
-		if (have_sig) f->rssi = (int8_t)sig;
-	}
-	return found;
-}
-
-static int ppi(const uint8_t *p, size_t len, dv_odid_frame *f)
-{
-	dv_rd r = dv_rd_init(p, len, NULL, 0);
-	uint16_t plen;
-	uint32_t dlt;
-	if (dv_rd_skip(&r, 2) < 0 || dv_rd_u16le(&r, &plen) < 0 || dv_rd_u32le(&r, &dlt) < 0) return 0;
-	if (plen < 8 || plen > len || dlt != LT_IEEE802_11) return 0;
-	return ieee80211(p + plen, len - plen, f);
 }
 
 int dv_radio_decode_frame(int linktype, const uint8_t *p, size_t len, dv_odid_frame *f)
@@ -430,24 +309,26 @@ int dv_radio_decode_frame(int linktype, const uint8_t *p, size_t len, dv_odid_fr
 	f->ts_ns = ts;
 	f->linktype = linktype;
 	int found = 0;
-	if (!p) return 0;
-	switch (linktype) {
-	case LT_IEEE802_11: found = ieee80211(p, len, f); break;
-	case LT_RADIOTAP: found = radiotap(p, len, f); break;
-	case LT_PPI: found = ppi(p, len, f); break;
-	case LT_BLE_LL: found = ble_ll(p, len, false, f); break;
-	case LT_BLE_LL_PHDR: found = ble_ll_phdr(p, len, f); break;
-	case LT_NORDIC_BLE: found = nordic_ble(p, len, f); break;
-	case LT_HCI_H4:
-		found = len > 1 && p[0] == 0x04 ? hci_event(p + 1, len - 1, f) : 0;
-		break;
-	case LT_HCI_H4_PHDR:
-		found = len > 5 && p[4] == 0x04 ? hci_event(p + 5, len - 5, f) : 0;
-		break;
-	case LT_BT_MONITOR: /* adapter (2 BE) | opcode (2 BE): 3 = event */
-		found = len > 4 && p[2] == 0 && p[3] == 3 ? hci_event(p + 4, len - 4, f) : 0;
-		break;
-	default: break;
+	dv_link l;
+	if (p && dv_link_walk(linktype, p, len, NULL, &l) == 0) {
+		switch (l.kind) {
+		case DV_LINK_WLAN_MGMT:
+			found = wifi_mgmt(&l, f);
+			break;
+		case DV_LINK_BLE_LL:
+			found = ble_ll(l.body, l.body_len, (l.flags & DV_LINK_CODED) != 0, f);
+			break;
+		case DV_LINK_HCI_EVENT:
+			found = hci_event(l.body, l.body_len, f);
+			break;
+		default:
+			break;
+		}
+		if (found) {
+			/* what the sniffer's header says about the frame */
+			if (l.flags & DV_LINK_CRC_BAD) f->crc_bad = true;
+			if (l.flags & DV_LINK_RSSI) f->rssi = l.rssi;
+		}
 	}
 	if (!found) {
 		f->transport = DV_RADIO_NONE;

@@ -1,6 +1,6 @@
 /*
  * odid.c - ASTM F3411 message and message-pack decoding (layouts in
- * dv/odid.h). Every read goes through dv_rd over the 25 bytes of one
+ * radio/odid_int.h). Every read goes through dv_rd over the 25 bytes of one
  * message; a pack is walked with its declared size and count checked
  * against the bytes that are really there.
  */
@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dv/odid.h"
+#include "radio/odid_int.h"
 #include "dv/rd.h"
 
 void dv_odid_problem(dv_odid_frame *f, const char *fmt, ...)

@@ -10,6 +10,7 @@
 #include "dv/err.h"
 #include "dv/radio.h"
 #include "dv/util.h"
+#include "radio/odid_int.h"
 
 static const char *ua_type_name(int t)
 {

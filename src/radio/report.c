@@ -17,6 +17,7 @@
 
 #include "dv/err.h"
 #include "dv/radio.h"
+#include "radio/odid_int.h"
 
 /* ---- distance -------------------------------------------------------------- */
 
@@ -400,19 +401,42 @@ static int on_frame(const dv_odid_frame *f, void *payload)
 	return dv_radio_report_add_frame(c->r, c->capture, f);
 }
 
-int dv_radio_report_add_capture(dv_radio_report *r, const char *path)
+/* Scans with scan() into a new capture entry named name. */
+static int add_scanned(dv_radio_report *r, const char *name, int (*scan)(void *arg, scan_ctx *c, dv_radio_stats *st),
+                       void *arg)
 {
-	int idx = dv_radio_report_begin_capture(r, path);
+	int idx = dv_radio_report_begin_capture(r, name);
 	if (idx < 0) return idx;
 	scan_ctx c = { r, (size_t)idx };
-	dv_radio_capture *cap = &r->captures[idx];
-	int rc = dv_radio_scan_file(path, on_frame, &c, &cap->stats);
-	cap = &r->captures[idx]; /* unchanged: captures do not grow during a scan */
+	dv_radio_stats st = { 0 };
+	int rc = scan(arg, &c, &st);
+	dv_radio_capture *cap = &r->captures[idx]; /* captures do not grow during a scan */
+	cap->stats = st;
 	if (rc < 0) {
 		cap->error = rc;
 		snprintf(cap->error_text, sizeof(cap->error_text), "%s", dv_error_text());
 	}
 	return rc;
+}
+
+static int scan_source(void *arg, scan_ctx *c, dv_radio_stats *st)
+{
+	return dv_radio_scan_capture(arg, on_frame, c, st);
+}
+
+static int scan_path(void *arg, scan_ctx *c, dv_radio_stats *st)
+{
+	return dv_radio_scan_file(arg, on_frame, c, st);
+}
+
+int dv_radio_report_add_source(dv_radio_report *r, dv_capture *src)
+{
+	return add_scanned(r, dv_capture_name(src), scan_source, src);
+}
+
+int dv_radio_report_add_capture(dv_radio_report *r, const char *path)
+{
+	return add_scanned(r, path, scan_path, (void *)path);
 }
 
 /*
@@ -458,18 +482,22 @@ static void track_extremes(double lat0, double lon0, const dv_radio_point *t, si
 	*mx_out = mx;
 }
 
+typedef struct mem_arg {
+	const void *buf;
+	size_t len;
+	const char *name;
+} mem_arg;
+
+static int scan_memory(void *arg, scan_ctx *c, dv_radio_stats *st)
+{
+	const mem_arg *m = arg;
+	return dv_radio_scan_mem(m->buf, m->len, m->name, on_frame, c, st);
+}
+
 int dv_radio_report_add_capture_mem(dv_radio_report *r, const char *name, const void *buf, size_t len)
 {
-	int idx = dv_radio_report_begin_capture(r, name);
-	if (idx < 0) return idx;
-	scan_ctx c = { r, (size_t)idx };
-	dv_radio_capture *cap = &r->captures[idx];
-	int rc = dv_radio_scan_mem(buf, len, name, on_frame, &c, &cap->stats);
-	if (rc < 0) {
-		cap->error = rc;
-		snprintf(cap->error_text, sizeof(cap->error_text), "%s", dv_error_text());
-	}
-	return rc;
+	mem_arg m = { buf, len, name };
+	return add_scanned(r, name, scan_memory, &m);
 }
 
 void dv_radio_report_finish(dv_radio_report *r)

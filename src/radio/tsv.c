@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "dv/err.h"
-#include "dv/odid.h"
+#include "radio/odid_int.h"
 
 typedef struct out {
 	char *p;

@@ -16,11 +16,13 @@
 
 #include "check.h"
 #include "dv/audit.h"
-#include "dv/dns.h"
+#include "audit/dns_int.h"
+#include "audit/flow_int.h"
+#include "audit/pkt_int.h"
 #include "dv/err.h"
-#include "dv/http.h"
-#include "dv/scan.h"
-#include "dv/tls.h"
+#include "audit/http_int.h"
+#include "audit/scan_int.h"
+#include "audit/tls_int.h"
 
 /* ---- frame builders --------------------------------------------------- */
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "audit/flow_int.h"
 #include "dv/audit.h"
 #include "dv/err.h"
 

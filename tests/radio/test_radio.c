@@ -19,7 +19,7 @@
 
 #include "check.h"
 #include "dv/err.h"
-#include "dv/odid.h"
+#include "radio/odid_int.h"
 #include "dv/radio.h"
 
 /* ---- golden ------------------------------------------------------------------ */

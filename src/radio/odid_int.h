@@ -1,5 +1,5 @@
 /*
- * dv/odid.h - ASTM F3411 / ASD-STAN EN 4709-002 broadcast Remote ID
+ * radio/odid_int.h - ASTM F3411 / ASD-STAN EN 4709-002 broadcast Remote ID
  * ("Open Drone ID") messages: what a drone tells everyone within radio range.
  *
  * A Remote ID message is always 25 bytes. Byte 0 is the header:
@@ -38,12 +38,14 @@
  * that does not fit, a pack whose size or count is wrong, an unknown type
  * are recorded as problems of the frame, never trusted.
  */
-#ifndef DV_ODID_H
-#define DV_ODID_H
+#ifndef DV_RADIO_ODID_INT_H
+#define DV_RADIO_ODID_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "dv/radio.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -54,7 +56,7 @@ extern "C" {
  * quantities (impossible in a 255-byte element) are reported. */
 #define DV_ODID_MAX_MSGS 16
 #define DV_ODID_MAX_PROBLEMS 4
-#define DV_ODID_PROBLEM_LEN 112
+#define DV_ODID_PROBLEM_LEN DV_RADIO_ISSUE_LEN
 
 typedef enum dv_odid_type {
 	DV_ODID_BASIC_ID = 0,
@@ -66,14 +68,7 @@ typedef enum dv_odid_type {
 	DV_ODID_PACK = 15
 } dv_odid_type;
 
-/* How the frame carried the messages. */
-typedef enum dv_radio_transport {
-	DV_RADIO_NONE = 0,
-	DV_RADIO_WIFI_BEACON = 1,  /* 802.11 beacon vendor IE FA:0B:BC type 0x0D */
-	DV_RADIO_WIFI_NAN = 2,     /* Wi-Fi NAN service discovery (action) frame */
-	DV_RADIO_BT_LEGACY = 4,    /* Bluetooth 4 legacy advertising, service data 0xFFFA */
-	DV_RADIO_BT_EXTENDED = 8   /* Bluetooth 5 extended advertising (Long Range when coded PHY) */
-} dv_radio_transport;
+/* dv_radio_transport (how the frame carried the messages): dv/radio.h */
 
 typedef struct dv_odid_basic_id {
 	uint8_t id_type;   /* 0 none, 1 serial (CTA-2063-A), 2 CAA registration, 3 UTM UUID, 4 specific session */
@@ -198,7 +193,6 @@ double dv_odid_direction_deg(uint8_t raw, uint8_t ew); /* >= 361 -> NAN */
 const char *dv_odid_type_name(int type);
 const char *dv_odid_version_name(int version);
 const char *dv_odid_id_type_name(int id_type);
-const char *dv_radio_transport_name(dv_radio_transport t);
 
 /*
  * Copies a fixed-size text field as the reference dissector shows it
@@ -209,21 +203,7 @@ const char *dv_radio_transport_name(dv_radio_transport t);
  */
 size_t dv_odid_text(char *out, const uint8_t *in, size_t n, bool escape);
 
-/*
- * Formats f as one tab-separated line in the column layout of the Open
- * Drone ID Wireshark dissector ground truth (frame msgType basicID_idType
- * basicID_uaType basicID_id_asc loc_status loc_lat loc_lon loc_geoAlt
- * loc_height loc_speed loc_direction system_lat system_lon operator_id
- * self_desc; several values comma-joined), without a newline. Returns 0,
- * or DV_ENOMEM if size is too small; 1 when the dissector prints no line
- * for the frame: no message of a known type, or a pack that declares more
- * bytes than the frame holds (the Lua dissector stops on that range error;
- * dv_odid_decode_payload still decodes the messages that fit).
- * flags: DV_ODID_TSV_ESCAPE escapes control bytes in texts (for a
- * terminal; without it the output is byte-identical to tshark's).
- */
-#define DV_ODID_TSV_ESCAPE 1u
-int dv_odid_frame_tsv(const dv_odid_frame *f, char *out, size_t size, unsigned flags);
+/* dv_odid_frame_tsv (the Wireshark dissector's TSV line): dv/radio.h */
 
 #ifdef __cplusplus
 }

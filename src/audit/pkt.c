@@ -1,112 +1,20 @@
 /*
- * pcapread.c - capture files through libpcap, and the link/IP/transport
- * decoder. See dv/pcapread.h for the byte conventions.
+ * pkt.c - the audit's IP/transport decoder on top of the shared link walk
+ * (capture/link_int.h). See audit/pkt_int.h for the byte conventions.
  */
 #include <arpa/inet.h>
-#include <errno.h>
-#include <pcap/pcap.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "audit/pkt_int.h"
+#include "capture/link_int.h"
+#include "dv/audit.h"
 #include "dv/err.h"
-#include "dv/pcapread.h"
 #include "dv/rd.h"
-
-struct dv_pcap {
-	pcap_t *pc;
-	int linktype;
-	int nsec;
-	uint64_t number;
-	char path[512];
-};
-
-int dv_pcap_open(dv_pcap **out, const char *path)
-{
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	*out = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return dv_error_errno(errno, path, -1, "cannot open capture");
-	/* A large stdio buffer: libpcap reads record by record. */
-	setvbuf(f, NULL, _IOFBF, 1 << 20);
-	/* Ask for nanoseconds; libpcap scales microsecond files up. */
-	pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	if (!pc) {
-		fclose(f);
-		return dv_error_set(DV_EINVAL, path, 0, "not a readable pcap or pcapng capture: %s", errbuf);
-	}
-	dv_pcap *p = calloc(1, sizeof(*p));
-	if (!p) {
-		pcap_close(pc);
-		return dv_error_set(DV_ENOMEM, path, -1, "out of memory");
-	}
-	p->pc = pc;
-	p->linktype = pcap_datalink(pc);
-	p->nsec = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
-	snprintf(p->path, sizeof(p->path), "%s", path);
-	*out = p;
-	return 0;
-}
-
-int dv_pcap_next(dv_pcap *p, dv_frame *out)
-{
-	struct pcap_pkthdr *h;
-	const u_char *d;
-	int rc = pcap_next_ex(p->pc, &h, &d);
-	if (rc == 1) {
-		p->number++;
-		out->number = p->number;
-		/* Hostile files carry any time: clamp to 1970..2096 so that
-		 * nanoseconds and differences of them stay inside int64. */
-		int64_t sec = (int64_t)h->ts.tv_sec;
-		if (sec < 0) sec = 0;
-		if (sec > 4000000000) sec = 4000000000;
-		out->ts_ns = sec * 1000000000 + (int64_t)h->ts.tv_usec * (p->nsec ? 1 : 1000);
-		out->caplen = h->caplen;
-		out->wirelen = h->len < h->caplen ? h->caplen : h->len;
-		out->data = d;
-		return 1;
-	}
-	if (rc == PCAP_ERROR_BREAK)
-		return 0;
-	/* libpcap reports a cut last record as an error: name where. */
-	return dv_error_set(DV_ETRUNC, p->path, -1, "capture damaged or cut after frame %llu: %s",
-	                    (unsigned long long)p->number, pcap_geterr(p->pc));
-}
-
-int dv_pcap_linktype(const dv_pcap *p) { return p->linktype; }
-const char *dv_pcap_path(const dv_pcap *p) { return p->path; }
-
-void dv_pcap_free(dv_pcap *p)
-{
-	if (!p) return;
-	pcap_close(p->pc);
-	free(p);
-}
-
-/* ---- decoder --------------------------------------------------------- */
-
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
 
 bool dv_pkt_linktype_supported(int lt)
 {
-	switch (lt) {
-	case DLT_EN10MB: case DLT_RAW: case 14: case 101: case DLT_IPV4: case DLT_IPV6:
-	case DLT_LINUX_SLL: case DLT_LINUX_SLL2: case DLT_NULL: case DLT_LOOP:
-	case DLT_IEEE802_11: case DLT_IEEE802_11_RADIO:
-		return true;
-	default:
-		return false;
-	}
+	return (dv_linktype_caps(lt) & DV_LINKTYPE_IP) != 0;
 }
 
 void dv_addr_str(char *buf, size_t size, int ipver, const uint8_t *addr)
@@ -255,36 +163,6 @@ static int decode_ipv6(dv_rd *r, dv_pkt *pk)
 	return decode_l4(r, plen, pk);
 }
 
-static int decode_ethertype(dv_rd *r, uint16_t et, dv_pkt *pk)
-{
-	for (int depth = 0; depth < 8; depth++) {
-		switch (et) {
-		case 0x0800: return decode_ipv4(r, pk);
-		case 0x86dd: return decode_ipv6(r, pk);
-		case 0x8100: case 0x88a8: case 0x9100: {
-			uint16_t tci;
-			if (dv_rd_u16be(r, &tci) < 0 || dv_rd_u16be(r, &et) < 0) return DV_ETRUNC;
-			if (!(pk->flags & DV_PKT_VLAN)) pk->vlan[0] = tci & 0x0fff;
-			else pk->vlan[1] = tci & 0x0fff;
-			pk->flags |= DV_PKT_VLAN;
-			continue;
-		}
-		case 0x8864: { /* PPPoE session: ver/type, code, session, length, PPP protocol */
-			uint8_t h[6];
-			uint16_t ppp;
-			if (dv_rd_bytes(r, h, 6) < 0 || dv_rd_u16be(r, &ppp) < 0) return DV_ETRUNC;
-			pk->flags |= DV_PKT_PPPOE;
-			if (ppp == 0x0021) return decode_ipv4(r, pk);
-			if (ppp == 0x0057) return decode_ipv6(r, pk);
-			return DV_EUNSUPPORTED;
-		}
-		default:
-			return DV_EUNSUPPORTED;
-		}
-	}
-	return dv_error_set(DV_EINVAL, r->name, dv_rd_offset(r), "too many nested tags");
-}
-
 static int decode_ip_by_version(dv_rd *r, dv_pkt *pk)
 {
 	if (dv_rd_left(r) < 1) return dv_rd_short(r, 1, "ip header");
@@ -294,64 +172,28 @@ static int decode_ip_by_version(dv_rd *r, dv_pkt *pk)
 	return DV_EUNSUPPORTED;
 }
 
-static int decode_80211(dv_rd *r, dv_pkt *pk)
-{
-	uint8_t fc0, fc1;
-	const uint8_t *h;
-	if (dv_rd_need(r, 24, "802.11 header") < 0) return DV_ETRUNC;
-	h = dv_rd_ptr(r);
-	fc0 = h[0];
-	fc1 = h[1];
-	if (((fc0 >> 2) & 3) != 2) return DV_EUNSUPPORTED; /* not a data frame */
-	if (fc1 & 0x40) {                                   /* protected: encrypted */
-		pk->flags |= DV_PKT_WLAN_PROTECTED;
-		return DV_EUNSUPPORTED;
-	}
-	uint8_t sub = (uint8_t)(fc0 >> 4);
-	if (sub & 0x4) return DV_EUNSUPPORTED;              /* null data, no body */
-	size_t hl = 24;
-	if ((fc1 & 3) == 3) hl += 6;                        /* ToDS and FromDS: addr4 */
-	if (sub & 0x8) {                                    /* QoS */
-		hl += 2;
-		if (fc1 & 0x80) hl += 4;                    /* HT control */
-	}
-	if (dv_rd_skip(r, hl) < 0) return DV_ETRUNC;
-	uint8_t llc[8];
-	if (dv_rd_bytes(r, llc, 8) < 0) return DV_ETRUNC;
-	if (llc[0] != 0xaa || llc[1] != 0xaa || llc[2] != 0x03) return DV_EUNSUPPORTED;
-	return decode_ethertype(r, (uint16_t)(llc[6] << 8 | llc[7]), pk);
-}
-
 int dv_pkt_decode(int lt, const uint8_t *data, size_t caplen, const char *name, dv_pkt *pk)
 {
-	dv_rd r = dv_rd_init(data, caplen, name, 0);
 	memset(pk, 0, sizeof(*pk));
-	uint16_t et;
-	switch (lt) {
-	case DLT_EN10MB:
-		if (dv_rd_skip(&r, 12) < 0 || dv_rd_u16be(&r, &et) < 0) return DV_ETRUNC;
-		if (et < 0x0600) return DV_EUNSUPPORTED; /* 802.3 length + LLC */
-		return decode_ethertype(&r, et, pk);
-	case DLT_RAW: case 14: case 101: case DLT_IPV4: case DLT_IPV6:
-		return decode_ip_by_version(&r, pk);
-	case DLT_LINUX_SLL:
-		if (dv_rd_skip(&r, 14) < 0 || dv_rd_u16be(&r, &et) < 0) return DV_ETRUNC;
-		return decode_ethertype(&r, et, pk);
-	case DLT_LINUX_SLL2:
-		if (dv_rd_u16be(&r, &et) < 0 || dv_rd_skip(&r, 18) < 0) return DV_ETRUNC;
-		return decode_ethertype(&r, et, pk);
-	case DLT_NULL: case DLT_LOOP:
-		if (dv_rd_skip(&r, 4) < 0) return DV_ETRUNC;
-		return decode_ip_by_version(&r, pk);
-	case DLT_IEEE802_11:
-		return decode_80211(&r, pk);
-	case DLT_IEEE802_11_RADIO: {
-		uint16_t rlen;
-		if (dv_rd_skip(&r, 2) < 0 || dv_rd_u16le(&r, &rlen) < 0) return DV_ETRUNC;
-		if (rlen < 4) return dv_error_set(DV_EINVAL, name, 2, "radiotap length %u < 4", rlen);
-		if (dv_rd_skip(&r, (size_t)rlen - 4) < 0) return DV_ETRUNC;
-		return decode_80211(&r, pk);
+	dv_link l;
+	int rc = dv_link_walk(lt, data, caplen, name, &l);
+	if (l.flags & DV_LINK_VLAN) {
+		pk->flags |= DV_PKT_VLAN;
+		pk->vlan[0] = l.vlan[0];
+		pk->vlan[1] = l.vlan[1];
 	}
+	if (l.flags & DV_LINK_PPPOE) pk->flags |= DV_PKT_PPPOE;
+	/* an encrypted data frame: what hides the picture */
+	if ((l.flags & DV_LINK_WLAN_PROTECTED) && ((l.wlan_fc[0] >> 2) & 3) == 2) pk->flags |= DV_PKT_WLAN_PROTECTED;
+	if (rc < 0) return rc;
+	dv_rd body = dv_link_body(&l, name);
+	switch (l.kind) {
+	case DV_LINK_ETHERTYPE:
+		if (l.ethertype == 0x0800) return decode_ipv4(&body, pk);
+		if (l.ethertype == 0x86dd) return decode_ipv6(&body, pk);
+		return DV_EUNSUPPORTED;
+	case DV_LINK_IP:
+		return decode_ip_by_version(&body, pk);
 	default:
 		return DV_EUNSUPPORTED;
 	}

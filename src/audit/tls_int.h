@@ -1,5 +1,5 @@
 /*
- * dv/tls.h - the client's first words in TLS and QUIC: the ClientHello's
+ * audit/tls_int.h - the client's first words in TLS and QUIC: the ClientHello's
  * server_name (SNI), ALPN and whether Encrypted Client Hello hides the real
  * name; for QUIC the Initial packets are decrypted first (RFC 9001 section 5:
  * HKDF-SHA256 from the version's salt and the client's Destination
@@ -7,8 +7,8 @@
  * (RFC 9369) and drafts 29-32. Google QUIC (Q0xx) carries its CHLO in the
  * clear; its SNI tag is read directly.
  */
-#ifndef DV_TLS_H
-#define DV_TLS_H
+#ifndef DV_AUDIT_TLS_INT_H
+#define DV_AUDIT_TLS_INT_H
 
 #include <stddef.h>
 #include <stdint.h>

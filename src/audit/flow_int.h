@@ -1,5 +1,5 @@
 /*
- * dv/flow.h - bidirectional TCP/UDP flows with per-direction counters, in a
+ * audit/flow_int.h - bidirectional TCP/UDP flows with per-direction counters, in a
  * table of bounded size.
  *
  * A flow is identified by (IP version, protocol, the two address:port
@@ -10,13 +10,13 @@
  * the caller's eviction callback gets it first (to fold its counters into
  * a summary), and dv_flowtab_evicted() counts them.
  */
-#ifndef DV_FLOW_H
-#define DV_FLOW_H
+#ifndef DV_AUDIT_FLOW_INT_H
+#define DV_AUDIT_FLOW_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dv/pcapread.h"
+#include "audit/pkt_int.h"
 
 enum {
 	DV_FLOW_TLS = 1u << 0,       /* a TLS ClientHello was seen */

@@ -1,11 +1,11 @@
 /*
- * dv/dns.h - DNS messages (RFC 1035) as seen in a capture: the question and
+ * audit/dns_int.h - DNS messages (RFC 1035) as seen in a capture: the question and
  * the A/AAAA/CNAME answers, used to name flows that only show an address.
  * Compression pointers must point backwards and are followed at most 64
  * times; names longer than 255 bytes are rejected.
  */
-#ifndef DV_DNS_H
-#define DV_DNS_H
+#ifndef DV_AUDIT_DNS_INT_H
+#define DV_AUDIT_DNS_INT_H
 
 #include <stddef.h>
 #include <stdint.h>

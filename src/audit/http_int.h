@@ -1,10 +1,10 @@
 /*
- * dv/http.h - the request line and Host header of a cleartext HTTP/1.x
+ * audit/http_int.h - the request line and Host header of a cleartext HTTP/1.x
  * request (also SSDP's M-SEARCH/NOTIFY over UDP), from the first bytes of a
  * client's segment.
  */
-#ifndef DV_HTTP_H
-#define DV_HTTP_H
+#ifndef DV_AUDIT_HTTP_INT_H
+#define DV_AUDIT_HTTP_INT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,14 +1,8 @@
 /*
- * dv/pcapread.h - capture files (pcap and pcapng, via libpcap, recognised by
- * content) and the packet decoder that turns one captured frame into the
- * addresses, ports and transport payload the audit needs.
- *
- * Link types decoded: Ethernet (802.1Q / 802.1ad / QinQ tags, PPPoE
- * session), Linux cooked SLL and SLL2, raw IPv4/IPv6 (DLT_RAW, IPV4, IPV6),
- * BSD loopback (NULL/LOOP), and unencrypted 802.11 data frames (with or
- * without radiotap). Everything goes through the bounds-checked dv_rd
- * reader: lengths in headers are compared against what was captured and
- * never trusted.
+ * audit/pkt_int.h - the audit's packet decoder: from one captured frame
+ * (link headers walked by capture/link_int.h) to the addresses, ports and
+ * transport payload the audit needs: IPv4/IPv6 (extension headers,
+ * fragments), TCP, UDP, UDP-Lite.
  *
  * Byte conventions follow tshark so results can be checked against it:
  * `wirelen` is the whole original frame (frame.len, link header included);
@@ -16,44 +10,14 @@
  * udp.length - 8), which may exceed what a snaplen-cut frame holds;
  * `payload`/`payload_cap` is what was actually captured of it.
  */
-#ifndef DV_PCAPREAD_H
-#define DV_PCAPREAD_H
+#ifndef DV_AUDIT_PKT_INT_H
+#define DV_AUDIT_PKT_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* An open capture file (opaque). */
-typedef struct dv_pcap dv_pcap;
-
-/* One captured frame, borrowed from the reader until the next call. */
-typedef struct dv_frame {
-	uint64_t number;      /* 1-based frame number in the file */
-	int64_t ts_ns;        /* capture time, ns since the epoch */
-	uint32_t caplen;      /* bytes captured */
-	uint32_t wirelen;     /* bytes on the wire (frame.len) */
-	const uint8_t *data;  /* caplen bytes */
-} dv_frame;
-
-/*
- * Opens a pcap or pcapng file by content (the name is irrelevant).
- * Returns 0 and *out (free with dv_pcap_free), or DV_ENOTFOUND/DV_EINVAL
- * naming path.
- */
-int dv_pcap_open(dv_pcap **out, const char *path);
-
-/*
- * Reads the next frame. Returns 1 with *out filled, 0 at the end of the
- * file, or DV_ETRUNC/DV_ECORRUPT when the file is cut or damaged (the error
- * names the file and the frame number; frames read before still count).
- */
-int dv_pcap_next(dv_pcap *p, dv_frame *out);
-
-/* The file's DLT_* link type. */
-int dv_pcap_linktype(const dv_pcap *p);
-/* The file's path (borrowed). */
-const char *dv_pcap_path(const dv_pcap *p);
-void dv_pcap_free(dv_pcap *p);
+#include "dv/capture.h"
 
 /* True when the decoder understands this DLT_* link type. */
 bool dv_pkt_linktype_supported(int linktype);
@@ -99,8 +63,5 @@ typedef struct dv_pkt {
  * `name` and offset within the frame). Never reads outside data[0..caplen).
  */
 int dv_pkt_decode(int linktype, const uint8_t *data, size_t caplen, const char *name, dv_pkt *out);
-
-/* "192.0.2.1" or "2001:db8::1" into buf (>= 46 bytes). */
-void dv_addr_str(char *buf, size_t size, int ipver, const uint8_t *addr);
 
 #endif
