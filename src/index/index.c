@@ -13,6 +13,7 @@
 #include "dv/rd.h"
 #include "dv/srt.h"
 #include "dv/util.h"
+#include "index/index_int.h"
 
 #define PHOTO_HEAD (1u << 20)
 #define RECORD_MAX (64u << 20)
@@ -317,20 +318,86 @@ static int x_store(struct extract *x, dv_catalog *cat, int64_t file_id)
 	return rc;
 }
 
-static int x_end(void *state, dv_catalog *cat, int64_t file_id)
+/* ---- extraction in the sandboxed reader, storage in the parent ------------ */
+void *dv_index_extract_begin(const char *path, uint64_t size)
+{
+	return x_begin(path, size, NULL);
+}
+
+int dv_index_extract_data(void *x, const uint8_t *buf, size_t n)
+{
+	return x_data(x, buf, n);
+}
+
+void dv_index_extract_free(void *x)
+{
+	x_free(x);
+}
+
+int dv_index_extract_finish(void *state, dv_msg_buf *out)
 {
 	struct extract *x = state;
+	json_object *o = x_finish(x);
+	size_t n;
+	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
 	int rc = 0;
-	if (cat && file_id > 0) rc = x_store(x, cat, file_id);
-	x_free(x);
+	if (n > DV_INDEX_RECORD_JSON_MAX) {
+		rc = dv_error_set(DV_ENOMEM, x->path, -1, "telemetry record of %zu bytes", n);
+	} else {
+		dv_msg_u32(out, (uint32_t)n);
+		dv_msg_put(out, s, n);
+		dv_msg_put(out, x->packed, x->npts * POINT_BYTES);
+		if (out->failed) rc = dv_error_set(DV_ENOMEM, x->path, -1, "out of memory");
+	}
+	json_object_put(o);
+	return rc;
+}
+
+/* What the reader sent for a file is hostile: parsed, checked, stored in
+ * our own serialisation. */
+static int store_record(dv_catalog *cat, int64_t file_id, const char *path, const uint8_t *rec, size_t n,
+                        void *payload)
+{
+	(void)payload;
+	dv_rd r = dv_rd_init(rec, n, "reader telemetry", 0);
+	uint32_t jn;
+	const uint8_t *js;
+	if (dv_rd_u32be(&r, &jn) < 0 || jn > DV_INDEX_RECORD_JSON_MAX || dv_rd_view(&r, jn, &js) < 0)
+		return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: telemetry record of %s is malformed", path);
+	size_t pn = dv_rd_left(&r);
+	const uint8_t *pts = dv_rd_ptr(&r);
+	if (pn % POINT_BYTES || pn / POINT_BYTES > DV_INDEX_MAX_POINTS)
+		return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: %zu bytes of track points for %s", pn, path);
+	for (size_t i = 0; i < pn; i += POINT_BYTES)
+		if (pts[i + 8] > DV_TIME_LOCAL || pts[i + 9] > 1)
+			return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: track point %zu of %s is malformed",
+			                    i / POINT_BYTES, path);
+	json_tokener *tok = json_tokener_new_ex(16);
+	if (!tok) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	json_object *o = json_tokener_parse_ex(tok, (const char *)js, (int)jn);
+	bool whole = o && json_tokener_get_error(tok) == json_tokener_success && json_tokener_get_parse_end(tok) == jn;
+	json_tokener_free(tok);
+	json_object *kind;
+	const char *k = NULL;
+	if (whole && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "kind", &kind) &&
+	    json_object_is_type(kind, json_type_string))
+		k = json_object_get_string(kind);
+	if (!k || (strcmp(k, "photo") && strcmp(k, "srt") && strcmp(k, "flight_record"))) {
+		json_object_put(o);
+		return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: telemetry record of %s is not one", path);
+	}
+	size_t sn;
+	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &sn);
+	int rc = dv_catalog_side_put(cat, "telemetry", file_id, s, sn);
+	json_object_put(o);
+	if (rc == 0) rc = dv_catalog_side_put(cat, "points", file_id, pts, pn);
 	return rc;
 }
 
 void dv_index_observer(dv_ingest_observer *out)
 {
-	out->begin = x_begin;
-	out->data = x_data;
-	out->end = x_end;
+	out->reader_flags = DV_INGEST_READ_TELEMETRY;
+	out->store = store_record;
 	out->payload = NULL;
 }
 

@@ -1,4 +1,4 @@
-#include "dv/source.h"
+#include "vault/source_int.h"
 
 #include <errno.h>
 #include <fcntl.h>

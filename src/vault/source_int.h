@@ -1,5 +1,5 @@
 /*
- * dv/source.h - what an ingest reads from: a directory (a mounted card, a
+ * vault/source_int.h - what an ingest reads from: a directory (a mounted card, a
  * DCIM folder, the drone's storage over USB) or a raw image / block device
  * holding FAT or exFAT, read with The Sleuth Kit (libtsk) without mounting.
  *
@@ -7,8 +7,8 @@
  * allows it) and are never written. Files are listed sorted by path, so an
  * interrupted ingest resumes in the same order.
  */
-#ifndef DV_SOURCE_H
-#define DV_SOURCE_H
+#ifndef DV_SOURCE_INT_H
+#define DV_SOURCE_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
