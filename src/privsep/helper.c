@@ -2,6 +2,9 @@
  * dv-reader - the sandboxed reader helper (privsep/privsep_int.h).
  *
  *   dv-reader --serve      started by libdronevault with its channel at fd 3
+ *   dv-reader --job        the same, then runs one command's parsing (JOB:
+ *                          "inspect" and its arguments) with stdout and
+ *                          stderr on pipes the parent copies out
  *   dv-reader --selftest DIR SOCKET
  *                          tests only (DV_READER_SELFTEST=1): installs the
  *                          policy, then tries what it must forbid: a socket
@@ -31,6 +34,7 @@
 #include "dv/err.h"
 #include "vault/source_int.h"
 #include "index/index_int.h"
+#include "privsep/job_int.h"
 #include "privsep/privsep_int.h"
 #include "privsep/sandbox_int.h"
 
@@ -223,6 +227,61 @@ static int serve(void)
 	return 0;
 }
 
+/* ---- jobs ------------------------------------------------------------------------- */
+static const struct {
+	const char *name;
+	int (*main)(int argc, char **argv);
+} jobs[] = {
+	{ "inspect", dv_job_inspect },
+};
+
+static int serve_job(void)
+{
+	struct stat st;
+	if (fstat(FD, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		fprintf(stderr, "dv-reader: this is dronevault's sandboxed reader; dronevault starts it\n");
+		return 2;
+	}
+	dv_sandbox_state sb;
+	if (dv_sandbox_child(&sb) < 0) {
+		fprintf(stderr, "dronevault: the sandboxed reader cannot start: %s\n", dv_error_text());
+		send_error();
+		return 3;
+	}
+	dv_msg_buf b = { 0 };
+	dv_msg_u32(&b, DV_READER_VERSION);
+	dv_msg_u32(&b, sb.landlock_abi);
+	if (send_buf(DV_MSG_HELLO, &b) < 0) return 1;
+	dv_msg_free(&b);
+	uint8_t t;
+	dv_rd p;
+	char name[64];
+	uint32_t argc;
+	if (recv_msg(&t, &p) < 0 || t != DV_MSG_JOB || dv_msg_get_str(&p, name, sizeof(name), "job") < 0 ||
+	    dv_rd_u32be(&p, &argc) < 0 || argc < 1 || argc > 65536)
+		return 1;
+	char **argv = calloc(argc + 1, sizeof(char *));
+	if (!argv) return 1;
+	for (uint32_t i = 0; i < argc; i++) {
+		char tmp[DV_MSG_STR_MAX];
+		if (dv_msg_get_str(&p, tmp, sizeof(tmp), "argument") < 0 || !(argv[i] = strdup(tmp))) return 1;
+	}
+	close(FD);
+	int rc = 1;
+	bool found = false;
+	for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++)
+		if (!strcmp(jobs[i].name, name)) {
+			found = true;
+			rc = jobs[i].main((int)argc, argv);
+		}
+	if (!found) fprintf(stderr, "dv-reader: no job '%s'\n", name);
+	fflush(stdout);
+	for (uint32_t i = 0; i < argc; i++) free(argv[i]);
+	free(argv);
+	free(in_buf);
+	return rc;
+}
+
 /* ---- selftest ---------------------------------------------------------------------- */
 static int failures;
 
@@ -309,6 +368,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (argc == 2 && !strcmp(argv[1], "--serve")) return serve();
+	if (argc == 2 && !strcmp(argv[1], "--job")) return serve_job();
 	if (argc == 4 && !strcmp(argv[1], "--selftest")) return selftest(argv[2], argv[3]);
 	fprintf(stderr, "usage: dv-reader --serve (started by dronevault)\n");
 	return 2;

@@ -49,6 +49,7 @@ enum dv_msg {
 	DV_MSG_FILE_END,     /* c->p u8 ok, str message (why not) */
 	DV_MSG_ERROR,        /* c->p i32 code, i64 offset, str path, str message: the child stops */
 	DV_MSG_BYE,          /* p->c: done, exit 0 */
+	DV_MSG_JOB,          /* p->c str job, u32 argc, argc x str argument (dv-reader --job) */
 	DV_MSG_COUNT
 };
 

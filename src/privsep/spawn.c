@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "dv/err.h"
+#include "dv/reader.h"
 
 #define HELPER_REL "libexec/dronevault/dv-reader"
 
@@ -119,7 +121,9 @@ static size_t clean_env(char **envp, size_t cap)
 	return n;
 }
 
-int dv_reader_start(dv_reader *r)
+/* mode: "--serve" or "--job"; out_fd, err_fd: the child's stdout and stderr
+ * (-1: /dev/null) */
+static int start(dv_reader *r, const char *mode, int out_fd, int err_fd)
 {
 	memset(r, 0, sizeof(*r));
 	r->pid = -1;
@@ -149,12 +153,14 @@ int dv_reader_start(dv_reader *r)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&at);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	if (out_fd >= 0) posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	else posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	/* stderr: /dev/null (under RLIMIT_FSIZE 0 a write to a log file would
 	 * kill the reader), or ours when DV_READER_STDERR=1 (debugging,
 	 * sanitizer reports) */
 	const char *keep_err = getenv("DV_READER_STDERR");
-	if (!keep_err || strcmp(keep_err, "1")) posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (err_fd >= 0) posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+	else if (!keep_err || strcmp(keep_err, "1")) posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], DV_READER_FD);
 	posix_spawn_file_actions_addclosefrom_np(&fa, DV_READER_FD + 1);
 	/* default signal dispositions and an empty mask in the child */
@@ -164,7 +170,7 @@ int dv_reader_start(dv_reader *r)
 	posix_spawnattr_setsigdefault(&at, &all);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-	char *argv[] = { (char *)"dv-reader", (char *)"--serve", NULL };
+	char *argv[] = { (char *)"dv-reader", (char *)mode, NULL };
 	char *envp[8];
 	clean_env(envp, 8);
 	pid_t pid;
@@ -206,6 +212,11 @@ int dv_reader_start(dv_reader *r)
 		return rc;
 	}
 	return 0;
+}
+
+int dv_reader_start(dv_reader *r)
+{
+	return start(r, "--serve", -1, -1);
 }
 
 static int reap(pid_t pid, int *status)
@@ -260,4 +271,92 @@ int dv_reader_stop(dv_reader *r)
 	else if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) rc = describe(st);
 	r->pid = -1;
 	return rc;
+}
+
+/* ---- jobs (dv/reader.h) ---------------------------------------------------------- */
+/* Copies the job's stdout and stderr pipes to ours until both are closed. */
+static void copy_out(int out, int err)
+{
+	struct pollfd p[2] = { { out, POLLIN, 0 }, { err, POLLIN, 0 } };
+	const int to[2] = { 1, 2 };
+	static uint8_t buf[65536];
+	int open_n = 2;
+	while (open_n > 0) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR) continue;
+			return;
+		}
+		for (int i = 0; i < 2; i++) {
+			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+			ssize_t n = read(p[i].fd, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR) continue;
+			if (n <= 0) {
+				p[i].fd = -1;
+				open_n--;
+				continue;
+			}
+			for (ssize_t done = 0; done < n;) {
+				ssize_t w = write(to[i], buf + done, (size_t)(n - done));
+				if (w < 0 && errno == EINTR) continue;
+				if (w <= 0) break;   /* our stdout went away: drop the rest */
+				done += w;
+			}
+		}
+	}
+}
+
+int dv_reader_run(const char *job, int argc, char *const *argv, int *exit_code)
+{
+	*exit_code = 1;
+	if (argc < 1 || argc > 65536) return dv_error_set(DV_EINVAL, "reader", -1, "a job takes 1 to 65536 arguments");
+	dv_msg_buf b = { 0 };
+	dv_msg_str(&b, job);
+	dv_msg_u32(&b, (uint32_t)argc);
+	for (int i = 0; i < argc; i++) {
+		if (strlen(argv[i]) >= DV_MSG_STR_MAX) {
+			dv_msg_free(&b);
+			return dv_error_set(DV_EINVAL, "reader", -1, "argument %d longer than %d bytes", i, DV_MSG_STR_MAX - 1);
+		}
+		dv_msg_str(&b, argv[i]);
+	}
+	if (b.failed) {
+		dv_msg_free(&b);
+		return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	}
+	int po[2], pe[2];
+	if (pipe2(po, O_CLOEXEC) < 0) {
+		dv_msg_free(&b);
+		return dv_error_errno(errno, "reader", -1, "cannot create a pipe");
+	}
+	if (pipe2(pe, O_CLOEXEC) < 0) {
+		close(po[0]);
+		close(po[1]);
+		dv_msg_free(&b);
+		return dv_error_errno(errno, "reader", -1, "cannot create a pipe");
+	}
+	fflush(stdout);
+	fflush(stderr);
+	dv_reader r;
+	int rc = start(&r, "--job", po[1], pe[1]);
+	close(po[1]);
+	close(pe[1]);
+	if (rc == 0) rc = dv_chan_send(r.ch.fd, DV_MSG_JOB, b.p, b.len, NULL, 0);
+	dv_msg_free(&b);
+	if (rc < 0) {
+		dv_reader_kill(&r);
+		close(po[0]);
+		close(pe[0]);
+		return rc;
+	}
+	copy_out(po[0], pe[0]);
+	close(po[0]);
+	close(pe[0]);
+	dv_chan_dispose(&r.ch);
+	int st = 0;
+	if (reap(r.pid, &st) < 0) return dv_error_set(DV_EIO, "reader", -1, "the reader vanished");
+	if (WIFEXITED(st)) {
+		*exit_code = WEXITSTATUS(st);
+		return 0;
+	}
+	return describe(st);
 }
