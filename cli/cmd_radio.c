@@ -171,6 +171,11 @@ static int store_in_case(const dv_radio_report *r, const char *case_name, const 
 
 int cmd_radio(int argc, char **argv)
 {
+	/* parsing hostile captures: in the sandboxed reader, unless this needs
+	 * the vault or writes a file */
+	static const char *const local_opts[] = { "case", "operator", "note", "key-file", "vault", "geojson", NULL };
+	int forwarded;
+	if (cli_forward("radio", argc, argv, local_opts, &forwarded)) return forwarded;
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' }, { "geojson", required_argument, NULL, 'g' },
 		{ "frames", no_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },

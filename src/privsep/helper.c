@@ -2,9 +2,10 @@
  * dv-reader - the sandboxed reader helper (privsep/privsep_int.h).
  *
  *   dv-reader --serve      started by libdronevault with its channel at fd 3
- *   dv-reader --job        the same, then runs one command's parsing (JOB:
- *                          "inspect" and its arguments) with stdout and
- *                          stderr on pipes the parent copies out
+ *   dv-reader --job        the same, then runs one command (JOB: inspect,
+ *                          audit, radio or zones, and its arguments; the
+ *                          CLI's own code) with stdout and stderr on pipes
+ *                          the parent copies out
  *   dv-reader --selftest DIR SOCKET
  *                          tests only (DV_READER_SELFTEST=1): installs the
  *                          policy, then tries what it must forbid: a socket
@@ -31,6 +32,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "dv/err.h"
 #include "vault/source_int.h"
 #include "index/index_int.h"
@@ -233,6 +235,9 @@ static const struct {
 	int (*main)(int argc, char **argv);
 } jobs[] = {
 	{ "inspect", dv_job_inspect },
+	{ "audit", cmd_audit },
+	{ "radio", cmd_radio },
+	{ "zones", cmd_zones },
 };
 
 static int serve_job(void)
@@ -267,6 +272,7 @@ static int serve_job(void)
 		if (dv_msg_get_str(&p, tmp, sizeof(tmp), "argument") < 0 || !(argv[i] = strdup(tmp))) return 1;
 	}
 	close(FD);
+	cli_in_reader = true;
 	int rc = 1;
 	bool found = false;
 	for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++)
