@@ -26,11 +26,17 @@ static const dv_msg_rule read_rules[] = {
 	{ DV_MSG_FILE_END, DV_MSG_ONCE, 1 + 2 + DV_MSG_STR_MAX },
 	ERR_RULE,
 };
+static const dv_msg_rule extract_rules[] = {
+	{ DV_MSG_TELEMETRY, DV_MSG_ONCE, DV_FRAME_MAX },
+	{ DV_MSG_FILE_END, DV_MSG_ONCE, 1 + 2 + DV_MSG_STR_MAX },
+	ERR_RULE,
+};
 #define PHASE(n, r) { n, r, sizeof(r) / sizeof(r[0]) }
 const dv_phase dv_phase_hello = PHASE("hello", hello_rules);
 const dv_phase dv_phase_open = PHASE("open", open_rules);
 const dv_phase dv_phase_list = PHASE("listing", list_rules);
 const dv_phase dv_phase_read = PHASE("reading", read_rules);
+const dv_phase dv_phase_extract = PHASE("extracting", extract_rules);
 
 int dv_frame_check(const uint8_t hdr[DV_FRAME_HDR], const dv_phase *ph, uint32_t *seen_once, uint64_t offset,
                    uint8_t *type, uint32_t *len)

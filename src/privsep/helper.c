@@ -145,6 +145,37 @@ static int serve_read(dv_source *src, const dv_source_file *f, bool telemetry, u
 	return rc < 0 ? -1 : 0;
 }
 
+/* reindex: the parent streams stored plaintext, we extract */
+static int serve_extract(void)
+{
+	for (;;) {
+		uint8_t t;
+		dv_rd p;
+		char path[DV_MSG_STR_MAX];
+		uint64_t size;
+		if (recv_msg(&t, &p) < 0) return 1;
+		if (t == DV_MSG_BYE) return 0;
+		if (t != DV_MSG_EXTRACT || dv_msg_get_str(&p, path, sizeof(path), "path") < 0 || dv_rd_u64be(&p, &size) < 0)
+			return 1;
+		void *x = dv_index_extract_begin(path, size);
+		bool done = false;
+		for (;;) {
+			if (recv_msg(&t, &p) < 0) return 1;
+			if (t == DV_MSG_EXTRACT_END) break;
+			if (t != DV_MSG_DATA) return 1;
+			if (x && !done && dv_index_extract_data(x, dv_rd_ptr(&p), dv_rd_left(&p)) != 0) done = true;
+		}
+		dv_msg_buf b = { 0 };
+		if (x && dv_index_extract_finish(x, &b) == 0 && send_buf(DV_MSG_TELEMETRY, &b) < 0) return 1;
+		dv_msg_free(&b);
+		dv_index_extract_free(x);
+		dv_msg_u8(&b, 1);
+		dv_msg_str(&b, "");
+		if (send_buf(DV_MSG_FILE_END, &b) < 0) return 1;
+		dv_msg_free(&b);
+	}
+}
+
 static int serve(void)
 {
 	struct stat st;
@@ -177,6 +208,7 @@ static int serve(void)
 		char tmp[DV_MSG_STR_MAX];
 		if (dv_msg_get_str(&p, tmp, sizeof(tmp), "source path") < 0 || !(paths[i] = strdup(tmp))) return 1;
 	}
+	if (what == DV_OPEN_EXTRACT) return serve_extract();
 	dv_source *src = NULL;
 	int rc = what == 0 ? dv_source_open(&src, paths[0]) : dv_source_open_files(&src, (const char *const *)paths, n);
 	if (rc < 0) {

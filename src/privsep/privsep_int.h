@@ -50,10 +50,15 @@ enum dv_msg {
 	DV_MSG_ERROR,        /* c->p i32 code, i64 offset, str path, str message: the child stops */
 	DV_MSG_BYE,          /* p->c: done, exit 0 */
 	DV_MSG_JOB,          /* p->c str job, u32 argc, argc x str argument (dv-reader --job) */
+	DV_MSG_EXTRACT,      /* p->c str path, u64 size: telemetry of stored plaintext follows (DATA) */
+	DV_MSG_EXTRACT_END,  /* p->c: that file's plaintext is complete */
 	DV_MSG_COUNT
 };
 
 #define DV_OPEN_TELEMETRY 1u  /* OPEN flag: run the telemetry extraction */
+#define DV_OPEN_SOURCE 0      /* OPEN what: a directory, image or device */
+#define DV_OPEN_FILES 1       /* OPEN what: a list of single files */
+#define DV_OPEN_EXTRACT 2     /* OPEN what: no source; files come as EXTRACT + DATA (reindex) */
 
 /* One row of a phase's table of allowed messages. */
 #define DV_MSG_ONCE 1u
@@ -70,7 +75,7 @@ typedef struct dv_phase {
 } dv_phase;
 
 /* Phases of the ingest conversation, as the parent sees the child. */
-extern const dv_phase dv_phase_hello, dv_phase_open, dv_phase_list, dv_phase_read;
+extern const dv_phase dv_phase_hello, dv_phase_open, dv_phase_list, dv_phase_read, dv_phase_extract;
 
 /* The parent's side of a channel: a reused buffer, the stream offset, the
  * once-only messages already seen. */

@@ -34,6 +34,17 @@ check "inspect: names the missing helper" grep -q 'nowhere/dv-reader' "$T/last.e
 DV_READER=$T/nowhere/dv-reader expect_exit 1 "$DV" --vault "$V" ingest --case SB2 --operator tester "$T/card"
 check "ingest: names the missing helper" grep -q 'nowhere/dv-reader' "$T/last.err"
 
+# reindex feeds the stored plaintext to the reader: without it, no reindex
+expect_exit 0 "$DV" --vault "$V" reindex --case SB --json
+check "reindex through the reader" grep -q '"with_telemetry":2' "$T/last.out"
+DV_READER=$T/nowhere/dv-reader expect_exit 1 "$DV" --vault "$V" reindex --case SB
+check "reindex: names the missing helper" grep -q 'nowhere/dv-reader' "$T/last.err"
+# audit and zones parse in the reader too
+cap=$DV_SOURCE_DIR/fuzz/corpus/audit_pcap/mixed.pcap
+expect_exit 4 "$DV" audit "$cap"
+check "audit in the reader: a leak found" grep -q '^leak ' "$T/last.out"
+DV_READER=$T/nowhere/dv-reader expect_exit 1 "$DV" audit "$cap"
+
 # run by hand, the helper refuses to serve; its selftest needs the test switch
 helper=$DV_BUILD_DIR/libexec/dronevault/dv-reader
 expect_exit 2 "$helper" --serve
