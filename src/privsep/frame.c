@@ -22,6 +22,7 @@ static const dv_msg_rule list_rules[] = {
 };
 static const dv_msg_rule read_rules[] = {
 	{ DV_MSG_DATA, 0, DV_CHUNK_MAX },
+	{ DV_MSG_DATA_REF, 0, 8 },
 	{ DV_MSG_TELEMETRY, DV_MSG_ONCE, DV_FRAME_MAX },
 	{ DV_MSG_FILE_END, DV_MSG_ONCE, 1 + 2 + DV_MSG_STR_MAX },
 	ERR_RULE,

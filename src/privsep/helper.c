@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -102,25 +103,67 @@ struct reading {
 	bool channel_failed;  /* the parent went away: stop */
 };
 
+/* the plaintext ring (privsep_int.h): slots the parent has handed back */
+static uint8_t *ring;
+static unsigned credits = DV_RING_SLOTS;
+
+static void map_ring(void)
+{
+	struct stat st;
+	size_t size = (size_t)DV_RING_SLOTS * DV_RING_SLOT;
+	if (fstat(DV_READER_RING_FD, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size) return;
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, DV_READER_RING_FD, 0);
+	if (m != MAP_FAILED) ring = m;
+}
+
+/* An ACK: one slot back. Anything else here is the parent going away. */
+static int take_ack(void)
+{
+	uint8_t h[DV_FRAME_HDR + 4];
+	size_t got = 0;
+	while (got < sizeof(h)) {
+		ssize_t r = read(FD, h + got, sizeof(h) - got);
+		if (r < 0 && errno == EINTR) continue;
+		if (r <= 0) return -1;
+		got += (size_t)r;
+	}
+	if (h[4] != DV_MSG_ACK || h[0] || h[1] || h[2] || h[3] != 4) return -1;
+	credits++;
+	return 0;
+}
+
 static int send_chunk(const uint8_t *data, size_t n, void *payload)
 {
 	struct reading *rd = payload;
-	if (dv_chan_send(FD, DV_MSG_DATA, data, n, NULL, 0) < 0) {
-		rd->channel_failed = true;
-		return DV_EIO;
-	}
+	/* the extraction sees the piece first, while it is surely ours */
 	if (rd->telemetry && dv_index_extract_data(rd->telemetry, data, n) != 0) {
 		/* seen enough: finish it now, keep streaming */
 		dv_msg_buf b = { 0 };
-		int rc = dv_index_extract_finish(rd->telemetry, &b);
+		int erc = dv_index_extract_finish(rd->telemetry, &b);
 		dv_index_extract_free(rd->telemetry);
 		rd->telemetry = NULL;
-		if (rc == 0 && send_buf(DV_MSG_TELEMETRY, &b) < 0) {
+		if (erc == 0 && send_buf(DV_MSG_TELEMETRY, &b) < 0) {
 			dv_msg_free(&b);
 			rd->channel_failed = true;
 			return DV_EIO;
 		}
 		dv_msg_free(&b);
+	}
+	int rc;
+	if (ring) {
+		uint8_t ref[8];
+		dv_put_u32be(ref, (uint32_t)((size_t)(data - ring) / DV_RING_SLOT));
+		dv_put_u32be(ref + 4, (uint32_t)n);
+		rc = dv_chan_send(FD, DV_MSG_DATA_REF, ref, sizeof(ref), NULL, 0);
+		if (rc == 0) credits--;
+		/* the next piece goes into the next slot: it must be ours again */
+		while (rc == 0 && credits == 0) rc = take_ack();
+	} else {
+		rc = dv_chan_send(FD, DV_MSG_DATA, data, n, NULL, 0);
+	}
+	if (rc < 0) {
+		rd->channel_failed = true;
+		return DV_EIO;
 	}
 	return 0;
 }
@@ -128,7 +171,13 @@ static int send_chunk(const uint8_t *data, size_t n, void *payload)
 static int serve_read(dv_source *src, const dv_source_file *f, bool telemetry, uint8_t *buf)
 {
 	struct reading rd = { telemetry ? dv_index_extract_begin(f->path, f->size) : NULL, false };
-	int rc = dv_source_read(src, f, buf, DV_CHUNK_MAX, send_chunk, &rd);
+	uint8_t *slots[DV_RING_SLOTS];
+	for (unsigned i = 0; i < DV_RING_SLOTS; i++) slots[i] = ring ? ring + (size_t)i * DV_RING_SLOT : buf;
+	/* slots go round in order, and every file starts at slot 0 with all of
+	 * them free: the parent acknowledges each piece before FILE_END */
+	int rc = dv_source_read_ring(src, f, slots, ring ? DV_RING_SLOTS : 1, DV_CHUNK_MAX, send_chunk, &rd);
+	while (!rd.channel_failed && credits < DV_RING_SLOTS)
+		if (take_ack() < 0) rd.channel_failed = true;
 	if (rd.channel_failed) return -1;
 	dv_msg_buf b = { 0 };
 	if (rc == 0 && rd.telemetry) {
@@ -188,6 +237,7 @@ static int serve(void)
 		send_error();
 		return 3;
 	}
+	map_ring();
 	/* from here on, hostile input may be read */
 	dv_msg_buf b = { 0 };
 	dv_msg_u32(&b, DV_READER_VERSION);

@@ -29,6 +29,15 @@
 #include "dv/rd.h"
 
 #define DV_READER_FD 3
+/* The plaintext ring: a sealed memfd of DV_RING_SLOTS slots of
+ * DV_RING_SLOT bytes, shared with the reader at this fd (ingest only). The
+ * reader reads a file's bytes straight into a free slot and says so in a
+ * small DATA_REF frame; the parent copies the slot out (the reader can
+ * rewrite shared memory at any time: only the copy is hashed and stored)
+ * and hands the slot back with ACK. Slots go round in order. */
+#define DV_READER_RING_FD 4
+#define DV_RING_SLOTS 4u
+#define DV_RING_SLOT (1u << 20)
 #define DV_READER_VERSION 1
 #define DV_FRAME_HDR 5
 /* the largest frame of any type: a telemetry record with its points */
@@ -52,6 +61,8 @@ enum dv_msg {
 	DV_MSG_JOB,          /* p->c str job, u32 argc, argc x str argument (dv-reader --job) */
 	DV_MSG_EXTRACT,      /* p->c str path, u64 size: telemetry of stored plaintext follows (DATA) */
 	DV_MSG_EXTRACT_END,  /* p->c: that file's plaintext is complete */
+	DV_MSG_DATA_REF,     /* c->p u32 slot, u32 length: the file's next bytes are in that ring slot */
+	DV_MSG_ACK,          /* p->c u32 slot: copied out, the slot is the reader's again */
 	DV_MSG_COUNT
 };
 
@@ -144,6 +155,7 @@ typedef struct dv_reader {
 	pid_t pid;
 	dv_chan ch;
 	uint32_t landlock_abi;    /* from HELLO */
+	uint8_t *ring;            /* the shared plaintext ring (ingest), or NULL */
 	bool seccomp;             /* the parent saw Seccomp: 2 in /proc/PID/status */
 } dv_reader;
 

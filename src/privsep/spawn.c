@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -123,7 +124,13 @@ static size_t clean_env(char **envp, size_t cap)
 
 /* mode: "--serve" or "--job"; out_fd, err_fd: the child's stdout and stderr
  * (-1: /dev/null) */
-static int start(dv_reader *r, const char *mode, int out_fd, int err_fd)
+static void unmap_ring(dv_reader *r)
+{
+	if (r->ring) munmap(r->ring, (size_t)DV_RING_SLOTS * DV_RING_SLOT);
+	r->ring = NULL;
+}
+
+static int start(dv_reader *r, const char *mode, int out_fd, int err_fd, bool with_ring)
 {
 	memset(r, 0, sizeof(*r));
 	r->pid = -1;
@@ -162,7 +169,36 @@ static int start(dv_reader *r, const char *mode, int out_fd, int err_fd)
 	if (err_fd >= 0) posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
 	else if (!keep_err || strcmp(keep_err, "1")) posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], DV_READER_FD);
-	posix_spawn_file_actions_addclosefrom_np(&fa, DV_READER_FD + 1);
+	int ring_fd = -1;
+	if (with_ring) {
+		/* sized once and sealed: the reader can neither shrink it under our
+		 * mapping (SIGBUS) nor grow it */
+		ring_fd = memfd_create("dv-reader-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		size_t size = (size_t)DV_RING_SLOTS * DV_RING_SLOT;
+		void *m = MAP_FAILED;
+		if (ring_fd >= 0 && ftruncate(ring_fd, (off_t)size) == 0 &&
+		    fcntl(ring_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0)
+			m = mmap(NULL, size, PROT_READ, MAP_SHARED, ring_fd, 0);
+		if (m == MAP_FAILED) {
+			int e = errno;
+			if (ring_fd >= 0) close(ring_fd);
+			close(sv[0]);
+			close(sv[1]);
+			posix_spawn_file_actions_destroy(&fa);
+			posix_spawnattr_destroy(&at);
+			return dv_error_errno(e, "reader", -1, "cannot create the plaintext ring");
+		}
+		r->ring = m;
+		if (ring_fd == DV_READER_RING_FD) {
+			int d = fcntl(ring_fd, F_DUPFD_CLOEXEC, DV_READER_RING_FD + 1);
+			close(ring_fd);
+			ring_fd = d;
+		}
+		posix_spawn_file_actions_adddup2(&fa, ring_fd, DV_READER_RING_FD);
+		posix_spawn_file_actions_addclosefrom_np(&fa, DV_READER_RING_FD + 1);
+	} else {
+		posix_spawn_file_actions_addclosefrom_np(&fa, DV_READER_FD + 1);
+	}
 	/* default signal dispositions and an empty mask in the child */
 	sigset_t all, none;
 	sigfillset(&all);
@@ -178,7 +214,9 @@ static int start(dv_reader *r, const char *mode, int out_fd, int err_fd)
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	close(sv[1]);
+	if (ring_fd >= 0) close(ring_fd);
 	if (err) {
+		unmap_ring(r);
 		close(sv[0]);
 		return dv_error_errno(err, path, -1, "cannot start the reader helper");
 	}
@@ -216,7 +254,7 @@ static int start(dv_reader *r, const char *mode, int out_fd, int err_fd)
 
 int dv_reader_start(dv_reader *r)
 {
-	return start(r, "--serve", -1, -1);
+	return start(r, "--serve", -1, -1, true);
 }
 
 static int reap(pid_t pid, int *status)
@@ -238,6 +276,7 @@ void dv_reader_kill(dv_reader *r)
 		r->pid = -1;
 	}
 	dv_chan_dispose(&r->ch);
+	unmap_ring(r);
 }
 
 static int describe(int st)
@@ -258,6 +297,7 @@ int dv_reader_died(dv_reader *r)
 	if (r->pid <= 0) return dv_error_set(DV_EIO, "reader", -1, "no reader");
 	int rc = reap(r->pid, &st) == 0 ? describe(st) : dv_error_set(DV_EIO, "reader", -1, "the reader vanished");
 	r->pid = -1;
+	unmap_ring(r);
 	return rc;
 }
 
@@ -270,6 +310,7 @@ int dv_reader_stop(dv_reader *r)
 	if (reap(r->pid, &st) < 0) rc = dv_error_set(DV_EIO, "reader", -1, "the reader vanished");
 	else if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) rc = describe(st);
 	r->pid = -1;
+	unmap_ring(r);
 	return rc;
 }
 
@@ -337,7 +378,7 @@ int dv_reader_run(const char *job, int argc, char *const *argv, int *exit_code)
 	fflush(stdout);
 	fflush(stderr);
 	dv_reader r;
-	int rc = start(&r, "--job", po[1], pe[1]);
+	int rc = start(&r, "--job", po[1], pe[1], false);
 	close(po[1]);
 	close(pe[1]);
 	if (rc == 0) rc = dv_chan_send(r.ch.fd, DV_MSG_JOB, b.p, b.len, NULL, 0);

@@ -230,6 +230,7 @@ struct run {
 	dv_blob_batch batch;   /* blobs written since the last commit, not yet durable */
 	dv_reader rd;
 	uint8_t *tele;         /* the reader's telemetry record of this file */
+	uint8_t *copy;         /* a ring slot's bytes, copied out */
 	size_t tele_len;
 };
 
@@ -250,11 +251,28 @@ static int receive_file(struct run *r, const dv_msg_file *f, uint32_t index, boo
 	if (rc < 0) return recv_failed(rd, rc);
 	dv_chan_phase(&rd->ch, &dv_phase_read);
 	uint64_t got = 0;
+	uint32_t next_slot = 0;
 	for (;;) {
 		uint8_t t;
 		dv_rd p;
 		if ((rc = recv_or_error(rd, &t, &p)) < 0) return rc;
-		if (t == DV_MSG_DATA) {
+		if (t == DV_MSG_DATA_REF) {
+			/* the bytes are in shared memory the reader can rewrite at any
+			 * time: bound the reference, copy out, hand the slot back, and
+			 * from here on use only our copy */
+			uint32_t slot, n;
+			if (!rd->ring || dv_rd_u32be(&p, &slot) < 0 || dv_rd_u32be(&p, &n) < 0 || slot != next_slot ||
+			    n > DV_RING_SLOT)
+				return fault(rd, p.base, "a bad reference into the plaintext ring");
+			if (n > f->size - got) return fault(rd, p.base, "more bytes than the file has");
+			memcpy(r->copy, rd->ring + (size_t)slot * DV_RING_SLOT, n);
+			uint8_t ack[4];
+			dv_put_u32be(ack, slot);
+			if ((rc = dv_chan_send(rd->ch.fd, DV_MSG_ACK, ack, 4, NULL, 0)) < 0) return recv_failed(rd, rc);
+			next_slot = (slot + 1) % DV_RING_SLOTS;
+			p = dv_rd_init(r->copy, n, "reader", p.base);
+		}
+		if (t == DV_MSG_DATA || t == DV_MSG_DATA_REF) {
 			size_t n = dv_rd_left(&p);
 			if (n > f->size - got) return fault(rd, p.base, "more bytes than the file has");
 			if (r->o->interrupted && *r->o->interrupted) {
@@ -423,7 +441,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	struct run r = { .v = v, .o = o, .res = res, .prog = { "listing", NULL, 0, 0, 0, 0 } };
 	r.rd.pid = -1;
 	r.rd.ch.fd = -1;
-	if (!rec || !info) {
+	if (!rec || !info || !(r.copy = malloc(DV_RING_SLOT))) {
 		rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 		goto out;
 	}
@@ -630,6 +648,7 @@ out:
 	if (r.w) dv_blob_writer_abort(r.w);
 	dv_reader_kill(&r.rd);
 	free(r.tele);
+	free(r.copy);
 	dv_blob_batch_dispose(&r.batch);
 	res->seconds = (double)(mono_ns() - t0) / 1e9;
 	if (info) listing_free(info);

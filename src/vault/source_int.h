@@ -56,6 +56,11 @@ int dv_source_list(dv_source *s, const dv_source_file **files, size_t *n, size_t
 typedef int (*dv_source_sink)(const uint8_t *data, size_t n, void *payload);
 int dv_source_read(dv_source *s, const dv_source_file *f, uint8_t *buf, size_t bufsize,
                    dv_source_sink fn, void *payload);
+/* The same, reading the pieces into bufs[0], bufs[1], ... in turn (each of
+ * bufsize bytes): the sink may keep a piece until the same buffer comes
+ * round again (the reader's shared-memory ring). */
+int dv_source_read_ring(dv_source *s, const dv_source_file *f, uint8_t *const *bufs, size_t nbufs, size_t bufsize,
+                        dv_source_sink fn, void *payload);
 
 /* SHA-256 of the whole image (images only), streamed; fn gets progress. */
 int dv_source_image_sha256(dv_source *s, uint8_t out[32], uint8_t *buf, size_t bufsize,

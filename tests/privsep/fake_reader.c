@@ -112,7 +112,8 @@ int main(void)
 		dv_msg_str(&b, "");
 		dv_msg_u64(&b, 0);
 		frame(DV_MSG_INFO, &b);
-	} else if (!strcmp(mode, "long") || !strcmp(mode, "short") || !strcmp(mode, "die") || !strcmp(mode, "sigsys")) {
+	} else if (!strcmp(mode, "long") || !strcmp(mode, "short") || !strcmp(mode, "die") || !strcmp(mode, "sigsys") ||
+	           !strcmp(mode, "badref")) {
 		info();
 		file("a.bin", 10);
 		list_end(1);
@@ -123,6 +124,13 @@ int main(void)
 			_exit(0);
 		}
 		if (!strcmp(mode, "sigsys")) raise(SIGSYS);
+		if (!strcmp(mode, "badref")) {
+			uint8_t ref[8];
+			dv_put_u32be(ref, 9);          /* no such ring slot */
+			dv_put_u32be(ref + 4, 10);
+			(void)dv_chan_send(FD, DV_MSG_DATA_REF, ref, 8, NULL, 0);
+			pause();
+		}
 		(void)dv_chan_send(FD, DV_MSG_DATA, data, !strcmp(mode, "long") ? 16 : 5, NULL, 0);
 		dv_msg_u8(&b, 1);
 		dv_msg_str(&b, "");

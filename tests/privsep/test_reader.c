@@ -124,6 +124,7 @@ int main(void)
 	fault(v, dir, "wrongkind", DV_ECORRUPT, "does not match");
 	fault(v, dir, "long", DV_ECORRUPT, "more bytes than the file has");
 	fault(v, dir, "short", DV_ECORRUPT, "short of its listed size");
+	fault(v, dir, "badref", DV_ECORRUPT, "a bad reference into the plaintext ring");
 	fault(v, dir, "die", DV_EIO, "the reader closed its channel early");
 	fault(v, dir, "sigsys", DV_EPERM, "sandbox violation");
 	/* after all that, the real reader still ingests into the same vault */
