@@ -175,7 +175,7 @@ static int serve_read(dv_source *src, const dv_source_file *f, bool telemetry, u
 	for (unsigned i = 0; i < DV_RING_SLOTS; i++) slots[i] = ring ? ring + (size_t)i * DV_RING_SLOT : buf;
 	/* slots go round in order, and every file starts at slot 0 with all of
 	 * them free: the parent acknowledges each piece before FILE_END */
-	int rc = dv_source_read_ring(src, f, slots, ring ? DV_RING_SLOTS : 1, DV_CHUNK_MAX, send_chunk, &rd);
+	int rc = dv_source_read_ring(src, f, slots, ring ? DV_RING_SLOTS : 1, ring ? DV_RING_SLOT : DV_CHUNK_MAX, send_chunk, &rd);
 	while (!rd.channel_failed && credits < DV_RING_SLOTS)
 		if (take_ack() < 0) rd.channel_failed = true;
 	if (rd.channel_failed) return -1;

@@ -36,8 +36,8 @@
  * rewrite shared memory at any time: only the copy is hashed and stored)
  * and hands the slot back with ACK. Slots go round in order. */
 #define DV_READER_RING_FD 4
-#define DV_RING_SLOTS 4u
-#define DV_RING_SLOT (1u << 20)
+#define DV_RING_SLOTS 8u
+#define DV_RING_SLOT (256u << 10)
 #define DV_READER_VERSION 1
 #define DV_FRAME_HDR 5
 /* the largest frame of any type: a telemetry record with its points */
