@@ -23,6 +23,7 @@ static const dv_msg_rule list_rules[] = {
 static const dv_msg_rule read_rules[] = {
 	{ DV_MSG_DATA, 0, DV_CHUNK_MAX },
 	{ DV_MSG_DATA_REF, 0, 8 },
+	{ DV_MSG_FILE_FD, DV_MSG_ONCE, 0 },
 	{ DV_MSG_TELEMETRY, DV_MSG_ONCE, DV_FRAME_MAX },
 	{ DV_MSG_FILE_END, DV_MSG_ONCE, 1 + 2 + DV_MSG_STR_MAX },
 	ERR_RULE,
@@ -73,6 +74,7 @@ void dv_chan_init(dv_chan *c, int fd)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
+	c->pending_fd = -1;
 	c->phase = &dv_phase_hello;
 }
 
@@ -83,6 +85,15 @@ void dv_chan_dispose(dv_chan *c)
 	c->cap = 0;
 	if (c->fd >= 0) close(c->fd);
 	c->fd = -1;
+	if (c->pending_fd >= 0) close(c->pending_fd);
+	c->pending_fd = -1;
+}
+
+int dv_chan_take_fd(dv_chan *c)
+{
+	int fd = c->pending_fd;
+	c->pending_fd = -1;
+	return fd;
 }
 
 void dv_chan_phase(dv_chan *c, const dv_phase *ph)
@@ -91,14 +102,38 @@ void dv_chan_phase(dv_chan *c, const dv_phase *ph)
 	c->seen_once = 0;
 }
 
-/* Reads exactly n bytes: 0, or DV_EIO on EOF (*eof) or an error. */
-static int read_full(int fd, uint8_t *p, size_t n, uint64_t offset)
+/* Reads exactly n bytes: 0, or DV_EIO on EOF or an error. A descriptor
+ * that comes along (SCM_RIGHTS) is kept in c->pending_fd; a second one
+ * while the first is not taken is a protocol fault. */
+static int read_full(dv_chan *c, uint8_t *p, size_t n, uint64_t offset)
 {
 	size_t done = 0;
 	while (done < n) {
-		ssize_t r = read(fd, p + done, n - done);
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(int) * 4)];
+		} cm;
+		struct iovec iov = { p + done, n - done };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf) };
+		ssize_t r = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC);
 		if (r < 0 && errno == EINTR) continue;
 		if (r < 0) return dv_error_errno(errno, "reader", (int64_t)(offset + done), "cannot read from the reader");
+		int extra = 0;
+		for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h; h = CMSG_NXTHDR(&mh, h)) {
+			if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS) continue;
+			size_t k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t i = 0; i < k; i++) {
+				int fd;
+				memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(int));
+				if (c->pending_fd < 0 && !extra) c->pending_fd = fd;
+				else {
+					close(fd);
+					extra++;
+				}
+			}
+		}
+		if (extra || (mh.msg_flags & MSG_CTRUNC))
+			return dv_error_set(DV_ECORRUPT, "reader", (int64_t)(offset + done), "protocol fault: descriptors not asked for");
 		if (r == 0) return dv_error_set(DV_EIO, "reader", (int64_t)(offset + done), "the reader closed its channel");
 		done += (size_t)r;
 	}
@@ -109,7 +144,7 @@ int dv_chan_recv(dv_chan *c, uint8_t *type, dv_rd *payload)
 {
 	uint8_t hdr[DV_FRAME_HDR];
 	uint32_t len;
-	int rc = read_full(c->fd, hdr, sizeof(hdr), c->offset);
+	int rc = read_full(c, hdr, sizeof(hdr), c->offset);
 	if (rc < 0) return rc;
 	if ((rc = dv_frame_check(hdr, c->phase, &c->seen_once, c->offset, type, &len)) < 0) return rc;
 	/* the cap is checked: only now is memory reserved, for what was announced */
@@ -123,7 +158,7 @@ int dv_chan_recv(dv_chan *c, uint8_t *type, dv_rd *payload)
 	}
 	uint64_t at = c->offset;
 	c->offset += DV_FRAME_HDR;
-	if (len && (rc = read_full(c->fd, c->buf, len, c->offset)) < 0) return rc;
+	if (len && (rc = read_full(c, c->buf, len, c->offset)) < 0) return rc;
 	c->offset += len;
 	*payload = dv_rd_init(c->buf, len, "reader", (int64_t)at + DV_FRAME_HDR);
 	return 0;
@@ -154,6 +189,30 @@ int dv_chan_send(int fd, uint8_t type, const void *a, size_t na, const void *b, 
 		}
 	}
 	return 0;
+}
+
+int dv_chan_send_fd(int fd, uint8_t type, int passfd)
+{
+	uint8_t hdr[DV_FRAME_HDR] = { 0, 0, 0, 0, type };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	memset(&cm, 0, sizeof(cm));
+	struct iovec iov = { hdr, sizeof(hdr) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf) };
+	struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &passfd, sizeof(int));
+	for (;;) {
+		ssize_t w = sendmsg(fd, &mh, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR) continue;
+		if (w < 0) return dv_error_errno(errno, "reader", -1, "cannot write to the reader channel");
+		if ((size_t)w == sizeof(hdr)) return 0;
+		return dv_error_set(DV_EIO, "reader", -1, "short write on the reader channel");
+	}
 }
 
 /* ---- message bodies ----------------------------------------------------------------- */

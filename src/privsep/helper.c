@@ -168,8 +168,51 @@ static int send_chunk(const uint8_t *data, size_t n, void *payload)
 	return 0;
 }
 
+/* A directory's file: the descriptor goes to the parent, which reads the
+ * bytes itself (no copy through us); we read only what the telemetry
+ * extraction needs, with pread (the parent's reads share the offset). */
+static int serve_fd(dv_source *src, const dv_source_file *f, bool telemetry, uint8_t *buf)
+{
+	int fd = dv_source_open_file(src, f);
+	dv_msg_buf b = { 0 };
+	int rc = fd;
+	if (fd >= 0) {
+		if (dv_chan_send_fd(FD, DV_MSG_FILE_FD, fd) < 0) {
+			close(fd);
+			return -1;
+		}
+		void *x = telemetry ? dv_index_extract_begin(f->path, f->size) : NULL;
+		uint64_t off = 0;
+		rc = 0;
+		while (x) {
+			ssize_t n = pread(fd, buf, DV_CHUNK_MAX, (off_t)off);
+			if (n < 0 && errno == EINTR) continue;
+			if (n < 0) {
+				rc = dv_error_errno(errno, f->path, (int64_t)off, "cannot read");
+				break;
+			}
+			if (n == 0 || dv_index_extract_data(x, buf, (size_t)n) != 0) break;
+			off += (uint64_t)n;
+		}
+		close(fd);
+		if (x && rc == 0 && dv_index_extract_finish(x, &b) == 0 && send_buf(DV_MSG_TELEMETRY, &b) < 0) {
+			dv_index_extract_free(x);
+			dv_msg_free(&b);
+			return -1;
+		}
+		dv_index_extract_free(x);
+		dv_msg_free(&b);
+	}
+	dv_msg_u8(&b, rc == 0 ? 1 : 0);
+	dv_msg_str(&b, rc == 0 ? "" : dv_error_text());
+	rc = send_buf(DV_MSG_FILE_END, &b);
+	dv_msg_free(&b);
+	return rc < 0 ? -1 : 0;
+}
+
 static int serve_read(dv_source *src, const dv_source_file *f, bool telemetry, uint8_t *buf)
 {
+	if (strcmp(dv_source_get_info(src)->kind, "image") != 0) return serve_fd(src, f, telemetry, buf);
 	struct reading rd = { telemetry ? dv_index_extract_begin(f->path, f->size) : NULL, false };
 	uint8_t *slots[DV_RING_SLOTS];
 	for (unsigned i = 0; i < DV_RING_SLOTS; i++) slots[i] = ring ? ring + (size_t)i * DV_RING_SLOT : buf;

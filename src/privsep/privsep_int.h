@@ -63,6 +63,8 @@ enum dv_msg {
 	DV_MSG_EXTRACT_END,  /* p->c: that file's plaintext is complete */
 	DV_MSG_DATA_REF,     /* c->p u32 slot, u32 length: the file's next bytes are in that ring slot */
 	DV_MSG_ACK,          /* p->c u32 slot: copied out, the slot is the reader's again */
+	DV_MSG_FILE_FD,      /* c->p no payload, one descriptor (SCM_RIGHTS): a directory source's
+	                      * file, opened read-only; the parent reads its bytes itself */
 	DV_MSG_COUNT
 };
 
@@ -96,6 +98,7 @@ typedef struct dv_chan {
 	size_t cap;
 	uint64_t offset;          /* bytes received so far (frame offsets in errors) */
 	uint32_t seen_once;       /* bit per type, reset by dv_chan_phase */
+	int pending_fd;           /* a descriptor that came with the last frames, or -1 */
 	const dv_phase *phase;
 } dv_chan;
 
@@ -115,6 +118,11 @@ void dv_chan_phase(dv_chan *c, const dv_phase *ph);
 int dv_chan_recv(dv_chan *c, uint8_t *type, dv_rd *payload);
 /* Sends one frame whose payload is a then b (either may be empty). */
 int dv_chan_send(int fd, uint8_t type, const void *a, size_t na, const void *b, size_t nb);
+/* An empty frame carrying descriptor passfd (SCM_RIGHTS). */
+int dv_chan_send_fd(int fd, uint8_t type, int passfd);
+/* The descriptor that came with the frame just received (owned by the
+ * caller), or -1. A second descriptor before this one is taken is a fault. */
+int dv_chan_take_fd(dv_chan *c);
 
 /* ---- message bodies -------------------------------------------------------------- */
 /* A length-prefixed string (u16be length, bytes, no NUL inside), copied

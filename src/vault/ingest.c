@@ -239,6 +239,49 @@ static void report(struct run *r)
 	if (r->o->progress) r->o->progress(&r->prog, r->o->payload);
 }
 
+/* A directory source's file, as a descriptor the reader opened: checked
+ * (a regular file, read-only, of the listed size) and read here with pread
+ * (the reader cannot move our offset). A read failure is the source's
+ * (message in err, 0 returned); DV_ECORRUPT: the descriptor is not what it
+ * should be; other errors: the vault's. */
+static int read_fd(struct run *r, int fd, const dv_msg_file *f, uint64_t *got, char *err, size_t errcap)
+{
+	struct stat st;
+	int fl = fcntl(fd, F_GETFL);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fl < 0 || (fl & O_ACCMODE) != O_RDONLY)
+		return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: the descriptor for %s is not a read-only regular file",
+		                    f->path);
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	uint64_t done = 0;
+	for (;;) {
+		ssize_t n = pread(fd, r->copy, READ_BUF, (off_t)done);
+		if (n < 0 && errno == EINTR) continue;
+		if (n < 0) {
+			dv_error_errno(errno, f->path, (int64_t)done, "cannot read");
+			snprintf(err, errcap, "%s", dv_error_text());
+			break;
+		}
+		if (n == 0) break;
+		if ((uint64_t)n > f->size - done) {
+			snprintf(err, errcap, "%s: file changed while being read (listed %llu bytes, more now)", f->path,
+			         (unsigned long long)f->size);
+			break;
+		}
+		if (r->o->interrupted && *r->o->interrupted) return dv_error_set(DV_EINTR, NULL, -1, "interrupted");
+		int rc = dv_blob_writer_write(r->w, r->copy, (size_t)n);
+		if (rc < 0) return rc;
+		done += (uint64_t)n;
+		r->prog.bytes_done += (uint64_t)n;
+		r->res->bytes_read += (uint64_t)n;
+		report(r);
+	}
+	if (!err[0] && done != f->size)
+		snprintf(err, errcap, "%s: offset %llu: file changed while being read (listed %llu bytes, read %llu)", f->path,
+		         (unsigned long long)done, (unsigned long long)f->size, (unsigned long long)done);
+	*got = done;
+	return 0;
+}
+
 /* Receives one file from the reader into the open blob writer. 0, or a
  * source-side error (the reader could not read it: *source_failed), or a
  * fatal one (the reader is gone or lied; the vault refused). */
@@ -252,10 +295,30 @@ static int receive_file(struct run *r, const dv_msg_file *f, uint32_t index, boo
 	dv_chan_phase(&rd->ch, &dv_phase_read);
 	uint64_t got = 0;
 	uint32_t next_slot = 0;
+	bool by_fd = false;           /* we read the bytes ourselves */
+	char own_error[DV_ERROR_MSG_MAX + DV_ERROR_PATH_MAX] = "";
 	for (;;) {
 		uint8_t t;
 		dv_rd p;
 		if ((rc = recv_or_error(rd, &t, &p)) < 0) return rc;
+		if (t == DV_MSG_FILE_FD) {
+			int fd = dv_chan_take_fd(&rd->ch);
+			if (fd < 0) return fault(rd, p.base, "a file descriptor frame without a descriptor");
+			if (got) {
+				close(fd);
+				return fault(rd, p.base, "a descriptor after data");
+			}
+			by_fd = true;
+			rc = read_fd(r, fd, f, &got, own_error, sizeof(own_error));
+			close(fd);
+			if (rc == DV_ECORRUPT) return fault(rd, p.base, dv_error_last()->message);
+			if (rc < 0) {
+				dv_reader_kill(rd);
+				return rc;
+			}
+			continue;
+		}
+		if (by_fd && t != DV_MSG_TELEMETRY && t != DV_MSG_FILE_END) return fault(rd, p.base, "data after a descriptor");
 		if (t == DV_MSG_DATA_REF) {
 			/* the bytes are in shared memory the reader can rewrite at any
 			 * time: bound the reference, copy out, hand the slot back, and
@@ -303,6 +366,10 @@ static int receive_file(struct run *r, const dv_msg_file *f, uint32_t index, boo
 			char msg[DV_MSG_STR_MAX];
 			if (dv_rd_u8(&p, &ok) < 0 || ok > 1 || dv_msg_get_str(&p, msg, sizeof(msg), "message") < 0)
 				return recv_failed(rd, DV_ECORRUPT);
+			if (ok && own_error[0]) {
+				*source_failed = true;
+				return dv_error_set(DV_EIO, NULL, -1, "%s", own_error);
+			}
 			if (ok && got != f->size) return fault(rd, p.base, "a file ended short of its listed size");
 			if (!ok) {
 				*source_failed = true;
@@ -441,7 +508,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	struct run r = { .v = v, .o = o, .res = res, .prog = { "listing", NULL, 0, 0, 0, 0 } };
 	r.rd.pid = -1;
 	r.rd.ch.fd = -1;
-	if (!rec || !info || !(r.copy = malloc(DV_RING_SLOT))) {
+	if (!rec || !info || !(r.copy = malloc(READ_BUF > DV_RING_SLOT ? READ_BUF : DV_RING_SLOT))) {
 		rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 		goto out;
 	}

@@ -384,6 +384,15 @@ static int read_image_file(dv_source *s, const dv_source_file *f, uint8_t *const
 	return rc;
 }
 
+int dv_source_open_file(dv_source *s, const dv_source_file *f)
+{
+	if (s->root_fd < 0 && !s->abs_paths)
+		return dv_error_set(DV_EUNSUPPORTED, f->path, -1, "a file inside an image has no descriptor of its own");
+	int fd = s->abs_paths ? open_ro(AT_FDCWD, s->abs_paths[f->inode], 0) : open_ro(s->root_fd, f->path, O_NOFOLLOW);
+	if (fd < 0) return dv_error_errno(errno, f->path, -1, "cannot open");
+	return fd;
+}
+
 int dv_source_read_ring(dv_source *s, const dv_source_file *f, uint8_t *const *bufs, size_t nbufs, size_t bufsize,
                         dv_source_sink fn, void *payload)
 {

@@ -62,6 +62,11 @@ int dv_source_read(dv_source *s, const dv_source_file *f, uint8_t *buf, size_t b
 int dv_source_read_ring(dv_source *s, const dv_source_file *f, uint8_t *const *bufs, size_t nbufs, size_t bufsize,
                         dv_source_sink fn, void *payload);
 
+/* A directory (or "files") source's file opened read-only (O_NOATIME where
+ * allowed, no symlink followed): a descriptor the caller owns. Images:
+ * DV_EUNSUPPORTED (their files are read through dv_source_read). */
+int dv_source_open_file(dv_source *s, const dv_source_file *f);
+
 /* SHA-256 of the whole image (images only), streamed; fn gets progress. */
 int dv_source_image_sha256(dv_source *s, uint8_t out[32], uint8_t *buf, size_t bufsize,
                            dv_source_sink progress, void *payload);
