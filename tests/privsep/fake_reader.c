@@ -113,7 +113,7 @@ int main(void)
 		dv_msg_u64(&b, 0);
 		frame(DV_MSG_INFO, &b);
 	} else if (!strcmp(mode, "long") || !strcmp(mode, "short") || !strcmp(mode, "die") || !strcmp(mode, "sigsys") ||
-	           !strcmp(mode, "badref")) {
+	           !strcmp(mode, "badref") || !strcmp(mode, "badfd")) {
 		info();
 		file("a.bin", 10);
 		list_end(1);
@@ -124,6 +124,10 @@ int main(void)
 			_exit(0);
 		}
 		if (!strcmp(mode, "sigsys")) raise(SIGSYS);
+		if (!strcmp(mode, "badfd")) {
+			(void)dv_chan_send_fd(FD, DV_MSG_FILE_FD, 0);  /* /dev/null: not a regular file */
+			pause();
+		}
 		if (!strcmp(mode, "badref")) {
 			uint8_t ref[8];
 			dv_put_u32be(ref, 9);          /* no such ring slot */

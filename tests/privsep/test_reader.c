@@ -125,6 +125,7 @@ int main(void)
 	fault(v, dir, "long", DV_ECORRUPT, "more bytes than the file has");
 	fault(v, dir, "short", DV_ECORRUPT, "short of its listed size");
 	fault(v, dir, "badref", DV_ECORRUPT, "a bad reference into the plaintext ring");
+	fault(v, dir, "badfd", DV_ECORRUPT, "is not a read-only regular file");
 	fault(v, dir, "die", DV_EIO, "the reader closed its channel early");
 	fault(v, dir, "sigsys", DV_EPERM, "sandbox violation");
 	/* after all that, the real reader still ingests into the same vault */
