@@ -45,7 +45,14 @@ const char *cli_vault_dir(const char *opt)
 	return "vault";
 }
 
+/* In the sandboxed reader stdout and stderr are pipes to the parent: the
+ * parent said what they are (cli_reader.c). */
 bool cli_stderr_is_tty(void)
 {
-	return isatty(STDERR_FILENO) == 1;
+	return cli_in_reader ? (cli_reader_tty & 2) != 0 : isatty(STDERR_FILENO) == 1;
+}
+
+bool cli_stdout_is_tty(void)
+{
+	return cli_in_reader ? (cli_reader_tty & 1) != 0 : isatty(STDOUT_FILENO) == 1;
 }

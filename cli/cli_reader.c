@@ -13,6 +13,7 @@
 #include "dv/reader.h"
 
 bool cli_in_reader;
+unsigned cli_reader_tty;
 
 /* "--rep", "--report", "--report=x" all name "report" (getopt_long takes
  * unambiguous abbreviations) */

@@ -71,7 +71,7 @@ static int do_frames(int n, char **paths)
 	/* Broadcast texts are attacker-chosen: never send raw control bytes
 	 * (terminal escape sequences) to a terminal. Piped output stays
 	 * byte-identical to tshark's. */
-	unsigned flags = isatty(STDOUT_FILENO) ? DV_ODID_TSV_ESCAPE : 0;
+	unsigned flags = cli_stdout_is_tty() ? DV_ODID_TSV_ESCAPE : 0;
 	printf("# frame\tmsgType\tbasicID_idType\tbasicID_uaType\tbasicID_id_asc\tloc_status\tloc_lat\tloc_lon"
 	       "\tloc_geoAlt\tloc_height\tloc_speed\tloc_direction\tsystem_lat\tsystem_lon\toperator_id\tself_desc\n");
 	for (int i = 0; i < n; i++) {

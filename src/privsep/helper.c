@@ -396,8 +396,11 @@ static int serve_job(void)
 		char tmp[DV_MSG_STR_MAX];
 		if (dv_msg_get_str(&p, tmp, sizeof(tmp), "argument") < 0 || !(argv[i] = strdup(tmp))) return 1;
 	}
+	uint8_t tty = 0;
+	(void)dv_rd_u8(&p, &tty);
 	close(FD);
 	cli_in_reader = true;
+	cli_reader_tty = tty & 3;
 	int rc = 1;
 	bool found = false;
 	for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++)

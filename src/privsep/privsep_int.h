@@ -58,7 +58,8 @@ enum dv_msg {
 	DV_MSG_FILE_END,     /* c->p u8 ok, str message (why not) */
 	DV_MSG_ERROR,        /* c->p i32 code, i64 offset, str path, str message: the child stops */
 	DV_MSG_BYE,          /* p->c: done, exit 0 */
-	DV_MSG_JOB,          /* p->c str job, u32 argc, argc x str argument (dv-reader --job) */
+	DV_MSG_JOB,          /* p->c str job, u32 argc, argc x str argument, u8 tty (1 stdout, 2 stderr)
+	                      * (dv-reader --job) */
 	DV_MSG_EXTRACT,      /* p->c str path, u64 size: telemetry of stored plaintext follows (DATA) */
 	DV_MSG_EXTRACT_END,  /* p->c: that file's plaintext is complete */
 	DV_MSG_DATA_REF,     /* c->p u32 slot, u32 length: the file's next bytes are in that ring slot */

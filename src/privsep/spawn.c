@@ -360,6 +360,9 @@ int dv_reader_run(const char *job, int argc, char *const *argv, int *exit_code)
 		}
 		dv_msg_str(&b, argv[i]);
 	}
+	/* the job's stdout and stderr are pipes: tell it what ours are (escaping
+	 * hostile text for a terminal, pretty JSON, progress) */
+	dv_msg_u8(&b, (uint8_t)((isatty(STDOUT_FILENO) == 1 ? 1 : 0) | (isatty(STDERR_FILENO) == 1 ? 2 : 0)));
 	if (b.failed) {
 		dv_msg_free(&b);
 		return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
