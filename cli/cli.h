@@ -100,4 +100,21 @@ void cli_progress_end(void);
 /* Prints a JSON value (json_object *) to stdout, pretty when a terminal. */
 void cli_print_json(void *json_object);
 
+/* ---- the sandboxed reader (cli_reader.c) ---- */
+/* True inside dv-reader, where a command's parsing runs as a job; then
+ * cli_reader_tty says whether the parent's stdout (1) and stderr (2) are
+ * terminals. */
+extern bool cli_in_reader;
+extern unsigned cli_reader_tty;
+/* isatty(stdout), or what the parent said inside the reader. Attacker-chosen
+ * text must be escaped for a terminal: ask this, not isatty. */
+bool cli_stdout_is_tty(void);
+/*
+ * Runs command cmd (argv[0] == cmd) whole in the sandboxed reader unless
+ * this already is the reader or argv names one of local_opts (long options,
+ * NULL-terminated: those that need the vault or write a file, which stay in
+ * this process). True when it ran there, with its exit status in *code.
+ */
+bool cli_forward(const char *cmd, int argc, char **argv, const char *const *local_opts, int *code);
+
 #endif

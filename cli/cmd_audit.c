@@ -125,6 +125,11 @@ static int store_evidence(const dv_audit *a, const char *const *captures, size_t
 
 int cmd_audit(int argc, char **argv)
 {
+	/* parsing hostile captures: in the sandboxed reader, unless this needs
+	 * the vault or writes a file */
+	static const char *const local_opts[] = { "case", "operator", "note", "key-file", "vault", "report", NULL };
+	int forwarded;
+	if (cli_forward("audit", argc, argv, local_opts, &forwarded)) return forwarded;
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },

@@ -73,7 +73,7 @@ static int do_frames(int n, char **paths)
 	/* Broadcast texts are attacker-chosen: never send raw control bytes
 	 * (terminal escape sequences) to a terminal. Piped output stays
 	 * byte-identical to tshark's. */
-	unsigned flags = isatty(STDOUT_FILENO) ? DV_ODID_TSV_ESCAPE : 0;
+	unsigned flags = cli_stdout_is_tty() ? DV_ODID_TSV_ESCAPE : 0;
 	printf("# frame\tmsgType\tbasicID_idType\tbasicID_uaType\tbasicID_id_asc\tloc_status\tloc_lat\tloc_lon"
 	       "\tloc_geoAlt\tloc_height\tloc_speed\tloc_direction\tsystem_lat\tsystem_lon\toperator_id\tself_desc\n");
 	for (int i = 0; i < n; i++) {
@@ -173,6 +173,11 @@ static int store_in_case(const dv_radio_report *r, const char *case_name, const 
 
 int cmd_radio(int argc, char **argv)
 {
+	/* parsing hostile captures: in the sandboxed reader, unless this needs
+	 * the vault or writes a file */
+	static const char *const local_opts[] = { "case", "operator", "note", "key-file", "vault", "geojson", NULL };
+	int forwarded;
+	if (cli_forward("radio", argc, argv, local_opts, &forwarded)) return forwarded;
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' }, { "geojson", required_argument, NULL, 'g' },
 		{ "frames", no_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },

@@ -406,6 +406,11 @@ out:
 
 int cmd_zones(int argc, char **argv)
 {
+	/* parsing hostile captures: in the sandboxed reader, unless this needs
+	 * the vault or writes a file */
+	static const char *const local_opts[] = { "case", "flight", "operator", "note", "key-file", "vault", "geojson", NULL };
+	int forwarded;
+	if (cli_forward("zones", argc, argv, local_opts, &forwarded)) return forwarded;
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_USAGE;

@@ -12,8 +12,6 @@
 #include "cli.h"
 #include "dv/err.h"
 
-const char *cli_global_vault;
-
 struct command {
 	const char *name;
 	int (*fn)(int, char **);
@@ -69,43 +67,6 @@ static void usage(FILE *out)
 	        "ingest writes.\n"
 	        "\n"
 	        "'dronevault COMMAND --help' explains a command.\n");
-}
-
-int cli_usage(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "dronevault %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\ntry 'dronevault %s --help'\n", cmd);
-	return CLI_USAGE;
-}
-
-int cli_fail(const char *cmd)
-{
-	const dv_error *e = dv_error_last();
-	fprintf(stderr, "dronevault %s: %s\n", cmd, dv_error_text());
-	switch (e->code) {
-	case DV_EBADKEY: return CLI_BADKEY;
-	case DV_EINTR: return CLI_INTERRUPTED;
-	case DV_EBUSY: return CLI_BUSY;
-	default: return CLI_FAIL;
-	}
-}
-
-const char *cli_vault_dir(const char *opt)
-{
-	if (opt && *opt) return opt;
-	if (cli_global_vault && *cli_global_vault) return cli_global_vault;
-	const char *env = getenv("DRONEVAULT_VAULT");
-	if (env && *env) return env;
-	return "vault";
-}
-
-bool cli_stderr_is_tty(void)
-{
-	return isatty(STDERR_FILENO) == 1;
 }
 
 int main(int argc, char **argv)

@@ -8,14 +8,18 @@
  * Killed at any point, a re-run of the same ingest (same case, same source)
  * skips the files already recorded, stores nothing twice, and finishes.
  *
- * The process installs the no-network seccomp filter (dv/sandbox.h) before
- * it opens the source, and the source is only ever opened read-only.
+ * The source is read, listed and parsed by the sandboxed reader helper
+ * (dv-reader: no network, no exec, no writes; see docs/design.md), which
+ * streams each file to this process; this process hashes, encrypts and
+ * stores, and installs no policy of its own. The source is only ever
+ * opened read-only.
  */
 #ifndef DV_INGEST_H
 #define DV_INGEST_H
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dv/vault.h"
@@ -30,17 +34,18 @@ typedef struct dv_ingest_progress {
 } dv_ingest_progress;
 
 /*
- * Sees each file's plaintext as it streams into the vault, so other areas
- * (telemetry) can learn from it without a second read. All optional.
+ * Learns from each file's plaintext as it streams in, without a second
+ * read (telemetry). The work on the bytes is done by the sandboxed reader
+ * (what reader_flags asks for); the parent gets the reader's result for
+ * each stored file and must treat it as hostile input. All optional.
  */
+#define DV_INGEST_READ_TELEMETRY 1u
 typedef struct dv_ingest_observer {
-	/* before a file's bytes: a per-file state, or NULL to skip the file */
-	void *(*begin)(const char *path, uint64_t size, void *payload);
-	/* the plaintext, in order; a non-zero return means "seen enough" */
-	int (*data)(void *state, const uint8_t *buf, size_t n);
-	/* file stored as catalog row file_id (inside the open transaction), or
-	 * not stored (file_id 0): free the state either way. Errors stop the ingest. */
-	int (*end)(void *state, dv_catalog *cat, int64_t file_id);
+	uint32_t reader_flags;
+	/* the reader's result for a file just stored as catalog row file_id
+	 * (inside the open transaction); an error stops the ingest */
+	int (*store)(dv_catalog *cat, int64_t file_id, const char *path, const uint8_t *result, size_t n,
+	             void *payload);
 	void *payload;
 } dv_ingest_observer;
 
@@ -51,7 +56,6 @@ typedef struct dv_ingest_opts {
 	const char *case_name;
 	const char *operator_name;
 	const char *note;                 /* may be NULL */
-	bool no_sandbox;                  /* tests only: skip the seccomp filter */
 	/* called often (per chunk); keep it cheap */
 	void (*progress)(const dv_ingest_progress *p, void *payload);
 	/* a source file that could not be read (the ingest goes on) */
@@ -65,7 +69,7 @@ typedef struct dv_ingest_result {
 	int64_t ingest_id;
 	bool resumed;              /* continued an interrupted ingest */
 	bool complete;             /* every file is in and the custody entry is written */
-	bool sandboxed;            /* the no-network filter was active */
+	bool sandboxed;            /* read by the sandboxed reader (dv-reader) */
 	char kind[16];
 	char fs_type[32];
 	uint64_t files_total;      /* regular files in the source */

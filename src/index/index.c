@@ -13,6 +13,7 @@
 #include "dv/rd.h"
 #include "dv/srt.h"
 #include "dv/util.h"
+#include "index/index_int.h"
 
 #define PHOTO_HEAD (1u << 20)
 #define RECORD_MAX (64u << 20)
@@ -303,66 +304,189 @@ static json_object *x_finish(struct extract *x)
 	return o;
 }
 
-/* Stores the record and points of a finished extraction. */
-static int x_store(struct extract *x, dv_catalog *cat, int64_t file_id)
+/* ---- extraction in the sandboxed reader, storage in the parent ------------ */
+void *dv_index_extract_begin(const char *path, uint64_t size)
 {
+	return x_begin(path, size, NULL);
+}
+
+int dv_index_extract_data(void *x, const uint8_t *buf, size_t n)
+{
+	return x_data(x, buf, n);
+}
+
+void dv_index_extract_free(void *x)
+{
+	x_free(x);
+}
+
+int dv_index_extract_finish(void *state, dv_msg_buf *out)
+{
+	struct extract *x = state;
 	json_object *o = x_finish(x);
 	size_t n;
 	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
-	int rc = dv_catalog_side_put(cat, "telemetry", file_id, s, n);
-	json_object_put(o);
-	if (rc == 0) {
-		rc = dv_catalog_side_put(cat, "points", file_id, x->packed, x->npts * POINT_BYTES);
+	int rc = 0;
+	if (n > DV_INDEX_RECORD_JSON_MAX) {
+		rc = dv_error_set(DV_ENOMEM, x->path, -1, "telemetry record of %zu bytes", n);
+	} else {
+		dv_msg_u32(out, (uint32_t)n);
+		dv_msg_put(out, s, n);
+		dv_msg_put(out, x->packed, x->npts * POINT_BYTES);
+		if (out->failed) rc = dv_error_set(DV_ENOMEM, x->path, -1, "out of memory");
 	}
+	json_object_put(o);
 	return rc;
 }
 
-static int x_end(void *state, dv_catalog *cat, int64_t file_id)
+/* What the reader sent for a file is hostile: parsed, checked, stored in
+ * our own serialisation. */
+static int store_record(dv_catalog *cat, int64_t file_id, const char *path, const uint8_t *rec, size_t n,
+                        void *payload)
 {
-	struct extract *x = state;
-	int rc = 0;
-	if (cat && file_id > 0) rc = x_store(x, cat, file_id);
-	x_free(x);
+	(void)payload;
+	dv_rd r = dv_rd_init(rec, n, "reader telemetry", 0);
+	uint32_t jn;
+	const uint8_t *js;
+	if (dv_rd_u32be(&r, &jn) < 0 || jn > DV_INDEX_RECORD_JSON_MAX || dv_rd_view(&r, jn, &js) < 0)
+		return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: telemetry record of %s is malformed", path);
+	size_t pn = dv_rd_left(&r);
+	const uint8_t *pts = dv_rd_ptr(&r);
+	if (pn % POINT_BYTES || pn / POINT_BYTES > DV_INDEX_MAX_POINTS)
+		return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: %zu bytes of track points for %s", pn, path);
+	for (size_t i = 0; i < pn; i += POINT_BYTES)
+		if (pts[i + 8] > DV_TIME_LOCAL || pts[i + 9] > 1)
+			return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: track point %zu of %s is malformed",
+			                    i / POINT_BYTES, path);
+	json_tokener *tok = json_tokener_new_ex(16);
+	if (!tok) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	json_object *o = json_tokener_parse_ex(tok, (const char *)js, (int)jn);
+	bool whole = o && json_tokener_get_error(tok) == json_tokener_success && json_tokener_get_parse_end(tok) == jn;
+	json_tokener_free(tok);
+	json_object *kind;
+	const char *k = NULL;
+	if (whole && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "kind", &kind) &&
+	    json_object_is_type(kind, json_type_string))
+		k = json_object_get_string(kind);
+	if (!k || (strcmp(k, "photo") && strcmp(k, "srt") && strcmp(k, "flight_record"))) {
+		json_object_put(o);
+		return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: telemetry record of %s is not one", path);
+	}
+	size_t sn;
+	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &sn);
+	int rc = dv_catalog_side_put(cat, "telemetry", file_id, s, sn);
+	json_object_put(o);
+	if (rc == 0) rc = dv_catalog_side_put(cat, "points", file_id, pts, pn);
 	return rc;
 }
 
 void dv_index_observer(dv_ingest_observer *out)
 {
-	out->begin = x_begin;
-	out->data = x_data;
-	out->end = x_end;
+	out->reader_flags = DV_INGEST_READ_TELEMETRY;
+	out->store = store_record;
 	out->payload = NULL;
 }
 
-/* ---- reindex -------------------------------------------------------------- */
+/* ---- reindex ---------------------------------------------------------------
+ * The stored plaintext is as hostile as the card it came from: the parent
+ * decrypts each blob and streams it to the sandboxed reader (EXTRACT, DATA,
+ * EXTRACT_END), which extracts and sends the record back (TELEMETRY,
+ * FILE_END), checked and stored as during an ingest. */
 struct reidx {
 	dv_vault *v;
 	uint64_t files, with;
-	int rc;
+	dv_reader rd;
+	bool started;
+	uint64_t sent, limit;
 };
 
-static int feed_blob(const uint8_t *d, size_t n, void *payload)
+static int feed_reader(const uint8_t *d, size_t n, void *payload)
 {
-	/* a non-zero observer return means "seen enough": stop decrypting */
-	return x_data(payload, d, n) ? 1 : 0;
+	struct reidx *r = payload;
+	size_t take = r->limit - r->sent < n ? (size_t)(r->limit - r->sent) : n;
+	if (take && dv_chan_send(r->rd.ch.fd, DV_MSG_DATA, d, take, NULL, 0) < 0) return DV_EIO;
+	r->sent += take;
+	/* non-zero: seen enough, stop decrypting */
+	return r->sent >= r->limit ? 1 : 0;
+}
+
+static int reader_gone(struct reidx *r, int rc)
+{
+	if (rc == DV_EIO && r->rd.ch.fd >= 0) return dv_reader_died(&r->rd);
+	dv_reader_kill(&r->rd);
+	return rc;
 }
 
 static int reindex_file(const dv_file_rec *f, void *payload)
 {
 	struct reidx *r = payload;
 	r->files++;
-	struct extract *x = x_begin(f->path, f->size, NULL);
-	if (!x) return 0;
+	enum kind k = kind_of(f->path);
+	if (k == K_NONE || (k == K_RECORD && f->size > RECORD_MAX)) return 0;
+	int rc;
+	if (!r->started) {
+		if ((rc = dv_reader_start(&r->rd)) < 0) return rc;
+		r->started = true;
+		dv_msg_buf b = { 0 };
+		dv_msg_u8(&b, DV_OPEN_EXTRACT);
+		dv_msg_u8(&b, DV_OPEN_TELEMETRY);
+		dv_msg_u32(&b, 1);
+		dv_msg_str(&b, "");
+		rc = b.failed ? dv_error_set(DV_ENOMEM, NULL, -1, "out of memory")
+		              : dv_chan_send(r->rd.ch.fd, DV_MSG_OPEN, b.p, b.len, NULL, 0);
+		dv_msg_free(&b);
+		if (rc < 0) return reader_gone(r, rc);
+	}
+	dv_msg_buf b = { 0 };
+	dv_msg_str(&b, f->path);
+	dv_msg_u64(&b, f->size);
+	rc = b.failed ? dv_error_set(DV_ENOMEM, NULL, -1, "out of memory")
+	              : dv_chan_send(r->rd.ch.fd, DV_MSG_EXTRACT, b.p, b.len, NULL, 0);
+	dv_msg_free(&b);
+	if (rc < 0) return reader_gone(r, rc);
+	r->sent = 0;
+	r->limit = k == K_PHOTO ? PHOTO_HEAD : k == K_RECORD ? RECORD_MAX : UINT64_MAX;
 	uint8_t sha[32];
 	uint64_t size;
-	int rc = dv_blob_read(dv_vault_blobs(r->v), f->blob_name, feed_blob, x, sha, &size);
-	if (rc < 0) {
-		x_free(x);
-		return rc;
+	rc = dv_blob_read(dv_vault_blobs(r->v), f->blob_name, feed_reader, r, sha, &size);
+	if (rc < 0) return rc == DV_EIO && r->rd.ch.fd >= 0 ? reader_gone(r, rc) : rc;
+	if ((rc = dv_chan_send(r->rd.ch.fd, DV_MSG_EXTRACT_END, NULL, 0, NULL, 0)) < 0) return reader_gone(r, rc);
+	dv_chan_phase(&r->rd.ch, &dv_phase_extract);
+	uint8_t *tele = NULL;
+	size_t tele_len = 0;
+	for (;;) {
+		uint8_t t;
+		dv_rd p;
+		if ((rc = dv_chan_recv(&r->rd.ch, &t, &p)) < 0) break;
+		if (t == DV_MSG_ERROR) {
+			rc = dv_msg_error_decode(&p);
+			dv_reader_kill(&r->rd);
+			break;
+		}
+		if (t == DV_MSG_TELEMETRY) {
+			free(tele);
+			tele_len = dv_rd_left(&p);
+			if (!(tele = malloc(tele_len ? tele_len : 1))) {
+				rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+				break;
+			}
+			memcpy(tele, dv_rd_ptr(&p), tele_len);
+			continue;
+		}
+		/* FILE_END */
+		uint8_t ok;
+		if (dv_rd_u8(&p, &ok) < 0 || ok != 1) rc = dv_error_set(DV_ECORRUPT, "reader", p.base, "protocol fault: extraction of %s failed", f->path);
+		break;
 	}
-	rc = x_store(x, dv_vault_catalog(r->v), f->id);
-	x_free(x);
-	if (rc == 0) r->with++;
+	if (rc < 0) {
+		free(tele);
+		return reader_gone(r, rc);
+	}
+	if (tele) {
+		rc = store_record(dv_vault_catalog(r->v), f->id, f->path, tele, tele_len, NULL);
+		if (rc == 0) r->with++;
+	}
+	free(tele);
 	return rc;
 }
 
@@ -382,11 +506,15 @@ int dv_index_reindex(dv_vault *v, const char *case_name, uint64_t *files, uint64
 		if ((rc = dv_catalog_case_find(cat, case_name, &c)) < 0) return rc;
 		case_id = c.id;
 	}
-	struct reidx r = { v, 0, 0, 0 };
+	struct reidx r = { .v = v };
+	r.rd.pid = -1;
+	r.rd.ch.fd = -1;
 	if ((rc = dv_catalog_begin(cat)) < 0) return rc;
 	rc = dv_catalog_ingest_list(cat, case_id, reindex_ingest, &r);
+	if (rc == 0 && r.started) rc = dv_reader_stop(&r.rd);
 	if (rc == 0) rc = dv_catalog_commit(cat);
 	else dv_catalog_rollback(cat);
+	dv_reader_kill(&r.rd);
 	if (files) *files = r.files;
 	if (with_telemetry) *with_telemetry = r.with;
 	return rc;

@@ -1,4 +1,4 @@
-#include "dv/source.h"
+#include "vault/source_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -333,7 +333,7 @@ int dv_source_list(dv_source *s, const dv_source_file **files, size_t *n, size_t
 	return 0;
 }
 
-static int read_dir_file(dv_source *s, const dv_source_file *f, uint8_t *buf, size_t bufsize,
+static int read_dir_file(dv_source *s, const dv_source_file *f, uint8_t *const *bufs, size_t nbufs, size_t bufsize,
                          dv_source_sink fn, void *payload)
 {
 	int fd = s->abs_paths ? open_ro(AT_FDCWD, s->abs_paths[f->inode], 0) : open_ro(s->root_fd, f->path, O_NOFOLLOW);
@@ -341,7 +341,8 @@ static int read_dir_file(dv_source *s, const dv_source_file *f, uint8_t *buf, si
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	uint64_t done = 0;
 	int rc = 0;
-	for (;;) {
+	for (size_t k = 0;; k = (k + 1) % nbufs) {
+		uint8_t *buf = bufs[k];
 		ssize_t r = read(fd, buf, bufsize);
 		if (r < 0) {
 			if (errno == EINTR) continue;
@@ -359,15 +360,16 @@ static int read_dir_file(dv_source *s, const dv_source_file *f, uint8_t *buf, si
 	return rc;
 }
 
-static int read_image_file(dv_source *s, const dv_source_file *f, uint8_t *buf, size_t bufsize,
-                           dv_source_sink fn, void *payload)
+static int read_image_file(dv_source *s, const dv_source_file *f, uint8_t *const *bufs, size_t nbufs,
+                           size_t bufsize, dv_source_sink fn, void *payload)
 {
 	tsk_error_reset();
 	TSK_FS_FILE *file = tsk_fs_file_open_meta(s->fs, NULL, (TSK_INUM_T)f->inode);
 	if (!file) return dv_error_set(DV_EIO, f->path, -1, "cannot open in the image: %s", tsk_err());
 	uint64_t done = 0;
 	int rc = 0;
-	while (done < f->size) {
+	for (size_t k = 0; done < f->size; k = (k + 1) % nbufs) {
+		uint8_t *buf = bufs[k];
 		size_t want = f->size - done < bufsize ? (size_t)(f->size - done) : bufsize;
 		ssize_t r = tsk_fs_file_read(file, (TSK_OFF_T)done, (char *)buf, want, TSK_FS_FILE_READ_FLAG_NONE);
 		if (r <= 0) {
@@ -382,11 +384,27 @@ static int read_image_file(dv_source *s, const dv_source_file *f, uint8_t *buf, 
 	return rc;
 }
 
+int dv_source_open_file(dv_source *s, const dv_source_file *f)
+{
+	if (s->root_fd < 0 && !s->abs_paths)
+		return dv_error_set(DV_EUNSUPPORTED, f->path, -1, "a file inside an image has no descriptor of its own");
+	int fd = s->abs_paths ? open_ro(AT_FDCWD, s->abs_paths[f->inode], 0) : open_ro(s->root_fd, f->path, O_NOFOLLOW);
+	if (fd < 0) return dv_error_errno(errno, f->path, -1, "cannot open");
+	return fd;
+}
+
+int dv_source_read_ring(dv_source *s, const dv_source_file *f, uint8_t *const *bufs, size_t nbufs, size_t bufsize,
+                        dv_source_sink fn, void *payload)
+{
+	if (nbufs == 0) return dv_error_set(DV_EINVAL, f->path, -1, "no buffer to read into");
+	return s->root_fd >= 0 || s->abs_paths ? read_dir_file(s, f, bufs, nbufs, bufsize, fn, payload)
+	                                       : read_image_file(s, f, bufs, nbufs, bufsize, fn, payload);
+}
+
 int dv_source_read(dv_source *s, const dv_source_file *f, uint8_t *buf, size_t bufsize,
                    dv_source_sink fn, void *payload)
 {
-	return s->root_fd >= 0 || s->abs_paths ? read_dir_file(s, f, buf, bufsize, fn, payload)
-	                                       : read_image_file(s, f, buf, bufsize, fn, payload);
+	return dv_source_read_ring(s, f, &buf, 1, bufsize, fn, payload);
 }
 
 int dv_source_image_sha256(dv_source *s, uint8_t out[32], uint8_t *buf, size_t bufsize,

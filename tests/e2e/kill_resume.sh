@@ -89,4 +89,36 @@ else
 fi
 expect_exit 0 "$DV" --vault "$V" ingest --case INT --operator tester "$T/cardi"
 expect_exit 0 "$DV" --vault "$V" verify
+
+# kill -9 of the sandboxed reader mid-file: the parent outlives it, says so,
+# keeps what it stored, and the same command completes the open ingest
+make_files "$T/cardr" a/1.bin:40000000 a/2.bin:120000000 a/3.bin:40000000
+"$DV" --vault "$V" ingest --case RDR --operator tester --json "$T/cardr" >"$T/rdr.out" 2>"$T/rdr.err" &
+pid=$!
+child=
+for _ in $(seq 1 200); do
+  child=$(pgrep -P "$pid" -x dv-reader || true)
+  [ -n "$child" ] && grep -q . /proc/"$child"/status 2>/dev/null && break
+  sleep 0.01
+done
+sleep 0.3
+code=0
+if [ -n "$child" ] && kill -9 "$child" 2>/dev/null; then
+  wait "$pid" || code=$?
+  if grep -q '"complete":true' "$T/rdr.out"; then
+    echo "note: the ingest finished before the reader was killed"
+  else
+    check "reader killed: exit 1 (got $code)" test "$code" -eq 1
+    check "reader killed: says the reader died" grep -q 'reader died (signal 9' "$T/rdr.err"
+    expect_exit 0 "$DV" --vault "$V" ingest --case RDR --operator tester --json "$T/cardr"
+    check "reader killed: the same command completes it" grep -q '"resumed":true,' "$T/last.out"
+    check "reader killed: complete" grep -q '"complete":true' "$T/last.out"
+  fi
+else
+  wait "$pid" || true
+  fail "no dv-reader child of the ingest to kill"
+fi
+expect_exit 0 "$DV" --vault "$V" verify
+expect_exit 0 "$DV" --vault "$V" log --case RDR
+check "custody: read in the sandboxed reader" grep -q 'sandbox=true' "$T/last.out"
 finish

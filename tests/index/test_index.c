@@ -26,7 +26,7 @@ int main(void)
 	CHECK_EQ(dv_vault_open(&v, vault, &key, DV_VAULT_WRITE), 0);
 	dv_ingest_observer ob;
 	dv_index_observer(&ob);
-	dv_ingest_opts o = { .source = card, .case_name = "IDX", .operator_name = "tester", .no_sandbox = true, .observer = &ob };
+	dv_ingest_opts o = { .source = card, .case_name = "IDX", .operator_name = "tester", .observer = &ob };
 	dv_ingest_result res;
 	CHECK_EQ(dv_ingest(v, &o, &res), 0);
 	CHECK(res.complete);

@@ -51,7 +51,7 @@ int main(void)
 	dv_vault *v;
 	CHECK_EQ(dv_vault_open(&v, vault, &key, DV_VAULT_WRITE), 0);
 	const char *files[] = { a, b, c };
-	dv_ingest_opts o = { .case_name = "EV", .operator_name = "auditor", .files = files, .nfiles = 3, .no_sandbox = true };
+	dv_ingest_opts o = { .case_name = "EV", .operator_name = "auditor", .files = files, .nfiles = 3 };
 	json_object *detail = json_object_new_object();
 	json_object_object_add(detail, "verdict", json_object_new_string("leak"));
 	json_object_object_add(detail, "case", json_object_new_string("not this"));
@@ -70,7 +70,7 @@ int main(void)
 	CHECK_EQ(found, 1);
 	/* a missing capture: clear error, nothing logged */
 	const char *bad[] = { "/nonexistent/x.pcap" };
-	dv_ingest_opts o2 = { .case_name = "EV", .operator_name = "auditor", .files = bad, .nfiles = 1, .no_sandbox = true };
+	dv_ingest_opts o2 = { .case_name = "EV", .operator_name = "auditor", .files = bad, .nfiles = 1 };
 	CHECK_EQ(dv_ingest_evidence(v, &o2, "audit", NULL, &res, &seq), DV_ENOTFOUND);
 	dv_vault_close(v);
 	return check_done();

@@ -1,5 +1,5 @@
 /*
- * dv/source.h - what an ingest reads from: a directory (a mounted card, a
+ * vault/source_int.h - what an ingest reads from: a directory (a mounted card, a
  * DCIM folder, the drone's storage over USB) or a raw image / block device
  * holding FAT or exFAT, read with The Sleuth Kit (libtsk) without mounting.
  *
@@ -7,8 +7,8 @@
  * allows it) and are never written. Files are listed sorted by path, so an
  * interrupted ingest resumes in the same order.
  */
-#ifndef DV_SOURCE_H
-#define DV_SOURCE_H
+#ifndef DV_SOURCE_INT_H
+#define DV_SOURCE_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -56,6 +56,16 @@ int dv_source_list(dv_source *s, const dv_source_file **files, size_t *n, size_t
 typedef int (*dv_source_sink)(const uint8_t *data, size_t n, void *payload);
 int dv_source_read(dv_source *s, const dv_source_file *f, uint8_t *buf, size_t bufsize,
                    dv_source_sink fn, void *payload);
+/* The same, reading the pieces into bufs[0], bufs[1], ... in turn (each of
+ * bufsize bytes): the sink may keep a piece until the same buffer comes
+ * round again (the reader's shared-memory ring). */
+int dv_source_read_ring(dv_source *s, const dv_source_file *f, uint8_t *const *bufs, size_t nbufs, size_t bufsize,
+                        dv_source_sink fn, void *payload);
+
+/* A directory (or "files") source's file opened read-only (O_NOATIME where
+ * allowed, no symlink followed): a descriptor the caller owns. Images:
+ * DV_EUNSUPPORTED (their files are read through dv_source_read). */
+int dv_source_open_file(dv_source *s, const dv_source_file *f);
 
 /* SHA-256 of the whole image (images only), streamed; fn gets progress. */
 int dv_source_image_sha256(dv_source *s, uint8_t out[32], uint8_t *buf, size_t bufsize,

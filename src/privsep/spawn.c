@@ -1,0 +1,406 @@
+/* Starting, watching and stopping dv-reader (privsep/privsep_int.h). */
+#include "privsep/privsep_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "dv/err.h"
+#include "dv/reader.h"
+
+#define HELPER_REL "libexec/dronevault/dv-reader"
+
+static bool usable(const char *p)
+{
+	return access(p, X_OK) == 0;
+}
+
+int dv_reader_locate(char *out, size_t cap)
+{
+	char tried[2048] = "";
+	size_t tl = 0;
+#define TRIED(p) tl += (size_t)snprintf(tried + tl, tl < sizeof(tried) ? sizeof(tried) - tl : 0, "%s%s", tl ? ", " : "", p)
+	const char *env = getenv("DV_READER");
+	if (env && *env) {
+		if (usable(env) && strlen(env) < cap) {
+			snprintf(out, cap, "%s", env);
+			return 0;
+		}
+		return dv_error_set(DV_ENOTFOUND, env, -1, "DV_READER names no executable reader helper");
+	}
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			char p[PATH_MAX + 64];
+			snprintf(p, sizeof(p), "%s/../%s", self, HELPER_REL);
+			if (usable(p) && strlen(p) < cap) {
+				snprintf(out, cap, "%s", p);
+				return 0;
+			}
+			if (tl < sizeof(tried)) TRIED(p);
+		}
+	}
+#ifdef DV_READER_BUILD_PATH
+	if (usable(DV_READER_BUILD_PATH) && strlen(DV_READER_BUILD_PATH) < cap) {
+		snprintf(out, cap, "%s", DV_READER_BUILD_PATH);
+		return 0;
+	}
+	if (tl < sizeof(tried)) TRIED(DV_READER_BUILD_PATH);
+#endif
+#ifdef DV_LIBEXECDIR
+	{
+		const char *p = DV_LIBEXECDIR "/dv-reader";
+		if (usable(p) && strlen(p) < cap) {
+			snprintf(out, cap, "%s", p);
+			return 0;
+		}
+		if (tl < sizeof(tried)) TRIED(p);
+	}
+#else
+	{
+		const char *p = "/usr/libexec/dronevault/dv-reader";
+		if (usable(p) && strlen(p) < cap) {
+			snprintf(out, cap, "%s", p);
+			return 0;
+		}
+		if (tl < sizeof(tried)) TRIED(p);
+	}
+#endif
+#undef TRIED
+	return dv_error_set(DV_ENOTFOUND, "dv-reader", -1,
+	                    "the sandboxed reader helper is not installed (looked in $DV_READER, %s)", tried);
+}
+
+/* Seccomp: 2 in /proc/PID/status: the parent's own look at the child's filter. */
+static bool child_filtered(pid_t pid)
+{
+	char p[64], line[256];
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(p, "re");
+	if (!f) return false;
+	bool on = false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Seccomp:", 8)) {
+			on = atoi(line + 8) == 2;
+			break;
+		}
+	fclose(f);
+	return on;
+}
+
+/* The child's environment: nothing of ours but what changes how it reads
+ * times, and the sanitizers' settings in test builds. */
+static size_t clean_env(char **envp, size_t cap)
+{
+	static const char *const keep[] = { "TZ", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", NULL };
+	size_t n = 0;
+	envp[n++] = (char *)"PATH=/usr/bin:/bin";
+	envp[n++] = (char *)"LC_ALL=C";
+	for (int i = 0; keep[i] && n + 1 < cap; i++) {
+		size_t kl = strlen(keep[i]);
+		for (char **e = environ; *e; e++)
+			if (!strncmp(*e, keep[i], kl) && (*e)[kl] == '=') {
+				envp[n++] = *e;
+				break;
+			}
+	}
+	envp[n] = NULL;
+	return n;
+}
+
+/* mode: "--serve" or "--job"; out_fd, err_fd: the child's stdout and stderr
+ * (-1: /dev/null) */
+static void unmap_ring(dv_reader *r)
+{
+	if (r->ring) munmap(r->ring, (size_t)DV_RING_SLOTS * DV_RING_SLOT);
+	r->ring = NULL;
+}
+
+static int start(dv_reader *r, const char *mode, int out_fd, int err_fd, bool with_ring)
+{
+	memset(r, 0, sizeof(*r));
+	r->pid = -1;
+	dv_chan_init(&r->ch, -1);
+	char path[PATH_MAX];
+	int rc = dv_reader_locate(path, sizeof(path));
+	if (rc < 0) return rc;
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return dv_error_errno(errno, "reader", -1, "cannot create the reader channel");
+	/* a larger socket buffer: a 1 MiB chunk in few system calls */
+	int sz = 4 << 20;
+	(void)setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	(void)setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	/* dup2(3, 3) would keep close-on-exec: make sure the child's end is elsewhere */
+	if (sv[1] == DV_READER_FD) {
+		int d = fcntl(sv[1], F_DUPFD_CLOEXEC, DV_READER_FD + 1);
+		close(sv[1]);
+		sv[1] = d;
+		if (d < 0) {
+			close(sv[0]);
+			return dv_error_errno(errno, "reader", -1, "cannot move the reader channel");
+		}
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (out_fd >= 0) posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	else posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	/* stderr: /dev/null (under RLIMIT_FSIZE 0 a write to a log file would
+	 * kill the reader), or ours when DV_READER_STDERR=1 (debugging,
+	 * sanitizer reports) */
+	const char *keep_err = getenv("DV_READER_STDERR");
+	if (err_fd >= 0) posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+	else if (!keep_err || strcmp(keep_err, "1")) posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, sv[1], DV_READER_FD);
+	int ring_fd = -1;
+	if (with_ring) {
+		/* sized once and sealed: the reader can neither shrink it under our
+		 * mapping (SIGBUS) nor grow it */
+		ring_fd = memfd_create("dv-reader-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		size_t size = (size_t)DV_RING_SLOTS * DV_RING_SLOT;
+		void *m = MAP_FAILED;
+		if (ring_fd >= 0 && ftruncate(ring_fd, (off_t)size) == 0 &&
+		    fcntl(ring_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0)
+			m = mmap(NULL, size, PROT_READ, MAP_SHARED, ring_fd, 0);
+		if (m == MAP_FAILED) {
+			int e = errno;
+			if (ring_fd >= 0) close(ring_fd);
+			close(sv[0]);
+			close(sv[1]);
+			posix_spawn_file_actions_destroy(&fa);
+			posix_spawnattr_destroy(&at);
+			return dv_error_errno(e, "reader", -1, "cannot create the plaintext ring");
+		}
+		r->ring = m;
+		if (ring_fd == DV_READER_RING_FD) {
+			int d = fcntl(ring_fd, F_DUPFD_CLOEXEC, DV_READER_RING_FD + 1);
+			close(ring_fd);
+			ring_fd = d;
+		}
+		posix_spawn_file_actions_adddup2(&fa, ring_fd, DV_READER_RING_FD);
+		posix_spawn_file_actions_addclosefrom_np(&fa, DV_READER_RING_FD + 1);
+	} else {
+		posix_spawn_file_actions_addclosefrom_np(&fa, DV_READER_FD + 1);
+	}
+	/* default signal dispositions and an empty mask in the child */
+	sigset_t all, none;
+	sigfillset(&all);
+	sigemptyset(&none);
+	posix_spawnattr_setsigdefault(&at, &all);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	char *argv[] = { (char *)"dv-reader", (char *)mode, NULL };
+	char *envp[8];
+	clean_env(envp, 8);
+	pid_t pid;
+	int err = posix_spawn(&pid, path, &fa, &at, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(sv[1]);
+	if (ring_fd >= 0) close(ring_fd);
+	if (err) {
+		unmap_ring(r);
+		close(sv[0]);
+		return dv_error_errno(err, path, -1, "cannot start the reader helper");
+	}
+	r->pid = pid;
+	dv_chan_init(&r->ch, sv[0]);
+	dv_chan_phase(&r->ch, &dv_phase_hello);
+	uint8_t t;
+	dv_rd p;
+	if ((rc = dv_chan_recv(&r->ch, &t, &p)) < 0) {
+		if (rc == DV_EIO) return dv_reader_died(r);
+		dv_reader_kill(r);
+		return rc;
+	}
+	if (t == DV_MSG_ERROR) {
+		rc = dv_msg_error_decode(&p);
+		dv_reader_kill(r);
+		return rc;
+	}
+	uint32_t version = 0;
+	if (dv_rd_u32be(&p, &version) < 0 || dv_rd_u32be(&p, &r->landlock_abi) < 0 || version != DV_READER_VERSION) {
+		rc = dv_error_set(DV_ECORRUPT, "reader", 0, "protocol fault: the reader speaks version %u, not %u", version,
+		                  DV_READER_VERSION);
+		dv_reader_kill(r);
+		return rc;
+	}
+	/* HELLO comes after the filter: check it ourselves rather than believe it */
+	r->seccomp = child_filtered(pid);
+	if (!r->seccomp) {
+		rc = dv_error_set(DV_EPERM, "reader", -1, "the reader runs without its seccomp filter");
+		dv_reader_kill(r);
+		return rc;
+	}
+	return 0;
+}
+
+int dv_reader_start(dv_reader *r)
+{
+	return start(r, "--serve", -1, -1, true);
+}
+
+static int reap(pid_t pid, int *status)
+{
+	for (;;) {
+		pid_t w = waitpid(pid, status, 0);
+		if (w == pid) return 0;
+		if (w < 0 && errno == EINTR) continue;
+		return -1;
+	}
+}
+
+void dv_reader_kill(dv_reader *r)
+{
+	if (r->pid > 0) {
+		int st;
+		kill(r->pid, SIGKILL);
+		reap(r->pid, &st);
+		r->pid = -1;
+	}
+	dv_chan_dispose(&r->ch);
+	unmap_ring(r);
+}
+
+static int describe(int st)
+{
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS)
+		return dv_error_set(DV_EPERM, "reader", -1, "sandbox violation: the reader made a forbidden system call (SIGSYS)");
+	if (WIFSIGNALED(st))
+		return dv_error_set(DV_EIO, "reader", -1, "the reader died (signal %d, %s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+	if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
+		return dv_error_set(DV_EIO, "reader", -1, "the reader stopped (exit %d)", WEXITSTATUS(st));
+	return dv_error_set(DV_EIO, "reader", -1, "the reader closed its channel early");
+}
+
+int dv_reader_died(dv_reader *r)
+{
+	int st = 0;
+	dv_chan_dispose(&r->ch);
+	if (r->pid <= 0) return dv_error_set(DV_EIO, "reader", -1, "no reader");
+	int rc = reap(r->pid, &st) == 0 ? describe(st) : dv_error_set(DV_EIO, "reader", -1, "the reader vanished");
+	r->pid = -1;
+	unmap_ring(r);
+	return rc;
+}
+
+int dv_reader_stop(dv_reader *r)
+{
+	if (r->pid <= 0) return 0;
+	int rc = dv_chan_send(r->ch.fd, DV_MSG_BYE, NULL, 0, NULL, 0);
+	dv_chan_dispose(&r->ch);
+	int st = 0;
+	if (reap(r->pid, &st) < 0) rc = dv_error_set(DV_EIO, "reader", -1, "the reader vanished");
+	else if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) rc = describe(st);
+	r->pid = -1;
+	unmap_ring(r);
+	return rc;
+}
+
+/* ---- jobs (dv/reader.h) ---------------------------------------------------------- */
+/* Copies the job's stdout and stderr pipes to ours until both are closed. */
+static void copy_out(int out, int err)
+{
+	struct pollfd p[2] = { { out, POLLIN, 0 }, { err, POLLIN, 0 } };
+	const int to[2] = { 1, 2 };
+	static uint8_t buf[65536];
+	int open_n = 2;
+	while (open_n > 0) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR) continue;
+			return;
+		}
+		for (int i = 0; i < 2; i++) {
+			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+			ssize_t n = read(p[i].fd, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR) continue;
+			if (n <= 0) {
+				p[i].fd = -1;
+				open_n--;
+				continue;
+			}
+			for (ssize_t done = 0; done < n;) {
+				ssize_t w = write(to[i], buf + done, (size_t)(n - done));
+				if (w < 0 && errno == EINTR) continue;
+				if (w <= 0) break;   /* our stdout went away: drop the rest */
+				done += w;
+			}
+		}
+	}
+}
+
+int dv_reader_run(const char *job, int argc, char *const *argv, int *exit_code)
+{
+	*exit_code = 1;
+	if (argc < 1 || argc > 65536) return dv_error_set(DV_EINVAL, "reader", -1, "a job takes 1 to 65536 arguments");
+	dv_msg_buf b = { 0 };
+	dv_msg_str(&b, job);
+	dv_msg_u32(&b, (uint32_t)argc);
+	for (int i = 0; i < argc; i++) {
+		if (strlen(argv[i]) >= DV_MSG_STR_MAX) {
+			dv_msg_free(&b);
+			return dv_error_set(DV_EINVAL, "reader", -1, "argument %d longer than %d bytes", i, DV_MSG_STR_MAX - 1);
+		}
+		dv_msg_str(&b, argv[i]);
+	}
+	/* the job's stdout and stderr are pipes: tell it what ours are (escaping
+	 * hostile text for a terminal, pretty JSON, progress) */
+	dv_msg_u8(&b, (uint8_t)((isatty(STDOUT_FILENO) == 1 ? 1 : 0) | (isatty(STDERR_FILENO) == 1 ? 2 : 0)));
+	if (b.failed) {
+		dv_msg_free(&b);
+		return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	}
+	int po[2], pe[2];
+	if (pipe2(po, O_CLOEXEC) < 0) {
+		dv_msg_free(&b);
+		return dv_error_errno(errno, "reader", -1, "cannot create a pipe");
+	}
+	if (pipe2(pe, O_CLOEXEC) < 0) {
+		close(po[0]);
+		close(po[1]);
+		dv_msg_free(&b);
+		return dv_error_errno(errno, "reader", -1, "cannot create a pipe");
+	}
+	fflush(stdout);
+	fflush(stderr);
+	dv_reader r;
+	int rc = start(&r, "--job", po[1], pe[1], false);
+	close(po[1]);
+	close(pe[1]);
+	if (rc == 0) rc = dv_chan_send(r.ch.fd, DV_MSG_JOB, b.p, b.len, NULL, 0);
+	dv_msg_free(&b);
+	if (rc < 0) {
+		dv_reader_kill(&r);
+		close(po[0]);
+		close(pe[0]);
+		return rc;
+	}
+	copy_out(po[0], pe[0]);
+	close(po[0]);
+	close(pe[0]);
+	dv_chan_dispose(&r.ch);
+	int st = 0;
+	if (reap(r.pid, &st) < 0) return dv_error_set(DV_EIO, "reader", -1, "the reader vanished");
+	if (WIFEXITED(st)) {
+		*exit_code = WEXITSTATUS(st);
+		return 0;
+	}
+	return describe(st);
+}
