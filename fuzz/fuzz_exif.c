@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dv/exif.h"
+#include "telemetry/exif_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dv/flightrec.h"
+#include "telemetry/flightrec_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

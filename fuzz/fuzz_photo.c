@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 #include "dv/inspect.h"
-#include "dv/photo.h"
+#include "telemetry/photo_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

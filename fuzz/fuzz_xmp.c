@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dv/xmp.h"
+#include "telemetry/xmp_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -38,6 +38,10 @@
 
 #include "dv/capture.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A bidirectional TCP/UDP flow (opaque here; its layout is internal). */
 typedef struct dv_flow dv_flow;
 
@@ -270,4 +274,7 @@ void dv_audit_print(const dv_audit *a, FILE *out);
 /* A self-contained HTML report (no external resources). */
 int dv_audit_write_html(const dv_audit *a, const char *path);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -41,6 +41,10 @@
 
 #include "dv/crypto.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define DV_BLOB_HEADER_BYTES 64
 #define DV_BLOB_NAME_HEX 64
 #define DV_BLOB_CHUNK_DEFAULT (1u << 20)
@@ -229,4 +233,7 @@ int dv_blob_read_range(uint64_t *size_out, dv_blobstore *bs, const char *name, u
 /* Calls fn for every stored blob name (for orphan checks). */
 int dv_blob_foreach(dv_blobstore *bs, int (*fn)(const char *name, void *payload), void *payload);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

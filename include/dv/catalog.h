@@ -26,6 +26,10 @@
 
 #include "dv/crypto.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct dv_catalog dv_catalog;
 
 #define DV_NAME_MAX 256
@@ -265,4 +269,7 @@ int dv_catalog_open_backend(dv_catalog **out, const dv_catalog_backend_ops *ops,
 /* Table names, for messages and tools: "cases", ..., "side_<name>". */
 const char *dv_catalog_table_name(dv_catalog_table t);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

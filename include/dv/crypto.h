@@ -18,6 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define DV_KEY_BYTES 32
 #define DV_SHA256_BYTES 32
 #define DV_SEAL_NONCE_BYTES 24
@@ -83,4 +87,7 @@ void dv_sign(uint8_t sig[DV_SIGN_BYTES], const void *msg, size_t n,
 int dv_sign_verify(const uint8_t sig[DV_SIGN_BYTES], const void *msg, size_t n,
                    const uint8_t pk[DV_SIGN_PK_BYTES]);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -34,6 +34,10 @@
 
 #include "dv/crypto.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct json_object;
 
 #define DV_CUSTODY_BODY_MAX (1u << 20)
@@ -113,4 +117,7 @@ int dv_custody_scan_snapshot(uint64_t *later_entries, uint64_t *partial_bytes, c
                              int (*fn)(const dv_custody_entry *e, struct json_object *body, void *payload),
                              void (*problem)(const char *msg, void *payload), void *payload);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

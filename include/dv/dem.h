@@ -16,6 +16,10 @@
 #ifndef DV_DEM_H
 #define DV_DEM_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct dv_dem dv_dem;
 
 /* Opens a DEM; *out belongs to the caller (dv_dem_free). */
@@ -32,4 +36,7 @@ const char *dv_dem_describe(const dv_dem *dem);
 
 void dv_dem_free(dv_dem *dem);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

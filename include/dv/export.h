@@ -15,6 +15,10 @@
 
 #include "dv/vault.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct dv_export_opts {
 	const char *case_name;
 	const char *dest;
@@ -36,4 +40,7 @@ typedef struct dv_export_result {
 
 int dv_export(dv_vault *v, const dv_export_opts *opts, dv_export_result *res);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -22,7 +22,14 @@
 #include "dv/plan.h"
 #include "dv/telemetry.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 int dv_route_from_track(dv_route **out, const dv_track_point *pts, size_t n, const char *name,
                         size_t *nlocal);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -35,6 +35,10 @@
 #include "dv/plan.h"
 #include "dv/zones.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct dv_geofence dv_geofence;
 
 /* a report holds at most this many events (DV_ENOMEM beyond) */
@@ -126,4 +130,7 @@ char *dv_fence_geojson(const dv_zones *zs, const dv_route *r, const dv_fence_rep
 /* JSON of a zone file's validation: counts and every issue. Caller frees. */
 char *dv_zones_issues_json(const dv_zones *zs);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

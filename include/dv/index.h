@@ -29,6 +29,10 @@
 #include "dv/telemetry.h"
 #include "dv/vault.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define DV_INDEX_MAX_POINTS 2000000
 #define DV_INDEX_GAP_DEFAULT 600
 
@@ -64,4 +68,7 @@ void dv_index_flights_free(dv_flight *f, size_t n);
 int dv_index_track(dv_vault *v, const char *flight_id, int64_t gap_s, dv_track_point **out, size_t *n,
                    dv_flight *flight_out);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

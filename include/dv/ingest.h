@@ -24,6 +24,10 @@
 
 #include "dv/vault.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct json_object;
 
 typedef struct dv_ingest_progress {
@@ -107,4 +111,7 @@ int dv_ingest_evidence(dv_vault *v, const dv_ingest_opts *opts, const char *acti
 int dv_ingest_manifest(dv_catalog *cat, int64_t ingest_id, uint8_t out[32], uint64_t *files,
                        uint64_t *bytes);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

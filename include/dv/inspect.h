@@ -32,8 +32,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "dv/photo.h"
-#include "dv/srt.h"
+#include <stdbool.h>
 #include "dv/telemetry.h"
 
 #ifdef __cplusplus
@@ -96,13 +95,6 @@ int dv_inspect_write(FILE *stream, const char *path, const dv_inspect_opts *opts
  * memory is not paired with a sidecar.
  */
 int dv_inspect_json_mem(const void *buf, size_t len, const char *name, unsigned flags, char **out);
-
-/*
- * The track point a photo stands for: its position (XMP drone-dji first,
- * else EXIF) and time (XMP UTCAtExposure as UTC, else EXIF
- * DateTimeOriginal+SubSecTime as local). false when it has neither.
- */
-bool dv_photo_point(const dv_photo *p, dv_track_point *out);
 
 /*
  * Every cue of an SRT file as track points, in file order (caller frees

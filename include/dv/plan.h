@@ -22,6 +22,10 @@
 
 #include "dv/zones.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define DV_ROUTE_MAX_BYTES (32u << 20)
 #define DV_ROUTE_MAX_POINTS 5000000u
 #define DV_ROUTE_MAX_UNZIPPED (64u << 20)
@@ -73,4 +77,7 @@ int dv_route_schedule(dv_route *r, int64_t start, double default_mps);
 
 const char *dv_route_format_name(dv_route_format f);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

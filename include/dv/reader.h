@@ -18,6 +18,13 @@
 #ifndef DV_READER_H
 #define DV_READER_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 int dv_reader_run(const char *job, int argc, char *const *argv, int *exit_code);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -14,6 +14,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct dv_sample_opts {
 	int photos;            /* photos to take (default 12) */
 	double lat, lon;       /* centre of the scene (default 46.9375, 7.3960) */
@@ -31,4 +35,7 @@ void dv_sample_defaults(dv_sample_opts *opts);
  * *files_out counts the files written. */
 int dv_sample_card(const char *dir, const dv_sample_opts *opts, int *files_out);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

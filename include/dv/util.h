@@ -10,6 +10,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Writes 2*n lowercase hex digits and a NUL into out (size >= 2*n+1). */
 void dv_hex(char *out, const void *in, size_t n);
 /* Parses exactly 2*n hex digits from s; 0 or DV_EINVAL. */
@@ -48,4 +52,7 @@ size_t dv_strlcpy(char *dst, const char *src, size_t size);
 /* snprintf into a fixed buffer; DV_EINVAL naming what when it does not fit. */
 int dv_pathf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -26,6 +26,10 @@
 #include "dv/catalog.h"
 #include "dv/crypto.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct json_object;
 struct dv_custody_entry;
 
@@ -120,4 +124,7 @@ int dv_vault_record_zones_check(uint64_t *seq_out, dv_vault *v, const char *case
 /* Path of a file in the vault ("custody.log", ...). */
 int dv_vault_path(const dv_vault *v, const char *name, char *out, size_t size);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

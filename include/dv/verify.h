@@ -21,6 +21,10 @@
 
 #include "dv/vault.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct dv_verify_opts {
 	const char *case_name;   /* NULL: the whole vault */
 	void (*problem)(const char *message, void *payload);
@@ -45,4 +49,7 @@ typedef struct dv_verify_result {
 /* Returns 0 when the checks ran (res->problems says what they found). */
 int dv_verify(dv_vault *v, const dv_verify_opts *opts, dv_verify_result *res);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

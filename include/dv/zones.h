@@ -37,6 +37,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define DV_ZONES_MAX_BYTES (32u << 20)
 #define DV_ZONES_MAX_DEPTH 64
 #define DV_ZONES_MAX_VERTICES 5000000u
@@ -168,4 +172,7 @@ const char *dv_vref_name(dv_vref r);
  */
 int dv_geo_parse_time(const char *s, int64_t *out);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -8,7 +8,7 @@
 
 #include "audit/dns_int.h"
 #include "dv/err.h"
-#include "dv/rd.h"
+#include "core/rd_int.h"
 
 /* Reads a possibly compressed name starting at r->pos; r moves past it. */
 static int read_name(dv_rd *r, char *out, size_t outsz)

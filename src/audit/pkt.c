@@ -10,7 +10,7 @@
 #include "capture/link_int.h"
 #include "dv/audit.h"
 #include "dv/err.h"
-#include "dv/rd.h"
+#include "core/rd_int.h"
 
 bool dv_pkt_linktype_supported(int lt)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "dv/err.h"
-#include "dv/rd.h"
+#include "core/rd_int.h"
 #include "audit/tls_int.h"
 
 /* ---- TLS ClientHello ----------------------------------------------- */

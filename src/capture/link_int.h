@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #include "dv/capture.h"
-#include "dv/rd.h"
+#include "core/rd_int.h"
 
 /* pcap DLT_* values (as pcap_datalink() reports them on Linux). */
 enum {

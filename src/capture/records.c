@@ -9,7 +9,7 @@
 
 #include "capture/capture_int.h"
 #include "dv/err.h"
-#include "dv/rd.h"
+#include "core/rd_int.h"
 
 typedef struct rec_src {
 	dv_rd r;

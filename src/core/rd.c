@@ -1,4 +1,4 @@
-#include "dv/rd.h"
+#include "core/rd_int.h"
 
 int dv_rd_short(const dv_rd *r, size_t want, const char *what)
 {

@@ -7,11 +7,11 @@
 #include <strings.h>
 
 #include "dv/err.h"
-#include "dv/flightrec.h"
+#include "telemetry/flightrec_int.h"
 #include "dv/inspect.h"
-#include "dv/photo.h"
-#include "dv/rd.h"
-#include "dv/srt.h"
+#include "telemetry/photo_int.h"
+#include "core/rd_int.h"
+#include "telemetry/srt_int.h"
 #include "dv/util.h"
 #include "index/index_int.h"
 

@@ -16,6 +16,7 @@
 #include "privsep/job_int.h"
 #include "dv/err.h"
 #include "dv/inspect.h"
+#include "telemetry/photo_int.h"
 
 #define INSPECT_DEPTH_MAX 32
 

@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "dv/rd.h"
+#include "core/rd_int.h"
 
 #define DV_READER_FD 3
 /* The plaintext ring: a sealed memfd of DV_RING_SLOTS slots of

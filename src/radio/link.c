@@ -26,7 +26,7 @@
 
 #include "capture/link_int.h"
 #include "dv/radio.h"
-#include "dv/rd.h"
+#include "core/rd_int.h"
 #include "radio/odid_int.h"
 
 #define BLE_ADV_AA 0x8E89BED6u

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "radio/odid_int.h"
-#include "dv/rd.h"
+#include "core/rd_int.h"
 
 void dv_odid_problem(dv_odid_frame *f, const char *fmt, ...)
 {

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "dv/err.h"
-#include "dv/exif.h"
+#include "telemetry/exif_int.h"
 #include "dv/telemetry.h"
 
 #define TAG_GPS_LAT_REF 0x0001

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "dv/err.h"
-#include "dv/flightrec.h"
-#include "dv/rd.h"
+#include "telemetry/flightrec_int.h"
+#include "core/rd_int.h"
 #include "dv/util.h"
 #include "tele_int.h"
 

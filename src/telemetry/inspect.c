@@ -14,8 +14,10 @@
 
 #include "dv/err.h"
 #include "dv/inspect.h"
-#include "dv/video.h"
-#include "dv/flightrec.h"
+#include "telemetry/photo_int.h"
+#include "telemetry/srt_int.h"
+#include "telemetry/video_int.h"
+#include "telemetry/flightrec_int.h"
 #include "tele_int.h"
 
 const char *dv_media_kind_name(dv_media_kind k)

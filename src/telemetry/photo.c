@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "dv/err.h"
-#include "dv/photo.h"
-#include "dv/rd.h"
+#include "telemetry/photo_int.h"
+#include "core/rd_int.h"
 #include "dv/util.h"
 #include "tele_int.h"
 

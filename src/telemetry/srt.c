@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "dv/err.h"
-#include "dv/srt.h"
+#include "telemetry/srt_int.h"
 #include "tele_int.h"
 
 struct dv_srt_parser {

@@ -19,7 +19,7 @@
 
 #include "dv/err.h"
 #include "dv/telemetry.h"
-#include "dv/video.h"
+#include "telemetry/video_int.h"
 #include "tele_int.h"
 
 #define AVIO_BUF 32768

@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "dv/err.h"
-#include "dv/xmp.h"
+#include "telemetry/xmp_int.h"
 #include "tele_int.h"
 
 #define XMP_INPUT_MAX (4u << 20) /* a packet (with extended XMP) stays far below */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "dv/err.h"
-#include "dv/rd.h"
+#include "core/rd_int.h"
 #include "dv/util.h"
 
 static const uint8_t blob_magic[8] = { 'D', 'V', 'B', 'L', 'O', 'B', 0, 1 };

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "dv/err.h"
-#include "dv/rd.h"
+#include "core/rd_int.h"
 #include "dv/util.h"
 #include "vault/blob_format_int.h"
 

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "dv/err.h"
-#include "dv/rd.h"
+#include "core/rd_int.h"
 #include "dv/util.h"
 
 #define HEAD_BYTES 60   /* bytes before the sealed body */

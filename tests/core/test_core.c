@@ -1,6 +1,6 @@
 #include "check.h"
 #include "dv/err.h"
-#include "dv/rd.h"
+#include "core/rd_int.h"
 #include "dv/util.h"
 
 static void test_reader(void)

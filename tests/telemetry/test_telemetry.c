@@ -13,12 +13,12 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "dv/flightrec.h"
+#include "telemetry/flightrec_int.h"
 #include "dv/inspect.h"
-#include "dv/photo.h"
-#include "dv/srt.h"
+#include "telemetry/photo_int.h"
+#include "telemetry/srt_int.h"
 #include "dv/telemetry.h"
-#include "dv/video.h"
+#include "telemetry/video_int.h"
 #include "telemetry/tele_int.h"
 
 /* ---- numbers ----------------------------------------------------------- */

@@ -16,9 +16,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "dv/flightrec.h"
-#include "dv/photo.h"
-#include "dv/srt.h"
+#include "telemetry/flightrec_int.h"
+#include "telemetry/photo_int.h"
+#include "telemetry/srt_int.h"
 #include "telemetry/tele_int.h"
 
 #define POS_TOL 1e-6

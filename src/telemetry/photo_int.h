@@ -16,8 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dv/exif.h"
-#include "dv/xmp.h"
+#include "dv/telemetry.h"
+#include "telemetry/exif_int.h"
+#include "telemetry/xmp_int.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -54,6 +55,13 @@ int dv_photo_read_file(dv_photo *out, const char *path);
 int dv_photo_parse_mem(dv_photo *out, const void *buf, size_t len, const char *name);
 
 void dv_photo_dispose(dv_photo *p);
+
+/*
+ * The track point a photo stands for: its position (XMP drone-dji first,
+ * else EXIF) and time (XMP UTCAtExposure as UTC, else EXIF
+ * DateTimeOriginal+SubSecTime as local). false when it has neither.
+ */
+bool dv_photo_point(const dv_photo *p, dv_track_point *out);
 
 #ifdef __cplusplus
 }
