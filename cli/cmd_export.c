@@ -128,7 +128,7 @@ int cmd_export(int argc, char **argv)
 		json_object_put(o);
 	} else {
 		printf("exported %llu files (%s) of case %s to %s\n  SHA256SUMS SHA-256  %s\n  custody entries     %llu (start), %llu\n",
-		       (unsigned long long)res.files, b, eo.case_name, eo.dest, hex, (unsigned long long)res.start_seq,
+		       (unsigned long long)res.files, b, cli_esc(eo.case_name), cli_esc(eo.dest), hex, (unsigned long long)res.start_seq,
 		       (unsigned long long)res.log_seq);
 		if (res.renamed)
 			printf("  renamed             %llu files with unsafe names (see _dronevault_renamed.json)\n",

@@ -42,14 +42,14 @@ static void on_problem(const char *m, void *p)
 	struct out *o = p;
 	cli_progress_end();
 	if (o->json) json_object_array_add(o->problems, json_object_new_string(m));
-	else fprintf(stderr, "PROBLEM: %s\n", m);
+	else fprintf(stderr, "PROBLEM: %s\n", cli_esc(m));
 }
 
 static void on_note(const char *m, void *p)
 {
 	struct out *o = p;
 	if (o->json) json_object_array_add(o->notes, json_object_new_string(m));
-	else fprintf(stderr, "note: %s\n", m);
+	else fprintf(stderr, "note: %s\n", cli_esc(m));
 }
 
 static void on_progress(uint64_t done, uint64_t total, void *p)

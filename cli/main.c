@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "dv/err.h"
+#include "dv/util.h"
 
 const char *cli_global_vault;
 
@@ -82,10 +83,23 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 	return CLI_USAGE;
 }
 
+const char *cli_esc(const char *s)
+{
+	static char *ring[8];
+	static unsigned next;
+	if (!s) return "";
+	char *e = dv_escape_term_dup(s);
+	if (!e) return "?";   /* out of memory: show nothing raw */
+	free(ring[next]);
+	ring[next] = e;
+	next = (next + 1) % 8;
+	return e;
+}
+
 int cli_fail(const char *cmd)
 {
 	const dv_error *e = dv_error_last();
-	fprintf(stderr, "dronevault %s: %s\n", cmd, dv_error_text());
+	fprintf(stderr, "dronevault %s: %s\n", cmd, cli_esc(dv_error_text()));
 	switch (e->code) {
 	case DV_EBADKEY: return CLI_BADKEY;
 	case DV_EINTR: return CLI_INTERRUPTED;
