@@ -51,6 +51,10 @@ int cli_fail(const char *cmd);
  */
 const char *cli_esc(const char *s);
 
+/* $DRONEVAULT_PASSPHRASE as it was at start (main copies it into guarded
+ * memory and removes it from the environment), or NULL when unset/empty. */
+const char *cli_env_passphrase(void);
+
 /* The vault directory: --vault, else $DRONEVAULT_VAULT, else ./vault. */
 const char *cli_vault_dir(const char *opt);
 

@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "dv/crypto.h"
 #include "dv/err.h"
 #include "dv/util.h"
 
@@ -122,8 +125,40 @@ bool cli_stderr_is_tty(void)
 	return isatty(STDERR_FILENO) == 1;
 }
 
+#define PASS_ENV "DRONEVAULT_PASSPHRASE"
+#define PASS_MAX 1024
+static char *env_pass;   /* guarded memory; NULL when the variable was unset or empty */
+
+const char *cli_env_passphrase(void)
+{
+	return env_pass;
+}
+
+/*
+ * Before anything else, while there is one thread: no core dumps (they
+ * would hold the keys) and nobody of our uid may ptrace us or read our
+ * memory (PR_SET_DUMPABLE 0), and the passphrase leaves the environment,
+ * both the environ array and the bytes of the initial environment block
+ * that /proc/PID/environ shows, after being copied into guarded memory.
+ */
+static void harden_process(void)
+{
+	struct rlimit none = { 0, 0 };
+	(void)setrlimit(RLIMIT_CORE, &none);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	char *val = getenv(PASS_ENV);
+	if (!val) return;
+	if (*val && (env_pass = dv_secret_alloc(PASS_MAX)))
+		snprintf(env_pass, PASS_MAX, "%s", val);
+	char *entry = val - strlen(PASS_ENV "=");
+	size_t n = strlen(entry);
+	(void)unsetenv(PASS_ENV);
+	dv_wipe(entry, n);   /* the block /proc/PID/environ reads */
+}
+
 int main(int argc, char **argv)
 {
+	harden_process();
 	int i = 1;
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
