@@ -41,6 +41,9 @@ struct vctx {
 	uint64_t last_seq;
 	uint8_t last_hash[32];
 	bool saw_init;
+	bool cfg_logged;          /* an entry (vault.init, vault.config) records vault.json's MAC */
+	uint64_t cfg_seq;
+	uint8_t cfg_mac[32];
 	bool writer_active;   /* another process writes while we check */
 	/* blobs referenced by the case: id -> sha (sorted array) */
 	dv_blob_rec *blobs;
@@ -101,6 +104,12 @@ static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 		if (!action || strcmp(action, DV_ACTION_VAULT_INIT) || !key || strcmp(key, pk))
 			problem(c, "custody.log: entry 1 is not this vault's creation by this station key");
 		c->saw_init = true;
+	}
+	const char *cm = jstr(body, "config_mac");
+	if (cm && action && (!strcmp(action, DV_ACTION_VAULT_INIT) || !strcmp(action, DV_ACTION_VAULT_CONFIG))) {
+		c->cfg_logged = true;
+		c->cfg_seq = e->seq;
+		if (strlen(cm) != 64 || dv_unhex(c->cfg_mac, 32, cm) < 0) memset(c->cfg_mac, 0, 32);
 	}
 	if (action && !strcmp(action, DV_ACTION_EXPORT_START)) {
 		if (c->nexports == c->capexports) {
@@ -186,6 +195,22 @@ static void check_log(struct vctx *c)
 	else if (head < c->last_seq)
 		note(c, "custody.log: %llu entries after the catalog's record (a crash before the catalog caught up; the next write fixes it)",
 		     (unsigned long long)(c->last_seq - head));
+	/* vault.json: every field under its MAC, and that MAC the one the log
+	 * recorded (vault.init, or vault.config when an older vault got it). */
+	uint8_t now[32];
+	int cs = dv_vault_config_state(c->v, now);
+	if (cs == DV_CONFIG_ALTERED)
+		problem(c, "vault.json: altered: its fields (created, station name, ...) no longer match their authentication");
+	else if (c->cfg_logged && !dv_equal(now, c->cfg_mac, 32))
+		problem(c, "vault.json: its fields differ from those custody entry %llu authenticated (altered or replaced)",
+		        (unsigned long long)c->cfg_seq);
+	else if (cs == DV_CONFIG_UNAUTHENTICATED && c->cfg_logged)
+		note(c, "vault.json: its MAC is missing, but its fields are those custody entry %llu authenticated; the next write restores it",
+		     (unsigned long long)c->cfg_seq);
+	else if (cs == DV_CONFIG_UNAUTHENTICATED)
+		note(c, "vault.json: not authenticated yet (a vault made by an older version); the next write-open adds it (custody action vault.config)");
+	else if (!c->cfg_logged && c->saw_init)
+		problem(c, "vault.json: its authentication is not recorded in the custody log (vault.json replaced?)");
 	/* A killed export: evidence may have left, and the log says so. It is
 	 * custody, not tampering: a note naming where the partial copy is. */
 	for (size_t i = 0; i < c->nexports; i++) {
