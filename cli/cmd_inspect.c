@@ -78,7 +78,7 @@ static void collect_one(opts *o, const char *path)
 	if (k == DV_MEDIA_SRT || k == DV_MEDIA_FLIGHT_RECORD) {
 		int rc = k == DV_MEDIA_SRT ? dv_srt_points(path, 0, &v, &n) : dv_flightrec_points(path, 0, &v, &n);
 		if (rc < 0) {
-			fprintf(stderr, "dronevault inspect: %s\n", dv_error_text());
+			fprintf(stderr, "dronevault inspect: %s\n", cli_esc(dv_error_text()));
 			o->failed++;
 			return;
 		}
@@ -89,7 +89,7 @@ static void collect_one(opts *o, const char *path)
 			v = &one;
 			n = 1;
 		} else if (rc < 0) {
-			fprintf(stderr, "dronevault inspect: %s\n", dv_error_text());
+			fprintf(stderr, "dronevault inspect: %s\n", cli_esc(dv_error_text()));
 			o->failed++;
 		}
 		dv_photo_dispose(&p);
@@ -193,13 +193,13 @@ static void inspect_one(opts *o, const char *path)
 	dv_inspect_opts io = { o->flags, o->has_offset, o->offset_min };
 	if (o->json) { /* streamed: constant memory even with --points */
 		if (dv_inspect_write(stdout, path, &io) < 0) {
-			fprintf(stderr, "dronevault inspect: %s\n", dv_error_text());
+			fprintf(stderr, "dronevault inspect: %s\n", cli_esc(dv_error_text()));
 			o->failed++;
 		}
 		return;
 	}
 	if (dv_inspect_json_opts(path, &io, &text) < 0) {
-		fprintf(stderr, "dronevault inspect: %s\n", dv_error_text());
+		fprintf(stderr, "dronevault inspect: %s\n", cli_esc(dv_error_text()));
 		o->failed++;
 		return;
 	}

@@ -426,7 +426,11 @@ int dv_export(dv_vault *v, const dv_export_opts *o, dv_export_result *res)
 		res->bytes += size;
 	}
 	/* Nothing was moved or swapped under us: every path, walked again
-	 * without following links, still names the file we wrote. */
+	 * from the export directory without following links (not through the
+	 * descriptors held while writing), still names the file we wrote. */
+	if (c.pfd >= 0) close(c.pfd);
+	c.pfd = -1;
+	c.pdir[0] = '\0';
 	for (size_t i = 0; i < c.n; i++) {
 		struct item *it = &c.items[i];
 		int pfd;
