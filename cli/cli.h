@@ -42,6 +42,22 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
  * 130 for Ctrl-C, else 1). */
 int cli_fail(const char *cmd);
 
+/*
+ * s made safe for a terminal (dv_escape_term: control bytes from a card as
+ * \e, \n, \xHH ...). Every text output of a name, path, case, note or error
+ * goes through it; JSON output is escaped by json-c instead. The result
+ * lives until 8 more calls (a ring of buffers), so one printf may use
+ * several. NULL gives "".
+ */
+const char *cli_esc(const char *s);
+
+/* $DRONEVAULT_PASSPHRASE as it was at start (main copies it into guarded
+ * memory and removes it from the environment), or NULL when unset/empty. */
+const char *cli_env_passphrase(void);
+/* main() first: no core dumps, not dumpable, the passphrase out of the
+ * environment (into guarded memory). */
+void cli_harden_process(void);
+
 /* The vault directory: --vault, else $DRONEVAULT_VAULT, else ./vault. */
 const char *cli_vault_dir(const char *opt);
 

@@ -7,10 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "dv/crypto.h"
 #include "dv/err.h"
+#include "dv/util.h"
 
 const char *cli_global_vault;
 
@@ -25,10 +29,23 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 	return CLI_USAGE;
 }
 
+const char *cli_esc(const char *s)
+{
+	static char *ring[8];
+	static unsigned next;
+	if (!s) return "";
+	char *e = dv_escape_term_dup(s);
+	if (!e) return "?";   /* out of memory: show nothing raw */
+	free(ring[next]);
+	ring[next] = e;
+	next = (next + 1) % 8;
+	return e;
+}
+
 int cli_fail(const char *cmd)
 {
 	const dv_error *e = dv_error_last();
-	fprintf(stderr, "dronevault %s: %s\n", cmd, dv_error_text());
+	fprintf(stderr, "dronevault %s: %s\n", cmd, cli_esc(dv_error_text()));
 	switch (e->code) {
 	case DV_EBADKEY: return CLI_BADKEY;
 	case DV_EINTR: return CLI_INTERRUPTED;
@@ -56,4 +73,35 @@ bool cli_stderr_is_tty(void)
 bool cli_stdout_is_tty(void)
 {
 	return cli_in_reader ? (cli_reader_tty & 1) != 0 : isatty(STDOUT_FILENO) == 1;
+}
+
+#define PASS_ENV "DRONEVAULT_PASSPHRASE"
+#define PASS_MAX 1024
+static char *env_pass;   /* guarded memory; NULL when the variable was unset or empty */
+
+const char *cli_env_passphrase(void)
+{
+	return env_pass;
+}
+
+/*
+ * Before anything else, while there is one thread: no core dumps (they
+ * would hold the keys) and nobody of our uid may ptrace us or read our
+ * memory (PR_SET_DUMPABLE 0), and the passphrase leaves the environment,
+ * both the environ array and the bytes of the initial environment block
+ * that /proc/PID/environ shows, after being copied into guarded memory.
+ */
+void cli_harden_process(void)
+{
+	struct rlimit none = { 0, 0 };
+	(void)setrlimit(RLIMIT_CORE, &none);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	char *val = getenv(PASS_ENV);
+	if (!val) return;
+	if (*val && (env_pass = dv_secret_alloc(PASS_MAX)))
+		snprintf(env_pass, PASS_MAX, "%s", val);
+	char *entry = val - strlen(PASS_ENV "=");
+	size_t n = strlen(entry);
+	(void)unsetenv(PASS_ENV);
+	dv_wipe(entry, n);   /* the block /proc/PID/environ reads */
 }

@@ -104,10 +104,10 @@ static int on_waiting(const char *holder, double waited, void *payload)
 	struct wait_ctx *w = payload;
 	if (cli_interrupted) return 1;
 	if (cli_stderr_is_tty()) {
-		fprintf(stderr, "\r\033[Kdronevault %s: waiting for the vault (%.0f s): %s", w->cmd, waited, holder);
+		fprintf(stderr, "\r\033[Kdronevault %s: waiting for the vault (%.0f s): %s", w->cmd, waited, cli_esc(holder));
 		fflush(stderr);
 	} else if (!w->told) {
-		fprintf(stderr, "dronevault %s: waiting for the vault: %s\n", w->cmd, holder);
+		fprintf(stderr, "dronevault %s: waiting for the vault: %s\n", w->cmd, cli_esc(holder));
 	}
 	w->told = true;
 	return 0;
@@ -150,7 +150,7 @@ static int open_vault(const char *cmd, const char *vault_opt, const char *key_fi
 	if (key_file) {
 		key.key_file = key_file;
 	} else {
-		const char *env = getenv("DRONEVAULT_PASSPHRASE");
+		const char *env = cli_env_passphrase();
 		if (env && *env) {
 			snprintf(pass, sizeof(pass), "%s", env);
 		} else {

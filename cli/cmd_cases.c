@@ -73,7 +73,7 @@ static int on_case(const dv_case *c, void *payload)
 		json_object_array_add(x->arr, o);
 	} else {
 		cli_human_bytes(b, sizeof(b), s.bytes);
-		printf("%-24s  %-24s  %7llu  %8llu  %10s%s\n", c->name, created, (unsigned long long)s.ingests,
+		printf("%-24s  %-24s  %7llu  %8llu  %10s%s\n", cli_esc(c->name), created, (unsigned long long)s.ingests,
 		       (unsigned long long)s.files, b, s.open ? "  (unfinished ingest: re-run it)" : "");
 	}
 	return 0;
@@ -152,7 +152,7 @@ static int ls_file(const dv_file_rec *f, void *payload)
 		json_object_object_add(o, "sha256", json_object_new_string(h));
 		json_object_array_add(x->arr, o);
 	} else {
-		printf("%3lld  %12llu  %s  %s  %s\n", (long long)x->ingest, (unsigned long long)f->size, t, h, f->path);
+		printf("%3lld  %12llu  %s  %s  %s\n", (long long)x->ingest, (unsigned long long)f->size, t, h, cli_esc(f->path));
 	}
 	return 0;
 }

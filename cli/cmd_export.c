@@ -10,7 +10,7 @@
 #include "dv/util.h"
 
 static const char export_help[] =
-	"usage: dronevault export --case ID --to DIR [--operator NAME] [--json]\n"
+	"usage: dronevault export --case ID --to DIR [--operator NAME] [--mode MODE] [--json]\n"
 	"\n"
 	"Writes every file of case ID back out under DIR with its original relative\n"
 	"path (under ingest-N/ when the case has several ingests) and modification\n"
@@ -19,12 +19,28 @@ static const char export_help[] =
 	"\n"
 	"    cd DIR && sha256sum -c SHA256SUMS\n"
 	"\n"
-	"The export is recorded in the custody log. DIR must not exist or be empty.\n"
+	"DIR must not exist or be empty, and is not followed if it is a link.\n"
+	"Directories are created and entered one at a time without following links,\n"
+	"so a directory swapped for a link during the export makes it fail; nothing\n"
+	"is ever written outside DIR. Files are 0600 and directories 0700 unless\n"
+	"--mode says otherwise.\n"
+	"\n"
+	"Every file is exported. A name that cannot be recreated safely (control\n"
+	"characters, absolute, '..', over-long, or SHA256SUMS) is written as\n"
+	"_dronevault_renamed/NNNNNN-NAME, and _dronevault_renamed.json (listed in\n"
+	"SHA256SUMS) maps it to the card's original path.\n"
+	"\n"
+	"Custody: export.start (destination, files planned) is logged before the\n"
+	"first byte is written, export when the copy is complete (export.incomplete\n"
+	"or export.interrupted when it stops); a start alone is a killed export,\n"
+	"which verify names.\n"
 	"\n"
 	"Options:\n"
 	"  --case ID         the case\n"
 	"  --to DIR          where to write\n"
 	"  --operator NAME   who exports (custody log; default $USER)\n"
+	"  --mode MODE       octal permissions of exported files (default 0600);\n"
+	"                    directories get MODE plus x where it has r (0700)\n"
 	"  --wait[=SECONDS]  if another writer holds the vault, wait for it (for ever,\n"
 	"                    or SECONDS) instead of failing at once\n"
 	"  --vault DIR, --key-file FILE, --json as for the other commands\n"
@@ -45,7 +61,7 @@ int cmd_export(int argc, char **argv)
 		{ "case", required_argument, NULL, 'c' }, { "to", required_argument, NULL, 't' },
 		{ "operator", required_argument, NULL, 'o' }, { "vault", required_argument, NULL, 'v' },
 		{ "key-file", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
-		{ "wait", optional_argument, NULL, 'W' },
+		{ "wait", optional_argument, NULL, 'W' }, { "mode", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	const char *vault = NULL, *key_file = NULL;
@@ -62,6 +78,14 @@ int cmd_export(int argc, char **argv)
 		case 'v': vault = optarg; break;
 		case 'k': key_file = optarg; break;
 		case 'j': json = true; break;
+		case 'm': {
+			char *end;
+			unsigned long m = strtoul(optarg, &end, 8);
+			if (!*optarg || *end || m > 0777 || !(m & 0400))
+				return cli_usage("export", "--mode wants octal permissions the owner can read (e.g. 0640)");
+			eo.file_mode = (unsigned)m;
+			break;
+		}
 		case 'W':
 			if (cli_parse_wait("export", optarg, &wait)) return CLI_USAGE;
 			break;
@@ -97,12 +121,18 @@ int cmd_export(int argc, char **argv)
 		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)res.bytes));
 		json_object_object_add(o, "sha256sums_sha256", json_object_new_string(hex));
 		json_object_object_add(o, "custody_entry", json_object_new_int64((int64_t)res.log_seq));
+		json_object_object_add(o, "custody_start_entry", json_object_new_int64((int64_t)res.start_seq));
+		json_object_object_add(o, "renamed", json_object_new_int64((int64_t)res.renamed));
 		json_object_object_add(o, "seconds", json_object_new_double(res.seconds));
 		cli_print_json(o);
 		json_object_put(o);
 	} else {
-		printf("exported %llu files (%s) of case %s to %s\n  SHA256SUMS SHA-256  %s\n  custody entry       %llu\n",
-		       (unsigned long long)res.files, b, eo.case_name, eo.dest, hex, (unsigned long long)res.log_seq);
+		printf("exported %llu files (%s) of case %s to %s\n  SHA256SUMS SHA-256  %s\n  custody entries     %llu (start), %llu\n",
+		       (unsigned long long)res.files, b, cli_esc(eo.case_name), cli_esc(eo.dest), hex, (unsigned long long)res.start_seq,
+		       (unsigned long long)res.log_seq);
+		if (res.renamed)
+			printf("  renamed             %llu files with unsafe names (see _dronevault_renamed.json)\n",
+			       (unsigned long long)res.renamed);
 	}
 	return CLI_OK;
 }

@@ -114,7 +114,7 @@ int cmd_flights(int argc, char **argv)
 				snprintf(area, sizeof(area), "%.5f..%.5f / %.5f..%.5f", fl[i].min_lat, fl[i].max_lat, fl[i].min_lon,
 				         fl[i].max_lon);
 			printf("%-8s  %-18s  %-14s  %-23s  %-23s  %6llu  %4llu  %4llu  %7llu  %s\n", fl[i].id,
-			       fl[i].serial[0] ? fl[i].serial : "-", fl[i].model[0] ? fl[i].model : "-", s, e,
+			       fl[i].serial[0] ? cli_esc(fl[i].serial) : "-", fl[i].model[0] ? cli_esc(fl[i].model) : "-", s, e,
 			       (unsigned long long)fl[i].photos, (unsigned long long)fl[i].srts,
 			       (unsigned long long)fl[i].records, (unsigned long long)fl[i].points, area);
 		}

@@ -63,7 +63,7 @@ static void on_file_error(const char *path, const char *msg, void *payload)
 	(void)payload;
 	failures++;
 	cli_progress_end();
-	fprintf(stderr, "dronevault ingest: %s\n", msg);
+	fprintf(stderr, "dronevault ingest: %s\n", cli_esc(msg));
 }
 
 static void hexstr(json_object *o, const char *k, const uint8_t *b)
@@ -168,8 +168,8 @@ int cmd_ingest(int argc, char **argv)
 		cli_human_bytes(total, sizeof(total), res.bytes_total);
 		cli_human_bytes(speed, sizeof(speed), res.seconds > 0 ? (uint64_t)((double)res.bytes_read / res.seconds) : 0);
 		printf("%s ingest %lld of case %s: %llu files, %s, from %s (%s%s%s)\n",
-		       res.complete ? "completed" : "unfinished", (long long)res.ingest_id, io.case_name,
-		       (unsigned long long)res.files_total, total, io.source, res.kind, res.fs_type[0] ? ", " : "",
+		       res.complete ? "completed" : "unfinished", (long long)res.ingest_id, cli_esc(io.case_name),
+		       (unsigned long long)res.files_total, total, cli_esc(io.source), res.kind, res.fs_type[0] ? ", " : "",
 		       res.fs_type);
 		printf("  stored %llu new (%llu already in the vault by content)%s%llu failed, %llu special files skipped\n",
 		       (unsigned long long)res.files_new, (unsigned long long)res.files_dedup,

@@ -78,7 +78,7 @@ int cmd_init(int argc, char **argv)
 	char pass[1024] = "";
 	dv_key_source key = { NULL, 0, key_file };
 	if (!key_file) {
-		const char *env = getenv("DRONEVAULT_PASSPHRASE");
+		const char *env = cli_env_passphrase();
 		if (env && *env) {
 			snprintf(pass, sizeof(pass), "%s", env);
 		} else {

@@ -61,11 +61,13 @@ static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 		size_t n = strlen(detail);
 		if (n + 4 >= sizeof(detail)) break;
 		const char *s = json_object_get_string(v);
-		snprintf(detail + n, sizeof(detail) - n, "%s%s=%.*s", n ? " " : "", k,
-		         (int)(strlen(s) == 64 ? 16 : 120), s);
+		char cut[121];
+		snprintf(cut, sizeof(cut), "%.*s", (int)(strlen(s) == 64 ? 16 : 120), s);
+		snprintf(detail + n, sizeof(detail) - n, "%s%s=%s", n ? " " : "", cli_esc(k), cli_esc(cut));
 	}
-	printf("%4llu  %-24s  %-12s  %-16s  %-18s  %-12s  %s\n", (unsigned long long)e->seq, jstr(body, "time"),
-	       jstr(body, "station"), jstr(body, "operator"), jstr(body, "action"), cs, detail);
+	printf("%4llu  %-24s  %-12s  %-16s  %-18s  %-12s  %s\n", (unsigned long long)e->seq, cli_esc(jstr(body, "time")),
+	       cli_esc(jstr(body, "station")), cli_esc(jstr(body, "operator")), cli_esc(jstr(body, "action")), cli_esc(cs),
+	       detail);
 	return 0;
 }
 
@@ -73,7 +75,7 @@ static void on_problem(const char *m, void *payload)
 {
 	struct lctx *c = payload;
 	c->problems++;
-	fprintf(stderr, "PROBLEM: %s\n", m);
+	fprintf(stderr, "PROBLEM: %s\n", cli_esc(m));
 }
 
 int cmd_log(int argc, char **argv)

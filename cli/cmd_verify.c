@@ -24,6 +24,11 @@ static const char verify_help[] =
 	"the log up to that snapshot; the open ingest and the log entries written\n"
 	"after it are reported as in progress, not as problems.\n"
 	"\n"
+	"An export the custody log shows begun (export.start) but never completed\n"
+	"(killed mid-copy) is a note naming its destination and counted as an\n"
+	"unfinished export: a partial copy of evidence left the vault, which is\n"
+	"custody to account for, not damage to the vault (exit 0).\n"
+	"\n"
 	"Exit status: 0 intact, 4 problems found (each printed), 1 could not check,\n"
 	"3 wrong passphrase.\n";
 
@@ -37,14 +42,14 @@ static void on_problem(const char *m, void *p)
 	struct out *o = p;
 	cli_progress_end();
 	if (o->json) json_object_array_add(o->problems, json_object_new_string(m));
-	else fprintf(stderr, "PROBLEM: %s\n", m);
+	else fprintf(stderr, "PROBLEM: %s\n", cli_esc(m));
 }
 
 static void on_note(const char *m, void *p)
 {
 	struct out *o = p;
 	if (o->json) json_object_array_add(o->notes, json_object_new_string(m));
-	else fprintf(stderr, "note: %s\n", m);
+	else fprintf(stderr, "note: %s\n", cli_esc(m));
 }
 
 static void on_progress(uint64_t done, uint64_t total, void *p)
@@ -103,6 +108,7 @@ int cmd_verify(int argc, char **argv)
 		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)res.bytes));
 		json_object_object_add(o, "orphan_blobs", json_object_new_int64((int64_t)res.orphans));
 		json_object_object_add(o, "in_progress", json_object_new_int64((int64_t)res.in_progress));
+		json_object_object_add(o, "exports_unfinished", json_object_new_int64((int64_t)res.exports_unfinished));
 		json_object_object_add(o, "seconds", json_object_new_double(res.seconds));
 		cli_print_json(o);
 		json_object_put(o);
@@ -117,6 +123,9 @@ int cmd_verify(int argc, char **argv)
 			       (unsigned long long)res.ingests, (unsigned long long)res.files,
 			       (unsigned long long)res.blobs, b, res.seconds);
 			if (res.problems) printf("%llu problems (listed above)\n", (unsigned long long)res.problems);
+			if (res.exports_unfinished)
+				printf("unfinished exports: %llu (killed mid-copy: a partial copy of evidence left the vault, see the notes)\n",
+				       (unsigned long long)res.exports_unfinished);
 			if (res.in_progress)
 				printf("in progress: %llu (an ingest writing now; not problems, see the notes)\n",
 				       (unsigned long long)res.in_progress);

@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "cli.h"
 
@@ -22,6 +24,11 @@ int cmd_version(int argc, char **argv)
 		printf("dronevault %s\n  OpenSSL %s, libsodium %s, SQLite %s, json-c %s\n", DV_VERSION,
 		       OpenSSL_version(OPENSSL_VERSION_STRING), sodium_version_string(),
 		       sqlite3_libversion(), json_c_version());
+		/* what main() set before anything else (keys never reach a core file) */
+		struct rlimit rl;
+		bool core_off = getrlimit(RLIMIT_CORE, &rl) == 0 && rl.rlim_cur == 0 && rl.rlim_max == 0;
+		printf("  process: %s, core dumps %s\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 ? "not dumpable" : "DUMPABLE",
+		       core_off ? "off" : "ON");
 	}
 	return CLI_OK;
 }

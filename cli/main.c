@@ -7,10 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "dv/crypto.h"
 #include "dv/err.h"
+#include "dv/util.h"
 
 struct command {
 	const char *name;
@@ -71,6 +75,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	cli_harden_process();
 	int i = 1;
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {

@@ -10,7 +10,9 @@
  *  - BLAKE2b (libsodium) for subkeys and keyed hashes (blob names, tags).
  *  - Ed25519 (libsodium) for the station's custody-log signatures.
  *
- * Secrets live in buffers the caller owns; dv_wipe() clears them.
+ * Secrets live in buffers the caller owns; dv_wipe() clears them. Keys
+ * kept for a vault's lifetime (master key, subkeys, station secret key)
+ * live in guarded memory from dv_secret_alloc.
  */
 #ifndef DV_CRYPTO_H
 #define DV_CRYPTO_H
@@ -37,6 +39,18 @@ int dv_crypto_init(void);
 
 int dv_random(void *buf, size_t n);
 void dv_wipe(void *buf, size_t n);
+/*
+ * Guarded memory for keys (libsodium sodium_malloc): locked in RAM (never
+ * swapped, where RLIMIT_MEMLOCK allows), left out of core dumps
+ * (MADV_DONTDUMP), between guard pages. dv_secret_readonly() makes it
+ * read-only once the key is set (a stray write faults instead of changing
+ * a key); dv_secret_free() wipes and releases it (NULL is fine). NULL and
+ * DV_ENOMEM set when out of memory. Needs dv_crypto_init().
+ */
+void *dv_secret_alloc(size_t n);
+void dv_secret_readonly(void *p);
+void dv_secret_free(void *p);
+
 /* Constant-time equality of two n-byte buffers. */
 int dv_equal(const void *a, const void *b, size_t n);
 

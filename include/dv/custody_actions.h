@@ -8,12 +8,16 @@
 #define DV_CUSTODY_ACTIONS_H
 
 #define DV_ACTION_VAULT_INIT "vault.init"                 /* the vault was created (entry 1) */
+#define DV_ACTION_VAULT_CONFIG "vault.config"             /* vault.json got its MAC (a vault made before it had one) */
 #define DV_ACTION_INGEST_START "ingest.start"             /* an acquisition began */
 #define DV_ACTION_INGEST_RESUME "ingest.resume"           /* an open acquisition went on */
 #define DV_ACTION_INGEST "ingest"                         /* an acquisition completed */
 #define DV_ACTION_INGEST_INCOMPLETE "ingest.incomplete"   /* files could not be read; it stays open */
 #define DV_ACTION_INGEST_INTERRUPTED "ingest.interrupted" /* stopped by Ctrl-C or a signal */
+#define DV_ACTION_EXPORT_START "export.start"             /* an export began (before any byte left) */
 #define DV_ACTION_EXPORT "export"                         /* a case was written out */
+#define DV_ACTION_EXPORT_INCOMPLETE "export.incomplete"   /* an export failed after its start */
+#define DV_ACTION_EXPORT_INTERRUPTED "export.interrupted" /* an export stopped by Ctrl-C or a signal */
 #define DV_ACTION_ZONES_CHECK "zones.check"               /* flights checked against zones */
 #define DV_ACTION_AUDIT "audit"                           /* a capture stored and its leak verdict */
 #define DV_ACTION_RADIO "radio"                           /* a capture stored and its Remote ID findings */

@@ -46,6 +46,18 @@ int dv_write_file_atomic(const char *path, const void *buf, size_t n, mode_t mod
  */
 bool dv_path_is_safe_relative(const char *rel);
 
+/*
+ * Makes s safe to show on a terminal (names from a card are hostile: an
+ * ESC sequence can rewrite the screen): control bytes become \n \t \r \e
+ * or \xHH, DEL \x7f, a backslash \\, bytes that are not valid UTF-8 and
+ * the C1 controls U+0080..U+009F \xHH per byte; printable UTF-8 is kept.
+ * Writes at most size-1 bytes and a NUL (size > 0; cut at a character) and
+ * returns the length the whole escaped string needs (like snprintf).
+ */
+size_t dv_escape_term(char *out, size_t size, const char *s);
+/* The same, malloc'd (NULL when out of memory). */
+char *dv_escape_term_dup(const char *s);
+
 /* Copies src into dst (size > 0), truncating; returns strlen(src). */
 size_t dv_strlcpy(char *dst, const char *src, size_t size);
 

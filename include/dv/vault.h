@@ -97,6 +97,20 @@ dv_blobstore *dv_vault_blobs(dv_vault *v);
 const uint8_t *dv_vault_public_key(const dv_vault *v);
 
 /*
+ * vault.json is authenticated in every field: "mac" is a keyed BLAKE2b
+ * (subkey of the master key) over all its other fields, flattened and
+ * sorted, so editing "created", the station name or anything else, adding
+ * or removing a field, is detected. The vault.init entry (and a
+ * vault.config entry when a vault made before this existed gets its MAC on
+ * its first write-open) records the MAC as config_mac. A writer refuses an
+ * altered vault.json, and one whose MAC was removed although the log
+ * records one; readers open it and verify names the problem.
+ */
+enum { DV_CONFIG_OK = 0, DV_CONFIG_ALTERED = 1, DV_CONFIG_UNAUTHENTICATED = 2 };
+/* The state found at open; mac gets the MAC vault.json's fields have now. */
+int dv_vault_config_state(const dv_vault *v, uint8_t mac[32]);
+
+/*
  * Appends a custody entry (body borrowed; station is added) and records it
  * as the catalog's head. Call outside a catalog transaction.
  */

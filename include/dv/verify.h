@@ -43,6 +43,7 @@ typedef struct dv_verify_result {
 	uint64_t problems;
 	uint64_t orphans;        /* blob files no row refers to (harmless leftovers) */
 	uint64_t in_progress;    /* open ingests and log entries of a writer at work (not problems) */
+	uint64_t exports_unfinished; /* export.start entries nothing closed: killed exports (notes) */
 	double seconds;
 } dv_verify_result;
 

@@ -241,3 +241,62 @@ size_t dv_strlcpy(char *dst, const char *src, size_t size)
 	dst[k] = '\0';
 	return n;
 }
+
+/* Length of the valid, non-C1 UTF-8 sequence at p (0 when it is not one). */
+static size_t utf8_ok(const unsigned char *p)
+{
+	unsigned char c = p[0];
+	size_t n;
+	uint32_t cp;
+	if (c >= 0xc2 && c <= 0xdf) n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef) n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4) n = 4, cp = c & 0x07;
+	else return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80) return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return n;
+}
+
+size_t dv_escape_term(char *out, size_t size, const char *s)
+{
+	size_t len = 0;
+	bool full = false;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		char tmp[8];
+		size_t k, adv = 1;
+		unsigned char c = *p;
+		if (c == '\\') k = (size_t)snprintf(tmp, sizeof(tmp), "\\\\");
+		else if (c == '\n') k = (size_t)snprintf(tmp, sizeof(tmp), "\\n");
+		else if (c == '\t') k = (size_t)snprintf(tmp, sizeof(tmp), "\\t");
+		else if (c == '\r') k = (size_t)snprintf(tmp, sizeof(tmp), "\\r");
+		else if (c == 0x1b) k = (size_t)snprintf(tmp, sizeof(tmp), "\\e");
+		else if (c < 0x20 || c == 0x7f) k = (size_t)snprintf(tmp, sizeof(tmp), "\\x%02x", c);
+		else if (c < 0x80) tmp[0] = (char)c, k = 1;
+		else if ((adv = utf8_ok(p)) > 0) memcpy(tmp, p, adv), k = adv;
+		else adv = 1, k = (size_t)snprintf(tmp, sizeof(tmp), "\\x%02x", c);
+		if (!full && len + k < size) memcpy(out + len, tmp, k);
+		else if (!full) {
+			full = true;
+			if (size) out[len] = '\0';
+		}
+		len += k;
+		p += adv;
+	}
+	if (!full && size) out[len] = '\0';
+	return len;
+}
+
+char *dv_escape_term_dup(const char *s)
+{
+	char one;
+	size_t n = dv_escape_term(&one, 1, s);
+	char *out = malloc(n + 1);
+	if (out) dv_escape_term(out, n + 1, s);
+	return out;
+}

@@ -16,6 +16,7 @@
 #include "privsep/job_int.h"
 #include "dv/err.h"
 #include "dv/inspect.h"
+#include "dv/util.h"
 #include "telemetry/photo_int.h"
 
 #define INSPECT_DEPTH_MAX 32
@@ -55,6 +56,15 @@ static void help(FILE *out)
 	        "Exit status: 0 when every file was read, 1 when some could not be.\n");
 }
 
+/* Messages name files from a card: no raw control byte reaches the
+ * terminal (dv_escape_term). what may be NULL. */
+static void say(const char *path, const char *what)
+{
+	char *p = dv_escape_term_dup(path ? path : dv_error_text());
+	fprintf(stderr, "dronevault inspect: %s%s%s\n", p ? p : "?", what ? ": " : "", what ? what : "");
+	free(p);
+}
+
 typedef struct opts {
 	bool json;
 	unsigned flags;
@@ -72,7 +82,7 @@ static void collect_one(opts *o, const char *path)
 {
 	struct stat st;
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "dronevault inspect: %s: not a regular file\n", path);
+		say(path, "not a regular file");
 		o->failed++;
 		return;
 	}
@@ -82,7 +92,7 @@ static void collect_one(opts *o, const char *path)
 	if (k == DV_MEDIA_SRT || k == DV_MEDIA_FLIGHT_RECORD) {
 		int rc = k == DV_MEDIA_SRT ? dv_srt_points(path, 0, &v, &n) : dv_flightrec_points(path, 0, &v, &n);
 		if (rc < 0) {
-			fprintf(stderr, "dronevault inspect: %s\n", dv_error_text());
+			say(NULL, NULL);
 			o->failed++;
 			return;
 		}
@@ -93,7 +103,7 @@ static void collect_one(opts *o, const char *path)
 			v = &one;
 			n = 1;
 		} else if (rc < 0) {
-			fprintf(stderr, "dronevault inspect: %s\n", dv_error_text());
+			say(NULL, NULL);
 			o->failed++;
 		}
 		dv_photo_dispose(&p);
@@ -197,13 +207,13 @@ static void inspect_one(opts *o, const char *path)
 	dv_inspect_opts io = { o->flags, o->has_offset, o->offset_min };
 	if (o->json) { /* streamed: constant memory even with --points */
 		if (dv_inspect_write(stdout, path, &io) < 0) {
-			fprintf(stderr, "dronevault inspect: %s\n", dv_error_text());
+			say(NULL, NULL);
 			o->failed++;
 		}
 		return;
 	}
 	if (dv_inspect_json_opts(path, &io, &text) < 0) {
-		fprintf(stderr, "dronevault inspect: %s\n", dv_error_text());
+		say(NULL, NULL);
 		o->failed++;
 		return;
 	}
@@ -258,11 +268,11 @@ static void walk_in(opts *o, const char *path, int depth, ancestors *up)
 	}
 	for (int a = 0; a < up->n; a++)
 		if (up->dev[a] == st.st_dev && up->ino[a] == st.st_ino) {
-			fprintf(stderr, "dronevault inspect: %s: directory loop (symlink to an ancestor), skipped\n", path);
+			say(path, "directory loop (symlink to an ancestor), skipped");
 			return;
 		}
 	if (depth >= INSPECT_DEPTH_MAX || up->n >= INSPECT_DEPTH_MAX) {
-		fprintf(stderr, "dronevault inspect: %s: directories nested too deep, skipped\n", path);
+		say(path, "directories nested too deep, skipped");
 		o->failed++;
 		return;
 	}

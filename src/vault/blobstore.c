@@ -20,8 +20,9 @@ struct dv_blobstore {
 	dv_blob_backend *be;
 	unsigned flags;
 	unsigned caps;
-	uint8_t name_key[DV_KEY_BYTES]; /* names blobs */
-	uint8_t data_key[DV_KEY_BYTES]; /* derives per-blob keys */
+	uint8_t *keys;      /* guarded memory (dv_secret_alloc): name_key, data_key */
+	uint8_t *name_key;  /* names blobs */
+	uint8_t *data_key;  /* derives per-blob keys */
 	uint32_t chunk_size;            /* for new blobs */
 };
 
@@ -50,8 +51,16 @@ int dv_blobstore_open(dv_blobstore **out, const dv_blob_backend_ops *ops, dv_blo
 	bs->be = be;
 	bs->flags = flags;
 	bs->caps = ops->caps ? ops->caps(be) : 0;
+	if (!(bs->keys = dv_secret_alloc(2 * DV_KEY_BYTES))) {
+		ops->free(be);
+		free(bs);
+		return DV_ENOMEM;
+	}
+	bs->name_key = bs->keys;
+	bs->data_key = bs->keys + DV_KEY_BYTES;
 	memcpy(bs->name_key, name_key, DV_KEY_BYTES);
 	memcpy(bs->data_key, data_key, DV_KEY_BYTES);
+	dv_secret_readonly(bs->keys);
 	bs->chunk_size = DV_BLOB_CHUNK_DEFAULT;
 	*out = bs;
 	return 0;
@@ -72,6 +81,7 @@ void dv_blobstore_close(dv_blobstore *bs)
 {
 	if (!bs) return;
 	bs->ops->free(bs->be);
+	dv_secret_free(bs->keys);
 	dv_wipe(bs, sizeof(*bs));
 	free(bs);
 }

@@ -18,8 +18,9 @@ struct dv_catalog {
 	const dv_catalog_backend_ops *ops;
 	dv_catalog_backend *be;
 	char path[4096];   /* where it is, for messages */
-	uint8_t seal_key[DV_KEY_BYTES];
-	uint8_t tag_key[DV_KEY_BYTES];
+	uint8_t *keys;       /* guarded memory (dv_secret_alloc): seal_key, tag_key */
+	uint8_t *seal_key;
+	uint8_t *tag_key;
 };
 
 static int unsupported(const dv_catalog *cat, const char *op)
@@ -62,8 +63,16 @@ int dv_catalog_open_backend(dv_catalog **out, const dv_catalog_backend_ops *ops,
 	cat->ops = ops;
 	cat->be = be;
 	snprintf(cat->path, sizeof(cat->path), "%s", ops->where ? ops->where(be) : ops->name ? ops->name : "catalog");
+	if (!(cat->keys = dv_secret_alloc(2 * DV_KEY_BYTES))) {
+		ops->free(be);
+		free(cat);
+		return DV_ENOMEM;
+	}
+	cat->seal_key = cat->keys;
+	cat->tag_key = cat->keys + DV_KEY_BYTES;
 	memcpy(cat->seal_key, seal_key, DV_KEY_BYTES);
 	memcpy(cat->tag_key, tag_key, DV_KEY_BYTES);
+	dv_secret_readonly(cat->keys);
 	*out = cat;
 	return 0;
 }
@@ -89,8 +98,7 @@ void dv_catalog_close(dv_catalog *cat)
 {
 	if (!cat) return;
 	cat->ops->free(cat->be);
-	dv_wipe(cat->seal_key, sizeof(cat->seal_key));
-	dv_wipe(cat->tag_key, sizeof(cat->tag_key));
+	dv_secret_free(cat->keys);
 	free(cat);
 }
 

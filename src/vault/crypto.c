@@ -20,6 +20,25 @@ int dv_random(void *buf, size_t n)
 	return 0;
 }
 
+void *dv_secret_alloc(size_t n)
+{
+	if (dv_crypto_init() < 0) return NULL;
+	void *p = sodium_malloc(n ? n : 1);
+	if (!p) dv_error_set(DV_ENOMEM, NULL, -1, "out of guarded memory for keys");
+	else sodium_memzero(p, n ? n : 1);
+	return p;
+}
+
+void dv_secret_readonly(void *p)
+{
+	if (p) (void)sodium_mprotect_readonly(p);
+}
+
+void dv_secret_free(void *p)
+{
+	if (p) sodium_free(p);   /* makes it writable, wipes, unlocks, unmaps */
+}
+
 void dv_wipe(void *buf, size_t n)
 {
 	sodium_memzero(buf, n);

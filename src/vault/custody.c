@@ -21,9 +21,11 @@ struct dv_custody {
 	int fd;
 	char path[4096];
 	uint8_t pk[DV_SIGN_PK_BYTES];
-	uint8_t sk[DV_SIGN_SK_BYTES];
+	/* guarded memory (dv_secret_alloc): the body key, then the secret key */
+	uint8_t *secrets;
+	uint8_t *sk;
 	bool can_sign;
-	uint8_t key[DV_KEY_BYTES];
+	uint8_t *key;
 	uint64_t seq;
 	uint8_t hash[32];
 	int64_t end;   /* file size after the last good entry */
@@ -251,11 +253,18 @@ int dv_custody_open(dv_custody **out, const char *path, const uint8_t pk[DV_SIGN
 	log->fd = -1;
 	snprintf(log->path, sizeof(log->path), "%s", path);
 	memcpy(log->pk, pk, DV_SIGN_PK_BYTES);
+	if (!(log->secrets = dv_secret_alloc(DV_KEY_BYTES + DV_SIGN_SK_BYTES))) {
+		free(log);
+		return DV_ENOMEM;
+	}
+	log->key = log->secrets;
+	log->sk = log->secrets + DV_KEY_BYTES;
 	memcpy(log->key, key, DV_KEY_BYTES);
 	if (sk) {
 		memcpy(log->sk, sk, DV_SIGN_SK_BYTES);
 		log->can_sign = true;
 	}
+	dv_secret_readonly(log->secrets);
 	uint8_t *buf;
 	size_t len, good;
 	bool torn;
@@ -303,8 +312,7 @@ void dv_custody_close(dv_custody *log)
 {
 	if (!log) return;
 	if (log->fd >= 0) close(log->fd);
-	dv_wipe(log->sk, sizeof(log->sk));
-	dv_wipe(log->key, sizeof(log->key));
+	dv_secret_free(log->secrets);
 	free(log);
 }
 

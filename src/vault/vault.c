@@ -26,6 +26,7 @@
 #define SUBKEY_CUSTODY 5, "custody_"
 #define SUBKEY_STATION 6, "station_"
 #define SUBKEY_LOCK 7, "lockinfo"
+#define SUBKEY_CONFIG 8, "vaultcfg"
 
 #define CONFIG_MAX (64u << 10)
 #define KEYFILE_MAX (1u << 20)
@@ -39,10 +40,16 @@ struct dv_vault {
 	int mode;
 	uint64_t snap_head;      /* readers: the log head of their catalog snapshot */
 	uint64_t log_later, log_partial; /* readers: log past the snapshot (last scan) */
-	uint8_t master[DV_KEY_BYTES];
-	uint8_t custody_key[DV_KEY_BYTES];
+	int cfg_state;           /* DV_CONFIG_* : vault.json's authentication */
+	json_object *cfg_json;   /* writers of an unauthenticated vault.json: the parsed file */
+	uint8_t cfg_mac[32];     /* the MAC every field of vault.json has (computed) */
 	uint8_t pk[DV_SIGN_PK_BYTES];
-	uint8_t sk[DV_SIGN_SK_BYTES];
+	/* guarded memory (dv_secret_alloc), read-only once the vault is open */
+	struct vault_keys {
+		uint8_t master[DV_KEY_BYTES];
+		uint8_t custody_key[DV_KEY_BYTES];
+		uint8_t sk[DV_SIGN_SK_BYTES];
+	} *k;
 	dv_catalog *cat;
 	dv_blobstore *blobs;
 	dv_custody *log;
@@ -100,6 +107,83 @@ static void station_ad(char *ad, size_t size, const char *vault_id, const uint8_
 	char h[65];
 	dv_hex(h, pk, 32);
 	snprintf(ad, size, "dronevault-station-v1|%s|%s", vault_id, h);
+}
+
+/* ---- vault.json authentication ------------------------------------------------
+ * Every field of vault.json but "mac" itself, flattened to sorted
+ * "path=json" lines (nested objects as a.b, arrays and scalars as compact
+ * JSON), under a keyed BLAKE2b with a subkey of the master key: an edited,
+ * added or removed field (created, the station name, ...) no longer matches.
+ */
+struct cfg_line {
+	char *s;
+};
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(((const struct cfg_line *)a)->s, ((const struct cfg_line *)b)->s);
+}
+
+static int flatten(json_object *o, const char *prefix, struct cfg_line **lines, size_t *n, size_t *cap, int depth)
+{
+	if (depth > 8) return dv_error_set(DV_ECORRUPT, "vault.json", -1, "nested too deep");
+	json_object_object_foreach(o, k, val) {
+		if (depth == 0 && !strcmp(k, "mac")) continue;
+		size_t pl = strlen(prefix) + strlen(k) + 2;
+		char *path = malloc(pl);
+		if (!path) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		snprintf(path, pl, "%s%s", prefix, k);
+		int rc = 0;
+		if (json_object_is_type(val, json_type_object)) {
+			char *pre = malloc(pl + 1);
+			if (!pre) rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+			else {
+				snprintf(pre, pl + 1, "%s.", path);
+				rc = flatten(val, pre, lines, n, cap, depth + 1);
+				free(pre);
+			}
+		} else {
+			const char *js = val ? json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+			                     : "null";
+			size_t ll = strlen(path) + strlen(js) + 2;
+			if (*n == *cap) {
+				size_t nc = *cap ? *cap * 2 : 32;
+				struct cfg_line *nl = realloc(*lines, nc * sizeof(*nl));
+				if (!nl) rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+				else *lines = nl, *cap = nc;
+			}
+			if (rc == 0 && !((*lines)[*n].s = malloc(ll))) rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+			if (rc == 0) snprintf((*lines)[(*n)++].s, ll, "%s=%s", path, js);
+		}
+		free(path);
+		if (rc < 0) return rc;
+	}
+	return 0;
+}
+
+static int config_mac(uint8_t out[32], json_object *cfg, const uint8_t *master)
+{
+	struct cfg_line *lines = NULL;
+	size_t n = 0, cap = 0;
+	int rc = flatten(cfg, "", &lines, &n, &cap, 0);
+	if (rc == 0) {
+		if (n) qsort(lines, n, sizeof(*lines), cmp_line);
+		crypto_generichash_state st;
+		uint8_t key[32];
+		dv_subkey(key, master, SUBKEY_CONFIG);
+		crypto_generichash_init(&st, key, sizeof(key), 32);
+		dv_wipe(key, sizeof(key));
+		static const char tag[] = "dronevault-vault-json-v1\n";
+		crypto_generichash_update(&st, (const uint8_t *)tag, sizeof(tag) - 1);
+		for (size_t i = 0; i < n; i++) {
+			crypto_generichash_update(&st, (const uint8_t *)lines[i].s, strlen(lines[i].s));
+			crypto_generichash_update(&st, (const uint8_t *)"\n", 1);
+		}
+		crypto_generichash_final(&st, out, 32);
+	}
+	for (size_t i = 0; i < n; i++) free(lines[i].s);
+	free(lines);
+	return rc;
 }
 
 /* ---- init --------------------------------------------------------------------- */
@@ -186,6 +270,13 @@ int dv_vault_init(const char *dir, const dv_key_source *key, const dv_vault_init
 	json_hex(js, "public_key", pk, sizeof(pk));
 	json_hex(js, "sealed_secret_key", sealed_sk, sizeof(sealed_sk));
 	json_object_object_add(cfg, "station", js);
+	uint8_t mac[32];
+	if ((rc = config_mac(mac, cfg, master)) < 0) {
+		json_object_put(cfg);
+		dv_wipe(master, sizeof(master));
+		return rc;
+	}
+	json_hex(cfg, "mac", mac, sizeof(mac));
 
 	char path[4096];
 	size_t n;
@@ -208,6 +299,7 @@ int dv_vault_init(const char *dir, const dv_key_source *key, const dv_vault_init
 	json_object_object_add(body, "vault_id", json_object_new_string(vault_id));
 	json_hex(body, "station_key", pk, sizeof(pk));
 	json_object_object_add(body, "kdf", json_object_new_string(k.type));
+	json_hex(body, "config_mac", mac, sizeof(mac));
 	rc = dv_vault_log(v, body, NULL);
 	json_object_put(body);
 	dv_vault_close(v);
@@ -286,20 +378,32 @@ static int load_config(dv_vault *v, const dv_key_source *key)
 	    (rc = derive_kek(kek, &k, key, v->dir)) < 0)
 		goto out;
 	kdf_ad(ad, sizeof(ad), v->vault_id, &k);
-	rc = dv_open(v->master, wrapped, sizeof(wrapped), ad, strlen(ad), kek);
+	rc = dv_open(v->k->master, wrapped, sizeof(wrapped), ad, strlen(ad), kek);
 	dv_wipe(kek, sizeof(kek));
 	if (rc < 0) {
 		rc = dv_error_set(DV_EBADKEY, v->dir, -1, "wrong %s for this vault (or vault.json was altered)",
 		                  key->passphrase ? "passphrase" : "key file");
 		goto out;
 	}
-	dv_subkey(stkey, v->master, SUBKEY_STATION);
+	dv_subkey(stkey, v->k->master, SUBKEY_STATION);
 	station_ad(ad, sizeof(ad), v->vault_id, v->pk);
-	rc = dv_open(v->sk, sealed_sk, sizeof(sealed_sk), ad, strlen(ad), stkey);
+	rc = dv_open(v->k->sk, sealed_sk, sizeof(sealed_sk), ad, strlen(ad), stkey);
 	dv_wipe(stkey, sizeof(stkey));
 	if (rc < 0) {
 		rc = dv_error_set(DV_ECORRUPT, path, -1, "the station key does not open (vault.json altered?)");
 		goto out;
+	}
+	if ((rc = config_mac(v->cfg_mac, cfg, v->k->master)) < 0) goto out;
+	json_object *jm;
+	uint8_t stored[32];
+	if (!json_object_object_get_ex(cfg, "mac", &jm)) v->cfg_state = DV_CONFIG_UNAUTHENTICATED;
+	else if (!json_object_is_type(jm, json_type_string) || strlen(json_object_get_string(jm)) != 64 ||
+	         dv_unhex(stored, 32, json_object_get_string(jm)) < 0 || !dv_equal(stored, v->cfg_mac, 32))
+		v->cfg_state = DV_CONFIG_ALTERED;
+	else v->cfg_state = DV_CONFIG_OK;
+	if (v->cfg_state == DV_CONFIG_UNAUTHENTICATED && v->mode == DV_VAULT_WRITE) {
+		/* kept to add the MAC once the log says that is legitimate */
+		v->cfg_json = json_object_get(cfg);
 	}
 	rc = 0;
 out:
@@ -318,7 +422,7 @@ out:
 
 static void lock_key_ad(const dv_vault *v, uint8_t key[32], char *ad, size_t size)
 {
-	dv_subkey(key, v->master, SUBKEY_LOCK);
+	dv_subkey(key, v->k->master, SUBKEY_LOCK);
 	snprintf(ad, size, "dronevault-lock-v1|%s", v->vault_id);
 }
 
@@ -429,6 +533,81 @@ static int reconcile_head(dv_vault *v)
 	return 0;
 }
 
+struct logged_mac {
+	bool found;
+	uint8_t mac[32];
+};
+
+static int find_config_mac(const dv_custody_entry *e, json_object *body, void *payload)
+{
+	(void)e;
+	struct logged_mac *lm = payload;
+	const char *m = cfg_str(body, "config_mac");
+	if (m) {
+		lm->found = true;
+		if (strlen(m) != 64 || dv_unhex(lm->mac, 32, m) < 0) memset(lm->mac, 0, 32);
+	}
+	return 0;
+}
+
+static void ignore_problem(const char *msg, void *payload)
+{
+	(void)msg;
+	(void)payload;
+}
+
+/*
+ * Writers: an altered vault.json is refused (nothing is written into a
+ * vault whose identity was edited). One without a MAC, made before MACs
+ * existed, gets it: the vault.config custody entry (with the MAC) first,
+ * then the file, so a crash in between leaves a log whose MAC still
+ * matches the fields and the next writer only finishes the file. When the
+ * log records a MAC the fields no longer match: refused.
+ */
+static int config_on_open(dv_vault *v)
+{
+	if (v->mode != DV_VAULT_WRITE || v->cfg_state == DV_CONFIG_OK) return 0;
+	char path[4096];
+	int rc = dv_pathf(path, sizeof(path), "%s/vault.json", v->dir);
+	if (rc < 0) return rc;
+	if (v->cfg_state == DV_CONFIG_ALTERED)
+		return dv_error_set(DV_ECORRUPT, path, -1,
+		                    "vault.json was altered: its fields (created, station, ...) no longer match their authentication; "
+		                    "nothing was written, run 'dronevault verify'");
+	struct logged_mac lm = { 0 };
+	if ((rc = dv_vault_log_scan(v, find_config_mac, ignore_problem, &lm)) < 0) return rc;
+	if (lm.found && !dv_equal(lm.mac, v->cfg_mac, 32))
+		return dv_error_set(DV_ECORRUPT, path, -1,
+		                    "vault.json was altered and lost its authentication (its fields differ from those the custody log "
+		                    "recorded); nothing was written, run 'dronevault verify'");
+	char hex[65];
+	dv_hex(hex, v->cfg_mac, 32);
+	if (!lm.found) {
+		json_object *body = json_object_new_object();
+		json_object_object_add(body, "action", json_object_new_string(DV_ACTION_VAULT_CONFIG));
+		json_object_object_add(body, "operator", json_object_new_string(""));
+		json_object_object_add(body, "change", json_object_new_string("vault.json authenticated in every field (made by an older version)"));
+		json_object_object_add(body, "created", json_object_new_string(cfg_str(v->cfg_json, "created") ? cfg_str(v->cfg_json, "created") : ""));
+		json_object_object_add(body, "station_name", json_object_new_string(v->station));
+		json_object_object_add(body, "config_mac", json_object_new_string(hex));
+		rc = dv_vault_log(v, body, NULL);
+		json_object_put(body);
+		if (rc < 0) return rc;
+	}
+	json_object_object_add(v->cfg_json, "mac", json_object_new_string(hex));
+	size_t n;
+	const char *text = json_object_to_json_string_length(v->cfg_json, JSON_C_TO_STRING_PRETTY, &n);
+	if ((rc = dv_write_file_atomic(path, text, n, 0600)) < 0) return rc;
+	v->cfg_state = DV_CONFIG_OK;
+	return 0;
+}
+
+int dv_vault_config_state(const dv_vault *v, uint8_t mac[32])
+{
+	if (mac) memcpy(mac, v->cfg_mac, 32);
+	return v->cfg_state;
+}
+
 int dv_vault_open(dv_vault **out, const char *dir, const dv_key_source *key, int mode)
 {
 	return dv_vault_open_ex(out, dir, key, mode, NULL);
@@ -443,6 +622,10 @@ int dv_vault_open_ex(dv_vault **out, const char *dir, const dv_key_source *key, 
 	if (!v) return dv_error_set(DV_ENOMEM, dir, -1, "out of memory");
 	v->lock_fd = -1;
 	v->mode = mode;
+	if (!(v->k = dv_secret_alloc(sizeof(*v->k)))) {
+		free(v);
+		return DV_ENOMEM;
+	}
 	if ((rc = dv_pathf(v->dir, sizeof(v->dir), "%s", dir)) < 0) goto fail;
 	struct stat st;
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -453,8 +636,8 @@ int dv_vault_open_ex(dv_vault **out, const char *dir, const dv_key_source *key, 
 	if ((rc = load_config(v, key)) < 0 || (rc = take_lock(v, opts)) < 0) goto fail;
 	uint8_t k1[32], k2[32];
 	char p[4096];
-	dv_subkey(k1, v->master, SUBKEY_CATALOG);
-	dv_subkey(k2, v->master, SUBKEY_TAGS);
+	dv_subkey(k1, v->k->master, SUBKEY_CATALOG);
+	dv_subkey(k2, v->k->master, SUBKEY_TAGS);
 	if ((rc = dv_pathf(p, sizeof(p), "%s/catalog.db", v->dir)) < 0) goto fail;
 	if (mode == DV_VAULT_READ && stat(p, &st) < 0) {
 		rc = dv_error_set(DV_ECORRUPT, p, -1, "catalog missing");
@@ -466,8 +649,8 @@ int dv_vault_open_ex(dv_vault **out, const char *dir, const dv_key_source *key, 
 	/* A reader sees one snapshot of catalog rows and log head for its whole life. */
 	if (rc == 0 && mode != DV_VAULT_WRITE) rc = dv_catalog_begin_read(v->cat);
 	if (rc < 0) goto fail;
-	dv_subkey(k1, v->master, SUBKEY_BLOBNAME);
-	dv_subkey(k2, v->master, SUBKEY_BLOBDATA);
+	dv_subkey(k1, v->k->master, SUBKEY_BLOBNAME);
+	dv_subkey(k2, v->k->master, SUBKEY_BLOBDATA);
 	/* Readers get a read-only store: no directories made, no leftovers removed
 	 * (they may belong to an ingest running right now). */
 	rc = dv_blobstore_open_folder(&v->blobs, v->dir, k1, k2, mode == DV_VAULT_WRITE ? 0 : DV_BLOBSTORE_READONLY);
@@ -475,12 +658,13 @@ int dv_vault_open_ex(dv_vault **out, const char *dir, const dv_key_source *key, 
 	dv_wipe(k1, sizeof(k1));
 	dv_wipe(k2, sizeof(k2));
 	if (rc < 0) goto fail;
-	dv_subkey(v->custody_key, v->master, SUBKEY_CUSTODY);
+	dv_subkey(v->k->custody_key, v->k->master, SUBKEY_CUSTODY);
 	uint64_t torn = 0;
 	if ((rc = dv_pathf(p, sizeof(p), "%s/custody.log", v->dir)) < 0) goto fail;
-	rc = dv_custody_open(&v->log, p, v->pk, mode == DV_VAULT_WRITE ? v->sk : NULL, v->custody_key,
+	rc = dv_custody_open(&v->log, p, v->pk, mode == DV_VAULT_WRITE ? v->k->sk : NULL, v->k->custody_key,
 	                     mode == DV_VAULT_WRITE, &torn);
-	if (rc < 0 || (rc = reconcile_head(v)) < 0) goto fail;
+	if (rc < 0 || (rc = reconcile_head(v)) < 0 || (rc = config_on_open(v)) < 0) goto fail;
+	dv_secret_readonly(v->k);
 	*out = v;
 	return 0;
 fail:
@@ -499,9 +683,8 @@ void dv_vault_close(dv_vault *v)
 		}
 		close(v->lock_fd);
 	}
-	dv_wipe(v->master, sizeof(v->master));
-	dv_wipe(v->sk, sizeof(v->sk));
-	dv_wipe(v->custody_key, sizeof(v->custody_key));
+	dv_secret_free(v->k);
+	json_object_put(v->cfg_json);
 	dv_blobstore_close(v->blobs);
 	free(v);
 }
@@ -532,10 +715,10 @@ int dv_vault_log_scan(dv_vault *v, int (*fn)(const dv_custody_entry *e, json_obj
 	char p[4096];
 	int rc = dv_vault_path(v, "custody.log", p, sizeof(p));
 	if (rc < 0) return rc;
-	if (v->mode == DV_VAULT_WRITE) return dv_custody_scan(p, v->pk, v->custody_key, fn, problem, payload);
+	if (v->mode == DV_VAULT_WRITE) return dv_custody_scan(p, v->pk, v->k->custody_key, fn, problem, payload);
 	/* A reader reports what its snapshot holds; what a writer appends after
 	 * it is in progress (still checked, not listed). */
-	return dv_custody_scan_snapshot(&v->log_later, &v->log_partial, p, v->pk, v->custody_key, v->snap_head,
+	return dv_custody_scan_snapshot(&v->log_later, &v->log_partial, p, v->pk, v->k->custody_key, v->snap_head,
 	                                dv_vault_writer_active(v), fn, problem, payload);
 }
 

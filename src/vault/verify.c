@@ -21,8 +21,19 @@ struct logged_ingest {
 	bool has_manifest;
 };
 
+/* An "export.start" entry and whether an entry closed it. */
+struct started_export {
+	uint64_t seq;
+	bool closed;
+	char *case_name;
+	char *dest;
+	int64_t files;
+};
+
 struct vctx {
 	dv_vault *v;
+	struct started_export *exports;
+	size_t nexports, capexports;
 	const dv_verify_opts *o;
 	dv_verify_result *res;
 	struct logged_ingest *logged;
@@ -30,6 +41,9 @@ struct vctx {
 	uint64_t last_seq;
 	uint8_t last_hash[32];
 	bool saw_init;
+	bool cfg_logged;          /* an entry (vault.init, vault.config) records vault.json's MAC */
+	uint64_t cfg_seq;
+	uint8_t cfg_mac[32];
 	bool writer_active;   /* another process writes while we check */
 	/* blobs referenced by the case: id -> sha (sorted array) */
 	dv_blob_rec *blobs;
@@ -91,6 +105,47 @@ static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 			problem(c, "custody.log: entry 1 is not this vault's creation by this station key");
 		c->saw_init = true;
 	}
+	const char *cm = jstr(body, "config_mac");
+	if (cm && action && (!strcmp(action, DV_ACTION_VAULT_INIT) || !strcmp(action, DV_ACTION_VAULT_CONFIG))) {
+		c->cfg_logged = true;
+		c->cfg_seq = e->seq;
+		if (strlen(cm) != 64 || dv_unhex(c->cfg_mac, 32, cm) < 0) memset(c->cfg_mac, 0, 32);
+	}
+	if (action && !strcmp(action, DV_ACTION_EXPORT_START)) {
+		if (c->nexports == c->capexports) {
+			size_t cap = c->capexports ? c->capexports * 2 : 16;
+			struct started_export *n = realloc(c->exports, cap * sizeof(*n));
+			if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+			c->exports = n;
+			c->capexports = cap;
+		}
+		struct started_export *x = &c->exports[c->nexports++];
+		json_object *jf;
+		const char *cn = jstr(body, "case"), *dest = jstr(body, "destination");
+		x->seq = e->seq;
+		x->closed = false;
+		x->case_name = strdup(cn ? cn : "?");
+		x->dest = strdup(dest ? dest : "?");
+		x->files = json_object_object_get_ex(body, "files", &jf) ? json_object_get_int64(jf) : -1;
+		if (!x->case_name || !x->dest) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		return 0;
+	}
+	if (action && (!strcmp(action, DV_ACTION_EXPORT) || !strcmp(action, DV_ACTION_EXPORT_INCOMPLETE) ||
+	               !strcmp(action, DV_ACTION_EXPORT_INTERRUPTED))) {
+		json_object *js;
+		uint64_t start = json_object_object_get_ex(body, "start_entry", &js) ? (uint64_t)json_object_get_int64(js) : 0;
+		if (!start) return 0;   /* an export logged before export.start existed */
+		bool found = false;
+		for (size_t i = 0; i < c->nexports; i++)
+			if (c->exports[i].seq == start && !c->exports[i].closed) {
+				c->exports[i].closed = true;
+				found = true;
+			}
+		if (!found)
+			problem(c, "custody.log: entry %llu (%s) closes export entry %llu, which is not an open export.start",
+			        (unsigned long long)e->seq, action, (unsigned long long)start);
+		return 0;
+	}
 	if (action && !strcmp(action, DV_ACTION_INGEST)) {
 		json_object *jid;
 		const char *man = jstr(body, "manifest_sha256");
@@ -140,6 +195,32 @@ static void check_log(struct vctx *c)
 	else if (head < c->last_seq)
 		note(c, "custody.log: %llu entries after the catalog's record (a crash before the catalog caught up; the next write fixes it)",
 		     (unsigned long long)(c->last_seq - head));
+	/* vault.json: every field under its MAC, and that MAC the one the log
+	 * recorded (vault.init, or vault.config when an older vault got it). */
+	uint8_t now[32];
+	int cs = dv_vault_config_state(c->v, now);
+	if (cs == DV_CONFIG_ALTERED)
+		problem(c, "vault.json: altered: its fields (created, station name, ...) no longer match their authentication");
+	else if (c->cfg_logged && !dv_equal(now, c->cfg_mac, 32))
+		problem(c, "vault.json: its fields differ from those custody entry %llu authenticated (altered or replaced)",
+		        (unsigned long long)c->cfg_seq);
+	else if (cs == DV_CONFIG_UNAUTHENTICATED && c->cfg_logged)
+		note(c, "vault.json: its MAC is missing, but its fields are those custody entry %llu authenticated; the next write restores it",
+		     (unsigned long long)c->cfg_seq);
+	else if (cs == DV_CONFIG_UNAUTHENTICATED)
+		note(c, "vault.json: not authenticated yet (a vault made by an older version); the next write-open adds it (custody action vault.config)");
+	else if (!c->cfg_logged && c->saw_init)
+		problem(c, "vault.json: its authentication is not recorded in the custody log (vault.json replaced?)");
+	/* A killed export: evidence may have left, and the log says so. It is
+	 * custody, not tampering: a note naming where the partial copy is. */
+	for (size_t i = 0; i < c->nexports; i++) {
+		struct started_export *x = &c->exports[i];
+		if (x->closed) continue;
+		c->res->exports_unfinished++;
+		note(c, "custody.log: export of case %s to %s (%lld files) began at entry %llu and never completed "
+		        "(killed, or still running): a partial copy may be there",
+		     x->case_name, x->dest, (long long)x->files, (unsigned long long)x->seq);
+	}
 	uint64_t later, partial;
 	dv_vault_log_in_progress(c->v, &later, &partial);
 	if (later || partial) {
@@ -378,6 +459,11 @@ int dv_verify(dv_vault *v, const dv_verify_opts *o, dv_verify_result *res)
 		}
 	}
 out:
+	for (size_t i = 0; i < c.nexports; i++) {
+		free(c.exports[i].case_name);
+		free(c.exports[i].dest);
+	}
+	free(c.exports);
 	free(c.logged);
 	free(c.blobs);
 	free(c.want_blob_ids);

@@ -73,8 +73,39 @@ static void test_errors(void)
 	CHECK_STR(t, "2023-11-14T22:13:20.123Z");
 }
 
+/* Names from a card never reach a terminal raw. */
+static void test_escape_term(void)
+{
+	char b[64];
+	CHECK_EQ(dv_escape_term(b, sizeof(b), "DCIM/ok.jpg"), 11);
+	CHECK_STR(b, "DCIM/ok.jpg");
+	dv_escape_term(b, sizeof(b), "a\x1b[2Jb\nc\td\re\x7f\x01\\f");
+	CHECK_STR(b, "a\\e[2Jb\\nc\\td\\re\\x7f\\x01\\\\f");
+	dv_escape_term(b, sizeof(b), "caf\xc3\xa9 \xe2\x82\xac");   /* UTF-8 kept */
+	CHECK_STR(b, "caf\xc3\xa9 \xe2\x82\xac");
+	dv_escape_term(b, sizeof(b), "x\xc2\x9by\x9b\xff\xc3");   /* C1 CSI, lone bytes, cut sequence */
+	CHECK_STR(b, "x\\xc2\\x9by\\x9b\\xff\\xc3");
+	dv_escape_term(b, sizeof(b), "\xed\xa0\x80\xc0\xaf");       /* surrogate, overlong */
+	CHECK_STR(b, "\\xed\\xa0\\x80\\xc0\\xaf");
+	/* truncation: whole escapes only, length of the whole returned */
+	char s[5];
+	CHECK_EQ(dv_escape_term(s, sizeof(s), "ab\x1b\x1b"), 6);
+	CHECK_STR(s, "ab\\e");
+	CHECK_EQ(dv_escape_term(s, sizeof(s), "abc\x1b"), 5);
+	CHECK_STR(s, "abc");
+	char *d = dv_escape_term_dup("\x1b]0;owned\x07");
+	CHECK(d && !strcmp(d, "\\e]0;owned\\x07"));
+	free(d);
+	for (int c = 1; c < 256; c++) {   /* no single byte comes out as a control */
+		char in[2] = { (char)c, 0 };
+		dv_escape_term(b, sizeof(b), in);
+		for (char *p = b; *p; p++) CHECK((unsigned char)*p >= 0x20 && *p != 0x7f);
+	}
+}
+
 int main(void)
 {
+	test_escape_term();
 	test_reader();
 	test_hex_and_paths();
 	test_errors();
