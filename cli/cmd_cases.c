@@ -175,7 +175,7 @@ int cmd_ls(int argc, char **argv)
 	if ((rc = cli_open_vault("ls", vault, key_file, DV_VAULT_READ, &v))) return rc;
 	struct lsctx x = { dv_vault_catalog(v), json, json ? json_object_new_array() : NULL, 0 };
 	dv_case c;
-	rc = dv_catalog_case_find(x.cat, case_name, &c);
+	rc = dv_catalog_case_find(&c, x.cat, case_name);
 	if (rc == 0) {
 		if (!json) printf("%3s  %12s  %-24s  %-64s  %s\n", "ing", "bytes", "modified (UTC)", "sha256", "path");
 		rc = dv_catalog_ingest_list(x.cat, c.id, ls_ingest, &x);

@@ -75,7 +75,7 @@ int cmd_flights(int argc, char **argv)
 	if (rc) return rc;
 	dv_flight *fl = NULL;
 	size_t n = 0;
-	rc = dv_index_flights(v, case_name, gap, &fl, &n);
+	rc = dv_index_flights(&fl, &n, v, case_name, gap);
 	dv_vault_close(v);
 	if (rc < 0) return cli_fail("flights");
 	json_object *arr = json ? json_object_new_array() : NULL;
@@ -144,7 +144,7 @@ int cmd_track(int argc, char **argv)
 		switch (c) {
 		case 'f': flight = optarg; break;
 		case 'F':
-			if (dv_track_format_parse(optarg, &fmt) < 0) return cli_usage("track", "--format is geojson, gpx, kml or csv");
+			if (dv_track_format_parse(&fmt, optarg) < 0) return cli_usage("track", "--format is geojson, gpx, kml or csv");
 			break;
 		case 'o': out = optarg; break;
 		case 'g': gap = strtol(optarg, NULL, 10); if (gap <= 0) return cli_usage("track", "--gap takes seconds > 0"); break;
@@ -162,7 +162,7 @@ int cmd_track(int argc, char **argv)
 	dv_track_point *pts = NULL;
 	size_t n = 0;
 	dv_flight f;
-	rc = dv_index_track(v, flight, gap, &pts, &n, &f);
+	rc = dv_index_track(&pts, &n, &f, v, flight, gap);
 	dv_vault_close(v);
 	if (rc < 0) return cli_fail("track");
 	FILE *fp = out ? fopen(out, "w") : stdout;

@@ -91,7 +91,7 @@ static void case_exposure(dv_vault *v, const dv_radio_report *r, const char *cas
 {
 	dv_flight *fl = NULL;
 	size_t nf = 0;
-	if (dv_index_flights(v, case_name, 0, &fl, &nf) < 0) {
+	if (dv_index_flights(&fl, &nf, v, case_name, 0) < 0) {
 		dv_error_clear();
 		return;
 	}
@@ -99,7 +99,7 @@ static void case_exposure(dv_vault *v, const dv_radio_report *r, const char *cas
 	for (size_t f = 0; f < nf; f++) {
 		dv_track_point *pts = NULL;
 		size_t n = 0;
-		if (dv_index_track(v, fl[f].id, 0, &pts, &n, NULL) < 0) continue;
+		if (dv_index_track(&pts, &n, NULL, v, fl[f].id, 0) < 0) continue;
 		double *la = malloc((n + 1) * sizeof(double)), *lo = malloc((n + 1) * sizeof(double));
 		size_t k = 0;
 		for (size_t i = 0; la && lo && i < n; i++)

@@ -176,7 +176,7 @@ static int check_one_flight(dv_vault *v, const dv_zones *zs, dv_geofence *gf, co
 	dv_flight f;
 	dv_route *r = NULL;
 	dv_fence_report *rep = NULL;
-	int rc = dv_index_track(v, flight_id, 0, &pts, &n, &f);
+	int rc = dv_index_track(&pts, &n, &f, v, flight_id, 0);
 	if (rc == 0) rc = dv_route_from_track(&r, pts, n, flight_id, &nlocal);
 	free(pts);
 	if (rc == 0) rc = dv_geofence_check(gf, r, NULL, &rep);
@@ -248,8 +248,8 @@ static int check_vault(const char *zfile, const char *case_name, const char *fli
 		size_t n = 0;
 		dv_flight f;
 		dv_case c;
-		if ((lrc = dv_index_track(v, flight, 0, &pts, &n, &f)) == 0 &&
-		    (lrc = dv_catalog_case_get(dv_vault_catalog(v), f.case_id, &c)) == 0)
+		if ((lrc = dv_index_track(&pts, &n, &f, v, flight, 0)) == 0 &&
+		    (lrc = dv_catalog_case_get(&c, dv_vault_catalog(v), f.case_id)) == 0)
 			snprintf(case_buf, sizeof(case_buf), "%s", c.name);
 		free(pts);
 		if (lrc == 0) lrc = check_one_flight(v, zs, gf, flight, json, flights, &entries);
@@ -257,7 +257,7 @@ static int check_vault(const char *zfile, const char *case_name, const char *fli
 		snprintf(case_buf, sizeof(case_buf), "%s", case_name);
 		dv_flight *fl = NULL;
 		size_t nf = 0;
-		lrc = dv_index_flights(v, case_name, 0, &fl, &nf);
+		lrc = dv_index_flights(&fl, &nf, v, case_name, 0);
 		for (size_t i = 0; lrc == 0 && i < nf; i++) lrc = check_one_flight(v, zs, gf, fl[i].id, json, flights, &entries);
 		dv_index_flights_free(fl, nf);
 		if (lrc == 0 && nf == 0 && !json) printf("case %s has no flights with telemetry\n", case_name);

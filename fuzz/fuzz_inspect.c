@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *names[] = { "x.JPG", "x.SRT", "x.MP4", "DJIFlightRecord_x.txt", "x.dng", "x.bin" };
 	if (size < 1) return 0;
 	char *json = NULL;
-	dv_inspect_json_mem(data + 1, size - 1, names[data[0] % 6], DV_INSPECT_POINTS, &json);
+	dv_inspect_json_mem(&json, data + 1, size - 1, names[data[0] % 6], DV_INSPECT_POINTS);
 	free(json);
 	return 0;
 }

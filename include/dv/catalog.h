@@ -110,15 +110,15 @@ int dv_catalog_begin_read(dv_catalog *cat);
  * DV_ENOMEM (and out zeroed) when it cannot be made. */
 int dv_catalog_tag(uint8_t out[32], const dv_catalog *cat, const char *kind, const void *msg, size_t n);
 
-int dv_catalog_case_find(dv_catalog *cat, const char *name, dv_case *out);
-int dv_catalog_case_create(dv_catalog *cat, const char *name, dv_case *out);
-int dv_catalog_case_get(dv_catalog *cat, int64_t id, dv_case *out);
+int dv_catalog_case_find(dv_case *out, dv_catalog *cat, const char *name);
+int dv_catalog_case_create(dv_case *out, dv_catalog *cat, const char *name);
+int dv_catalog_case_get(dv_case *out, dv_catalog *cat, int64_t id);
 int dv_catalog_case_list(dv_catalog *cat, int (*fn)(const dv_case *c, void *payload), void *payload);
 
 /* rec->id is set by create. */
 int dv_catalog_ingest_create(dv_catalog *cat, dv_ingest_rec *rec, const uint8_t source_tag[32]);
 int dv_catalog_ingest_update(dv_catalog *cat, const dv_ingest_rec *rec);
-int dv_catalog_ingest_get(dv_catalog *cat, int64_t id, dv_ingest_rec *out);
+int dv_catalog_ingest_get(dv_ingest_rec *out, dv_catalog *cat, int64_t id);
 /* The open (unfinished) ingest of this source into this case: DV_ENOTFOUND if none. */
 int dv_catalog_ingest_find_open(dv_catalog *cat, int64_t case_id, const uint8_t source_tag[32],
                                 dv_ingest_rec *out);
@@ -133,7 +133,7 @@ int dv_catalog_blob_list(dv_catalog *cat, int (*fn)(const dv_blob_rec *b, void *
 
 /* rec->id is set. DV_EEXIST if the path is already in the ingest. */
 int dv_catalog_file_add(dv_catalog *cat, dv_file_rec *rec);
-int dv_catalog_file_find(dv_catalog *cat, int64_t ingest_id, const char *path, dv_file_rec *out);
+int dv_catalog_file_find(dv_file_rec *out, dv_catalog *cat, int64_t ingest_id, const char *path);
 /* In insertion order; blob_name is filled in. */
 int dv_catalog_file_list(dv_catalog *cat, int64_t ingest_id,
                          int (*fn)(const dv_file_rec *f, void *payload), void *payload);
@@ -147,7 +147,7 @@ int64_t dv_catalog_file_count(dv_catalog *cat, int64_t ingest_id);
  */
 int dv_catalog_side_put(dv_catalog *cat, const char *table, int64_t id, const void *data, size_t n);
 /* *out is malloc'd (caller frees); DV_ENOTFOUND when absent. */
-int dv_catalog_side_get(dv_catalog *cat, const char *table, int64_t id, uint8_t **out, size_t *n);
+int dv_catalog_side_get(uint8_t **out, size_t *n, dv_catalog *cat, const char *table, int64_t id);
 /* Every row in id order (data borrowed for the call). */
 int dv_catalog_side_list(dv_catalog *cat, const char *table,
                          int (*fn)(int64_t id, const uint8_t *data, size_t n, void *payload), void *payload);

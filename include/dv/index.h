@@ -58,15 +58,14 @@ typedef struct dv_flight {
 } dv_flight;
 
 /* The flights of a case (caller frees with dv_index_flights_free). */
-int dv_index_flights(dv_vault *v, const char *case_name, int64_t gap_s, dv_flight **out, size_t *n);
+int dv_index_flights(dv_flight **out, size_t *n, dv_vault *v, const char *case_name, int64_t gap_s);
 void dv_index_flights_free(dv_flight *f, size_t n);
 
 /*
  * The time-ordered track of flight id (found in any case), photos and
  * SRT cues and flight-record points together; *out malloc'd.
  */
-int dv_index_track(dv_vault *v, const char *flight_id, int64_t gap_s, dv_track_point **out, size_t *n,
-                   dv_flight *flight_out);
+int dv_index_track(dv_track_point **out, size_t *n, dv_flight *flight_out, dv_vault *v, const char *flight_id, int64_t gap_s);
 
 #ifdef __cplusplus
 }

@@ -62,7 +62,7 @@ enum {
  * (with "warnings"); the return is negative only when the file cannot be
  * read at all or memory runs out.
  */
-int dv_inspect_json(const char *path, unsigned flags, char **out);
+int dv_inspect_json(char **out, const char *path, unsigned flags);
 
 /* Options beyond the flags. */
 typedef struct dv_inspect_opts {
@@ -77,7 +77,7 @@ typedef struct dv_inspect_opts {
  * "time_utc_note" saying the offset came from the user: UTC is derived only
  * when asked, and says so.
  */
-int dv_inspect_json_opts(const char *path, const dv_inspect_opts *opts, char **out);
+int dv_inspect_json_opts(char **out, const char *path, const dv_inspect_opts *opts);
 
 /*
  * Writes the object of path as one line to stream (JSON Lines). With
@@ -94,17 +94,17 @@ int dv_inspect_write(FILE *stream, const char *path, const dv_inspect_opts *opts
  * well as the bytes) and labels warnings; "file" is name. A video in
  * memory is not paired with a sidecar.
  */
-int dv_inspect_json_mem(const void *buf, size_t len, const char *name, unsigned flags, char **out);
+int dv_inspect_json_mem(char **out, const void *buf, size_t len, const char *name, unsigned flags);
 
 /*
  * Every cue of an SRT file as track points, in file order (caller frees
  * *out with free()). At most max points are kept (0 = no cap); *n says how
  * many. For dronevault track and ingest.
  */
-int dv_srt_points(const char *path, size_t max, dv_track_point **out, size_t *n);
+int dv_srt_points(dv_track_point **out, size_t *n, const char *path, size_t max);
 
 /* The same for a flight record's OSD points (v <= 12; none for v13+). */
-int dv_flightrec_points(const char *path, size_t max, dv_track_point **out, size_t *n);
+int dv_flightrec_points(dv_track_point **out, size_t *n, const char *path, size_t max);
 
 #ifdef __cplusplus
 }

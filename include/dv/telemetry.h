@@ -49,7 +49,7 @@ typedef enum dv_track_format {
 } dv_track_format;
 
 /* "geojson", "gpx", "kml", "csv" -> format; DV_EINVAL for anything else. */
-int dv_track_format_parse(const char *name, dv_track_format *out);
+int dv_track_format_parse(dv_track_format *out, const char *name);
 
 /*
  * Writes n points (borrowed; points without a position are left out of the

@@ -35,7 +35,7 @@ int dv_fsync_dir(const char *dir);
 /* mkdir -p with mode 0700 for the parts it creates. */
 int dv_mkdir_p(const char *path);
 /* Reads a whole (small) file, capped at max bytes; caller frees *out. */
-int dv_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
+int dv_read_file(uint8_t **out, size_t *len, const char *path, size_t max);
 /* Writes a file atomically: tmp, fsync, rename, fsync dir. */
 int dv_write_file_atomic(const char *path, const void *buf, size_t n, mode_t mode);
 

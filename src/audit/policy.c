@@ -102,7 +102,7 @@ int dv__eplist_load_file(dv__eplist *l, const char *path)
 {
 	uint8_t *buf;
 	size_t len;
-	int rc = dv_read_file(path, MAX_FILE, &buf, &len);
+	int rc = dv_read_file(&buf, &len, path, MAX_FILE);
 	if (rc < 0) return rc;
 	rc = dv__eplist_load_text(l, (const char *)buf, len, path);
 	free(buf);
@@ -176,7 +176,7 @@ int dv__policy_load(dv__policy *p, const char *path)
 {
 	uint8_t *buf;
 	size_t len;
-	int rc = dv_read_file(path, MAX_FILE, &buf, &len);
+	int rc = dv_read_file(&buf, &len, path, MAX_FILE);
 	if (rc < 0) return rc;
 	const char *text = (const char *)buf;
 	size_t pos = 0, line = 0;

@@ -142,7 +142,7 @@ int dv_mkdir_p(const char *path)
 	return 0;
 }
 
-int dv_read_file(const char *path, size_t max, uint8_t **out, size_t *len)
+int dv_read_file(uint8_t **out, size_t *len, const char *path, size_t max)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

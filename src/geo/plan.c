@@ -841,7 +841,7 @@ int dv_route_read(dv_route **out, const char *path, dv_route_format fmt)
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	*out = NULL;
-	int rc = dv_read_file(path, DV_ROUTE_MAX_BYTES, &buf, &len);
+	int rc = dv_read_file(&buf, &len, path, DV_ROUTE_MAX_BYTES);
 	if (rc < 0) return rc;
 	rc = dv_route_parse(out, buf, len, path, fmt);
 	free(buf);

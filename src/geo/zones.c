@@ -1196,7 +1196,7 @@ int dv_zones_read(dv_zones **out, const char *path, unsigned flags)
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	*out = NULL;
-	int rc = dv_read_file(path, DV_ZONES_MAX_BYTES, &buf, &len);
+	int rc = dv_read_file(&buf, &len, path, DV_ZONES_MAX_BYTES);
 	if (rc < 0) return rc;
 	rc = dv_zones_parse(out, buf, len, path, flags);
 	free(buf);

@@ -503,7 +503,7 @@ int dv_index_reindex(dv_vault *v, const char *case_name, uint64_t *files, uint64
 	int rc;
 	if (case_name) {
 		dv_case c;
-		if ((rc = dv_catalog_case_find(cat, case_name, &c)) < 0) return rc;
+		if ((rc = dv_catalog_case_find(&c, cat, case_name)) < 0) return rc;
 		case_id = c.id;
 	}
 	struct reidx r = { .v = v };
@@ -542,7 +542,7 @@ static int gather_file(const dv_file_rec *f, void *payload)
 	struct gather *g = payload;
 	uint8_t *buf;
 	size_t len;
-	int rc = dv_catalog_side_get(g->cat, "telemetry", f->id, &buf, &len);
+	int rc = dv_catalog_side_get(&buf, &len, g->cat, "telemetry", f->id);
 	if (rc == DV_ENOTFOUND) return 0;
 	if (rc < 0) return rc;
 	json_tokener *tok = json_tokener_new_ex(16);
@@ -647,7 +647,7 @@ static int load_points(dv_catalog *cat, int64_t file_id, dv_track_point **pts, s
 {
 	uint8_t *buf;
 	size_t len;
-	int rc = dv_catalog_side_get(cat, "points", file_id, &buf, &len);
+	int rc = dv_catalog_side_get(&buf, &len, cat, "points", file_id);
 	if (rc == DV_ENOTFOUND) {
 		*pts = NULL;
 		*n = 0;
@@ -707,11 +707,11 @@ static int flights_of_case(dv_catalog *cat, int64_t case_id, int64_t gap_s, dv_f
 	return rc;
 }
 
-int dv_index_flights(dv_vault *v, const char *case_name, int64_t gap_s, dv_flight **out, size_t *n)
+int dv_index_flights(dv_flight **out, size_t *n, dv_vault *v, const char *case_name, int64_t gap_s)
 {
 	dv_catalog *cat = dv_vault_catalog(v);
 	dv_case c;
-	int rc = dv_catalog_case_find(cat, case_name, &c);
+	int rc = dv_catalog_case_find(&c, cat, case_name);
 	if (rc < 0) return rc;
 	return flights_of_case(cat, c.id, gap_s > 0 ? gap_s : DV_INDEX_GAP_DEFAULT, out, n);
 }
@@ -744,8 +744,7 @@ static int collect_case(const dv_case *c, void *payload)
 	return 0;
 }
 
-int dv_index_track(dv_vault *v, const char *flight_id, int64_t gap_s, dv_track_point **out, size_t *n,
-                   dv_flight *flight_out)
+int dv_index_track(dv_track_point **out, size_t *n, dv_flight *flight_out, dv_vault *v, const char *flight_id, int64_t gap_s)
 {
 	dv_catalog *cat = dv_vault_catalog(v);
 	char *end;

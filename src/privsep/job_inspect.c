@@ -90,7 +90,7 @@ static void collect_one(opts *o, const char *path)
 	dv_track_point *v = NULL, one;
 	size_t n = 0;
 	if (k == DV_MEDIA_SRT || k == DV_MEDIA_FLIGHT_RECORD) {
-		int rc = k == DV_MEDIA_SRT ? dv_srt_points(path, 0, &v, &n) : dv_flightrec_points(path, 0, &v, &n);
+		int rc = k == DV_MEDIA_SRT ? dv_srt_points(&v, &n, path, 0) : dv_flightrec_points(&v, &n, path, 0);
 		if (rc < 0) {
 			say(NULL, NULL);
 			o->failed++;
@@ -212,7 +212,7 @@ static void inspect_one(opts *o, const char *path)
 		}
 		return;
 	}
-	if (dv_inspect_json_opts(path, &io, &text) < 0) {
+	if (dv_inspect_json_opts(&text, path, &io) < 0) {
 		say(NULL, NULL);
 		o->failed++;
 		return;
@@ -332,7 +332,7 @@ int dv_job_inspect(int argc, char **argv)
 				return job_usage("inspect", "bad --utc-offset '%s' (want +HH:MM, at most 14 h)", argv[i]);
 			o.has_offset = true;
 		} else if (!strcmp(argv[i], "--track") && i + 1 < argc) {
-			if (dv_track_format_parse(argv[++i], &o.format) < 0)
+			if (dv_track_format_parse(&o.format, argv[++i]) < 0)
 				return job_usage("inspect", "%s", dv_error_last()->message);
 			o.track = true;
 		} else if (!strcmp(argv[i], "--")) {

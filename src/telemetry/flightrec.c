@@ -459,7 +459,7 @@ int dv_flightrec_read_file(dv_flightrec *out, const char *path, dv_flightrec_cb 
 	close(fd);
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	int rc = dv_read_file(path, DV_FLIGHTREC_MAX_BYTES, &buf, &len);
+	int rc = dv_read_file(&buf, &len, path, DV_FLIGHTREC_MAX_BYTES);
 	if (rc < 0) return rc;
 	rc = dv_flightrec_parse_mem(out, buf, len, path, cb, payload);
 	free(buf);

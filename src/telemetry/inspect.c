@@ -437,7 +437,7 @@ static int pts_cb(const dv_srt_cue *c, void *payload)
 	return 0;
 }
 
-int dv_srt_points(const char *path, size_t max, dv_track_point **out, size_t *n)
+int dv_srt_points(dv_track_point **out, size_t *n, const char *path, size_t max)
 {
 	pts_acc a = { NULL, 0, 0, max };
 	int rc = dv_srt_read_file(path, pts_cb, &a, NULL);
@@ -471,7 +471,7 @@ static int video_json(json_object *o, const insrc *src, json_object *warnings)
 		/* no position atom: the sidecar's first fix stands in, and says so */
 		dv_track_point *pts = NULL;
 		size_t n = 0;
-		if (dv_srt_points(side, 0, &pts, &n) == 0)
+		if (dv_srt_points(&pts, &n, side, 0) == 0)
 			for (size_t i = 0; i < n; i++)
 				if (pts[i].has_pos) {
 					pos = jpos(pts[i].lat, pts[i].lon, pts[i].alt, "srt sidecar first fix");
@@ -644,7 +644,7 @@ static int frpts_cb(const dv_flightrec_point *p, void *payload)
 	return pts_cb(&c, payload);
 }
 
-int dv_flightrec_points(const char *path, size_t max, dv_track_point **out, size_t *n)
+int dv_flightrec_points(dv_track_point **out, size_t *n, const char *path, size_t max)
 {
 	pts_acc a = { NULL, 0, 0, max };
 	dv_flightrec f;
@@ -773,7 +773,7 @@ static int inspect(const insrc *src, dv_media_kind k, const dv_inspect_opts *opt
 	return 0;
 }
 
-int dv_inspect_json_opts(const char *path, const dv_inspect_opts *opts, char **out)
+int dv_inspect_json_opts(char **out, const char *path, const dv_inspect_opts *opts)
 {
 	*out = NULL;
 	struct stat st;
@@ -798,13 +798,13 @@ int dv_inspect_write(FILE *stream, const char *path, const dv_inspect_opts *opts
 	return inspect(&src, dv_media_kind_of(path), opts, stream, NULL);
 }
 
-int dv_inspect_json(const char *path, unsigned flags, char **out)
+int dv_inspect_json(char **out, const char *path, unsigned flags)
 {
 	dv_inspect_opts opts = { flags, false, 0 };
-	return dv_inspect_json_opts(path, &opts, out);
+	return dv_inspect_json_opts(out, path, &opts);
 }
 
-int dv_inspect_json_mem(const void *buf, size_t len, const char *name, unsigned flags, char **out)
+int dv_inspect_json_mem(char **out, const void *buf, size_t len, const char *name, unsigned flags)
 {
 	*out = NULL;
 	if (!buf && len) return dv_error_set(DV_EINVAL, name, -1, "no buffer");

@@ -73,7 +73,7 @@ void dv_track_local_to_utc(dv_track_point *points, size_t n, int offset_min)
 		}
 }
 
-int dv_track_format_parse(const char *name, dv_track_format *out)
+int dv_track_format_parse(dv_track_format *out, const char *name)
 {
 	static const struct { const char *n; dv_track_format f; } names[] = {
 		{ "geojson", DV_TRACK_GEOJSON }, { "json", DV_TRACK_GEOJSON },

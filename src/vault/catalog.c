@@ -330,7 +330,7 @@ static int case_decode(dv_catalog *cat, const dv_catalog_row *r, void *outp)
 	return 0;
 }
 
-int dv_catalog_case_find(dv_catalog *cat, const char *name, dv_case *out)
+int dv_catalog_case_find(dv_case *out, dv_catalog *cat, const char *name)
 {
 	uint8_t tag[32];
 	int rc = dv_catalog_tag(tag, cat, "case", name, strlen(name));
@@ -341,7 +341,7 @@ int dv_catalog_case_find(dv_catalog *cat, const char *name, dv_case *out)
 	return rc;
 }
 
-int dv_catalog_case_create(dv_catalog *cat, const char *name, dv_case *out)
+int dv_catalog_case_create(dv_case *out, dv_catalog *cat, const char *name)
 {
 	int rc = check_len(cat, "case name", name, DV_NAME_MAX);
 	if (rc < 0) return rc;
@@ -363,7 +363,7 @@ int dv_catalog_case_create(dv_catalog *cat, const char *name, dv_case *out)
 	return write_sealed(cat, DV_CT_CASES, NULL, &row, o, ad, 'i');
 }
 
-int dv_catalog_case_get(dv_catalog *cat, int64_t id, dv_case *out)
+int dv_catalog_case_get(dv_case *out, dv_catalog *cat, int64_t id)
 {
 	dv_catalog_query q = { .table = DV_CT_CASES, .by = DV_CQ_ID, .id = id };
 	int rc = query_one(cat, &q, case_decode, out);
@@ -488,7 +488,7 @@ int dv_catalog_ingest_update(dv_catalog *cat, const dv_ingest_rec *rec)
 	return rc;
 }
 
-int dv_catalog_ingest_get(dv_catalog *cat, int64_t id, dv_ingest_rec *out)
+int dv_catalog_ingest_get(dv_ingest_rec *out, dv_catalog *cat, int64_t id)
 {
 	dv_catalog_query q = { .table = DV_CT_INGESTS, .by = DV_CQ_ID, .id = id };
 	int rc = query_one(cat, &q, ingest_decode, out);
@@ -640,7 +640,7 @@ static int file_decode(dv_catalog *cat, const dv_catalog_row *r, void *outp)
 	return 0;
 }
 
-int dv_catalog_file_find(dv_catalog *cat, int64_t ingest_id, const char *path, dv_file_rec *out)
+int dv_catalog_file_find(dv_file_rec *out, dv_catalog *cat, int64_t ingest_id, const char *path)
 {
 	uint8_t tag[32];
 	int rc = path_tag(cat, ingest_id, path, tag);
@@ -729,7 +729,7 @@ static int side_get_one(dv_catalog *cat, const dv_catalog_row *r, void *out)
 	return side_decode(cat, r, out);
 }
 
-int dv_catalog_side_get(dv_catalog *cat, const char *table, int64_t id, uint8_t **out, size_t *n)
+int dv_catalog_side_get(uint8_t **out, size_t *n, dv_catalog *cat, const char *table, int64_t id)
 {
 	int rc = side_name_ok(cat, table);
 	if (rc < 0) return rc;

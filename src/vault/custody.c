@@ -93,7 +93,7 @@ int dv_custody_open_body(const dv_custody_entry *e, const uint8_t key[DV_KEY_BYT
 
 static int read_log(const char *path, uint8_t **buf, size_t *len)
 {
-	int rc = dv_read_file(path, MAX_LOG_BYTES, buf, len);
+	int rc = dv_read_file(buf, len, path, MAX_LOG_BYTES);
 	if (rc == DV_ENOTFOUND) {
 		*buf = NULL;
 		*len = 0;

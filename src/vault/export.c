@@ -281,7 +281,7 @@ int dv_export(dv_vault *v, const dv_export_opts *o, dv_export_result *res)
 	bool started = false;
 	dv_case cs;
 	if (o->file_mode & ~07777u) return dv_error_set(DV_EINVAL, NULL, -1, "mode %o is not a file mode", o->file_mode);
-	if ((rc = dv_catalog_case_find(cat, o->case_name, &cs)) < 0) return rc;
+	if ((rc = dv_catalog_case_find(&cs, cat, o->case_name)) < 0) return rc;
 	if ((rc = dv_catalog_ingest_list(cat, cs.id, add_ingest, &g)) < 0) goto out;
 	for (size_t i = 0; i < g.n; i++) {
 		char pre[48];

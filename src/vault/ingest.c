@@ -548,8 +548,8 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	if ((rc = dv_catalog_tag(source_tag, cat, "source", ident, strlen(ident))) < 0 ||
 	    (rc = dv_catalog_begin(cat)) < 0)
 		goto out;
-	rc = dv_catalog_case_find(cat, o->case_name, &c);
-	if (rc == DV_ENOTFOUND) rc = dv_catalog_case_create(cat, o->case_name, &c);
+	rc = dv_catalog_case_find(&c, cat, o->case_name);
+	if (rc == DV_ENOTFOUND) rc = dv_catalog_case_create(&c, cat, o->case_name);
 	if (rc == 0) {
 		rc = dv_catalog_ingest_find_open(cat, c.id, source_tag, rec);
 		if (rc == 0) {
@@ -619,7 +619,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 		const dv_msg_file *f = &files[i];
 		r.prog.path = f->path;
 		/* only a resumed ingest can hold this file already */
-		int found = res->resumed ? dv_catalog_file_find(cat, rec->id, f->path, have) : DV_ENOTFOUND;
+		int found = res->resumed ? dv_catalog_file_find(have, cat, rec->id, f->path) : DV_ENOTFOUND;
 		if (found == 0) {
 			res->files_resumed++;
 			r.prog.files_done++;

@@ -87,7 +87,7 @@ static int derive_kek(uint8_t kek[DV_KEY_BYTES], const struct kdf *k, const dv_k
 			return dv_error_set(DV_EBADKEY, vault_dir, -1, "this vault is opened with a key file (--key-file)");
 		uint8_t *buf;
 		size_t len;
-		int rc = dv_read_file(key->key_file, KEYFILE_MAX, &buf, &len);
+		int rc = dv_read_file(&buf, &len, key->key_file, KEYFILE_MAX);
 		if (rc < 0) return rc;
 		if (len < 32) {
 			sodium_memzero(buf, len);
@@ -338,7 +338,7 @@ static int load_config(dv_vault *v, const dv_key_source *key)
 	if ((rc = dv_pathf(path, sizeof(path), "%s/vault.json", v->dir)) < 0) return rc;
 	uint8_t *buf;
 	size_t len;
-	if ((rc = dv_read_file(path, CONFIG_MAX, &buf, &len)) < 0) {
+	if ((rc = dv_read_file(&buf, &len, path, CONFIG_MAX)) < 0) {
 		if (rc == DV_ENOTFOUND)
 			return dv_error_set(DV_ENOTFOUND, v->dir, -1, "not a dronevault vault (no vault.json); create one with 'dronevault init'");
 		return rc;
@@ -735,7 +735,7 @@ int dv_vault_record_zones_check(uint64_t *seq_out, dv_vault *v, const char *case
 	uint8_t *zbuf;
 	size_t zlen;
 	char zhex[65] = "";
-	if (dv_read_file(zones_file, 256u << 20, &zbuf, &zlen) == 0) {
+	if (dv_read_file(&zbuf, &zlen, zones_file, 256u << 20) == 0) {
 		uint8_t h[32];
 		dv_sha256_buf(zbuf, zlen, h);
 		dv_hex(zhex, h, 32);

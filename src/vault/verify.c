@@ -400,7 +400,7 @@ int dv_verify(dv_vault *v, const dv_verify_opts *o, dv_verify_result *res)
 	int64_t case_id = 0;
 	if (o->case_name) {
 		dv_case cs;
-		if ((rc = dv_catalog_case_find(cat, o->case_name, &cs)) < 0) return rc;
+		if ((rc = dv_catalog_case_find(&cs, cat, o->case_name)) < 0) return rc;
 		case_id = cs.id;
 	}
 	check_log(&c);

@@ -114,7 +114,7 @@ static void sweep_corpus(const char *name, int (*fn)(const uint8_t *, size_t), c
 		snprintf(path, sizeof(path), "%s/%s", corpus_dir, names[i]);
 		uint8_t *buf = NULL;
 		size_t len = 0;
-		if (dv_read_file(path, 16u << 20, &buf, &len) == 0) {
+		if (dv_read_file(&buf, &len, path, 16u << 20) == 0) {
 			parse_ctx c = { fn, buf, len };
 			snprintf(what, sizeof(what), "%s/%s", name, names[i]);
 			total += sweep(what, op_parse, &c, false);
@@ -131,7 +131,7 @@ static int op_read_file(void *p)
 {
 	uint8_t *buf = NULL;
 	size_t len;
-	int rc = dv_read_file(p, 1u << 20, &buf, &len);
+	int rc = dv_read_file(&buf, &len, p, 1u << 20);
 	free(buf);
 	return rc;
 }
@@ -233,7 +233,7 @@ static int op_catalog_write(void *p)
 	memset(&f, 0, sizeof(f));
 	memset(tag, 0, sizeof(tag));  /* a source tag is only a lookup key */
 	snprintf((char *)tag, sizeof(tag), "%s", name);
-	if ((rc = dv_catalog_case_create(cat, name, &cs)) < 0) goto fail;
+	if ((rc = dv_catalog_case_create(&cs, cat, name)) < 0) goto fail;
 	r.case_id = cs.id;
 	snprintf(r.source, sizeof(r.source), "/media/%s", name);
 	snprintf(r.operator_name, sizeof(r.operator_name), "allocfail");
@@ -264,7 +264,7 @@ static int op_catalog_read(void *p)
 	dv_catalog *cat = dv_vault_catalog(c->v);
 	dv_case back;
 	int rc;
-	if ((rc = dv_catalog_case_find(cat, c->case_name, &back)) < 0) return rc;
+	if ((rc = dv_catalog_case_find(&back, cat, c->case_name)) < 0) return rc;
 	int n = 0;
 	if ((rc = dv_catalog_case_list(cat, count_cb, &n)) < 0) return rc;
 	int nf = 0;

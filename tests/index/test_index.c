@@ -33,7 +33,7 @@ int main(void)
 
 	dv_flight *fl = NULL;
 	size_t nf = 0;
-	CHECK_EQ(dv_index_flights(v, "IDX", 0, &fl, &nf), 0);
+	CHECK_EQ(dv_index_flights(&fl, &nf, v, "IDX", 0), 0);
 	CHECK_EQ(nf, 1);
 	if (nf == 1) {
 		CHECK_EQ(fl[0].photos, 6);
@@ -44,7 +44,7 @@ int main(void)
 		dv_track_point *pts = NULL;
 		size_t n = 0;
 		dv_flight f;
-		CHECK_EQ(dv_index_track(v, fl[0].id, 0, &pts, &n, &f), 0);
+		CHECK_EQ(dv_index_track(&pts, &n, &f, v, fl[0].id, 0), 0);
 		CHECK_EQ(n, 6 + 50);
 		for (size_t i = 1; i < n; i++) CHECK(pts[i - 1].time_us <= pts[i].time_us);
 		/* the first photo: 1 s after 13:03:05Z, local = UTC+1 */
@@ -54,20 +54,20 @@ int main(void)
 			CHECK_NEAR(pts[0].height, 60.0, 1e-9);
 		}
 		free(pts);
-		CHECK_EQ(dv_index_track(v, "F999999", 0, &pts, &n, &f), DV_ENOTFOUND);
-		CHECK_EQ(dv_index_track(v, "17", 0, &pts, &n, &f), DV_EINVAL);
+		CHECK_EQ(dv_index_track(&pts, &n, &f, v, "F999999", 0), DV_ENOTFOUND);
+		CHECK_EQ(dv_index_track(&pts, &n, &f, v, "17", 0), DV_EINVAL);
 	}
 	dv_index_flights_free(fl, nf);
 	/* the same card again (a second acquisition): still one flight, no doubled points */
 	dv_ingest_opts o2 = o;
 	CHECK_EQ(dv_ingest(v, &o2, &res), 0);
-	CHECK_EQ(dv_index_flights(v, "IDX", 0, &fl, &nf), 0);
+	CHECK_EQ(dv_index_flights(&fl, &nf, v, "IDX", 0), 0);
 	CHECK_EQ(nf, 1);
 	if (nf == 1) {
 		CHECK_EQ(fl[0].photos, 6);
 		dv_track_point *pts = NULL;
 		size_t n = 0;
-		CHECK_EQ(dv_index_track(v, fl[0].id, 0, &pts, &n, NULL), 0);
+		CHECK_EQ(dv_index_track(&pts, &n, NULL, v, fl[0].id, 0), 0);
 		CHECK_EQ(n, 6 + 50);
 		free(pts);
 	}
@@ -77,11 +77,11 @@ int main(void)
 	CHECK_EQ(dv_index_reindex(v, "IDX", &nfiles, &with), 0);
 	CHECK_EQ(nfiles, 14);
 	CHECK_EQ(with, 14);
-	CHECK_EQ(dv_index_flights(v, "IDX", 0, &fl, &nf), 0);
+	CHECK_EQ(dv_index_flights(&fl, &nf, v, "IDX", 0), 0);
 	CHECK_EQ(nf, 1);
 	dv_index_flights_free(fl, nf);
 	/* a gap smaller than the pause between photos and video splits it */
-	CHECK_EQ(dv_index_flights(v, "IDX", 1, &fl, &nf), 0);
+	CHECK_EQ(dv_index_flights(&fl, &nf, v, "IDX", 1), 0);
 	CHECK(nf >= 2);
 	dv_index_flights_free(fl, nf);
 	dv_vault_close(v);

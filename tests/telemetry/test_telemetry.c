@@ -553,9 +553,9 @@ static void test_track(void)
 	CHECK_EQ(loc[1].time_us, pts[1].time_us - 7200000000LL);
 
 	dv_track_format fmt;
-	CHECK_EQ(dv_track_format_parse("kml", &fmt), 0);
+	CHECK_EQ(dv_track_format_parse(&fmt, "kml"), 0);
 	CHECK_EQ(fmt, DV_TRACK_KML);
-	CHECK_EQ(dv_track_format_parse("shp", &fmt), DV_EINVAL);
+	CHECK_EQ(dv_track_format_parse(&fmt, "shp"), DV_EINVAL);
 	char t[48];
 	dv_telemetry_time_text(t, sizeof(t), -1, DV_TIME_UTC);
 	CHECK_STR(t, "1969-12-31T23:59:59.999999Z");
@@ -835,7 +835,7 @@ static void test_inspect_stream(void)
 			dv_inspect_opts o = { flags, true, 120 };
 			char *mem = NULL, *streamed = NULL;
 			size_t sl = 0;
-			CHECK_EQ(dv_inspect_json_opts(paths[i], &o, &mem), 0);
+			CHECK_EQ(dv_inspect_json_opts(&mem, paths[i], &o), 0);
 			FILE *ms = open_memstream(&streamed, &sl);
 			CHECK_EQ(dv_inspect_write(ms, paths[i], &o), 0);
 			fclose(ms);
@@ -868,7 +868,7 @@ static void test_fifo(void)
 		CHECK_EQ(dv_photo_read_file(&p, path), DV_EINVAL);
 		CHECK_EQ(dv_video_read_file(&v, path), DV_EINVAL);
 		CHECK_EQ(dv_flightrec_read_file(&f, path, NULL, NULL), DV_EINVAL);
-		CHECK_EQ(dv_inspect_json(path, 0, &json), DV_EINVAL);
+		CHECK_EQ(dv_inspect_json(&json, path, 0), DV_EINVAL);
 		CHECK_EQ(dv_media_kind_of(path), DV_MEDIA_SRT);
 		unlink(path);
 	}

@@ -47,7 +47,7 @@ static void backend_contract(const char *dir, const uint8_t k1[32], const uint8_
 	bad_ops.check = NULL;
 	CHECK_EQ(dv_catalog_open_backend(&cat, &bad_ops, be, k1, k2), 0);
 	dv_case c;
-	CHECK_EQ(dv_catalog_case_find(cat, "x", &c), DV_EUNSUPPORTED);
+	CHECK_EQ(dv_catalog_case_find(&c, cat, "x"), DV_EUNSUPPORTED);
 	CHECK(strstr(dv_error_text(), "no query") != NULL);
 	CHECK_EQ(dv_catalog_begin(cat), DV_EUNSUPPORTED);
 	CHECK(strstr(dv_error_text(), "no begin") != NULL);
@@ -56,14 +56,14 @@ static void backend_contract(const char *dir, const uint8_t k1[32], const uint8_
 	dv_catalog_close(cat);
 	/* not found is not an error */
 	CHECK_EQ(dv_catalog_open(&cat, db, k1, k2), 0);
-	CHECK_EQ(dv_catalog_case_get(cat, 42, &c), DV_ENOTFOUND);
+	CHECK_EQ(dv_catalog_case_get(&c, cat, 42), DV_ENOTFOUND);
 	uint8_t *buf;
 	size_t n;
-	CHECK_EQ(dv_catalog_side_get(cat, "nothing_here", 1, &buf, &n), DV_ENOTFOUND);
-	CHECK_EQ(dv_catalog_side_get(cat, "Bad-Name", 1, &buf, &n), DV_EINVAL);
+	CHECK_EQ(dv_catalog_side_get(&buf, &n, cat, "nothing_here", 1), DV_ENOTFOUND);
+	CHECK_EQ(dv_catalog_side_get(&buf, &n, cat, "Bad-Name", 1), DV_EINVAL);
 	CHECK_EQ(dv_catalog_side_put(cat, "notes", 3, "abc", 3), 0);
-	CHECK_EQ(dv_catalog_side_get(cat, "notes", 4, &buf, &n), DV_ENOTFOUND);
-	CHECK_EQ(dv_catalog_side_get(cat, "notes", 3, &buf, &n), 0);
+	CHECK_EQ(dv_catalog_side_get(&buf, &n, cat, "notes", 4), DV_ENOTFOUND);
+	CHECK_EQ(dv_catalog_side_get(&buf, &n, cat, "notes", 3), 0);
 	CHECK_EQ(n, 3);
 	free(buf);
 	CHECK_EQ(dv_catalog_file_count(cat, 77), 0);
@@ -73,11 +73,11 @@ static void backend_contract(const char *dir, const uint8_t k1[32], const uint8_
 	/* a reader: a snapshot, no writes, absent side tables are empty */
 	CHECK_EQ(dv_catalog_open_ex(&cat, db, k1, k2, DV_CATALOG_READONLY), 0);
 	CHECK_EQ(dv_catalog_begin_read(cat), 0);
-	CHECK_EQ(dv_catalog_side_get(cat, "notes", 3, &buf, &n), 0);
+	CHECK_EQ(dv_catalog_side_get(&buf, &n, cat, "notes", 3), 0);
 	free(buf);
-	CHECK_EQ(dv_catalog_side_get(cat, "other", 3, &buf, &n), DV_ENOTFOUND);
+	CHECK_EQ(dv_catalog_side_get(&buf, &n, cat, "other", 3), DV_ENOTFOUND);
 	CHECK(dv_catalog_side_put(cat, "notes", 4, "x", 1) < 0);
-	CHECK(dv_catalog_case_create(cat, "new", &c) < 0);
+	CHECK(dv_catalog_case_create(&c, cat, "new") < 0);
 	CHECK_EQ(dv_catalog_check(cat, on_problem, NULL), 0);
 	dv_catalog_rollback(cat);
 	dv_catalog_close(cat);
@@ -103,9 +103,9 @@ int main(void)
 	CHECK_EQ(dv_catalog_open(&cat, db, k1, k2), 0);
 
 	dv_case c, c2;
-	CHECK_EQ(dv_catalog_case_find(cat, "2026-0042", &c), DV_ENOTFOUND);
-	CHECK_EQ(dv_catalog_case_create(cat, "2026-0042", &c), 0);
-	CHECK_EQ(dv_catalog_case_find(cat, "2026-0042", &c2), 0);
+	CHECK_EQ(dv_catalog_case_find(&c, cat, "2026-0042"), DV_ENOTFOUND);
+	CHECK_EQ(dv_catalog_case_create(&c, cat, "2026-0042"), 0);
+	CHECK_EQ(dv_catalog_case_find(&c2, cat, "2026-0042"), 0);
 	CHECK_EQ(c.id, c2.id);
 	CHECK_STR(c2.name, "2026-0042");
 
@@ -136,10 +136,10 @@ int main(void)
 	snprintf(f.path, sizeof(f.path), "DCIM/100MEDIA/DJI_0002.JPG");
 	CHECK_EQ(dv_catalog_file_add(cat, &f), 0);
 	CHECK_EQ(dv_catalog_file_add(cat, &f), DV_EEXIST); /* same path twice */
-	CHECK_EQ(dv_catalog_file_find(cat, r.id, "DCIM/100MEDIA/DJI_0001.JPG", &g), 0);
+	CHECK_EQ(dv_catalog_file_find(&g, cat, r.id, "DCIM/100MEDIA/DJI_0001.JPG"), 0);
 	CHECK_EQ(g.crtime_ns, INT64_MIN);
 	CHECK_STR(g.blob_name, "ab00000000000000000000000000000000000000000000000000000000000000");
-	CHECK_EQ(dv_catalog_file_find(cat, r.id, "nope", &g), DV_ENOTFOUND);
+	CHECK_EQ(dv_catalog_file_find(&g, cat, r.id, "nope"), DV_ENOTFOUND);
 	int n = 0;
 	CHECK_EQ(dv_catalog_file_list(cat, r.id, count_files, &n), 0);
 	CHECK_EQ(n, 2);
@@ -175,13 +175,13 @@ int main(void)
 	problems_seen = 0;
 	CHECK(dv_catalog_check(cat, on_problem, NULL) >= 1);
 	CHECK(problems_seen >= 1);
-	CHECK_EQ(dv_catalog_file_find(cat, r.id, "DCIM/100MEDIA/DJI_0001.JPG", &g), DV_ECORRUPT);
+	CHECK_EQ(dv_catalog_file_find(&g, cat, r.id, "DCIM/100MEDIA/DJI_0001.JPG"), DV_ECORRUPT);
 	dv_catalog_close(cat);
 	tamper_begin(db);
 	CHECK_EQ(tamper_set(&tb, DV_CT_INGESTS, r.id, "state", 0), 0);
 	tamper_end();
 	CHECK_EQ(dv_catalog_open(&cat, db, k1, k2), 0);
-	CHECK_EQ(dv_catalog_ingest_get(cat, r.id, &r2), DV_ECORRUPT);
+	CHECK_EQ(dv_catalog_ingest_get(&r2, cat, r.id), DV_ECORRUPT);
 	dv_catalog_close(cat);
 	tamper_begin(db);
 	CHECK_EQ(tamper_set(&tb, DV_CT_INGESTS, r.id, "state", 1), 0);
@@ -190,13 +190,13 @@ int main(void)
 	CHECK_EQ(tamper_set(&tb, DV_CT_CASES, 999, "state", 1), DV_ENOTFOUND);
 	tamper_end();
 	CHECK_EQ(dv_catalog_open(&cat, db, k1, k2), 0);
-	CHECK_EQ(dv_catalog_ingest_get(cat, r.id, &r2), 0);
-	CHECK_EQ(dv_catalog_case_find(cat, "2026-0042", &c2), DV_ECORRUPT);
+	CHECK_EQ(dv_catalog_ingest_get(&r2, cat, r.id), 0);
+	CHECK_EQ(dv_catalog_case_find(&c2, cat, "2026-0042"), DV_ECORRUPT);
 	/* a wrong key opens nothing */
 	dv_catalog_close(cat);
 	k1[0] ^= 1;
 	CHECK_EQ(dv_catalog_open(&cat, db, k1, k2), 0);
-	CHECK_EQ(dv_catalog_ingest_get(cat, r.id, &r2), DV_ECORRUPT);
+	CHECK_EQ(dv_catalog_ingest_get(&r2, cat, r.id), DV_ECORRUPT);
 	dv_catalog_close(cat);
 	k1[0] ^= 1;
 	backend_contract(dir, k1, k2);

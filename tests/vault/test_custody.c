@@ -35,7 +35,7 @@ static int scan(void)
 static uint8_t *slurp(size_t *len)
 {
 	uint8_t *b;
-	dv_read_file(path, 1 << 24, &b, len);
+	dv_read_file(&b, len, path, 1 << 24);
 	return b;
 }
 

@@ -64,8 +64,8 @@ int main(void)
 	CHECK_EQ(res.files_total, 3);
 	CHECK(seq > 0);
 	dv_file_rec f;
-	CHECK_EQ(dv_catalog_file_find(dv_vault_catalog(v), res.ingest_id, "hotspot.pcapng", &f), 0);
-	CHECK_EQ(dv_catalog_file_find(dv_vault_catalog(v), res.ingest_id, "3-hotspot.pcapng", &f), 0);
+	CHECK_EQ(dv_catalog_file_find(&f, dv_vault_catalog(v), res.ingest_id, "hotspot.pcapng"), 0);
+	CHECK_EQ(dv_catalog_file_find(&f, dv_vault_catalog(v), res.ingest_id, "3-hotspot.pcapng"), 0);
 	CHECK_EQ(dv_vault_log_scan(v, on_entry, NULL, NULL), 0);
 	CHECK_EQ(found, 1);
 	/* a missing capture: clear error, nothing logged */
