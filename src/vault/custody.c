@@ -209,17 +209,8 @@ int dv_custody_scan(const char *path, const uint8_t pk[DV_SIGN_PK_BYTES], const 
                     int (*fn)(const dv_custody_entry *e, json_object *body, void *payload),
                     void (*problem)(const char *msg, void *payload), void *payload)
 {
-	uint8_t *buf;
-	size_t len, good;
-	uint64_t seq;
-	uint8_t hash[32];
-	bool torn;
-	int rc = read_log(path, &buf, &len);
-	if (rc < 0) return rc;
-	struct scan_ctx c = { problem, payload, 0, UINT64_MAX, false, 0, 0 };
-	rc = walk(path, buf, len, pk, key, fn, &c, &good, &seq, hash, &torn);
-	free(buf);
-	return rc < 0 ? rc : c.problems;
+	uint64_t later, partial;   /* a whole-log scan has no snapshot: every entry counts */
+	return dv_custody_scan_snapshot(&later, &partial, path, pk, key, UINT64_MAX, false, fn, problem, payload);
 }
 
 int dv_custody_scan_snapshot(uint64_t *later_entries, uint64_t *partial_bytes, const char *path,
