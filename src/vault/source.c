@@ -407,30 +407,3 @@ int dv_source_read(dv_source *s, const dv_source_file *f, uint8_t *buf, size_t b
 	return dv_source_read_ring(s, f, &buf, 1, bufsize, fn, payload);
 }
 
-int dv_source_image_sha256(dv_source *s, uint8_t out[32], uint8_t *buf, size_t bufsize,
-                           dv_source_sink progress, void *payload)
-{
-	if (!s->img) return dv_error_set(DV_EINVAL, s->info.path, -1, "not an image");
-	int fd = open_ro(AT_FDCWD, s->info.path, 0);
-	if (fd < 0) return dv_error_errno(errno, s->info.path, -1, "cannot open image");
-	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	dv_sha256 *h;
-	int rc = dv_sha256_new(&h);
-	int64_t off = 0;
-	while (rc == 0) {
-		ssize_t r = read(fd, buf, bufsize);
-		if (r < 0) {
-			if (errno == EINTR) continue;
-			rc = dv_error_errno(errno, s->info.path, off, "cannot read image");
-			break;
-		}
-		if (r == 0) break;
-		off += r;
-		if ((rc = dv_sha256_update(h, buf, (size_t)r)) == 0 && progress)
-			rc = progress(buf, (size_t)r, payload);
-	}
-	if (rc == 0) rc = dv_sha256_final(h, out);
-	dv_sha256_free(h);
-	close(fd);
-	return rc;
-}

@@ -67,8 +67,4 @@ int dv_source_read_ring(dv_source *s, const dv_source_file *f, uint8_t *const *b
  * DV_EUNSUPPORTED (their files are read through dv_source_read). */
 int dv_source_open_file(dv_source *s, const dv_source_file *f);
 
-/* SHA-256 of the whole image (images only), streamed; fn gets progress. */
-int dv_source_image_sha256(dv_source *s, uint8_t out[32], uint8_t *buf, size_t bufsize,
-                           dv_source_sink progress, void *payload);
-
 #endif
