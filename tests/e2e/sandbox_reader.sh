@@ -44,6 +44,24 @@ cap=$DV_SOURCE_DIR/fuzz/corpus/audit_pcap/mixed.pcap
 expect_exit 4 "$DV" audit "$cap"
 check "audit in the reader: a leak found" grep -q '^leak ' "$T/last.out"
 DV_READER=$T/nowhere/dv-reader expect_exit 1 "$DV" audit "$cap"
+# audit --report / --case: the captures are parsed in the reader too; this
+# process writes the report from the reader's bytes and stores the evidence
+expect_exit 4 "$DV" audit --report "$T/a.html" "$cap"
+check "audit --report: the report written" grep -q '^<!DOCTYPE html>' "$T/a.html"
+check "audit --report: the table on stdout" grep -q '^leak ' "$T/last.out"
+DV_READER=$T/nowhere/dv-reader expect_exit 1 "$DV" audit --report "$T/b.html" "$cap"
+check "audit --report: names the missing helper" grep -q 'nowhere/dv-reader' "$T/last.err"
+check "audit --report: no report without the reader" test ! -e "$T/b.html"
+expect_exit 1 "$DV" audit --report "$T/nodir/r.html" "$cap"
+check "audit --report: cannot create" grep -q 'nodir/r.html: cannot create report' "$T/last.err"
+expect_exit 4 "$DV" --vault "$V" audit --case SB --operator tester --report "$T/c.html" "$cap"
+check "audit --case: the evidence line" grep -q '^evidence: stored in case SB (ingest [0-9]*), verdict in custody entry [0-9]*$' "$T/last.out"
+expect_exit 4 "$DV" --vault "$V" audit --case SB --operator tester --json "$cap"
+check "audit --case --json: evidence" grep -q '"custody_entry": ' "$T/last.out"
+DV_READER=$T/nowhere/dv-reader expect_exit 1 "$DV" --vault "$V" audit --case SB --operator tester "$cap"
+check "audit --case: names the missing helper" grep -q 'nowhere/dv-reader' "$T/last.err"
+expect_exit 0 "$DV" --vault "$V" log --case SB
+check "audit --case: two audit entries (none without the reader)" test "$(grep -c 'audit .*verdict=leak' "$T/last.out")" -eq 2
 
 # run by hand, the helper refuses to serve; its selftest needs the test switch
 helper=$DV_BUILD_DIR/libexec/dronevault/dv-reader
