@@ -63,6 +63,23 @@ check "audit --case: names the missing helper" grep -q 'nowhere/dv-reader' "$T/l
 expect_exit 0 "$DV" --vault "$V" log --case SB
 check "audit --case: two audit entries (none without the reader)" test "$(grep -c 'audit .*verdict=leak' "$T/last.out")" -eq 2
 
+# radio --geojson / --case: parsed in the reader; the GeoJSON file is
+# written here (atomically), the case work done here
+rcap=$DV_SOURCE_DIR/fuzz/corpus/radio_odid/capture_radiotap.pcap
+expect_exit 4 "$DV" radio --geojson "$T/map.geojson" "$rcap"
+check "radio --geojson: written" grep -q '"FeatureCollection"' "$T/map.geojson"
+DV_READER=$T/nowhere/dv-reader expect_exit 1 "$DV" radio --geojson "$T/map2.geojson" "$rcap"
+check "radio --geojson: names the missing helper" grep -q 'nowhere/dv-reader' "$T/last.err"
+check "radio --geojson: no file without the reader" test ! -e "$T/map2.geojson"
+expect_exit 4 "$DV" --vault "$V" radio --case SB --operator tester --json "$rcap"
+check "radio --case: stored" grep -q 'capture(s) stored in case SB (ingest [0-9]*), custody entry [0-9]*$' "$T/last.err"
+check "radio --case: the report on stdout" grep -q '"aircraft"' "$T/last.out"
+DV_READER=$T/nowhere/dv-reader expect_exit 1 "$DV" --vault "$V" radio --case SB --operator tester "$rcap"
+check "radio --case: names the missing helper" grep -q 'nowhere/dv-reader' "$T/last.err"
+DV_READER=$T/nowhere/dv-reader expect_exit 1 "$DV" radio --frames --case SB "$rcap"
+expect_exit 0 "$DV" --vault "$V" log --case SB
+check "radio --case: one radio entry (none without the reader)" test "$(grep -c ' radio ' "$T/last.out")" -eq 1
+
 # run by hand, the helper refuses to serve; its selftest needs the test switch
 helper=$DV_BUILD_DIR/libexec/dronevault/dv-reader
 expect_exit 2 "$helper" --serve
