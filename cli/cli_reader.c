@@ -30,6 +30,11 @@ bool cli_forward(const char *cmd, int argc, char **argv, const char *const *loca
 	if (cli_in_reader) return false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) break;
+		/* --x-reader-*: what this process tells the reader, never a user's option */
+		if (!strncmp(argv[i], "--x", 3)) {
+			*code = cli_usage(cmd, "unknown option '%s'", argv[i]);
+			return true;
+		}
 		for (int k = 0; local_opts && local_opts[k]; k++)
 			if (names(argv[i], local_opts[k])) return false;
 	}

@@ -80,6 +80,29 @@ DV_READER=$T/nowhere/dv-reader expect_exit 1 "$DV" radio --frames --case SB "$rc
 expect_exit 0 "$DV" --vault "$V" log --case SB
 check "radio --case: one radio entry (none without the reader)" test "$(grep -c ' radio ' "$T/last.out")" -eq 1
 
+# zones check --geojson / --case / --flight: zones, plans and DEMs are
+# parsed in the reader; the GeoJSON is written here, the case's tracks are
+# read here and handed to the reader, the result recorded here
+zf=$DV_SOURCE_DIR/fuzz/corpus/zones/ed269_polygon_list.json
+pf=$DV_SOURCE_DIR/fuzz/corpus/plan/route.csv
+"$DV" zones check --zones "$zf" --plan "$pf" >/dev/null 2>&1 || zrc=$?
+expect_exit "${zrc:-0}" "$DV" zones check --zones "$zf" --plan "$pf" --geojson "$T/z.geojson"
+check "zones --geojson: written" grep -q '"FeatureCollection"' "$T/z.geojson"
+DV_READER=$T/nowhere/dv-reader expect_exit 1 "$DV" zones check --zones "$zf" --plan "$pf" --geojson "$T/z2.geojson"
+check "zones --geojson: names the missing helper" grep -q 'nowhere/dv-reader' "$T/last.err"
+check "zones --geojson: no file without the reader" test ! -e "$T/z2.geojson"
+expect_exit 0 "$DV" --vault "$V" zones check --zones "$zf" --case SB --operator tester
+check "zones --case: no flights, recorded" grep -q '^recorded in custody entry [0-9]* of case SB$' "$T/last.out"
+DV_READER=$T/nowhere/dv-reader expect_exit 1 "$DV" --vault "$V" zones check --zones "$zf" --case SB --operator tester
+check "zones --case: names the missing helper" grep -q 'nowhere/dv-reader' "$T/last.err"
+DV_READER=$T/nowhere/dv-reader expect_exit 1 "$DV" --vault "$V" zones check --zones "$zf" --flight F1
+check "zones --flight: names the missing helper" grep -q 'nowhere/dv-reader' "$T/last.err"
+expect_exit 0 "$DV" --vault "$V" log --case SB
+check "zones --case: one zones.check entry (none without the reader)" test "$(grep -c 'zones.check' "$T/last.out")" -eq 1
+# the hidden options the parent gives the reader are refused outside it
+expect_exit 2 "$DV" audit --x-reader-io "$cap"
+expect_exit 2 "$DV" zones check --zones "$zf" --x-reader-case
+
 # run by hand, the helper refuses to serve; its selftest needs the test switch
 helper=$DV_BUILD_DIR/libexec/dronevault/dv-reader
 expect_exit 2 "$helper" --serve
