@@ -244,8 +244,8 @@ static int audit_ask(void *ctx, const char *question, size_t len, const dv_reade
 
 int cmd_audit(int argc, char **argv)
 {
-	/* parsing hostile captures: in the sandboxed reader, unless this needs
-	 * the vault or writes a file */
+	/* parsing hostile input: in the sandboxed reader, whole unless this
+	 * needs the vault or writes a file (then below: dv_reader_run_io) */
 	static const char *const local_opts[] = { "case", "operator", "note", "key-file", "vault", "report", NULL };
 	int forwarded;
 	if (cli_forward("audit", argc, argv, local_opts, &forwarded)) return forwarded;

@@ -366,8 +366,8 @@ static int radio_io(const dv_radio_report *r, const char *geojson_out, bool ok, 
 
 int cmd_radio(int argc, char **argv)
 {
-	/* parsing hostile captures: in the sandboxed reader, unless this needs
-	 * the vault or writes a file */
+	/* parsing hostile input: in the sandboxed reader, whole unless this
+	 * needs the vault or writes a file (then below: dv_reader_run_io) */
 	static const char *const local_opts[] = { "case", "operator", "note", "key-file", "vault", "geojson", NULL };
 	int forwarded;
 	if (cli_forward("radio", argc, argv, local_opts, &forwarded)) return forwarded;

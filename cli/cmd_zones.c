@@ -717,8 +717,8 @@ out:
 
 int cmd_zones(int argc, char **argv)
 {
-	/* parsing hostile captures: in the sandboxed reader, unless this needs
-	 * the vault or writes a file */
+	/* parsing hostile input: in the sandboxed reader, whole unless this
+	 * needs the vault or writes a file (then below: dv_reader_run_io) */
 	static const char *const local_opts[] = { "case", "flight", "operator", "note", "key-file", "vault", "geojson", NULL };
 	int forwarded;
 	if (cli_forward("zones", argc, argv, local_opts, &forwarded)) return forwarded;

@@ -346,8 +346,8 @@ static const dv_phase job_phase = { "running a job", job_rules, sizeof(job_rules
 /* Slots of the copy loop: 0 stdout, 1 stderr, 2.. the job's outputs, last the channel. */
 #define SLOTS (2 + DV_READER_OUTS + 1)
 
-/* Reads what is there on pipe p[i] (blocking when wait): to our stdout or
- * stderr, or kept. 0, 1 at EOF, or an error. */
+/* Reads once from pipe p[i]: to our stdout or stderr, or kept in the
+ * job's output. 0, 1 at EOF (the pipe closed), or an error. */
 static int pump(struct pollfd *p, int i, dv_reader_io *io, uint8_t *buf, size_t bufsz)
 {
 	ssize_t n = read(p[i].fd, buf, bufsz);
@@ -376,6 +376,20 @@ static int answer(dv_reader *r, struct pollfd *p, dv_reader_io *io, uint8_t *buf
 	int rc = dv_chan_recv(&r->ch, &t, &pl);
 	if (rc < 0) return rc;
 	if (t == DV_MSG_ERROR) return dv_msg_error_decode(&pl);
+	/* what the job printed before it asked comes out before anything we
+	 * print while answering */
+	for (;;) {
+		int ready = poll(p, 2, 0);
+		if (ready < 0 && errno == EINTR) continue;
+		if (ready <= 0) break;
+		bool any = false;
+		for (int i = 0; i < 2; i++)
+			if (p[i].fd >= 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+				any = true;
+				if (pump(p, i, io, buf, bufsz) < 0) break;
+			}
+		if (!any) break;
+	}
 	for (int i = 2; i < 2 + (int)io->nout; i++)
 		while (p[i].fd >= 0)
 			if ((rc = pump(p, i, io, buf, bufsz)) < 0) return rc;
