@@ -390,9 +390,18 @@ static int answer(dv_reader *r, struct pollfd *p, dv_reader_io *io, uint8_t *buf
 			}
 		if (!any) break;
 	}
+	/* the job closed its outputs before it asked: each is at its end
+	 * without waiting (a job that asks with one open would hang us) */
 	for (int i = 2; i < 2 + (int)io->nout; i++)
-		while (p[i].fd >= 0)
+		while (p[i].fd >= 0) {
+			struct pollfd one = { p[i].fd, POLLIN, 0 };
+			int k = poll(&one, 1, 0);
+			if (k < 0 && errno == EINTR) continue;
+			if (k <= 0)
+				return dv_error_set(DV_ECORRUPT, "reader", (int64_t)r->ch.offset,
+				                    "protocol fault: the job asked with an output still open");
 			if ((rc = pump(p, i, io, buf, bufsz)) < 0) return rc;
+		}
 	char *q = malloc(pl.len + 1);
 	if (!q) return dv_error_set(DV_ENOMEM, "reader", -1, "out of memory for the job's question");
 	memcpy(q, pl.p, pl.len);
