@@ -85,8 +85,9 @@ static int job(const char *p, uint32_t n)
 		(void)dv_chan_send(FD, DV_MSG_ASK, q, strlen(q), NULL, 0);
 		uint8_t h[5];
 		char a[64] = "";
-		if (read(FD, h, 5) != 5 || h[4] != DV_MSG_REPLY || h[3] >= sizeof(a) || read(FD, a, h[3]) != h[3]) return 8;
-		return !strcmp(a, "{\"a\":2}") ? 7 : 9;
+		/* _exit: LeakSanitizer's exit-time check cannot run under the filter */
+		if (read(FD, h, 5) != 5 || h[4] != DV_MSG_REPLY || h[3] >= sizeof(a) || read(FD, a, h[3]) != h[3]) _exit(8);
+		_exit(!strcmp(a, "{\"a\":2}") ? 7 : 9);
 	}
 	if (!strcmp(mode, "job-asknul")) {
 		close(DV_READER_OUT_FD);
