@@ -128,8 +128,10 @@ bool cli_stdout_is_tty(void);
 /*
  * Runs command cmd (argv[0] == cmd) whole in the sandboxed reader unless
  * this already is the reader or argv names one of local_opts (long options,
- * NULL-terminated: those that need the vault or write a file, which stay in
- * this process). True when it ran there, with its exit status in *code.
+ * NULL-terminated: those that need the vault or write a file; the command
+ * then runs its parsing in the reader itself, through dv_reader_run_io).
+ * True when it ran there, with its exit status in *code. A --x-reader-*
+ * option (the parent's to give) is a usage error.
  */
 bool cli_forward(const char *cmd, int argc, char **argv, const char *const *local_opts, int *code);
 

@@ -1,9 +1,16 @@
 /*
- * Commands whose work is parsing hostile files (inspect, audit, radio,
- * zones) run in the sandboxed reader (dv/reader.h): the same command code,
- * under the reader's policy, its stdout and stderr copied out. An
- * invocation that needs the vault (--case) or writes a file (--report,
- * --geojson) stays in this process for now.
+ * Every command that parses hostile files runs in the sandboxed reader
+ * (dv/reader.h): the same command code, under the reader's policy, its
+ * stdout and stderr copied out:
+ *   - inspect, audit, radio, zones validate/check without the vault or an
+ *     output file: cli_forward, the whole command line;
+ *   - audit --report / --case, radio --geojson / --case (and --frames with
+ *     --case), zones check --geojson / --case / --flight: the command parses
+ *     its options here, hands the reader the command line without the
+ *     vault options and output names (--x-reader-* instead) and does the
+ *     file and vault work when the reader asks (dv_reader_run_io; each
+ *     cmd_*.c has its *_ask).
+ * --x-reader-* options on a user's command line are refused.
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +37,11 @@ bool cli_forward(const char *cmd, int argc, char **argv, const char *const *loca
 	if (cli_in_reader) return false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) break;
+		/* --x-reader-*: what this process tells the reader, never a user's option */
+		if (!strncmp(argv[i], "--x", 3)) {
+			*code = cli_usage(cmd, "unknown option '%s'", argv[i]);
+			return true;
+		}
 		for (int k = 0; local_opts && local_opts[k]; k++)
 			if (names(argv[i], local_opts[k])) return false;
 	}

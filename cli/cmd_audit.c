@@ -18,6 +18,9 @@
 #include "dv/ingest.h"
 #include "dv/util.h"
 #include "dv/vault.h"
+#include "dv/reader.h"
+
+#include <errno.h>
 
 static void help(FILE *out)
 {
@@ -53,19 +56,9 @@ static void help(FILE *out)
 	        "With --case: " CLI_BUSY_HELP);
 }
 
-/*
- * --case: the captures (and the report) go into the case as evidence, and a
- * custody entry records them with the verdict. On failure prints why and
- * returns the exit code; *out describes what was stored.
- */
-static int store_evidence(const dv_audit *a, const char *const *captures, size_t n, const char *report,
-                          const char *case_name, const char *operator_name, const char *note,
-                          const char *key_file, json_object **out)
+/* What the custody entry records of an audit (built in the reader). */
+static json_object *audit_detail(const dv_audit *a)
 {
-	const char **files = calloc(n + 1, sizeof(*files));
-	if (!files) return cli_usage("audit", "out of memory");
-	for (size_t i = 0; i < n; i++) files[i] = captures[i];
-	if (report) files[n++] = report;
 	json_object *detail = json_object_new_object();
 	json_object *reasons = json_object_new_array();
 	char *rs = strdup(dv_audit_reasons(a));
@@ -94,13 +87,92 @@ static int store_evidence(const dv_audit *a, const char *const *captures, size_t
 	const dv_audit_stats *st = dv_audit_get_stats(a);
 	json_object_object_add(detail, "frames", json_object_new_uint64(st->frames));
 	json_object_object_add(detail, "flows", json_object_new_uint64(st->flows));
+	return detail;
+}
 
+/* ---- the parent's side of a run in the reader ---- */
+static const char *checked_str(json_object *o, const char *k, size_t max)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string)) return NULL;
+	const char *s = json_object_get_string(v);
+	return strlen(s) <= max && (size_t)json_object_get_string_len(v) == strlen(s) ? s : NULL;
+}
+
+static bool checked_u64(json_object *o, const char *k, uint64_t *out)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_int)) return false;
+	if (json_object_get_int64(v) < 0) return false;
+	*out = json_object_get_uint64(v);
+	return true;
+}
+
+/* The reader's detail, re-checked field by field and rebuilt: only what
+ * the custody entry holds, of the types it holds. NULL: a protocol fault. */
+static json_object *rebuild_detail(json_object *q)
+{
+	json_object *d, *reasons, *leaks;
+	if (!json_object_object_get_ex(q, "detail", &d) || !json_object_is_type(d, json_type_object)) return NULL;
+	const char *verdict = checked_str(d, "verdict", 32);
+	bool known = false;
+	for (int v = DV_VERDICT_CLEAN; verdict && v <= DV_VERDICT_INCONCLUSIVE; v++)
+		known |= !strcmp(verdict, dv_verdict_name((dv_verdict)v));
+	uint64_t frames, flows;
+	if (!known || !json_object_object_get_ex(d, "reasons", &reasons) || !json_object_is_type(reasons, json_type_array) ||
+	    json_object_array_length(reasons) > 256 || !json_object_object_get_ex(d, "leaking_destinations", &leaks) ||
+	    !json_object_is_type(leaks, json_type_array) || json_object_array_length(leaks) > 64 ||
+	    !checked_u64(d, "frames", &frames) || !checked_u64(d, "flows", &flows))
+		return NULL;
+	json_object *out = json_object_new_object(), *ra = json_object_new_array(), *la = json_object_new_array();
+	json_object_object_add(out, "verdict", json_object_new_string(verdict));
+	json_object_object_add(out, "reasons", ra);
+	json_object_object_add(out, "leaking_destinations", la);
+	json_object_object_add(out, "frames", json_object_new_uint64(frames));
+	json_object_object_add(out, "flows", json_object_new_uint64(flows));
+	for (size_t i = 0; i < json_object_array_length(reasons); i++) {
+		json_object *r = json_object_array_get_idx(reasons, i);
+		if (!json_object_is_type(r, json_type_string) || json_object_get_string_len(r) > 4096 ||
+		    strlen(json_object_get_string(r)) != (size_t)json_object_get_string_len(r))
+			goto bad;
+		json_object_array_add(ra, json_object_new_string(json_object_get_string(r)));
+	}
+	for (size_t i = 0; i < json_object_array_length(leaks); i++) {
+		json_object *l = json_object_array_get_idx(leaks, i);
+		const char *addr = json_object_is_type(l, json_type_object) ? checked_str(l, "address", 63) : NULL;
+		const char *name = addr ? checked_str(l, "name", 1024) : NULL;
+		uint64_t bytes;
+		if (!name || !checked_u64(l, "bytes_out", &bytes)) goto bad;
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "address", json_object_new_string(addr));
+		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "bytes_out", json_object_new_uint64(bytes));
+		json_object_array_add(la, o);
+	}
+	return out;
+bad:
+	json_object_put(out);
+	return NULL;
+}
+
+/*
+ * --case: the captures (and the report) go into the case as evidence, and a
+ * custody entry records them with the verdict. On failure prints why and
+ * returns the exit code; *out describes what was stored.
+ */
+static int store_evidence(json_object *detail, const char *const *captures, size_t n, const char *report,
+                          const char *case_name, const char *operator_name, const char *note,
+                          const char *key_file, json_object **out)
+{
+	const char **files = calloc(n + 1, sizeof(*files));
+	if (!files) return cli_usage("audit", "out of memory");
+	for (size_t i = 0; i < n; i++) files[i] = captures[i];
+	if (report) files[n++] = report;
 	dv_ingest_opts io = { .files = files, .nfiles = n, .case_name = case_name, .operator_name = operator_name,
 	                      .note = note, .interrupted = &cli_interrupted };
 	dv_vault *v;
 	int rc = cli_open_vault("audit", NULL, key_file, DV_VAULT_WRITE, &v);
 	if (rc) {
-		json_object_put(detail);
 		free(files);
 		return rc;
 	}
@@ -118,15 +190,62 @@ static int store_evidence(const dv_audit *a, const char *const *captures, size_t
 		*out = e;
 	}
 	dv_vault_close(v);
-	json_object_put(detail);
 	free(files);
 	return rc;
 }
 
+typedef struct audit_local {
+	const char *report, *case_name, *operator_name, *note, *key_file;
+	const char *const *captures;
+	size_t n;
+} audit_local;
+
+/* The reader's question, after its analysis: the report's bytes become the
+ * file (created as dv_audit_write_html does), the detail the custody entry.
+ * The answer: {"evidence": {...}}, {} (no --case) or {"rc": N} (failed,
+ * said why on stderr). */
+static int audit_ask(void *ctx, const char *question, size_t len, const dv_reader_out *outs, char **reply)
+{
+	(void)len;
+	const audit_local *l = ctx;
+	int rc = CLI_OK;
+	json_object *evidence = NULL;
+	if (l->report) {
+		FILE *f = fopen(l->report, "w");
+		if (!f) {
+			dv_error_errno(errno, l->report, -1, "cannot create report");
+			rc = cli_fail("audit");
+		} else {
+			size_t w = outs[0].len ? fwrite(outs[0].data, 1, outs[0].len, f) : 0;
+			int e = w == outs[0].len ? 0 : errno;
+			if (fclose(f) != 0 && !e) e = errno;
+			if (e) {
+				dv_error_errno(e, l->report, -1, "cannot write report");
+				rc = cli_fail("audit");
+			}
+		}
+	}
+	if (rc == CLI_OK && l->case_name) {
+		json_object *q = json_tokener_parse(question);
+		json_object *detail = q ? rebuild_detail(q) : NULL;
+		json_object_put(q);
+		if (!detail) return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: the audit's detail is malformed");
+		rc = store_evidence(detail, l->captures, l->n, l->report, l->case_name, l->operator_name, l->note,
+		                    l->key_file, &evidence);
+		json_object_put(detail);
+	}
+	json_object *a = json_object_new_object();
+	if (rc != CLI_OK) json_object_object_add(a, "rc", json_object_new_int(rc));
+	else if (evidence) json_object_object_add(a, "evidence", evidence);
+	*reply = strdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
+	json_object_put(a);
+	return *reply ? 0 : dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+}
+
 int cmd_audit(int argc, char **argv)
 {
-	/* parsing hostile captures: in the sandboxed reader, unless this needs
-	 * the vault or writes a file */
+	/* parsing hostile input: in the sandboxed reader, whole unless this
+	 * needs the vault or writes a file (then below: dv_reader_run_io) */
 	static const char *const local_opts[] = { "case", "operator", "note", "key-file", "vault", "report", NULL };
 	int forwarded;
 	if (cli_forward("audit", argc, argv, local_opts, &forwarded)) return forwarded;
@@ -144,10 +263,16 @@ int cmd_audit(int argc, char **argv)
 		{ "note", required_argument, NULL, 'n' },
 		{ "key-file", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
+		/* inside the reader only: the report to DV_READER_OUT_FD, the
+		 * verdict to the parent (dv_reader_ask) */
+		{ "x-reader-report", no_argument, NULL, 'R' },
+		{ "x-reader-io", no_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 }
 	};
 	dv_audit_opts o = { 0 };
 	int json = 0, c;
+	bool reader_report = false, reader_io = false;
+	const char *max_flows = NULL;
 	const char *report = NULL, *case_name = NULL, *operator_name = NULL, *note = NULL, *key_file = NULL;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -163,7 +288,14 @@ int cmd_audit(int argc, char **argv)
 		case 'o': operator_name = optarg; break;
 		case 'n': note = optarg; break;
 		case 'k': key_file = optarg; break;
+		case 'R':
+		case 'I':
+			if (!cli_in_reader) return cli_usage("audit", "unknown option");
+			if (c == 'R') reader_report = true;
+			else reader_io = true;
+			break;
 		case 'm': {
+			max_flows = optarg;
 			size_t v = 0;
 			for (const char *s = optarg; *s; s++) {
 				if (*s < '0' || *s > '9' || v > 100000000) return cli_usage("audit", "bad --max-flows '%s'", optarg);
@@ -182,6 +314,38 @@ int cmd_audit(int argc, char **argv)
 	if (!case_name && (operator_name || note || key_file))
 		return cli_usage("audit", "--operator, --note and --key-file go with --case");
 	if (note && strlen(note) > 1000) return cli_usage("audit", "--note longer than 1000 characters");
+	if (!cli_in_reader) {
+		/* the captures are parsed in the reader; the report file and the
+		 * vault stay here (audit_ask) */
+		char **av = calloc((size_t)argc + 24, sizeof(*av));
+		if (!av) return cli_usage("audit", "out of memory");
+		int n = 0;
+		av[n++] = (char *)"audit";
+#define OPT2(name, val) if (val) { av[n++] = (char *)name; av[n++] = (char *)(val); }
+		OPT2("--policy", o.policy_path);
+		OPT2("--endpoints", o.endpoints_path);
+		OPT2("--geo-db", o.locdb_path);
+		OPT2("--max-flows", max_flows);
+#undef OPT2
+		if (json) av[n++] = (char *)"--json";
+		if (o.no_geo) av[n++] = (char *)"--no-geo";
+		if (o.no_ndpi) av[n++] = (char *)"--no-ndpi";
+		if (report) av[n++] = (char *)"--x-reader-report";
+		av[n++] = (char *)"--x-reader-io";
+		av[n++] = (char *)"--";
+		for (int i = optind; i < argc; i++) av[n++] = argv[i];
+		audit_local l = { report, case_name, operator_name, note, key_file, (const char *const *)argv + optind,
+		                  (size_t)(argc - optind) };
+		dv_reader_io io = { .nout = report ? 1 : 0, .out_max = 512u << 20, .ask = audit_ask, .ctx = &l };
+		int code;
+		if (dv_reader_run_io("audit", n, av, &io, &code) < 0) {
+			fprintf(stderr, "dronevault audit: %s\n", dv_error_text());
+			code = CLI_FAIL;
+		}
+		dv_reader_io_dispose(&io);
+		free(av);
+		return code;
+	}
 	dv_audit *a;
 	if (dv_audit_new(&a, &o) < 0) return cli_fail("audit");
 	for (int i = optind; i < argc; i++) {
@@ -197,7 +361,9 @@ int cmd_audit(int argc, char **argv)
 		dv_audit_free(a);
 		return rc;
 	}
-	if (report && dv_audit_write_html(a, report) < 0) {
+	FILE *rf = reader_report ? fdopen(DV_READER_OUT_FD, "w") : NULL;
+	if ((reader_report && (!rf ? dv_error_errno(errno, "report", -1, "no report pipe") : dv_audit_write_html_to(a, rf, "report")) < 0) ||
+	    (report && dv_audit_write_html(a, report) < 0)) {
 		rc = cli_fail("audit");
 		dv_audit_free(a);
 		return rc;
@@ -217,10 +383,22 @@ int cmd_audit(int argc, char **argv)
 		dv_error_clear();
 	}
 	json_object *evidence = NULL;
-	if (case_name) {
-		rc = store_evidence(a, (const char *const *)argv + optind, (size_t)(argc - optind), report, case_name,
-		                    operator_name, note, key_file, &evidence);
+	if (reader_io) {
+		/* the parent writes the report and stores the evidence */
+		json_object *q = json_object_new_object();
+		json_object_object_add(q, "detail", audit_detail(a));
+		char *ans = NULL;
+		json_object *reply = NULL, *x;
+		if (dv_reader_ask(json_object_to_json_string_ext(q, JSON_C_TO_STRING_PLAIN), &ans) == 0)
+			reply = json_tokener_parse(ans);
+		free(ans);
+		json_object_put(q);
+		if (!reply) rc = cli_fail("audit");
+		else if (json_object_object_get_ex(reply, "rc", &x)) rc = json_object_get_int(x);
+		else if (json_object_object_get_ex(reply, "evidence", &x)) evidence = json_object_get(x);
+		json_object_put(reply);
 		if (rc) {
+			dv_radio_report_free(rr);
 			dv_audit_free(a);
 			return rc;
 		}
@@ -257,7 +435,10 @@ int cmd_audit(int argc, char **argv)
 			json_object *ing = NULL, *seq = NULL;
 			json_object_object_get_ex(evidence, "ingest", &ing);
 			json_object_object_get_ex(evidence, "custody_entry", &seq);
-			printf("evidence: stored in case %s (ingest %lld), verdict in custody entry %lld\n", case_name,
+			json_object *cs = NULL;
+			json_object_object_get_ex(evidence, "case", &cs);
+			printf("evidence: stored in case %s (ingest %lld), verdict in custody entry %lld\n",
+			       json_object_get_string(cs),
 			       (long long)json_object_get_int64(ing), (long long)json_object_get_int64(seq));
 		}
 	}

@@ -19,6 +19,11 @@
 #include "dv/util.h"
 #include "dv/vault.h"
 #include "dv/zones.h"
+#include "dv/reader.h"
+
+#include <errno.h>
+#include <math.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
@@ -167,18 +172,15 @@ static void print_table(const dv_zones *zs, const dv_route *r, const dv_fence_re
 		       "      zone's and cannot be converted (AGL limits need --dem); the altitude was not compared\n");
 }
 
-/* Appends flight f's check to the custody detail and prints it. */
-static int check_one_flight(dv_vault *v, const dv_zones *zs, dv_geofence *gf, const char *flight_id, bool json,
-                            json_object *flights, size_t *entries)
+/* Appends flight flight_id's check (its track pts, from the vault) to the
+ * custody detail and prints it. */
+static int check_one_flight(const dv_track_point *pts, size_t n, const char *serial, const dv_zones *zs,
+                            dv_geofence *gf, const char *flight_id, bool json, json_object *flights, size_t *entries)
 {
-	dv_track_point *pts = NULL;
-	size_t n = 0, nlocal = 0;
-	dv_flight f;
+	size_t nlocal = 0;
 	dv_route *r = NULL;
 	dv_fence_report *rep = NULL;
-	int rc = dv_index_track(&pts, &n, &f, v, flight_id, 0);
-	if (rc == 0) rc = dv_route_from_track(&r, pts, n, flight_id, &nlocal);
-	free(pts);
+	int rc = dv_route_from_track(&r, pts, n, flight_id, &nlocal);
 	if (rc == 0) rc = dv_geofence_check(gf, r, NULL, &rep);
 	if (rc < 0) {
 		dv_route_free(r);
@@ -201,7 +203,7 @@ static int check_one_flight(dv_vault *v, const dv_zones *zs, dv_geofence *gf, co
 		if (full) json_object_object_add(o, "report", full);
 	} else {
 		printf("== flight %s", flight_id);
-		if (f.serial[0]) printf(" (aircraft %s)", f.serial);
+		if (serial[0]) printf(" (aircraft %s)", serial);
 		printf("\n");
 		if (nlocal)
 			printf("note: %zu track points carry the drone's local time (no zone): time-limited zones are 'time unknown'\n",
@@ -218,15 +220,245 @@ static int check_one_flight(dv_vault *v, const dv_zones *zs, dv_geofence *gf, co
 
 /* --wait[=SECONDS] for check --flight/--case (a writer: the custody log) */
 static double zones_wait;
+/* in the reader: the tracks are a case's (not one --flight's) */
+static bool zones_case_mode;
 
-/* --flight / --case: tracks from the vault, the result into the custody log. */
-static int check_vault(const char *zfile, const char *case_name, const char *flight, const char *operator_name,
-                       const char *vault, const char *key_file, bool json, unsigned flags, const char *demfile)
+/* ---- --flight / --case: the tracks from the vault (this process), the
+ * zones, DEM and the check in the reader, the result into the custody log
+ * (this process). Two questions: the tracks, then the result. ---- */
+#define ZONES_FLIGHTS_MAX 10000
+
+static json_object *num_or_null(double v)
+{
+	return isnan(v) ? NULL : json_object_new_double(v);
+}
+
+/* A track for the reader: [time_us, time_kind, media_ms, has_pos, lat, lon, alt|null, height|null] */
+static json_object *points_json(const dv_track_point *p, size_t n)
+{
+	json_object *a = json_object_new_array_ext((int)(n < 1000000 ? n : 1000000));
+	for (size_t i = 0; i < n; i++) {
+		json_object *t = json_object_new_array_ext(8);
+		json_object_array_add(t, json_object_new_int64(p[i].time_us));
+		json_object_array_add(t, json_object_new_int((int)p[i].time_kind));
+		json_object_array_add(t, json_object_new_int64(p[i].media_ms));
+		json_object_array_add(t, json_object_new_boolean(p[i].has_pos));
+		json_object_array_add(t, json_object_new_double(p[i].lat));
+		json_object_array_add(t, json_object_new_double(p[i].lon));
+		json_object_array_add(t, num_or_null(p[i].alt));
+		json_object_array_add(t, num_or_null(p[i].height));
+		json_object_array_add(a, t);
+	}
+	return a;
+}
+
+static double num_at(json_object *t, size_t i)
+{
+	json_object *v = json_object_array_get_idx(t, i);
+	return v ? json_object_get_double(v) : NAN;
+}
+
+/* In the reader: the parent's track back into points (*out malloc'd). */
+static int points_from_json(json_object *a, dv_track_point **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!json_object_is_type(a, json_type_array)) return dv_error_set(DV_ECORRUPT, "parent", -1, "no track");
+	size_t k = json_object_array_length(a);
+	dv_track_point *p = calloc(k ? k : 1, sizeof(*p));
+	if (!p) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	for (size_t i = 0; i < k; i++) {
+		json_object *t = json_object_array_get_idx(a, i);
+		if (!json_object_is_type(t, json_type_array) || json_object_array_length(t) != 8) {
+			free(p);
+			return dv_error_set(DV_ECORRUPT, "parent", (int64_t)i, "bad track point");
+		}
+		p[i].time_us = json_object_get_int64(json_object_array_get_idx(t, 0));
+		p[i].time_kind = (dv_time_kind)json_object_get_int(json_object_array_get_idx(t, 1));
+		p[i].media_ms = json_object_get_int64(json_object_array_get_idx(t, 2));
+		p[i].has_pos = json_object_get_boolean(json_object_array_get_idx(t, 3));
+		p[i].lat = num_at(t, 4);
+		p[i].lon = num_at(t, 5);
+		p[i].alt = num_at(t, 6);
+		p[i].height = num_at(t, 7);
+	}
+	*out = p;
+	*n = k;
+	return 0;
+}
+
+typedef struct zones_local {
+	const char *zfile, *case_name, *flight, *operator_name, *vault, *key_file, *geojson;
+	dv_vault *v;
+	char case_buf[DV_NAME_MAX];
+	json_object *ids;        /* the flights handed out */
+} zones_local;
+
+/* Question 1: the tracks. */
+static int zones_tracks(zones_local *l, json_object *answer)
+{
+	char holder[300];
+	snprintf(holder, sizeof(holder), "zones check by %s",
+	         l->operator_name ? l->operator_name : getenv("USER") ? getenv("USER") : "someone");
+	int rc = cli_open_vault_writer("zones", l->vault, l->key_file, holder, zones_wait, &l->v);
+	if (rc) return rc;
+	json_object *fls = json_object_new_array();
+	json_object_object_add(answer, "flights", fls);
+	l->ids = json_object_new_array();
+	int lrc = 0;
+	dv_flight *fl = NULL;
+	size_t nf = 0;
+	if (l->flight) {
+		dv_track_point *pts = NULL;
+		size_t n = 0;
+		dv_flight f;
+		dv_case c;
+		if ((lrc = dv_index_track(&pts, &n, &f, l->v, l->flight, 0)) == 0 &&
+		    (lrc = dv_catalog_case_get(&c, dv_vault_catalog(l->v), f.case_id)) == 0)
+			snprintf(l->case_buf, sizeof(l->case_buf), "%s", c.name);
+		if (lrc == 0) {
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "id", json_object_new_string(l->flight));
+			json_object_object_add(o, "serial", json_object_new_string(f.serial));
+			json_object_object_add(o, "points", points_json(pts, n));
+			json_object_array_add(fls, o);
+			json_object_array_add(l->ids, json_object_new_string(l->flight));
+		}
+		free(pts);
+	} else {
+		snprintf(l->case_buf, sizeof(l->case_buf), "%s", l->case_name);
+		lrc = dv_index_flights(&fl, &nf, l->v, l->case_name, 0);
+		for (size_t i = 0; lrc == 0 && i < nf && i < ZONES_FLIGHTS_MAX; i++) {
+			dv_track_point *pts = NULL;
+			size_t n = 0;
+			dv_flight f;
+			if ((lrc = dv_index_track(&pts, &n, &f, l->v, fl[i].id, 0)) < 0) break;
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "id", json_object_new_string(fl[i].id));
+			json_object_object_add(o, "serial", json_object_new_string(f.serial));
+			json_object_object_add(o, "points", points_json(pts, n));
+			json_object_array_add(fls, o);
+			json_object_array_add(l->ids, json_object_new_string(fl[i].id));
+			free(pts);
+		}
+		dv_index_flights_free(fl, nf);
+	}
+	if (lrc < 0) return cli_fail("zones");
+	json_object_object_add(answer, "case", json_object_new_string(l->case_buf));
+	return CLI_OK;
+}
+
+/* Question 2: the result, re-checked (flights handed out, in order, counts
+ * of the right types), into the custody log. */
+static int zones_record(zones_local *l, json_object *q, json_object *answer)
+{
+	json_object *fl;
+	if (!l->v || !json_object_object_get_ex(q, "flights", &fl) || !json_object_is_type(fl, json_type_array) ||
+	    json_object_array_length(fl) != json_object_array_length(l->ids))
+		return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: the zones result is malformed");
+	json_object *flights = json_object_new_array();
+	uint64_t entries = 0;
+	for (size_t i = 0; i < json_object_array_length(fl); i++) {
+		json_object *o = json_object_array_get_idx(fl, i), *id, *en, *ze, *zi, *pl = NULL, *r = NULL;
+		bool okf = json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "flight", &id) &&
+		           !strcmp(json_object_get_string(id), json_object_get_string(json_object_array_get_idx(l->ids, i))) &&
+		           json_object_object_get_ex(o, "entries", &en) && json_object_is_type(en, json_type_int) &&
+		           json_object_get_int64(en) >= 0 && json_object_object_get_ex(o, "zones_entered", &ze) &&
+		           json_object_is_type(ze, json_type_int) && json_object_get_int64(ze) >= 0 &&
+		           json_object_object_get_ex(o, "zone_ids", &zi) && json_object_is_type(zi, json_type_array) &&
+		           json_object_array_length(zi) <= 64;
+		for (size_t k = 0; okf && k < json_object_array_length(zi); k++) {
+			json_object *z = json_object_array_get_idx(zi, k);
+			okf = json_object_is_type(z, json_type_string) && json_object_get_string_len(z) <= 1024;
+		}
+		if (okf && json_object_object_get_ex(o, "points_with_local_time", &pl))
+			okf = json_object_is_type(pl, json_type_int) && json_object_get_int64(pl) > 0;
+		if (okf && json_object_object_get_ex(o, "report", &r)) okf = json_object_is_type(r, json_type_object);
+		if (!okf) {
+			json_object_put(flights);
+			return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: the zones result of flight %zu is malformed", i);
+		}
+		json_object *c = json_object_new_object(), *ca = json_object_new_array();
+		json_object_object_add(c, "flight", json_object_new_string(json_object_get_string(id)));
+		json_object_object_add(c, "entries", json_object_new_int64(json_object_get_int64(en)));
+		json_object_object_add(c, "zones_entered", json_object_new_int64(json_object_get_int64(ze)));
+		for (size_t k = 0; k < json_object_array_length(zi); k++)
+			json_object_array_add(ca, json_object_new_string(json_object_get_string(json_object_array_get_idx(zi, k))));
+		json_object_object_add(c, "zone_ids", ca);
+		if (pl) json_object_object_add(c, "points_with_local_time", json_object_new_int64(json_object_get_int64(pl)));
+		if (r) json_object_object_add(c, "report", json_object_get(r));
+		json_object_array_add(flights, c);
+		entries += (uint64_t)json_object_get_int64(en);
+	}
+	uint64_t seq = 0;
+	const char *who = l->operator_name ? l->operator_name : getenv("USER") ? getenv("USER") : "";
+	int rc = dv_vault_record_zones_check(&seq, l->v, l->case_buf, who, l->zfile, entries, flights) < 0 ? cli_fail("zones") : CLI_OK;
+	json_object_put(flights);
+	if (rc == CLI_OK) json_object_object_add(answer, "custody_entry", json_object_new_int64((int64_t)seq));
+	return rc;
+}
+
+static int zones_ask(void *ctx, const char *question, size_t len, const dv_reader_out *outs, char **reply)
+{
+	(void)len;
+	zones_local *l = ctx;
+	json_object *q = json_tokener_parse(question), *x;
+	if (!q || !json_object_is_type(q, json_type_object)) {
+		json_object_put(q);
+		return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: the zones question is not a JSON object");
+	}
+	json_object *answer = json_object_new_object();
+	int rc = CLI_OK;
+	if (json_object_object_get_ex(q, "geojson", &x)) {
+		if (l->geojson && dv_write_file_atomic(l->geojson, outs[0].data ? (const void *)outs[0].data : "", outs[0].len, 0644) < 0)
+			rc = cli_fail("zones");
+	} else if (json_object_object_get_ex(q, "tracks", &x) && (l->case_name || l->flight) && !l->ids) {
+		rc = zones_tracks(l, answer);
+	} else if (json_object_object_get_ex(q, "flights", &x) && l->ids) {
+		rc = zones_record(l, q, answer);
+	} else {
+		rc = dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: a zones question out of turn");
+	}
+	json_object_put(q);
+	if (rc < 0) {
+		json_object_put(answer);
+		return rc;
+	}
+	json_object_object_add(answer, "rc", json_object_new_int(rc));
+	*reply = strdup(json_object_to_json_string_ext(answer, JSON_C_TO_STRING_PLAIN));
+	json_object_put(answer);
+	return *reply ? 0 : dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+}
+
+/* Inside the reader: question, answer (NULL: failed, said why) and the
+ * exit code the parent gave. */
+static json_object *ask_parent(json_object *q, int *rc)
+{
+	char *ans = NULL;
+	json_object *a = NULL, *x;
+	fflush(stdout);
+	if (dv_reader_ask(json_object_to_json_string_ext(q, JSON_C_TO_STRING_PLAIN), &ans) == 0) a = json_tokener_parse(ans);
+	free(ans);
+	json_object_put(q);
+	if (!a) {
+		*rc = cli_fail("zones");
+		return NULL;
+	}
+	*rc = json_object_object_get_ex(a, "rc", &x) ? json_object_get_int(x) : CLI_FAIL;
+	if (*rc != CLI_OK) {
+		json_object_put(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* In the reader: --flight / --case, the tracks asked for. */
+static int check_vault(const char *zfile, bool json, unsigned flags, const char *demfile)
 {
 	dv_zones *zs = NULL;
 	dv_geofence *gf = NULL;
 	dv_dem *dem = NULL;
-	dv_vault *v = NULL;
+	json_object *a = NULL, *b = NULL, *fls = NULL;
 	int rc = CLI_FAIL;
 	if (dv_zones_read(&zs, zfile, flags) < 0 || (demfile && dv_dem_open(&dem, demfile) < 0) ||
 	    dv_geofence_new(&gf, zs) < 0) {
@@ -234,60 +466,60 @@ static int check_vault(const char *zfile, const char *case_name, const char *fli
 		goto out;
 	}
 	if (dem) dv_geofence_set_dem(gf, dem);
-	char holder[300];
-	snprintf(holder, sizeof(holder), "zones check by %s",
-	         operator_name ? operator_name : getenv("USER") ? getenv("USER") : "someone");
-	if ((rc = cli_open_vault_writer("zones", vault, key_file, holder, zones_wait, &v))) goto out;
+	json_object *q = json_object_new_object();
+	json_object_object_add(q, "tracks", json_object_new_boolean(true));
+	if (!(a = ask_parent(q, &rc))) goto out;
 	rc = CLI_FAIL;
+	json_object *cs = NULL;
+	json_object_object_get_ex(a, "case", &cs);
+	const char *case_name = json_object_get_string(cs);
+	json_object_object_get_ex(a, "flights", &fls);
 	json_object *flights = json_object_new_array();
 	size_t entries = 0;
-	char case_buf[DV_NAME_MAX] = "";
 	int lrc = 0;
-	if (flight) {
+	size_t nf = json_object_is_type(fls, json_type_array) ? json_object_array_length(fls) : 0;
+	for (size_t i = 0; lrc == 0 && i < nf; i++) {
+		json_object *f = json_object_array_get_idx(fls, i), *id = NULL, *se = NULL, *pj = NULL;
+		json_object_object_get_ex(f, "id", &id);
+		json_object_object_get_ex(f, "serial", &se);
+		json_object_object_get_ex(f, "points", &pj);
 		dv_track_point *pts = NULL;
 		size_t n = 0;
-		dv_flight f;
-		dv_case c;
-		if ((lrc = dv_index_track(&pts, &n, &f, v, flight, 0)) == 0 &&
-		    (lrc = dv_catalog_case_get(&c, dv_vault_catalog(v), f.case_id)) == 0)
-			snprintf(case_buf, sizeof(case_buf), "%s", c.name);
+		if ((lrc = points_from_json(pj, &pts, &n)) == 0)
+			lrc = check_one_flight(pts, n, se ? json_object_get_string(se) : "", zs, gf, json_object_get_string(id),
+			                       json, flights, &entries);
 		free(pts);
-		if (lrc == 0) lrc = check_one_flight(v, zs, gf, flight, json, flights, &entries);
-	} else {
-		snprintf(case_buf, sizeof(case_buf), "%s", case_name);
-		dv_flight *fl = NULL;
-		size_t nf = 0;
-		lrc = dv_index_flights(&fl, &nf, v, case_name, 0);
-		for (size_t i = 0; lrc == 0 && i < nf; i++) lrc = check_one_flight(v, zs, gf, fl[i].id, json, flights, &entries);
-		dv_index_flights_free(fl, nf);
-		if (lrc == 0 && nf == 0 && !json) printf("case %s has no flights with telemetry\n", case_name);
 	}
+	if (lrc == 0 && nf == 0 && !json && zones_case_mode) printf("case %s has no flights with telemetry\n", case_name);
 	if (lrc < 0) {
 		json_object_put(flights);
 		rc = cli_fail("zones");
 		goto out;
 	}
-	uint64_t seq = 0;
-	const char *who = operator_name ? operator_name : getenv("USER") ? getenv("USER") : "";
-	if (dv_vault_record_zones_check(&seq, v, case_buf, who, zfile, entries, flights) < 0) {
+	q = json_object_new_object();
+	json_object_object_add(q, "flights", json_object_get(flights));
+	if (!(b = ask_parent(q, &rc))) {
 		json_object_put(flights);
-		rc = cli_fail("zones");
 		goto out;
 	}
+	json_object *seqo = NULL;
+	json_object_object_get_ex(b, "custody_entry", &seqo);
+	uint64_t seq = (uint64_t)json_object_get_int64(seqo);
 	if (json) {
 		json_object *doc = json_object_new_object();
-		json_object_object_add(doc, "case", json_object_new_string(case_buf));
+		json_object_object_add(doc, "case", json_object_new_string(case_name));
 		json_object_object_add(doc, "flights", flights);
 		json_object_object_add(doc, "custody_entry", json_object_new_int64((int64_t)seq));
 		printf("%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN));
 		json_object_put(doc);
 	} else {
 		json_object_put(flights);
-		printf("recorded in custody entry %llu of case %s\n", (unsigned long long)seq, case_buf);
+		printf("recorded in custody entry %llu of case %s\n", (unsigned long long)seq, case_name);
 	}
 	rc = entries ? CLI_FINDING : CLI_OK;
 out:
-	dv_vault_close(v);
+	json_object_put(a);
+	json_object_put(b);
 	dv_geofence_free(gf);
 	dv_dem_free(dem);
 	dv_zones_free(zs);
@@ -304,8 +536,14 @@ static int do_check(int argc, char **argv)
 		{ "dem", required_argument, NULL, 'd' }, { "speed", required_argument, NULL, 's' }, { "case", required_argument, NULL, 'c' }, { "flight", required_argument, NULL, 'f' },
 		{ "operator", required_argument, NULL, 'o' }, { "vault", required_argument, NULL, 'v' },
 		{ "key-file", required_argument, NULL, 'k' }, { "wait", optional_argument, NULL, 'W' },
+		/* inside the reader only: the GeoJSON to DV_READER_OUT_FD; the
+		 * tracks of a flight (V) or case (C) from the parent */
+		{ "x-reader-geojson", no_argument, NULL, 'G' }, { "x-reader-vault", no_argument, NULL, 'V' },
+		{ "x-reader-case", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 }
 	};
+	bool reader_geojson = false, reader_vault = false;
+	const char *speed_arg = NULL;
 	const char *zfile = NULL, *plan = NULL, *track = NULL, *at = NULL, *geojson = NULL, *demfile = NULL;
 	const char *case_name = NULL, *flight = NULL, *operator_name = NULL, *vault = NULL, *key_file = NULL;
 	bool json = false;
@@ -323,6 +561,7 @@ static int do_check(int argc, char **argv)
 		case 'g': geojson = optarg; break;
 		case 'd': demfile = optarg; break;
 		case 's': {
+			speed_arg = optarg;
 			char *end;
 			speed = strtod(optarg, &end);
 			if (*end || !(speed > 0 && speed < 100)) return cli_usage("zones", "--speed: metres per second, above 0 and under 100");
@@ -338,15 +577,65 @@ static int do_check(int argc, char **argv)
 		case 'W':
 			if (cli_parse_wait("zones", optarg, &zones_wait)) return CLI_USAGE;
 			break;
+		case 'G':
+		case 'V':
+		case 'C':
+			if (!cli_in_reader) return cli_usage("zones", "bad option");
+			if (c == 'G') reader_geojson = true;
+			else reader_vault = true;
+			if (c == 'C') zones_case_mode = true;
+			break;
 		default: return cli_usage("zones", "bad option");
 		}
 	}
 	if (optind != argc) return cli_usage("zones", "unexpected argument '%s'", argv[optind]);
 	if (!zfile) return cli_usage("zones", "check needs --zones FILE");
-	if ((plan != NULL) + (track != NULL) + (case_name != NULL) + (flight != NULL) != 1)
+	if ((plan != NULL) + (track != NULL) + (case_name != NULL) + (flight != NULL) + reader_vault != 1)
 		return cli_usage("zones", "check needs one of --plan FILE, --track FILE, --flight ID or --case ID");
-	if (case_name || flight)
-		return check_vault(zfile, case_name, flight, operator_name, vault, key_file, json, flags, demfile);
+	if (!cli_in_reader) {
+		/* zones, plans, tracks and DEMs are parsed in the reader; the
+		 * GeoJSON file and the vault stay here (zones_ask) */
+		char **av = calloc((size_t)argc + 24, sizeof(*av));
+		if (!av) return cli_usage("zones", "out of memory");
+		int n = 0;
+		bool vault_mode = case_name || flight;
+		av[n++] = (char *)"check";
+#define OPT2(name, val) if (val) { av[n++] = (char *)name; av[n++] = (char *)(val); }
+		OPT2("--zones", zfile);
+		OPT2("--plan", plan);
+		OPT2("--track", track);
+		OPT2("--at", at);
+		OPT2("--speed", speed_arg);
+		OPT2("--dem", demfile);
+#undef OPT2
+		if (flags & DV_ZONES_REPAIR) av[n++] = (char *)"--repair";
+		if (json) av[n++] = (char *)"--json";
+		if (geojson && !vault_mode) av[n++] = (char *)"--x-reader-geojson";
+		if (vault_mode) av[n++] = (char *)(case_name ? "--x-reader-case" : "--x-reader-vault");
+		/* the reader's argv[0] is the subcommand's: the job is "zones" with "check" */
+		char **jv = calloc((size_t)n + 2, sizeof(*jv));
+		if (!jv) {
+			free(av);
+			return cli_usage("zones", "out of memory");
+		}
+		jv[0] = (char *)"zones";
+		memcpy(jv + 1, av, (size_t)n * sizeof(*av));
+		zones_local l = { .zfile = zfile, .case_name = case_name, .flight = flight, .operator_name = operator_name,
+		                  .vault = vault, .key_file = key_file, .geojson = vault_mode ? NULL : geojson };
+		dv_reader_io io = { .nout = geojson && !vault_mode ? 1 : 0, .out_max = 256u << 20, .ask = zones_ask, .ctx = &l };
+		int code;
+		if (dv_reader_run_io("zones", n + 1, jv, &io, &code) < 0) {
+			fprintf(stderr, "dronevault zones: %s\n", dv_error_text());
+			code = CLI_FAIL;
+		}
+		dv_reader_io_dispose(&io);
+		dv_vault_close(l.v);
+		json_object_put(l.ids);
+		free(jv);
+		free(av);
+		return code;
+	}
+	if (reader_vault) return check_vault(zfile, json, flags, demfile);
 	dv_fence_opts fo = { DV_GEO_TIME_NONE };
 	if (at && dv_geo_parse_time(at, &fo.at) < 0) return cli_usage("zones", "--at: %s", dv_error_text());
 
@@ -394,6 +683,28 @@ static int do_check(int argc, char **argv)
 		free(s);
 		if (w < 0) { rc = cli_fail("zones"); goto out; }
 	}
+	if (reader_geojson) {
+		char *s = dv_fence_geojson(zs, r, rep);
+		if (!s) { fprintf(stderr, "dronevault zones: out of memory\n"); goto out; }
+		size_t len = strlen(s);
+		for (size_t done = 0; done < len;) {
+			ssize_t w = write(DV_READER_OUT_FD, s + done, len - done);
+			if (w < 0 && errno == EINTR) continue;
+			if (w <= 0) {
+				dv_error_errno(errno, "geojson", (int64_t)done, "cannot write to the parent");
+				free(s);
+				rc = cli_fail("zones");
+				goto out;
+			}
+			done += (size_t)w;
+		}
+		free(s);
+		close(DV_READER_OUT_FD);
+		json_object *q = json_object_new_object(), *a;
+		json_object_object_add(q, "geojson", json_object_new_boolean(true));
+		if (!(a = ask_parent(q, &rc))) goto out;
+		json_object_put(a);
+	}
 	rc = rep->nentries ? CLI_FINDING : CLI_OK;
 out:
 	dv_fence_report_free(rep);
@@ -406,8 +717,8 @@ out:
 
 int cmd_zones(int argc, char **argv)
 {
-	/* parsing hostile captures: in the sandboxed reader, unless this needs
-	 * the vault or writes a file */
+	/* parsing hostile input: in the sandboxed reader, whole unless this
+	 * needs the vault or writes a file (then below: dv_reader_run_io) */
 	static const char *const local_opts[] = { "case", "flight", "operator", "note", "key-file", "vault", "geojson", NULL };
 	int forwarded;
 	if (cli_forward("zones", argc, argv, local_opts, &forwarded)) return forwarded;

@@ -273,6 +273,9 @@ int dv_audit_to_json(const dv_audit *a, char **out);
 void dv_audit_print(const dv_audit *a, FILE *out);
 /* A self-contained HTML report (no external resources). */
 int dv_audit_write_html(const dv_audit *a, const char *path);
+/* The same report to an open stream, which it closes (errors name path);
+ * the sandboxed reader writes it to the pipe the parent gave it. */
+int dv_audit_write_html_to(const dv_audit *a, FILE *f, const char *path);
 
 #ifdef __cplusplus
 }

@@ -282,6 +282,11 @@ int dv_audit_write_html(const dv_audit *a, const char *path)
 {
 	FILE *f = fopen(path, "w");
 	if (!f) return dv_error_errno(errno, path, -1, "cannot create report");
+	return dv_audit_write_html_to(a, f, path);
+}
+
+int dv_audit_write_html_to(const dv_audit *a, FILE *f, const char *path)
+{
 	size_t n;
 	const dv_audit_stats *st = dv_audit_get_stats(a);
 	const dv_audit_dest *d = dv_audit_dests(a, &n);

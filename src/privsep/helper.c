@@ -398,7 +398,7 @@ static int serve_job(void)
 	}
 	uint8_t tty = 0;
 	(void)dv_rd_u8(&p, &tty);
-	close(FD);
+	/* FD stays open: the job may ask the parent (dv_reader_ask) */
 	cli_in_reader = true;
 	cli_reader_tty = tty & 3;
 	int rc = 1;

@@ -66,6 +66,8 @@ enum dv_msg {
 	DV_MSG_ACK,          /* p->c u32 slot: copied out, the slot is the reader's again */
 	DV_MSG_FILE_FD,      /* c->p no payload, one descriptor (SCM_RIGHTS): a directory source's
 	                      * file, opened read-only; the parent reads its bytes itself */
+	DV_MSG_ASK,          /* c->p a job's question (JSON text, at most DV_READER_ASK_MAX bytes) */
+	DV_MSG_REPLY,        /* p->c the parent's answer (JSON text, at most DV_READER_REPLY_MAX) */
 	DV_MSG_COUNT
 };
 

@@ -130,7 +130,10 @@ static void unmap_ring(dv_reader *r)
 	r->ring = NULL;
 }
 
-static int start(dv_reader *r, const char *mode, int out_fd, int err_fd, bool with_ring)
+/* extra: descriptors the child gets at DV_READER_OUT_FD, DV_READER_OUT_FD + 1, ...
+ * (job mode only; the caller keeps its copies) */
+static int start(dv_reader *r, const char *mode, int out_fd, int err_fd, bool with_ring, const int *extra,
+                 unsigned nextra)
 {
 	memset(r, 0, sizeof(*r));
 	r->pid = -1;
@@ -197,7 +200,8 @@ static int start(dv_reader *r, const char *mode, int out_fd, int err_fd, bool wi
 		posix_spawn_file_actions_adddup2(&fa, ring_fd, DV_READER_RING_FD);
 		posix_spawn_file_actions_addclosefrom_np(&fa, DV_READER_RING_FD + 1);
 	} else {
-		posix_spawn_file_actions_addclosefrom_np(&fa, DV_READER_FD + 1);
+		for (unsigned i = 0; i < nextra; i++) posix_spawn_file_actions_adddup2(&fa, extra[i], DV_READER_OUT_FD + (int)i);
+		posix_spawn_file_actions_addclosefrom_np(&fa, DV_READER_OUT_FD + (int)nextra);
 	}
 	/* default signal dispositions and an empty mask in the child */
 	sigset_t all, none;
@@ -254,7 +258,7 @@ static int start(dv_reader *r, const char *mode, int out_fd, int err_fd, bool wi
 
 int dv_reader_start(dv_reader *r)
 {
-	return start(r, "--serve", -1, -1, true);
+	return start(r, "--serve", -1, -1, true, NULL, 0);
 }
 
 static int reap(pid_t pid, int *status)
@@ -315,41 +319,161 @@ int dv_reader_stop(dv_reader *r)
 }
 
 /* ---- jobs (dv/reader.h) ---------------------------------------------------------- */
-/* Copies the job's stdout and stderr pipes to ours until both are closed. */
-static void copy_out(int out, int err)
+/* A job's own output pipe: its bytes kept in memory up to a cap. */
+static int keep(dv_reader_out *o, const uint8_t *p, size_t n, size_t max)
 {
-	struct pollfd p[2] = { { out, POLLIN, 0 }, { err, POLLIN, 0 } };
-	const int to[2] = { 1, 2 };
-	static uint8_t buf[65536];
-	int open_n = 2;
-	while (open_n > 0) {
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR) continue;
-			return;
+	if (n > max || o->len > max - n)
+		return dv_error_set(DV_ENOMEM, "reader", (int64_t)o->len, "the job's output is larger than %zu bytes", max);
+	if (o->len + n > o->cap) {
+		size_t cap = o->cap ? o->cap : 65536;
+		while (cap < o->len + n) cap *= 2;
+		unsigned char *g = realloc(o->data, cap);
+		if (!g) return dv_error_set(DV_ENOMEM, "reader", -1, "out of memory for the job's output");
+		o->data = g;
+		o->cap = cap;
+	}
+	memcpy(o->data + o->len, p, n);
+	o->len += n;
+	return 0;
+}
+
+static const dv_msg_rule job_rules[] = {
+	{ DV_MSG_ASK, 0, DV_READER_ASK_MAX },
+	{ DV_MSG_ERROR, DV_MSG_ONCE, 3 * DV_MSG_STR_MAX },
+};
+static const dv_phase job_phase = { "running a job", job_rules, sizeof(job_rules) / sizeof(job_rules[0]) };
+
+/* Slots of the copy loop: 0 stdout, 1 stderr, 2.. the job's outputs, last the channel. */
+#define SLOTS (2 + DV_READER_OUTS + 1)
+
+/* Reads once from pipe p[i]: to our stdout or stderr, or kept in the
+ * job's output. 0, 1 at EOF (the pipe closed), or an error. */
+static int pump(struct pollfd *p, int i, dv_reader_io *io, uint8_t *buf, size_t bufsz)
+{
+	ssize_t n = read(p[i].fd, buf, bufsz);
+	if (n < 0 && errno == EINTR) return 0;
+	if (n <= 0) {
+		close(p[i].fd);
+		p[i].fd = -1;
+		return 1;
+	}
+	if (i >= 2) return keep(&io->out[i - 2], buf, (size_t)n, io->out_max);
+	for (ssize_t done = 0; done < n;) {
+		ssize_t w = write(i == 0 ? STDOUT_FILENO : STDERR_FILENO, buf + done, (size_t)(n - done));
+		if (w < 0 && errno == EINTR) continue;
+		if (w <= 0) break;   /* our stdout went away: drop the rest */
+		done += w;
+	}
+	return 0;
+}
+
+/* The question: the job's outputs are complete (it closed them before
+ * asking); the answer goes back as REPLY. */
+static int answer(dv_reader *r, struct pollfd *p, dv_reader_io *io, uint8_t *buf, size_t bufsz)
+{
+	uint8_t t;
+	dv_rd pl;
+	int rc = dv_chan_recv(&r->ch, &t, &pl);
+	if (rc < 0) return rc;
+	if (t == DV_MSG_ERROR) return dv_msg_error_decode(&pl);
+	/* what the job printed before it asked comes out before anything we
+	 * print while answering */
+	for (;;) {
+		int ready = poll(p, 2, 0);
+		if (ready < 0 && errno == EINTR) continue;
+		if (ready <= 0) break;
+		bool any = false;
+		for (int i = 0; i < 2; i++)
+			if (p[i].fd >= 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+				any = true;
+				if (pump(p, i, io, buf, bufsz) < 0) break;
+			}
+		if (!any) break;
+	}
+	/* the job closed its outputs before it asked: each is at its end
+	 * without waiting (a job that asks with one open would hang us) */
+	for (int i = 2; i < 2 + (int)io->nout; i++)
+		while (p[i].fd >= 0) {
+			struct pollfd one = { p[i].fd, POLLIN, 0 };
+			int k = poll(&one, 1, 0);
+			if (k < 0 && errno == EINTR) continue;
+			if (k <= 0)
+				return dv_error_set(DV_ECORRUPT, "reader", (int64_t)r->ch.offset,
+				                    "protocol fault: the job asked with an output still open");
+			if ((rc = pump(p, i, io, buf, bufsz)) < 0) return rc;
 		}
-		for (int i = 0; i < 2; i++) {
+	char *q = malloc(pl.len + 1);
+	if (!q) return dv_error_set(DV_ENOMEM, "reader", -1, "out of memory for the job's question");
+	memcpy(q, pl.p, pl.len);
+	q[pl.len] = '\0';
+	if (memchr(q, '\0', pl.len)) {
+		free(q);
+		return dv_error_set(DV_ECORRUPT, "reader", (int64_t)r->ch.offset, "protocol fault: a NUL byte in the job's question");
+	}
+	char *reply = NULL;
+	rc = io->ask(io->ctx, q, pl.len, io->out, &reply);
+	free(q);
+	if (rc < 0) return rc;
+	size_t rl = reply ? strlen(reply) : 0;
+	if (rl > DV_READER_REPLY_MAX) rc = dv_error_set(DV_ENOMEM, "reader", -1, "reply of %zu bytes too large", rl);
+	else rc = dv_chan_send(r->ch.fd, DV_MSG_REPLY, reply, rl, NULL, 0);
+	free(reply);
+	return rc;
+}
+
+/* Copies the job's stdout and stderr to ours, keeps its outputs and
+ * answers its questions until every pipe and the channel are closed. */
+static int copy_out(dv_reader *r, int out, int err, const int *outs, dv_reader_io *io)
+{
+	struct pollfd p[SLOTS];
+	unsigned nout = io ? io->nout : 0;
+	int n = 0;
+	p[n++] = (struct pollfd){ out, POLLIN, 0 };
+	p[n++] = (struct pollfd){ err, POLLIN, 0 };
+	for (unsigned i = 0; i < DV_READER_OUTS; i++) p[n++] = (struct pollfd){ i < nout ? outs[i] : -1, POLLIN, 0 };
+	int chan = n;
+	p[n++] = (struct pollfd){ io && io->ask ? r->ch.fd : -1, POLLIN, 0 };
+	static uint8_t buf[65536];
+	int rc = 0;
+	for (;;) {
+		bool any = false;
+		for (int i = 0; i < n; i++) any |= p[i].fd >= 0;
+		if (!any) break;
+		if (poll(p, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR) continue;
+			rc = dv_error_errno(errno, "reader", -1, "cannot wait for the reader");
+			break;
+		}
+		for (int i = 0; i < n && rc >= 0; i++) {
 			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-			ssize_t n = read(p[i].fd, buf, sizeof(buf));
-			if (n < 0 && errno == EINTR) continue;
-			if (n <= 0) {
-				p[i].fd = -1;
-				open_n--;
+			if (i == chan) {
+				/* EOF (the job ended): no more questions */
+				char c;
+				if (recv(p[i].fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0) p[i].fd = -1;
+				else rc = answer(r, p, io, buf, sizeof(buf));
 				continue;
 			}
-			for (ssize_t done = 0; done < n;) {
-				ssize_t w = write(to[i], buf + done, (size_t)(n - done));
-				if (w < 0 && errno == EINTR) continue;
-				if (w <= 0) break;   /* our stdout went away: drop the rest */
-				done += w;
-			}
+			int k = pump(p, i, io, buf, sizeof(buf));
+			if (k < 0) rc = k;
 		}
+		if (rc < 0) break;
 	}
+	for (int i = 0; i < n; i++)
+		if (i != chan && p[i].fd >= 0) close(p[i].fd);
+	return rc;
 }
 
 int dv_reader_run(const char *job, int argc, char *const *argv, int *exit_code)
 {
+	return dv_reader_run_io(job, argc, argv, NULL, exit_code);
+}
+
+int dv_reader_run_io(const char *job, int argc, char *const *argv, dv_reader_io *io, int *exit_code)
+{
 	*exit_code = 1;
 	if (argc < 1 || argc > 65536) return dv_error_set(DV_EINVAL, "reader", -1, "a job takes 1 to 65536 arguments");
+	if (io && io->nout > DV_READER_OUTS) return dv_error_set(DV_EINVAL, "reader", -1, "at most %d job outputs", DV_READER_OUTS);
+	if (io) memset(io->out, 0, sizeof(io->out));
 	dv_msg_buf b = { 0 };
 	dv_msg_str(&b, job);
 	dv_msg_u32(&b, (uint32_t)argc);
@@ -367,34 +491,53 @@ int dv_reader_run(const char *job, int argc, char *const *argv, int *exit_code)
 		dv_msg_free(&b);
 		return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 	}
-	int po[2], pe[2];
-	if (pipe2(po, O_CLOEXEC) < 0) {
-		dv_msg_free(&b);
-		return dv_error_errno(errno, "reader", -1, "cannot create a pipe");
+	/* pipes: stdout, stderr, the job's outputs; each end ours is kept away
+	 * from the numbers the child's descriptors get (0 to DV_READER_OUT_FD + n) */
+	unsigned nout = io ? io->nout : 0;
+	int pr[2 + DV_READER_OUTS] = { -1, -1, -1, -1 }, pw[2 + DV_READER_OUTS] = { -1, -1, -1, -1 };
+	unsigned np = 2 + nout;
+	int rc = 0;
+	for (unsigned i = 0; i < np && rc == 0; i++) {
+		int fd[2];
+		if (pipe2(fd, O_CLOEXEC) < 0) {
+			rc = dv_error_errno(errno, "reader", -1, "cannot create a pipe");
+			break;
+		}
+		pr[i] = fd[0];
+		pw[i] = fcntl(fd[1], F_DUPFD_CLOEXEC, 16);
+		close(fd[1]);
+		if (pw[i] < 0) rc = dv_error_errno(errno, "reader", -1, "cannot move a pipe");
 	}
-	if (pipe2(pe, O_CLOEXEC) < 0) {
-		close(po[0]);
-		close(po[1]);
-		dv_msg_free(&b);
-		return dv_error_errno(errno, "reader", -1, "cannot create a pipe");
-	}
-	fflush(stdout);
-	fflush(stderr);
 	dv_reader r;
-	int rc = start(&r, "--job", po[1], pe[1], false);
-	close(po[1]);
-	close(pe[1]);
+	memset(&r, 0, sizeof(r));
+	r.pid = -1;
+	dv_chan_init(&r.ch, -1);
+	if (rc == 0) {
+		fflush(stdout);
+		fflush(stderr);
+		rc = start(&r, "--job", pw[0], pw[1], false, pw + 2, nout);
+	}
+	for (unsigned i = 0; i < np; i++)
+		if (pw[i] >= 0) close(pw[i]);
 	if (rc == 0) rc = dv_chan_send(r.ch.fd, DV_MSG_JOB, b.p, b.len, NULL, 0);
 	dv_msg_free(&b);
 	if (rc < 0) {
 		dv_reader_kill(&r);
-		close(po[0]);
-		close(pe[0]);
+		for (unsigned i = 0; i < np; i++)
+			if (pr[i] >= 0) close(pr[i]);
 		return rc;
 	}
-	copy_out(po[0], pe[0]);
-	close(po[0]);
-	close(pe[0]);
+	if (!io || !io->ask) {
+		/* no questions: the channel is done */
+		dv_chan_dispose(&r.ch);
+	} else {
+		dv_chan_phase(&r.ch, &job_phase);
+	}
+	rc = copy_out(&r, pr[0], pr[1], pr + 2, io);
+	if (rc < 0) {
+		dv_reader_kill(&r);
+		return rc;
+	}
 	dv_chan_dispose(&r.ch);
 	int st = 0;
 	if (reap(r.pid, &st) < 0) return dv_error_set(DV_EIO, "reader", -1, "the reader vanished");
@@ -403,4 +546,13 @@ int dv_reader_run(const char *job, int argc, char *const *argv, int *exit_code)
 		return 0;
 	}
 	return describe(st);
+}
+
+void dv_reader_io_dispose(dv_reader_io *io)
+{
+	for (unsigned i = 0; i < DV_READER_OUTS; i++) {
+		free(io->out[i].data);
+		io->out[i].data = NULL;
+		io->out[i].len = io->out[i].cap = 0;
+	}
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dv/reader.h"
 #include "privsep/privsep_int.h"
 #include "privsep/sandbox_int.h"
 
@@ -67,6 +68,43 @@ static void wait_read(void)
 	}
 }
 
+/* dv-reader --job that misbehaves by its job's name (dv_reader_run_io) */
+static int job(const char *p, uint32_t n)
+{
+	if (n < 2) return 1;
+	char mode[64];
+	size_t l = ((size_t)(uint8_t)p[0] << 8) | (uint8_t)p[1];
+	if (l >= sizeof(mode) || l + 2 > n) return 1;
+	memcpy(mode, p + 2, l);
+	mode[l] = '\0';
+	if (!strcmp(mode, "job-ask")) {
+		/* the output first, closed; then the question; exit 7 on the right answer */
+		(void)!write(DV_READER_OUT_FD, "hello", 5);
+		close(DV_READER_OUT_FD);
+		const char *q = "{\"q\":1}";
+		(void)dv_chan_send(FD, DV_MSG_ASK, q, strlen(q), NULL, 0);
+		uint8_t h[5];
+		char a[64] = "";
+		/* _exit: LeakSanitizer's exit-time check cannot run under the filter */
+		if (read(FD, h, 5) != 5 || h[4] != DV_MSG_REPLY || h[3] >= sizeof(a) || read(FD, a, h[3]) != h[3]) _exit(8);
+		_exit(!strcmp(a, "{\"a\":2}") ? 7 : 9);
+	}
+	if (!strcmp(mode, "job-asknul")) {
+		close(DV_READER_OUT_FD);
+		(void)dv_chan_send(FD, DV_MSG_ASK, "{}\0x", 4, NULL, 0);
+	}
+	if (!strcmp(mode, "job-askopen")) (void)dv_chan_send(FD, DV_MSG_ASK, "{}", 2, NULL, 0);
+	if (!strcmp(mode, "job-askbig")) raw_header(DV_READER_ASK_MAX + 1, DV_MSG_ASK);
+	if (!strcmp(mode, "job-badtype")) raw_header(0, DV_MSG_DATA);
+	if (!strcmp(mode, "job-outbig")) {
+		char buf[2000];
+		memset(buf, 'x', sizeof(buf));
+		(void)!write(DV_READER_OUT_FD, buf, sizeof(buf));
+	}
+	pause();
+	return 0;
+}
+
 int main(void)
 {
 	dv_sandbox_state sb;
@@ -86,6 +124,7 @@ int main(void)
 		if (r <= 0) return 1;
 		got += (size_t)r;
 	}
+	if (h[4] == DV_MSG_JOB) return job(p, n);
 	const char *src = p + 8;   /* what, flags, n, u16 length */
 	const char *mode = strrchr(src, '/') ? strrchr(src, '/') + 1 : src;
 	if (!strcmp(mode, "oversize")) {

@@ -14,6 +14,7 @@
 #include "check.h"
 #include "dv/ingest.h"
 #include "dv/util.h"
+#include "dv/reader.h"
 #include "privsep/privsep_int.h"
 
 static void selftest(const char *helper, const char *dir)
@@ -75,6 +76,34 @@ static void selftest(const char *helper, const char *dir)
 	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 2);
 }
 
+/* dv_reader_run_io against the fake: outputs kept, one question answered,
+ * and each way of breaking it an error with the child reaped */
+static int ask_calls;
+
+static int test_ask(void *ctx, const char *q, size_t len, const dv_reader_out *outs, char **reply)
+{
+	(void)ctx;
+	ask_calls++;
+	CHECK(len == strlen(q) && !strcmp(q, "{\"q\":1}"));
+	CHECK(outs[0].len == 5 && !memcmp(outs[0].data, "hello", 5));
+	*reply = strdup("{\"a\":2}");
+	return 0;
+}
+
+static void job_io(const char *mode, int want_rc, int want_exit, const char *want_text)
+{
+	dv_reader_io io = { .nout = 1, .out_max = 1000, .ask = test_ask };
+	char *argv[] = { (char *)mode, NULL };
+	int code = -1;
+	int rc = dv_reader_run_io(mode, 1, argv, &io, &code);
+	fprintf(stderr, "%s: rc %d, exit %d %s\n", mode, rc, code, rc < 0 ? dv_error_text() : "");
+	CHECK_EQ(rc, want_rc);
+	if (rc == 0) CHECK_EQ(code, want_exit);
+	else CHECK(strstr(dv_error_text(), want_text) != NULL);
+	dv_reader_io_dispose(&io);
+	CHECK(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD);
+}
+
 static void fault(dv_vault *v, const char *dir, const char *mode, int want_code, const char *want_text)
 {
 	char src[4200];
@@ -128,6 +157,14 @@ int main(void)
 	fault(v, dir, "badfd", DV_ECORRUPT, "is not a read-only regular file");
 	fault(v, dir, "die", DV_EIO, "the reader closed its channel early");
 	fault(v, dir, "sigsys", DV_EPERM, "sandbox violation");
+	job_io("job-ask", 0, 7, NULL);
+	CHECK_EQ(ask_calls, 1);
+	job_io("job-asknul", DV_ECORRUPT, 0, "a NUL byte in the job's question");
+	job_io("job-askopen", DV_ECORRUPT, 0, "the job asked with an output still open");
+	job_io("job-askbig", DV_ECORRUPT, 0, "protocol fault: message type 18 of");
+	job_io("job-badtype", DV_ECORRUPT, 0, "not allowed while running a job");
+	job_io("job-outbig", DV_ENOMEM, 0, "larger than 1000 bytes");
+	CHECK_EQ(ask_calls, 1);
 	/* after all that, the real reader still ingests into the same vault */
 	unsetenv("DV_READER");
 	char card[4200], f1[4300];
