@@ -101,9 +101,15 @@ for _ in $(seq 1 200); do
   [ -n "$child" ] && grep -q . /proc/"$child"/status 2>/dev/null && break
   sleep 0.01
 done
-sleep 0.3
+# Once the first blob is being written (the ingest is open), stop the
+# reader at once, so that a fast machine cannot finish the ingest first,
+# then kill it.
+for _ in $(seq 1 500); do
+  [ -n "$(ls -A "$V/tmp" 2>/dev/null)" ] && break
+  sleep 0.01
+done
 code=0
-if [ -n "$child" ] && kill -9 "$child" 2>/dev/null; then
+if [ -n "$child" ] && kill -STOP "$child" 2>/dev/null && sleep 0.2 && kill -9 "$child" 2>/dev/null; then
   wait "$pid" || code=$?
   if grep -q '"complete":true' "$T/rdr.out"; then
     echo "note: the ingest finished before the reader was killed"
