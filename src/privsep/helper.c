@@ -268,7 +268,12 @@ static int serve_extract(void)
 	}
 }
 
-static int serve(void)
+/*
+ * What both modes do first: check that dronevault started us (the channel
+ * is a socket), install the policy before any input is touched (a failure
+ * is fatal: exit 3), and say HELLO. Returns 0, or the exit code.
+ */
+static int enter_sandbox(bool job)
 {
 	struct stat st;
 	if (fstat(FD, &st) < 0 || !S_ISSOCK(st.st_mode)) {
@@ -277,16 +282,25 @@ static int serve(void)
 	}
 	dv_sandbox_state sb;
 	if (dv_sandbox_child(&sb) < 0) {
+		if (job) fprintf(stderr, "dronevault: the sandboxed reader cannot start: %s\n", dv_error_text());
 		send_error();
 		return 3;
 	}
-	map_ring();
+	if (!job) map_ring();
 	/* from here on, hostile input may be read */
 	dv_msg_buf b = { 0 };
 	dv_msg_u32(&b, DV_READER_VERSION);
 	dv_msg_u32(&b, sb.landlock_abi);
 	if (send_buf(DV_MSG_HELLO, &b) < 0) return 1;
 	dv_msg_free(&b);
+	return 0;
+}
+
+static int serve(void)
+{
+	int entered = enter_sandbox(false);
+	if (entered) return entered;
+	dv_msg_buf b = { 0 };
 
 	uint8_t t;
 	dv_rd p;
@@ -367,22 +381,8 @@ static const struct {
 
 static int serve_job(void)
 {
-	struct stat st;
-	if (fstat(FD, &st) < 0 || !S_ISSOCK(st.st_mode)) {
-		fprintf(stderr, "dv-reader: this is dronevault's sandboxed reader; dronevault starts it\n");
-		return 2;
-	}
-	dv_sandbox_state sb;
-	if (dv_sandbox_child(&sb) < 0) {
-		fprintf(stderr, "dronevault: the sandboxed reader cannot start: %s\n", dv_error_text());
-		send_error();
-		return 3;
-	}
-	dv_msg_buf b = { 0 };
-	dv_msg_u32(&b, DV_READER_VERSION);
-	dv_msg_u32(&b, sb.landlock_abi);
-	if (send_buf(DV_MSG_HELLO, &b) < 0) return 1;
-	dv_msg_free(&b);
+	int entered = enter_sandbox(true);
+	if (entered) return entered;
 	uint8_t t;
 	dv_rd p;
 	char name[64];

@@ -113,6 +113,9 @@ typedef struct dv_chan {
 int dv_frame_check(const uint8_t hdr[DV_FRAME_HDR], const dv_phase *ph, uint32_t *seen_once, uint64_t offset,
                    uint8_t *type, uint32_t *len);
 
+/* A seccomp filter is in force in process pid (0: this one). */
+bool dv_privsep_seccomp_filtered(pid_t pid);
+
 void dv_chan_init(dv_chan *c, int fd);
 void dv_chan_dispose(dv_chan *c);
 void dv_chan_phase(dv_chan *c, const dv_phase *ph);

@@ -22,6 +22,7 @@
  * only an attack would try them. Other architectures than the build's are
  * killed (libseccomp's bad-arch default, which also covers x32 on x86-64).
  */
+#include "privsep/privsep_int.h"
 #include "privsep/sandbox_int.h"
 
 #include <errno.h>
@@ -212,15 +213,5 @@ int dv_sandbox_child(dv_sandbox_state *st)
 
 bool dv_sandbox_active(void)
 {
-	FILE *f = fopen("/proc/self/status", "re");
-	if (!f) return false;
-	char line[256];
-	bool on = false;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "Seccomp:", 8)) {
-			on = atoi(line + 8) == 2;
-			break;
-		}
-	fclose(f);
-	return on;
+	return dv_privsep_seccomp_filtered(0);
 }

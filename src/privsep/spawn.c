@@ -85,11 +85,14 @@ int dv_reader_locate(char *out, size_t cap)
 	                    "the sandboxed reader helper is not installed (looked in $DV_READER, %s)", tried);
 }
 
-/* Seccomp: 2 in /proc/PID/status: the parent's own look at the child's filter. */
-static bool child_filtered(pid_t pid)
+/* "Seccomp: 2" in /proc/PID/status (pid 0: this process): a seccomp
+ * filter is in force. The parent takes its own look at the child's filter
+ * rather than trusting what the child says. */
+bool dv_privsep_seccomp_filtered(pid_t pid)
 {
 	char p[64], line[256];
-	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
+	if (pid == 0) snprintf(p, sizeof(p), "/proc/self/status");
+	else snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
 	FILE *f = fopen(p, "re");
 	if (!f) return false;
 	bool on = false;
@@ -247,7 +250,7 @@ static int start(dv_reader *r, const char *mode, int out_fd, int err_fd, bool wi
 		return rc;
 	}
 	/* HELLO comes after the filter: check it ourselves rather than believe it */
-	r->seccomp = child_filtered(pid);
+	r->seccomp = dv_privsep_seccomp_filtered(pid);
 	if (!r->seccomp) {
 		rc = dv_error_set(DV_EPERM, "reader", -1, "the reader runs without its seccomp filter");
 		dv_reader_kill(r);
