@@ -155,10 +155,10 @@ typedef struct dv_msg_file {
 	uint32_t mode;
 } dv_msg_file;
 
-/* FILE: decoded, and the path checked: relative, '/'-separated, no empty,
- * "." or ".." component, printable (no control bytes). */
+/* FILE: decoded, and the path checked: not empty (any other bytes are
+ * the card's names, stored as they are; see dv_msg_path_clean). */
 int dv_msg_file_decode(dv_rd *r, dv_msg_file *f);
-/* True when p is such a clean relative path. */
+/* True when p can label a file (not empty). */
 bool dv_msg_path_clean(const char *p);
 /* ERROR: sets the thread's error from the child's report (prefixed
  * "reader: ") and returns its code (always negative). */

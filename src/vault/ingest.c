@@ -233,6 +233,7 @@ struct run {
 	uint8_t *tele;         /* the reader's telemetry record of this file */
 	uint8_t *copy;         /* a ring slot's bytes, copied out */
 	size_t tele_len;
+	const char *root;      /* directory sources: our realpath of it; NULL otherwise */
 };
 
 static void report(struct run *r)
@@ -252,6 +253,18 @@ static int read_fd(struct run *r, int fd, const dv_msg_file *f, uint64_t *got, c
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fl < 0 || (fl & O_ACCMODE) != O_RDONLY)
 		return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: the descriptor for %s is not a read-only regular file",
 		                    f->path);
+	/* The reader could open any file it can read (it runs as we do) and
+	 * pass it off as card evidence: the descriptor must name a file beneath
+	 * the source directory we resolved ourselves. */
+	if (r->root) {
+		char link[64], at[DV_PATH_MAX + 1];
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(link, at, sizeof(at) - 1);
+		size_t rl = strlen(r->root);
+		if (n < 0 || (size_t)n <= rl || strncmp(at, r->root, rl) || (at[rl] != '/' && strcmp(r->root, "/")))
+			return dv_error_set(DV_ECORRUPT, "reader", -1,
+			                    "protocol fault: the descriptor for a listed file is not beneath the source");
+	}
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	uint64_t done = 0;
 	for (;;) {
@@ -532,6 +545,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	report(&r);
 	if ((rc = reader_list(&r.rd, o, info)) < 0) goto out;
 	res->sandboxed = r.rd.seccomp;
+	if (!strcmp(info->kind, "directory")) r.root = info->path;
 	snprintf(res->kind, sizeof(res->kind), "%s", info->kind);
 	snprintf(res->fs_type, sizeof(res->fs_type), "%s", info->fs_type);
 	const dv_msg_file *files = info->files;

@@ -1,6 +1,7 @@
 /* A reader that breaks the protocol on purpose, chosen by the base name of
  * the source it is asked to open. It installs the real policy first (the
  * parent refuses a reader without its seccomp filter). */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,9 +137,9 @@ int main(void)
 	} else if (!strcmp(mode, "twice")) {
 		info();
 		info();
-	} else if (!strcmp(mode, "dotdot")) {
+	} else if (!strcmp(mode, "emptypath")) {
 		info();
-		file("DCIM/../../etc/passwd", 1);
+		file("", 1);
 		list_end(1);
 	} else if (!strcmp(mode, "dup")) {
 		info();
@@ -152,7 +153,7 @@ int main(void)
 		dv_msg_u64(&b, 0);
 		frame(DV_MSG_INFO, &b);
 	} else if (!strcmp(mode, "long") || !strcmp(mode, "short") || !strcmp(mode, "die") || !strcmp(mode, "sigsys") ||
-	           !strcmp(mode, "badref") || !strcmp(mode, "badfd")) {
+	           !strcmp(mode, "badref") || !strcmp(mode, "badfd") || !strcmp(mode, "outside")) {
 		info();
 		file("a.bin", 10);
 		list_end(1);
@@ -165,6 +166,12 @@ int main(void)
 		if (!strcmp(mode, "sigsys")) raise(SIGSYS);
 		if (!strcmp(mode, "badfd")) {
 			(void)dv_chan_send_fd(FD, DV_MSG_FILE_FD, 0);  /* /dev/null: not a regular file */
+			pause();
+		}
+		if (!strcmp(mode, "outside")) {
+			/* a readable file that is not on the card: our own binary */
+			int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+			(void)dv_chan_send_fd(FD, DV_MSG_FILE_FD, fd);
 			pause();
 		}
 		if (!strcmp(mode, "badref")) {

@@ -148,7 +148,8 @@ int main(void)
 	fault(v, dir, "oversize", DV_ECORRUPT, "protocol fault: message type 4 of 4294967295 bytes");
 	fault(v, dir, "badtype", DV_ECORRUPT, "protocol fault: message type 99 is not allowed");
 	fault(v, dir, "twice", DV_ECORRUPT, "not allowed while listing");
-	fault(v, dir, "dotdot", DV_ECORRUPT, "not a clean relative path");
+	fault(v, dir, "emptypath", DV_ECORRUPT, "an empty file path");
+	fault(v, dir, "outside", DV_ECORRUPT, "is not beneath the source");
 	fault(v, dir, "dup", DV_ECORRUPT, "a path listed twice");
 	fault(v, dir, "wrongkind", DV_ECORRUPT, "does not match");
 	fault(v, dir, "long", DV_ECORRUPT, "more bytes than the file has");
