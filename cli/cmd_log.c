@@ -62,7 +62,9 @@ static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 		if (n + 4 >= sizeof(detail)) break;
 		const char *s = json_object_get_string(v);
 		char cut[121];
-		snprintf(cut, sizeof(cut), "%.*s", (int)(strlen(s) == 64 ? 16 : 120), s);
+		/* a digest (64 hex digits) is shown by its first 16 */
+		bool digest = strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+		snprintf(cut, sizeof(cut), "%.*s", digest ? 16 : 120, s);
 		snprintf(detail + n, sizeof(detail) - n, "%s%s=%s", n ? " " : "", cli_esc(k), cli_esc(cut));
 	}
 	printf("%4llu  %-24s  %-12s  %-16s  %-18s  %-12s  %s\n", (unsigned long long)e->seq, cli_esc(jstr(body, "time")),
