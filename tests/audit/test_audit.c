@@ -26,15 +26,8 @@
 
 /* ---- frame builders --------------------------------------------------- */
 
-typedef struct buf {
-	uint8_t b[4096];
-	size_t n;
-} buf;
+#include "frame_buf.h"
 
-static void put(buf *b, const void *p, size_t n) { if (n) memcpy(b->b + b->n, p, n); b->n += n; }
-static void put8(buf *b, unsigned v) { b->b[b->n++] = (uint8_t)v; }
-static void put16(buf *b, unsigned v) { put8(b, v >> 8); put8(b, v & 0xff); }
-static void put32(buf *b, uint32_t v) { put16(b, v >> 16); put16(b, v & 0xffff); }
 
 static const uint8_t PHONE[4] = { 192, 168, 2, 20 }, GW[4] = { 192, 168, 2, 1 };
 static const uint8_t DJI[4] = { 47, 88, 0, 1 }, CN[4] = { 120, 55, 0, 1 };

@@ -173,15 +173,8 @@ static void check_records(const frames *F, const char *path, const dv_audit_opts
 
 /* ---- synthetic traffic ---- */
 
-typedef struct buf {
-	uint8_t b[2048];
-	size_t n;
-} buf;
+#include "frame_buf.h"
 
-static void put(buf *b, const void *p, size_t n) { if (n) memcpy(b->b + b->n, p, n); b->n += n; }
-static void put8(buf *b, unsigned v) { b->b[b->n++] = (uint8_t)v; }
-static void put16(buf *b, unsigned v) { put8(b, v >> 8); put8(b, v & 0xff); }
-static void put32(buf *b, uint32_t v) { put16(b, v >> 16); put16(b, v & 0xffff); }
 
 static void ip_frame(buf *b, const uint8_t *src, const uint8_t *dst, unsigned proto, unsigned sp, unsigned dp,
                      uint32_t seq, unsigned tflags, const char *data)

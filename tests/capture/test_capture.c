@@ -13,17 +13,8 @@
 #include "dv/capture.h"
 #include "dv/err.h"
 
-typedef struct buf {
-	uint8_t b[2048];
-	size_t n;
-} buf;
+#include "frame_buf.h"
 
-static void put(buf *b, const void *p, size_t n) { if (n) memcpy(b->b + b->n, p, n); b->n += n; }
-static void put8(buf *b, unsigned v) { b->b[b->n++] = (uint8_t)v; }
-static void put16(buf *b, unsigned v) { put8(b, v >> 8); put8(b, v & 0xff); }
-static void put16le(buf *b, unsigned v) { put8(b, v & 0xff); put8(b, v >> 8); }
-static void put32(buf *b, uint32_t v) { put16(b, v >> 16); put16(b, v & 0xffff); }
-static void put32le(buf *b, uint32_t v) { put16le(b, v & 0xffff); put16le(b, v >> 16); }
 static void zeros(buf *b, size_t n) { memset(b->b + b->n, 0, n); b->n += n; }
 
 /* an IPv4/UDP packet with a 4-byte payload: 32 bytes */
