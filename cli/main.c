@@ -3,18 +3,13 @@
  * agency drone units. This file only dispatches to cli/cmd_*.c.
  */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "dv/crypto.h"
 #include "dv/err.h"
-#include "dv/util.h"
 
 struct command {
 	const char *name;
