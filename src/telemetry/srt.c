@@ -1,8 +1,10 @@
 /*
  * srt.c - the streaming DJI SRT parser (format notes in dv/srt.h).
  *
- * Bytes -> lines (capped at DV_SRT_LINE_MAX, CR/LF/CRLF) -> cues (a run of
- * non-blank lines: optional index, optional timecode, body) -> fields. The
+ * Bytes -> lines (capped at DV_SRT_LINE_MAX, CR/LF/CRLF) -> cues (optional
+ * index, timecode, body up to the next index + timecode: blank lines inside
+ * a timed cue do not end it; a cue without a timecode ends at a blank
+ * line) -> fields. The
  * body is searched for each generation's markers; nothing is assumed from
  * the previous cue, so mixed files decode cue by cue.
  */
@@ -37,6 +39,17 @@ struct dv_srt_parser {
 	size_t body_len;
 	unsigned body_lines;
 	unsigned prev_body_lines; /* of the previous cue: spots a cut last cue */
+	/* Blank lines do not end a cue that has its timecode: enterprise
+	 * sidecars (Matrice 30/300/350) put a blank line and a line "0" inside
+	 * each cue. After a blank line a lone number is held back until the
+	 * next line shows whether it is the next cue's index (a timecode
+	 * follows) or text of this cue. */
+	bool after_blank;       /* a blank line since the last text line */
+	bool held;              /* a number line is held back */
+	int64_t held_index;
+	int64_t held_off;
+	char held_text[20];
+	size_t held_len;
 	uint64_t seq;
 };
 
@@ -540,11 +553,16 @@ static void parse_body(dv_srt_parser *p, dv_srt_cue *c, char *body, size_t len)
 	}
 }
 
+static void release_held(dv_srt_parser *p);
+
 /* Ends the current cue: parses and reports it. */
 static int end_cue(dv_srt_parser *p, dv_srt_cue_cb cb, void *payload, bool at_eof)
 {
 	if (!p->in_cue) return 0;
+	if (at_eof) release_held(p); /* a number after the last cue's text is its text */
 	p->in_cue = false;
+	p->after_blank = false;
+	p->held = false;
 	if (p->start_ms < 0 && p->body_len == 0) {
 		/* a lone index ("1\r\n"): nothing to report */
 		warn(p, p->cue_off, "cue without timecode or text");
@@ -560,6 +578,14 @@ static int end_cue(dv_srt_parser *p, dv_srt_cue_cb cb, void *payload, bool at_eo
 	c.pt.media_ms = p->start_ms;
 	c.offset = p->cue_off;
 	parse_body(p, &c, p->body, p->body_len);
+	if (c.start_ms < 0 && c.pt.time_kind == DV_TIME_NONE && !c.pt.has_pos && !c.zero_fix) {
+		/* text with neither timecode, date nor position: no point to report */
+		warn(p, p->cue_off, "text without a timecode, skipped");
+		p->index = p->start_ms = p->end_ms = -1;
+		p->body_len = 0;
+		p->body_lines = 0;
+		return 0;
+	}
 	if (at_eof && p->prev_body_lines && p->body_lines < p->prev_body_lines)
 		warn(p, p->cue_off, "file ends inside the last cue (truncated)");
 	p->prev_body_lines = p->body_lines;
@@ -571,6 +597,28 @@ static int end_cue(dv_srt_parser *p, dv_srt_cue_cb cb, void *payload, bool at_eo
 	p->body_len = 0;
 	p->body_lines = 0;
 	return cb ? cb(&c, payload) : 0;
+}
+
+/* Appends a text line to the cue's body. */
+static void body_add(dv_srt_parser *p, const char *s, size_t n, int64_t off)
+{
+	if (p->body_len + n + 1 > DV_SRT_BODY_MAX) {
+		warn(p, off, "cue text longer than DV_SRT_BODY_MAX, cut");
+		return;
+	}
+	if (p->body_len) p->body[p->body_len++] = '\n';
+	memcpy(p->body + p->body_len, s, n);
+	p->body_len += n;
+	p->body[p->body_len] = 0;
+	p->body_lines++;
+}
+
+/* The held number was text of the current cue after all. */
+static void release_held(dv_srt_parser *p)
+{
+	if (!p->held) return;
+	p->held = false;
+	body_add(p, p->held_text, p->held_len, p->held_off);
 }
 
 static bool all_digits(const char *s, size_t n)
@@ -601,19 +649,31 @@ static int on_line(dv_srt_parser *p, dv_srt_cue_cb cb, void *payload)
 		s++;
 		n--;
 	}
-	if (n == 0) return end_cue(p, cb, payload, false);
+	if (n == 0) {
+		/* a cue with its timecode ends at the next timecode, not here */
+		if (p->in_cue && p->start_ms >= 0) {
+			p->after_blank = true;
+			return 0;
+		}
+		return end_cue(p, cb, payload, false);
+	}
 
 	int64_t a, b;
 	if (parse_timecode_line(s, n, &a, &b)) {
+		bool held = p->held;
+		int64_t held_index = p->held_index, held_off = p->held_off;
+		p->held = false;
 		if (p->in_cue && (p->start_ms >= 0 || p->body_len)) {
-			/* no blank line between cues */
+			/* the next cue (with or without a blank line before it) */
 			int rc = end_cue(p, cb, payload, false);
 			if (rc) return rc;
 		}
 		if (!p->in_cue) {
 			p->in_cue = true;
-			p->cue_off = off;
+			p->cue_off = held ? held_off : off;
+			if (held) p->index = held_index;
 		}
+		p->after_blank = false;
 		p->start_ms = a;
 		p->end_ms = b;
 		return 0;
@@ -627,16 +687,20 @@ static int on_line(dv_srt_parser *p, dv_srt_cue_cb cb, void *payload)
 			p->index = v;
 			return 0;
 		}
-	}
-	if (p->body_len + n + 1 > DV_SRT_BODY_MAX) {
-		warn(p, off, "cue text longer than DV_SRT_BODY_MAX, cut");
+	} else if (p->start_ms >= 0 && p->after_blank && all_digits(s, n) && !p->held) {
+		/* the next cue's index, or a "0" inside this one: the next line says */
+		int64_t v = 0;
+		for (size_t i = 0; i < n; i++) v = v * 10 + (s[i] - '0');
+		p->held = true;
+		p->held_index = v;
+		p->held_off = off;
+		p->held_len = n;
+		memcpy(p->held_text, s, n);
 		return 0;
 	}
-	if (p->body_len) p->body[p->body_len++] = '\n';
-	memcpy(p->body + p->body_len, s, n);
-	p->body_len += n;
-	p->body[p->body_len] = 0;
-	p->body_lines++;
+	release_held(p);
+	p->after_blank = false;
+	body_add(p, s, n, off);
 	return 0;
 }
 

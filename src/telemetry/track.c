@@ -210,6 +210,9 @@ static void write_csv(FILE *f, const dv_track_point *pt, size_t n)
 	fputs("seq,time,time_kind,lat,lon,alt,height,media_ms\n", f);
 	for (size_t i = 0; i < n; i++) {
 		char t[48];
+		if (!pt[i].has_pos && pt[i].time_kind == DV_TIME_NONE && pt[i].media_ms < 0 && !isfinite(pt[i].alt) &&
+		    !isfinite(pt[i].height))
+			continue; /* nothing to say: never an empty row */
 		dv_telemetry_time_text(t, sizeof(t), pt[i].time_us, pt[i].time_kind);
 		fprintf(f, "%zu,%s,%s,", i, t,
 		        pt[i].time_kind == DV_TIME_UTC ? "utc" : pt[i].time_kind == DV_TIME_LOCAL ? "local" : "none");

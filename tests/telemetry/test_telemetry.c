@@ -178,6 +178,56 @@ static void test_srt_generations(void)
 	CHECK(g.c[0].has_home);
 }
 
+/* Enterprise sidecars (Matrice 30/300/350 style): a blank line and a line
+ * "0" inside each cue, before the camera/vsync fields. A cue is bounded by
+ * its timecode line: two cues here, never four half cues. */
+static void test_srt_enterprise(void)
+{
+	got g;
+	dv_srt_stats st;
+	SRT(&g, &st, "1\r\n00:00:00,000 --> 00:00:00,033\r\n"
+	    "<font size=\"28\">FrameCnt: 1, DiffTime: 33ms\r\n2023-05-04 10:11:12.345\r\n"
+	    "[latitude: 52.520001] [longitude: 13.404954] [rel_alt: 30.100 abs_alt: 80.200]\r\n"
+	    "\r\n0\r\n[iso: 100] [shutter: 1/1000.0] [fnum: 2.8] [ev: 0] [ct: 5500] [focal_len: 24.00] "
+	    "[vsync: 1]</font>\r\n\r\n"
+	    "2\r\n00:00:00,033 --> 00:00:00,066\r\n"
+	    "<font size=\"28\">FrameCnt: 2, DiffTime: 33ms\r\n2023-05-04 10:11:12.378\r\n"
+	    "[latitude: 52.520011] [longitude: 13.404964] [rel_alt: 30.200 abs_alt: 80.300]\r\n"
+	    "\r\n0\r\n[iso: 200] [shutter: 1/500.0] [fnum: 2.8] [ev: 0] [ct: 5500] [focal_len: 24.00] "
+	    "[vsync: 2]</font>\r\n");
+	CHECK_EQ(g.n, 2);
+	CHECK_EQ(st.cues, 2);
+	CHECK_EQ(st.fixes, 2);
+	CHECK(!(st.formats & 1u)); /* never "unknown" */
+	CHECK_EQ(g.c[0].index, 1);
+	CHECK_EQ(g.c[1].index, 2);
+	CHECK_EQ(g.c[1].start_ms, 33);
+	CHECK_EQ(g.c[1].offset, 291);
+	for (size_t i = 0; i < 2; i++) {
+		CHECK(g.c[i].pt.has_pos);
+		CHECK_EQ(g.c[i].pt.time_kind, DV_TIME_LOCAL);
+		CHECK_EQ(g.c[i].format, DV_SRT_RELABS);
+		CHECK_NEAR(g.c[i].fnum, 2.8, 1e-9);   /* the fields after the "0" belong to the cue */
+	}
+	CHECK_NEAR(g.c[0].iso, 100, 1e-9);
+	CHECK_NEAR(g.c[1].iso, 200, 1e-9);
+	CHECK_NEAR(g.c[1].pt.lat, 52.520011, 1e-9);
+	CHECK_EQ(st.warnings, 0);
+
+	/* the same without the index lines and with a trailing number: still two */
+	SRT(&g, &st, "00:00:00,000 --> 00:00:00,033\n2023-05-04 10:11:12.345\n"
+	    "[latitude: 1.5] [longitude: 2.5] [rel_alt: 1 abs_alt: 2]\n\n0\n[iso: 100]\n\n"
+	    "00:00:00,033 --> 00:00:00,066\n2023-05-04 10:11:12.378\n"
+	    "[latitude: 1.6] [longitude: 2.6] [rel_alt: 1 abs_alt: 2]\n\n7\n");
+	CHECK_EQ(g.n, 2);
+	CHECK_NEAR(g.c[0].iso, 100, 1e-9);
+
+	/* a text block with no timecode, date or position is no point */
+	SRT(&g, &st, "hello\nworld\n\n1\n00:00:01,000 --> 00:00:02,000\nGPS(1.5,2.5,9) BAROMETER:1\n");
+	CHECK_EQ(g.n, 1);
+	CHECK(g.c[0].pt.has_pos);
+}
+
 static int stop(const dv_srt_cue *c, void *pl)
 {
 	(void)c;
@@ -487,6 +537,28 @@ static void test_xmp(void)
 }
 
 /* ---- track writers ----------------------------------------------------- */
+
+/* --track csv never writes a row that says nothing (the split enterprise
+ * cues did: no time, no position, no altitude) */
+static void test_track_csv_no_empty_rows(void)
+{
+	dv_track_point pts[2];
+	memset(pts, 0, sizeof(pts));
+	pts[0].media_ms = -1;
+	pts[0].alt = pts[0].height = NAN;
+	pts[1] = pts[0];
+	pts[1].has_pos = true;
+	pts[1].lat = 1.5;
+	pts[1].lon = 2.5;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	CHECK_EQ(dv_track_write(f, DV_TRACK_CSV, "x", pts, 2), 0);
+	fclose(f);
+	CHECK(text && strstr(text, "\n0,") == NULL);
+	CHECK(text && strstr(text, "\n1,,none,1.50000000,2.50000000,") != NULL);
+	free(text);
+}
 
 static void test_track(void)
 {
@@ -880,9 +952,11 @@ int main(void)
 	test_num();
 	test_srt_generations();
 	test_srt_damage();
+	test_srt_enterprise();
 	test_photo();
 	test_xmp();
 	test_track();
+	test_track_csv_no_empty_rows();
 	test_video();
 	test_flightrec();
 	test_fifo();
