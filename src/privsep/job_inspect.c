@@ -53,7 +53,8 @@ static void help(FILE *out)
 	        "hands out: their details are shown, their records are not, and\n"
 	        "dronevault never contacts DJI.\n"
 	        "\n"
-	        "Exit status: 0 when every file was read, 1 when some could not be.\n");
+	        "Exit status: 0 when every file was read, 1 when some could not be or a\n"
+	        "FILE named here is of no kind dronevault reads (kinds are told by content).\n");
 }
 
 /* Messages name files from a card: no raw control byte reaches the
@@ -343,7 +344,16 @@ int dv_job_inspect(int argc, char **argv)
 		}
 	}
 	if (i >= argc) return job_usage("inspect", "no FILE given");
-	for (; i < argc; i++) walk(&o, argv[i], 0);
+	for (; i < argc; i++) {
+		walk(&o, argv[i], 0);
+		/* a file named on the command line must be of a kind we read (by
+		 * its bytes): saying nothing about it would look like "no data" */
+		struct stat st;
+		if (stat(argv[i], &st) == 0 && S_ISREG(st.st_mode) && dv_media_kind_of(argv[i]) == DV_MEDIA_UNKNOWN) {
+			say(argv[i], "not a kind of file dronevault reads (photo, SRT, video, DJI flight record)");
+			o.failed++;
+		}
+	}
 	if (o.track) {
 		if (dv_track_write(stdout, o.format, "dronevault inspect", o.pts, o.npts) < 0)
 			o.failed++;

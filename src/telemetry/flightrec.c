@@ -115,22 +115,42 @@ static void le_str(dv_rd *r, size_t at, size_t n, char *out, size_t size)
 	out[w] = 0;
 }
 
+/*
+ * DJI's product codes (details byte "product type"). Sources: the
+ * ProductType enum of dji-log-parser (github.com/lvauvillier/dji-log-parser,
+ * dji-log-parser/src/layout/details.rs) and of DJI's own
+ * FlightRecordParsingLib (github.com/dji-sdk/FlightRecordParsingLib,
+ * dji-flightrecordengine/source/model/protocol/dji_product_type.h); the
+ * two agree where both name a code. Codes neither names stay "".
+ */
 static const char *product_name(unsigned code)
 {
 	static const struct { unsigned c; const char *n; } t[] = {
 		{ 1, "Inspire 1" }, { 2, "Phantom 3 Standard" }, { 3, "Phantom 3 Advanced" },
-		{ 4, "Phantom 3 Pro" }, { 7, "Phantom 4" }, { 13, "Mavic Pro" }, { 17, "Inspire 2" },
-		{ 24, "Phantom 4 Pro" }, { 26, "Spark" }, { 38, "Mavic Air" }, { 42, "Mavic 2" },
-		{ 44, "Phantom 4 Pro V2" }, { 46, "Phantom 4 RTK" }, { 58, "Mavic 2 Enterprise" },
-		{ 59, "Mavic Mini" }, { 67, "Mavic Air 2" }, { 70, "Matrice 300 RTK" }, { 73, "FPV" },
-		{ 75, "Air 2S" }, { 76, "Mini 2" }, { 77, "Mavic 3" }, { 96, "Mini SE" },
-		{ 103, "Mini 3 Pro" }, { 111, "Mavic 3 Pro" }, { 116, "Matrice 30" },
-		{ 118, "Mavic 3 Enterprise" }, { 121, "Avata" }, { 126, "Mini 4 Pro" },
-		{ 152, "Avata 2" }, { 170, "Matrice 350 RTK" },
+		{ 4, "Phantom 3 Pro" }, { 5, "Osmo" }, { 6, "Matrice 100" }, { 7, "Phantom 4" },
+		{ 8, "Lightbridge 2" }, { 9, "Inspire 1 Pro" }, { 10, "A3" }, { 11, "Matrice 600" },
+		{ 12, "Phantom 3 4K" }, { 13, "Mavic Pro" }, { 14, "Zenmuse XT" }, { 15, "Inspire 1 RAW" },
+		{ 16, "A2" }, { 17, "Inspire 2" }, { 18, "Osmo Pro" }, { 19, "Osmo Raw" }, { 20, "Osmo+" },
+		{ 21, "Mavic" }, { 22, "Osmo Mobile" }, { 23, "Orange CV600" }, { 24, "Phantom 4 Pro" },
+		{ 25, "N3 flight controller" }, { 26, "Spark" }, { 27, "Matrice 600 Pro" },
+		{ 28, "Phantom 4 Advanced" }, { 29, "Phantom 3 SE" }, { 30, "AG405" }, { 31, "Matrice 200" },
+		{ 33, "Matrice 210" }, { 34, "Matrice 210 RTK" }, { 38, "Mavic Air" }, { 42, "Mavic 2" },
+		{ 44, "Phantom 4 Pro V2" }, { 46, "Phantom 4 RTK" }, { 57, "Phantom 4 Multispectral" },
+		{ 58, "Mavic 2 Enterprise" }, { 59, "Mavic Mini" }, { 60, "Matrice 200 V2" },
+		{ 61, "Matrice 210 V2" }, { 62, "Matrice 210 RTK V2" }, { 67, "Mavic Air 2" },
+		{ 70, "Matrice 300 RTK" }, { 73, "FPV" }, { 75, "Air 2S" }, { 76, "Mini 2" }, { 77, "Mavic 3" },
+		{ 96, "Mini SE" }, { 103, "Mini 3 Pro" }, { 111, "Mavic 3 Pro" }, { 116, "Matrice 30" },
+		{ 118, "Mavic 3 Enterprise" }, { 121, "Avata" }, { 126, "Mini 4 Pro" }, { 152, "Avata 2" },
+		{ 170, "Matrice 350 RTK" },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (t[i].c == code) return t[i].n;
 	return "";
+}
+
+const char *dv_flightrec_product_name(unsigned code)
+{
+	return product_name(code);
 }
 
 /* The details block (plain bytes) for a format version. */
@@ -338,9 +358,13 @@ static int walk_records(dv_flightrec *f, const uint8_t *buf, size_t start, size_
 		size_t at = r.pos;
 		const uint8_t *p = dv_rd_ptr(&r);
 		size_t left = dv_rd_left(&r);
-		if (left >= 6 && !memcmp(p, "\x39\x30\0\0\xFF\xD8", 6)) {
-			/* u32 12345 marks the thumbnails at the end of v13+ files */
+		if ((left >= 6 && !memcmp(p, "\x39\x30\0\0\xFF\xD8", 6)) ||
+		    (left == 4 && !memcmp(p, "\x39\x30\0\0", 4))) {
+			/* u32 12345: DJI apps write it before the thumbnails of v13+
+			 * files and as the last 4 bytes of the records, before the
+			 * details area: regular, not damage */
 			dv_rd_skip(&r, 4);
+			f->trailer = true;
 			continue;
 		}
 		if (left >= 2 && p[0] == 0xFF && p[1] == 0xD8) { /* embedded JPEG thumbnail */
@@ -464,4 +488,42 @@ int dv_flightrec_read_file(dv_flightrec *out, const char *path, dv_flightrec_cb 
 	rc = dv_flightrec_parse_mem(out, buf, len, path, cb, payload);
 	free(buf);
 	return rc;
+}
+
+/*
+ * By content: the prefix's version byte (1..20), the details offset within
+ * the file (for v1-11 the details follow the records; v13+ the records
+ * follow the aux blocks), and a first record (or aux block) framed right.
+ */
+bool dv_flightrec_sniff(const uint8_t *head, size_t got, uint64_t file_len)
+{
+	if (got < 12 || file_len < 12) return false;
+	uint64_t doff = 0;
+	for (int i = 7; i >= 0; i--) doff = doff << 8 | head[i];
+	unsigned ver = head[10];
+	if (ver == 0 || ver > 20) return false;
+	size_t prefix = ver < 6 ? PREFIX_OLD : PREFIX_NEW;
+	if (file_len < prefix || doff > file_len) return false;
+	size_t rec;
+	if (ver < 12) {
+		if (doff < prefix) return false;
+		rec = prefix;
+	} else if (ver == 12) {
+		rec = PREFIX_NEW + DETAILS_V12;
+	} else {
+		if (doff <= PREFIX_NEW) return false;
+		/* the first aux block: kind 0 (details) or 1 (version), u16 length within the file */
+		if (got < PREFIX_NEW + 3) return false;
+		const uint8_t *a = head + PREFIX_NEW;
+		size_t alen = (size_t)a[1] | (size_t)a[2] << 8;
+		return a[0] <= 1 && PREFIX_NEW + 3 + alen <= doff;
+	}
+	if (rec == doff && ver < 12) return true; /* no records at all */
+	/* the first record: type, u8 length, payload, 0xFF (or a thumbnail) */
+	if (got < rec + 2) return false;
+	const uint8_t *p = head + rec;
+	if (p[0] == 0xFF && p[1] == 0xD8) return true;
+	size_t plen = p[1];
+	if (got < rec + 2 + plen + 1) return false;
+	return p[0] != 0 && p[2 + plen] == 0xFF;
 }

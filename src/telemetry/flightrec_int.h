@@ -67,6 +67,7 @@ typedef struct dv_flightrec {
 	uint64_t osd, home, gimbal, custom; /* decoded records per kind */
 	uint64_t jpegs, jpeg_bytes;/* embedded thumbnails */
 	uint64_t skipped_bytes;    /* bytes skipped to resynchronise */
+	bool trailer;              /* the regular u32 12345 before details/thumbnails */
 	bool has_home_record;      /* from the first home record */
 	double home_lat, home_lon, home_alt;
 	unsigned warnings;
@@ -94,6 +95,15 @@ int dv_flightrec_parse_mem(dv_flightrec *out, const void *buf, size_t len, const
 
 /* The same for a file (read whole, up to DV_FLIGHTREC_MAX_BYTES). */
 int dv_flightrec_read_file(dv_flightrec *out, const char *path, dv_flightrec_cb cb, void *payload);
+
+/* Whether the first got bytes of a file of file_len bytes are a flight
+ * record's: version byte, details offset within the file, first record or
+ * aux block framed right. head should hold DV_FLIGHTREC_SNIFF bytes. */
+#define DV_FLIGHTREC_SNIFF 1024
+bool dv_flightrec_sniff(const uint8_t *head, size_t got, uint64_t file_len);
+
+/* DJI's name of a product code (details "product type"), or "". */
+const char *dv_flightrec_product_name(unsigned code);
 
 #ifdef __cplusplus
 }

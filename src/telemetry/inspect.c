@@ -38,14 +38,44 @@ static bool ext_is(const char *path, const char *ext)
 	return dot && (!slash || dot > slash) && !strcasecmp(dot + 1, ext);
 }
 
-/* From the name and the first bytes (m, got of them). */
-static dv_media_kind kind_from(const char *path, const uint8_t *m, size_t got)
+/* Text that starts like an SRT: within the first lines (after a BOM and
+ * blank lines, optionally an index line), a "HH:MM:SS,mmm -->" timecode. */
+static bool srt_sniff(const uint8_t *m, size_t got)
+{
+	size_t i = 0;
+	if (got >= 3 && m[0] == 0xEF && m[1] == 0xBB && m[2] == 0xBF) i = 3;
+	for (int line = 0; line < 4 && i < got; line++) {
+		while (i < got && (m[i] == '\r' || m[i] == '\n' || m[i] == ' ' || m[i] == '\t')) i++;
+		size_t s = i;
+		while (i < got && m[i] != '\r' && m[i] != '\n') {
+			if (m[i] == 0) return false; /* binary */
+			i++;
+		}
+		size_t e = i, k = s, d = 0;
+		while (k < e && m[k] >= '0' && m[k] <= '9') k++, d++;
+		if (d >= 1 && d <= 3 && k + 6 <= e && m[k] == ':' && m[k + 1] >= '0' && m[k + 1] <= '9' &&
+		    m[k + 2] >= '0' && m[k + 2] <= '9' && m[k + 3] == ':') {
+			for (size_t q = k; q + 3 <= e; q++)
+				if (m[q] == '-' && m[q + 1] == '-' && m[q + 2] == '>') return true;
+			return false;
+		}
+		if (d == 0 || k != e) return false; /* neither an index nor a timecode */
+	}
+	return false;
+}
+
+/* From the first bytes (m, got of them) of a file of file_len bytes, then
+ * the name when the content says nothing. */
+static dv_media_kind kind_from(const char *path, const uint8_t *m, size_t got, uint64_t file_len)
 {
 	if (got >= 2 && m[0] == 0xFF && m[1] == 0xD8) return DV_MEDIA_PHOTO;
 	if (got >= 4 && ((!memcmp(m, "II*", 3) && m[3] == 0) || !memcmp(m, "MM\0*", 4)))
 		return DV_MEDIA_PHOTO;
-	if (got >= 8 && (!memcmp(m + 4, "ftyp", 4) || !memcmp(m + 4, "moov", 4) || !memcmp(m + 4, "mdat", 4)))
+	if (got >= 8 && (!memcmp(m + 4, "ftyp", 4) || !memcmp(m + 4, "moov", 4) || !memcmp(m + 4, "mdat", 4) ||
+	                 !memcmp(m + 4, "wide", 4) || !memcmp(m + 4, "free", 4) || !memcmp(m + 4, "skip", 4)))
 		return DV_MEDIA_VIDEO;
+	if (dv_flightrec_sniff(m, got, file_len)) return DV_MEDIA_FLIGHT_RECORD;
+	if (srt_sniff(m, got)) return DV_MEDIA_SRT;
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	if (!strncmp(base, "DJIFlightRecord", 15)) return DV_MEDIA_FLIGHT_RECORD;
@@ -57,14 +87,19 @@ static dv_media_kind kind_from(const char *path, const uint8_t *m, size_t got)
 
 dv_media_kind dv_media_kind_of(const char *path)
 {
-	uint8_t m[16] = { 0 };
+	uint8_t m[DV_FLIGHTREC_SNIFF] = { 0 };
 	ssize_t got = 0;
+	uint64_t size = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block us */
 	if (fd >= 0) {
-		got = pread(fd, m, sizeof(m), 0);
+		struct stat st;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+			size = (uint64_t)st.st_size;
+			got = pread(fd, m, sizeof(m), 0);
+		}
 		close(fd);
 	}
-	return kind_from(path, m, got > 0 ? (size_t)got : 0);
+	return kind_from(path, m, got > 0 ? (size_t)got : 0, size);
 }
 
 /* What is being inspected: a file, or a buffer named like one. */
@@ -513,7 +548,7 @@ typedef struct fr_acc {
 	bool has_first;
 	dv_flightrec_point first, last;
 	uint64_t fixes;
-	double min_lat, max_lat, min_lon, max_lon, max_h;
+	double min_lat, max_lat, min_lon, max_lon, min_h, max_h;
 } fr_acc;
 
 static json_object *frpoint_json(const dv_flightrec_point *p)
@@ -543,7 +578,7 @@ static int fr_cb(const dv_flightrec_point *p, void *payload)
 		fputs(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), a->stream);
 		json_object_put(j);
 	}
-	minmax(p->pt.height, &a->max_h, &a->max_h);
+	minmax(p->pt.height, &a->min_h, &a->max_h);
 	if (!p->pt.has_pos) return 0;
 	if (!a->has_first) a->first = *p;
 	a->has_first = true;
@@ -558,7 +593,7 @@ static int flightrec_json(json_object *o, const insrc *src, unsigned flags, FILE
 {
 	fr_acc a;
 	memset(&a, 0, sizeof(a));
-	a.min_lat = a.max_lat = a.min_lon = a.max_lon = a.max_h = NAN;
+	a.min_lat = a.max_lat = a.min_lon = a.max_lon = a.min_h = a.max_h = NAN;
 	if (flags & DV_INSPECT_POINTS) {
 		if (stream) a.stream = stream;
 		else a.points = json_object_new_array();
@@ -621,7 +656,10 @@ static int flightrec_json(json_object *o, const insrc *src, unsigned flags, FILE
 		json_object_array_add(bb, jnum(a.max_lat));
 	}
 	add(o, "bbox", bb);
-	add(o, "max_height_m", jnum(a.max_h));
+	/* the highest OSD height; without decoded records (v13+) the details' own */
+	double max_h = a.max_h;
+	if (!isfinite(max_h) && f.has_details && isfinite(d->max_height_m)) max_h = d->max_height_m;
+	add(o, "max_height_m", jnum(max_h));
 	add(o, "time_end", a.has_first ? jtime(a.last.pt.time_us, a.last.pt.time_kind) : NULL);
 	if (a.points) add(o, "points", a.points);
 	if (f.encrypted)
@@ -810,5 +848,6 @@ int dv_inspect_json_mem(char **out, const void *buf, size_t len, const char *nam
 	if (!buf && len) return dv_error_set(DV_EINVAL, name, -1, "no buffer");
 	insrc src = { name ? name : "", buf, len };
 	dv_inspect_opts opts = { flags, false, 0 };
-	return inspect(&src, kind_from(src.path, buf, len < 16 ? len : 16), &opts, NULL, out);
+	return inspect(&src, kind_from(src.path, buf, len < DV_FLIGHTREC_SNIFF ? len : DV_FLIGHTREC_SNIFF, len), &opts, NULL,
+	               out);
 }

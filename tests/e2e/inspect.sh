@@ -66,6 +66,19 @@ assert "given by the user" in o["time_utc_note"], o
 set +e; "$DV" inspect --utc-offset +15:00 "$work/a.SRT" >/dev/null 2>&1; rc=$?; set -e
 [ "$rc" -eq 2 ] || fail "--utc-offset beyond 14 h should be a usage error"
 
+# kinds by content: a file of no known kind named on the command line is an
+# error (exit 1, says so); a renamed SRT is still an SRT
+printf 'shopping list: milk, eggs\n' > "$work/notes.txt"
+set +e; err=$("$DV" inspect --json "$work/notes.txt" 2>&1 >/dev/null); rc=$?; set -e
+[ "$rc" -eq 1 ] || fail "a file of no known kind should exit 1 (got $rc)"
+echo "$err" | grep -q "not a kind of file dronevault reads" || fail "no clear message for an unknown kind: $err"
+cp "$work/a.SRT" "$work/renamed.dat"
+"$DV" inspect --json "$work/renamed.dat" | python3 -c '
+import json,sys
+o=json.loads(sys.stdin.read())
+assert o["kind"]=="srt" and o["cues"]==2, o
+' || fail "renamed srt by content"
+
 # the real samples
 s=${DV_SHARED:-}
 if [ -z "$s" ] || [ ! -d "$s/samples" ]; then

@@ -883,6 +883,93 @@ static void test_flightrec(void)
 	CHECK(dv_flightrec_parse_mem(&fr, junk, sizeof(junk), "v0.txt", NULL, NULL) < 0);
 }
 
+/* Format 8 and 11 as DJI GO writes them: the highest point mid-flight, a
+ * landing at 0 m, the u32 12345 trailer before the details, a product code
+ * the old table lacked (28, Phantom 4 Advanced). Then renamed: the bytes,
+ * not the name, say it is a flight record. */
+static void build_flightrec_go(fbuf *f, unsigned version, bool trailer)
+{
+	memset(f, 0, sizeof(*f));
+	uint8_t det[436], pl[64];
+	f->n = 100;
+	f->b[10] = (uint8_t)version;
+	static const int16_t h10[3] = { 46, 1234, 0 };
+	for (int i = 0; i < 3; i++) {
+		osd_payload(pl, 53.7358 + i * 1e-4, -1.7665, h10[i]);
+		frec(f, version, 1, pl, 53);
+	}
+	if (trailer) fput(f, "\x39\x30\0\0", 4);
+	size_t at = f->n;
+	for (int i = 0; i < 8; i++) f->b[i] = (uint8_t)((uint64_t)at >> (8 * i));
+	details(det, version);
+	det[271] = 28;
+	float mh = 123.4f;
+	memcpy(det + 123, &mh, 4);
+	fput(f, det, 436);
+	f->b[8] = 436 & 0xff;
+	f->b[9] = 436 >> 8;
+}
+
+static void test_flightrec_go(void)
+{
+	char dir[] = "/tmp/dvtele.XXXXXX";
+	if (!mkdtemp(dir)) return;
+	static const unsigned versions[] = { 8, 11 };
+	for (size_t i = 0; i < 2; i++) {
+		fbuf f;
+		build_flightrec_go(&f, versions[i], true);
+		dv_flightrec fr;
+		CHECK_EQ(dv_flightrec_parse_mem(&fr, f.b, f.n, "go.txt", NULL, NULL), 0);
+		CHECK_EQ(fr.warnings, 0); /* the trailer is regular */
+		CHECK_EQ(fr.skipped_bytes, 0);
+		CHECK(fr.trailer);
+		CHECK_EQ(fr.osd, 3);
+		CHECK_STR(fr.details.product_name, "Phantom 4 Advanced");
+		CHECK(dv_flightrec_sniff(f.b, f.n, f.n));
+		CHECK(!dv_flightrec_sniff(f.b, f.n, f.n - 500)); /* details offset beyond the file */
+
+		char path[96];
+		snprintf(path, sizeof(path), "%s/flight_%u.dat", dir, versions[i]); /* renamed */
+		FILE *w = fopen(path, "wb");
+		fwrite(f.b, 1, f.n, w);
+		fclose(w);
+		CHECK_EQ(dv_media_kind_of(path), DV_MEDIA_FLIGHT_RECORD);
+		char *json = NULL;
+		CHECK_EQ(dv_inspect_json(&json, path, 0), 0);
+		json_object *o = json_tokener_parse(json), *v, *d;
+		CHECK(o && json_object_object_get_ex(o, "kind", &v) && !strcmp(json_object_get_string(v), "flight_record"));
+		CHECK(json_object_object_get_ex(o, "max_height_m", &v));
+		CHECK_NEAR(json_object_get_double(v), 123.4, 1e-9);
+		CHECK(json_object_object_get_ex(o, "details", &d) && json_object_object_get_ex(d, "max_height_m", &v));
+		CHECK_NEAR(json_object_get_double(v), 123.4, 1e-4);
+		CHECK(json_object_object_get_ex(o, "warnings", &v) && json_object_array_length(v) == 0);
+		json_object_put(o);
+		free(json);
+		unlink(path);
+	}
+	/* every kind by content, whatever the name */
+	char path[96];
+	snprintf(path, sizeof(path), "%s/noext", dir);
+	FILE *w = fopen(path, "wb");
+	fputs("\xEF\xBB\xBF" "1\r\n00:00:01,000 --> 00:00:02,000\r\nGPS(1.5,2.5,9) BAROMETER:1\r\n", w);
+	fclose(w);
+	CHECK_EQ(dv_media_kind_of(path), DV_MEDIA_SRT);
+	w = fopen(path, "wb");
+	fwrite("\xFF\xD8\xFF\xE0", 1, 4, w);
+	fclose(w);
+	CHECK_EQ(dv_media_kind_of(path), DV_MEDIA_PHOTO);
+	w = fopen(path, "wb");
+	fwrite("\0\0\0\x18" "ftypisom", 1, 12, w);
+	fclose(w);
+	CHECK_EQ(dv_media_kind_of(path), DV_MEDIA_VIDEO);
+	w = fopen(path, "wb");
+	fputs("just some notes about the flight, 12:00:00 --> nothing\n", w);
+	fclose(w);
+	CHECK_EQ(dv_media_kind_of(path), DV_MEDIA_UNKNOWN);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* the streamed object (points first) equals the in-memory one */
 static void test_inspect_stream(void)
 {
@@ -959,6 +1046,7 @@ int main(void)
 	test_track_csv_no_empty_rows();
 	test_video();
 	test_flightrec();
+	test_flightrec_go();
 	test_fifo();
 	test_inspect_stream();
 	return check_done();
