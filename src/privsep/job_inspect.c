@@ -149,7 +149,10 @@ static void print_table(const char *text)
 	} else {
 		printf("  position  none\n");
 	}
-	printf("  time      %s (%s)\n", str(o, "time"), str(o, "time_kind"));
+	if (strcmp(str(o, "time_source"), "-"))
+		printf("  time      %s (%s, %s)\n", str(o, "time"), str(o, "time_kind"), str(o, "time_source"));
+	else
+		printf("  time      %s (%s)\n", str(o, "time"), str(o, "time_kind"));
 	if (!strcmp(str(o, "kind"), "photo")) {
 		printf("  camera    %s %s, firmware %s, serial %s\n", str(o, "make"), str(o, "model"),
 		       str(o, "software"), str(o, "serial"));

@@ -23,6 +23,15 @@
 #define TAG_GPS_TIME 0x0007
 #define TAG_GPS_DATE 0x001d
 
+const char *dv_exif_time_source_name(dv_exif_time_source s)
+{
+	switch (s) {
+	case DV_EXIF_TIME_ORIGINAL: return "DateTimeOriginal";
+	case DV_EXIF_TIME_DIGITIZED: return "DateTimeDigitized";
+	default: return "";
+	}
+}
+
 static ExifEntry *entry(ExifData *d, ExifIfd ifd, unsigned tag)
 {
 	if (!d->ifd[ifd]) return NULL;
@@ -145,12 +154,23 @@ int dv_exif_parse(dv_exif *out, const void *buf, size_t len, const char *name)
 	get_ascii(d, EXIF_IFD_EXIF, 0xa431, out->serial, sizeof(out->serial));
 	if (!out->serial[0]) get_ascii(d, EXIF_IFD_0, 0xa431, out->serial, sizeof(out->serial));
 	get_ascii(d, EXIF_IFD_EXIF, 0xa435, out->lens_serial, sizeof(out->lens_serial));
+	/* each time under its own name; a modification time is never a capture time */
 	get_ascii(d, EXIF_IFD_EXIF, 0x9003, out->datetime_original, sizeof(out->datetime_original));
-	if (!out->datetime_original[0])
-		get_ascii(d, EXIF_IFD_0, 0x0132, out->datetime_original, sizeof(out->datetime_original));
 	get_ascii(d, EXIF_IFD_EXIF, 0x9291, out->subsec_original, sizeof(out->subsec_original));
 	get_ascii(d, EXIF_IFD_EXIF, 0x9011, out->offset_original, sizeof(out->offset_original));
-	out->has_time = parse_exif_time(out->datetime_original, out->subsec_original, &out->time_us);
+	get_ascii(d, EXIF_IFD_EXIF, 0x9004, out->datetime_digitized, sizeof(out->datetime_digitized));
+	get_ascii(d, EXIF_IFD_EXIF, 0x9292, out->subsec_digitized, sizeof(out->subsec_digitized));
+	get_ascii(d, EXIF_IFD_EXIF, 0x9012, out->offset_digitized, sizeof(out->offset_digitized));
+	get_ascii(d, EXIF_IFD_0, 0x0132, out->modify_date, sizeof(out->modify_date));
+	get_ascii(d, EXIF_IFD_EXIF, 0x9290, out->subsec_modify, sizeof(out->subsec_modify));
+	get_ascii(d, EXIF_IFD_EXIF, 0x9010, out->offset_modify, sizeof(out->offset_modify));
+	if (parse_exif_time(out->datetime_original, out->subsec_original, &out->time_us)) {
+		out->has_time = true;
+		out->time_source = DV_EXIF_TIME_ORIGINAL;
+	} else if (parse_exif_time(out->datetime_digitized, out->subsec_digitized, &out->time_us)) {
+		out->has_time = true;
+		out->time_source = DV_EXIF_TIME_DIGITIZED;
+	}
 
 	out->focal_length = get_num(d, entry(d, EXIF_IFD_EXIF, 0x920a), 0);
 	out->focal_length_35mm = get_num(d, entry(d, EXIF_IFD_EXIF, 0xa405), 0);

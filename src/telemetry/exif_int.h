@@ -22,15 +22,36 @@
 extern "C" {
 #endif
 
+/* Where dv_exif.time_us comes from. */
+typedef enum dv_exif_time_source {
+	DV_EXIF_TIME_NONE = 0,
+	DV_EXIF_TIME_ORIGINAL = 1,   /* DateTimeOriginal (+SubSecTimeOriginal) */
+	DV_EXIF_TIME_DIGITIZED = 2   /* DateTimeDigitized/CreateDate (+SubSecTimeDigitized) */
+} dv_exif_time_source;
+
+/* "DateTimeOriginal", "DateTimeDigitized" or "" */
+const char *dv_exif_time_source_name(dv_exif_time_source s);
+
 typedef struct dv_exif {
 	char make[64], model[64], software[64];   /* "" when absent */
 	char serial[64];          /* ExifIFD SerialNumber (0xA431) or BodySerialNumber */
 	char lens_serial[64];     /* LensSerialNumber, "" when absent */
-	char datetime_original[24]; /* "YYYY:MM:DD hh:mm:ss" as written */
+	/* Each EXIF time under its own name, as written ("YYYY:MM:DD hh:mm:ss"),
+	 * "" when absent. Only DateTimeOriginal and DateTimeDigitized (exiftool:
+	 * CreateDate) say when the photo was taken; IFD0 DateTime (ModifyDate)
+	 * is when the file was last changed and is never a capture time. */
+	char datetime_original[24]; /* ExifIFD DateTimeOriginal (0x9003) */
 	char subsec_original[16];   /* SubSecTimeOriginal digits, "" when absent */
 	char offset_original[8];    /* OffsetTimeOriginal "+08:00", "" when absent */
-	int64_t time_us;          /* DateTimeOriginal(+SubSec) as local time, see has_time */
+	char datetime_digitized[24]; /* ExifIFD DateTimeDigitized = CreateDate (0x9004) */
+	char subsec_digitized[16];
+	char offset_digitized[8];
+	char modify_date[24];       /* IFD0 DateTime = ModifyDate (0x0132) */
+	char subsec_modify[16];
+	char offset_modify[8];
+	int64_t time_us;          /* capture time as local time, see has_time/time_source */
 	bool has_time;
+	dv_exif_time_source time_source; /* which tag time_us comes from */
 	double focal_length;      /* mm, NAN when absent */
 	double focal_length_35mm; /* mm, NAN when absent */
 	int64_t width, height;    /* PixelX/YDimension or ImageWidth/Length, -1 when absent */

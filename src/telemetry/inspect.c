@@ -224,6 +224,18 @@ static void photo_json(json_object *o, const dv_photo *p)
 	add(o, "position", pt.has_pos ? jpos(pt.lat, pt.lon, pt.alt, src) : NULL);
 	add(o, "time", jtime(pt.time_us, pt.time_kind));
 	add(o, "time_kind", json_object_new_string(time_kind_name(pt.time_kind)));
+	/* which tag "time" is: a capture time only (never ModifyDate) */
+	const char *tsrc = NULL;
+	char tsbuf[48];
+	if (pt.time_kind != DV_TIME_NONE) {
+		if (p->has_xmp && pt.time_kind == DV_TIME_UTC) {
+			tsrc = "xmp UTCAtExposure";
+		} else if (p->has_exif) {
+			snprintf(tsbuf, sizeof(tsbuf), "exif %s", dv_exif_time_source_name(p->exif.time_source));
+			tsrc = tsbuf;
+		}
+	}
+	add(o, "time_source", tsrc ? json_object_new_string(tsrc) : NULL);
 	add(o, "format", json_object_new_string(p->kind == DV_PHOTO_TIFF ? "tiff" : "jpeg"));
 	add(o, "bytes_read", json_object_new_int64((int64_t)p->bytes_read));
 	const dv_exif *e = &p->exif;
@@ -244,11 +256,29 @@ static void photo_json(json_object *o, const dv_photo *p)
 		add(ex, "datetime_original", jstr(e->datetime_original));
 		add(ex, "subsec_time_original", jstr(e->subsec_original));
 		add(ex, "offset_time_original", jstr(e->offset_original));
+		add(ex, "datetime_digitized", jstr(e->datetime_digitized));
+		add(ex, "subsec_time_digitized", jstr(e->subsec_digitized));
+		add(ex, "offset_time_digitized", jstr(e->offset_digitized));
+		add(ex, "modify_date", jstr(e->modify_date));
+		add(ex, "subsec_time", jstr(e->subsec_modify));
+		add(ex, "offset_time", jstr(e->offset_modify));
+		add(ex, "time_source", e->has_time ? json_object_new_string(dv_exif_time_source_name(e->time_source)) : NULL);
 		add(ex, "lens_serial", jstr(e->lens_serial));
 		add(ex, "gps", e->has_pos ? jpos(e->lat, e->lon, e->has_alt ? e->alt : NAN, NULL) : NULL);
 		add(ex, "gps_altitude_ref", e->alt_ref >= 0 ? json_object_new_int(e->alt_ref) : NULL);
 		add(ex, "gps_datestamp", jstr(e->gps_datestamp));
 		add(ex, "gps_time_s", e->has_gps_time ? jnum(e->gps_time_s) : NULL);
+		/* GPSDateStamp + GPSTimeStamp: UTC of the fix, under its own name */
+		json_object *gt = NULL;
+		int gy, gm, gd;
+		if (e->has_gps_time && e->gps_time_s >= 0 && e->gps_time_s < 86401 &&
+		    sscanf(e->gps_datestamp, "%4d:%2d:%2d", &gy, &gm, &gd) == 3 && gy >= 1900 && gm >= 1 && gm <= 12 &&
+		    gd >= 1 && gd <= 31) {
+			int64_t us = dv_telemetry_days_from_civil(gy, (unsigned)gm, (unsigned)gd) * 86400000000LL +
+			             (int64_t)llround(e->gps_time_s * 1e6);
+			gt = jtime(us, DV_TIME_UTC);
+		}
+		add(ex, "gps_time", gt);
 		add(ex, "entries", json_object_new_int((int)e->entries));
 	}
 	add(o, "exif", ex);

@@ -481,6 +481,93 @@ static void test_photo(void)
 	dv_photo_dispose(&p);
 }
 
+/* IFD0 {DateTime = ModifyDate, ExifIFD pointer}, ExifIFD {DateTimeOriginal
+ * when orig, DateTimeDigitized when dig, SubSecTimeDigitized "5"}. */
+static void make_tiff_times(buf *t, const char *modify, const char *orig, const char *dig)
+{
+	memset(t, 0, sizeof(*t));
+	t->b[0] = 'I'; t->b[1] = 'I'; t->n = 2;
+	put16(t, 42);
+	put32(t, 8);
+	put16(t, 2);
+	size_t data = 8 + 2 + 2 * 12 + 4; /* strings after IFD0 */
+	put16(t, 0x0132); put16(t, 2); put32(t, 20); put32(t, (uint32_t)data);
+	put16(t, 0x8769); put16(t, 4); put32(t, 1); size_t exif_ptr = t->n; put32(t, 0);
+	put32(t, 0);
+	memcpy(t->b + t->n, modify, 19); t->n += 20;
+	size_t exif = t->n;
+	at32(t, exif_ptr, (uint32_t)exif);
+	unsigned n = (orig ? 1 : 0) + (dig ? 1 : 0) + 1;
+	put16(t, n);
+	size_t sdata = exif + 2 + n * 12 + 4;
+	if (orig) { put16(t, 0x9003); put16(t, 2); put32(t, 20); put32(t, (uint32_t)sdata); sdata += 20; }
+	if (dig) { put16(t, 0x9004); put16(t, 2); put32(t, 20); put32(t, (uint32_t)sdata); }
+	put16(t, 0x9292); put16(t, 2); put32(t, 2); t->b[t->n++] = '5'; t->b[t->n++] = 0; put16(t, 0);
+	put32(t, 0);
+	if (orig) { memcpy(t->b + t->n, orig, 19); t->n += 20; }
+	if (dig) { memcpy(t->b + t->n, dig, 19); t->n += 20; }
+}
+
+/* The APP1 payload: "Exif\0\0" + TIFF. */
+static int exif_of(dv_exif *e, const buf *t)
+{
+	uint8_t app1[4096 + 6];
+	memcpy(app1, "Exif\0\0", 6);
+	memcpy(app1 + 6, t->b, t->n);
+	return dv_exif_parse(e, app1, t->n + 6, "t.jpg");
+}
+
+/* A modification time is never a capture time; every time under its name. */
+static void test_exif_times(void)
+{
+	buf t;
+	dv_exif e;
+	make_tiff_times(&t, "2024:02:02 09:00:00", NULL, NULL);
+	CHECK_EQ(exif_of(&e, &t), 0);
+	CHECK(!e.has_time);
+	CHECK_EQ(e.time_source, DV_EXIF_TIME_NONE);
+	CHECK_STR(e.datetime_original, "");
+	CHECK_STR(e.modify_date, "2024:02:02 09:00:00");
+
+	make_tiff_times(&t, "2024:02:02 09:00:00", NULL, "2023:01:01 08:00:00");
+	CHECK_EQ(exif_of(&e, &t), 0);
+	CHECK(e.has_time);
+	CHECK_EQ(e.time_source, DV_EXIF_TIME_DIGITIZED);
+	CHECK_STR(e.datetime_digitized, "2023:01:01 08:00:00");
+	CHECK_EQ(e.time_us, (dv_telemetry_days_from_civil(2023, 1, 1) * 86400 + 8 * 3600) * 1000000LL + 500000);
+
+	make_tiff_times(&t, "2024:02:02 09:00:00", "2022:12:31 23:59:59", "2023:01:01 08:00:00");
+	CHECK_EQ(exif_of(&e, &t), 0);
+	CHECK_EQ(e.time_source, DV_EXIF_TIME_ORIGINAL);
+	CHECK_STR(e.datetime_original, "2022:12:31 23:59:59");
+
+	/* inspect: "time" says where it comes from, ModifyDate has its own key */
+	static const char *srcs[3] = { NULL, "exif DateTimeDigitized", "exif DateTimeOriginal" };
+	for (int k = 0; k < 3; k++) {
+		make_tiff_times(&t, "2024:02:02 09:00:00", k == 2 ? "2022:12:31 23:59:59" : NULL,
+		                k >= 1 ? "2023:01:01 08:00:00" : NULL);
+		uint8_t jpg[8192];
+		size_t n = make_jpeg(jpg, &t, NULL, 0);
+		char *json = NULL;
+		CHECK_EQ(dv_inspect_json_mem(&json, jpg, n, "t.jpg", 0), 0);
+		json_object *o = json_tokener_parse(json), *v, *ex;
+		CHECK(o != NULL);
+		CHECK(json_object_object_get_ex(o, "time", &v));
+		if (k == 0) CHECK(v == NULL);
+		else CHECK(v && !strncmp(json_object_get_string(v), k == 1 ? "2023-01-01T08:00:00" : "2022-12-31T23:59:59", 19));
+		CHECK(json_object_object_get_ex(o, "time_source", &v));
+		if (srcs[k]) CHECK(v && !strcmp(json_object_get_string(v), srcs[k]));
+		else CHECK(v == NULL);
+		CHECK(json_object_object_get_ex(o, "exif", &ex) && ex);
+		CHECK(json_object_object_get_ex(ex, "modify_date", &v) && v &&
+		      !strcmp(json_object_get_string(v), "2024:02:02 09:00:00"));
+		CHECK(json_object_object_get_ex(ex, "datetime_original", &v));
+		CHECK(k == 2 ? v != NULL : v == NULL);
+		json_object_put(o);
+		free(json);
+	}
+}
+
 static void test_xmp(void)
 {
 	dv_xmp x;
@@ -1041,6 +1128,7 @@ int main(void)
 	test_srt_damage();
 	test_srt_enterprise();
 	test_photo();
+	test_exif_times();
 	test_xmp();
 	test_track();
 	test_track_csv_no_empty_rows();
