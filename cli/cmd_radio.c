@@ -27,12 +27,16 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: dronevault radio [--json] [--geojson FILE] [--case ID --operator NAME] CAPTURE...\n"
-	        "       dronevault radio --frames CAPTURE...\n"
+	        "       dronevault radio --frames[=astm|droneid] CAPTURE...\n"
 	        "\n"
 	        "Reads radio captures (pcap or pcapng) and reports the broadcast Remote ID\n"
 	        "(ASTM F3411-19/-22a, ASD-STAN EN 4709-002, \"Open Drone ID\") they hold:\n"
 	        "what anyone with a phone near the flight learned. Mandatory in the EU since\n"
 	        "2024 and in the US; no audit of internet traffic sees it.\n"
+	        "\n"
+	        "Also DJI DroneID in Wi-Fi beacons and probe responses (vendor element\n"
+	        "OUI 26:37:12), which many DJI models send beside or instead of it: serial,\n"
+	        "position, home point and the pilot app's position, with the same exposure.\n"
 	        "\n"
 	        "Transports: Wi-Fi beacons (vendor element FA:0B:BC type 0x0D), Wi-Fi NAN\n"
 	        "service discovery, Bluetooth 4 legacy and Bluetooth 5 extended / Long\n"
@@ -53,7 +57,12 @@ static void usage(FILE *out)
 	        "  --frames        one line per Remote ID frame in the column layout of the\n"
 	        "                  Open Drone ID Wireshark dissector (raw F3411 values), to\n"
 	        "                  compare with tshark (control bytes in broadcast texts\n"
-	        "                  are shown as \\xNN when the output is a terminal)\n"
+	        "                  are shown as \\xNN when the output is a terminal); every\n"
+	        "                  frame the report counts is listed: a cut message pack\n"
+	        "                  also gets a '# frame N: message pack cut at byte K' line,\n"
+	        "                  a frame without a row a '#' line saying why\n"
+	        "  --frames=droneid  one line per DJI DroneID frame (serial, positions,\n"
+	        "                  pilot and home point, speeds, yaw, decode status)\n"
 	        "\n"
 	        "  --case ID         also store the captures as evidence in case ID of the\n"
 	        "                    vault and record what they showed in the custody log\n"
@@ -65,23 +74,22 @@ static void usage(FILE *out)
 	        "with --case: " CLI_BUSY_HELP);
 }
 
+/* Every frame the report counts: its row and '#' lines (dv_radio_frame_lines). */
 static int print_frame(const dv_odid_frame *f, void *payload)
 {
-	char line[8192];
-	unsigned flags = *(const unsigned *)payload;
-	if (dv_odid_frame_tsv(f, line, sizeof(line), flags) == 0) printf("%s\n", line);
+	char text[8192];
+	if (dv_radio_frame_lines(f, *(const unsigned *)payload, text, sizeof(text)) == 0) fputs(text, stdout);
 	return 0;
 }
 
-static int do_frames(int n, char **paths)
+static int do_frames(int n, char **paths, bool droneid)
 {
 	int rc = CLI_OK;
 	/* Broadcast texts are attacker-chosen: never send raw control bytes
 	 * (terminal escape sequences) to a terminal. Piped output stays
 	 * byte-identical to tshark's. */
-	unsigned flags = cli_stdout_is_tty() ? DV_ODID_TSV_ESCAPE : 0;
-	printf("# frame\tmsgType\tbasicID_idType\tbasicID_uaType\tbasicID_id_asc\tloc_status\tloc_lat\tloc_lon"
-	       "\tloc_geoAlt\tloc_height\tloc_speed\tloc_direction\tsystem_lat\tsystem_lon\toperator_id\tself_desc\n");
+	unsigned flags = (cli_stdout_is_tty() ? DV_ODID_TSV_ESCAPE : 0) | (droneid ? DV_RADIO_FRAMES_DRONEID : 0);
+	printf("%s\n", dv_radio_frames_header(flags));
 	for (int i = 0; i < n; i++) {
 		if (n > 1) printf("# %s\n", paths[i]);
 		if (dv_radio_scan_file(paths[i], print_frame, &flags, NULL) < 0) rc = cli_fail("radio");
@@ -100,6 +108,8 @@ static json_object *radio_question(const dv_radio_report *r, bool ok)
 		json_object *o = json_object_new_object(), *ids = json_object_new_array();
 		json_object_object_add(o, "transmitter", json_object_new_string(a->key));
 		for (size_t k = 0; k < a->nids; k++) json_object_array_add(ids, json_object_new_string(a->ids[k].text));
+		for (size_t k = 0; k < a->ndroneid_serials && json_object_array_length(ids) < DV_RADIO_MAX_IDS; k++)
+			json_object_array_add(ids, json_object_new_string(a->droneid_serials[k].text));
 		json_object_object_add(o, "uas_ids", ids);
 		json_object_object_add(o, "operator_positions", json_object_new_int64((int64_t)a->noperators));
 		json_object_object_add(o, "track_points", json_object_new_int64((int64_t)a->ntrack));
@@ -373,14 +383,14 @@ int cmd_radio(int argc, char **argv)
 	if (cli_forward("radio", argc, argv, local_opts, &forwarded)) return forwarded;
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' }, { "geojson", required_argument, NULL, 'g' },
-		{ "frames", no_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
+		{ "frames", optional_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
 		{ "case", required_argument, NULL, 'c' }, { "operator", required_argument, NULL, 'o' },
 		{ "vault", required_argument, NULL, 'v' }, { "key-file", required_argument, NULL, 'k' },
 		/* inside the reader only: the GeoJSON to DV_READER_OUT_FD, the case work to the parent */
 		{ "x-reader-geojson", no_argument, NULL, 'G' }, { "x-reader-io", no_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 }
 	};
-	bool json = false, frames = false, reader_geojson = false, reader_io = false;
+	bool json = false, frames = false, frames_droneid = false, reader_geojson = false, reader_io = false;
 	const char *geojson = NULL, *case_name = NULL, *operator_name = NULL, *vault = NULL, *key_file = NULL;
 	int c;
 	optind = 1;
@@ -388,7 +398,11 @@ int cmd_radio(int argc, char **argv)
 		switch (c) {
 		case 'j': json = true; break;
 		case 'g': geojson = optarg; break;
-		case 'f': frames = true; break;
+		case 'f':
+			frames = true;
+			if (optarg && !strcmp(optarg, "droneid")) frames_droneid = true;
+			else if (optarg && strcmp(optarg, "astm")) return cli_usage("radio", "--frames=astm or --frames=droneid");
+			break;
 		case 'c': case_name = optarg; break;
 		case 'o': operator_name = optarg; break;
 		case 'v': vault = optarg; break;
@@ -416,7 +430,7 @@ int cmd_radio(int argc, char **argv)
 		bool io_needed = !frames && (geojson || case_name);
 		av[n++] = (char *)"radio";
 		if (json) av[n++] = (char *)"--json";
-		if (frames) av[n++] = (char *)"--frames";
+		if (frames) av[n++] = frames_droneid ? (char *)"--frames=droneid" : (char *)"--frames";
 		if (geojson) av[n++] = (char *)"--x-reader-geojson";
 		if (io_needed) av[n++] = (char *)"--x-reader-io";
 		av[n++] = (char *)"--";
@@ -433,7 +447,7 @@ int cmd_radio(int argc, char **argv)
 		free(av);
 		return code;
 	}
-	if (frames) return do_frames(argc - optind, argv + optind);
+	if (frames) return do_frames(argc - optind, argv + optind, frames_droneid);
 	if (case_name && (!operator_name || !*operator_name)) return cli_usage("radio", "--case needs --operator NAME");
 
 	dv_radio_report *r;

@@ -47,8 +47,10 @@ typedef enum dv_radio_transport {
 	DV_RADIO_WIFI_BEACON = 1,  /* 802.11 beacon vendor IE FA:0B:BC type 0x0D */
 	DV_RADIO_WIFI_NAN = 2,     /* Wi-Fi NAN service discovery (action) frame */
 	DV_RADIO_BT_LEGACY = 4,    /* Bluetooth 4 legacy advertising, service data 0xFFFA */
-	DV_RADIO_BT_EXTENDED = 8   /* Bluetooth 5 extended advertising (Long Range when coded PHY) */
+	DV_RADIO_BT_EXTENDED = 8,  /* Bluetooth 5 extended advertising (Long Range when coded PHY) */
+	DV_RADIO_WIFI_DJI = 16     /* DJI DroneID: 802.11 beacon/probe response vendor IE OUI 26:37:12 */
 } dv_radio_transport;
+#define DV_RADIO_TRANSPORT_LAST DV_RADIO_WIFI_DJI
 
 /* "Wi-Fi beacon", "Bluetooth 5 extended" ... */
 const char *dv_radio_transport_name(dv_radio_transport t);
@@ -70,7 +72,24 @@ const char *dv_radio_transport_name(dv_radio_transport t);
  * terminal; without it the output is byte-identical to tshark's).
  */
 #define DV_ODID_TSV_ESCAPE 1u
+/* DV_ODID_TSV_CUT: also the row of a frame whose pack overruns it (the
+ * messages that fit, in the same layout), where the dissector prints none. */
+#define DV_ODID_TSV_CUT 2u
 int dv_odid_frame_tsv(const dv_odid_frame *f, char *out, size_t size, unsigned flags);
+
+/*
+ * What `radio --frames` prints for one frame the report counts, as whole
+ * lines (each ending in a newline) into out: the dissector-layout row (also
+ * for a pack cut short: the messages that fit) and '#' comment lines - "#
+ * frame N: message pack cut at byte K" (K: offset in the captured frame
+ * where the pack's bytes end), why a frame has no row, a bad FCS. With
+ * DV_RADIO_FRAMES_DRONEID instead the DJI DroneID row of a frame carrying
+ * one (nothing for the others). out may be left empty. Returns 0 or
+ * DV_ENOMEM. dv_radio_frames_header gives the '#' header line (no newline).
+ */
+#define DV_RADIO_FRAMES_DRONEID 4u
+int dv_radio_frame_lines(const dv_odid_frame *f, unsigned flags, char *out, size_t size);
+const char *dv_radio_frames_header(unsigned flags);
 
 /* True when dv_radio_decode_frame understands this pcap link type. */
 bool dv_radio_linktype_supported(int linktype);
@@ -120,8 +139,17 @@ double dv_radio_distance_m(double lat1, double lon1, double lat2, double lon2);
 
 /* ---- per-aircraft report ------------------------------------------------ */
 
+/* What broadcast a position: ASTM F3411 Remote ID or DJI DroneID. */
+typedef enum dv_radio_source {
+	DV_RADIO_SRC_ASTM = 0,
+	DV_RADIO_SRC_DRONEID = 1
+} dv_radio_source;
+
 typedef struct dv_radio_point {
 	uint64_t frame_no;
+	uint8_t source;        /* dv_radio_source */
+	double alt_m;          /* DroneID "altitude" (DJI does not say its reference), else NAN */
+	double yaw_deg;        /* DroneID heading, else NAN */
 	size_t capture;        /* index into the report's captures */
 	int64_t ts_ns;         /* capture time */
 	double lat, lon;       /* degrees */
@@ -135,6 +163,7 @@ typedef struct dv_radio_point {
 typedef struct dv_radio_operator_pos {
 	double lat, lon, geo_alt_m;
 	uint8_t loc_type;      /* 0 take-off, 1 live GNSS, 2 fixed */
+	uint8_t source;        /* dv_radio_source: DroneID = the pilot app's position */
 	uint64_t frames;       /* how many frames broadcast it */
 	uint64_t first_frame, last_frame;
 	size_t capture;        /* of the first frame */
@@ -178,6 +207,18 @@ typedef struct dv_radio_aircraft {
 	uint16_t area_count;   /* aircraft in the area */
 	double area_radius_m, area_ceiling_m, area_floor_m; /* NAN when unknown */
 	uint64_t auth_pages;   /* authentication messages seen */
+	/* DJI DroneID (radio/droneid_int.h), beside or instead of ASTM */
+	bool by_serial;        /* keyed by the DroneID serial (no transmitter address) */
+	uint64_t droneid_frames;     /* frames with a DroneID record */
+	uint64_t droneid_undecoded;  /* of them: looked like DroneID, not decodable */
+	dv_radio_ident droneid_serials[DV_RADIO_MAX_IDS];
+	size_t ndroneid_serials;
+	unsigned droneid_versions;   /* bit n: flight information version n */
+	int droneid_device_type;     /* last broadcast, -1 none */
+	char droneid_uuid[DV_RADIO_TEXT];
+	char droneid_purpose[DV_RADIO_TEXT];
+	bool droneid_has_home;
+	double droneid_home_lat, droneid_home_lon;
 	int64_t first_ns, last_ns;
 	uint64_t frames, messages, empty_frames;
 	dv_radio_point *track; /* distinct consecutive positions (at most DV_RADIO_MAX_TRACK) */

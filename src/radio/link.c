@@ -5,8 +5,10 @@
  * what is Remote ID specific is here.
  *
  * Wi-Fi (IEEE 802.11 management frame bodies):
- *   beacon (FC 0x80): 24-byte header, 12 fixed bytes, then elements
+ *   beacon (FC 0x80) or probe response (FC 0x50): 24-byte header, 12 fixed
+ *     bytes, then elements
  *     id 221 (vendor) | len | OUI FA:0B:BC | type 0x0D | counter | pack
+ *     id 221 (vendor) | len | OUI 26:37:12 | DJI DroneID (radio/droneid_int.h)
  *   NAN service discovery (action FC 0xD0): category 4, action 9,
  *     OUI 50:6F:9A type 0x13, then NAN attributes (id, len16le, body);
  *     the Service Descriptor attribute (id 3) with service ID
@@ -201,9 +203,14 @@ static const uint8_t OUI_PARROT[3] = { 0x90, 0x3A, 0xE6 }; /* early Parrot firmw
 static const uint8_t NAN_HDR[6] = { 0x04, 0x09, 0x50, 0x6F, 0x9A, 0x13 };
 static const uint8_t NAN_ODID_SID[6] = { 0x88, 0x69, 0x19, 0x9D, 0x92, 0x09 };
 
+static const uint8_t OUI_DJI[3] = { 0x26, 0x37, 0x12 }; /* DJI DroneID (radio/droneid_int.h) */
+
+/* Beacon or probe response elements: ASTM Remote ID and DJI DroneID, both
+ * when a DJI aircraft sends both in one frame. */
 static int wifi_beacon(dv_rd *body, dv_odid_frame *f)
 {
 	if (dv_rd_skip(body, 12) < 0) return 0; /* timestamp, interval, capabilities */
+	bool astm = false;
 	while (dv_rd_left(body) >= 2) {
 		uint8_t id = 0, elen = 0;
 		(void)dv_rd_u8(body, &id);
@@ -216,17 +223,28 @@ static int wifi_beacon(dv_rd *body, dv_odid_frame *f)
 		}
 		const uint8_t *e;
 		(void)dv_rd_view(body, avail, &e);
-		if (id != 221 || avail < 4) continue;
+		if (id != 221 || avail < 3) continue;
+		if (!memcmp(e, OUI_DJI, 3)) {
+			if (f->has_droneid) continue; /* the first one counts */
+			f->has_droneid = true;
+			(void)dv_droneid_decode_wifi(&f->droneid, e + 3, avail - 3);
+			if (cut && f->droneid.status == DV_DRONEID_OK)
+				dv_odid_problem(f, "DJI DroneID element length %u past the end of the frame (%zu bytes left)",
+				                elen, avail);
+			continue;
+		}
+		if (astm || avail < 4) continue;
 		if (memcmp(e, OUI_ASTM, 3) && memcmp(e, OUI_PARROT, 3)) continue;
 		if (e[3] != 0x0D) continue;
+		astm = true;
 		f->transport = DV_RADIO_WIFI_BEACON;
 		if (cut)
 			dv_odid_problem(f, "vendor element length %u past the end of the frame (%zu bytes left)",
 			                elen, avail);
 		(void)dv_odid_decode_payload(e + 4, avail - 4, true, f);
-		return 1;
 	}
-	return 0;
+	if (!astm && f->has_droneid) f->transport = DV_RADIO_WIFI_DJI;
+	return astm || f->has_droneid;
 }
 
 static int wifi_nan(dv_rd *body, dv_odid_frame *f)
@@ -284,7 +302,7 @@ static int wifi_mgmt(const dv_link *l, dv_odid_frame *f)
 	dv_rd body = dv_link_body(l, NULL);
 	uint8_t fc0 = l->wlan_fc[0];
 	int found = 0;
-	if (fc0 == 0x80)
+	if (fc0 == 0x80 || fc0 == 0x50) /* beacon, probe response: the same fixed fields */
 		found = wifi_beacon(&body, f);
 	else if (fc0 == 0xd0 || fc0 == 0xe0)
 		found = wifi_nan(&body, f);
@@ -305,6 +323,9 @@ int dv_radio_decode_frame(int linktype, const uint8_t *p, size_t len, dv_odid_fr
 	f->nproblems = 0;
 	f->empty = false;
 	f->pack_overrun = false;
+	f->pack_cut_at = 0;
+	f->pack_end = NULL;
+	f->has_droneid = false;
 	f->frame_no = no;
 	f->ts_ns = ts;
 	f->linktype = linktype;
@@ -330,7 +351,10 @@ int dv_radio_decode_frame(int linktype, const uint8_t *p, size_t len, dv_odid_fr
 			if (l.flags & DV_LINK_RSSI) f->rssi = l.rssi;
 		}
 	}
+	if (found && f->pack_overrun && f->pack_end >= p && f->pack_end <= p + len)
+		f->pack_cut_at = (size_t)(f->pack_end - p);
 	if (!found) {
+		f->has_droneid = false;
 		f->transport = DV_RADIO_NONE;
 		f->nmsg = 0;
 		f->nproblems = 0;

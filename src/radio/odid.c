@@ -189,7 +189,10 @@ static void decode_pack(const uint8_t *p, size_t len, dv_odid_frame *f, dv_odid_
 	if (size != DV_ODID_MSG_SIZE)
 		dv_odid_problem(f, "message pack declares message size %u (standard: 25)", size);
 	if (size < DV_ODID_MSG_SIZE) return; /* messages would overlap: nothing to trust */
-	if ((size_t)size * qty > dv_rd_left(&r)) f->pack_overrun = true;
+	if ((size_t)size * qty > dv_rd_left(&r)) {
+		f->pack_overrun = true;
+		f->pack_end = p + len;
+	}
 	if (qty > 9)
 		dv_odid_problem(f, "message pack declares %u messages (standard: at most 9)", qty);
 	for (unsigned n = 1; n <= qty; n++) {
@@ -325,6 +328,7 @@ const char *dv_radio_transport_name(dv_radio_transport t)
 {
 	switch (t) {
 	case DV_RADIO_WIFI_BEACON: return "Wi-Fi beacon";
+	case DV_RADIO_WIFI_DJI: return "Wi-Fi beacon, DJI DroneID";
 	case DV_RADIO_WIFI_NAN: return "Wi-Fi NAN";
 	case DV_RADIO_BT_LEGACY: return "Bluetooth 4 legacy";
 	case DV_RADIO_BT_EXTENDED: return "Bluetooth 5 extended";

@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #include "dv/radio.h"
+#include "radio/droneid_int.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -161,6 +162,10 @@ typedef struct dv_odid_frame {
 	char problems[DV_ODID_MAX_PROBLEMS][DV_ODID_PROBLEM_LEN];
 	bool empty;            /* a pack with quantity 0 or no message at all */
 	bool pack_overrun;     /* the pack declares more bytes than the payload has */
+	size_t pack_cut_at;    /* with pack_overrun: byte of the frame where its data ends */
+	const uint8_t *pack_end; /* internal: where the overrunning pack's bytes end */
+	bool has_droneid;      /* a DJI DroneID vendor element (decoded or not: droneid.status) */
+	dv_droneid_record droneid;
 } dv_odid_frame;
 
 /*

@@ -11,6 +11,7 @@
 #include "dv/radio.h"
 #include "dv/util.h"
 #include "radio/odid_int.h"
+#include "radio/droneid_int.h"
 
 static const char *ua_type_name(int t)
 {
@@ -35,7 +36,7 @@ static void transports_text(char *out, size_t size, unsigned t, bool coded)
 {
 	out[0] = '\0';
 	size_t o = 0;
-	for (unsigned bit = 1; bit <= DV_RADIO_BT_EXTENDED; bit <<= 1) {
+	for (unsigned bit = 1; bit <= DV_RADIO_TRANSPORT_LAST; bit <<= 1) {
 		if (!(t & bit)) continue;
 		int n = snprintf(out + o, size - o, "%s%s%s", o ? ", " : "",
 		                 dv_radio_transport_name((dv_radio_transport)bit),
@@ -193,7 +194,7 @@ static void fmt_alt(char *b, size_t n, double v)
 
 void dv_radio_report_print(const dv_radio_report *r, FILE *out)
 {
-	fprintf(out, "Remote ID broadcast (ASTM F3411 / ASD-STAN EN 4709-002): what anyone nearby received\n");
+	fprintf(out, "Remote ID broadcast (ASTM F3411 / ASD-STAN EN 4709-002, DJI DroneID): what anyone nearby received\n");
 	for (size_t c = 0; c < r->ncaptures; c++) {
 		const dv_radio_capture *cp = &r->captures[c];
 		fprintf(out, "\ncapture %s\n", cp->path);
@@ -220,12 +221,36 @@ void dv_radio_report_print(const dv_radio_report *r, FILE *out)
 		const dv_radio_aircraft *a = &r->aircraft[i];
 		char buf[256], t0[40], t1[40];
 		transports_text(buf, sizeof(buf), a->transports, a->coded_phy);
-		fprintf(out, "\naircraft %s (transmitter address), via %s\n", a->key, buf);
+		fprintf(out, "\naircraft %s (%s), via %s\n", a->key, a->by_serial ? "DroneID serial" : "transmitter address",
+		        buf);
 		for (size_t k = 0; k < a->nids; k++)
 			fprintf(out, "  UAS ID         %s (id type: %s, UA type: %s), %llu messages\n", a->ids[k].text,
 			        dv_odid_id_type_name(a->ids[k].id_type), ua_type_name(a->ids[k].ua_type),
 			        (unsigned long long)a->ids[k].frames);
-		if (!a->nids) fprintf(out, "  UAS ID         none broadcast\n");
+		if (!a->nids && !a->droneid_frames) fprintf(out, "  UAS ID         none broadcast\n");
+		if (a->droneid_frames) {
+			for (size_t k = 0; k < a->ndroneid_serials; k++)
+				fprintf(out, "  DJI DroneID    serial %s, %llu frames\n", a->droneid_serials[k].text,
+				        (unsigned long long)a->droneid_serials[k].frames);
+			if (!a->ndroneid_serials) fprintf(out, "  DJI DroneID    no serial broadcast\n");
+			fprintf(out, "  DroneID        %llu frames", (unsigned long long)a->droneid_frames);
+			for (int v = 1; v < 16; v++)
+				if (a->droneid_versions & (1u << v)) fprintf(out, ", flight information version %d", v);
+			if (a->droneid_device_type >= 0)
+				fprintf(out, ", device type %d%s%s%s", a->droneid_device_type,
+				        dv_droneid_device_name((unsigned)a->droneid_device_type)[0] ? " (" : "",
+				        dv_droneid_device_name((unsigned)a->droneid_device_type),
+				        dv_droneid_device_name((unsigned)a->droneid_device_type)[0] ? ")" : "");
+			fprintf(out, "\n");
+			if (a->droneid_undecoded)
+				fprintf(out, "  DroneID        %llu frames look like DroneID but could not be decoded (see issues)\n",
+				        (unsigned long long)a->droneid_undecoded);
+			if (a->droneid_uuid[0]) fprintf(out, "  DroneID UUID   %s\n", a->droneid_uuid);
+			if (a->droneid_purpose[0]) fprintf(out, "  flight purpose %s\n", a->droneid_purpose);
+			if (a->droneid_has_home)
+				fprintf(out, "  home point     %.7f,%.7f (DJI DroneID: where it took off, often where the pilot stands)\n",
+				        a->droneid_home_lat, a->droneid_home_lon);
+		}
 		size_t same = id_index_others(&ids, r, i, 8, print_same, out);
 		if (same > 8) fprintf(out, "  same UAS ID as %zu more transmitter addresses\n", same - 8);
 		for (size_t k = 0; k < a->noperator_ids; k++)
@@ -268,9 +293,10 @@ void dv_radio_report_print(const dv_radio_report *r, FILE *out)
 		for (size_t k = 0; k < shown; k++) {
 			const dv_radio_operator_pos *o = &a->operators[k];
 			fprintf(out, "  operator       %.7f,%.7f (%s), in %llu frames from frame %llu\n", o->lat, o->lon,
-			        op_loc_name(o->loc_type), (unsigned long long)o->frames, (unsigned long long)o->first_frame);
-			fprintf(out, "  EXPOSURE       anyone within radio range learned where the pilot stood "
-			             "(encoded to 1e-7 deg, about 1 cm)");
+			        o->source == DV_RADIO_SRC_DRONEID ? "DJI DroneID: the pilot app's position" : op_loc_name(o->loc_type),
+			        (unsigned long long)o->frames, (unsigned long long)o->first_frame);
+			fprintf(out, "  EXPOSURE       anyone within radio range learned where the pilot stood %s",
+			        o->source == DV_RADIO_SRC_DRONEID ? "(DroneID: to 1e-7 rad, about 0.6 m)" : "(encoded to 1e-7 deg, about 1 cm)");
 			if (o->has_distance)
 				fprintf(out, ":\n                 %.0f to %.0f m from the aircraft while it broadcast "
 				             "(%.0f m from its first broadcast position)",
@@ -358,6 +384,11 @@ static json_object *point_json(const dv_radio_point *p)
 	json_object_object_add(o, "vertical_speed_mps", jnum(p->vspeed_mps));
 	json_object_object_add(o, "direction_deg", jnum(p->direction_deg));
 	json_object_object_add(o, "status", json_object_new_int(p->status));
+	if (p->source == DV_RADIO_SRC_DRONEID) {
+		json_object_object_add(o, "source", json_object_new_string("DJI DroneID"));
+		json_object_object_add(o, "droneid_altitude_m", jnum(p->alt_m));
+		json_object_object_add(o, "yaw_deg", jnum(p->yaw_deg));
+	}
 	return o;
 }
 
@@ -367,7 +398,11 @@ static json_object *operator_json(const dv_radio_operator_pos *o)
 	json_object_object_add(j, "lat", jdeg(o->lat));
 	json_object_object_add(j, "lon", jdeg(o->lon));
 	json_object_object_add(j, "geodetic_alt_m", jnum(o->geo_alt_m));
-	json_object_object_add(j, "location_type", json_object_new_string(op_loc_name(o->loc_type)));
+	json_object_object_add(j, "location_type", json_object_new_string(o->source == DV_RADIO_SRC_DRONEID
+	                                                                      ? "pilot app position (DJI DroneID)"
+	                                                                      : op_loc_name(o->loc_type)));
+	json_object_object_add(j, "source", json_object_new_string(o->source == DV_RADIO_SRC_DRONEID ? "DJI DroneID"
+	                                                                                           : "ASTM F3411"));
 	json_object_object_add(j, "frames", json_object_new_int64((int64_t)o->frames));
 	json_object_object_add(j, "first_frame", json_object_new_int64((int64_t)o->first_frame));
 	json_object_object_add(j, "last_frame", json_object_new_int64((int64_t)o->last_frame));
@@ -427,7 +462,7 @@ int dv_radio_report_json(const dv_radio_report *r, char **out)
 		char buf[256];
 		json_object_object_add(o, "transmitter", json_object_new_string(a->key));
 		json_object *tr = json_object_new_array();
-		for (unsigned bit = 1; bit <= DV_RADIO_BT_EXTENDED; bit <<= 1)
+		for (unsigned bit = 1; bit <= DV_RADIO_TRANSPORT_LAST; bit <<= 1)
 			if (a->transports & bit)
 				json_object_array_add(tr, json_object_new_string(dv_radio_transport_name((dv_radio_transport)bit)));
 		json_object_object_add(o, "transports", tr);
@@ -462,6 +497,30 @@ int dv_radio_report_json(const dv_radio_report *r, char **out)
 		json_object_object_add(o, "messages", json_object_new_int64((int64_t)a->messages));
 		json_object_object_add(o, "empty_frames", json_object_new_int64((int64_t)a->empty_frames));
 		json_object_object_add(o, "authentication_pages", json_object_new_int64((int64_t)a->auth_pages));
+		if (a->droneid_frames) {
+			json_object *dj = json_object_new_object();
+			json_object_object_add(dj, "serials", ident_array(a->droneid_serials, a->ndroneid_serials, false));
+			json_object_object_add(dj, "frames", json_object_new_int64((int64_t)a->droneid_frames));
+			json_object_object_add(dj, "undecodable_frames", json_object_new_int64((int64_t)a->droneid_undecoded));
+			json_object *vs = json_object_new_array();
+			for (int v = 1; v < 16; v++)
+				if (a->droneid_versions & (1u << v)) json_object_array_add(vs, json_object_new_int(v));
+			json_object_object_add(dj, "flight_info_versions", vs);
+			if (a->droneid_device_type >= 0) {
+				json_object_object_add(dj, "device_type", json_object_new_int(a->droneid_device_type));
+				const char *dn = dv_droneid_device_name((unsigned)a->droneid_device_type);
+				if (dn[0]) json_object_object_add(dj, "device", json_object_new_string(dn));
+			}
+			if (a->droneid_uuid[0]) json_object_object_add(dj, "uuid", json_object_new_string(a->droneid_uuid));
+			if (a->droneid_purpose[0]) json_object_object_add(dj, "flight_purpose", json_object_new_string(a->droneid_purpose));
+			if (a->droneid_has_home) {
+				json_object *h = json_object_new_object();
+				json_object_object_add(h, "lat", jdeg(a->droneid_home_lat));
+				json_object_object_add(h, "lon", jdeg(a->droneid_home_lon));
+				json_object_object_add(dj, "home", h);
+			}
+			json_object_object_add(o, "dji_droneid", dj);
+		}
 		json_object *trk = json_object_new_array();
 		for (size_t k = 0; k < a->ntrack; k++) json_object_array_add(trk, point_json(&a->track[k]));
 		json_object_object_add(o, "track", trk);
@@ -495,7 +554,19 @@ int dv_radio_report_geojson(const dv_radio_report *r, char **out)
 	json_object *feats = json_object_new_array();
 	for (size_t i = 0; i < r->naircraft; i++) {
 		const dv_radio_aircraft *a = &r->aircraft[i];
-		const char *uas = a->nids ? a->ids[0].text : "";
+		const char *uas = a->nids ? a->ids[0].text : a->ndroneid_serials ? a->droneid_serials[0].text : "";
+		if (a->droneid_has_home) {
+			json_object *f = json_object_new_object(), *g = json_object_new_object(), *p = json_object_new_object();
+			json_object_object_add(g, "type", json_object_new_string("Point"));
+			json_object_object_add(g, "coordinates", coord(a->droneid_home_lon, a->droneid_home_lat, NAN));
+			json_object_object_add(p, "role", json_object_new_string("home point (DJI DroneID broadcast)"));
+			json_object_object_add(p, "transmitter", json_object_new_string(a->key));
+			json_object_object_add(p, "uas_id", json_object_new_string(uas));
+			json_object_object_add(f, "type", json_object_new_string("Feature"));
+			json_object_object_add(f, "geometry", g);
+			json_object_object_add(f, "properties", p);
+			json_object_array_add(feats, f);
+		}
 		if (a->ntrack) {
 			json_object *f = json_object_new_object();
 			json_object *g = json_object_new_object();

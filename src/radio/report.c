@@ -18,6 +18,7 @@
 #include "dv/err.h"
 #include "dv/radio.h"
 #include "radio/odid_int.h"
+#include "radio/droneid_int.h"
 
 /* ---- distance -------------------------------------------------------------- */
 
@@ -137,7 +138,7 @@ static void add_issue(dv_radio_report *r, size_t capture, uint64_t frame, const 
 
 static bool same_transmitter(const dv_radio_aircraft *a, const dv_odid_frame *f)
 {
-	return a->has_mac == f->has_mac && (!f->has_mac || !memcmp(a->mac, f->mac, 6));
+	return !a->by_serial && a->has_mac == f->has_mac && (!f->has_mac || !memcmp(a->mac, f->mac, 6));
 }
 
 static uint64_t mac_hash(bool has_mac, const uint8_t *mac)
@@ -195,6 +196,7 @@ static dv_radio_aircraft *find_aircraft(dv_radio_report *r, const dv_odid_frame 
 	dv_radio_aircraft *a = &r->aircraft[r->naircraft];
 	memset(a, 0, sizeof(*a));
 	memcpy(a->key, key, sizeof(key));
+	a->droneid_device_type = -1;
 	a->has_mac = f->has_mac;
 	if (f->has_mac) memcpy(a->mac, f->mac, 6);
 	a->first_ns = f->ts_ns;
@@ -261,6 +263,8 @@ static int add_point(dv_radio_aircraft *a, size_t capture, const dv_odid_frame *
 	if (grow((void **)&a->track, &a->track_cap, a->ntrack + 1, sizeof(*a->track)) < 0) return -1;
 	dv_radio_point *p = &a->track[a->ntrack++];
 	p->frame_no = f->frame_no;
+	p->source = DV_RADIO_SRC_ASTM;
+	p->alt_m = p->yaw_deg = NAN;
 	p->capture = capture;
 	p->ts_ns = f->ts_ns;
 	p->lat = lat;
@@ -285,7 +289,7 @@ static int add_operator(dv_radio_aircraft *a, size_t capture, const dv_odid_fram
 	/* newest first: a repeated position is almost always the last one */
 	for (size_t i = a->noperators; i-- > 0;) {
 		dv_radio_operator_pos *o = &a->operators[i];
-		if (o->lat == lat && o->lon == lon) {
+		if (o->lat == lat && o->lon == lon && o->source == DV_RADIO_SRC_ASTM) {
 			o->frames++;
 			o->last_frame = f->frame_no;
 			return 0;
@@ -305,6 +309,95 @@ static int add_operator(dv_radio_aircraft *a, size_t capture, const dv_odid_fram
 	o->frames = 1;
 	o->first_frame = o->last_frame = f->frame_no;
 	o->capture = capture;
+	return 0;
+}
+
+/* A DroneID record into aircraft a: serial, track point, pilot position,
+ * home point; an undecodable record is an issue of the frame. */
+static int droneid_into(dv_radio_report *r, dv_radio_aircraft *a, size_t capture, uint64_t frame_no, int64_t ts_ns,
+                        const dv_droneid_record *d)
+{
+	a->droneid_frames++;
+	if (d->serial[0])
+		add_ident(a->droneid_serials, &a->ndroneid_serials, 0, 0, (const uint8_t *)d->serial, strlen(d->serial),
+		          false);
+	if (d->status != DV_DRONEID_OK) {
+		a->droneid_undecoded++;
+		char text[DV_RADIO_ISSUE_LEN];
+		snprintf(text, sizeof(text), "looks like DJI DroneID, not decodable: %.72s", d->problem);
+		add_issue(r, capture, frame_no, a->key, text);
+		if (d->status != DV_DRONEID_BAD_VALUES) return 0; /* the valid positions of a bad-values record still count */
+	}
+	if (d->subcommand == DV_DRONEID_SUB_PURPOSE) {
+		if (d->purpose[0]) snprintf(a->droneid_purpose, sizeof(a->droneid_purpose), "%.63s", d->purpose);
+		return 0;
+	}
+	if (d->version < 16) a->droneid_versions |= 1u << d->version;
+	a->droneid_device_type = d->device_type;
+	if (d->uuid[0]) snprintf(a->droneid_uuid, sizeof(a->droneid_uuid), "%s", d->uuid);
+	if (d->has_home) {
+		a->droneid_has_home = true;
+		a->droneid_home_lat = d->home_lat;
+		a->droneid_home_lon = d->home_lon;
+	}
+	if (d->has_pos) {
+		bool repeat = false;
+		if (a->ntrack) {
+			const dv_radio_point *q = &a->track[a->ntrack - 1];
+			repeat = q->source == DV_RADIO_SRC_DRONEID && q->lat == d->lat && q->lon == d->lon &&
+			         (q->height_m == d->height_m || (isnan(q->height_m) && isnan(d->height_m)));
+		}
+		if (!repeat && a->ntrack >= DV_RADIO_MAX_TRACK) {
+			a->track_dropped++;
+		} else if (!repeat) {
+			if (grow((void **)&a->track, &a->track_cap, a->ntrack + 1, sizeof(*a->track)) < 0) return DV_ENOMEM;
+			dv_radio_point *p = &a->track[a->ntrack++];
+			memset(p, 0, sizeof(*p));
+			p->frame_no = frame_no;
+			p->capture = capture;
+			p->ts_ns = ts_ns;
+			p->source = DV_RADIO_SRC_DRONEID;
+			p->lat = d->lat;
+			p->lon = d->lon;
+			p->geo_alt_m = p->press_alt_m = NAN;
+			p->alt_m = d->alt_m;
+			p->height_m = d->height_m;
+			p->height_type = 0; /* above take-off */
+			p->speed_mps = isfinite(d->v_north_mps) ? hypot(d->v_north_mps, d->v_east_mps) : NAN;
+			p->vspeed_mps = d->v_up_mps;
+			double dir = atan2(d->v_east_mps, d->v_north_mps) * 180 / M_PI;
+			p->direction_deg = isfinite(dir) && p->speed_mps > 0 ? (dir < 0 ? dir + 360 : dir) : NAN;
+			p->yaw_deg = d->yaw_deg;
+			p->status = (d->state & 0x20) ? 2 : (d->state & 0x10) ? 1 : 0; /* in the air / motors on */
+			p->timestamp = 0xFFFF;
+		}
+	}
+	if (d->has_pilot) {
+		for (size_t i = a->noperators; i-- > 0;) {
+			dv_radio_operator_pos *o = &a->operators[i];
+			if (o->source == DV_RADIO_SRC_DRONEID && o->lat == d->pilot_lat && o->lon == d->pilot_lon) {
+				o->frames++;
+				o->last_frame = frame_no;
+				return 0;
+			}
+		}
+		if (a->noperators >= DV_RADIO_MAX_OPERATORS) {
+			a->operators_dropped++;
+			return 0;
+		}
+		if (grow((void **)&a->operators, &a->operators_cap, a->noperators + 1, sizeof(*a->operators)) < 0)
+			return DV_ENOMEM;
+		dv_radio_operator_pos *o = &a->operators[a->noperators++];
+		memset(o, 0, sizeof(*o));
+		o->lat = d->pilot_lat;
+		o->lon = d->pilot_lon;
+		o->geo_alt_m = NAN;
+		o->loc_type = 1; /* the app's live GNSS */
+		o->source = DV_RADIO_SRC_DRONEID;
+		o->frames = 1;
+		o->first_frame = o->last_frame = frame_no;
+		o->capture = capture;
+	}
 	return 0;
 }
 
@@ -387,7 +480,55 @@ int dv_radio_report_add_frame(dv_radio_report *r, size_t capture, const dv_odid_
 			add_issue(r, capture, f->frame_no, a->key, text);
 		}
 	}
+	if (f->has_droneid) {
+		a->transports |= DV_RADIO_WIFI_DJI;
+		return droneid_into(r, a, capture, f->frame_no, f->ts_ns, &f->droneid);
+	}
 	return 0;
+}
+
+int dv_radio_report_add_droneid(dv_radio_report *r, size_t capture, uint64_t frame_no, int64_t ts_ns,
+                                const uint8_t *mac, const dv_droneid_record *rec)
+{
+	if (rec->has_crc && !rec->crc_ok) {
+		r->crc_bad_frames++;
+		add_issue(r, capture, frame_no, "", "DJI DroneID with a bad CRC: content not trusted, not used");
+		return 0;
+	}
+	dv_radio_aircraft *a = NULL;
+	if (mac) {
+		dv_odid_frame *f = calloc(1, sizeof(*f)); /* only the address is read */
+		if (!f) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory (radio report)");
+		f->has_mac = true;
+		memcpy(f->mac, mac, 6);
+		f->ts_ns = ts_ns;
+		a = find_aircraft(r, f);
+		free(f);
+	} else {
+		/* no transmitter address (OcuSync from an SDR): the serial is the key */
+		char key[24];
+		snprintf(key, sizeof(key), "dji:%s", rec->serial[0] ? rec->serial : "unknown");
+		for (size_t i = 0; i < r->naircraft && !a; i++)
+			if (r->aircraft[i].by_serial && !strcmp(r->aircraft[i].key, key)) a = &r->aircraft[i];
+		if (!a) {
+			if (grow((void **)&r->aircraft, &r->aircraft_cap, r->naircraft + 1, sizeof(*r->aircraft)) < 0)
+				return DV_ENOMEM;
+			a = &r->aircraft[r->naircraft];
+			memset(a, 0, sizeof(*a));
+			memcpy(a->key, key, sizeof(key));
+			a->by_serial = true;
+			a->droneid_device_type = -1;
+			a->first_ns = a->last_ns = ts_ns;
+			if (index_insert(r, r->naircraft) < 0) return DV_ENOMEM;
+			r->naircraft++;
+		}
+	}
+	if (!a) return DV_ENOMEM;
+	a->frames++;
+	a->transports |= rec->carrier == DV_DRONEID_WIFI ? DV_RADIO_WIFI_DJI : 0;
+	if (ts_ns < a->first_ns) a->first_ns = ts_ns;
+	if (ts_ns > a->last_ns) a->last_ns = ts_ns;
+	return droneid_into(r, a, capture, frame_no, ts_ns, rec);
 }
 
 typedef struct scan_ctx {

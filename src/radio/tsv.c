@@ -93,7 +93,7 @@ int dv_odid_frame_tsv(const dv_odid_frame *f, char *buf, size_t size, unsigned f
 	size_t known = 0;
 	for (size_t i = 0; i < f->nmsg; i++)
 		known += f->msgs[i].known;
-	if (known == 0 || f->pack_overrun) return 1;
+	if (known == 0 || (f->pack_overrun && !(flags & DV_ODID_TSV_CUT))) return 1;
 	put(&o, "%" PRIu64, f->frame_no);
 	for (int c = 0; c < C_N; c++) {
 		int want = col_type((enum col)c);
@@ -108,6 +108,48 @@ int dv_odid_frame_tsv(const dv_odid_frame *f, char *buf, size_t size, unsigned f
 			first = false;
 			put_value(&o, (enum col)c, m, (flags & DV_ODID_TSV_ESCAPE) != 0);
 		}
+	}
+	if (o.overflow) {
+		buf[0] = '\0';
+		return DV_ENOMEM;
+	}
+	return 0;
+}
+
+const char *dv_radio_frames_header(unsigned flags)
+{
+	if (flags & DV_RADIO_FRAMES_DRONEID) return dv_droneid_tsv_header;
+	return "# frame\tmsgType\tbasicID_idType\tbasicID_uaType\tbasicID_id_asc\tloc_status\tloc_lat\tloc_lon"
+	       "\tloc_geoAlt\tloc_height\tloc_speed\tloc_direction\tsystem_lat\tsystem_lon\toperator_id\tself_desc";
+}
+
+int dv_radio_frame_lines(const dv_odid_frame *f, unsigned flags, char *buf, size_t size)
+{
+	out o = { buf, size, 0, false };
+	if (size == 0) return DV_ENOMEM;
+	buf[0] = '\0';
+	unsigned long long no = (unsigned long long)f->frame_no;
+	if (flags & DV_RADIO_FRAMES_DRONEID) {
+		if (!f->has_droneid) return 0;
+		if (dv_droneid_tsv(&f->droneid, f->frame_no, buf, size > 1 ? size - 1 : 0,
+		                   (flags & DV_ODID_TSV_ESCAPE) != 0) < 0)
+			return DV_ENOMEM;
+		o.len = strlen(buf);
+		put(&o, "\n");
+	} else {
+		int rc = dv_odid_frame_tsv(f, buf, size, (flags & DV_ODID_TSV_ESCAPE) | DV_ODID_TSV_CUT);
+		if (rc < 0) return rc;
+		if (rc == 0) {
+			o.len = strlen(buf);
+			put(&o, "\n");
+			if (f->pack_overrun) put(&o, "# frame %llu: message pack cut at byte %zu\n", no, f->pack_cut_at);
+		} else if (f->has_droneid && f->transport == DV_RADIO_WIFI_DJI) {
+			put(&o, "# frame %llu: DJI DroneID (%s), see --frames=droneid\n", no,
+			    dv_droneid_status_name(f->droneid.status));
+		} else {
+			put(&o, "# frame %llu: no Remote ID message of a known type%s\n", no, f->empty ? " (empty)" : "");
+		}
+		if (f->crc_bad) put(&o, "# frame %llu: bad CRC/FCS, the report does not use its content\n", no);
 	}
 	if (o.overflow) {
 		buf[0] = '\0';
