@@ -14,6 +14,7 @@
 #include "core/rd_int.h"
 #include "dv/util.h"
 #include "vault/blob_format_int.h"
+#include "vault/vault_fs_int.h"
 
 struct dv_blobstore {
 	const dv_blob_backend_ops *ops;
@@ -69,10 +70,16 @@ int dv_blobstore_open(dv_blobstore **out, const dv_blob_backend_ops *ops, dv_blo
 int dv_blobstore_open_folder(dv_blobstore **out, const char *vault_dir, const uint8_t name_key[DV_KEY_BYTES],
                              const uint8_t data_key[DV_KEY_BYTES], unsigned flags)
 {
+	return dv_blobstore_open_folder_fs(out, vault_dir, name_key, data_key, flags, NULL);
+}
+
+int dv_blobstore_open_folder_fs(dv_blobstore **out, const char *vault_dir, const uint8_t name_key[DV_KEY_BYTES],
+                                const uint8_t data_key[DV_KEY_BYTES], unsigned flags, const dv_fs *fs)
+{
 	dv_blob_backend *be;
 	const dv_blob_backend_ops *ops;
 	*out = NULL;
-	int rc = dv_blob_folder_backend(&be, &ops, vault_dir, !(flags & DV_BLOBSTORE_READONLY));
+	int rc = dv_blob_folder_backend_fs(&be, &ops, vault_dir, !(flags & DV_BLOBSTORE_READONLY), fs);
 	if (rc < 0) return rc;
 	return dv_blobstore_open(out, ops, be, name_key, data_key, flags);
 }
