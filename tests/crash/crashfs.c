@@ -914,7 +914,7 @@ void crash_realize(unsigned *kept, unsigned *dropped, unsigned *torn, unsigned *
 		n->img_len = n->dur_len;
 		n->img = malloc(n->dur_len ? n->dur_len : 1);
 		if (!n->img) abort();
-		memcpy(n->img, n->dur, n->dur_len);
+		if (n->dur_len) memcpy(n->img, n->dur, n->dur_len);
 		for (size_t k = 0; k < n->np; k++) {
 			struct pwrite_rec *w = &n->pend[k];
 			unsigned r = (unsigned)(rnd() % 4);
