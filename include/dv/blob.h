@@ -8,26 +8,38 @@
  * test whether a known file is inside. The folder backend keeps a blob in
  * <vault>/blobs/XX/NAME (XX its first two digits).
  *
- * Blob format, version 1 (integers big-endian; src/vault/blob_format.c):
+ * Blob format, version 2 (integers big-endian; src/vault/blob_format.c),
+ * written by this build:
  *
  *   OFFSET SIZE DESCRIPTION
- *   0      8    magic "DVBLOB\0\1"
- *   8      4    header size, 64
+ *   0      8    magic "DVBLOB\0\2"
+ *   8      4    header size H, 96
  *   12     4    chunk size C: plaintext bytes per chunk, 4 KiB .. 16 MiB
- *   16     8    plaintext size P
- *   24     32   salt (random); the blob's AES-256-GCM key is
+ *   16     32   salt (random); the blob's AES-256-GCM key is
  *               BLAKE2b-keyed(data key, salt)
- *   56     8    reserved, zero
- *   64     ...  n = max(1, ceil(P / C)) chunks, each min(C, P - i*C) bytes
- *               of ciphertext followed by a 16-byte GCM tag
+ *   48     8    reserved, zero
+ *   56     32   sealed size: AES-256-GCM (nonce 0xffffffff || 0, additional
+ *               data bytes 0..55) of 16 bytes: plaintext size P (u64), zero
+ *               (u64); then its 16-byte tag
+ *   88     8    reserved, zero
+ *   96     ...  n = max(1, ceil(L / C)) chunks, each min(C, L - i*C) bytes of
+ *               ciphertext followed by a 16-byte GCM tag
  *
- * Chunk i uses the nonce 0x00000000 || i (u64) and the additional data
- * bytes 0..15 and 24..63 of the header followed by one byte, 1 for the last
- * chunk and 0 otherwise. P is covered because it fixes every chunk's length
- * and which chunk carries the final flag; the blob's size must be exactly
- * 64 + P + 16n. So truncation, extension, reordering and bit flips are all
- * authentication failures. The header is written last (after the chunks),
- * so P is always the number of bytes actually read from the source.
+ * The chunks hold L = padme(P) bytes: the content, then L - P zero bytes
+ * (Padme padding, as in PURBs: P rounded up so that its lowest
+ * e - floor(log2 e) - 1 bits are zero, e = floor(log2 P); at most 12 % more,
+ * and a length reveals O(log log P) bits). No size is in clear: L follows from the
+ * blob's file size (96 + L + 16n), P is sealed, and the reader checks
+ * L = padme(P) and that the padding is zero. Chunk i uses the nonce
+ * 0x00000000 || i (u64) and the additional data bytes 0..55 followed by one
+ * byte, 1 for the last chunk and 0 otherwise, so truncation, extension,
+ * reordering and bit flips are all authentication failures. The header
+ * (with the sealed size) is written last, after the chunks.
+ *
+ * Version 1 ("DVBLOB\0\1", read only): a 64-byte header with P in clear at
+ * offset 16 (u64), the salt at 24, reserved at 56; no padding: the chunks
+ * hold P bytes from offset 64; the additional data is bytes 0..15 and
+ * 24..63 and the final flag; the blob's size is exactly 64 + P + 16n.
  *
  * The format knows nothing of files: the front end (blobstore.c) encrypts,
  * names and re-hashes; a backend only keeps bytes under names.
@@ -45,24 +57,39 @@
 extern "C" {
 #endif
 
-#define DV_BLOB_HEADER_BYTES 64
+#define DV_BLOB_HEADER_BYTES 64      /* version 1 */
+#define DV_BLOB_HEADER_V2_BYTES 96   /* version 2 */
+#define DV_BLOB_HEADER_MAX 96        /* read this much to parse any version */
 #define DV_BLOB_NAME_HEX 64
 #define DV_BLOB_CHUNK_DEFAULT (1u << 20)
 
 typedef struct dv_blob_header {
+	uint32_t version;           /* 1 or 2 */
+	uint32_t header_bytes;      /* H: 64 or 96 */
 	uint32_t chunk_size;        /* C */
-	uint64_t size;              /* P */
+	uint64_t size;              /* P; version 2: 0 until the sealed size is opened */
+	uint64_t padded;            /* L, the bytes the chunks hold (P, padme(P)); version 2: from the file size */
 	uint8_t salt[32];
+	uint8_t sealed_size[32];    /* version 2 */
 } dv_blob_header;
 
 /*
- * Parses and checks a blob header (the first 64 bytes of a blob).
- * name is used in errors. Returns 0, DV_ETRUNC or DV_ECORRUPT.
+ * Parses and checks a blob header (the first 64 bytes of a version 1 blob,
+ * 96 of a version 2 one; give up to DV_BLOB_HEADER_MAX). name is used in
+ * errors. Returns 0, DV_ETRUNC or DV_ECORRUPT. A version 2 header holds no
+ * size: dv_blob_header_geometry sets L from the blob's stored size.
  */
 int dv_blob_header_parse(const uint8_t *buf, size_t len, const char *name, dv_blob_header *out);
 
-/* 64 + P + 16n, or 0 if that overflows. */
+/* Version 2: L and the chunk count from the blob's stored size; version 1:
+ * checks that size. DV_ECORRUPT when no L fits. */
+int dv_blob_header_geometry(dv_blob_header *h, uint64_t stored, const char *name);
+
+/* H + L + 16n, or 0 if that overflows. */
 uint64_t dv_blob_stored_size(const dv_blob_header *h);
+
+/* The Padme length of n (PURBs): the bytes a blob of n bytes holds. */
+uint64_t dv_blob_padme(uint64_t n);
 
 /* ---- backends ---------------------------------------------------------------
  *
@@ -75,8 +102,8 @@ uint64_t dv_blob_stored_size(const dv_blob_header *h);
  * Contract of every operation: 0 (or the documented count) on success, a
  * negative dv_code after dv_error_set on failure; "not found" is
  * DV_ENOTFOUND and never another code. Names passed in are checked by the
- * front end (64 lower-case hex digits). A put receives bytes [64, end) in
- * order and then the header [0, 64) once; put_write may be called from a
+ * front end (64 lower-case hex digits). A put receives bytes [H, end) in
+ * order and then the header [0, H) once (H = 96); put_write may be called from a
  * second thread (never two at once for one put). The front end hashes
  * every byte it reads again: a backend is never trusted with integrity.
  */

@@ -14,6 +14,7 @@
 #include "core/rd_int.h"
 #include "dv/util.h"
 #include "vault/blob_format_int.h"
+#include "vault/vault_fs_int.h"
 
 struct dv_blobstore {
 	const dv_blob_backend_ops *ops;
@@ -69,10 +70,16 @@ int dv_blobstore_open(dv_blobstore **out, const dv_blob_backend_ops *ops, dv_blo
 int dv_blobstore_open_folder(dv_blobstore **out, const char *vault_dir, const uint8_t name_key[DV_KEY_BYTES],
                              const uint8_t data_key[DV_KEY_BYTES], unsigned flags)
 {
+	return dv_blobstore_open_folder_fs(out, vault_dir, name_key, data_key, flags, NULL);
+}
+
+int dv_blobstore_open_folder_fs(dv_blobstore **out, const char *vault_dir, const uint8_t name_key[DV_KEY_BYTES],
+                                const uint8_t data_key[DV_KEY_BYTES], unsigned flags, const dv_fs *fs)
+{
 	dv_blob_backend *be;
 	const dv_blob_backend_ops *ops;
 	*out = NULL;
-	int rc = dv_blob_folder_backend(&be, &ops, vault_dir, !(flags & DV_BLOBSTORE_READONLY));
+	int rc = dv_blob_folder_backend_fs(&be, &ops, vault_dir, !(flags & DV_BLOBSTORE_READONLY), fs);
 	if (rc < 0) return rc;
 	return dv_blobstore_open(out, ops, be, name_key, data_key, flags);
 }
@@ -152,8 +159,9 @@ struct dv_blob_writer {
 	dv_blob_put *put;
 	dv_sha256 *sha;
 	dv_gcm *gcm;
-	uint8_t header[DV_BLOB_HEADER_BYTES];
-	uint64_t size;          /* plaintext bytes so far */
+	uint8_t header[DV_BLOB_HEADER_V2_BYTES];
+	dv_blob_header h;
+	uint64_t size;          /* plaintext bytes so far (without padding) */
 	uint64_t chunk_index;   /* next chunk to seal */
 	uint64_t file_off;      /* next write offset */
 	uint8_t *pending;       /* plaintext being filled, at most one chunk */
@@ -208,7 +216,7 @@ int dv_blob_writer_open(dv_blob_writer **out, dv_blobstore *bs)
 	w->bs = bs;
 	uint8_t salt[32];
 	dv_random(salt, sizeof(salt));
-	dv_blobfmt_header(w->header, bs->chunk_size, 0, salt);
+	dv_blobfmt_header(w->header, &w->h, bs->chunk_size, salt);
 	int rc = 0;
 	if (!(w->pending = malloc(bs->chunk_size)) || !(w->spare = malloc(bs->chunk_size)) ||
 	    !(w->out = malloc(bs->chunk_size + DV_GCM_TAG_BYTES)))
@@ -221,7 +229,7 @@ int dv_blob_writer_open(dv_blob_writer **out, dv_blobstore *bs)
 		dv_blob_writer_abort(w);
 		return rc;
 	}
-	w->file_off = DV_BLOB_HEADER_BYTES;
+	w->file_off = DV_BLOB_HEADER_V2_BYTES;
 	/* Without a thread (none to be had) chunks are sealed in line. */
 	if (pthread_mutex_init(&w->mu, NULL) == 0) {
 		if (pthread_cond_init(&w->cv, NULL) == 0) {
@@ -238,7 +246,7 @@ static int seal_chunk(dv_blob_writer *w, const uint8_t *buf, size_t len, int fin
 {
 	uint8_t nonce[12], aad[DV_BLOBFMT_AAD_BYTES];
 	dv_blobfmt_nonce(nonce, w->chunk_index);
-	dv_blobfmt_aad(aad, w->header, final);
+	dv_blobfmt_aad(aad, &w->h, w->header, final);
 	int rc = dv_gcm_seal(w->gcm, nonce, aad, sizeof(aad), buf, len, w->out, w->out + len);
 	if (rc < 0) return rc;
 	size_t n = len + DV_GCM_TAG_BYTES;
@@ -327,11 +335,10 @@ static int seal_last(dv_blob_writer *w)
 	return rc;
 }
 
-int dv_blob_writer_write(dv_blob_writer *w, const void *data, size_t n)
+/* Content or padding into the chunks. */
+static int feed(dv_blob_writer *w, const uint8_t *p, size_t n)
 {
-	const uint8_t *p = data;
-	int rc = dv_sha256_update(w->sha, p, n);
-	if (rc < 0) return rc;
+	int rc;
 	while (n > 0) {
 		/* A full pending chunk is sealed only once more data arrives, so
 		 * that the last chunk can carry the final flag. */
@@ -343,7 +350,28 @@ int dv_blob_writer_write(dv_blob_writer *w, const void *data, size_t n)
 		w->pending_len += take;
 		p += take;
 		n -= take;
-		w->size += take;
+	}
+	return 0;
+}
+
+int dv_blob_writer_write(dv_blob_writer *w, const void *data, size_t n)
+{
+	int rc = dv_sha256_update(w->sha, data, n);
+	if (rc < 0 || (rc = feed(w, data, n)) < 0) return rc;
+	w->size += n;
+	return 0;
+}
+
+/* Zeros up to padme(size): the blob's length tells only the bucket. */
+static int pad(dv_blob_writer *w)
+{
+	static const uint8_t zeros[4096];
+	uint64_t left = dv_blob_padme(w->size) - w->size;
+	while (left > 0) {
+		size_t k = left < sizeof(zeros) ? (size_t)left : sizeof(zeros);
+		int rc = feed(w, zeros, k);
+		if (rc < 0) return rc;
+		left -= k;
 	}
 	return 0;
 }
@@ -356,9 +384,9 @@ static int complete(dv_blob_writer *w, uint8_t sha256_out[DV_SHA256_BYTES], char
                     uint64_t *size_out, bool *stored)
 {
 	int rc;
-	dv_put_u64be(w->header + 16, w->size);
-	if ((rc = seal_last(w)) < 0 ||
-	    (rc = w->bs->ops->put_write(w->bs->be, w->put, 0, w->header, DV_BLOB_HEADER_BYTES)) < 0 ||
+	if ((rc = pad(w)) < 0 || (rc = seal_last(w)) < 0 ||
+	    (rc = dv_blobfmt_seal_size(w->header, w->gcm, w->size)) < 0 ||
+	    (rc = w->bs->ops->put_write(w->bs->be, w->put, 0, w->header, DV_BLOB_HEADER_V2_BYTES)) < 0 ||
 	    (rc = dv_sha256_final(w->sha, sha256_out)) < 0)
 		goto fail;
 	sealer_stop(w);
@@ -481,7 +509,7 @@ struct reader {
 	dv_blobstore *bs;
 	dv_blob_get *get;
 	char where[4096];
-	uint8_t header[DV_BLOB_HEADER_BYTES];
+	uint8_t header[DV_BLOB_HEADER_MAX];
 	dv_blob_header h;
 	dv_gcm *gcm;
 	uint8_t *buf;
@@ -512,12 +540,11 @@ static int reader_open(struct reader *r, dv_blobstore *bs, const char *name)
 	}
 	size_t got;
 	if ((rc = o->read_at(bs->be, r->get, 0, r->header, sizeof(r->header), &got)) < 0 ||
-	    (rc = dv_blob_header_parse(r->header, got, r->where, &r->h)) < 0)
+	    (rc = dv_blob_header_parse(r->header, got, r->where, &r->h)) < 0 ||
+	    (rc = dv_blob_header_geometry(&r->h, stored, r->where)) < 0 ||
+	    (rc = dv_blobfmt_gcm(&r->gcm, bs->data_key, r->h.salt)) < 0 ||
+	    (rc = dv_blobfmt_open_size(&r->h, r->header, r->gcm, r->where)) < 0)
 		return rc;
-	if (stored != dv_blob_stored_size(&r->h))
-		return dv_error_set(DV_ECORRUPT, r->where, (int64_t)stored, "blob is %llu bytes, its header says %llu",
-		                    (unsigned long long)stored, (unsigned long long)dv_blob_stored_size(&r->h));
-	if ((rc = dv_blobfmt_gcm(&r->gcm, bs->data_key, r->h.salt)) < 0) return rc;
 	if (!(r->buf = malloc((size_t)r->h.chunk_size + DV_GCM_TAG_BYTES)))
 		return dv_error_set(DV_ENOMEM, r->where, -1, "out of memory");
 	return 0;
@@ -535,7 +562,7 @@ static int reader_chunk(struct reader *r, uint64_t i, size_t *n)
 		return dv_error_set(DV_ECORRUPT, r->where, (int64_t)(off + got), "blob truncated");
 	uint8_t nonce[12], aad[DV_BLOBFMT_AAD_BYTES];
 	dv_blobfmt_nonce(nonce, i);
-	dv_blobfmt_aad(aad, r->header, final);
+	dv_blobfmt_aad(aad, &r->h, r->header, final);
 	if (dv_gcm_open(r->gcm, nonce, aad, sizeof(aad), r->buf, len, r->buf, r->buf + len) < 0)
 		return dv_error_set(DV_ECORRUPT, r->where, (int64_t)off,
 		                    "chunk %llu fails authentication (tampered or damaged)", (unsigned long long)i);
@@ -552,9 +579,18 @@ int dv_blob_read(dv_blobstore *bs, const char *name, dv_blob_sink sink, void *pa
 	if (rc < 0 || (rc = dv_sha256_new(&sha)) < 0) goto out;
 	uint64_t chunks = dv_blobfmt_chunks(&r.h);
 	for (uint64_t i = 0; i < chunks; i++) {
-		size_t n;
-		if ((rc = reader_chunk(&r, i, &n)) < 0 || (rc = dv_sha256_update(sha, r.buf, n)) < 0) goto out;
-		if (sink && (rc = sink(r.buf, n, payload)) != 0) goto out;
+		size_t n, content;
+		if ((rc = reader_chunk(&r, i, &n)) < 0) goto out;
+		uint64_t start = i * r.h.chunk_size;
+		content = start >= r.h.size ? 0 : r.h.size - start < n ? (size_t)(r.h.size - start) : n;
+		for (size_t k = content; k < n; k++)
+			if (r.buf[k]) {
+				rc = dv_error_set(DV_ECORRUPT, r.where, (int64_t)(dv_blobfmt_chunk_offset(&r.h, i) + k),
+				                  "blob padding is not zero");
+				goto out;
+			}
+		if ((rc = dv_sha256_update(sha, r.buf, content)) < 0) goto out;
+		if (sink && (content || r.h.size == 0) && (rc = sink(r.buf, content, payload)) != 0) goto out;
 	}
 	if ((rc = dv_sha256_final(sha, sha256_out)) < 0) goto out;
 	/* never trust the backend: the content must name the blob */

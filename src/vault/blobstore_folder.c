@@ -14,6 +14,8 @@
 #include "dv/blob.h"
 #include "dv/err.h"
 #include "dv/util.h"
+#include "core/fs_int.h"
+#include "vault/vault_fs_int.h"
 
 /* No sync_file_range() hints while writing: measured on the card-sized
  * benchmark, early writeback of each blob in 8 MiB steps competed with the
@@ -22,6 +24,7 @@
 struct dv_blob_backend {
 	char dir[2048];    /* <vault>/blobs */
 	char tmpdir[2048]; /* <vault>/tmp */
+	const dv_fs *fs;   /* every durable write goes through it */
 };
 
 struct dv_blob_put {
@@ -56,7 +59,7 @@ static int folder_put_begin(dv_blob_backend *be, dv_blob_put **out)
 	dv_hex(rhex, rnd, sizeof(rnd));
 	int rc = dv_pathf(p->tmp, sizeof(p->tmp), "%s/blob-%s.part", be->tmpdir, rhex);
 	if (rc == 0) {
-		p->fd = open(p->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		p->fd = be->fs->openat(be->fs, AT_FDCWD, p->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (p->fd < 0) rc = dv_error_errno(errno, p->tmp, -1, "cannot create blob");
 	}
 	if (rc < 0) {
@@ -69,35 +72,22 @@ static int folder_put_begin(dv_blob_backend *be, dv_blob_put **out)
 
 static int folder_put_write(dv_blob_backend *be, dv_blob_put *p, uint64_t off, const void *data, size_t n)
 {
-	(void)be;
-	const uint8_t *b = data;
-	while (n > 0) {
-		ssize_t k = pwrite(p->fd, b, n, (off_t)off);
-		if (k < 0) {
-			if (errno == EINTR) continue;
-			return dv_error_errno(errno, p->tmp, (int64_t)off, "cannot write blob");
-		}
-		b += k;
-		n -= (size_t)k;
-		off += (uint64_t)k;
-	}
-	return 0;
+	return dv_fs_pwrite_all(be->fs, p->fd, data, n, off, p->tmp);
 }
 
 static void folder_put_abort(dv_blob_backend *be, dv_blob_put *p)
 {
-	(void)be;
 	if (!p) return;
-	if (p->fd >= 0) close(p->fd);
-	if (p->tmp[0]) unlink(p->tmp);
+	if (p->fd >= 0) be->fs->close(be->fs, p->fd);
+	if (p->tmp[0]) be->fs->unlinkat(be->fs, AT_FDCWD, p->tmp, 0);
 	free(p);
 }
 
-static int close_put(dv_blob_put *p)
+static int close_put(dv_blob_backend *be, dv_blob_put *p)
 {
 	int fd = p->fd;
 	p->fd = -1;
-	if (close(fd) < 0) return dv_error_errno(errno, p->tmp, -1, "cannot close blob");
+	if (be->fs->close(be->fs, fd) < 0) return dv_error_errno(errno, p->tmp, -1, "cannot close blob");
 	return 0;
 }
 
@@ -109,21 +99,22 @@ static int move_into_place(dv_blob_backend *be, dv_blob_put *p, bool durable)
 	if ((rc = path_of(be, p->name, path, sizeof(path))) < 0 ||
 	    (rc = dv_pathf(dir, sizeof(dir), "%s/%.2s", be->dir, p->name)) < 0)
 		return rc;
-	if (mkdir(dir, 0700) == 0) {
-		if (durable && (rc = dv_fsync_dir(be->dir)) < 0) return rc;
+	if (be->fs->mkdirat(be->fs, AT_FDCWD, dir, 0700) == 0) {
+		if (durable && (rc = dv_fs_fsync_dir(be->fs, be->dir)) < 0) return rc;
 	} else if (errno != EEXIST) {
 		return dv_error_errno(errno, dir, -1, "cannot create blob directory");
 	}
-	if (rename(p->tmp, path) < 0) return dv_error_errno(errno, path, -1, "cannot move blob into place");
+	if (be->fs->renameat(be->fs, AT_FDCWD, p->tmp, AT_FDCWD, path) < 0)
+		return dv_error_errno(errno, path, -1, "cannot move blob into place");
 	p->tmp[0] = '\0';
-	return durable ? dv_fsync_dir(dir) : 0;
+	return durable ? dv_fs_fsync_dir(be->fs, dir) : 0;
 }
 
 static int folder_put_commit(dv_blob_backend *be, dv_blob_put *p, const char *name)
 {
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	int rc = dv_fsync(p->fd, p->tmp);
-	if (rc == 0) rc = close_put(p);
+	int rc = dv_fs_fsync(be->fs, p->fd, p->tmp);
+	if (rc == 0) rc = close_put(be, p);
 	if (rc == 0) rc = move_into_place(be, p, true);
 	folder_put_abort(be, p);
 	return rc;
@@ -131,18 +122,8 @@ static int folder_put_commit(dv_blob_backend *be, dv_blob_put *p, const char *na
 
 static int folder_put_stage(dv_blob_backend *be, dv_blob_put *p, const char *name)
 {
-	(void)be;
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	return close_put(p);
-}
-
-static int sync_fs_of(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) return dv_error_errno(errno, dir, -1, "cannot open");
-	int rc = syncfs(fd) < 0 ? dv_error_errno(errno, dir, -1, "cannot sync the file system") : 0;
-	close(fd);
-	return rc;
+	return close_put(be, p);
 }
 
 static int folder_publish(dv_blob_backend *be, dv_blob_put *const *puts, size_t n, size_t *published)
@@ -150,13 +131,13 @@ static int folder_publish(dv_blob_backend *be, dv_blob_put *const *puts, size_t 
 	*published = 0;
 	if (n == 0) return 0;
 	/* 1. every blob's data and header on disk */
-	int rc = sync_fs_of(be->tmpdir);
+	int rc = dv_fs_syncfs_dir(be->fs, be->tmpdir);
 	/* 2. into place */
 	size_t moved = 0;
 	for (; rc == 0 && moved < n; moved++)
 		if ((rc = move_into_place(be, puts[moved], false)) < 0) break;
 	/* 3. the renames and new directories on disk */
-	if (rc == 0) rc = sync_fs_of(be->dir);
+	if (rc == 0) rc = dv_fs_syncfs_dir(be->fs, be->dir);
 	if (rc < 0) return rc;
 	for (size_t i = 0; i < n; i++) folder_put_abort(be, puts[i]);
 	*published = n;
@@ -242,7 +223,7 @@ static int folder_clean(dv_blob_backend *be)
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		if (strncmp(e->d_name, "blob-", 5) != 0) continue;
-		if (unlinkat(dirfd(d), e->d_name, 0) == 0) n++;
+		if (be->fs->unlinkat(be->fs, dirfd(d), e->d_name, 0) == 0) n++;
 	}
 	closedir(d);
 	return n;
@@ -278,8 +259,15 @@ static const dv_blob_backend_ops folder_ops = {
 int dv_blob_folder_backend(dv_blob_backend **out, const dv_blob_backend_ops **ops_out, const char *vault_dir,
                            bool create)
 {
+	return dv_blob_folder_backend_fs(out, ops_out, vault_dir, create, dv_fs_real());
+}
+
+int dv_blob_folder_backend_fs(dv_blob_backend **out, const dv_blob_backend_ops **ops_out, const char *vault_dir,
+                              bool create, const dv_fs *fs)
+{
 	dv_blob_backend *be = calloc(1, sizeof(*be));
 	if (!be) return dv_error_set(DV_ENOMEM, vault_dir, -1, "out of memory");
+	be->fs = fs ? fs : dv_fs_real();
 	int rc;
 	if ((rc = dv_pathf(be->dir, sizeof(be->dir), "%s/blobs", vault_dir)) < 0 ||
 	    (rc = dv_pathf(be->tmpdir, sizeof(be->tmpdir), "%s/tmp", vault_dir)) < 0 ||

@@ -13,6 +13,7 @@
 #include "dv/err.h"
 #include "core/rd_int.h"
 #include "dv/util.h"
+#include "vault/vault_fs_int.h"
 
 #define HEAD_BYTES 60   /* bytes before the sealed body */
 #define MAX_LOG_BYTES (1ull << 32)
@@ -29,7 +30,10 @@ struct dv_custody {
 	uint64_t seq;
 	uint8_t hash[32];
 	int64_t end;   /* file size after the last good entry */
+	const dv_fs *fs; /* appends go through it (dv_custody_use_fs) */
 };
+
+void dv_custody_use_fs(dv_custody *log, const dv_fs *fs) { log->fs = fs ? fs : dv_fs_real(); }
 
 int dv_custody_parse(const uint8_t *buf, size_t len, const char *name, int64_t base,
                      dv_custody_entry *out)
@@ -242,6 +246,7 @@ int dv_custody_open(dv_custody **out, const char *path, const uint8_t pk[DV_SIGN
 	dv_custody *log = calloc(1, sizeof(*log));
 	if (!log) return dv_error_set(DV_ENOMEM, path, -1, "out of memory");
 	log->fd = -1;
+	log->fs = dv_fs_real();
 	snprintf(log->path, sizeof(log->path), "%s", path);
 	memcpy(log->pk, pk, DV_SIGN_PK_BYTES);
 	if (!(log->secrets = dv_secret_alloc(DV_KEY_BYTES + DV_SIGN_SK_BYTES))) {
@@ -339,11 +344,11 @@ int dv_custody_append(dv_custody *log, json_object *body, uint64_t *seq_out, uin
 	dv_put_u32be(e + 56, (uint32_t)b);
 	dv_seal(e + HEAD_BYTES, s, n, e, HEAD_BYTES, log->key);
 	dv_sign(e + HEAD_BYTES + b, e, HEAD_BYTES + b, log->sk);
-	int rc = dv_write_all(log->fd, e, total, log->path);
-	if (rc == 0) rc = dv_fsync(log->fd, log->path);
+	int rc = dv_fs_write_all(log->fs, log->fd, e, total, log->path);
+	if (rc == 0) rc = dv_fs_fsync(log->fs, log->fd, log->path);
 	if (rc < 0) {
 		/* Leave no partial entry behind if we can help it. */
-		if (ftruncate(log->fd, (off_t)log->end) == 0) (void)fsync(log->fd);
+		if (log->fs->ftruncate(log->fs, log->fd, (off_t)log->end) == 0) (void)log->fs->fsync(log->fs, log->fd);
 		free(e);
 		return rc;
 	}

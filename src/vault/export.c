@@ -14,6 +14,7 @@
 #include "dv/custody_actions.h"
 #include "dv/err.h"
 #include "dv/util.h"
+#include "vault/vault_fs_int.h"
 
 /* Top-level names the package itself uses: a card path starting with one of
  * them is written under a safe name instead (nothing is overwritten). */
@@ -49,6 +50,7 @@ struct ectx {
 	int pfd;
 	char pdir[DV_PATH_MAX];
 	mode_t fmode, dmode;
+	const dv_fs *fs;      /* every create, write, sync and remove (vault/vault_fs_int.h) */
 };
 
 static int add_item(const dv_file_rec *f, void *payload)
@@ -175,7 +177,7 @@ static int open_parent(struct ectx *c, const char *rel, bool create, int *out, c
 		if (next) *next++ = '\0';
 		bool made = false;
 		if (create) {
-			if (mkdirat(cur, comp, c->dmode) == 0) made = true;
+			if (c->fs->mkdirat(c->fs, cur, comp, c->dmode) == 0) made = true;
 			else if (errno != EEXIST) {
 				int e = errno;
 				if (cur != c->dfd) close(cur);
@@ -207,7 +209,7 @@ static int write_sink(const uint8_t *data, size_t n, void *payload)
 	struct ectx *c = payload;
 	if (c->o->interrupted && *c->o->interrupted)
 		return dv_error_set(DV_EINTR, NULL, -1, "interrupted");
-	int rc = dv_write_all(c->fd, data, n, c->cur);
+	int rc = dv_fs_write_all(c->fs, c->fd, data, n, c->cur);
 	if (rc < 0) return rc;
 	c->bytes_done += n;
 	if (c->o->progress)
@@ -246,12 +248,12 @@ static int write_top_file(struct ectx *c, const char *name, const void *buf, siz
 {
 	char full[DV_PATH_MAX + 64];
 	snprintf(full, sizeof(full), "%s/%s", c->o->dest, name);
-	int fd = openat(c->dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, c->fmode);
+	int fd = c->fs->openat(c->fs, c->dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, c->fmode);
 	if (fd < 0) return dv_error_errno(errno, full, -1, "cannot create");
-	int rc = dv_write_all(fd, buf, n, full);
+	int rc = dv_fs_write_all(c->fs, fd, buf, n, full);
 	if (rc == 0 && fchmod(fd, c->fmode) < 0) rc = dv_error_errno(errno, full, -1, "cannot set mode");
-	if (rc == 0) rc = dv_fsync(fd, full);
-	close(fd);
+	if (rc == 0) rc = dv_fs_fsync(c->fs, fd, full);
+	c->fs->close(c->fs, fd);
 	return rc;
 }
 
@@ -268,7 +270,7 @@ int dv_export(dv_vault *v, const dv_export_opts *o, dv_export_result *res)
 	memset(res, 0, sizeof(*res));
 	int64_t t0 = mono_ns();
 	dv_catalog *cat = dv_vault_catalog(v);
-	struct ectx c = { .v = v, .o = o, .res = res, .fd = -1, .prefix = "", .dfd = -1, .pfd = -1 };
+	struct ectx c = { .v = v, .o = o, .res = res, .fd = -1, .prefix = "", .dfd = -1, .pfd = -1, .fs = dv_vault_fs(v) };
 	c.fmode = o->file_mode ? (mode_t)(o->file_mode & 07777) : 0600;
 	/* a directory may be entered by whoever may read the files */
 	c.dmode = (mode_t)(c.fmode | ((c.fmode & 0444) >> 2));
@@ -338,7 +340,7 @@ int dv_export(dv_vault *v, const dv_export_opts *o, dv_export_result *res)
 	c.files_total = c.n;
 
 	/* DEST: new or empty; we never overwrite, never follow a link there. */
-	if (mkdir(o->dest, c.dmode) < 0 && errno != EEXIST) {
+	if (c.fs->mkdirat(c.fs, AT_FDCWD, o->dest, c.dmode) < 0 && errno != EEXIST) {
 		rc = dv_error_errno(errno, o->dest, -1, "cannot create export directory");
 		goto out;
 	}
@@ -389,7 +391,7 @@ int dv_export(dv_vault *v, const dv_export_opts *o, dv_export_result *res)
 		int pfd;
 		const char *base;
 		if ((rc = open_parent(&c, it->rel, true, &pfd, &base)) < 0) goto out;
-		c.fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, c.fmode);
+		c.fd = c.fs->openat(c.fs, pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, c.fmode);
 		if (c.fd < 0) {
 			rc = dv_error_errno(errno, full, -1, "cannot create");
 			goto out;
@@ -397,7 +399,7 @@ int dv_export(dv_vault *v, const dv_export_opts *o, dv_export_result *res)
 		struct stat st;
 		if (fstat(c.fd, &st) < 0 || fchmod(c.fd, c.fmode) < 0) {
 			rc = dv_error_errno(errno, full, -1, "cannot set mode");
-			close(c.fd);
+			c.fs->close(c.fs, c.fd);
 			c.fd = -1;
 			goto out;
 		}
@@ -408,16 +410,16 @@ int dv_export(dv_vault *v, const dv_export_opts *o, dv_export_result *res)
 		rc = dv_blob_read(dv_vault_blobs(v), it->blob, write_sink, &c, sha, &size);
 		if (rc == 0 && (memcmp(sha, it->sha, 32) != 0 || size != it->size))
 			rc = dv_error_set(DV_ECORRUPT, full, -1, "decrypted content does not match the catalog");
-		if (rc == 0) rc = dv_fsync(c.fd, full);
+		if (rc == 0) rc = dv_fs_fsync(c.fs, c.fd, full);
 		if (rc == 0) {
 			struct timespec ts[2] = { { it->mtime_ns / 1000000000, it->mtime_ns % 1000000000 },
 			                          { it->mtime_ns / 1000000000, it->mtime_ns % 1000000000 } };
 			if (it->mtime_ns > 0) (void)futimens(c.fd, ts);
 		}
-		close(c.fd);
+		c.fs->close(c.fs, c.fd);
 		c.fd = -1;
 		if (rc < 0) {
-			unlinkat(pfd, base, 0);
+			c.fs->unlinkat(c.fs, pfd, base, 0);
 			goto out;
 		}
 		sums_line(sf, it->sha, it->rel);
@@ -464,7 +466,7 @@ int dv_export(dv_vault *v, const dv_export_opts *o, dv_export_result *res)
 	sf = NULL;
 	if ((rc = write_top_file(&c, SUMS_NAME, sums, sums_len)) < 0) goto out;
 	dv_sha256_buf(sums, sums_len, res->sums_sha256);
-	if (syncfs(c.dfd) < 0 || fsync(c.dfd) < 0) {
+	if (c.fs->syncfs(c.fs, c.dfd) < 0 || c.fs->fsync(c.fs, c.dfd) < 0) {
 		rc = dv_error_errno(errno, o->dest, -1, "cannot sync");
 		goto out;
 	}
@@ -502,7 +504,7 @@ out:
 	free(sums);
 	free(abs);
 	json_object_put(map);
-	if (c.fd >= 0) close(c.fd);
+	if (c.fd >= 0) c.fs->close(c.fs, c.fd);
 	if (c.pfd >= 0) close(c.pfd);
 	if (c.dfd >= 0) close(c.dfd);
 	for (size_t i = 0; i < c.n; i++) {

@@ -17,6 +17,7 @@
 #include "dv/custody_actions.h"
 #include "dv/err.h"
 #include "dv/util.h"
+#include "vault/vault_fs_int.h"
 
 /* Subkey ids and contexts (dv_subkey): never reuse one for another purpose. */
 #define SUBKEY_CATALOG 1, "catalog_"
@@ -53,6 +54,7 @@ struct dv_vault {
 	dv_catalog *cat;
 	dv_blobstore *blobs;
 	dv_custody *log;
+	const dv_fs *fs;         /* the blob store's, the log's and exports' writes */
 };
 
 int dv_vault_path(const dv_vault *v, const char *name, char *out, size_t size)
@@ -616,10 +618,19 @@ int dv_vault_open(dv_vault **out, const char *dir, const dv_key_source *key, int
 int dv_vault_open_ex(dv_vault **out, const char *dir, const dv_key_source *key, int mode,
                      const dv_vault_open_opts *opts)
 {
+	return dv_vault_open_fs(out, dir, key, mode, opts, NULL);
+}
+
+const dv_fs *dv_vault_fs(const dv_vault *v) { return v->fs; }
+
+int dv_vault_open_fs(dv_vault **out, const char *dir, const dv_key_source *key, int mode,
+                     const dv_vault_open_opts *opts, const dv_fs *fs)
+{
 	int rc = dv_crypto_init();
 	if (rc < 0) return rc;
 	dv_vault *v = calloc(1, sizeof(*v));
 	if (!v) return dv_error_set(DV_ENOMEM, dir, -1, "out of memory");
+	v->fs = fs ? fs : dv_fs_real();
 	v->lock_fd = -1;
 	v->mode = mode;
 	if (!(v->k = dv_secret_alloc(sizeof(*v->k)))) {
@@ -653,7 +664,8 @@ int dv_vault_open_ex(dv_vault **out, const char *dir, const dv_key_source *key, 
 	dv_subkey(k2, v->k->master, SUBKEY_BLOBDATA);
 	/* Readers get a read-only store: no directories made, no leftovers removed
 	 * (they may belong to an ingest running right now). */
-	rc = dv_blobstore_open_folder(&v->blobs, v->dir, k1, k2, mode == DV_VAULT_WRITE ? 0 : DV_BLOBSTORE_READONLY);
+	rc = dv_blobstore_open_folder_fs(&v->blobs, v->dir, k1, k2, mode == DV_VAULT_WRITE ? 0 : DV_BLOBSTORE_READONLY,
+	                                 v->fs);
 	if (rc == 0 && mode == DV_VAULT_WRITE) dv_blobstore_clean_tmp(v->blobs);
 	dv_wipe(k1, sizeof(k1));
 	dv_wipe(k2, sizeof(k2));
@@ -663,6 +675,7 @@ int dv_vault_open_ex(dv_vault **out, const char *dir, const dv_key_source *key, 
 	if ((rc = dv_pathf(p, sizeof(p), "%s/custody.log", v->dir)) < 0) goto fail;
 	rc = dv_custody_open(&v->log, p, v->pk, mode == DV_VAULT_WRITE ? v->k->sk : NULL, v->k->custody_key,
 	                     mode == DV_VAULT_WRITE, &torn);
+	if (rc == 0) dv_custody_use_fs(v->log, v->fs);
 	if (rc < 0 || (rc = reconcile_head(v)) < 0 || (rc = config_on_open(v)) < 0) goto fail;
 	dv_secret_readonly(v->k);
 	*out = v;

@@ -5,6 +5,8 @@
 #include "check.h"
 #include "dv/blob.h"
 #include "dv/util.h"
+#include "core/rd_int.h"
+#include "vault/blob_format_int.h"
 
 static dv_blobstore *bs;
 
@@ -101,13 +103,180 @@ static void range_tests(dv_blobstore *s)
 	/* a range read authenticates the chunks it touches */
 	char path[4096];
 	if (dv_blob_locate(s, name, path, sizeof(path)) == 0) {
-		flip(path, 64 + 4096 + 16 + 10); /* chunk 1 */
+		flip(path, 96 + 4096 + 16 + 10); /* chunk 1 */
 		p = back;
 		CHECK_EQ(dv_blob_read_range(&size, s, name, 0, 100, collect, &p), 0); /* chunk 0 only */
 		CHECK_EQ(dv_blob_read_range(&size, s, name, 4096, 10, collect, &p), DV_ECORRUPT);
-		flip(path, 64 + 4096 + 16 + 10);
+		flip(path, 96 + 4096 + 16 + 10);
 	}
 	free(data);
+	free(back);
+}
+
+static uint64_t file_size(const char *name)
+{
+	char path[4096];
+	struct stat st;
+	CHECK_EQ(dv_blob_locate(bs, name, path, sizeof(path)), 0);
+	CHECK_EQ(stat(path, &st), 0);
+	return (uint64_t)st.st_size;
+}
+
+static void read_header(const char *name, uint8_t h[96])
+{
+	char path[4096];
+	CHECK_EQ(dv_blob_locate(bs, name, path, sizeof(path)), 0);
+	int fd = open(path, O_RDONLY);
+	CHECK(fd >= 0 && pread(fd, h, 96, 0) == 96);
+	close(fd);
+}
+
+/* Stores n random bytes (chunk 4096 set by main), returns the name. */
+static void store_random(size_t n, char name[65])
+{
+	uint8_t *d = malloc(n + 1);
+	dv_random(d, n);
+	store(d, n, name, 4000);
+	free(d);
+}
+
+/*
+ * The size oracle (issue 11): no plaintext size in clear, one blob size per
+ * Padme bucket, few blob sizes for many close file sizes.
+ */
+static void size_oracle_tests(void)
+{
+	/* Padme itself: at most 12 % more, monotonic, exact for tiny sizes */
+	CHECK_EQ(dv_blob_padme(0), 0);
+	CHECK_EQ(dv_blob_padme(7), 7);
+	CHECK_EQ(dv_blob_padme(100000), 100352);
+	CHECK_EQ(dv_blob_padme(98305), 100352);
+	CHECK_EQ(dv_blob_padme(98304), 98304);
+	for (uint64_t x = 2; x < 300000; x += 7) {
+		uint64_t l = dv_blob_padme(x);
+		CHECK(l >= x && (double)l <= 1.12 * (double)x);
+		CHECK(dv_blob_padme(l) == l);
+	}
+	/* the clear header is the same for blobs of different sizes, but for the salt */
+	char a[65], b[65];
+	uint8_t ha[96], hb[96];
+	store_random(1000, a);
+	store_random(50000, b);
+	read_header(a, ha);
+	read_header(b, hb);
+	CHECK(memcmp(ha, "DVBLOB\0\2", 8) == 0);
+	CHECK(memcmp(ha, hb, 16) == 0);           /* magic, header size, chunk size */
+	CHECK(memcmp(ha + 48, hb + 48, 8) == 0);  /* reserved */
+	CHECK(memcmp(ha + 88, hb + 88, 8) == 0);  /* reserved */
+	uint8_t be8[8], be4[4];
+	dv_put_u64be(be8, 50000);
+	dv_put_u32be(be4, 50000);
+	CHECK(memmem(hb, 96, be8, 8) == NULL && memmem(hb, 96, be4, 4) == NULL);
+	/* the sealed size is authenticated */
+	char path[4096];
+	uint8_t sha[32];
+	uint64_t size;
+	CHECK_EQ(dv_blob_locate(bs, b, path, sizeof(path)), 0);
+	flip(path, 60);
+	CHECK_EQ(dv_blob_read(bs, b, NULL, NULL, sha, &size), DV_ECORRUPT);
+	CHECK(strstr(dv_error_text(), "header fails authentication") != NULL);
+	flip(path, 60);
+	CHECK_EQ(dv_blob_read(bs, b, NULL, NULL, sha, &size), 0);
+	CHECK_EQ(size, 50000);
+	/* cutting or growing a blob by one chunk's worth fails too */
+	struct stat st;
+	CHECK_EQ(stat(path, &st), 0);
+	CHECK_EQ(truncate(path, st.st_size - (4096 + 16)), 0);
+	CHECK_EQ(dv_blob_read(bs, b, NULL, NULL, sha, &size), DV_ECORRUPT);
+	CHECK_EQ(dv_blob_read_range(&size, bs, b, 0, 10, NULL, NULL), DV_ECORRUPT);
+
+	/* one Padme bucket, one blob size */
+	size_t bucket[] = { 98305, 99000, 99999, 100352 };
+	uint64_t first = 0;
+	for (size_t i = 0; i < sizeof(bucket) / sizeof(bucket[0]); i++) {
+		char n[65];
+		store_random(bucket[i], n);
+		uint64_t fs = file_size(n);
+		if (i == 0) first = fs;
+		CHECK_EQ(fs, first);
+		CHECK_EQ(dv_blob_read_range(&size, bs, n, 0, 1, NULL, NULL), 0);
+		CHECK_EQ(size, bucket[i]);
+	}
+	/* 100 densely spaced sizes: a handful of blob sizes, not 100 */
+	uint64_t seen[100];
+	size_t distinct = 0;
+	for (size_t i = 0; i < 100; i++) {
+		char n[65];
+		store_random(20000 + 7 * i, n);
+		uint64_t fs = file_size(n);
+		size_t k = 0;
+		while (k < distinct && seen[k] != fs) k++;
+		if (k == distinct) seen[distinct++] = fs;
+		CHECK(fs <= 96 + (20000 + 7 * i) * 112 / 100 + 16 * 6);
+	}
+	CHECK(distinct <= 3);
+}
+
+/* A version 1 blob (64-byte header, size in clear, no padding), made here
+ * by hand from the layout in dv/blob.h, still reads, whole and by range. */
+static void legacy_v1_tests(const char *dir, const uint8_t data_key[32])
+{
+	size_t n = 2 * 4096 + 333;
+	uint8_t *plain = malloc(n), *blob = malloc(64 + n + 3 * 16), *back = malloc(n), *p = back;
+	dv_random(plain, n);
+	uint8_t salt[32], key[32], sha[32];
+	dv_random(salt, 32);
+	uint8_t *h = blob;
+	memset(h, 0, 64);
+	memcpy(h, "DVBLOB\0\1", 8);
+	dv_put_u32be(h + 8, 64);
+	dv_put_u32be(h + 12, 4096);
+	dv_put_u64be(h + 16, n);
+	memcpy(h + 24, salt, 32);
+	dv_keyed_hash(key, data_key, salt, 32);
+	dv_gcm *g;
+	CHECK_EQ(dv_gcm_new(&g, key), 0);
+	size_t off = 64;
+	for (uint64_t i = 0; i < 3; i++) {
+		size_t len = i < 2 ? 4096 : 333;
+		uint8_t nonce[12] = { 0 }, aad[57];
+		dv_put_u64be(nonce + 4, i);
+		memcpy(aad, h, 16);
+		memcpy(aad + 16, h + 24, 40);
+		aad[56] = i == 2;
+		CHECK_EQ(dv_gcm_seal(g, nonce, aad, sizeof(aad), plain + i * 4096, len, blob + off, blob + off + len), 0);
+		off += len + 16;
+	}
+	dv_gcm_free(g);
+	dv_sha256_buf(plain, n, sha);
+	char name[65];
+	dv_blob_name(bs, sha, name);
+	dv_blob_backend *be;
+	const dv_blob_backend_ops *ops;
+	dv_blob_put *put;
+	CHECK_EQ(dv_blob_folder_backend(&be, &ops, dir, true), 0);
+	CHECK_EQ(ops->put_begin(be, &put), 0);
+	CHECK_EQ(ops->put_write(be, put, 0, blob, off), 0);
+	CHECK_EQ(ops->put_commit(be, put, name), 0);
+	ops->free(be);
+	uint64_t size = 0;
+	uint8_t got[32];
+	CHECK_EQ(dv_blob_read(bs, name, collect, &p, got, &size), 0);
+	CHECK_EQ(size, n);
+	CHECK(memcmp(back, plain, n) == 0 && memcmp(got, sha, 32) == 0);
+	p = back;
+	CHECK_EQ(dv_blob_read_range(&size, bs, name, 4090, 4200, collect, &p), 0);
+	CHECK_EQ(p - back, 4200);
+	CHECK(memcmp(back, plain + 4090, 4200) == 0);
+	/* its clear size is still checked against the file */
+	char path[4096];
+	CHECK_EQ(dv_blob_locate(bs, name, path, sizeof(path)), 0);
+	flip(path, 23);
+	CHECK_EQ(dv_blob_read(bs, name, NULL, NULL, got, &size), DV_ECORRUPT);
+	flip(path, 23);
+	CHECK_EQ(dv_blob_read(bs, name, NULL, NULL, got, &size), 0);
+	free(plain);
+	free(blob);
 	free(back);
 }
 
@@ -244,7 +413,7 @@ int main(void)
 	flip(path, 30); /* salt */
 	CHECK_EQ(dv_blob_read(bs, n1, NULL, NULL, sha, &size), DV_ECORRUPT);
 	flip(path, 30);
-	flip(path, 23); /* size field */
+	flip(path, 23); /* salt */
 	CHECK(dv_blob_read(bs, n1, NULL, NULL, sha, &size) < 0);
 	flip(path, 23);
 	struct stat st;
@@ -292,10 +461,31 @@ int main(void)
 	dv_blob_batch_dispose(&batch);
 
 	range_tests(bs);
+	size_oracle_tests();
+	legacy_v1_tests(dir, k2);
 	contract_tests(dir, k1, k2);
 	dv_blobstore_close(bs);
 
-	/* header parser */
+	/* header parser: version 2 */
+	uint8_t h2[96] = { 'D', 'V', 'B', 'L', 'O', 'B', 0, 2 };
+	dv_blob_header hd2;
+	h2[11] = 96;
+	h2[13] = 0x10;
+	CHECK_EQ(dv_blob_header_parse(h2, 64, "x", &hd2), DV_ETRUNC);
+	CHECK_EQ(dv_blob_header_parse(h2, 96, "x", &hd2), 0);
+	CHECK_EQ(hd2.version, 2);
+	CHECK_EQ(dv_blob_header_geometry(&hd2, 96 + 16, "x"), 0);
+	CHECK_EQ(hd2.padded, 0);
+	CHECK_EQ(dv_blob_header_geometry(&hd2, 96 + (1 << 20) + 16 + 1 + 16, "x"), 0);
+	CHECK_EQ(hd2.padded, (1 << 20) + 1);
+	CHECK_EQ(dv_blob_header_geometry(&hd2, 96 + (1 << 20) + 16 + 16, "x"), DV_ECORRUPT); /* an empty 2nd chunk */
+	CHECK_EQ(dv_blob_header_geometry(&hd2, 100, "x"), DV_ECORRUPT);
+	h2[90] = 1;
+	CHECK_EQ(dv_blob_header_parse(h2, 96, "x", &hd2), DV_ECORRUPT);
+	h2[90] = 0;
+	h2[11] = 64;
+	CHECK_EQ(dv_blob_header_parse(h2, 96, "x", &hd2), DV_ECORRUPT);
+	/* header parser: version 1 */
 	uint8_t h[64] = { 'D', 'V', 'B', 'L', 'O', 'B', 0, 1 };
 	dv_blob_header hdr;
 	CHECK_EQ(dv_blob_header_parse(h, 10, "x", &hdr), DV_ETRUNC);
