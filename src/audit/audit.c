@@ -924,6 +924,7 @@ static void process_pkt(dv_audit *a, int lt, int rc, dv_pkt *pkp, const dv_frame
 	} else if (pk.proto != 6 && pk.proto != 136) {
 		return; /* ICMP, ESP, SCTP ...: counted, no names or content read */
 	}
+	if (f->flags & DV_FLOW_VPN) return; /* encrypted: no names, no cleartext */
 	analyse(a, f, dir, &pk, a->global_frame);
 }
 

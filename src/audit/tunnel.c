@@ -163,6 +163,15 @@ static int vxlan(const dv_pkt *pk, dv_tunnel *t)
 
 static int teredo_addr(const uint8_t *a) { return a[0] == 0x20 && a[1] == 0x01 && a[2] == 0 && a[3] == 0; }
 
+/* Off port 3544 (a relay's traffic): an IPv6 header, after an optional
+ * origin indication, with a Teredo (2001::/32) address at one end. */
+static int teredo_hint(const uint8_t *p, size_t n)
+{
+	size_t off = n >= 2 && p[0] == 0 && p[1] == 0 ? 8 : 0;
+	if (n < off + 40 || (p[off] >> 4) != 6) return 0;
+	return teredo_addr(p + off + 8) || teredo_addr(p + off + 24);
+}
+
 static int teredo(const dv_pkt *pk, dv_tunnel *t)
 {
 	dv_rd r = dv_rd_init(pk->payload, pk->payload_cap, "teredo", 0);
@@ -208,9 +217,7 @@ int dv_tunnel_find(const dv_pkt *pk, dv_tunnel *t)
 		if (pk->dport == 4789 || pk->sport == 4789) return vxlan(pk, t);
 		/* Teredo: port 3544 to the server; relays use any port, so also an
 		 * IPv6 header that fills the datagram with a 2001::/32 address */
-		if (pk->dport == 3544 || pk->sport == 3544 ||
-		    (pk->payload_cap >= 40 && (pk->payload[0] >> 4) == 6 && (teredo_addr(pk->payload + 8) || teredo_addr(pk->payload + 24))))
-			return teredo(pk, t);
+		if (pk->dport == 3544 || pk->sport == 3544 || teredo_hint(pk->payload, pk->payload_cap)) return teredo(pk, t);
 		return 0;
 	default:
 		return 0;
