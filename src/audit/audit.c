@@ -877,7 +877,7 @@ static void process_pkt(dv_audit *a, int lt, int rc, dv_pkt *pkp, const dv_frame
 		f->tunnel_key = v->key;
 		f->tunnel_has_key = v->has_key;
 	}
-	if (!dv_ip_proto_known(pk.proto)) {
+	if (pk.proto != 6 && pk.proto != 17 && !dv_ip_proto_known(pk.proto)) {
 		a->st.ip_undecoded++;
 		if (!a->undecoded_proto) a->undecoded_proto = (uint16_t)(pk.proto + 1);
 		f->flags |= DV_FLOW_UNDECODED;
@@ -914,14 +914,14 @@ static void process_pkt(dv_audit *a, int lt, int rc, dv_pkt *pkp, const dv_frame
 		dv_pkt whole;
 		if (ported && a->reasm && dv__reasm_add(a->reasm, &pk, &dg, &dl) == 1 && reassembled_pkt(&pk, dg, dl, &whole) == 0) {
 			a->st.fragments_reassembled++;
-			if (whole.proto == 17 && open_tunnel(a, f, &whole, fr, name, v)) return;
+			if (dv_tunnel_maybe(&whole) && open_tunnel(a, f, &whole, fr, name, v)) return;
 			analyse(a, f, dir, &whole, a->global_frame);
 		}
 		return;
 	}
-	if (pk.proto == 17 || pk.proto == 4 || pk.proto == 41 || pk.proto == 47) {
+	if (dv_tunnel_maybe(&pk)) {
 		if (open_tunnel(a, f, &pk, fr, name, v) || pk.proto != 17) return;
-	} else if (pk.proto != 6 && pk.proto != 136) {
+	} else if (pk.proto != 6 && pk.proto != 17 && pk.proto != 136) {
 		return; /* ICMP, ESP, SCTP ...: counted, no names or content read */
 	}
 	if (f->flags & DV_FLOW_VPN) return; /* encrypted: no names, no cleartext */

@@ -53,6 +53,19 @@ typedef struct dv_tunnel {
  * tunnel port whose header does not check out is not a tunnel (0).
  */
 int dv_tunnel_find(const dv_pkt *pk, dv_tunnel *t);
+
+/* The cheap test in front of dv_tunnel_find, inline for the common case
+ * (plain TCP/UDP): 0 when pk certainly carries no tunnel. */
+static inline int dv_tunnel_maybe(const dv_pkt *pk)
+{
+	if (pk->proto == 4 || pk->proto == 41 || pk->proto == 47) return 1;
+	if (pk->proto != 17 || !pk->payload || pk->payload_cap < 8) return 0;
+	uint16_t s = pk->sport, d = pk->dport;
+	if (s == 2152 || d == 2152 || s == 4789 || d == 4789 || s == 3544 || d == 3544) return 1;
+	/* Teredo through a relay: an IPv6 header (after an origin indication) */
+	const uint8_t *p = pk->payload;
+	return (p[0] >> 4) == 6 || (p[0] == 0 && p[1] == 0);
+}
 const char *dv_tunnel_name(dv_tunnel_kind k);
 
 /* Encrypted tunnels: content hidden, only the peer is known. */
