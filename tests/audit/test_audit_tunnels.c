@@ -684,9 +684,9 @@ static void test_engines(void)
 	if (f && (!f->app[0] || strncmp(f->app, "QUIC", 4))) CHECK(eng && !strcmp(eng, "dronevault"));
 	char *js = NULL;
 	CHECK(dv_audit_to_json(a, &js) == 0);
-	json_object *root = js ? json_tokener_parse(js) : NULL, *flows, *fl0, *en, *v;
+	json_object *root = js ? json_tokener_parse(js) : NULL, *flows = NULL, *fl0 = NULL, *en = NULL, *v = NULL;
 	CHECK(root && json_object_object_get_ex(root, "flows", &flows) && json_object_array_length(flows) == 1);
-	fl0 = root ? json_object_array_get_idx(flows, 0) : NULL;
+	fl0 = flows ? json_object_array_get_idx(flows, 0) : NULL;
 	CHECK(fl0 && json_object_object_get_ex(fl0, "app_engines", &en));
 	CHECK(en && json_object_object_get_ex(en, "dronevault", &v) && !strcmp(json_object_get_string(v), "QUIC"));
 	CHECK(en && json_object_object_get_ex(en, "ndpi", &v));
