@@ -280,9 +280,13 @@ void dv_audit_print(const dv_audit *a, FILE *out)
 		if (d[i].place.asn) snprintf(asn, sizeof(asn), "AS%u", d[i].place.asn);
 		const char *cc = d[i].place.anycast ? "any" : d[i].place.cc[0] ? d[i].place.cc :
 		                 d[i].place.scope != DV_SCOPE_EXTERNAL ? "lan" : "-";
+		char nm[64];
+		if (d[i].nnames) snprintf(nm, sizeof(nm), "%s", d[i].names[0]);
+		else if (d[i].flags & DV_DEST_VPN) snprintf(nm, sizeof(nm), "(VPN: %s)", d[i].hidden_by);
+		else if (d[i].flags & DV_DEST_TUNNEL) snprintf(nm, sizeof(nm), "(%s tunnel end)", d[i].tunnel);
+		else snprintf(nm, sizeof(nm), "(no name)");
 		fprintf(out, "%-12s %-39s %-34.34s %-3s %-8s %6u %8s %8s  %s\n", dv_verdict_name(d[i].verdict), addr,
-		        d[i].nnames ? d[i].names[0] : "(no name)", cc, asn, d[i].flows, o, in,
-		        d[i].endpoint[0] ? d[i].endpoint_owner : "");
+		        nm, cc, asn, d[i].flows, o, in, d[i].endpoint[0] ? d[i].endpoint_owner : "");
 	}
 	const dv_audit_finding *fd = dv_audit_findings(a, &n);
 	size_t shown = 0;
