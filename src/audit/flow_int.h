@@ -87,7 +87,6 @@ typedef struct dv_flow {
 	uint32_t tunnel_key;      /* GRE key, VXLAN VNI, GTP TEID */
 	uint8_t carries;          /* DV_FLOW_TUNNEL: dv_tunnel_kind */
 	uint8_t vpn;              /* DV_FLOW_VPN: dv_vpn_kind */
-	uint8_t vpn_by_ndpi;      /* the encrypted tunnel was named by nDPI only */
 	uint64_t inner_pkts;      /* DV_FLOW_TUNNEL: inner packets decoded */
 } dv_flow;
 
