@@ -10,7 +10,11 @@
  *                 reasons say whether it is the maker's or a known data
  *                 endpoint, and whether readable content was seen)
  *   inconclusive  no leak seen, but something hides the picture: encrypted
- *                 DNS (DoH/DoT), Encrypted Client Hello, a damaged capture
+ *                 DNS (DoH/DoT), Encrypted Client Hello, a damaged capture,
+ *                 a VPN to an allowed or local peer, a link type or
+ *                 protocol the audit cannot decode
+ *
+ * The order is fixed: leak > inconclusive > clean (docs/audit.md, Verdict).
  *
  *     dv_audit *a;
  *     dv_audit_new(&a, &opts);
@@ -158,7 +162,11 @@ enum {
 	DV_DEST_ALLOWED = 1u << 2,  /* allowed by the policy */
 	DV_DEST_CONTENT = 1u << 3,  /* readable content was sent to it */
 	DV_DEST_HIDDEN = 1u << 4,   /* DoH/DoT/ECH: names hidden */
-	DV_DEST_IP_ONLY = 1u << 5   /* no name at all (no DNS, SNI or Host) */
+	DV_DEST_IP_ONLY = 1u << 5,  /* no name at all (no DNS, SNI or Host) */
+	DV_DEST_VPN = 1u << 6,      /* an encrypted tunnel ends there: content hidden (hidden_by) */
+	DV_DEST_UNDECODED = 1u << 7,/* got packets of a protocol the audit cannot read */
+	DV_DEST_TUNNEL = 1u << 8,   /* the outer end of a tunnel the audit opened */
+	DV_DEST_VIA_TUNNEL = 1u << 9/* reached inside a tunnel (its outer peer is a destination too) */
 };
 
 #define DV_DEST_NAMES 6
@@ -182,13 +190,21 @@ typedef struct dv_audit_dest {
 	uint32_t findings_out;      /* content hits in packets sent to it */
 	dv_verdict verdict;
 	char reasons[512];          /* "; "-separated, human readable */
+	char hidden_by[24];         /* DV_DEST_VPN: "WireGuard", "IPsec ESP", ... */
+	char tunnel[16];            /* DV_DEST_TUNNEL: "gre", "vxlan", ... (the first seen) */
+	uint8_t protos[8];          /* IP protocols sent to or received from it (first 8) */
+	uint8_t nprotos;
 } dv_audit_dest;
 
 typedef struct dv_audit_stats {
 	uint32_t files;
 	uint64_t frames, frame_bytes;
 	uint64_t non_ip;            /* ARP, EAPOL, encrypted 802.11, ... */
-	uint64_t ip_other;          /* IP packets that are not TCP/UDP (ICMP, ...) */
+	uint64_t ip_other;          /* IP packets that are not TCP/UDP (ICMP, ...): flows of their own */
+	uint64_t ip_undecoded;      /* IP packets of a protocol the audit cannot read */
+	uint64_t l2_undecoded;      /* frames of an EtherType that could hide IP (MPLS pseudowire, MACsec ...) */
+	uint64_t tunnel_packets;    /* inner packets decoded from tunnels */
+	uint64_t tunnel_undecoded;  /* tunnel packets whose payload could not be opened */
 	uint64_t fragments;         /* IP fragments counted */
 	uint64_t fragments_reassembled; /* datagrams rebuilt from fragments and analysed */
 	uint64_t damaged;           /* frames whose headers were malformed or cut */

@@ -25,6 +25,7 @@
 #include "audit/pkt_int.h"
 #include "audit/scan_int.h"
 #include "audit/tls_int.h"
+#include "audit/tunnel_int.h"
 #include "dv/audit.h"
 #include "dv/capture.h"
 #include "dv/err.h"
@@ -119,6 +120,8 @@ struct dv_audit {
 	size_t quic_states;
 	uint64_t wlan_protected, ip_packets;
 	uint32_t seen_doh, seen_dot, seen_ech;
+	uint32_t warned_depth;
+	uint16_t undecoded_proto;    /* first IP protocol not decoded, + 1 */
 
 	warnbuf warn;
 
@@ -755,55 +758,96 @@ static int reassembled_pkt(const dv_pkt *frag, const uint8_t *dg, size_t dl, dv_
 	return 0;
 }
 
-void dv_audit_add_frame(dv_audit *a, int lt, const dv_frame *fr, const char *name)
+/* The tunnel an inner packet came through (NULL for the outer packet). */
+typedef struct via {
+	uint8_t depth, kind, ipver, has_key;
+	uint8_t peer[16];
+	uint32_t key;
+} via;
+
+static void process_pkt(dv_audit *a, int lt, int rc, dv_pkt *pk, const dv_frame *fr, const char *name, uint32_t wirelen,
+                        const via *v);
+
+/*
+ * Opens the tunnel pk may carry (after pk was counted on flow f). Returns 1
+ * when pk was a tunnel packet (its payload is the inner packet: not to be
+ * analysed as the flow's own content), else 0.
+ */
+static int open_tunnel(dv_audit *a, dv_flow *f, const dv_pkt *pk, const dv_frame *fr, const char *name, const via *v)
 {
-	dv_pkt pk;
-	if (a->finished) return; /* the final snapshot points at the live flows */
-	a->global_frame++;
-	a->st.frames++;
-	a->st.frame_bytes += fr->wirelen;
-	if (a->st.first_ns == 0 || fr->ts_ns < a->st.first_ns) a->st.first_ns = fr->ts_ns;
-	if (fr->ts_ns > a->st.last_ns) a->st.last_ns = fr->ts_ns;
-	int rc = dv_pkt_decode(lt, fr->data, fr->caplen, name, &pk);
+	dv_tunnel t;
+	int tr = dv_tunnel_find(pk, &t);
+	if (tr == 0) return 0;
+	if (tr < 0) {
+		a->st.tunnel_undecoded++;
+		f->flags |= DV_FLOW_UNDECODED;
+		return 1;
+	}
+	f->flags |= DV_FLOW_TUNNEL;
+	if (!f->carries) f->carries = (uint8_t)t.kind;
+	unsigned depth = v ? v->depth : 0;
+	if (depth + 1 > DV_TUNNEL_MAX_DEPTH) {
+		a->st.tunnel_undecoded++;
+		f->flags |= DV_FLOW_UNDECODED;
+		if (!a->warned_depth++)
+			warnf(a, "%s: frame %llu: tunnels nested deeper than %d are not opened", name, (unsigned long long)fr->number,
+			      DV_TUNNEL_MAX_DEPTH);
+		return 1;
+	}
+	f->inner_pkts++;
+	a->st.tunnel_packets++;
+	via nv = { .depth = (uint8_t)(depth + 1), .kind = (uint8_t)t.kind, .ipver = f->ipver,
+	           .has_key = t.has_key, .key = t.key };
+	memcpy(nv.peer, f->addr[dv_audit_flow_remote(f)], 16);
+	dv_pkt in;
+	int irc = dv_pkt_decode(t.inner_link, t.inner, t.inner_cap, name, &in);
+	process_pkt(a, t.inner_link, irc, &in, fr, name, t.inner_len, &nv);
+	return 1;
+}
+
+static void process_pkt(dv_audit *a, int lt, int rc, dv_pkt *pkp, const dv_frame *fr, const char *name, uint32_t wirelen,
+                        const via *v)
+{
+	dv_pkt pk = *pkp;
 	if (rc == DV_EUNSUPPORTED) {
 		if (pk.flags & DV_PKT_WLAN_PROTECTED) a->wlan_protected++;
+		if (pk.flags & DV_PKT_UNKNOWN_L2) a->st.l2_undecoded++;
+		if (v) return; /* non-IP inside a tunnel (ARP over GRE/VXLAN ...) */
 		if (!dv_pkt_linktype_supported(lt)) a->st.unsupported_link++;
 		else a->st.non_ip++;
 		return;
 	}
 	if (rc < 0) {
 		a->st.damaged++;
-		warnf(a, "%s: frame %llu: %s", name, (unsigned long long)fr->number, dv_error_last()->message);
+		if (v)
+			warnf(a, "%s: frame %llu: inside a %s tunnel: %s", name, (unsigned long long)fr->number, dv_tunnel_name(v->kind),
+			      dv_error_last()->message);
+		else
+			warnf(a, "%s: frame %llu: %s", name, (unsigned long long)fr->number, dv_error_last()->message);
 		/* Still counted: when the addresses could be read, the frame goes
 		 * to a port-0 flow between them, so its bytes reach the destination. */
 		if (pk.ipver == 0) return;
-		if (pk.proto == 6 || pk.proto == 17) {
-			pk.has_ports = 1;
-			pk.sport = pk.dport = 0;
-			pk.l4_len = pk.ip_payload_len;
-			pk.payload = NULL;
-			pk.payload_cap = 0;
-			pk.flags &= ~(uint32_t)DV_PKT_FRAG;
-		} else {
-			pk.has_ports = 0;
-		}
+		pk.has_ports = 0;
+		pk.sport = pk.dport = 0;
+		pk.l4_len = pk.ip_payload_len;
+		pk.payload = NULL;
+		pk.payload_cap = 0;
+		pk.flags &= ~(uint32_t)DV_PKT_FRAG;
 	}
 	a->ip_packets++;
 	if (pk.flags & DV_PKT_SNAPCUT) a->st.snapcut++;
-	if (pk.proto != 6 && pk.proto != 17) {
-		a->st.ip_other++;
-		return;
-	}
+	int ported = pk.proto == 6 || pk.proto == 17 || pk.proto == 136 || pk.proto == 132;
+	if (pk.proto != 6 && pk.proto != 17) a->st.ip_other++;
 	if (pk.flags & DV_PKT_FRAG) {
 		a->st.fragments++;
 		if (pk.has_ports) {
 			frag_remember(a, &pk);
-		} else if (frag_lookup(a, &pk)) {
+		} else if (ported && frag_lookup(a, &pk)) {
 			pk.has_ports = 1;
 			pk.l4_len = pk.ip_payload_len;
 			pk.payload = NULL;
 			pk.payload_cap = 0;
-		} else {
+		} else if (ported) {
 			/* a fragment before its first part: counted on a port-0 flow */
 			pk.has_ports = 1;
 			pk.sport = pk.dport = 0;
@@ -813,8 +857,9 @@ void dv_audit_add_frame(dv_audit *a, int lt, const dv_frame *fr, const char *nam
 		}
 	}
 	if (!pk.has_ports) {
-		a->st.ip_other++;
-		return;
+		/* ICMP, GRE, ESP, any other protocol (or a damaged header): a flow
+		 * between the two addresses, so every byte reaches a destination */
+		pk.sport = pk.dport = 0;
 	}
 	int dir = 0;
 	dv_flow *f = dv_flowtab_get(a->ft, &pk, fr->ts_ns, a->global_frame, &dir);
@@ -822,7 +867,28 @@ void dv_audit_add_frame(dv_audit *a, int lt, const dv_frame *fr, const char *nam
 		warnf(a, "%s: frame %llu: out of memory for the flow table", name, (unsigned long long)fr->number);
 		return;
 	}
-	dv_flow_count(f, dir, &pk, fr->wirelen, fr->ts_ns);
+	dv_flow_count(f, dir, &pk, wirelen, fr->ts_ns);
+	if (v && !(f->flags & DV_FLOW_INNER)) {
+		f->flags |= DV_FLOW_INNER;
+		f->tunnel = v->kind;
+		f->tunnel_depth = v->depth;
+		f->tunnel_ipver = v->ipver;
+		memcpy(f->tunnel_peer, v->peer, 16);
+		f->tunnel_key = v->key;
+		f->tunnel_has_key = v->has_key;
+	}
+	if (pk.proto != 6 && pk.proto != 17 && !dv_ip_proto_known(pk.proto)) {
+		a->st.ip_undecoded++;
+		if (!a->undecoded_proto) a->undecoded_proto = (uint16_t)(pk.proto + 1);
+		f->flags |= DV_FLOW_UNDECODED;
+	}
+	if (f->pkts[0] + f->pkts[1] <= 16 && !(f->flags & DV_FLOW_VPN)) {
+		dv_vpn_kind k = dv_vpn_detect(&pk);
+		if (k) {
+			f->flags |= DV_FLOW_VPN;
+			f->vpn = (uint8_t)k;
+		}
+	}
 	if (f->pkts[0] + f->pkts[1] == 1) {
 		int r = dv_audit_flow_remote(f);
 		if (f->port[r] == 443 && is_doh_addr(f->ipver, f->addr[r])) {
@@ -846,13 +912,33 @@ void dv_audit_add_frame(dv_audit *a, int lt, const dv_frame *fr, const char *nam
 		const uint8_t *dg;
 		size_t dl;
 		dv_pkt whole;
-		if (a->reasm && dv__reasm_add(a->reasm, &pk, &dg, &dl) == 1 && reassembled_pkt(&pk, dg, dl, &whole) == 0) {
+		if (ported && a->reasm && dv__reasm_add(a->reasm, &pk, &dg, &dl) == 1 && reassembled_pkt(&pk, dg, dl, &whole) == 0) {
 			a->st.fragments_reassembled++;
+			if (dv_tunnel_maybe(&whole) && open_tunnel(a, f, &whole, fr, name, v)) return;
 			analyse(a, f, dir, &whole, a->global_frame);
 		}
 		return;
 	}
+	if (dv_tunnel_maybe(&pk)) {
+		if (open_tunnel(a, f, &pk, fr, name, v) || pk.proto != 17) return;
+	} else if (pk.proto != 6 && pk.proto != 17 && pk.proto != 136) {
+		return; /* ICMP, ESP, SCTP ...: counted, no names or content read */
+	}
+	if (f->flags & DV_FLOW_VPN) return; /* encrypted: no names, no cleartext */
 	analyse(a, f, dir, &pk, a->global_frame);
+}
+
+void dv_audit_add_frame(dv_audit *a, int lt, const dv_frame *fr, const char *name)
+{
+	dv_pkt pk;
+	if (a->finished) return; /* the final snapshot points at the live flows */
+	a->global_frame++;
+	a->st.frames++;
+	a->st.frame_bytes += fr->wirelen;
+	if (a->st.first_ns == 0 || fr->ts_ns < a->st.first_ns) a->st.first_ns = fr->ts_ns;
+	if (fr->ts_ns > a->st.last_ns) a->st.last_ns = fr->ts_ns;
+	int rc = dv_pkt_decode(lt, fr->data, fr->caplen, name, &pk);
+	process_pkt(a, lt, rc, &pk, fr, name, fr->wirelen, NULL);
 }
 
 int dv_audit_add_source(dv_audit *a, dv_capture *c)
@@ -980,6 +1066,72 @@ const char *dv_audit_flow_name(const dv_audit *a, const dv_flow *f)
 	return e ? e->name : "";
 }
 
+/* nDPI's master protocol ("TLS" of "TLS.Google") into buf. */
+static const char *ndpi_master(const dv_flow *f, char *buf, size_t size)
+{
+	copystr(buf, size, f->app);
+	char *dot = strchr(buf, '.');
+	if (dot) *dot = 0;
+	return buf;
+}
+
+const char *dv_flow_app_dronevault(const dv_flow *f)
+{
+	if (f->flags & DV_FLOW_VPN) return dv_vpn_name(f->vpn);
+	if (f->flags & DV_FLOW_TUNNEL) return dv_tunnel_name(f->carries);
+	if (f->flags & DV_FLOW_QUIC) return "QUIC";
+	if (f->flags & DV_FLOW_GQUIC) return "gQUIC";
+	if (f->flags & DV_FLOW_TLS) return "TLS";
+	if (f->flags & DV_FLOW_DNS) return "DNS";
+	if (f->flags & DV_FLOW_HTTP) return "HTTP";
+	return NULL;
+}
+
+/* The wire protocols both engines name: nDPI naming another one of these
+ * than dronevault's parser recognised is a disagreement, dronevault wins. */
+static int wire_protocol(const char *m)
+{
+	static const char *const w[] = { "TLS", "QUIC", "DNS", "HTTP", "WireGuard", "OpenVPN", "IPsec", "IPSec", "GRE",
+	                                 "Unknown", "DTLS", "SSH", "STUN", "RTP", "NTP", "MQTT", "" };
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		if (!strcasecmp(m, w[i])) return 1;
+	return 0;
+}
+
+static int same_family(const char *dvp, const char *m)
+{
+	if (!strcasecmp(dvp, m)) return 1;
+	if (!strcmp(dvp, "gQUIC") && !strcasecmp(m, "QUIC")) return 1; /* nDPI names Google QUIC "QUIC" */
+	if (!strncmp(dvp, "IPsec", 5) && !strncasecmp(m, "IPsec", 5)) return 1;
+	return 0;
+}
+
+const char *dv_flow_app(const dv_flow *f, const char **engine)
+{
+	const char *dvp = dv_flow_app_dronevault(f);
+	char m[sizeof(f->app)];
+	ndpi_master(f, m, sizeof(m));
+	if (dvp && (!f->app[0] || (wire_protocol(m) && !same_family(dvp, m)))) {
+		*engine = "dronevault";
+		return dvp;
+	}
+	*engine = f->app[0] ? "ndpi" : NULL;
+	return f->app[0] ? f->app : NULL;
+}
+
+/* The encrypted tunnel a flow is, by dronevault's look at it or nDPI's name. */
+static const char *flow_vpn(const dv_flow *f)
+{
+	if (f->flags & DV_FLOW_VPN) return dv_vpn_name(f->vpn);
+	char m[sizeof(f->app)];
+	ndpi_master(f, m, sizeof(m));
+	static const char *const v[] = { "WireGuard", "OpenVPN", "IPsec", "Tor", "Tailscale", "Psiphon", "TINC", "SoftEther",
+	                                 "ZeroTier", "ProtonVPN", "Hotspot_Shield", "CloudflareWarp", "NordVPN", "Mullvad" };
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (!strcasecmp(m, v[i])) return v[i];
+	return NULL;
+}
+
 static void dest_add_flow(const dv_audit *a, dest_set *ds, uint64_t *dropped, const dv_flow *f)
 {
 	int r = dv_audit_flow_remote(f), l = r ^ 1;
@@ -1000,6 +1152,20 @@ static void dest_add_flow(const dv_audit *a, dest_set *ds, uint64_t *dropped, co
 	if (e) dest_add_name(d, e->name);
 	if (f->flags & (DV_FLOW_DOH | DV_FLOW_DOT | DV_FLOW_ECH)) d->flags |= DV_DEST_HIDDEN;
 	d->findings_out += f->scan_hits_out;
+	const char *vpn = flow_vpn(f);
+	if (vpn) {
+		d->flags |= DV_DEST_VPN;
+		if (!d->hidden_by[0]) copystr(d->hidden_by, sizeof(d->hidden_by), vpn);
+	}
+	if (f->flags & DV_FLOW_UNDECODED) d->flags |= DV_DEST_UNDECODED;
+	if (f->flags & DV_FLOW_TUNNEL) {
+		d->flags |= DV_DEST_TUNNEL;
+		if (!d->tunnel[0]) copystr(d->tunnel, sizeof(d->tunnel), dv_tunnel_name(f->carries));
+	}
+	if (f->flags & DV_FLOW_INNER) d->flags |= DV_DEST_VIA_TUNNEL;
+	unsigned k = 0;
+	while (k < d->nprotos && d->protos[k] != f->proto) k++;
+	if (k == d->nprotos && k < sizeof(d->protos)) d->protos[d->nprotos++] = f->proto;
 }
 
 static void ndpi_finish_flow(dv_audit *a, dv_flow *f)
@@ -1046,7 +1212,9 @@ static int by_id(const void *x, const void *y)
 static int by_bytes_out(const void *x, const void *y)
 {
 	const dv_audit_dest *a = x, *b = y;
-	if (a->verdict != b->verdict) return a->verdict == DV_VERDICT_LEAK ? -1 : b->verdict == DV_VERDICT_LEAK ? 1 : 0;
+	/* leak > inconclusive > clean */
+	static const int rank[3] = { [DV_VERDICT_LEAK] = 0, [DV_VERDICT_INCONCLUSIVE] = 1, [DV_VERDICT_CLEAN] = 2 };
+	if (a->verdict != b->verdict) return rank[a->verdict] < rank[b->verdict] ? -1 : 1;
 	return a->bytes_out > b->bytes_out ? -1 : a->bytes_out < b->bytes_out;
 }
 
@@ -1097,13 +1265,25 @@ static void judge_dest(dv_audit *a, dv_audit_dest *d)
 	}
 	if (d->nnames == 0) d->flags |= DV_DEST_IP_ONLY;
 	if (d->findings_out) d->flags |= DV_DEST_CONTENT;
+	char addr[64];
+	dv_addr_str(addr, sizeof(addr), d->ipver, d->addr);
 	if (d->place.scope != DV_SCOPE_EXTERNAL) {
 		d->verdict = DV_VERDICT_CLEAN;
 		addreason(d->reasons, sizeof(d->reasons), "%s address, not the Internet", dv_scope_name(d->place.scope));
+		if ((d->flags & DV_DEST_VPN) && d->pkts_out) {
+			/* what the tunnel carries may go on from there */
+			d->verdict = DV_VERDICT_INCONCLUSIVE;
+			addreason(d->reasons, sizeof(d->reasons), "content hidden: a VPN (%s) to %s", d->hidden_by, addr);
+		}
 		return;
 	}
 	if (d->flags & DV_DEST_ALLOWED) {
 		d->verdict = DV_VERDICT_CLEAN;
+		if ((d->flags & DV_DEST_VPN) && d->pkts_out) {
+			d->verdict = DV_VERDICT_INCONCLUSIVE;
+			addreason(d->reasons, sizeof(d->reasons), "content hidden: a VPN (%s) to %s, an allowed peer: what it carries cannot be checked",
+			          d->hidden_by, addr);
+		}
 		return;
 	}
 	if (d->pkts_out == 0) {
@@ -1115,6 +1295,14 @@ static void judge_dest(dv_audit *a, dv_audit_dest *d)
 	d->verdict = DV_VERDICT_LEAK;
 	addreason(d->reasons, sizeof(d->reasons), "%llu bytes (%llu payload) in %llu packets sent to an external address not allowed by the policy",
 	          (unsigned long long)d->bytes_out, (unsigned long long)d->payload_bytes_out, (unsigned long long)d->pkts_out);
+	if (d->flags & DV_DEST_VPN)
+		addreason(d->reasons, sizeof(d->reasons), "content hidden: a VPN (%s) to %s", d->hidden_by, addr);
+	if (d->flags & DV_DEST_TUNNEL)
+		addreason(d->reasons, sizeof(d->reasons), "outer end of a %s tunnel (its inner traffic is listed on its own)", d->tunnel);
+	if (d->flags & DV_DEST_UNDECODED)
+		addreason(d->reasons, sizeof(d->reasons), "packets of a protocol the audit cannot read");
+	if (d->flags & DV_DEST_VIA_TUNNEL)
+		addreason(d->reasons, sizeof(d->reasons), "reached through a tunnel");
 	if (d->flags & DV_DEST_MAKER)
 		addreason(d->reasons, sizeof(d->reasons), "drone maker endpoint %s (%s, %s)", d->endpoint, d->endpoint_owner, d->endpoint_category);
 	else if (d->flags & DV_DEST_KNOWN)
@@ -1179,11 +1367,18 @@ static int build_view(dv_audit *a, int final)
 		wb_add(&v->warn, "flow table full: %llu flows evicted (their bytes are kept in the destination totals)",
 		      (unsigned long long)v->st.flows_evicted);
 
-	size_t leaks = 0, maker = 0, known = 0, content = 0;
+	size_t leaks = 0, maker = 0, known = 0, content = 0, hidden = 0;
 	uint64_t leak_bytes = 0;
+	char hid[400] = "";
 	for (size_t i = 0; i < v->dests.n; i++) {
 		dv_audit_dest *d = &v->dests.v[i];
 		judge_dest(a, d);
+		if (d->verdict == DV_VERDICT_INCONCLUSIVE && hidden++ < 3) {
+			char as[64];
+			dv_addr_str(as, sizeof(as), d->ipver, d->addr);
+			addreason(hid, sizeof(hid), "content hidden: a VPN (%s) to %s (%s)", d->hidden_by, as,
+			          d->flags & DV_DEST_ALLOWED ? "allowed by the policy" : dv_scope_name(d->place.scope));
+		}
 		if (d->verdict == DV_VERDICT_LEAK) {
 			leaks++;
 			leak_bytes += d->bytes_out;
@@ -1205,6 +1400,24 @@ static int build_view(dv_audit *a, int final)
 	if (v->st.damaged) { inconclusive = 1; addreason(r, rs, "%llu damaged frames", (unsigned long long)v->st.damaged); }
 	if (a->wlan_protected) { inconclusive = 1; addreason(r, rs, "%llu encrypted 802.11 data frames could not be read", (unsigned long long)a->wlan_protected); }
 	if (a->ip_packets == 0) { inconclusive = 1; addreason(r, rs, "the capture holds no IP traffic"); }
+	if (hidden) { inconclusive = 1; addreason(r, rs, "%s%s", hid, hidden > 3 ? " ..." : ""); }
+	if (v->st.unsupported_link) {
+		inconclusive = 1;
+		addreason(r, rs, "%llu frames of a link type the audit does not decode (they may carry IP)", (unsigned long long)v->st.unsupported_link);
+	}
+	if (v->st.l2_undecoded) {
+		inconclusive = 1;
+		addreason(r, rs, "%llu frames of an EtherType the audit cannot read (they may carry IP)", (unsigned long long)v->st.l2_undecoded);
+	}
+	if (v->st.ip_undecoded) {
+		inconclusive = 1;
+		addreason(r, rs, "%llu packets of an IP protocol the audit cannot decode (protocol %u first)", (unsigned long long)v->st.ip_undecoded,
+		          (unsigned)(a->undecoded_proto - 1));
+	}
+	if (v->st.tunnel_undecoded) {
+		inconclusive = 1;
+		addreason(r, rs, "%llu tunnel packets whose payload could not be opened", (unsigned long long)v->st.tunnel_undecoded);
+	}
 	if (leaks) {
 		v->verdict = DV_VERDICT_LEAK;
 		char head[600] = "";

@@ -33,7 +33,11 @@ enum {
 	DV_FLOW_CLEARTEXT = 1u << 11,/* payload that is not TLS/QUIC was seen */
 	DV_FLOW_CONTENT = 1u << 12,  /* the payload scanner found something */
 	DV_FLOW_SNAPCUT = 1u << 13,  /* some packets were cut by the snaplen */
-	DV_FLOW_NOSNI = 1u << 14     /* a ClientHello without server_name */
+	DV_FLOW_NOSNI = 1u << 14,    /* a ClientHello without server_name */
+	DV_FLOW_TUNNEL = 1u << 15,   /* carries a tunnel whose inner packets were decoded (carries) */
+	DV_FLOW_INNER = 1u << 16,    /* inside a tunnel (tunnel, tunnel_peer) */
+	DV_FLOW_VPN = 1u << 17,      /* an encrypted tunnel: its content is hidden (vpn) */
+	DV_FLOW_UNDECODED = 1u << 18 /* an IP protocol or tunnel payload the audit cannot read */
 };
 
 #define DV_FLOW_NAME_MAX 128
@@ -74,7 +78,28 @@ typedef struct dv_flow {
 	uint32_t last_hit_seq;    /* stream position of the last finding reported */
 	uint32_t scan_hits;       /* content findings in this flow */
 	uint32_t scan_hits_out;   /* of which sent by the local side */
+	/* tunnels (audit/tunnel_int.h) */
+	uint8_t tunnel;           /* DV_FLOW_INNER: dv_tunnel_kind it was found in */
+	uint8_t tunnel_depth;     /* 1 = inside one tunnel */
+	uint8_t tunnel_ipver;
+	uint8_t tunnel_has_key;
+	uint8_t tunnel_peer[16];  /* DV_FLOW_INNER: the tunnel's outer remote end */
+	uint32_t tunnel_key;      /* GRE key, VXLAN VNI, GTP TEID */
+	uint8_t carries;          /* DV_FLOW_TUNNEL: dv_tunnel_kind */
+	uint8_t vpn;              /* DV_FLOW_VPN: dv_vpn_kind */
+	uint64_t inner_pkts;      /* DV_FLOW_TUNNEL: inner packets decoded */
 } dv_flow;
+
+/*
+ * The application protocol each engine gives a flow: dronevault's own
+ * parsers (from what they recognised: "TLS", "QUIC", "DNS", "WireGuard",
+ * "gre" ..., or NULL) and nDPI (f->app, or NULL). The answer reported is
+ * dronevault's where nDPI says Unknown/nothing or names a different wire
+ * protocol; otherwise nDPI's (it is more specific: "TLS.Google").
+ * *engine is "dronevault" or "ndpi" (NULL when neither said anything).
+ */
+const char *dv_flow_app_dronevault(const dv_flow *f);
+const char *dv_flow_app(const dv_flow *f, const char **engine);
 
 typedef struct dv_flowtab dv_flowtab;
 

@@ -23,6 +23,7 @@ typedef struct dv_http_req {
  * complete (headers may be cut: host stays "" then), DV_ENOTFOUND when p
  * does not start with a request line, DV_ETRUNC when the line is cut.
  */
+/* (out is only filled when the request line is found: 0 or DV_ETRUNC.) */
 int dv_http_parse_request(const uint8_t *p, size_t n, dv_http_req *out);
 
 #endif

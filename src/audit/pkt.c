@@ -70,6 +70,14 @@ static int decode_l4(dv_rd *r, uint32_t avail_decl, dv_pkt *pk)
 		uint32_t ipl = avail_decl > 8 ? avail_decl - 8 : 0;
 		pk->l4_len = l < ipl ? l : ipl;
 		dv_rd_skip(r, 8);
+	} else if (pk->proto == 132) { /* SCTP: ports in its common header, then chunks */
+		if (dv_rd_need(r, 12, "sctp header") < 0) return DV_ETRUNC;
+		const uint8_t *s = dv_rd_ptr(r);
+		pk->sport = (uint16_t)(s[0] << 8 | s[1]);
+		pk->dport = (uint16_t)(s[2] << 8 | s[3]);
+		pk->has_ports = 1;
+		pk->l4_len = avail_decl > 12 ? avail_decl - 12 : 0;
+		dv_rd_skip(r, 12);
 	} else {
 		pk->l4_len = avail_decl;
 		pk->payload = dv_rd_ptr(r);
@@ -113,8 +121,20 @@ static int decode_ipv4(dv_rd *r, dv_pkt *pk)
 	}
 	if (dv_rd_need(r, ihl, "ipv4 options") < 0) return DV_ETRUNC;
 	dv_rd_skip(r, ihl);
-	pk->ip_payload_len = tot - ihl;
-	return decode_l4(r, tot - ihl, pk);
+	uint32_t avail = tot - ihl;
+	if (pk->proto == 51 && !(pk->flags & DV_PKT_FRAG)) {
+		/* AH (RFC 4302) authenticates, it does not hide: read what follows */
+		uint8_t e[2];
+		if (dv_rd_bytes(r, e, 2) < 0) return DV_ETRUNC;
+		size_t alen = ((size_t)e[1] + 2) * 4;
+		if (alen > avail)
+			return dv_error_set(DV_EINVAL, r->name, dv_rd_offset(r), "ipv4 AH header exceeds the packet");
+		if (dv_rd_skip(r, alen - 2) < 0) return DV_ETRUNC;
+		avail -= (uint32_t)alen;
+		pk->proto = e[0];
+	}
+	pk->ip_payload_len = avail;
+	return decode_l4(r, avail, pk);
 }
 
 static int decode_ipv6(dv_rd *r, dv_pkt *pk)
@@ -172,6 +192,31 @@ static int decode_ip_by_version(dv_rd *r, dv_pkt *pk)
 	return DV_EUNSUPPORTED;
 }
 
+/* EtherTypes of link-local control that cannot carry IP to the Internet. */
+static int ethertype_local(uint16_t et)
+{
+	switch (et) {
+	case 0x0806: /* ARP */
+	case 0x8035: /* RARP */
+	case 0x0842: /* Wake-on-LAN */
+	case 0x8809: /* slow protocols (LACP) */
+	case 0x8863: /* PPPoE discovery */
+	case 0x888e: /* EAPOL */
+	case 0x88c7: /* RSN pre-authentication */
+	case 0x88cc: /* LLDP */
+	case 0x88e1: /* HomePlug AV */
+	case 0x88f7: /* PTP */
+	case 0x890d: /* 802.11r fast BSS transition */
+	case 0x8912: /* HomePlug (MediaXtream) */
+	case 0x893a: /* IEEE 1905.1 */
+	case 0x8899: /* Realtek RRCP */
+	case 0x9000: /* configuration test protocol (loopback) */
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int dv_pkt_decode(int lt, const uint8_t *data, size_t caplen, const char *name, dv_pkt *pk)
 {
 	memset(pk, 0, sizeof(*pk));
@@ -191,6 +236,7 @@ int dv_pkt_decode(int lt, const uint8_t *data, size_t caplen, const char *name, 
 	case DV_LINK_ETHERTYPE:
 		if (l.ethertype == 0x0800) return decode_ipv4(&body, pk);
 		if (l.ethertype == 0x86dd) return decode_ipv6(&body, pk);
+		if (!ethertype_local(l.ethertype)) pk->flags |= DV_PKT_UNKNOWN_L2;
 		return DV_EUNSUPPORTED;
 	case DV_LINK_IP:
 		return decode_ip_by_version(&body, pk);

@@ -29,7 +29,9 @@ enum {
 	DV_PKT_VLAN = 1u << 3,      /* carried one or more 802.1Q/ad tags */
 	DV_PKT_PPPOE = 1u << 4,     /* carried in a PPPoE session */
 	DV_PKT_WLAN_PROTECTED = 1u << 5,/* an encrypted 802.11 data frame (unreadable) */
-	DV_PKT_FRAG_MORE = 1u << 6  /* more fragments follow (MF set) */
+	DV_PKT_FRAG_MORE = 1u << 6, /* more fragments follow (MF set) */
+	DV_PKT_UNKNOWN_L2 = 1u << 7 /* an EtherType the audit cannot read (MPLS pseudowire, MACsec ...):
+	                               it may hide IP, so it is no proof of "clean" */
 };
 
 /* What the decoder found in one frame. */

@@ -12,16 +12,22 @@
 #include <string.h>
 
 #include "audit/flow_int.h"
+#include "audit/tunnel_int.h"
 #include "dv/audit.h"
 #include "dv/err.h"
 #include "dv/util.h"
 
 static const char *const flag_names[] = {
 	"tls", "quic", "gquic", "http", "dns", "doh", "dot", "ech", "fragments", "handshake-seen",
-	"midstream", "cleartext", "content-found", "snaplen-cut", "no-sni"
+	"midstream", "cleartext", "content-found", "snaplen-cut", "no-sni", "tunnel", "inside-tunnel",
+	"encrypted-tunnel", "undecoded"
 };
 
-static const char *proto_name(int p) { return p == 6 ? "tcp" : p == 17 ? "udp" : "ip"; }
+static const char *proto_name(int p)
+{
+	const char *n = dv_ip_proto_name((unsigned)p);
+	return n ? n : "ip";
+}
 
 static json_object *reasons_array(const char *r)
 {
@@ -75,6 +81,10 @@ int dv_audit_to_json(const dv_audit *a, char **out)
 	json_object_object_add(cap, "frame_bytes", U64(st->frame_bytes));
 	json_object_object_add(cap, "non_ip_frames", U64(st->non_ip));
 	json_object_object_add(cap, "ip_not_tcp_udp", U64(st->ip_other));
+	json_object_object_add(cap, "ip_undecoded", U64(st->ip_undecoded));
+	json_object_object_add(cap, "ethertype_undecoded_frames", U64(st->l2_undecoded));
+	json_object_object_add(cap, "tunnel_inner_packets", U64(st->tunnel_packets));
+	json_object_object_add(cap, "tunnel_undecoded", U64(st->tunnel_undecoded));
 	json_object_object_add(cap, "fragments", U64(st->fragments));
 	json_object_object_add(cap, "fragmented_datagrams_reassembled", U64(st->fragments_reassembled));
 	json_object_object_add(cap, "damaged_frames", U64(st->damaged));
@@ -117,6 +127,12 @@ int dv_audit_to_json(const dv_audit *a, char **out)
 		}
 		json_object_object_add(o, "allowed", json_object_new_boolean(d[i].flags & DV_DEST_ALLOWED));
 		json_object_object_add(o, "names_hidden", json_object_new_boolean(d[i].flags & DV_DEST_HIDDEN));
+		json_object_object_add(o, "content_hidden_by", d[i].hidden_by[0] ? json_object_new_string(d[i].hidden_by) : NULL);
+		json_object_object_add(o, "tunnel_endpoint", d[i].tunnel[0] ? json_object_new_string(d[i].tunnel) : NULL);
+		json_object_object_add(o, "via_tunnel", json_object_new_boolean(d[i].flags & DV_DEST_VIA_TUNNEL));
+		json_object *pr = json_object_new_array();
+		for (unsigned k = 0; k < d[i].nprotos; k++) json_object_array_add(pr, json_object_new_string(proto_name(d[i].protos[k])));
+		json_object_object_add(o, "protocols", pr);
 		json_object_object_add(o, "flows", U64(d[i].flows));
 		json_object_object_add(o, "packets_out", U64(d[i].pkts_out));
 		json_object_object_add(o, "packets_in", U64(d[i].pkts_in));
@@ -156,7 +172,26 @@ int dv_audit_to_json(const dv_audit *a, char **out)
 		json_object_object_add(o, "http_host", f->http_host[0] ? json_object_new_string(f->http_host) : NULL);
 		json_object_object_add(o, "http_request", f->http_url[0] ? json_object_new_string(f->http_url) : NULL);
 		json_object_object_add(o, "alpn", f->alpn[0] ? json_object_new_string(f->alpn) : NULL);
-		json_object_object_add(o, "app_protocol", f->app[0] ? json_object_new_string(f->app) : NULL);
+		json_object_object_add(o, "ip_proto", U64(f->proto));
+		const char *eng = NULL, *app = dv_flow_app(f, &eng), *dva = dv_flow_app_dronevault(f);
+		json_object_object_add(o, "app_protocol", app ? json_object_new_string(app) : NULL);
+		json_object *en = json_object_new_object();
+		json_object_object_add(en, "dronevault", dva ? json_object_new_string(dva) : NULL);
+		json_object_object_add(en, "ndpi", f->app[0] ? json_object_new_string(f->app) : NULL);
+		json_object_object_add(en, "used", eng ? json_object_new_string(eng) : NULL);
+		json_object_object_add(o, "app_engines", en);
+		json_object_object_add(o, "encrypted_tunnel", f->flags & DV_FLOW_VPN ? json_object_new_string(dv_vpn_name(f->vpn)) : NULL);
+		json_object_object_add(o, "carries_tunnel", f->flags & DV_FLOW_TUNNEL ? json_object_new_string(dv_tunnel_name(f->carries)) : NULL);
+		if (f->flags & DV_FLOW_INNER) {
+			json_object *t = json_object_new_object();
+			json_object_object_add(t, "kind", json_object_new_string(dv_tunnel_name(f->tunnel)));
+			json_object_object_add(t, "depth", U64(f->tunnel_depth));
+			json_object_object_add(t, "outer_remote", jstr_addr(f->tunnel_ipver, f->tunnel_peer));
+			json_object_object_add(t, "key", f->tunnel_has_key ? U64(f->tunnel_key) : NULL);
+			json_object_object_add(o, "tunnel", t);
+		} else {
+			json_object_object_add(o, "tunnel", NULL);
+		}
 		json_object_object_add(o, "app_category", f->app_category[0] ? json_object_new_string(f->app_category) : NULL);
 		json_object *fa = json_object_new_array();
 		for (unsigned b = 0; b < sizeof(flag_names) / sizeof(flag_names[0]); b++)
@@ -245,9 +280,13 @@ void dv_audit_print(const dv_audit *a, FILE *out)
 		if (d[i].place.asn) snprintf(asn, sizeof(asn), "AS%u", d[i].place.asn);
 		const char *cc = d[i].place.anycast ? "any" : d[i].place.cc[0] ? d[i].place.cc :
 		                 d[i].place.scope != DV_SCOPE_EXTERNAL ? "lan" : "-";
+		char nm[64];
+		if (d[i].nnames) snprintf(nm, sizeof(nm), "%s", d[i].names[0]);
+		else if (d[i].flags & DV_DEST_VPN) snprintf(nm, sizeof(nm), "(VPN: %s)", d[i].hidden_by);
+		else if (d[i].flags & DV_DEST_TUNNEL) snprintf(nm, sizeof(nm), "(%s tunnel end)", d[i].tunnel);
+		else snprintf(nm, sizeof(nm), "(no name)");
 		fprintf(out, "%-12s %-39s %-34.34s %-3s %-8s %6u %8s %8s  %s\n", dv_verdict_name(d[i].verdict), addr,
-		        d[i].nnames ? d[i].names[0] : "(no name)", cc, asn, d[i].flows, o, in,
-		        d[i].endpoint[0] ? d[i].endpoint_owner : "");
+		        nm, cc, asn, d[i].flows, o, in, d[i].endpoint[0] ? d[i].endpoint_owner : "");
 	}
 	const dv_audit_finding *fd = dv_audit_findings(a, &n);
 	size_t shown = 0;
@@ -358,7 +397,7 @@ int dv_audit_write_html_to(const dv_audit *a, FILE *f, const char *path)
 		           " / %" PRIu64 "</td><td><svg width=\"204\" height=\"12\" role=\"img\"><rect x=\"0\" y=\"5\" width=\"204\" height=\"2\" fill=\"#eee\"/>"
 		           "<rect x=\"%.1f\" y=\"1\" width=\"%.1f\" height=\"10\" fill=\"%s\"/></svg></td><td><small>",
 		        d[i].flows, d[i].pkts_out, d[i].pkts_in, d[i].bytes_out, d[i].bytes_in, x0, x1 - x0,
-		        d[i].verdict == DV_VERDICT_LEAK ? "#c33" : "#393");
+		        d[i].verdict == DV_VERDICT_LEAK ? "#c33" : d[i].verdict == DV_VERDICT_INCONCLUSIVE ? "#c93" : "#393");
 		html_esc(f, d[i].reasons);
 		fputs("</small></td></tr>\n", f);
 	}
@@ -375,7 +414,7 @@ int dv_audit_write_html_to(const dv_audit *a, FILE *f, const char *path)
 		fputs("</table>\n", f);
 	}
 	const dv_flow *const *fl = dv_audit_flows(a, &n);
-	fputs("<h2>Flows</h2>\n<table><tr><th>#</th><th>proto</th><th>local</th><th>remote</th><th>name</th><th>app (nDPI)</th><th>packets out/in</th>"
+	fputs("<h2>Flows</h2>\n<table><tr><th>#</th><th>proto</th><th>local</th><th>remote</th><th>name</th><th>app (engine: dronevault / nDPI)</th><th>packets out/in</th>"
 	      "<th>bytes out/in</th><th>payload out/in</th><th>verdict</th></tr>\n", f);
 	for (size_t i = 0; i < n; i++) {
 		const dv_flow *fw = fl[i];
@@ -389,8 +428,26 @@ int dv_audit_write_html_to(const dv_audit *a, FILE *f, const char *path)
 		html_esc(f, ra);
 		fprintf(f, ":%u</code></td><td>", fw->port[rr]);
 		html_esc(f, dv_audit_flow_name(a, fw));
+		if (fw->flags & DV_FLOW_INNER) {
+			char tp[64];
+			dv_addr_str(tp, sizeof(tp), fw->tunnel_ipver, fw->tunnel_peer);
+			fprintf(f, "<br><small>inside %s via ", dv_tunnel_name(fw->tunnel));
+			html_esc(f, tp);
+			fputs("</small>", f);
+		}
 		fputs("</td><td>", f);
-		html_esc(f, fw->app);
+		const char *eng = NULL, *app = dv_flow_app(fw, &eng), *dva = dv_flow_app_dronevault(fw);
+		html_esc(f, app ? app : "");
+		if (app) {
+			fprintf(f, "<br><small>%s; dronevault: ", eng);
+			html_esc(f, dva ? dva : "-");
+			fputs(", nDPI: ", f);
+			html_esc(f, fw->app[0] ? fw->app : "-");
+			fputs("</small>", f);
+		}
+		if (fw->flags & DV_FLOW_VPN) {
+			fputs("<br><small>encrypted tunnel: content hidden</small>", f);
+		}
 		dv_verdict fv = dv_audit_flow_verdict(a, fw);
 		fprintf(f, "</td><td class=\"n\">%" PRIu64 " / %" PRIu64 "</td><td class=\"n\">%" PRIu64 " / %" PRIu64
 		           "</td><td class=\"n\">%" PRIu64 " / %" PRIu64 "</td><td><span class=\"v %s\">%s</span></td></tr>\n",

@@ -343,13 +343,14 @@ int dv_quic_hello(const dv_quic_state *st, dv_hello *out)
 
 int dv_gquic_parse_chlo(const uint8_t *p, size_t n, dv_hello *out)
 {
-	memset(out, 0, sizeof(*out));
+	out->sni[0] = 0;
 	if (n < 14) return DV_ENOTFOUND;
 	/* version: Q046+ long header at 1, older public header after the CID */
 	int vok = 0;
 	if ((p[0] & 0x80) && p[1] == 'Q' && p[2] == '0') vok = 1;
 	else if ((p[0] & 0x09) == 0x09 && p[9] == 'Q' && p[10] == '0') vok = 1;
 	if (!vok) return DV_ENOTFOUND;
+	memset(out, 0, sizeof(*out)); /* only for a gQUIC packet: it is called on every UDP datagram */
 	const uint8_t *c = NULL;
 	for (size_t i = 0; i + 8 <= n; i++)
 		if (p[i] == 'C' && p[i + 1] == 'H' && p[i + 2] == 'L' && p[i + 3] == 'O') { c = p + i; break; }

@@ -73,6 +73,7 @@ int dv_quic_hello(const dv_quic_state *st, dv_hello *out);
  * payload and reads its SNI tag. 0 with out->sni set; DV_ENOTFOUND when the
  * datagram is not a gQUIC CHLO; DV_EINVAL/DV_ETRUNC when malformed.
  */
+/* (out is only filled for a gQUIC packet.) */
 int dv_gquic_parse_chlo(const uint8_t *p, size_t n, dv_hello *out);
 
 #endif

@@ -52,6 +52,18 @@ static int walk_ethertype(dv_rd *r, uint16_t et, dv_link *l)
 			else return 0; /* LCP, IPCP ...: kind stays DV_LINK_OTHER */
 			break;
 		}
+		case 0x8847: case 0x8848: { /* MPLS: labels down to the bottom of the stack, then IP */
+			const uint8_t *lab;
+			int bottom = 0;
+			for (int k = 0; k < 8 && !bottom; k++) {
+				if (dv_rd_view(r, 4, &lab) < 0) return DV_ETRUNC;
+				bottom = lab[2] & 1;
+			}
+			if (!bottom) return dv_error_set(DV_EINVAL, r->name, dv_rd_offset(r), "too many MPLS labels");
+			if (dv_rd_left(r) >= 1 && (dv_rd_ptr(r)[0] >> 4) == 4) et = 0x0800;
+			else if (dv_rd_left(r) >= 1 && (dv_rd_ptr(r)[0] >> 4) == 6) et = 0x86dd;
+			break; /* else a pseudowire: stays 0x8847, not read */
+		}
 		default:
 			break;
 		}

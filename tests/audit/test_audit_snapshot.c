@@ -215,6 +215,19 @@ static void synthetic(frames *F)
 		case 3: ip_frame(&b, phone, d, 17, 50000 + i % 11, 443, 0, 0, "\xc0\x00\x00\x00\x01quic-ish bytes"); break;
 		default: ip_frame(&b, phone, gw, 17, 53000, 53, 0, 0, "not really dns"); break;
 		}
+		if (i % 7 == 6) {
+			/* a GRE tunnel to a public peer carrying UDP (issue 12), and ICMP:
+			 * inner flows and flows without ports are snapshotted alike */
+			buf in;
+			ip_frame(&in, phone, ext[(i / 7) % 6], 17, 41000 + i % 5, 443, 0, 0, "inner datagram");
+			b.n = 0;
+			put(&b, in.b, 12);
+			put16(&b, 0x0800);
+			put8(&b, 0x45); put8(&b, 0); put16(&b, (unsigned)(20 + 4 + in.n - 14)); put16(&b, 1); put16(&b, 0);
+			put8(&b, 64); put8(&b, i % 2 ? 47 : 1); put16(&b, 0); put(&b, phone, 4); put(&b, ext[4 - (i / 7) % 4], 4);
+			put16(&b, 0); put16(&b, 0x0800);
+			put(&b, in.b + 14, in.n - 14);
+		}
 		if (i == 333) b.b[14] = 0x41; /* one damaged frame: a warning */
 		f.caplen = f.wirelen = (uint32_t)b.n;
 		f.data = b.b;
@@ -233,6 +246,9 @@ int main(void)
 	dv_audit_opts o = { .no_geo = 1 }, small = { .no_geo = 1, .max_flows = 16 };
 	frames F;
 	synthetic(&F);
+	char *all = oneshot(&F, F.n, &o);
+	CHECK(all && strstr(all, "\"tunnel_endpoint\": \"gre\"") && strstr(all, "\"proto\": \"icmp\""));
+	free(all);
 	check_snapshots(&F, &o);
 	check_snapshots(&F, &small); /* flows evicted between and across snapshots */
 	frames_free(&F);
