@@ -377,6 +377,8 @@ static const struct {
 	{ "audit", cmd_audit },
 	{ "radio", cmd_radio },
 	{ "zones", cmd_zones },
+	{ "policy", cmd_policy },
+	{ "lockdown", cmd_lockdown },
 };
 
 static int serve_job(void)
