@@ -17,6 +17,10 @@
 #define DV_ENFORCE_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "dv/audit.h"
+#include "dv/capture.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -72,6 +76,71 @@ enum { DV_NFT_CHECK = 0, DV_NFT_APPLY = 1 };
  * DV_EINVAL when it refuses the rules, DV_EPERM when it may not load them.
  */
 int dv_lockdown_nft(char **diag, const char *rules, int mode);
+
+
+/* ---- the live watch (watch.c: the engine, in the sandboxed reader;
+ * live.c: the capture, in the privileged parent) ---- */
+
+struct dv_radio_report;
+
+/* One alarm: what, how bad, and when the packet that caused it was captured. */
+typedef struct dv_watch_alarm {
+	int64_t packet_ts_ns;   /* the kernel's capture time of the first packet */
+	int64_t detect_ts_ns;   /* wall clock when the engine saw it */
+	char category[16];      /* maker, known, unknown, dns-maker, content, code, drops, remote-id */
+	char severity[12];      /* info, warning, alarm, critical (policy: severity CAT LEVEL) */
+	char addr[64];          /* destination address, "" */
+	char name[256];         /* host name, DNS question, aircraft id, "" */
+	char text[768];         /* one line for people */
+} dv_watch_alarm;
+
+typedef struct dv_watch dv_watch;
+
+/* The engine for frames of one link type; label names the interface in
+ * warnings. o as for dv_audit_new (its policy also gives the severities). */
+int dv_watch_new(dv_watch **out, const dv_audit_opts *o, int linktype, const char *label);
+void dv_watch_free(dv_watch *w);
+/* One frame (its number is assigned here). */
+void dv_watch_frame(dv_watch *w, const dv_frame *fr);
+/* Bytes of a record stream (dv/capture.h framing), in any pieces; a record
+ * over DV_CAPTURE_MAX_FRAME is DV_EINVAL (the stream is then unusable). */
+int dv_watch_feed(dv_watch *w, const uint8_t *p, size_t n);
+/* A snapshot of the audit and the alarms new since the last poll
+ * (borrowed until the next poll). */
+int dv_watch_poll(dv_watch *w, const dv_watch_alarm **alarms, size_t *n);
+/* After the last frame: the audit's final results (dv_watch_audit). */
+int dv_watch_finish(dv_watch *w);
+dv_audit *dv_watch_audit(dv_watch *w);
+/* Remote ID seen on a radio link type, or NULL. */
+struct dv_radio_report *dv_watch_radio(dv_watch *w);
+void dv_watch_counts(const dv_watch *w, uint64_t *frames, uint64_t *bytes, uint64_t *alarms);
+
+/* A live capture (libpcap): opened by the privileged parent, which keeps it. */
+typedef struct dv_live dv_live;
+typedef struct dv_live_stats {
+	uint64_t received, dropped, if_dropped;  /* pcap_stats: kernel counters */
+} dv_live_stats;
+
+/*
+ * Opens iface for capture: pcap_create, snaplen 262144, immediate mode, a
+ * capture buffer of buffer_bytes (0: 64 MiB), promiscuous. Errors:
+ * DV_ENOTFOUND (no such interface), DV_EPERM (no permission to capture),
+ * DV_EINVAL (interface down, or another pcap error), naming iface.
+ */
+int dv_live_open(dv_live **out, const char *iface, size_t buffer_bytes);
+/* The same frame source over a capture file (tests, training: a savefile fed
+ * through the live code). */
+int dv_live_open_file(dv_live **out, const char *path);
+int dv_live_linktype(const dv_live *l);
+/*
+ * Waits up to timeout_ms for frames and hands each to fn (return non-zero
+ * to stop). Returns frames handed, 0 on timeout, DV_EINTR... < 0 on error;
+ * *eof set at the end of a file source.
+ */
+int dv_live_dispatch(dv_live *l, int timeout_ms, int (*fn)(void *ctx, const dv_frame *fr), void *ctx, int *eof);
+/* Kernel counters (0 for a file). */
+int dv_live_get_stats(dv_live *l, dv_live_stats *out);
+void dv_live_close(dv_live *l);
 
 #ifdef __cplusplus
 }

@@ -379,6 +379,7 @@ static const struct {
 	{ "zones", cmd_zones },
 	{ "policy", cmd_policy },
 	{ "lockdown", cmd_lockdown },
+	{ "watch", cmd_watch },
 };
 
 static int serve_job(void)

@@ -62,8 +62,10 @@ if command -v dnsmasq >/dev/null; then
     dnsmasq --keep-in-foreground --no-resolv --no-hosts --conf-file="$OUT/dnsmasq-$mode.conf" \
       --listen-address=10.9.0.1 --bind-interfaces --port=53 --user= --group= --pid-file= \
       --log-facility=- 2>"$OUT/dnsmasq.log" & DNSM=$!
-    sleep 0.7
-    r=$(dn python3 "$TOOL" dnsq 10.9.0.1 53 flysafe-api.dji.com 2>&1)
+    for _ in $(seq 20); do
+      r=$(dn python3 "$TOOL" dnsq 10.9.0.1 53 flysafe-api.dji.com 2>&1) && break
+      sleep 0.25
+    done
     if [ "$mode" = nxdomain ]; then
       echo "$r" | grep -q '^rcode 3$' && pass "dnsmasq: maker name NXDOMAIN" || bad "dnsmasq nxdomain: $r"
     else

@@ -17,7 +17,7 @@ def dnsq(server, port, name):
         q += bytes([len(label)]) + label.encode()
     q += b"\0" + struct.pack(">HH", 1, 1)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(3)
+    s.settimeout(1)
     s.sendto(q, (server, int(port)))
     r, _ = s.recvfrom(4096)
     rcode = r[3] & 15
