@@ -81,7 +81,8 @@ typedef enum dv_scan_kind {
 	DV_SCAN_JPEG,          /* FF D8 FF */
 	DV_SCAN_EXIF,          /* "Exif\0\0" APP1 header (may carry GPS) */
 	DV_SCAN_MP4,           /* ISO-BMFF ftyp box */
-	DV_SCAN_DJI_LOG        /* DJI flight-record / DAT log markers */
+	DV_SCAN_DJI_LOG,       /* DJI flight-record / DAT log markers */
+	DV_SCAN_CODE           /* executable content downloaded (APK/DEX/ELF/PE/firmware): inbound */
 } dv_scan_kind;
 
 typedef struct dv_scan_hit {
@@ -158,7 +159,8 @@ enum {
 	DV_DEST_ALLOWED = 1u << 2,  /* allowed by the policy */
 	DV_DEST_CONTENT = 1u << 3,  /* readable content was sent to it */
 	DV_DEST_HIDDEN = 1u << 4,   /* DoH/DoT/ECH: names hidden */
-	DV_DEST_IP_ONLY = 1u << 5   /* no name at all (no DNS, SNI or Host) */
+	DV_DEST_IP_ONLY = 1u << 5,  /* no name at all (no DNS, SNI or Host) */
+	DV_DEST_CODE = 1u << 6      /* executable content was downloaded from it */
 };
 
 #define DV_DEST_NAMES 6
@@ -180,6 +182,7 @@ typedef struct dv_audit_dest {
 	uint64_t payload_bytes_out, payload_bytes_in;
 	int64_t first_ns, last_ns;
 	uint32_t findings_out;      /* content hits in packets sent to it */
+	uint32_t code_in;           /* executable downloads from it (DV_SCAN_CODE findings) */
 	dv_verdict verdict;
 	char reasons[512];          /* "; "-separated, human readable */
 } dv_audit_dest;

@@ -74,6 +74,7 @@ typedef struct dv_flow {
 	uint32_t last_hit_seq;    /* stream position of the last finding reported */
 	uint32_t scan_hits;       /* content findings in this flow */
 	uint32_t scan_hits_out;   /* of which sent by the local side */
+	uint32_t code_in;         /* executable downloads seen (audit/code.c) */
 } dv_flow;
 
 typedef struct dv_flowtab dv_flowtab;

@@ -275,6 +275,14 @@ int dv_watch_poll(dv_watch *w, const dv_watch_alarm **alarms, size_t *n)
 	size_t nf;
 	const dv_audit_finding *f = dv_audit_findings(w->audit, &nf);
 	for (size_t i = w->findings_done; i < nf; i++) {
+		if (f[i].hit.kind == DV_SCAN_CODE) {
+			dv_watch_alarm *a = new_alarm(w, DV_CAT_CODE, frame_ts(w, f[i].frame));
+			if (!a) continue;
+			snprintf(a->name, sizeof(a->name), "executable");
+			snprintf(a->text, sizeof(a->text), "download of executable content (frame %llu): %s",
+			         (unsigned long long)f[i].frame, f[i].hit.excerpt);
+			continue;
+		}
 		if (!f[i].outbound) continue;
 		dv_watch_alarm *a = new_alarm(w, DV_CAT_CONTENT, frame_ts(w, f[i].frame));
 		if (!a) continue;

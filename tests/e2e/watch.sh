@@ -32,6 +32,14 @@ check "nothing alarms when all is allowed (but the maker DNS query and clear con
 printf 'severity content off\nseverity dns-maker off\nallow-net 0.0.0.0/0\nallow-net ::/0\n' >"$T/quiet.policy"
 expect_exit 5 "$DV" watch --from-file "$cap" --policy "$T/quiet.policy" --events "$T/quiet.jsonl"
 check "severity off silences a category" bash -c "! grep -q '\"type\":\"alarm\"' '$T/quiet.jsonl'"
+# code downloads: an APK fetched in clear from the maker's download host
+python3 "$L/make_code_pcap.py" "$T/apk.pcap"
+expect_exit 4 "$DV" audit --json "$T/apk.pcap"
+check "audit: executable download found" grep -q '"kind": "executable"' "$T/last.out"
+check "audit: said in the verdict" grep -q 'executable content (APK/DEX/ELF/PE/firmware) was downloaded' "$T/last.out"
+expect_exit 4 "$DV" watch --from-file "$T/apk.pcap" --events "$T/apk.jsonl"
+check "watch: download alarm" grep -q '"category":"code".*zip archive of Android' "$T/apk.jsonl"
+check "watch: update endpoint alarm" grep -q '"category":"code".*update endpoint dl.djicdn.com' "$T/apk.jsonl"
 expect_exit 1 "$DV" watch -i dv-no-such0 --seconds 1
 check "missing interface named" grep -q 'dv-no-such0' "$T/last.err"
 expect_exit 2 "$DV" watch
