@@ -751,8 +751,12 @@ int cmd_watch(int argc, char **argv)
 	if (case_name && (!operator_name || !*operator_name)) return cli_usage("watch", "--case needs --operator NAME");
 	if (!case_name && (operator_name || note || key_file))
 		return cli_usage("watch", "--operator, --note and --key-file go with --case");
-	const char *label = iface ? iface : from_file;
-	if (strlen(label) > 60) return cli_usage("watch", "interface name too long");
+	/* the label of messages and events: the interface, or the file's name */
+	char label_buf[61];
+	const char *base = from_file ? strrchr(from_file, '/') : NULL;
+	snprintf(label_buf, sizeof(label_buf), "%s", iface ? iface : base ? base + 1 : from_file);
+	if (iface && strlen(iface) > 60) return cli_usage("watch", "interface name too long");
+	const char *label = label_buf;
 
 	/* the events file: opened before privileges are dropped, kept here */
 	FILE *ev = NULL;

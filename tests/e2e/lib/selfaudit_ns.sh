@@ -32,7 +32,8 @@ sleep 0.3
 if [ "${SELFAUDIT_PROBE:-}" ]; then
   strace -f -qq -e trace=%network -o "$OUT/strace.log" timeout 2 bash -c 'exec 3<>/dev/tcp/45.3.3.3/443' 2>/dev/null
 else
-  DV="$DV" strace -f -qq -e trace=%network -o "$OUT/strace.log" bash "$REPO/scripts/demo.sh" --no-setup >"$OUT/demo.out" 2>&1
+  # LeakSanitizer cannot run under ptrace (sanitizer builds)
+  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" DV="$DV" strace -f -qq -e trace=%network -o "$OUT/strace.log" bash "$REPO/scripts/demo.sh" --no-setup >"$OUT/demo.out" 2>&1
   echo $? >"$OUT/demo.rc"
 fi
 sleep 1
