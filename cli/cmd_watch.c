@@ -191,6 +191,7 @@ typedef struct watch_local {
 	int rc;
 	bool stored;
 	json_object *evidence;
+	dv_vault *vault;          /* --case: held for writing from the start */
 } watch_local;
 
 static double now_s(void)
@@ -286,17 +287,16 @@ static json_object *stats_reply(watch_local *l)
 	return r;
 }
 
-static int store_watch(watch_local *l, json_object *detail, const dv_reader_out *outs)
+static int store_watch(watch_local *l, json_object *detail)
 {
 	const char *files[2];
 	size_t n = 0;
 	if (l->dump_path) files[n++] = l->dump_path;
-	if (l->report && outs[0].len) files[n++] = l->report;
+	if (l->report) files[n++] = l->report;
 	dv_ingest_opts io = { .files = files, .nfiles = n, .case_name = l->case_name, .operator_name = l->operator_name,
 		              .note = l->note, .interrupted = NULL };
-	dv_vault *v;
-	int rc = cli_open_vault("watch", NULL, l->key_file, DV_VAULT_WRITE, &v);
-	if (rc) return rc;
+	dv_vault *v = l->vault;
+	int rc = 0;
 	dv_ingest_result res;
 	uint64_t seq = 0;
 	if (dv_ingest_evidence(v, &io, DV_ACTION_WATCH, detail, &res, &seq) < 0) {
@@ -307,13 +307,13 @@ static int store_watch(watch_local *l, json_object *detail, const dv_reader_out 
 		json_object_object_add(l->evidence, "ingest", json_object_new_int64(res.ingest_id));
 		json_object_object_add(l->evidence, "custody_entry", json_object_new_int64((int64_t)seq));
 	}
-	dv_vault_close(v);
 	return rc;
 }
 
 static int watch_ask(void *ctx, const char *question, size_t len, const dv_reader_out *outs, char **reply)
 {
 	(void)len;
+	(void)outs;
 	watch_local *l = ctx;
 	json_object *q = json_tokener_parse(question), *x;
 	if (!q || !json_object_is_type(q, json_type_object)) {
@@ -374,10 +374,17 @@ static int watch_ask(void *ctx, const char *question, size_t len, const dv_reade
 		/* the report's bytes become the file; the verdict the custody entry */
 		const char *verdict = jstr(x, "verdict", 32);
 		if (!verdict) rc = -1;
+		json_object *h = NULL;
+		if (rc == 0 && l->report &&
+		    (!json_object_object_get_ex(x, "report_html", &h) || !json_object_is_type(h, json_type_string)))
+			rc = -1;
 		if (rc == 0 && l->report) {
+			size_t hl = (size_t)json_object_get_string_len(h);
 			FILE *f = fopen(l->report, "w");
-			if (!f || (outs[0].len && fwrite(outs[0].data, 1, outs[0].len, f) != outs[0].len) || fclose(f) != 0) {
-				dv_error_errno(errno, l->report, -1, "cannot write the report");
+			bool ok = f && fwrite(json_object_get_string(h), 1, hl, f) == hl;
+			if (f && fclose(f) != 0) ok = false;
+			if (!ok) {
+				dv_error_errno(errno ? errno : EIO, l->report, -1, "cannot write the report");
 				l->rc = cli_fail("watch");
 			}
 		}
@@ -405,7 +412,7 @@ static int watch_ask(void *ctx, const char *question, size_t len, const dv_reade
 			json_object_object_add(d, "alarms", json_object_get(l->alarm_log));
 			json_object_object_add(d, "alarms_total", json_object_new_uint64(l->alarms));
 			if (l->cap->dump_errno) json_object_object_add(d, "capture_incomplete", json_object_new_string(strerror(l->cap->dump_errno)));
-			l->rc = store_watch(l, d, outs);
+			l->rc = store_watch(l, d);
 			json_object_put(d);
 		}
 	} else if (!json_object_object_get_ex(q, "stats", &x)) {
@@ -585,9 +592,14 @@ static int run_job(const dv_audit_opts *o, int linktype, const char *label, int 
 	json_object_put(r);
 	dv_verdict v = dv_audit_verdict(a);
 	if (v == DV_VERDICT_CLEAN && drops) v = DV_VERDICT_INCONCLUSIVE;
+	/* the HTML report goes with the final question (a job's output pipe
+	 * must be closed before it asks, and this job asks all along) */
+	char *html = NULL;
+	size_t html_len = 0;
 	if (reader_report) {
-		FILE *rf = fdopen(DV_READER_OUT_FD, "w");
+		FILE *rf = open_memstream(&html, &html_len);
 		if (!rf || dv_audit_write_html_to(a, rf, "report") < 0) {
+			free(html);
 			dv_watch_free(w);
 			return cli_fail("watch");
 		}
@@ -595,6 +607,8 @@ static int run_job(const dv_audit_opts *o, int linktype, const char *label, int 
 	q = json_object_new_object();
 	json_object *fin = json_object_new_object();
 	json_object_object_add(fin, "verdict", json_object_new_string(dv_verdict_name(v)));
+	if (html) json_object_object_add(fin, "report_html", json_object_new_string_len(html, (int)html_len));
+	free(html);
 	json_object_object_add(q, "final", fin);
 	r = ask(q);
 	json_object *evidence = NULL;
@@ -742,7 +756,7 @@ int cmd_watch(int argc, char **argv)
 	}
 	if (cli_in_reader) {
 		if (linktype < 0 || !iface) return cli_usage("watch", "the reader needs the link type and the label");
-		return run_job(&o, (int)linktype, iface, DV_READER_OUT_FD + (reader_report ? 1 : 0), json, reader_report, summary);
+		return run_job(&o, (int)linktype, iface, DV_READER_OUT_FD, json, reader_report, summary);
 	}
 	if (optind != argc) return cli_usage("watch", "unexpected argument '%s'", cli_esc(argv[optind]));
 	if (!iface && !from_file) return cli_usage("watch", "-i IFACE is required (or --from-file CAPTURE)");
@@ -767,10 +781,23 @@ int cmd_watch(int argc, char **argv)
 			return cli_fail("watch");
 		}
 	}
+	/* --case: the vault is opened (and its key checked) before the watch
+	 * starts, and held: other writers are told "watch by NAME" */
+	dv_vault *vault = NULL;
+	if (case_name) {
+		char holder[256];
+		snprintf(holder, sizeof(holder), "watch by %s", operator_name);
+		int vrc = cli_open_vault_writer("watch", NULL, key_file, holder, 0, &vault);
+		if (vrc) {
+			if (ev && ev != stdout) fclose(ev);
+			return vrc;
+		}
+	}
 	dv_live *live;
 	int orc = iface ? dv_live_open(&live, iface, (size_t)(buffer_mib * 1048576.0)) : dv_live_open_file(&live, from_file);
 	if (orc < 0) {
 		if (ev && ev != stdout) fclose(ev);
+		if (vault) dv_vault_close(vault);
 		return cli_fail("watch");
 	}
 	openlog("dronevault-watch", LOG_PID, LOG_DAEMON);
@@ -814,7 +841,8 @@ int cmd_watch(int argc, char **argv)
 	cap.rec = malloc(16 + 262144);
 	watch_local l = { .cap = &cap, .iface = label, .report = report, .case_name = case_name,
 		          .operator_name = operator_name, .note = note, .key_file = key_file,
-		          .dump_path = case_name ? dump_path : NULL, .events = ev, .alarm_log = json_object_new_array() };
+		          .dump_path = case_name ? dump_path : NULL, .events = ev, .alarm_log = json_object_new_array(),
+		          .vault = vault };
 	char lts[16];
 	snprintf(lts, sizeof(lts), "%d", dv_live_linktype(live));
 	char sums[32];
@@ -850,7 +878,7 @@ int cmd_watch(int argc, char **argv)
 		dv_live_close(live);
 		return cli_fail("watch");
 	}
-	dv_reader_io io = { .nout = report ? 1 : 0, .out_max = 512u << 20, .ask = watch_ask, .ctx = &l, .in_fd = pfd[0] };
+	dv_reader_io io = { .nout = 0, .out_max = 512u << 20, .ask = watch_ask, .ctx = &l, .in_fd = pfd[0] };
 	if (dv_reader_run_io("watch", n, av, &io, &code) < 0) {
 		fprintf(stderr, "dronevault watch: %s\n", dv_error_text());
 		code = CLI_FAIL;
@@ -870,6 +898,7 @@ int cmd_watch(int argc, char **argv)
 	}
 	if (ev && ev != stdout) fclose(ev);
 	dv_live_close(live);
+	if (vault) dv_vault_close(vault);
 	free(cap.rec);
 	closelog();
 	return code;

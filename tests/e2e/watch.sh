@@ -40,6 +40,18 @@ check "audit: said in the verdict" grep -q 'executable content (APK/DEX/ELF/PE/f
 expect_exit 4 "$DV" watch --from-file "$T/apk.pcap" --events "$T/apk.jsonl"
 check "watch: download alarm" grep -q '"category":"code".*zip archive of Android' "$T/apk.jsonl"
 check "watch: update endpoint alarm" grep -q '"category":"code".*update endpoint dl.djicdn.com' "$T/apk.jsonl"
+# --case: the capture and the report stored as evidence, alarms and verdict in the custody log
+new_vault "$T/v"
+expect_exit 4 "$DV" --vault "$T/v" watch --from-file "$T/apk.pcap" --case W-1 --operator 'PC Test' --report "$T/w.html"
+check "evidence stored" grep -q '^evidence: stored in case W-1' "$T/last.out"
+check "report written" grep -qi '<html' "$T/w.html"
+expect_exit 0 "$DV" --vault "$T/v" log --case W-1
+check "custody entry of the watch" grep -q ' watch ' "$T/last.out"
+check "verdict in the entry" grep -q 'verdict=leak' "$T/last.out"
+expect_exit 0 "$DV" --vault "$T/v" ls --case W-1
+check "capture stored" grep -q 'watch.pcap' "$T/last.out"
+expect_exit 0 "$DV" --vault "$T/v" verify
+DRONEVAULT_PASSPHRASE= expect_exit 2 "$DV" --vault "$T/v" watch --from-file "$T/apk.pcap" --case W-1 --operator X
 expect_exit 1 "$DV" watch -i dv-no-such0 --seconds 1
 check "missing interface named" grep -q 'dv-no-such0' "$T/last.err"
 expect_exit 2 "$DV" watch
