@@ -47,7 +47,7 @@ static void help(FILE *out)
 	        "usage: dronevault watch -i IFACE [--policy FILE] [--events FILE|-] [--seconds N]\n"
 	        "                        [--report FILE.html] [--json] [--summary SECONDS]\n"
 	        "                        [--case ID --operator NAME [--note TEXT] [--key-file FILE]]\n"
-	        "                        [--buffer MIB] [--from-file CAPTURE] [--endpoints FILE]\n"
+	        "                        [--buffer MIB] [--immediate] [--from-file CAPTURE] [--endpoints FILE]\n"
 	        "                        [--geo-db FILE | --no-geo] [--no-ndpi] [--max-flows N]\n"
 	        "\n"
 	        "Watches the drone segment live (the hotspot's interface) with the same engine as\n"
@@ -68,6 +68,8 @@ static void help(FILE *out)
 	        "  --seconds N            stop after N seconds\n"
 	        "  --summary SECONDS      summary line interval (0: none)\n"
 	        "  --buffer MIB           kernel capture buffer (default 64)\n"
+	        "  --immediate            pcap immediate mode: each packet at once instead of within\n"
+	        "                         10 ms (costs a ring slot per packet: drops come sooner)\n"
 	        "  --from-file CAPTURE    feed a capture file through the live code instead of an\n"
 	        "                         interface (tests; Remote ID from a monitor-mode capture)\n"
 	        "  --case ID              store the capture (pcap) and the report as evidence in case ID,\n"
@@ -97,32 +99,56 @@ typedef struct capture_ctx {
 	dv_live_stats st;       /* under mu */
 	int error;              /* a dv_code that stopped the capture, under mu */
 	char error_text[256];
-	uint8_t *rec;
+	/* the bounded ring between the capture and the reader: chunks of
+	 * records, at most QUEUE_MAX bytes; beyond that frames are counted as
+	 * lost (ring_dropped), never waited for (the kernel buffer would fill) */
+	struct chunk *head, *tail;
+	size_t queued;
+	uint64_t ring_dropped;    /* under mu */
+	bool gone;                /* the reader stopped reading */
 	FILE *dump;             /* --case: the capture as pcap */
 	uint64_t dump_bytes;
 	int dump_errno;
 } capture_ctx;
 
-static int write_full(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR) continue;
-		if (w <= 0) return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
+#define CHUNK (1u << 20)         /* >= a record of the largest frame */
+#define QUEUE_MAX (256u << 20)
+
+typedef struct chunk {
+	struct chunk *next;
+	size_t len, off;
+	uint8_t data[CHUNK];
+} chunk;
 
 static void dump_u32(uint8_t *b, uint32_t v) { memcpy(b, &v, 4); }
 
 static int on_frame(void *u, const dv_frame *fr)
 {
 	capture_ctx *c = u;
-	size_t n = dv_capture_record_put(c->rec, 16 + 262144, fr);
-	if (!n) return 0;
-	if (write_full(c->wfd, c->rec, n) < 0) return 1; /* the reader is gone */
+	size_t need = DV_CAPTURE_RECORD_HDR + fr->caplen;
+	if (c->queued + need > QUEUE_MAX) {
+		pthread_mutex_lock(&c->mu);
+		c->ring_dropped++;
+		pthread_mutex_unlock(&c->mu);
+		return 0;
+	}
+	if (!c->tail || c->tail->len + need > CHUNK) {
+		chunk *k = malloc(sizeof(*k));
+		if (!k) {
+			pthread_mutex_lock(&c->mu);
+			c->ring_dropped++;
+			pthread_mutex_unlock(&c->mu);
+			return 0;
+		}
+		k->next = NULL;
+		k->len = k->off = 0;
+		if (c->tail) c->tail->next = k;
+		else c->head = k;
+		c->tail = k;
+	}
+	size_t n = dv_capture_record_put(c->tail->data + c->tail->len, CHUNK - c->tail->len, fr);
+	c->tail->len += n;
+	c->queued += n;
 	if (c->dump && !c->dump_errno) {
 		uint8_t h[16];
 		dump_u32(h, (uint32_t)(fr->ts_ns / 1000000000));
@@ -136,6 +162,48 @@ static int on_frame(void *u, const dv_frame *fr)
 	return 0;
 }
 
+/* Writes what the ring holds to the reader: as much as the pipe takes
+ * (block: all of it). */
+static void flush_ring(capture_ctx *c, bool block)
+{
+	while (c->head && !c->gone) {
+		chunk *k = c->head;
+		if (k->off < k->len) {
+			ssize_t w = write(c->wfd, k->data + k->off, k->len - k->off);
+			if (w < 0 && errno == EINTR) continue;
+			if (w < 0 && errno == EAGAIN) {
+				if (!block) return;
+				struct pollfd pf = { c->wfd, POLLOUT, 0 };
+				(void)poll(&pf, 1, 100);
+				continue;
+			}
+			if (w <= 0) {
+				c->gone = true; /* the reader is gone */
+				return;
+			}
+			k->off += (size_t)w;
+			c->queued -= (size_t)w;
+			continue;
+		}
+		if (k == c->tail) {
+			k->len = k->off = 0;
+			return;
+		}
+		c->head = k->next;
+		free(k);
+	}
+}
+
+static void free_ring(capture_ctx *c)
+{
+	while (c->head) {
+		chunk *k = c->head;
+		c->head = k->next;
+		free(k);
+	}
+	c->tail = NULL;
+}
+
 static void *capture_main(void *u)
 {
 	capture_ctx *c = u;
@@ -146,8 +214,15 @@ static void *capture_main(void *u)
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		double el = (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9;
 		if (c->seconds > 0 && el >= c->seconds) break;
-		int eof = 0;
-		int n = dv_live_dispatch(c->live, 100, on_frame, c, &eof);
+		int eof = 0, n = 0;
+		int lfd = dv_live_fd(c->live);
+		struct pollfd pf[2] = { { lfd, POLLIN, 0 }, { c->queued ? c->wfd : -1, POLLOUT, 0 } };
+		if (lfd < 0 || poll(pf, 2, 100) > 0) {
+			if (lfd < 0 || (pf[0].revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL)))
+				n = dv_live_dispatch(c->live, 0, on_frame, c, &eof);
+		}
+		flush_ring(c, lfd < 0); /* a file source waits for the reader: nothing is lost */
+		if (c->gone) break;
 		if (n < 0) {
 			pthread_mutex_lock(&c->mu);
 			c->error = n;
@@ -173,6 +248,8 @@ static void *capture_main(void *u)
 		c->st = s;
 		pthread_mutex_unlock(&c->mu);
 	}
+	flush_ring(c, true); /* what was captured is analysed */
+	free_ring(c);
 	close(c->wfd); /* EOF: the reader finishes */
 	c->wfd = -1;
 	atomic_store(&c->done, true);
@@ -278,6 +355,7 @@ static json_object *stats_reply(watch_local *l)
 {
 	pthread_mutex_lock(&l->cap->mu);
 	dv_live_stats st = l->cap->st;
+	st.dropped += l->cap->ring_dropped;
 	pthread_mutex_unlock(&l->cap->mu);
 	check_drops(l, &st);
 	json_object *r = json_object_new_object();
@@ -340,6 +418,7 @@ static int watch_ask(void *ctx, const char *question, size_t len, const dv_reade
 		else {
 			pthread_mutex_lock(&l->cap->mu);
 			dv_live_stats st = l->cap->st;
+			st.dropped += l->cap->ring_dropped;
 			int err = l->cap->error;
 			char et[256];
 			snprintf(et, sizeof(et), "%s", l->cap->error_text);
@@ -697,6 +776,7 @@ int cmd_watch(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "buffer", required_argument, NULL, 'b' },
 		{ "from-file", required_argument, NULL, 'F' },
+		{ "immediate", no_argument, NULL, 'I' },
 		{ "endpoints", required_argument, NULL, 'e' },
 		{ "geo-db", required_argument, NULL, 'g' },
 		{ "no-geo", no_argument, NULL, 'G' },
@@ -716,7 +796,7 @@ int cmd_watch(int argc, char **argv)
 	           *operator_name = NULL, *note = NULL, *key_file = NULL, *max_flows = NULL;
 	double seconds = 0, summary = 10, buffer_mib = 64, linktype = -1;
 	bool json = false, reader_report = false;
-	int c;
+	int c, immediate = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "hi:", opts, NULL)) != -1) {
 		switch (c) {
@@ -729,6 +809,7 @@ int cmd_watch(int argc, char **argv)
 		case 'r': report = optarg; break;
 		case 'j': json = true; break;
 		case 'F': from_file = optarg; break;
+		case 'I': immediate = 1; break;
 		case 'e': o.endpoints_path = optarg; break;
 		case 'g': o.locdb_path = optarg; break;
 		case 'G': o.no_geo = 1; break;
@@ -794,7 +875,7 @@ int cmd_watch(int argc, char **argv)
 		}
 	}
 	dv_live *live;
-	int orc = iface ? dv_live_open(&live, iface, (size_t)(buffer_mib * 1048576.0)) : dv_live_open_file(&live, from_file);
+	int orc = iface ? dv_live_open(&live, iface, (size_t)(buffer_mib * 1048576.0), immediate) : dv_live_open_file(&live, from_file);
 	if (orc < 0) {
 		if (ev && ev != stdout) fclose(ev);
 		if (vault) dv_vault_close(vault);
@@ -834,11 +915,11 @@ int cmd_watch(int argc, char **argv)
 		return cli_fail("watch");
 	}
 	(void)fcntl(pfd[1], F_SETPIPE_SZ, 1 << 20);
+	(void)fcntl(pfd[1], F_SETFL, O_NONBLOCK); /* our end only: the ring never waits */
 	capture_ctx cap = { .live = live, .wfd = pfd[1], .seconds = seconds, .dump = dump };
 	atomic_init(&cap.stop, false);
 	atomic_init(&cap.done, false);
 	pthread_mutex_init(&cap.mu, NULL);
-	cap.rec = malloc(16 + 262144);
 	watch_local l = { .cap = &cap, .iface = label, .report = report, .case_name = case_name,
 		          .operator_name = operator_name, .note = note, .key_file = key_file,
 		          .dump_path = case_name ? dump_path : NULL, .events = ev, .alarm_log = json_object_new_array(),
@@ -871,7 +952,7 @@ int cmd_watch(int argc, char **argv)
 	        dv_linktype_name(dv_live_linktype(live)), from_file ? ", a capture file fed through the live path" : "");
 	pthread_t th;
 	int code = CLI_FAIL;
-	if (!cap.rec || pthread_create(&th, NULL, capture_main, &cap) != 0) {
+	if (pthread_create(&th, NULL, capture_main, &cap) != 0) {
 		dv_error_set(DV_ENOMEM, NULL, -1, "cannot start the capture thread");
 		close(pfd[0]);
 		close(pfd[1]);
@@ -899,7 +980,6 @@ int cmd_watch(int argc, char **argv)
 	if (ev && ev != stdout) fclose(ev);
 	dv_live_close(live);
 	if (vault) dv_vault_close(vault);
-	free(cap.rec);
 	closelog();
 	return code;
 }

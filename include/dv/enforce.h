@@ -122,18 +122,22 @@ typedef struct dv_live_stats {
 } dv_live_stats;
 
 /*
- * Opens iface for capture: pcap_create, snaplen 262144, immediate mode, a
- * capture buffer of buffer_bytes (0: 64 MiB), promiscuous. Errors:
+ * Opens iface for capture: pcap_create, snaplen 65535, a capture buffer of
+ * buffer_bytes (0: 64 MiB), promiscuous; packets are handed over within
+ * 10 ms (blocks), or each at once with immediate (pcap immediate mode:
+ * one ring slot per packet, so bursts overflow sooner). Errors:
  * DV_ENOTFOUND (no such interface), DV_EPERM (no permission to capture),
  * DV_EINVAL (interface down, or another pcap error), naming iface.
  */
-int dv_live_open(dv_live **out, const char *iface, size_t buffer_bytes);
+int dv_live_open(dv_live **out, const char *iface, size_t buffer_bytes, int immediate);
 /* The same frame source over a capture file (tests, training: a savefile fed
  * through the live code). */
 int dv_live_open_file(dv_live **out, const char *path);
 int dv_live_linktype(const dv_live *l);
+/* The descriptor to poll for frames; -1 for a file source (always ready). */
+int dv_live_fd(const dv_live *l);
 /*
- * Waits up to timeout_ms for frames and hands each to fn (return non-zero
+ * Waits up to timeout_ms (0: does not wait) for frames and hands each to fn (return non-zero
  * to stop). Returns frames handed, 0 on timeout, DV_EINTR... < 0 on error;
  * *eof set at the end of a file source.
  */
