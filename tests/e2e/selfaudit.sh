@@ -37,5 +37,11 @@ check "zero packets on the wire (got $frames)" test "$frames" = 0
 check "strace log written" test -s "$T/run/strace.log"
 e=$(egress "$T/run/strace.log")
 check "zero non-loopback connect/sendto: ${e:0:300}" test -z "$e"
-if [ "$failures" -gt 0 ]; then sed 's/^/    /' "$T/run.out" "$T/run/watch.err" "$T/run/demo.out" >&2 2>/dev/null | tail -40; fi
+if [ "$failures" -gt 0 ]; then
+  for f in "$T/probe.out" "$T/probe/watch.err" "$T/run.out" "$T/run/watch.err"; do
+    [ -f "$f" ] && sed "s|^|    $(basename "$f"): |" "$f" >&2
+  done
+  tail -5 "$T/run/demo.out" 2>/dev/null | sed 's/^/    demo: /' >&2
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("    seen:", [(f["proto"], f["remote"]["address"]) for f in d["flows"]][:10], d["reasons"])' "$T/run/watch.json" >&2 2>/dev/null || true
+fi
 finish

@@ -23,10 +23,10 @@ if ip -6 addr add fd99::1/64 dev va nodad 2>/dev/null; then
   ip -6 route add default via fd99::2 dev va
 fi
 # let the kernel's own joins (MLD) pass before the watch starts
-sleep 2.5
+sleep 4
 "$DV" watch -i vb --json --summary 0 >"$OUT/watch.json" 2>"$OUT/watch.err" &
 W=$!
-for _ in $(seq 50); do grep -q 'watching vb' "$OUT/watch.err" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 200); do grep -q "watching vb" "$OUT/watch.err" 2>/dev/null && break; sleep 0.1; done
 sleep 0.3
 # a probe first: the watch must see a connection attempt (the test can fail)
 if [ "${SELFAUDIT_PROBE:-}" ]; then

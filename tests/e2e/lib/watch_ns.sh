@@ -14,7 +14,7 @@ pol=()
 [ -n "$POLICY" ] && pol=(--policy "$POLICY")
 "$DV" watch -i vb "${pol[@]}" --events "$OUT/events.jsonl" --summary 1 --json >"$OUT/live.json" 2>"$OUT/watch.err" &
 W=$!
-for _ in $(seq 50); do grep -q 'watching vb' "$OUT/watch.err" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 200); do grep -q "watching vb" "$OUT/watch.err" 2>/dev/null && break; sleep 0.1; done
 sleep 0.5
 t0=$(date +%s.%N)
 tcpreplay -q --mbps=20 -i va "$CAP" >"$OUT/tcpreplay.out" 2>&1 || echo "tcpreplay failed" >>"$OUT/watch.err"
