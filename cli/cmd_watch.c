@@ -48,7 +48,7 @@ static void help(FILE *out)
 	        "usage: dronevault watch -i IFACE [--policy FILE] [--events FILE|-] [--seconds N]\n"
 	        "                        [--report FILE.html] [--json] [--summary SECONDS]\n"
 	        "                        [--case ID --operator NAME [--note TEXT] [--key-file FILE]]\n"
-	        "                        [--buffer MIB] [--immediate] [--from-file CAPTURE] [--endpoints FILE]\n"
+	        "                        [--rotate MIB] [--buffer MIB] [--immediate] [--from-file CAPTURE] [--endpoints FILE]\n"
 	        "                        [--geo-db FILE | --no-geo] [--no-ndpi] [--max-flows N]\n"
 	        "\n"
 	        "Watches the drone segment live (the hotspot's interface) with the same engine as\n"
@@ -73,8 +73,9 @@ static void help(FILE *out)
 	        "                         10 ms (costs a ring slot per packet: drops come sooner)\n"
 	        "  --from-file CAPTURE    feed a capture file through the live code instead of an\n"
 	        "                         interface (tests; Remote ID from a monitor-mode capture)\n"
-	        "  --case ID              store the capture (pcap) and the report as evidence in case ID,\n"
-	        "                         the alarms and the verdict in the custody log\n"
+	        "  --case ID              store the capture (pcapng files of --rotate MIB, default 256)\n"
+	        "                         and the report as evidence in case ID, the alarms and the\n"
+	        "                         verdict in the custody log\n"
 	        "  --operator NAME        who ran the watch (required with --case)\n"
 	        "  --note TEXT, --key-file FILE, --endpoints FILE, --geo-db FILE, --no-geo, --no-ndpi,\n"
 	        "  --max-flows N          as for dronevault audit\n"
@@ -107,8 +108,13 @@ typedef struct capture_ctx {
 	size_t queued;
 	uint64_t ring_dropped;    /* under mu */
 	bool gone;                /* the reader stopped reading */
-	FILE *dump;             /* --case: the capture as pcap */
-	uint64_t dump_bytes;
+	/* --case: the rolling capture, pcapng files of at most rotate bytes */
+	bool dumping;
+	char dump_dir[64];
+	unsigned dump_files;
+	FILE *dump;
+	int dump_linktype;
+	uint64_t dump_bytes, dump_file_bytes, rotate;
 	int dump_errno;
 } capture_ctx;
 
@@ -121,7 +127,75 @@ typedef struct chunk {
 	uint8_t data[CHUNK];
 } chunk;
 
-static void dump_u32(uint8_t *b, uint32_t v) { memcpy(b, &v, 4); }
+static void put32(uint8_t *b, uint32_t v) { memcpy(b, &v, 4); }
+static void put16(uint8_t *b, uint16_t v) { memcpy(b, &v, 2); }
+
+#define DUMP_FILES_MAX 1000u
+
+/* The next file of the rolling capture: a pcapng section header and one
+ * interface (nanosecond time stamps). */
+static int dump_next(capture_ctx *c)
+{
+	if (c->dump && fclose(c->dump) != 0 && !c->dump_errno) c->dump_errno = errno ? errno : EIO;
+	c->dump = NULL;
+	if (c->dump_errno) return -1;
+	if (c->dump_files >= DUMP_FILES_MAX) {
+		c->dump_errno = EFBIG;
+		return -1;
+	}
+	char path[128];
+	snprintf(path, sizeof(path), "%s/watch-%04u.pcapng", c->dump_dir, c->dump_files + 1);
+	FILE *f = fopen(path, "wbx");
+	uint8_t h[28 + 32];
+	memset(h, 0, sizeof(h));
+	put32(h, 0x0A0D0D0A);            /* section header block */
+	put32(h + 4, 28);
+	put32(h + 8, 0x1A2B3C4D);
+	put16(h + 12, 1);
+	memset(h + 16, 0xff, 8);         /* section length unknown */
+	put32(h + 24, 28);
+	put32(h + 28, 1);                /* interface description block */
+	put32(h + 32, 32);
+	put16(h + 36, (uint16_t)c->dump_linktype);
+	put32(h + 40, 262144);
+	put16(h + 44, 9);                /* if_tsresol = 10^-9 */
+	put16(h + 46, 1);
+	h[48] = 9;
+	put32(h + 56, 32);               /* (opt_endofopt at 52) */
+	if (!f || fwrite(h, 1, sizeof(h), f) != sizeof(h)) {
+		c->dump_errno = errno ? errno : EIO;
+		if (f) fclose(f);
+		return -1;
+	}
+	c->dump = f;
+	c->dump_files++;
+	c->dump_file_bytes = sizeof(h);
+	c->dump_bytes += sizeof(h);
+	return 0;
+}
+
+/* One enhanced packet block; a full disk stops the stored capture (the
+ * watch goes on and says what it lost). */
+static void dump_frame(capture_ctx *c, const dv_frame *fr)
+{
+	size_t pad = (4 - fr->caplen % 4) % 4, len = 32 + fr->caplen + pad;
+	if ((!c->dump || c->dump_file_bytes + len > c->rotate) && dump_next(c) < 0) return;
+	uint8_t h[28], z[4] = { 0 }, t[4];
+	uint64_t ts = (uint64_t)fr->ts_ns;
+	put32(h, 6);
+	put32(h + 4, (uint32_t)len);
+	put32(h + 8, 0);
+	put32(h + 12, (uint32_t)(ts >> 32));
+	put32(h + 16, (uint32_t)ts);
+	put32(h + 20, fr->caplen);
+	put32(h + 24, fr->wirelen);
+	put32(t, (uint32_t)len);
+	if (fwrite(h, 1, 28, c->dump) != 28 || fwrite(fr->data, 1, fr->caplen, c->dump) != fr->caplen ||
+	    fwrite(z, 1, pad, c->dump) != pad || fwrite(t, 1, 4, c->dump) != 4)
+		c->dump_errno = errno ? errno : EIO;
+	c->dump_file_bytes += len;
+	c->dump_bytes += len;
+}
 
 static int on_frame(void *u, const dv_frame *fr)
 {
@@ -150,16 +224,7 @@ static int on_frame(void *u, const dv_frame *fr)
 	size_t n = dv_capture_record_put(c->tail->data + c->tail->len, CHUNK - c->tail->len, fr);
 	c->tail->len += n;
 	c->queued += n;
-	if (c->dump && !c->dump_errno) {
-		uint8_t h[16];
-		dump_u32(h, (uint32_t)(fr->ts_ns / 1000000000));
-		dump_u32(h + 4, (uint32_t)(fr->ts_ns % 1000000000));
-		dump_u32(h + 8, fr->caplen);
-		dump_u32(h + 12, fr->wirelen);
-		if (fwrite(h, 1, 16, c->dump) != 16 || fwrite(fr->data, 1, fr->caplen, c->dump) != fr->caplen)
-			c->dump_errno = errno ? errno : EIO; /* a full disk: the watch goes on, says what it lost */
-		c->dump_bytes += 16 + fr->caplen;
-	}
+	if (c->dumping && !c->dump_errno) dump_frame(c, fr);
 	return 0;
 }
 
@@ -262,7 +327,6 @@ static void *capture_main(void *u)
 typedef struct watch_local {
 	capture_ctx *cap;
 	const char *iface, *report, *case_name, *operator_name, *note, *key_file;
-	const char *dump_path;
 	FILE *events;
 	uint64_t alarms, last_drops;
 	json_object *alarm_log;   /* for the custody entry (at most 256) */
@@ -368,9 +432,19 @@ static json_object *stats_reply(watch_local *l)
 
 static int store_watch(watch_local *l, json_object *detail)
 {
-	const char *files[2];
+	const char **files = calloc(DUMP_FILES_MAX + 1, sizeof(*files));
+	char (*paths)[128] = calloc(DUMP_FILES_MAX, sizeof(*paths));
+	if (!files || !paths) {
+		free(files);
+		free(paths);
+		dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		return cli_fail("watch");
+	}
 	size_t n = 0;
-	if (l->dump_path) files[n++] = l->dump_path;
+	for (unsigned i = 0; i < l->cap->dump_files; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "%s/watch-%04u.pcapng", l->cap->dump_dir, i + 1);
+		files[n++] = paths[i];
+	}
 	if (l->report) files[n++] = l->report;
 	dv_ingest_opts io = { .files = files, .nfiles = n, .case_name = l->case_name, .operator_name = l->operator_name,
 		              .note = l->note, .interrupted = NULL };
@@ -386,6 +460,8 @@ static int store_watch(watch_local *l, json_object *detail)
 		json_object_object_add(l->evidence, "ingest", json_object_new_int64(res.ingest_id));
 		json_object_object_add(l->evidence, "custody_entry", json_object_new_int64((int64_t)seq));
 	}
+	free(files);
+	free(paths);
 	return rc;
 }
 
@@ -482,8 +558,10 @@ static int watch_ask(void *ctx, const char *question, size_t len, const dv_reade
 			       (unsigned long long)l->alarms, (unsigned long long)l->last_drops);
 		}
 		if (rc == 0 && l->case_name && !l->rc) {
+			/* the capture thread has ended (EOF came first): the files are complete */
 			if (l->cap->dump) {
-				if (fflush(l->cap->dump) != 0 && !l->cap->dump_errno) l->cap->dump_errno = errno;
+				if (fclose(l->cap->dump) != 0 && !l->cap->dump_errno) l->cap->dump_errno = errno ? errno : EIO;
+				l->cap->dump = NULL;
 			}
 			json_object *d = json_object_new_object();
 			json_object_object_add(d, "verdict", json_object_new_string(verdict));
@@ -783,6 +861,7 @@ int cmd_watch(int argc, char **argv)
 		{ "buffer", required_argument, NULL, 'b' },
 		{ "from-file", required_argument, NULL, 'F' },
 		{ "immediate", no_argument, NULL, 'I' },
+		{ "rotate", required_argument, NULL, 'T' },
 		{ "endpoints", required_argument, NULL, 'e' },
 		{ "geo-db", required_argument, NULL, 'g' },
 		{ "no-geo", no_argument, NULL, 'G' },
@@ -800,7 +879,7 @@ int cmd_watch(int argc, char **argv)
 	dv_audit_opts o = { 0 };
 	const char *iface = NULL, *events = NULL, *report = NULL, *from_file = NULL, *case_name = NULL,
 	           *operator_name = NULL, *note = NULL, *key_file = NULL, *max_flows = NULL;
-	double seconds = 0, summary = 10, buffer_mib = 64, linktype = -1;
+	double seconds = 0, summary = 10, buffer_mib = 64, linktype = -1, rotate_mib = 256;
 	bool json = false, reader_report = false;
 	int c, immediate = 0;
 	optind = 1;
@@ -816,6 +895,7 @@ int cmd_watch(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'F': from_file = optarg; break;
 		case 'I': immediate = 1; break;
+		case 'T': if (parse_num(optarg, 1e6, &rotate_mib) < 0 || rotate_mib < 0.001) return cli_usage("watch", "bad --rotate '%s' (MiB)", cli_esc(optarg)); break;
 		case 'e': o.endpoints_path = optarg; break;
 		case 'g': o.locdb_path = optarg; break;
 		case 'G': o.no_geo = 1; break;
@@ -888,29 +968,21 @@ int cmd_watch(int argc, char **argv)
 		return cli_fail("watch");
 	}
 	openlog("dronevault-watch", LOG_PID, LOG_DAEMON);
-	/* the rolling capture for --case: in a private temporary directory */
-	char dump_dir[] = "/tmp/dronevault-watch-XXXXXX", dump_path[128] = "";
-	FILE *dump = NULL;
+	drop_privileges(cli_vault_dir(NULL));
+	/* the rolling capture for --case: in a private directory, created as
+	 * the user we now are (the ingest reads it as that user) */
+	capture_ctx cap = { .live = live, .seconds = seconds, .rotate = (uint64_t)(rotate_mib * 1048576.0),
+		            .dump_linktype = dv_live_linktype(live) };
 	if (case_name) {
-		if (!mkdtemp(dump_dir)) {
+		snprintf(cap.dump_dir, sizeof(cap.dump_dir), "%s", "/tmp/dronevault-watch-XXXXXX");
+		if (!mkdtemp(cap.dump_dir)) {
 			dv_error_errno(errno, "/tmp", -1, "cannot create a directory for the capture");
 			dv_live_close(live);
+			if (vault) dv_vault_close(vault);
 			return cli_fail("watch");
 		}
-		snprintf(dump_path, sizeof(dump_path), "%s/watch.pcap", dump_dir);
-		dump = fopen(dump_path, "wb");
-		uint8_t gh[24] = { 0x4d, 0x3c, 0xb2, 0xa1, 2, 0, 4, 0 }; /* nanosecond pcap, v2.4 */
-		uint32_t snap = 262144, lt = (uint32_t)dv_live_linktype(live);
-		memcpy(gh + 16, &snap, 4);
-		memcpy(gh + 20, &lt, 4);
-		if (!dump || fwrite(gh, 1, 24, dump) != 24) {
-			dv_error_errno(errno, dump_path, -1, "cannot create the capture file");
-			if (dump) fclose(dump);
-			dv_live_close(live);
-			return cli_fail("watch");
-		}
+		cap.dumping = true;
 	}
-	drop_privileges(cli_vault_dir(NULL));
 	signal(SIGPIPE, SIG_IGN);
 	cli_catch_signals();
 
@@ -922,13 +994,13 @@ int cmd_watch(int argc, char **argv)
 	}
 	(void)fcntl(pfd[1], F_SETPIPE_SZ, 1 << 20);
 	(void)fcntl(pfd[1], F_SETFL, O_NONBLOCK); /* our end only: the ring never waits */
-	capture_ctx cap = { .live = live, .wfd = pfd[1], .seconds = seconds, .dump = dump };
+	cap.wfd = pfd[1];
 	atomic_init(&cap.stop, false);
 	atomic_init(&cap.done, false);
 	pthread_mutex_init(&cap.mu, NULL);
 	watch_local l = { .cap = &cap, .iface = label, .report = report, .case_name = case_name,
 		          .operator_name = operator_name, .note = note, .key_file = key_file,
-		          .dump_path = case_name ? dump_path : NULL, .events = ev, .alarm_log = json_object_new_array(),
+		          .events = ev, .alarm_log = json_object_new_array(),
 		          .vault = vault };
 	char lts[16];
 	snprintf(lts, sizeof(lts), "%d", dv_live_linktype(live));
@@ -978,10 +1050,15 @@ int cmd_watch(int argc, char **argv)
 	if (cli_interrupted) fprintf(stderr, "dronevault watch: stopped by a signal\n");
 	json_object_put(l.alarm_log);
 	json_object_put(l.evidence);
-	if (dump) fclose(dump);
+	if (cap.dump) fclose(cap.dump);
 	if (case_name) {
-		unlink(dump_path);
-		rmdir(dump_dir);
+		/* stored in the vault (or not): the working copies go */
+		for (unsigned i = 0; i < cap.dump_files; i++) {
+			char path[128];
+			snprintf(path, sizeof(path), "%s/watch-%04u.pcapng", cap.dump_dir, i + 1);
+			unlink(path);
+		}
+		rmdir(cap.dump_dir);
 	}
 	if (ev && ev != stdout) fclose(ev);
 	dv_live_close(live);

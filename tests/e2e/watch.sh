@@ -49,7 +49,13 @@ expect_exit 0 "$DV" --vault "$T/v" log --case W-1
 check "custody entry of the watch" grep -q ' watch ' "$T/last.out"
 check "verdict in the entry" grep -q 'verdict=leak' "$T/last.out"
 expect_exit 0 "$DV" --vault "$T/v" ls --case W-1
-check "capture stored" grep -q 'watch.pcap' "$T/last.out"
+check "capture stored (pcapng)" grep -q 'watch-0001.pcapng' "$T/last.out"
+expect_exit 4 "$DV" --vault "$T/v" watch --from-file "$cap" --case W-2 --operator 'PC Test' --rotate 0.002
+expect_exit 0 "$DV" --vault "$T/v" ls --case W-2
+check "capture rotated by size" grep -q 'watch-0003.pcapng' "$T/last.out"
+expect_exit 0 "$DV" --vault "$T/v" export --case W-2 --to "$T/w2" --operator 'PC Test'
+expect_exit 4 "$DV" audit "$T/w2/watch-0001.pcapng" "$T/w2/watch-0002.pcapng" "$T/w2/watch-0003.pcapng"
+check "the stored pieces hold every frame" grep -q '^10 frames' "$T/last.out"
 expect_exit 0 "$DV" --vault "$T/v" verify
 DRONEVAULT_PASSPHRASE= expect_exit 2 "$DV" --vault "$T/v" watch --from-file "$T/apk.pcap" --case W-1 --operator X
 expect_exit 1 "$DV" watch -i dv-no-such0 --seconds 1
