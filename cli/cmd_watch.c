@@ -382,7 +382,8 @@ static void raise_alarm(watch_local *l, const char *cat, const char *sev, const 
 	struct tm tm;
 	localtime_r(&pt, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
-	fprintf(stderr, "ALARM [%s] %s: %s (packet %s.%03d, raised %+.0f ms later)\n", cli_esc(sev), cli_esc(cat),
+	fprintf(stderr, "%s [%s] %s: %s (packet %s.%03d, raised %+.0f ms later)\n", strcmp(sev, "info") ? "ALARM" : "SEEN",
+	        cli_esc(sev), cli_esc(cat),
 	        cli_esc(text), when, (int)((packet_ts - (double)pt) * 1000), (at - packet_ts) * 1000);
 	syslog(sev_prio(sev), "alarm [%s] %s: %s", sev, cat, text);
 	json_object *e = json_object_new_object();

@@ -58,6 +58,12 @@ expect_exit 4 "$DV" audit "$T/w2/watch-0001.pcapng" "$T/w2/watch-0002.pcapng" "$
 check "the stored pieces hold every frame" grep -q '^10 frames' "$T/last.out"
 expect_exit 0 "$DV" --vault "$T/v" verify
 DRONEVAULT_PASSPHRASE= expect_exit 2 "$DV" --vault "$T/v" watch --from-file "$T/apk.pcap" --case W-1 --operator X
+# Remote ID: a monitor-mode capture fed through the same frame source (the
+# live monitor-mode capture itself is untested here: no such interface)
+expect_exit 5 "$DV" watch --from-file "$DV_SOURCE_DIR/fuzz/corpus/radio_odid/capture_radiotap.pcap" --json --events "$T/rid.jsonl"
+check "Remote ID reported" grep -q '"remote_id": {' "$T/last.out"
+check "Remote ID event with the serial" grep -q '"category":"remote-id".*1581F5FKD229400DR3X' "$T/rid.jsonl"
+check "Remote ID is not an alarm" grep -q '^SEEN \[info\] remote-id' "$T/last.err"
 expect_exit 1 "$DV" watch -i dv-no-such0 --seconds 1
 check "missing interface named" grep -q 'dv-no-such0' "$T/last.err"
 expect_exit 2 "$DV" watch
@@ -83,6 +89,8 @@ live_case() { # live_case NAME CAPTURE
   fi
   check "$1: summary names kernel drops" grep -q 'kernel drops 0' "$d/watch.err"
 }
+unshare -rn sh -c "ip link add vdn type veth peer name vdn2 && exec '$DV' watch -i vdn --seconds 1" >"$T/down.out" 2>&1 || true
+check "an interface that is down: clear error" grep -q 'vdn: the interface is down' "$T/down.out"
 live_case mixed "$cap"
 if [ -d "${DV_SHARED:-/nonexistent}/audit/peer-pcaps" ]; then
   for p in "$DV_SHARED"/audit/peer-pcaps/*.pcap; do
