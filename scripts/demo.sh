@@ -7,12 +7,19 @@
 set -euo pipefail
 # Setting up (packages, configure, build) prints one line per phase; its
 # output goes to build/logs/ and is shown only when a phase fails.
+# --no-setup: only the demo's steps, with the dronevault in $DV (default
+# build/cli/dronevault): no packages, no build (tests/e2e/selfaudit.sh runs
+# the steps in a network namespace that would capture any packet).
 cd "$(dirname "$0")/.."
-. scripts/progress.sh
-phase "installing packages" "$DV_LOG_DIR/install.log" bash scripts/install-deps.sh
-phase "configuring" "$DV_LOG_DIR/configure.log" cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
-phase "building" "$DV_LOG_DIR/build.log" cmake --build build -j"$(nproc)"
-DV=$PWD/build/cli/dronevault
+if [ "${1:-}" = --no-setup ]; then
+  DV=${DV:-$PWD/build/cli/dronevault}
+else
+  . scripts/progress.sh
+  phase "installing packages" "$DV_LOG_DIR/install.log" bash scripts/install-deps.sh
+  phase "configuring" "$DV_LOG_DIR/configure.log" cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+  phase "building" "$DV_LOG_DIR/build.log" cmake --build build -j"$(nproc)"
+  DV=$PWD/build/cli/dronevault
+fi
 rm -rf demo
 mkdir demo
 step() {

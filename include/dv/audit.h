@@ -85,7 +85,8 @@ typedef enum dv_scan_kind {
 	DV_SCAN_JPEG,          /* FF D8 FF */
 	DV_SCAN_EXIF,          /* "Exif\0\0" APP1 header (may carry GPS) */
 	DV_SCAN_MP4,           /* ISO-BMFF ftyp box */
-	DV_SCAN_DJI_LOG        /* DJI flight-record / DAT log markers */
+	DV_SCAN_DJI_LOG,       /* DJI flight-record / DAT log markers */
+	DV_SCAN_CODE           /* executable content downloaded (APK/DEX/ELF/PE/firmware): inbound */
 } dv_scan_kind;
 
 typedef struct dv_scan_hit {
@@ -166,7 +167,8 @@ enum {
 	DV_DEST_VPN = 1u << 6,      /* an encrypted tunnel ends there: content hidden (hidden_by) */
 	DV_DEST_UNDECODED = 1u << 7,/* got packets of a protocol the audit cannot read */
 	DV_DEST_TUNNEL = 1u << 8,   /* the outer end of a tunnel the audit opened */
-	DV_DEST_VIA_TUNNEL = 1u << 9/* reached inside a tunnel (its outer peer is a destination too) */
+	DV_DEST_VIA_TUNNEL = 1u << 9,/* reached inside a tunnel (its outer peer is a destination too) */
+	DV_DEST_CODE = 1u << 10     /* executable content was downloaded from it */
 };
 
 #define DV_DEST_NAMES 6
@@ -188,6 +190,7 @@ typedef struct dv_audit_dest {
 	uint64_t payload_bytes_out, payload_bytes_in;
 	int64_t first_ns, last_ns;
 	uint32_t findings_out;      /* content hits in packets sent to it */
+	uint32_t code_in;           /* executable downloads from it (DV_SCAN_CODE findings) */
 	dv_verdict verdict;
 	char reasons[512];          /* "; "-separated, human readable */
 	char hidden_by[24];         /* DV_DEST_VPN: "WireGuard", "IPsec ESP", ... */

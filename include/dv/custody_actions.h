@@ -21,5 +21,6 @@
 #define DV_ACTION_ZONES_CHECK "zones.check"               /* flights checked against zones */
 #define DV_ACTION_AUDIT "audit"                           /* a capture stored and its leak verdict */
 #define DV_ACTION_RADIO "radio"                           /* a capture stored and its Remote ID findings */
+#define DV_ACTION_WATCH "watch"                           /* a live watch: its capture, alarms and verdict */
 
 #endif

@@ -59,6 +59,10 @@ typedef struct dv_reader_io {
 	int (*ask)(void *ctx, const char *question, size_t len, const dv_reader_out *outs, char **reply);
 	void *ctx;
 	dv_reader_out out[DV_READER_OUTS];   /* filled by dv_reader_run_io */
+	/* > 0: a descriptor the job reads at DV_READER_OUT_FD + nout (watch: the
+	 * frames it analyses); dv_reader_run_io closes the caller's copy (so a
+	 * writer sees EPIPE when the job is gone) and sets it to 0 */
+	int in_fd;
 } dv_reader_io;
 
 int dv_reader_run_io(const char *job, int argc, char *const *argv, dv_reader_io *io, int *exit_code);

@@ -24,6 +24,7 @@
 #include "audit/netloc_int.h"
 #include "audit/pkt_int.h"
 #include "audit/scan_int.h"
+#include "audit/code_int.h"
 #include "audit/tls_int.h"
 #include "audit/tunnel_int.h"
 #include "dv/audit.h"
@@ -643,7 +644,17 @@ static void scan_payload(dv_audit *a, dv_flow *f, int dir, const dv_pkt *pk, uin
 	/* Only what the local side sends can leak: received content is not
 	 * scanned (it also keeps the scanner off large downloads). */
 	int outbound = dir != dv_audit_flow_remote(f);
-	if (!outbound) return;
+	if (!outbound) {
+		/* downloads of code (issue 13): the start of an HTTP response body */
+		dv_scan_hit ch;
+		if (f->code_in < 4 && dv__code_magic(p, n, &ch)) {
+			dv_audit_finding *e = vec_push(&a->finds, &a->nfinds, &a->capfinds, sizeof(*e), MAX_FINDINGS);
+			if (!e) { a->st.names_dropped++; return; }
+			*e = (dv_audit_finding){ .flow_id = f->id, .frame = frame, .outbound = 0, .hit = ch };
+			f->code_in++;
+		}
+		return;
+	}
 	size_t k = dv_scan_payload(p, n, hits, 8);
 	for (size_t i = 0; i < k; i++)
 		add_finding(a, f, frame, &hits[i], 0, pk->proto == 6 ? pk->tcp_seq + (uint32_t)hits[i].offset : 0);
@@ -1166,6 +1177,7 @@ static void dest_add_flow(const dv_audit *a, dest_set *ds, uint64_t *dropped, co
 	unsigned k = 0;
 	while (k < d->nprotos && d->protos[k] != f->proto) k++;
 	if (k == d->nprotos && k < sizeof(d->protos)) d->protos[d->nprotos++] = f->proto;
+	d->code_in += f->code_in;
 }
 
 static void ndpi_finish_flow(dv_audit *a, dv_flow *f)
@@ -1267,6 +1279,10 @@ static void judge_dest(dv_audit *a, dv_audit_dest *d)
 	if (d->findings_out) d->flags |= DV_DEST_CONTENT;
 	char addr[64];
 	dv_addr_str(addr, sizeof(addr), d->ipver, d->addr);
+	if (d->code_in) {
+		d->flags |= DV_DEST_CODE;
+		addreason(d->reasons, sizeof(d->reasons), "executable content downloaded from it (%u)", d->code_in);
+	}
 	if (d->place.scope != DV_SCOPE_EXTERNAL) {
 		d->verdict = DV_VERDICT_CLEAN;
 		addreason(d->reasons, sizeof(d->reasons), "%s address, not the Internet", dv_scope_name(d->place.scope));
@@ -1367,7 +1383,7 @@ static int build_view(dv_audit *a, int final)
 		wb_add(&v->warn, "flow table full: %llu flows evicted (their bytes are kept in the destination totals)",
 		      (unsigned long long)v->st.flows_evicted);
 
-	size_t leaks = 0, maker = 0, known = 0, content = 0, hidden = 0;
+	size_t leaks = 0, maker = 0, known = 0, content = 0, hidden = 0, code = 0;
 	uint64_t leak_bytes = 0;
 	char hid[400] = "";
 	for (size_t i = 0; i < v->dests.n; i++) {
@@ -1379,6 +1395,7 @@ static int build_view(dv_audit *a, int final)
 			addreason(hid, sizeof(hid), "content hidden: a VPN (%s) to %s (%s)", d->hidden_by, as,
 			          d->flags & DV_DEST_ALLOWED ? "allowed by the policy" : dv_scope_name(d->place.scope));
 		}
+		if (d->flags & DV_DEST_CODE) code++;
 		if (d->verdict == DV_VERDICT_LEAK) {
 			leaks++;
 			leak_bytes += d->bytes_out;
@@ -1418,6 +1435,7 @@ static int build_view(dv_audit *a, int final)
 		inconclusive = 1;
 		addreason(r, rs, "%llu tunnel packets whose payload could not be opened", (unsigned long long)v->st.tunnel_undecoded);
 	}
+	if (code) addreason(r, rs, "executable content (APK/DEX/ELF/PE/firmware) was downloaded from %zu destination(s)", code);
 	if (leaks) {
 		v->verdict = DV_VERDICT_LEAK;
 		char head[600] = "";

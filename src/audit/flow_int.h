@@ -88,6 +88,7 @@ typedef struct dv_flow {
 	uint8_t carries;          /* DV_FLOW_TUNNEL: dv_tunnel_kind */
 	uint8_t vpn;              /* DV_FLOW_VPN: dv_vpn_kind */
 	uint64_t inner_pkts;      /* DV_FLOW_TUNNEL: inner packets decoded */
+	uint32_t code_in;         /* executable downloads seen (audit/code.c) */
 } dv_flow;
 
 /*

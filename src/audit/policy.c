@@ -4,6 +4,8 @@
  * explicit bounds.
  */
 #include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,68 +174,256 @@ static int parse_cidr(const char *s, size_t n, dv__allow_net *out)
 	return 0;
 }
 
-int dv__policy_load(dv__policy *p, const char *path)
+/* ---- the policy file ------------------------------------------------------------ */
+
+const char *const dv__sev_names[DV_SEV_COUNT] = { "off", "info", "warning", "alarm", "critical" };
+const char *const dv__cat_names[DV_CAT_COUNT] = { "maker", "known", "unknown", "dns-maker", "content", "code", "drops" };
+static const uint8_t default_sev[DV_CAT_COUNT] = { DV_SEV_CRITICAL, DV_SEV_ALARM, DV_SEV_ALARM, DV_SEV_ALARM,
+	                                           DV_SEV_CRITICAL, DV_SEV_CRITICAL, DV_SEV_WARNING };
+
+void dv__policy_init(dv__policy *p)
 {
-	uint8_t *buf;
-	size_t len;
-	int rc = dv_read_file(&buf, &len, path, MAX_FILE);
-	if (rc < 0) return rc;
-	const char *text = (const char *)buf;
+	memset(p, 0, sizeof(*p));
+	memcpy(p->severity, default_sev, sizeof(p->severity));
+}
+
+/* Records an error at line:col; the first one also becomes the thread's error. */
+static void perr(dv__policy_errs *errs, int *nerr, const char *name, size_t off, size_t line, size_t col,
+                 const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+static void perr(dv__policy_errs *errs, int *nerr, const char *name, size_t off, size_t line, size_t col,
+                 const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (*nerr == 0) dv_error_set(DV_EINVAL, name, (int64_t)off, "line %zu, column %zu: %s", line, col, msg);
+	(*nerr)++;
+	if (!errs) return;
+	errs->total++;
+	if (errs->n < DV_POLICY_ERRS_MAX) {
+		dv__policy_err *e = &errs->v[errs->n++];
+		e->line = line;
+		e->col = col;
+		snprintf(e->msg, sizeof(e->msg), "%s", msg);
+	}
+}
+
+static bool is_kw(const char *f, size_t fl, const char *kw)
+{
+	return fl == strlen(kw) && !memcmp(f, kw, fl);
+}
+
+/* A single address (no prefix), or -1. */
+static int parse_addr(const char *s, size_t n, dv__allow_net *out)
+{
+	if (memchr(s, '/', n)) return -1;
+	if (parse_cidr(s, n, out) < 0) return -1;
+	return 0;
+}
+
+static bool iface_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 15) return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+		      c == '_' || c == '@'))
+			return false;
+	}
+	return true;
+}
+
+/* A host name pattern for allow-name / deny-name: "*." prefix allowed, then
+ * letters, digits, '-', '_' and dots, at most 127 bytes. */
+static bool pattern_ok(const char *s, size_t n)
+{
+	if (n >= 2 && s[0] == '*' && s[1] == '.') {
+		s += 2;
+		n -= 2;
+	}
+	if (n > 1 && s[n - 1] == '.') n--; /* a fully qualified name */
+	if (n == 0 || n > 127 || s[0] == '.' || s[n - 1] == '.') return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		      c == '.'))
+			return false;
+		if (c == '.' && i + 1 < n && s[i + 1] == '.') return false;
+	}
+	return true;
+}
+
+static int push_net(dv__allow_net **v, size_t *n, const dv__allow_net *an)
+{
+	if (*n >= DV_POLICY_NETS_MAX) return -1;
+	dv__allow_net *nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (!nv) return -1;
+	*v = nv;
+	(*v)[(*n)++] = *an;
+	return 0;
+}
+
+int dv__policy_parse(dv__policy *p, const char *text, size_t len, const char *name, dv__policy_errs *errs)
+{
 	size_t pos = 0, line = 0;
-	rc = 0;
-	while (pos < len && rc == 0) {
+	int nerr = 0;
+	if (errs) memset(errs, 0, sizeof(*errs));
+	while (pos < len) {
 		size_t e = pos;
 		while (e < len && text[e] != '\n') e++;
 		line++;
 		size_t n = e - pos;
-		const char *f[3];
-		size_t fl[3];
-		size_t k = split(text + pos, n, 0, f, fl, 3);
-		while (k > 0 && fl[k - 1] && (f[k - 1][fl[k - 1] - 1] == '\r' || f[k - 1][fl[k - 1] - 1] == ' ')) fl[k - 1]--;
-		if (k == 0 || f[0][0] == '#') {
-			/* blank or comment */
-		} else if (k >= 2 && fl[0] == 9 && !memcmp(f[0], "allow-net", 9)) {
-			dv__allow_net an;
-			memset(&an, 0, sizeof(an));
-			if (parse_cidr(f[1], fl[1], &an) < 0) {
-				rc = dv_error_set(DV_EINVAL, path, (int64_t)pos, "line %zu: bad network '%.*s'", line, (int)fl[1], f[1]);
+		const char *L = text + pos;
+#define COL(ptr) ((size_t)((ptr) - L) + 1)
+#define ERR(ptr, ...) perr(errs, &nerr, name, pos, line, COL(ptr), __VA_ARGS__)
+		const char *nul = memchr(L, 0, n);
+		if (nul) {
+			ERR(nul, "NUL byte in a policy line");
+			pos = e + 1;
+			continue;
+		}
+		/* a '#' after a blank (or at the start) begins a comment */
+		for (size_t i = 0; i < n; i++)
+			if (L[i] == '#' && (i == 0 || L[i - 1] == ' ' || L[i - 1] == '\t')) {
+				n = i;
 				break;
 			}
-			if (k > 2) snprintf(an.comment, sizeof(an.comment), "%.*s", (int)fl[2], f[2]);
-			dv__allow_net *nv = realloc(p->nets, (p->nnets + 1) * sizeof(*nv));
-			if (!nv) { rc = dv_error_set(DV_ENOMEM, path, -1, "out of memory"); break; }
-			p->nets = nv;
-			p->nets[p->nnets++] = an;
-		} else if (k >= 2 && fl[0] == 9 && !memcmp(f[0], "allow-asn", 9)) {
+		while (n && (L[n - 1] == '\r' || L[n - 1] == ' ' || L[n - 1] == '\t')) n--;
+		const char *f[3];
+		size_t fl[3];
+		size_t k = split(L, n, 0, f, fl, 3);
+		while (k > 0 && fl[k - 1] && (f[k - 1][fl[k - 1] - 1] == ' ' || f[k - 1][fl[k - 1] - 1] == '\t')) fl[k - 1]--;
+		if (k == 0) {
+			pos = e + 1;
+			continue;
+		}
+		bool allow_rule = is_kw(f[0], fl[0], "allow-net") || is_kw(f[0], fl[0], "allow-name") ||
+		                  is_kw(f[0], fl[0], "allow-asn") || is_kw(f[0], fl[0], "allow-country");
+		bool known = allow_rule || is_kw(f[0], fl[0], "segment-interface") || is_kw(f[0], fl[0], "segment-net") ||
+		             is_kw(f[0], fl[0], "gateway") || is_kw(f[0], fl[0], "resolver") ||
+		             is_kw(f[0], fl[0], "severity") || is_kw(f[0], fl[0], "deny-name");
+		if (!known) {
+			ERR(f[0], "unknown rule '%.*s' (allow-net, allow-name, allow-asn, allow-country, deny-name, "
+			          "segment-interface, segment-net, gateway, resolver, severity)",
+			    (int)(fl[0] > 40 ? 40 : fl[0]), f[0]);
+			pos = e + 1;
+			continue;
+		}
+		if (k < 2) {
+			ERR(f[0] + fl[0], "'%.*s' needs a value", (int)fl[0], f[0]);
+			pos = e + 1;
+			continue;
+		}
+		/* a value longer than any valid one is cut in messages */
+		int vl = (int)(fl[1] > 64 ? 64 : fl[1]);
+		if (is_kw(f[0], fl[0], "allow-net") || is_kw(f[0], fl[0], "segment-net")) {
+			dv__allow_net an;
+			memset(&an, 0, sizeof(an));
+			bool seg = f[0][0] == 's';
+			if (parse_cidr(f[1], fl[1], &an) < 0) {
+				ERR(f[1], "bad network '%.*s' (an address or address/prefix)", vl, f[1]);
+			} else {
+				if (k > 2) snprintf(an.comment, sizeof(an.comment), "%.*s", (int)fl[2], f[2]);
+				if (seg && k > 2) ERR(f[2], "unexpected '%.*s' after the network", (int)(fl[2] > 40 ? 40 : fl[2]), f[2]);
+				else if (push_net(seg ? &p->segment : &p->nets, seg ? &p->nsegment : &p->nnets, &an) < 0)
+					ERR(f[1], "too many networks (at most %u)", DV_POLICY_NETS_MAX);
+			}
+		} else if (is_kw(f[0], fl[0], "allow-asn")) {
 			const char *d = f[1];
 			size_t dl = fl[1];
 			if (dl > 2 && (d[0] == 'A' || d[0] == 'a') && (d[1] == 'S' || d[1] == 's')) { d += 2; dl -= 2; }
 			uint64_t v = 0;
 			size_t i = 0;
 			for (; i < dl && d[i] >= '0' && d[i] <= '9' && v <= UINT32_MAX; i++) v = v * 10 + (uint64_t)(d[i] - '0');
-			if (!dl || i != dl || v == 0 || v > UINT32_MAX || p->nasns >= sizeof(p->asns) / sizeof(p->asns[0])) {
-				rc = dv_error_set(DV_EINVAL, path, (int64_t)pos, "line %zu: bad or too many ASNs '%.*s'", line, (int)fl[1], f[1]);
-				break;
+			if (!dl || i != dl || v == 0 || v > UINT32_MAX)
+				ERR(f[1], "bad ASN '%.*s' (AS3320 or 3320)", vl, f[1]);
+			else if (p->nasns >= sizeof(p->asns) / sizeof(p->asns[0]))
+				ERR(f[1], "too many ASNs (at most %zu)", sizeof(p->asns) / sizeof(p->asns[0]));
+			else
+				p->asns[p->nasns++] = (uint32_t)v;
+		} else if (is_kw(f[0], fl[0], "allow-country")) {
+			if (fl[1] != 2 || !((f[1][0] | 0x20) >= 'a' && (f[1][0] | 0x20) <= 'z' && (f[1][1] | 0x20) >= 'a' &&
+			                    (f[1][1] | 0x20) <= 'z')) {
+				ERR(f[1], "bad country '%.*s' (two letters)", vl, f[1]);
+			} else if (p->ncountries >= sizeof(p->countries) / sizeof(p->countries[0])) {
+				ERR(f[1], "too many countries (at most %zu)", sizeof(p->countries) / sizeof(p->countries[0]));
+			} else {
+				p->countries[p->ncountries][0] = (char)(f[1][0] & ~0x20);
+				p->countries[p->ncountries][1] = (char)(f[1][1] & ~0x20);
+				p->countries[p->ncountries++][2] = 0;
 			}
-			p->asns[p->nasns++] = (uint32_t)v;
-		} else if (k >= 2 && fl[0] == 13 && !memcmp(f[0], "allow-country", 13)) {
-			if (fl[1] != 2 || p->ncountries >= sizeof(p->countries) / sizeof(p->countries[0]) ||
-			    !((f[1][0] | 0x20) >= 'a' && (f[1][0] | 0x20) <= 'z' && (f[1][1] | 0x20) >= 'a' && (f[1][1] | 0x20) <= 'z')) {
-				rc = dv_error_set(DV_EINVAL, path, (int64_t)pos, "line %zu: bad or too many countries '%.*s' (two letters)",
-				                  line, (int)fl[1], f[1]);
-				break;
+		} else if (is_kw(f[0], fl[0], "allow-name") || is_kw(f[0], fl[0], "deny-name")) {
+			bool deny = f[0][0] == 'd';
+			if (!pattern_ok(f[1], fl[1])) {
+				ERR(f[1], "bad name pattern '%.*s' (a host name, or *.domain)", vl, f[1]);
+			} else {
+				dv__eplist *l = deny ? &p->deny : &p->names;
+				if (l->n >= 10000) {
+					ERR(f[1], "too many names (at most 10000)");
+					pos = e + 1;
+					continue;
+				}
+				int rc = ep_add(l, f[1], fl[1], k > 2 ? f[2] : "policy", k > 2 ? fl[2] : 6, 0, deny ? "denied" : "allowed",
+				                deny ? 6 : 7, "", 0);
+				if (rc < 0) return rc; /* out of memory */
 			}
-			p->countries[p->ncountries][0] = (char)(f[1][0] & ~0x20);
-			p->countries[p->ncountries][1] = (char)(f[1][1] & ~0x20);
-			p->countries[p->ncountries++][2] = 0;
-		} else if (k >= 2 && fl[0] == 10 && !memcmp(f[0], "allow-name", 10)) {
-			rc = ep_add(&p->names, f[1], fl[1], k > 2 ? f[2] : "policy", k > 2 ? fl[2] : 6, 0, "allowed", 7, "", 0);
-		} else {
-			rc = dv_error_set(DV_EINVAL, path, (int64_t)pos, "line %zu: unknown rule '%.*s' (allow-net, allow-name, allow-asn, allow-country)",
-			                  line, (int)fl[0], f[0]);
+		} else if (is_kw(f[0], fl[0], "segment-interface")) {
+			if (!iface_ok(f[1], fl[1])) ERR(f[1], "bad interface name '%.*s' (1-15 of A-Z a-z 0-9 . - _ @)", vl, f[1]);
+			else if (p->segment_if[0]) ERR(f[0], "a second segment-interface (there is one drone segment)");
+			else if (k > 2) ERR(f[2], "unexpected '%.*s' after the interface", (int)(fl[2] > 40 ? 40 : fl[2]), f[2]);
+			else snprintf(p->segment_if, sizeof(p->segment_if), "%.*s", (int)fl[1], f[1]);
+		} else if (is_kw(f[0], fl[0], "gateway") || is_kw(f[0], fl[0], "resolver")) {
+			bool gw = f[0][0] == 'g';
+			dv__allow_net an;
+			memset(&an, 0, sizeof(an));
+			if (parse_addr(f[1], fl[1], &an) < 0) {
+				ERR(f[1], "bad address '%.*s' (one IPv4 or IPv6 address)", vl, f[1]);
+			} else if (k > 2) {
+				ERR(f[2], "unexpected '%.*s' after the address", (int)(fl[2] > 40 ? 40 : fl[2]), f[2]);
+			} else if (gw) {
+				if (p->ngateway >= 2) ERR(f[0], "at most two gateway addresses (one IPv4, one IPv6)");
+				else p->gateway[p->ngateway++] = an;
+			} else {
+				if (p->nresolver >= 4) ERR(f[0], "at most four resolvers");
+				else p->resolver[p->nresolver++] = an;
+			}
+		} else { /* severity CATEGORY LEVEL */
+			int cat = -1, sev = -1;
+			for (int i = 0; i < DV_CAT_COUNT; i++)
+				if (is_kw(f[1], fl[1], dv__cat_names[i])) cat = i;
+			if (cat < 0) {
+				ERR(f[1], "unknown category '%.*s' (maker, known, unknown, dns-maker, content, code, drops)", vl, f[1]);
+			} else if (k < 3) {
+				ERR(f[1] + fl[1], "severity %s needs a level (off, info, warning, alarm, critical)", dv__cat_names[cat]);
+			} else {
+				for (int i = 0; i < DV_SEV_COUNT; i++)
+					if (is_kw(f[2], fl[2], dv__sev_names[i])) sev = i;
+				if (sev < 0)
+					ERR(f[2], "unknown level '%.*s' (off, info, warning, alarm, critical)", (int)(fl[2] > 40 ? 40 : fl[2]), f[2]);
+				else
+					p->severity[cat] = (uint8_t)sev;
+			}
 		}
+#undef ERR
+#undef COL
 		pos = e + 1;
 	}
+	return nerr ? DV_EINVAL : 0;
+}
+
+int dv__policy_load(dv__policy *p, const char *path)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc = dv_read_file(&buf, &len, path, MAX_FILE);
+	if (rc < 0) return rc;
+	/* a policy struct zeroed by its owner (audit) gets the default severities */
+	bool fresh = true;
+	for (int i = 0; i < DV_CAT_COUNT; i++) fresh &= p->severity[i] == 0;
+	if (fresh) memcpy(p->severity, default_sev, sizeof(p->severity));
+	rc = dv__policy_parse(p, (const char *)buf, len, path, NULL);
 	free(buf);
 	return rc;
 }
@@ -273,6 +463,8 @@ int dv__policy_country(const dv__policy *p, const char *cc)
 void dv__policy_dispose(dv__policy *p)
 {
 	free(p->nets);
+	free(p->segment);
 	dv__eplist_dispose(&p->names);
+	dv__eplist_dispose(&p->deny);
 	memset(p, 0, sizeof(*p));
 }

@@ -16,6 +16,7 @@ const char *dv_scan_kind_name(dv_scan_kind k)
 	case DV_SCAN_EXIF: return "exif";
 	case DV_SCAN_MP4: return "mp4";
 	case DV_SCAN_DJI_LOG: return "dji-flight-record";
+	case DV_SCAN_CODE: return "executable";
 	}
 	return "?";
 }

@@ -377,6 +377,9 @@ static const struct {
 	{ "audit", cmd_audit },
 	{ "radio", cmd_radio },
 	{ "zones", cmd_zones },
+	{ "policy", cmd_policy },
+	{ "lockdown", cmd_lockdown },
+	{ "watch", cmd_watch },
 };
 
 static int serve_job(void)

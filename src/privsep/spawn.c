@@ -515,11 +515,22 @@ int dv_reader_run_io(const char *job, int argc, char *const *argv, dv_reader_io 
 	memset(&r, 0, sizeof(r));
 	r.pid = -1;
 	dv_chan_init(&r.ch, -1);
+	/* an input for the job (watch: the frames), right after its outputs */
+	int ex[DV_READER_OUTS + 1], nex = (int)nout, in_fd = -1;
+	for (unsigned i = 0; i < nout; i++) ex[i] = pw[2 + i];
+	if (io && io->in_fd > 0) {
+		in_fd = fcntl(io->in_fd, F_DUPFD_CLOEXEC, 16);
+		close(io->in_fd);
+		io->in_fd = 0;
+		if (in_fd < 0 && rc == 0) rc = dv_error_errno(errno, "reader", -1, "cannot move the job's input");
+		ex[nex++] = in_fd;
+	}
 	if (rc == 0) {
 		fflush(stdout);
 		fflush(stderr);
-		rc = start(&r, "--job", pw[0], pw[1], false, pw + 2, nout);
+		rc = start(&r, "--job", pw[0], pw[1], false, ex, (unsigned)nex);
 	}
+	if (in_fd >= 0) close(in_fd);
 	for (unsigned i = 0; i < np; i++)
 		if (pw[i] >= 0) close(pw[i]);
 	if (rc == 0) rc = dv_chan_send(r.ch.fd, DV_MSG_JOB, b.p, b.len, NULL, 0);
