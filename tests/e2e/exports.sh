@@ -225,6 +225,55 @@ if command -v ogrinfo >/dev/null; then
   check "coverage: GDAL opens the GeoJSON" bash -c "ogrinfo -ro -al -so '$T/cov.geojson' | grep -q 'Feature Count'"
 fi
 
+# ---- a flight across the antimeridian -------------------------------------------
+if command -v exiftool >/dev/null; then
+  mkdir -p "$T/am/DCIM/100MEDIA"
+  i=0
+  for lon in 179.99990 179.99996 -179.99998 -179.99992; do
+    i=$((i + 1))
+    f=$T/am/DCIM/100MEDIA/DJI_000$i.JPG
+    cp "$T/card/DCIM/100MEDIA/DJI_000$i.JPG" "$f"
+    ref=E; [ "${lon#-}" != "$lon" ] && ref=W
+    # exiftool drops the sign of drone-dji:GpsLongitude: the position is left to EXIF (Ref W)
+    exiftool -q -overwrite_original -XMP-drone-dji:GpsLongitude= -XMP-drone-dji:GpsLatitude= -GPSLongitude="${lon#-}" -GPSLongitudeRef=$ref "$f"
+  done
+  expect_exit 0 "$DV" --vault "$V" ingest --case AM --operator tester "$T/am"
+  expect_exit 0 "$DV" --vault "$V" export --case AM --for odm --to "$T/amx" --json
+  pa=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["package"])' "$T/last.out")
+  check "antimeridian: longitudes as recorded" test "$(tail -n +2 "$pa/geo.txt" | awk '{print $2}' | tr '\n' ' ')" = "179.999900000 179.999960000 -179.999980000 -179.999920000 "
+  expect_exit 0 "$DV" --vault "$V" coverage --case AM --min 1 --out "$T/am.geojson" --json
+  check "antimeridian: the scene stays small (no wrap around the world)" python3 -c "
+import json; r=json.load(open('$T/last.out')); assert r['photos']==4 and 3000 < r['area_m2'] < 30000 and r['share'] > 0.95, r"
+else
+  echo "note: exiftool missing: the antimeridian check is skipped"
+fi
+
+# ---- hostile names, and a failure half-way ------------------------------------
+mkdir -p "$T/odd"
+cp "$T/card/DCIM/100MEDIA/DJI_0001.JPG" "$T/odd/$(printf 'new\nline.JPG')"
+cp "$T/card/DCIM/100MEDIA/DJI_0002.JPG" "$T/odd/back\\slash <&>.JPG"
+expect_exit 0 "$DV" --vault "$V" ingest --case ODD --operator tester "$T/odd"
+expect_exit 0 "$DV" --vault "$V" export --case ODD --for court --to "$T/oddx" --json
+po=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["package"])' "$T/last.out")
+check "odd names: sha256sum -c" bash -c "cd '$po' && sha256sum -c --quiet SHA256SUMS"
+check "odd names: renamed and mapped" grep -q '"original":"new\\nline.JPG"' "$po/files_renamed.json"
+check "odd names: DFXML well-formed" xmllint --noout "$po/case.dfxml"
+check "odd names: report well-formed XML text" bash -c "grep -q 'back\\\\slash &lt;&amp;&gt;.JPG' '$po/report.html'"
+expect_exit 0 "$DV" --vault "$V" export --case ODD --for odm --to "$T/oddo" --json
+po2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["package"])' "$T/last.out")
+check "odd names: flat ODM names without spaces or newlines" bash -c "ls '$po2/images' | grep -q '^new_line.JPG$'"
+# a blob that no longer decrypts: the export stops, no package looks complete
+blob=$(find "$V" -path '*blobs*' -type f -size +10k | head -1)
+check "a blob to damage" test -n "$blob"
+chmod u+w "$blob"
+printf 'XXXX' | dd of="$blob" bs=1 seek=5000 conv=notrunc 2>/dev/null
+expect_exit 1 "$DV" --vault "$V" export --case EX --for court --to "$T/fail"
+check "failed: no complete-looking package" test -z "$(find "$T/fail" -maxdepth 1 -name 'EX-*')"
+check "failed: the partial directory says partial" test -n "$(find "$T/fail" -maxdepth 1 -name '.dronevault-partial-*')"
+check "failed: no COMPLETE anywhere" test -z "$(find "$T/fail" -name COMPLETE)"
+expect_exit 0 "$DV" --vault "$V" log --case EX --json
+check "failed: export.incomplete in the custody log" grep -q '"export.incomplete"' "$T/last.out"
+
 # ---- the sample photos: golden positions, gaps reported -----------------------
 S=${DV_SHARED:-}/samples/photos
 if [ -n "${DV_SHARED:-}" ] && [ -d "$S" ]; then
