@@ -48,6 +48,10 @@ static const char export_help[] =
 	"          enu_origin.txt), GAPS.txt\n"
 	"  court   files/, SHA256SUMS, case.dfxml, case.jsonld (CASE/UCO), report.html,\n"
 	"          VERIFY.md, custody/\n"
+	"The court report is also rendered to report.pdf by headless Chromium when it is\n"
+	"installed (no network: in a user+network namespace where allowed; --no-pdf to\n"
+	"skip); its map's base layer is Natural Earth from world-atlas (--basemap FILE,\n"
+	"else $DV_WORLD_ATLAS, else what scripts/install-npm.sh installed).\n"
 	"--flight, --since, --until (YYYY-MM-DD[THH:MM[:SS]], the photos' recorded time)\n"
 	"and --area (GeoJSON polygon) choose the photos (odm, colmap).\n"
 	"\n"
@@ -72,8 +76,8 @@ static void on_progress(uint64_t fd, uint64_t ft, uint64_t bd, uint64_t bt, void
 }
 
 /* export --for: a package for another tool (dv/exports.h). */
-static int export_for(const char *kind, const dv_export_opts *eo, const dv_exports_select *sel, const char *vault,
-                      const char *key_file, double wait, bool json)
+static int export_for(const char *kind, const dv_export_opts *eo, const dv_exports_select *sel, bool no_pdf,
+                      const char *basemap, const char *vault, const char *key_file, double wait, bool json)
 {
 	dv_exports_opts xo = { 0 };
 	if (dv_exports_kind_parse(&xo.kind, kind) < 0) return cli_usage("export", "%s", dv_error_text());
@@ -83,6 +87,8 @@ static int export_for(const char *kind, const dv_export_opts *eo, const dv_expor
 	xo.operator_name = eo->operator_name;
 	xo.sel = *sel;
 	xo.tool_version = DV_VERSION;
+	xo.no_pdf = no_pdf;
+	xo.basemap = basemap;
 	dv_vault *v;
 	char holder[300];
 	snprintf(holder, sizeof(holder), "export by %s", eo->operator_name);
@@ -106,9 +112,14 @@ static int export_for(const char *kind, const dv_export_opts *eo, const dv_expor
 		json_object_object_add(o, "package_sha256", json_object_new_string(hex));
 		json_object_object_add(o, "custody_entry", json_object_new_int64((int64_t)res.log_seq));
 		json_object_object_add(o, "custody_start_entry", json_object_new_int64((int64_t)res.start_seq));
+		json_object_object_add(o, "pdf", json_object_new_boolean(res.pdf));
+		json_object_object_add(o, "pdf_seconds", json_object_new_double(res.pdf_seconds));
 		cli_print_json(o);
 		json_object_put(o);
 	} else {
+		if (xo.kind == DV_EXPORTS_COURT)
+			printf("%s\n", res.pdf ? "  report.pdf rendered by headless Chromium"
+			                       : "  no report.pdf (no Chromium, or --no-pdf): report.html only");
 		printf("exported %llu files of case %s for %s to %s\n  package SHA-256     %s (COMPLETE)\n"
 		       "  photos with a pose  %llu\n  photos with gaps    %llu (GAPS.txt)\n  custody entries     %llu (start), %llu\n",
 		       (unsigned long long)res.files, cli_esc(eo->case_name), kind, cli_esc(res.package), hex,
@@ -127,11 +138,14 @@ int cmd_export(int argc, char **argv)
 		{ "wait", optional_argument, NULL, 'W' }, { "mode", required_argument, NULL, 'm' },
 		{ "for", required_argument, NULL, 'F' }, { "flight", required_argument, NULL, 'f' },
 		{ "since", required_argument, NULL, 's' }, { "until", required_argument, NULL, 'u' },
-		{ "area", required_argument, NULL, 'a' },
+		{ "area", required_argument, NULL, 'a' }, { "no-pdf", no_argument, NULL, 'P' },
+		{ "basemap", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	const char *vault = NULL, *key_file = NULL, *kind = NULL;
 	dv_exports_select sel = { 0 };
+	bool no_pdf = false;
+	const char *basemap = NULL;
 	double wait = 0;
 	dv_export_opts eo = { 0 };
 	bool json = false;
@@ -157,6 +171,8 @@ int cmd_export(int argc, char **argv)
 			if (cli_parse_wait("export", optarg, &wait)) return CLI_USAGE;
 			break;
 		case 'F': kind = optarg; break;
+		case 'P': no_pdf = true; break;
+		case 'B': basemap = optarg; break;
 		case 'f': sel.flight = optarg; break;
 		case 'a': sel.area_file = optarg; break;
 		case 's':
@@ -175,7 +191,7 @@ int cmd_export(int argc, char **argv)
 	if (!eo.dest) return cli_usage("export", "--to DIR is required");
 	if (optind != argc) return cli_usage("export", "unexpected argument '%s'", argv[optind]);
 	if (!eo.operator_name) eo.operator_name = getenv("USER") ? getenv("USER") : "";
-	if (kind) return export_for(kind, &eo, &sel, vault, key_file, wait, json);
+	if (kind) return export_for(kind, &eo, &sel, no_pdf, basemap, vault, key_file, wait, json);
 	if (sel.flight || sel.area_file || sel.has_since || sel.has_until)
 		return cli_usage("export", "--flight, --since, --until and --area need --for");
 	dv_vault *v;

@@ -57,6 +57,10 @@ typedef struct dv_exports_opts {
 	dv_exports_kind kind;
 	dv_exports_select sel;
 	const char *tool_version;   /* for DFXML/CASE creator blocks; NULL = "unknown" */
+	/* court: the report's base map, a world-atlas TopoJSON (Natural Earth);
+	 * NULL = $DV_WORLD_ATLAS, else the one scripts/install-npm.sh installs */
+	const char *basemap;
+	bool no_pdf;                /* court: no report.pdf even when Chromium is there */
 } dv_exports_opts;
 
 typedef struct dv_exports_result {
@@ -67,6 +71,8 @@ typedef struct dv_exports_result {
 	uint64_t gaps;              /* photos with something missing (GAPS.txt lines) */
 	uint8_t package_sha256[32]; /* SHA-256 of SHA256SUMS, also in COMPLETE */
 	uint64_t start_seq, log_seq;
+	bool pdf;                   /* court: report.pdf was rendered */
+	double pdf_seconds;         /* of which rendering it took */
 } dv_exports_result;
 
 int dv_exports_run(dv_exports_result *res, dv_vault *v, const dv_exports_opts *opts);

@@ -4,8 +4,16 @@
  * readable report (report.html), VERIFY.md, and custody/ (the case's
  * custody chain, written by the custody area: see write_custody below).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <json-c/json.h>
 #include <math.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +26,8 @@
 #include "dv/util.h"
 #include "exports/exports_int.h"
 #include "exports/write_int.h"
+
+extern char **environ;
 
 struct cfile {
 	dv_file_rec f;
@@ -37,6 +47,7 @@ struct court {
 	int64_t cur_ingest;
 	int rc;
 	json_object *log;   /* the case's custody entries (bodies) */
+	bool map, map_base;
 };
 
 static int on_ingest(const dv_ingest_rec *r, void *payload)
@@ -376,50 +387,6 @@ static bool log_has(struct court *c, const char *action, json_object **last)
 	return found;
 }
 
-/* The flights' photo positions on an equirectangular SVG of their box. */
-static void map_svg(FILE *f, struct court *c)
-{
-	double minx = INFINITY, maxx = -INFINITY, miny = INFINITY, maxy = -INFINITY;
-	for (size_t i = 0; i < c->np; i++)
-		if (c->p[i].has_pos) {
-			if (c->p[i].lon < minx) minx = c->p[i].lon;
-			if (c->p[i].lon > maxx) maxx = c->p[i].lon;
-			if (c->p[i].lat < miny) miny = c->p[i].lat;
-			if (c->p[i].lat > maxy) maxy = c->p[i].lat;
-		}
-	if (!isfinite(minx)) {
-		fputs("<p>No photo of the case has a position: no map.</p>\n", f);
-		return;
-	}
-	double pad = fmax(fmax(maxx - minx, maxy - miny) * 0.1, 0.0005);
-	minx -= pad, maxx += pad, miny -= pad, maxy += pad;
-	double k = cos((miny + maxy) / 2 * M_PI / 180);
-	double W = 640, H = fmin(640, fmax(200, 640 * (maxy - miny) / ((maxx - minx) * k)));
-	fprintf(f, "<svg id='map' xmlns='http://www.w3.org/2000/svg' width='%.0f' height='%.0f' viewBox='0 0 %.0f %.0f'>\n"
-	           "<rect width='100%%' height='100%%' fill='#eef3f7' stroke='#456'/>\n", W, H, W, H);
-	const char *last = NULL;
-	for (size_t i = 0; i < c->np; i++) {
-		const dv_xphoto *p = &c->p[i];
-		if (!p->has_pos) continue;
-		double x = (p->lon - minx) / (maxx - minx) * W, y = (maxy - p->lat) / (maxy - miny) * H;
-		if (!last || strcmp(last, p->flight)) {
-			if (last) fputs("'/>\n", f);
-			fputs("<polyline fill='none' stroke='#c03' stroke-width='2' points='", f);
-			last = p->flight;
-		}
-		fprintf(f, "%.1f,%.1f ", x, y);
-	}
-	if (last) fputs("'/>\n", f);
-	for (size_t i = 0; i < c->np; i++) {
-		const dv_xphoto *p = &c->p[i];
-		if (!p->has_pos) continue;
-		double x = (p->lon - minx) / (maxx - minx) * W, y = (maxy - p->lat) / (maxy - miny) * H;
-		fprintf(f, "<circle cx='%.1f' cy='%.1f' r='4' fill='#036'/>\n", x, y);
-	}
-	fprintf(f, "<text x='6' y='%.0f' font-size='11'>%.5f, %.5f .. %.5f, %.5f (lat, lon; equirectangular)</text>\n</svg>\n",
-	        H - 6, miny, minx, maxy, maxx);
-}
-
 static int write_report(dv_xpkg *pkg, struct court *c)
 {
 	char *buf = NULL;
@@ -431,14 +398,14 @@ static int write_report(dv_xpkg *pkg, struct court *c)
 	fputs("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>Case ", f);
 	html(f, c->info->case_name);
 	fputs("</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #999;"
-	      "padding:2px 6px;font-size:11px}code{font-size:10px}.ns{color:#a40}</style></head><body>\n<h1>Case ", f);
+	      "padding:2px 6px;font-size:11px}code{font-size:10px}.ns{color:#a40}h2{break-before:page}h2.first{break-before:auto}img{max-width:100%}</style></head><body>\n<h1>Case ", f);
 	html(f, c->info->case_name);
 	fprintf(f, "</h1>\n<p>Court package made %s by ", when);
 	html(f, c->info->operator_name);
 	fputs(" with dronevault ", f);
 	html(f, c->info->tool_version);
 	fputs(". Every file is in <code>files/</code> and listed in <code>SHA256SUMS</code>; VERIFY.md says how to check "
-	      "them without dronevault.</p>\n<h2>Acquisitions</h2>\n<table><tr><th>ingest</th><th>who</th><th>started</th>"
+	      "them without dronevault.</p>\n<h2 class='first'>Acquisitions</h2>\n<table><tr><th>ingest</th><th>who</th><th>started</th>"
 	      "<th>finished</th><th>source</th><th>kind</th><th>image SHA-256</th><th>files</th></tr>\n", f);
 	for (size_t i = 0; i < c->ning; i++) {
 		const dv_ingest_rec *r = &c->ing[i];
@@ -478,9 +445,14 @@ static int write_report(dv_xpkg *pkg, struct court *c)
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</table>\n<h2>Flights</h2>\n", f);
-	map_svg(f, c);
+	if (c->map)
+		fprintf(f, "<p><img id='map' src='map.png' width='900' height='450' alt='map'></p>\n<p>Left: 12 x 12 degrees around "
+		           "the scene (red square)%s. Right: the photos (dots) and each flight's track, 100 m bar.</p>\n",
+		        c->map_base ? ", borders and coastlines from Natural Earth (world-atlas)" : "; no base map was available");
+	else
+		fputs("<p>No photo of the case has a position: no map.</p>\n", f);
 	json_object *last = NULL;
-	fputs("<h2>Zone findings</h2>\n", f);
+	fputs("<h2>Findings</h2>\n<h3>Zone findings</h3>\n", f);
 	if (log_has(c, DV_ACTION_ZONES_CHECK, &last)) {
 		fputs("<pre>", f);
 		html(f, json_object_to_json_string_ext(last, JSON_C_TO_STRING_PRETTY));
@@ -488,7 +460,7 @@ static int write_report(dv_xpkg *pkg, struct court *c)
 	} else {
 		fputs("<p class='ns'>not shown: the case holds no zones check.</p>\n", f);
 	}
-	fputs("<h2>Audit verdicts</h2>\n", f);
+	fputs("<h3>Audit verdicts</h3>\n", f);
 	bool audit = log_has(c, DV_ACTION_AUDIT, &last);
 	if (audit) {
 		fputs("<pre>", f);
@@ -497,7 +469,7 @@ static int write_report(dv_xpkg *pkg, struct court *c)
 	} else {
 		fputs("<p class='ns'>not shown: the case holds no audited capture.</p>\n", f);
 	}
-	fputs("<h2>Remote ID exposure</h2>\n", f);
+	fputs("<h3>Remote ID exposure</h3>\n", f);
 	bool radio = log_has(c, DV_ACTION_RADIO, &last);
 	if (radio) {
 		fputs("<pre>", f);
@@ -525,7 +497,7 @@ static int write_report(dv_xpkg *pkg, struct court *c)
 	        log_has(c, DV_ACTION_ZONES_CHECK, NULL) ? "shown (see Zone findings)" : "<span class='ns'>not shown</span>");
 	fprintf(f, "<tr><td>what the drone broadcast</td><td>%s</td></tr>\n</table>\n",
 	        radio ? "shown (see Remote ID exposure)" : "<span class='ns'>not shown</span>");
-	fputs("<h2>Custody</h2>\n<p>", f);
+	fputs("<h3>Custody</h3>\n<p>", f);
 	fprintf(f, "%zu custody log entries name this case (case.jsonld lists them; custody/ holds the chain).</p>\n",
 	        json_object_array_length(c->log));
 	fputs("</body></html>\n", f);
@@ -578,7 +550,123 @@ static int write_custody(dv_xpkg *pkg, struct court *c)
 	return dv_xpkg_text(pkg, "custody/README.md", stub, sizeof(stub) - 1);
 }
 
-int dv_xwrite_court(dv_xpkg *pkg, dv_vault *v, const dv_xcourt_info *info, const dv_xphoto *p, size_t n, uint64_t *gaps)
+/* ---- report.pdf through headless Chromium ------------------------------------ */
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static char *file_url(const char *path)
+{
+	size_t n = strlen(path);
+	char *u = malloc(3 * n + 8);
+	if (!u) return NULL;
+	char *o = u + sprintf(u, "file://");
+	for (const unsigned char *s = (const unsigned char *)path; *s; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || strchr("/-._~", *s))
+			*o++ = (char)*s;
+		else o += sprintf(o, "%%%02X", *s);
+	}
+	*o = '\0';
+	return u;
+}
+
+static const char *find_chromium(void)
+{
+	static const char *const c[] = { "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome" };
+	const char *env = getenv("DV_CHROMIUM");
+	if (env) return env[0] ? env : NULL; /* DV_CHROMIUM= turns it off */
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		if (access(c[i], X_OK) == 0) return c[i];
+	return NULL;
+}
+
+/* Renders the partial directory's report.html to report.pdf: Chromium in
+ * a user + network namespace when the kernel allows (no network at all),
+ * its own profile in a temporary directory, 120 s at most. 0 and *done
+ * false when there is no Chromium. */
+static int render_pdf(dv_xpkg *pkg, bool *done, double *secs)
+{
+	*done = false;
+	const char *chromium = find_chromium();
+	if (!chromium) return 0;
+	char dir[4200], html[4300], pdf[4300], arg_pdf[4400], arg_prof[300];
+	char *abs = realpath(pkg->dest, NULL);
+	if (!abs) return dv_error_errno(errno, pkg->dest, -1, "cannot resolve");
+	snprintf(dir, sizeof(dir), "%s/%s", abs, pkg->partial);
+	free(abs);
+	snprintf(html, sizeof(html), "%s/report.html", dir);
+	snprintf(pdf, sizeof(pdf), "%s/report.pdf", dir);
+	char prof[] = "/tmp/dronevault-chromium-XXXXXX";
+	if (!mkdtemp(prof)) return dv_error_errno(errno, "/tmp", -1, "cannot make a Chromium profile directory");
+	char *url = file_url(html);
+	if (!url) {
+		rmdir(prof);
+		return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	}
+	snprintf(arg_pdf, sizeof(arg_pdf), "--print-to-pdf=%s", pdf);
+	snprintf(arg_prof, sizeof(arg_prof), "--user-data-dir=%s", prof);
+	bool ns = access("/usr/bin/unshare", X_OK) == 0 && system("/usr/bin/unshare -rn true >/dev/null 2>&1") == 0;
+	const char *argv[16];
+	int k = 0;
+	if (ns) {
+		argv[k++] = "/usr/bin/unshare";
+		argv[k++] = "-rn";
+	}
+	argv[k++] = chromium;
+	argv[k++] = "--headless=new";
+	argv[k++] = "--no-sandbox";
+	argv[k++] = "--disable-gpu";
+	argv[k++] = "--disable-dev-shm-usage";
+	argv[k++] = "--no-pdf-header-footer";
+	argv[k++] = arg_prof;
+	argv[k++] = arg_pdf;
+	argv[k++] = url;
+	argv[k] = NULL;
+	int64_t t0 = dv_now_ns();
+	pid_t pid;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	int rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	free(url);
+	if (rc != 0) {
+		nftw(prof, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		return dv_error_errno(rc, chromium, -1, "cannot start");
+	}
+	int status = 0;
+	for (int waited = 0;; waited++) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid) break;
+		if (w < 0 && errno != EINTR) break;
+		if (waited > 1200) { /* 120 s */
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			status = -1;
+			break;
+		}
+		struct timespec ts = { 0, 100000000 };
+		nanosleep(&ts, NULL);
+	}
+	*secs = (double)(dv_now_ns() - t0) / 1e9;
+	nftw(prof, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	struct stat st;
+	if (status != 0 || fstatat(pkg->pfd, "report.pdf", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size < 100) {
+		unlinkat(pkg->pfd, "report.pdf", 0);
+		return dv_error_set(DV_EIO, chromium, -1, "headless Chromium did not render report.pdf (export again with --no-pdf)");
+	}
+	if ((rc = dv_xpkg_adopt(pkg, "report.pdf")) < 0) return rc;
+	*done = true;
+	return 0;
+}
+
+int dv_xwrite_court(dv_xpkg *pkg, dv_vault *v, dv_xcourt_info *info, const dv_xphoto *p, size_t n, uint64_t *gaps)
 {
 	struct court c = { .v = v, .info = info, .p = p, .np = n };
 	dv_case cs;
@@ -612,7 +700,18 @@ int dv_xwrite_court(dv_xpkg *pkg, dv_vault *v, const dv_xcourt_info *info, const
 	}
 	if (rc == 0) rc = write_dfxml(pkg, &c);
 	if (rc == 0) rc = write_case(pkg, &c);
+	if (rc == 0) {
+		uint8_t *png = NULL;
+		size_t pl = 0;
+		for (size_t i = 0; i < n && !c.map; i++) c.map = p[i].has_pos;
+		if (c.map) {
+			rc = dv_xmap_png(&png, &pl, &c.map_base, p, n, info->basemap);
+			if (rc == 0) rc = dv_xpkg_text(pkg, "map.png", png, pl);
+			free(png);
+		}
+	}
 	if (rc == 0) rc = write_report(pkg, &c);
+	if (rc == 0 && info->pdf) rc = render_pdf(pkg, &info->pdf_done, &info->pdf_seconds);
 	if (rc == 0) rc = write_custody(pkg, &c);
 	if (rc == 0) rc = dv_xpkg_text(pkg, "VERIFY.md", verify_md, sizeof(verify_md) - 1);
 	if (rc == 0) rc = dv_xwrite_gaps(pkg, p, n, DV_XGAP_TELEMETRY | DV_XGAP_POS | DV_XGAP_ALT, gaps);

@@ -143,6 +143,9 @@ int dv_xpkg_blob(dv_xpkg *p, const char *rel, const dv_file_rec *f, bool listed)
 int dv_xpkg_text(dv_xpkg *p, const char *rel, const void *buf, size_t n);
 /* The same from a memstream's buffer, which it frees. */
 int dv_xpkg_stream(dv_xpkg *p, const char *rel, FILE *f, char **buf, size_t *len);
+/* Lists a top-level file someone else wrote into the partial directory
+ * (report.pdf): hashed, fsynced, mode 0600. */
+int dv_xpkg_adopt(dv_xpkg *p, const char *name);
 /* Writes SHA256SUMS, syncs, renames the partial directory to
  * DEST/<case>-<UTC time> (never over anything), then writes COMPLETE
  * ("<sha256 of SHA256SUMS>  SHA256SUMS", so `sha256sum -c COMPLETE`
@@ -173,5 +176,10 @@ typedef struct dv_xcov {
  * cov->area (the footprints' convex hull when NULL). */
 int dv_xcov_compute(dv_xcov *cov, int min_images);
 void dv_xcov_free(dv_xcov *cov);
+
+/* ---- the report's map (map.c) ---------------------------------------------- */
+/* A 900 x 450 PNG: locator with the world-atlas TopoJSON at atlas (NULL or
+ * unreadable: no base layer, *has_base false) and the flights' photos. */
+int dv_xmap_png(uint8_t **out, size_t *len, bool *has_base, const dv_xphoto *p, size_t n, const char *atlas);
 
 #endif

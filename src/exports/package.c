@@ -254,6 +254,29 @@ int dv_xpkg_finish(dv_xpkg *p, const char *case_name, uint8_t digest[32])
 	return 0;
 }
 
+int dv_xpkg_adopt(dv_xpkg *p, const char *name)
+{
+	int fd = openat(p->pfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) return dv_error_errno(errno, p->dest, -1, "cannot open %s", name);
+	struct stat st;
+	crypto_hash_sha256_state h;
+	crypto_hash_sha256_init(&h);
+	int rc = 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) rc = dv_error_set(DV_EINVAL, p->dest, -1, "%s is not a file", name);
+	uint8_t buf[65536];
+	for (ssize_t k; rc == 0 && (k = read(fd, buf, sizeof(buf))) != 0;) {
+		if (k < 0) rc = dv_error_errno(errno, p->dest, -1, "cannot read %s", name);
+		else crypto_hash_sha256_update(&h, buf, (unsigned long long)k);
+	}
+	if (rc == 0 && (fchmod(fd, FMODE) < 0 || fsync(fd) < 0)) rc = dv_error_errno(errno, p->dest, -1, "cannot sync %s", name);
+	close(fd);
+	if (rc < 0) return rc;
+	uint8_t sha[32];
+	crypto_hash_sha256_final(&h, sha);
+	sums_line(p->sums, sha, name);
+	return 0;
+}
+
 char *dv_xpkg_safe_rel(const char *prefix, const char *card_path, uint64_t *counter)
 {
 	size_t len = strlen(prefix) + strlen(card_path) + 2;

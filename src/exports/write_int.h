@@ -27,8 +27,12 @@ void dv_xenu_close(dv_xenu *e);
  * report, VERIFY.md and the custody/ call site. */
 typedef struct dv_xcourt_info {
 	const char *case_name, *operator_name, *tool_version;
+	const char *basemap;   /* world-atlas TopoJSON, or NULL */
+	bool pdf;              /* render report.pdf with headless Chromium when found */
 	int64_t now_ns;
+	bool pdf_done;         /* out */
+	double pdf_seconds;    /* out */
 } dv_xcourt_info;
-int dv_xwrite_court(dv_xpkg *pkg, dv_vault *v, const dv_xcourt_info *info, const dv_xphoto *p, size_t n, uint64_t *gaps);
+int dv_xwrite_court(dv_xpkg *pkg, dv_vault *v, dv_xcourt_info *info, const dv_xphoto *p, size_t n, uint64_t *gaps);
 
 #endif

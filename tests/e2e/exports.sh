@@ -175,7 +175,34 @@ if [ -n "${DV_SHARED:-}" ] && [ -f "$DV_SHARED/court/dfxml-schema/dfxml.xsd" ]; 
 else
   echo "note: ../shared absent: DFXML schema validation skipped"
 fi
-check "court: report names the case and says not shown" bash -c "grep -q '<h1>Case EX</h1>' '$pk/report.html' && grep -q 'not shown' '$pk/report.html' && grep -q '<svg' '$pk/report.html'"
+check "court: report names the case and says not shown" bash -c "grep -q '<h1>Case EX</h1>' '$pk/report.html' && grep -q 'not shown' '$pk/report.html' && grep -q \"src='map.png'\" '$pk/report.html'"
+# the map is drawn: flight pixels on the right half, Natural Earth on the left when installed
+check "court: the map is not blank" python3 - "$pk/map.png" "${DV_NPM_PREFIX:-/opt/dronevault-npm}/node_modules/world-atlas" <<'PY'
+import os, struct, sys, zlib
+d = open(sys.argv[1], "rb").read()
+assert d[:8] == b"\x89PNG\r\n\x1a\n"
+i, idat, w = 8, b"", 0
+while i < len(d):
+    n, t = struct.unpack(">I4s", d[i:i + 8])
+    if t == b"IHDR": w, h, depth, ctype = struct.unpack(">IIBB", d[i + 8:i + 18]); assert depth == 8 and ctype == 2
+    if t == b"IDAT": idat += d[i + 8:i + 8 + n]
+    i += 12 + n
+raw = zlib.decompress(idat); stride = 1 + 3 * w
+rows = [raw[r * stride + 1:(r + 1) * stride] for r in range(h)]
+def count(x0, x1, bg):
+    return sum(1 for row in rows for x in range(x0, x1) if row[3 * x:3 * x + 3] != bg)
+right = count(w // 2 + 1, w, bytes([0xf4, 0xf4, 0xf0]))
+left = count(0, w // 2, bytes([0xe4, 0xee, 0xf6]))
+assert right > 100, right
+if os.path.isdir(sys.argv[2]): assert left > 1000, left   # borders and coastlines
+PY
+if [ -f "$pk/report.pdf" ]; then
+  check "court: report.pdf listed in SHA256SUMS" grep -q '  report.pdf$' "$pk/SHA256SUMS"
+  check "court: report.pdf has 5 pages (one per section)" python3 -c "
+import re; d=open('$pk/report.pdf','rb').read(); n=len(re.findall(rb'/Type\s*/Page\b(?!s)', d)); assert n == 5, n"
+else
+  echo "note: no chromium: report.pdf and its page count not checked"
+fi
 NPM=${DV_NPM_PREFIX:-/opt/dronevault-npm}
 if command -v node >/dev/null && [ -d "$NPM/node_modules/jsonld" ]; then
   grep -o '^[0-9a-f]\{64\}  files/' "$pk/SHA256SUMS" | cut -c1-64 >"$T/hashes"
@@ -253,7 +280,7 @@ mkdir -p "$T/odd"
 cp "$T/card/DCIM/100MEDIA/DJI_0001.JPG" "$T/odd/$(printf 'new\nline.JPG')"
 cp "$T/card/DCIM/100MEDIA/DJI_0002.JPG" "$T/odd/back\\slash <&>.JPG"
 expect_exit 0 "$DV" --vault "$V" ingest --case ODD --operator tester "$T/odd"
-expect_exit 0 "$DV" --vault "$V" export --case ODD --for court --to "$T/oddx" --json
+expect_exit 0 "$DV" --vault "$V" export --case ODD --for court --to "$T/oddx" --no-pdf --json
 po=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["package"])' "$T/last.out")
 check "odd names: sha256sum -c" bash -c "cd '$po' && sha256sum -c --quiet SHA256SUMS"
 check "odd names: renamed and mapped" grep -q '"original":"new\\nline.JPG"' "$po/files_renamed.json"
@@ -267,7 +294,7 @@ blob=$(find "$V" -path '*blobs*' -type f -size +10k | head -1)
 check "a blob to damage" test -n "$blob"
 chmod u+w "$blob"
 printf 'XXXX' | dd of="$blob" bs=1 seek=5000 conv=notrunc 2>/dev/null
-expect_exit 1 "$DV" --vault "$V" export --case EX --for court --to "$T/fail"
+expect_exit 1 "$DV" --vault "$V" export --case EX --for court --to "$T/fail" --no-pdf
 check "failed: no complete-looking package" test -z "$(find "$T/fail" -maxdepth 1 -name 'EX-*')"
 check "failed: the partial directory says partial" test -n "$(find "$T/fail" -maxdepth 1 -name '.dronevault-partial-*')"
 check "failed: no COMPLETE anywhere" test -z "$(find "$T/fail" -name COMPLETE)"
