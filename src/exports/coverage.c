@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dv/dem.h"
 #include "dv/err.h"
@@ -64,9 +65,28 @@ static GEOSGeometry *drop_slivers(GEOSContextHandle_t h, GEOSGeometry *g)
 	return o;
 }
 
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void trace(const char *what, double *t)
+{
+	if (!getenv("DV_COVERAGE_TRACE")) return;
+	double n = mono();
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	fprintf(stderr, "coverage: %-12s %.3f s wall, process CPU so far %.3f s\n", what, n - *t,
+	        (double)ts.tv_sec + ts.tv_nsec / 1e9);
+	*t = n;
+}
+
 int dv_xcov_compute(dv_xcov *c, int min_images)
 {
 	GEOSContextHandle_t h = c->h;
+	double t = mono();
 	if (!c->n) return dv_error_set(DV_ENOTFOUND, NULL, -1, "no photo has a footprint");
 	/* boundaries, noded */
 	GEOSGeometry **lines = calloc(c->n, sizeof(*lines));
@@ -97,16 +117,19 @@ int dv_xcov_compute(dv_xcov *c, int min_images)
 	else if (ab) GEOSGeom_destroy_r(h, ab);
 	GEOSGeometry *coll = collect(h, GEOS_GEOMETRYCOLLECTION, lines, nl);
 	free(lines);
-	GEOSGeometry *noded = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
+	/* GEOSNode: the lines split at every crossing, duplicates merged */
+	GEOSGeometry *noded = coll ? GEOSNode_r(h, coll) : NULL;
 	if (coll) GEOSGeom_destroy_r(h, coll);
 	if (!noded || !c->area) {
 		if (noded) GEOSGeom_destroy_r(h, noded);
 		return dv_error_set(DV_EINVAL, NULL, -1, "GEOS could not node the footprints");
 	}
+	trace("noding", &t);
 	const GEOSGeometry *in[1] = { noded };
 	GEOSGeometry *polys = GEOSPolygonize_r(h, in, 1);
 	GEOSGeom_destroy_r(h, noded);
 	if (!polys) return dv_error_set(DV_EINVAL, NULL, -1, "GEOS could not polygonize the footprints");
+	trace("polygonize", &t);
 	int np = GEOSGetNumGeometries_r(h, polys);
 	c->faces = calloc((size_t)np + 1, sizeof(*c->faces));
 	c->counts = calloc((size_t)np + 1, sizeof(*c->counts));
@@ -122,9 +145,6 @@ int dv_xcov_compute(dv_xcov *c, int min_images)
 		GEOSGeom_getXMax_r(h, c->feet[i], &bb[i][2]);
 		GEOSGeom_getYMax_r(h, c->feet[i], &bb[i][3]);
 	}
-	GEOSGeometry **good = calloc((size_t)np + 1, sizeof(*good));
-	size_t ngood = 0;
-	if (!good && rc == 0) rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 	c->covered_m2 = 0;
 	for (int k = 0; rc == 0 && k < np; k++) {
 		const GEOSGeometry *face = GEOSGetGeometryN_r(h, polys, k);
@@ -150,22 +170,25 @@ int dv_xcov_compute(dv_xcov *c, int min_images)
 		if (cnt >= min_images) {
 			double a;
 			if (GEOSArea_r(h, fc, &a)) c->covered_m2 += a;
-			good[ngood++] = GEOSGeom_clone_r(h, fc);
 		}
 	}
 	GEOSArea_r(h, c->area, &c->area_m2);
+	trace("counting", &t);
 	if (rc == 0) {
-		GEOSGeometry *gc = collect(h, GEOS_GEOMETRYCOLLECTION, good, ngood);
-		ngood = 0;
-		GEOSGeometry *cov = gc ? GEOSUnaryUnion_r(h, gc) : NULL;
+		/* the faces tile the area: the holes are the union of those seen by
+		 * fewer than min, a polygonal coverage (GEOSCoverageUnion) */
+		GEOSGeometry **bad = calloc(c->nfaces + 1, sizeof(*bad));
+		size_t nb = 0;
+		for (size_t i = 0; bad && i < c->nfaces; i++)
+			if (c->counts[i] < min_images) bad[nb++] = GEOSGeom_clone_r(h, c->faces[i]);
+		GEOSGeometry *gc = bad ? collect(h, GEOS_GEOMETRYCOLLECTION, bad, nb) : NULL;
+		free(bad);
+		GEOSGeometry *u = gc ? GEOSCoverageUnion_r(h, gc) : NULL;
+		if (gc && !u) u = GEOSUnaryUnion_r(h, gc);
 		if (gc) GEOSGeom_destroy_r(h, gc);
-		GEOSGeometry *d = cov ? GEOSDifference_r(h, c->area, cov) : GEOSGeom_clone_r(h, c->area);
-		if (cov) GEOSGeom_destroy_r(h, cov);
-		c->holes = d ? drop_slivers(h, d) : NULL;
+		c->holes = u ? drop_slivers(h, u) : NULL;
 	}
-	for (size_t i = 0; i < ngood; i++)
-		if (good[i]) GEOSGeom_destroy_r(h, good[i]);
-	free(good);
+	trace("holes", &t);
 	for (size_t i = 0; prep && i < c->n; i++)
 		if (prep[i]) GEOSPreparedGeom_destroy_r(h, prep[i]);
 	free(prep);
