@@ -480,17 +480,32 @@ static int write_report(dv_xpkg *pkg, struct court *c)
 	}
 	/* the regime: what this case shows of the agency's rules */
 	fputs("<h2>Regime</h2>\n<table><tr><th>rule</th><th>what the case shows</th></tr>\n", f);
-	bool cable = false, image = false;
-	for (size_t i = 0; i < c->ning; i++) {
-		if (!strcmp(c->ing[i].kind, "image")) image = true;
-		if (c->ing[i].state == DV_INGEST_COMPLETE) cable = true;
+	/* what the ingest entries of the case record (keys other areas may add
+	 * are looked for by name; absent = not shown) */
+	long sandbox_seq = -1, untouched_seq = -1, cable_seq = -1;
+	for (size_t i = 0; i < json_object_array_length(c->log); i++) {
+		json_object *e = json_object_array_get_idx(c->log, i), *b, *a, *x, *sq;
+		if (!json_object_object_get_ex(e, "body", &b) || !json_object_object_get_ex(b, "action", &a) ||
+		    strcmp(json_object_get_string(a), DV_ACTION_INGEST))
+			continue;
+		long seq = json_object_object_get_ex(e, "seq", &sq) ? (long)json_object_get_int64(sq) : 0;
+		if (json_object_object_get_ex(b, "sandbox", &x) && json_object_get_boolean(x)) sandbox_seq = seq;
+		if (json_object_object_get_ex(b, "source_untouched", &x) && json_object_get_boolean(x)) untouched_seq = seq;
+		if (json_object_object_get_ex(b, "connection", &x) && json_object_is_type(x, json_type_string) &&
+		    !strcmp(json_object_get_string(x), "cable"))
+			cable_seq = seq;
 	}
-	fputs("<tr><td>acquired by cable, source untouched, network sandbox on</td><td>", f);
-	if (cable)
-		fprintf(f, "%zu acquisition(s) completed through the sandboxed reader (read-only)%s; the cable itself and "
-		           "the network sandbox are <span class='ns'>not shown</span> by the vault's records</td></tr>\n",
-		        c->ning, image ? ", from a card image" : "");
-	else fputs("<span class='ns'>not shown</span></td></tr>\n", f);
+	static const char ns[] = "<span class='ns'>not shown</span>";
+	fputs("<tr><td>acquired by cable</td><td>", f);
+	if (cable_seq >= 0) fprintf(f, "shown: custody entry %ld", cable_seq);
+	else fputs(ns, f);
+	fputs("</td></tr>\n<tr><td>source untouched</td><td>", f);
+	if (untouched_seq >= 0) fprintf(f, "shown: custody entry %ld", untouched_seq);
+	else fputs(ns, f);
+	fputs("</td></tr>\n<tr><td>read in the sandbox (no network)</td><td>", f);
+	if (sandbox_seq >= 0) fprintf(f, "shown: the sandboxed reader, custody entry %ld", sandbox_seq);
+	else fputs(ns, f);
+	fputs("</td></tr>\n", f);
 	fprintf(f, "<tr><td>captures of the hotspot audited, verdicts</td><td>%s</td></tr>\n",
 	        audit ? "shown (see Audit verdicts)" : "<span class='ns'>not shown</span>");
 	fprintf(f, "<tr><td>zones checked</td><td>%s</td></tr>\n",
