@@ -69,48 +69,163 @@ void dv_xgaps_text(char *buf, size_t size, unsigned g)
 		}
 }
 
+/* The area is read with json-c and built point by point: GEOS 3.11's own
+ * GeoJSON reader dereferences an empty position ([]) - found by
+ * fuzz_area - so hostile bytes never reach it. */
+#define AREA_MAX_POLYS 4096
+#define AREA_MAX_POINTS 1000000
+
+struct area {
+	GEOSContextHandle_t h;
+	GEOSGeometry *polys[AREA_MAX_POLYS];
+	unsigned n;
+	size_t points;
+};
+
+static GEOSGeometry *ring_of(struct area *A, json_object *r)
+{
+	if (!json_object_is_type(r, json_type_array)) return NULL;
+	size_t n = json_object_array_length(r);
+	if (n < 3 || n > AREA_MAX_POINTS || A->points + n > AREA_MAX_POINTS) return NULL;
+	A->points += n;
+	double x0 = 0, y0 = 0, xl = 0, yl = 0;
+	GEOSCoordSequence *s = GEOSCoordSeq_create_r(A->h, (unsigned)n + 1, 2);
+	if (!s) return NULL;
+	for (size_t i = 0; i < n; i++) {
+		json_object *pt = json_object_array_get_idx(r, i);
+		if (!json_object_is_type(pt, json_type_array) || json_object_array_length(pt) < 2) goto bad;
+		json_object *jx = json_object_array_get_idx(pt, 0), *jy = json_object_array_get_idx(pt, 1);
+		if ((!json_object_is_type(jx, json_type_double) && !json_object_is_type(jx, json_type_int)) ||
+		    (!json_object_is_type(jy, json_type_double) && !json_object_is_type(jy, json_type_int)))
+			goto bad;
+		double x = json_object_get_double(jx), y = json_object_get_double(jy);
+		if (!isfinite(x) || !isfinite(y) || fabs(x) > 180 || fabs(y) > 90) goto bad;
+		if (i == 0) x0 = x, y0 = y;
+		xl = x, yl = y;
+		GEOSCoordSeq_setXY_r(A->h, s, (unsigned)i, x, y);
+	}
+	unsigned len = (unsigned)n;
+	if (x0 != xl || y0 != yl) GEOSCoordSeq_setXY_r(A->h, s, len++, x0, y0); /* close it */
+	if (len < 4) goto bad;
+	if (len != n + 1) {
+		/* closed already: a sequence one shorter */
+		GEOSCoordSequence *t = GEOSCoordSeq_create_r(A->h, len, 2);
+		if (!t) goto bad;
+		for (unsigned i = 0; i < len; i++) {
+			double x, y;
+			GEOSCoordSeq_getXY_r(A->h, s, i, &x, &y);
+			GEOSCoordSeq_setXY_r(A->h, t, i, x, y);
+		}
+		GEOSCoordSeq_destroy_r(A->h, s);
+		s = t;
+	}
+	return GEOSGeom_createLinearRing_r(A->h, s);
+bad:
+	GEOSCoordSeq_destroy_r(A->h, s);
+	return NULL;
+}
+
+/* A Polygon's coordinates; false when malformed. */
+static bool polygon_of(struct area *A, json_object *coords)
+{
+	if (!json_object_is_type(coords, json_type_array) || A->n >= AREA_MAX_POLYS) return false;
+	size_t nr = json_object_array_length(coords);
+	if (nr < 1 || nr > 10000) return false;
+	GEOSGeometry *shell = ring_of(A, json_object_array_get_idx(coords, 0));
+	if (!shell) return false;
+	GEOSGeometry **holes = nr > 1 ? calloc(nr - 1, sizeof(*holes)) : NULL;
+	if (nr > 1 && !holes) {
+		GEOSGeom_destroy_r(A->h, shell);
+		return false;
+	}
+	for (size_t i = 1; i < nr; i++)
+		if (!(holes[i - 1] = ring_of(A, json_object_array_get_idx(coords, i)))) {
+			for (size_t k = 0; k + 1 < i; k++) GEOSGeom_destroy_r(A->h, holes[k]);
+			free(holes);
+			GEOSGeom_destroy_r(A->h, shell);
+			return false;
+		}
+	GEOSGeometry *p = GEOSGeom_createPolygon_r(A->h, shell, holes, (unsigned)(nr - 1));
+	free(holes);
+	if (!p) return false;
+	A->polys[A->n++] = p;
+	return true;
+}
+
+static const char *type_of(json_object *o)
+{
+	json_object *t;
+	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "type", &t) ||
+	    !json_object_is_type(t, json_type_string))
+		return "";
+	return json_object_get_string(t);
+}
+
+/* Polygons of a geometry, feature or collection (depth-limited). */
+static bool collect_polys(struct area *A, json_object *o, int depth)
+{
+	const char *t = type_of(o);
+	json_object *x;
+	if (depth > 4) return false;
+	if (!strcmp(t, "Polygon")) return json_object_object_get_ex(o, "coordinates", &x) && polygon_of(A, x);
+	if (!strcmp(t, "MultiPolygon")) {
+		if (!json_object_object_get_ex(o, "coordinates", &x) || !json_object_is_type(x, json_type_array)) return false;
+		for (size_t i = 0; i < json_object_array_length(x); i++)
+			if (!polygon_of(A, json_object_array_get_idx(x, i))) return false;
+		return true;
+	}
+	if (!strcmp(t, "Feature"))
+		return !json_object_object_get_ex(o, "geometry", &x) || !x || collect_polys(A, x, depth + 1);
+	const char *key = !strcmp(t, "FeatureCollection") ? "features" : !strcmp(t, "GeometryCollection") ? "geometries" : NULL;
+	if (key) {
+		if (!json_object_object_get_ex(o, key, &x) || !json_object_is_type(x, json_type_array)) return false;
+		for (size_t i = 0; i < json_object_array_length(x); i++)
+			if (!collect_polys(A, json_object_array_get_idx(x, i), depth + 1)) return false;
+		return true;
+	}
+	return !strcmp(t, "Point") || !strcmp(t, "MultiPoint") || !strcmp(t, "LineString") || !strcmp(t, "MultiLineString");
+}
+
 int dv_xarea_parse(GEOSGeometry **out, GEOSContextHandle_t h, const char *json, size_t n, const char *name)
 {
 	*out = NULL;
-	char *s = malloc(n + 1);
-	if (!s) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-	memcpy(s, json, n);
-	s[n] = '\0';
-	GEOSGeoJSONReader *r = GEOSGeoJSONReader_create_r(h);
-	GEOSGeometry *g = r && strlen(s) == n ? GEOSGeoJSONReader_readGeometry_r(h, r, s) : NULL;
-	if (r) GEOSGeoJSONReader_destroy_r(h, r);
-	free(s);
-	if (!g) return dv_error_set(DV_EINVAL, name, -1, "not a GeoJSON geometry, feature or feature collection");
-	/* keep the polygons of what was read */
-	GEOSGeometry *polys[4096];
-	unsigned np = 0;
-	int type = GEOSGeomTypeId_r(h, g);
-	if (type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON) {
-		polys[np++] = GEOSGeom_clone_r(h, g);
-	} else if (type == GEOS_GEOMETRYCOLLECTION) {
-		int k = GEOSGetNumGeometries_r(h, g);
-		for (int i = 0; i < k && np < sizeof(polys) / sizeof(polys[0]); i++) {
-			const GEOSGeometry *c = GEOSGetGeometryN_r(h, g, i);
-			int t = GEOSGeomTypeId_r(h, c);
-			if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON) polys[np++] = GEOSGeom_clone_r(h, c);
-		}
+	if (n > AREA_MAX || n > INT32_MAX) return dv_error_set(DV_EINVAL, name, -1, "area file too large");
+	json_tokener *tok = json_tokener_new_ex(32);
+	if (!tok) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	json_object *o = json_tokener_parse_ex(tok, json, (int)n);
+	bool complete = json_tokener_get_error(tok) == json_tokener_success;
+	json_tokener_free(tok);
+	if (!o || !complete) {
+		json_object_put(o);
+		return dv_error_set(DV_EINVAL, name, -1, "not JSON");
 	}
-	GEOSGeom_destroy_r(h, g);
-	if (!np) return dv_error_set(DV_EINVAL, name, -1, "holds no polygon");
-	for (unsigned i = 0; i < np; i++)
-		if (!polys[i]) {
-			for (unsigned k = 0; k < np; k++)
-				if (polys[k]) GEOSGeom_destroy_r(h, polys[k]);
-			return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-		}
-	GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, polys, np);
-	if (!coll) {
-		for (unsigned k = 0; k < np; k++) GEOSGeom_destroy_r(h, polys[k]);
+	struct area *A = calloc(1, sizeof(*A));
+	if (!A) {
+		json_object_put(o);
 		return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 	}
-	GEOSGeometry *u = GEOSUnaryUnion_r(h, coll);
+	A->h = h;
+	bool ok = collect_polys(A, o, 0);
+	json_object_put(o);
+	int rc = 0;
+	if (!ok) rc = dv_error_set(DV_EINVAL, name, -1, "not a GeoJSON geometry, feature or feature collection of polygons");
+	else if (!A->n) rc = dv_error_set(DV_EINVAL, name, -1, "holds no polygon");
+	GEOSGeometry *coll = NULL;
+	if (rc == 0) {
+		coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, A->polys, A->n);
+		if (!coll) rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		else A->n = 0; /* the collection owns them */
+	}
+	for (unsigned i = 0; i < A->n; i++) GEOSGeom_destroy_r(h, A->polys[i]);
+	free(A);
+	if (rc < 0) return rc;
+	/* self-intersecting rings are repaired, not refused */
+	GEOSGeometry *valid = GEOSMakeValid_r(h, coll);
 	GEOSGeom_destroy_r(h, coll);
-	if (!u || GEOSisEmpty_r(h, u) != 0) {
+	GEOSGeometry *u = valid ? GEOSUnaryUnion_r(h, valid) : NULL;
+	if (valid) GEOSGeom_destroy_r(h, valid);
+	double area = 0;
+	if (!u || GEOSisEmpty_r(h, u) != 0 || !GEOSArea_r(h, u, &area) || !(area > 0)) {
 		if (u) GEOSGeom_destroy_r(h, u);
 		return dv_error_set(DV_EINVAL, name, -1, "the polygons are empty or invalid");
 	}
