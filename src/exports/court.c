@@ -29,6 +29,9 @@
 
 extern char **environ;
 
+/* the report computes the coverage up to this many photos */
+#define COVERAGE_MAX_PHOTOS 5000
+
 struct cfile {
 	dv_file_rec f;
 	char *rel;       /* under the package */
@@ -48,6 +51,9 @@ struct court {
 	int rc;
 	json_object *log;   /* the case's custody entries (bodies) */
 	bool map, map_base;
+	bool has_cov;            /* coverage.geojson written */
+	dv_coverage_result cov;
+	char cov_why[256];       /* why not, when not */
 };
 
 static int on_ingest(const dv_ingest_rec *r, void *payload)
@@ -452,6 +458,18 @@ static int write_report(dv_xpkg *pkg, struct court *c)
 	else
 		fputs("<p>No photo of the case has a position: no map.</p>\n", f);
 	json_object *last = NULL;
+	fputs("<h3>Coverage</h3>\n", f);
+	if (c->has_cov)
+		fprintf(f, "<p>%llu photos with a footprint (%llu without, listed in coverage.geojson): %.1f %% of %.0f m&sup2; "
+		           "(the footprints' convex hull) seen by at least %d photos; %llu holes. Heights are relative "
+		           "altitudes over flat ground at take-off (docs/exports.md).</p>\n",
+		        (unsigned long long)c->cov.photos, (unsigned long long)c->cov.skipped, c->cov.share * 100, c->cov.area_m2,
+		        c->cov.min_images, (unsigned long long)c->cov.holes);
+	else {
+		fputs("<p class='ns'>not shown: ", f);
+		html(f, c->cov_why);
+		fputs("</p>\n", f);
+	}
 	fputs("<h2>Findings</h2>\n<h3>Zone findings</h3>\n", f);
 	if (log_has(c, DV_ACTION_ZONES_CHECK, &last)) {
 		fputs("<pre>", f);
@@ -723,6 +741,26 @@ int dv_xwrite_court(dv_xpkg *pkg, dv_vault *v, dv_xcourt_info *info, const dv_xp
 			rc = dv_xmap_png(&png, &pl, &c.map_base, p, n, info->basemap);
 			if (rc == 0) rc = dv_xpkg_text(pkg, "map.png", png, pl);
 			free(png);
+		}
+	}
+	if (rc == 0) {
+		/* the scene's coverage, as `dronevault coverage` gives it */
+		char *cb = NULL;
+		size_t cl = 0;
+		FILE *cf = open_memstream(&cb, &cl);
+		dv_coverage_opts co = { .case_name = info->case_name, .min_images = 3, .format = DV_COVERAGE_GEOJSON };
+		if (!cf) rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		else if (n > COVERAGE_MAX_PHOTOS) {
+			snprintf(c.cov_why, sizeof(c.cov_why), "more than %d photos: run dronevault coverage", COVERAGE_MAX_PHOTOS);
+			fclose(cf);
+			free(cb);
+		} else if (dv_coverage_run(&c.cov, v, &co, cf) < 0) {
+			snprintf(c.cov_why, sizeof(c.cov_why), "%s", dv_error_text());
+			fclose(cf);
+			free(cb);
+		} else {
+			c.has_cov = true;
+			rc = dv_xpkg_stream(pkg, "coverage.geojson", cf, &cb, &cl);
 		}
 	}
 	if (rc == 0) rc = write_report(pkg, &c);

@@ -181,6 +181,7 @@ else
 fi
 check "court: report names the case and says not shown" bash -c "grep -q '<h1>Case EX</h1>' '$pk/report.html' && grep -q 'not shown' '$pk/report.html' && grep -q \"src='map.png'\" '$pk/report.html'"
 check "court: regime shows the sandboxed reader, not the cable" bash -c "grep -q 'read in the sandbox (no network)</td><td>shown' '$pk/report.html' && grep -q \"acquired by cable</td><td><span class='ns'>not shown\" '$pk/report.html'"
+check "court: coverage in the package and the report" bash -c "test -s '$pk/coverage.geojson' && grep -q 'seen by at least 3 photos' '$pk/report.html'"
 # the map is drawn: flight pixels on the right half, Natural Earth on the left when installed
 check "court: the map is not blank" python3 - "$pk/map.png" "${DV_NPM_PREFIX:-/opt/dronevault-npm}/node_modules/world-atlas" <<'PY'
 import os, struct, sys, zlib
