@@ -296,10 +296,15 @@ expect_exit 0 "$DV" --vault "$V" export --case ODD --for odm --to "$T/oddo" --js
 po2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["package"])' "$T/last.out")
 check "odd names: flat ODM names without spaces or newlines" bash -c "ls '$po2/images' | grep -q '^new_line.JPG$'"
 # a blob that no longer decrypts: the export stops, no package looks complete
-blob=$(find "$V" -path '*blobs*' -type f -size +10k | head -1)
-check "a blob to damage" test -n "$blob"
-chmod u+w "$blob"
-printf 'XXXX' | dd of="$blob" bs=1 seek=5000 conv=notrunc 2>/dev/null
+# (every blob: which one holds which file is the vault's secret; nothing
+# below uses this vault again)
+nb=0
+while IFS= read -r -d '' blob; do
+  chmod u+w "$blob"
+  printf 'XXXX' | dd of="$blob" bs=1 seek=5000 conv=notrunc 2>/dev/null
+  nb=$((nb + 1))
+done < <(find "$V" -path '*blobs*' -type f -size +10k -print0)
+check "blobs to damage" test "$nb" -gt 0
 expect_exit 1 "$DV" --vault "$V" export --case EX --for court --to "$T/fail" --no-pdf
 check "failed: no complete-looking package" test -z "$(find "$T/fail" -maxdepth 1 -name 'EX-*')"
 check "failed: the partial directory says partial" test -n "$(find "$T/fail" -maxdepth 1 -name '.dronevault-partial-*')"
