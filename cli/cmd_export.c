@@ -50,7 +50,8 @@ static const char export_help[] =
 	"          VERIFY.md, custody/\n"
 	"The court report is also rendered to report.pdf by headless Chromium when it is\n"
 	"installed (no network: in a user+network namespace where allowed; --no-pdf to\n"
-	"skip); its map's base layer is Natural Earth from world-atlas (--basemap FILE,\n"
+	"skip); it holds the scene's coverage as `coverage` computes it (also in\n"
+	"coverage.geojson; --no-coverage to skip); its map's base layer is Natural Earth from world-atlas (--basemap FILE,\n"
 	"else $DV_WORLD_ATLAS, else what scripts/install-npm.sh installed).\n"
 	"--flight, --since, --until (YYYY-MM-DD[THH:MM[:SS]], the photos' recorded time)\n"
 	"and --area (GeoJSON polygon) choose the photos (odm, colmap).\n"
@@ -77,7 +78,7 @@ static void on_progress(uint64_t fd, uint64_t ft, uint64_t bd, uint64_t bt, void
 
 /* export --for: a package for another tool (dv/exports.h). */
 static int export_for(const char *kind, const dv_export_opts *eo, const dv_exports_select *sel, bool no_pdf,
-                      const char *basemap, const char *vault, const char *key_file, double wait, bool json)
+                      bool no_cov, const char *basemap, const char *vault, const char *key_file, double wait, bool json)
 {
 	dv_exports_opts xo = { 0 };
 	if (dv_exports_kind_parse(&xo.kind, kind) < 0) return cli_usage("export", "%s", dv_error_text());
@@ -88,6 +89,7 @@ static int export_for(const char *kind, const dv_export_opts *eo, const dv_expor
 	xo.sel = *sel;
 	xo.tool_version = DV_VERSION;
 	xo.no_pdf = no_pdf;
+	xo.no_coverage = no_cov;
 	xo.basemap = basemap;
 	dv_vault *v;
 	char holder[300];
@@ -139,12 +141,13 @@ int cmd_export(int argc, char **argv)
 		{ "for", required_argument, NULL, 'F' }, { "flight", required_argument, NULL, 'f' },
 		{ "since", required_argument, NULL, 's' }, { "until", required_argument, NULL, 'u' },
 		{ "area", required_argument, NULL, 'a' }, { "no-pdf", no_argument, NULL, 'P' },
+		{ "no-coverage", no_argument, NULL, 'C' },
 		{ "basemap", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	const char *vault = NULL, *key_file = NULL, *kind = NULL;
 	dv_exports_select sel = { 0 };
-	bool no_pdf = false;
+	bool no_pdf = false, no_cov = false;
 	const char *basemap = NULL;
 	double wait = 0;
 	dv_export_opts eo = { 0 };
@@ -172,6 +175,7 @@ int cmd_export(int argc, char **argv)
 			break;
 		case 'F': kind = optarg; break;
 		case 'P': no_pdf = true; break;
+		case 'C': no_cov = true; break;
 		case 'B': basemap = optarg; break;
 		case 'f': sel.flight = optarg; break;
 		case 'a': sel.area_file = optarg; break;
@@ -191,7 +195,7 @@ int cmd_export(int argc, char **argv)
 	if (!eo.dest) return cli_usage("export", "--to DIR is required");
 	if (optind != argc) return cli_usage("export", "unexpected argument '%s'", argv[optind]);
 	if (!eo.operator_name) eo.operator_name = getenv("USER") ? getenv("USER") : "";
-	if (kind) return export_for(kind, &eo, &sel, no_pdf, basemap, vault, key_file, wait, json);
+	if (kind) return export_for(kind, &eo, &sel, no_pdf, no_cov, basemap, vault, key_file, wait, json);
 	if (sel.flight || sel.area_file || sel.has_since || sel.has_until)
 		return cli_usage("export", "--flight, --since, --until and --area need --for");
 	dv_vault *v;

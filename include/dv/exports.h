@@ -61,6 +61,7 @@ typedef struct dv_exports_opts {
 	 * NULL = $DV_WORLD_ATLAS, else the one scripts/install-npm.sh installs */
 	const char *basemap;
 	bool no_pdf;                /* court: no report.pdf even when Chromium is there */
+	bool no_coverage;           /* court: no coverage.geojson / coverage in the report */
 } dv_exports_opts;
 
 typedef struct dv_exports_result {

@@ -750,7 +750,11 @@ int dv_xwrite_court(dv_xpkg *pkg, dv_vault *v, dv_xcourt_info *info, const dv_xp
 		FILE *cf = open_memstream(&cb, &cl);
 		dv_coverage_opts co = { .case_name = info->case_name, .min_images = 3, .format = DV_COVERAGE_GEOJSON };
 		if (!cf) rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-		else if (n > COVERAGE_MAX_PHOTOS) {
+		else if (!info->coverage) {
+			snprintf(c.cov_why, sizeof(c.cov_why), "exported with --no-coverage: run dronevault coverage");
+			fclose(cf);
+			free(cb);
+		} else if (n > COVERAGE_MAX_PHOTOS) {
 			snprintf(c.cov_why, sizeof(c.cov_why), "more than %d photos: run dronevault coverage", COVERAGE_MAX_PHOTOS);
 			fclose(cf);
 			free(cb);

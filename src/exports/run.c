@@ -62,7 +62,7 @@ int dv_exports_run(dv_exports_result *res, dv_vault *v, const dv_exports_opts *o
 	case DV_EXPORTS_COLMAP: rc = dv_xwrite_colmap(&pkg, p, n, &res->photos, &res->gaps); break;
 	default: {
 		dv_xcourt_info info = { o->case_name, o->operator_name ? o->operator_name : "",
-		                        o->tool_version ? o->tool_version : "unknown", NULL, !o->no_pdf, dv_now_ns(), false, 0 };
+		                        o->tool_version ? o->tool_version : "unknown", NULL, !o->no_pdf, !o->no_coverage, dv_now_ns(), false, 0 };
 		info.basemap = o->basemap ? o->basemap : getenv("DV_WORLD_ATLAS") ? getenv("DV_WORLD_ATLAS") : DV_WORLD_ATLAS_DEFAULT;
 		rc = dv_xwrite_court(&pkg, v, &info, p, n, &res->gaps);
 		res->pdf = info.pdf_done;

@@ -29,6 +29,7 @@ typedef struct dv_xcourt_info {
 	const char *case_name, *operator_name, *tool_version;
 	const char *basemap;   /* world-atlas TopoJSON, or NULL */
 	bool pdf;              /* render report.pdf with headless Chromium when found */
+	bool coverage;         /* compute the coverage for coverage.geojson and the report */
 	int64_t now_ns;
 	bool pdf_done;         /* out */
 	double pdf_seconds;    /* out */
