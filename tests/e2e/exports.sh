@@ -252,6 +252,19 @@ assert max(f['properties'].get('count',0) for f in d['features'])>=3"
 expect_exit 0 "$DV" --vault "$V" coverage --case EX --min 1 --out "$T/cov1.geojson" --json
 check "coverage: N=1 covers more than N=3" python3 -c "
 import json; a=json.load(open('$T/last.out'))['share']; print(a); assert a>0.99"
+share3=$(python3 -c "import json; print(json.load(open('$T/cov.geojson'))['dronevault_coverage']['share'])")
+# a DEM (ESRI ASCII grid, read by GDAL) of flat ground at 540 m, the card's:
+# absolute altitude minus the DEM is the relative altitude, the same answer
+{ echo "ncols 20"; echo "nrows 20"; echo "xllcorner 7.38"; echo "yllcorner 46.93"; echo "cellsize 0.001"
+  for r in $(seq 20); do printf '540 %.0s' $(seq 20); echo; done; } >"$T/flat.asc"
+expect_exit 0 "$DV" --vault "$V" coverage --case EX --dem "$T/flat.asc" --out "$T/covdem.geojson" --json
+check "coverage --dem: flat ground at take-off height gives the same share" python3 -c "
+import json; r=json.load(open('$T/last.out')); assert abs(r['share'] - $share3) < 1e-6, (r, $share3)"
+{ echo "ncols 20"; echo "nrows 20"; echo "xllcorner 7.38"; echo "yllcorner 46.93"; echo "cellsize 0.001"
+  for r in $(seq 20); do printf '570 %.0s' $(seq 20); echo; done; } >"$T/high.asc"
+expect_exit 0 "$DV" --vault "$V" coverage --case EX --dem "$T/high.asc" --out "$T/covhigh.geojson" --json
+check "coverage --dem: ground 30 m higher, smaller footprints" python3 -c "
+import json; r=json.load(open('$T/last.out')); assert r['area_m2'] < 0.6 * json.load(open('$T/cov.geojson'))['dronevault_coverage']['area_m2'], r"
 expect_exit 0 "$DV" --vault "$V" coverage --case EX --format kml --out "$T/cov.kml"
 check "coverage: KML well-formed" xmllint --noout "$T/cov.kml"
 if command -v ogrinfo >/dev/null; then
