@@ -27,7 +27,6 @@
 #include "exports/exports_int.h"
 #include "exports/write_int.h"
 
-extern char **environ;
 
 /* the report computes the coverage up to this many photos */
 #define COVERAGE_MAX_PHOTOS 5000
@@ -642,7 +641,23 @@ static int render_pdf(dv_xpkg *pkg, bool *done, double *secs)
 	}
 	snprintf(arg_pdf, sizeof(arg_pdf), "--print-to-pdf=%s", pdf);
 	snprintf(arg_prof, sizeof(arg_prof), "--user-data-dir=%s", prof);
-	bool ns = access("/usr/bin/unshare", X_OK) == 0 && system("/usr/bin/unshare -rn true >/dev/null 2>&1") == 0;
+	/* Chromium gets a clean environment: nothing of ours (a passphrase in
+	 * DRONEVAULT_PASSPHRASE, say) reaches it */
+	char home[320];
+	snprintf(home, sizeof(home), "HOME=%s", prof);
+	char *const envp[] = { "PATH=/usr/bin:/bin", home, "LANG=C.UTF-8", NULL };
+	bool ns = false;
+	if (access("/usr/bin/unshare", X_OK) == 0) {
+		const char *probe[] = { "/usr/bin/unshare", "-rn", "/bin/true", NULL };
+		pid_t pp;
+		int st = -1;
+		posix_spawn_file_actions_t pa;
+		posix_spawn_file_actions_init(&pa);
+		posix_spawn_file_actions_addopen(&pa, 2, "/dev/null", O_WRONLY, 0);
+		if (posix_spawn(&pp, probe[0], &pa, NULL, (char *const *)probe, envp) == 0 && waitpid(pp, &st, 0) == pp)
+			ns = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+		posix_spawn_file_actions_destroy(&pa);
+	}
 	const char *argv[16];
 	int k = 0;
 	if (ns) {
@@ -665,7 +680,7 @@ static int render_pdf(dv_xpkg *pkg, bool *done, double *secs)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	int rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	int rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	free(url);
 	if (rc != 0) {

@@ -241,6 +241,17 @@ printf 'x' | dd of="$f1" bs=1 seek=1000 conv=notrunc 2>/dev/null
 check "court: a tampered file fails sha256sum -c" bash -c "cd '$pk' && ! sha256sum -c --quiet SHA256SUMS 2>/dev/null"
 check "court: and is named" bash -c "cd '$pk' && sha256sum -c SHA256SUMS 2>/dev/null | grep -q 'DJI_0003.JPG: FAILED'"
 
+# Chromium runs with a clean environment: a stand-in records what it got
+cat >"$T/fake-chromium" <<SH
+#!/bin/sh
+env >"$T/chromium.env"
+for a in "\$@"; do case "\$a" in --print-to-pdf=*) head -c 200 /dev/zero >"\${a#--print-to-pdf=}";; esac; done
+SH
+chmod +x "$T/fake-chromium"
+expect_exit 0 env DV_CHROMIUM="$T/fake-chromium" "$DV" --vault "$V" export --case EX --for court --no-coverage --to "$T/fake" --json
+check "court: the PDF step ran (stand-in)" grep -q '"pdf":true' "$T/last.out"
+check "court: Chromium does not get the passphrase" bash -c "test -s '$T/chromium.env' && ! grep -q DRONEVAULT '$T/chromium.env'"
+
 # ---- coverage --------------------------------------------------------------
 expect_exit 0 "$DV" --vault "$V" coverage --case EX --out "$T/cov.geojson" --json
 check "coverage: a share in (0, 1]" python3 -c "
