@@ -7,10 +7,13 @@
 #include "cli.h"
 #include "dv/err.h"
 #include "dv/export.h"
+#include "dv/exports.h"
 #include "dv/util.h"
 
 static const char export_help[] =
 	"usage: dronevault export --case ID --to DIR [--operator NAME] [--mode MODE] [--json]\n"
+	"       dronevault export --case ID --for odm|colmap|court --to DIR [--flight F]\n"
+	"                         [--since T] [--until T] [--area FILE] [--operator NAME] [--json]\n"
 	"\n"
 	"Writes every file of case ID back out under DIR with its original relative\n"
 	"path (under ingest-N/ when the case has several ingests) and modification\n"
@@ -35,6 +38,24 @@ static const char export_help[] =
 	"or export.interrupted when it stops); a start alone is a killed export,\n"
 	"which verify names.\n"
 	"\n"
+	"--for writes a package for another tool into DIR/<case>-<UTC time>/ (built in\n"
+	"DIR/.dronevault-partial-XXXXXX/, renamed at the end, COMPLETE written last;\n"
+	"nothing else in DIR is touched; docs/exports.md):\n"
+	"  odm     images/ (byte-identical), geo.txt (EPSG:4326, absolute altitude,\n"
+	"          ODM yaw/pitch/roll from the DJI gimbal angles), images/image_groups.txt\n"
+	"          (one group per flight), cameras.json, CAMERAS.txt, GAPS.txt\n"
+	"  colmap  images/, sparse/0/{cameras,images,points3D}.txt (local ENU frame,\n"
+	"          enu_origin.txt), GAPS.txt\n"
+	"  court   files/, SHA256SUMS, case.dfxml, case.jsonld (CASE/UCO), report.html,\n"
+	"          VERIFY.md, custody/\n"
+	"The court report is also rendered to report.pdf by headless Chromium when it is\n"
+	"installed (no network: in a user+network namespace where allowed; --no-pdf to\n"
+	"skip); it holds the scene's coverage as `coverage` computes it (also in\n"
+	"coverage.geojson; --no-coverage to skip); its map's base layer is Natural Earth from world-atlas (--basemap FILE,\n"
+	"else $DV_WORLD_ATLAS, else what scripts/install-npm.sh installed).\n"
+	"--flight, --since, --until (YYYY-MM-DD[THH:MM[:SS]], the photos' recorded time)\n"
+	"and --area (GeoJSON polygon) choose the photos (odm, colmap).\n"
+	"\n"
 	"Options:\n"
 	"  --case ID         the case\n"
 	"  --to DIR          where to write\n"
@@ -55,6 +76,61 @@ static void on_progress(uint64_t fd, uint64_t ft, uint64_t bd, uint64_t bt, void
 	cli_progress("exporting", fd, ft, bd, bt);
 }
 
+/* export --for: a package for another tool (dv/exports.h). */
+static int export_for(const char *kind, const dv_export_opts *eo, const dv_exports_select *sel, bool no_pdf,
+                      bool no_cov, const char *basemap, const char *vault, const char *key_file, double wait, bool json)
+{
+	dv_exports_opts xo = { 0 };
+	if (dv_exports_kind_parse(&xo.kind, kind) < 0) return cli_usage("export", "%s", dv_error_text());
+	if (eo->file_mode) return cli_usage("export", "--mode is not taken with --for (packages are 0600/0700)");
+	xo.case_name = eo->case_name;
+	xo.dest = eo->dest;
+	xo.operator_name = eo->operator_name;
+	xo.sel = *sel;
+	xo.tool_version = DV_VERSION;
+	xo.no_pdf = no_pdf;
+	xo.no_coverage = no_cov;
+	xo.basemap = basemap;
+	dv_vault *v;
+	char holder[300];
+	snprintf(holder, sizeof(holder), "export by %s", eo->operator_name);
+	int rc = cli_open_vault_writer("export", vault, key_file, holder, wait, &v);
+	if (rc) return rc;
+	dv_exports_result res;
+	rc = dv_exports_run(&res, v, &xo);
+	dv_vault_close(v);
+	if (rc < 0) return cli_fail("export");
+	char hex[65];
+	dv_hex(hex, res.package_sha256, 32);
+	if (json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "case", json_object_new_string(eo->case_name));
+		json_object_object_add(o, "for", json_object_new_string(kind));
+		json_object_object_add(o, "package", json_object_new_string(res.package));
+		json_object_object_add(o, "files", json_object_new_int64((int64_t)res.files));
+		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)res.bytes));
+		json_object_object_add(o, "photos_posed", json_object_new_int64((int64_t)res.photos));
+		json_object_object_add(o, "photos_with_gaps", json_object_new_int64((int64_t)res.gaps));
+		json_object_object_add(o, "package_sha256", json_object_new_string(hex));
+		json_object_object_add(o, "custody_entry", json_object_new_int64((int64_t)res.log_seq));
+		json_object_object_add(o, "custody_start_entry", json_object_new_int64((int64_t)res.start_seq));
+		json_object_object_add(o, "pdf", json_object_new_boolean(res.pdf));
+		json_object_object_add(o, "pdf_seconds", json_object_new_double(res.pdf_seconds));
+		cli_print_json(o);
+		json_object_put(o);
+	} else {
+		if (xo.kind == DV_EXPORTS_COURT)
+			printf("%s\n", res.pdf ? "  report.pdf rendered by headless Chromium"
+			                       : "  no report.pdf (no Chromium, or --no-pdf): report.html only");
+		printf("exported %llu files of case %s for %s to %s\n  package SHA-256     %s (COMPLETE)\n"
+		       "  photos with a pose  %llu\n  photos with gaps    %llu (GAPS.txt)\n  custody entries     %llu (start), %llu\n",
+		       (unsigned long long)res.files, cli_esc(eo->case_name), kind, cli_esc(res.package), hex,
+		       (unsigned long long)res.photos, (unsigned long long)res.gaps, (unsigned long long)res.start_seq,
+		       (unsigned long long)res.log_seq);
+	}
+	return CLI_OK;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -62,9 +138,17 @@ int cmd_export(int argc, char **argv)
 		{ "operator", required_argument, NULL, 'o' }, { "vault", required_argument, NULL, 'v' },
 		{ "key-file", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
 		{ "wait", optional_argument, NULL, 'W' }, { "mode", required_argument, NULL, 'm' },
+		{ "for", required_argument, NULL, 'F' }, { "flight", required_argument, NULL, 'f' },
+		{ "since", required_argument, NULL, 's' }, { "until", required_argument, NULL, 'u' },
+		{ "area", required_argument, NULL, 'a' }, { "no-pdf", no_argument, NULL, 'P' },
+		{ "no-coverage", no_argument, NULL, 'C' },
+		{ "basemap", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
-	const char *vault = NULL, *key_file = NULL;
+	const char *vault = NULL, *key_file = NULL, *kind = NULL;
+	dv_exports_select sel = { 0 };
+	bool no_pdf = false, no_cov = false;
+	const char *basemap = NULL;
 	double wait = 0;
 	dv_export_opts eo = { 0 };
 	bool json = false;
@@ -89,6 +173,20 @@ int cmd_export(int argc, char **argv)
 		case 'W':
 			if (cli_parse_wait("export", optarg, &wait)) return CLI_USAGE;
 			break;
+		case 'F': kind = optarg; break;
+		case 'P': no_pdf = true; break;
+		case 'C': no_cov = true; break;
+		case 'B': basemap = optarg; break;
+		case 'f': sel.flight = optarg; break;
+		case 'a': sel.area_file = optarg; break;
+		case 's':
+			if (dv_exports_parse_time(&sel.since_us, optarg) < 0) return cli_usage("export", "--since: %s", dv_error_text());
+			sel.has_since = true;
+			break;
+		case 'u':
+			if (dv_exports_parse_time(&sel.until_us, optarg) < 0) return cli_usage("export", "--until: %s", dv_error_text());
+			sel.has_until = true;
+			break;
 		case 'h': fputs(export_help, stdout); return CLI_OK;
 		default: return cli_usage("export", "unknown option");
 		}
@@ -97,6 +195,9 @@ int cmd_export(int argc, char **argv)
 	if (!eo.dest) return cli_usage("export", "--to DIR is required");
 	if (optind != argc) return cli_usage("export", "unexpected argument '%s'", argv[optind]);
 	if (!eo.operator_name) eo.operator_name = getenv("USER") ? getenv("USER") : "";
+	if (kind) return export_for(kind, &eo, &sel, no_pdf, no_cov, basemap, vault, key_file, wait, json);
+	if (sel.flight || sel.area_file || sel.has_since || sel.has_until)
+		return cli_usage("export", "--flight, --since, --until and --area need --for");
 	dv_vault *v;
 	char holder[300];
 	snprintf(holder, sizeof(holder), "export by %s", eo.operator_name);

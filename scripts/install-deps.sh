@@ -24,6 +24,7 @@ PACKAGES+=(tshark wireshark-common libndpi-bin)  # audit benchmark only (bench/a
 PACKAGES+=(libpcap-dev libjson-c-dev)  # radio: Remote ID from 802.11/BLE captures (libpcap reads pcap and pcapng), JSON/GeoJSON report (json-c)
 PACKAGES+=(tshark)  # radio: baseline of bench/radio/run.sh (Wireshark 4.0 dissection of the same captures)
 PACKAGES+=(man-db)  # package test (tests/e2e/package.sh): man -w finds the installed dronevault(1); dpkg-shlibdeps and objdump come with build-essential
+PACKAGES+=(colmap)  # exports e2e: colmap model_converter must read the COLMAP text model (about 40 packages, Qt5 libraries)
 PACKAGES+=(chromium)  # audit e2e: the HTML report must render in headless Chromium inside a namespace with no network
 PACKAGES+=(nftables dnsmasq-base unbound tcpreplay tcpdump iproute2 util-linux strace)  # enforce: lockdown --apply/--check runs nft; namespace tests load the rules, start dnsmasq, check unbound lists, replay captures into a veth (tcpreplay) and witness the self-audit with strace
 
@@ -38,3 +39,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# npm packages (exports: jsonld for the CASE/UCO check, world-atlas base map)
+bash "$(dirname "$0")/install-npm.sh"

@@ -209,6 +209,45 @@ static const char *time_kind_name(dv_time_kind k)
 	return k == DV_TIME_UTC ? "utc" : k == DV_TIME_LOCAL ? "local" : "none";
 }
 
+static void add_num(json_object *o, const char *key, double v)
+{
+	if (isfinite(v)) json_object_object_add(o, key, json_object_new_double(v));
+}
+
+/* What photogrammetry exports need (src/exports): the camera's position,
+ * attitude and optics, each only when the photo recorded it. */
+static void add_pose(json_object *summary, const dv_photo *ph)
+{
+	json_object *p = json_object_new_object();
+	dv_track_point q;
+	if (dv_photo_point(ph, &q) && q.has_pos) {
+		add_num(p, "lat", q.lat);
+		add_num(p, "lon", q.lon);
+	}
+	if (ph->has_xmp) {
+		add_num(p, "abs_alt", ph->xmp.abs_alt);
+		add_num(p, "rel_alt", ph->xmp.rel_alt);
+		add_num(p, "gimbal_yaw", ph->xmp.gimbal_yaw);
+		add_num(p, "gimbal_pitch", ph->xmp.gimbal_pitch);
+		add_num(p, "gimbal_roll", ph->xmp.gimbal_roll);
+		add_num(p, "flight_yaw", ph->xmp.flight_yaw);
+	}
+	if (ph->has_exif) {
+		if (ph->exif.has_alt) add_num(p, "exif_alt", ph->exif.alt);
+		add_num(p, "focal_mm", ph->exif.focal_length);
+		add_num(p, "focal35_mm", ph->exif.focal_length_35mm);
+		if (ph->exif.width > 0 && ph->exif.height > 0) {
+			json_object_object_add(p, "exif_width", json_object_new_int64(ph->exif.width));
+			json_object_object_add(p, "exif_height", json_object_new_int64(ph->exif.height));
+		}
+	}
+	if (ph->width > 0 && ph->height > 0) {
+		json_object_object_add(p, "width", json_object_new_int64(ph->width));
+		json_object_object_add(p, "height", json_object_new_int64(ph->height));
+	}
+	json_object_object_add(summary, "pose", p);
+}
+
 /* Builds the telemetry record; returns NULL when the file says nothing. */
 static json_object *x_finish(struct extract *x)
 {
@@ -251,6 +290,7 @@ static json_object *x_finish(struct extract *x)
 		if (ph.has_xmp && ph.xmp.utc_at_exposure)
 			json_object_object_add(summary, "utc_at_exposure", json_object_new_string(ph.xmp.utc_at_exposure));
 		if (ph.warnings) json_object_object_add(summary, "warning", json_object_new_string(ph.first_warning));
+		add_pose(summary, &ph);
 		dv_photo_dispose(&ph);
 	} else if (x->kind == K_SRT) {
 		dv_srt_finish(x->srt, on_cue, x);
