@@ -25,6 +25,7 @@ PACKAGES+=(libpcap-dev libjson-c-dev)  # radio: Remote ID from 802.11/BLE captur
 PACKAGES+=(tshark)  # radio: baseline of bench/radio/run.sh (Wireshark 4.0 dissection of the same captures)
 PACKAGES+=(man-db)  # package test (tests/e2e/package.sh): man -w finds the installed dronevault(1); dpkg-shlibdeps and objdump come with build-essential
 PACKAGES+=(chromium)  # audit e2e: the HTML report must render in headless Chromium inside a namespace with no network
+PACKAGES+=(libfftw3-dev)  # ocusync: FFTs of the DroneID bursts (band selection, resampling to 15.36 Msps, OFDM demodulation)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
