@@ -61,7 +61,7 @@ typedef struct dv_ocusync_warning {
 
 typedef struct dv_ocusync_result {
 	char path[512];            /* the recording as given */
-	char data_path[512];       /* the sample file read */
+	char data_path[1024];      /* the sample file read */
 	char datatype[16];         /* cf32_le, ci16_le, cu8, ci8 */
 	double sample_rate, center_freq; /* center_freq 0: unknown */
 	uint64_t samples;          /* complex samples read */

@@ -58,7 +58,7 @@ struct os_rx {
 	int below;
 	pending pend[64];
 	int npend;
-	uint64_t candidates;
+	uint64_t candidates, near_miss;
 	fftwf_plan fwd, inv;
 	fftwf_complex *fin, *fout, *rin, *rout;
 	double *psum;
@@ -66,6 +66,7 @@ struct os_rx {
 };
 
 uint64_t os_rx_candidates(const os_rx *rx) { return rx->candidates; }
+uint64_t os_rx_near_misses(const os_rx *rx) { return rx->near_miss; }
 
 int os_rx_new(os_rx **out, double fs, os_frame_cb on_frame, os_warn_cb on_warn, void *arg)
 {
@@ -171,7 +172,7 @@ static int decode_window(os_rx *rx, uint64_t start, uint64_t w0)
 	double approx = (double)(start - w0) * OS_FS / rx->fs;
 	if (os_demod_burst(llr, &bi, rx->dem, y, NOUT, approx) < 0) {
 		char msg[160];
-		snprintf(msg, sizeof(msg), "burst of DroneID length without DroneID pilots (%s)", dv_error_last()->message);
+		snprintf(msg, sizeof(msg), "burst of DroneID length without DroneID pilots (%.100s)", dv_error_last()->message);
 		dv_error_clear();
 		return warn(rx, start, msg);
 	}
@@ -210,7 +211,10 @@ static int drain(os_rx *rx, bool all)
 static int burst_end(os_rx *rx, uint64_t start, uint64_t end)
 {
 	double us = (double)(end - start) / rx->fs * 1e6;
-	if (us < MIN_US || us > MAX_US) return 0;
+	if (us < MIN_US || us > MAX_US) {
+		if (us >= MIN_US / 2 && us <= MAX_US * 2) rx->near_miss++;
+		return 0;
+	}
 	rx->candidates++;
 	if (rx->npend == (int)(sizeof(rx->pend) / sizeof(rx->pend[0]))) return warn(rx, start, "too many bursts at once, one skipped");
 	rx->pend[rx->npend++] = (pending){ start, end };

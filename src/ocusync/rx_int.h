@@ -54,5 +54,7 @@ int os_rx_push(os_rx *rx, const float complex *x, size_t n);
 /* End of input: bursts still pending are decoded or reported as cut. */
 int os_rx_finish(os_rx *rx);
 uint64_t os_rx_candidates(const os_rx *rx);
+/* Bursts of half to twice DroneID's length: a wrong sample rate shows here. */
+uint64_t os_rx_near_misses(const os_rx *rx);
 
 #endif
