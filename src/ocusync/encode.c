@@ -60,6 +60,23 @@ int os_encode_burst(float complex burst[OS_BURST_LEN], const uint8_t payload[OS_
 }
 
 #define HALF 16
+#define PHASES 1024
+
+/* kernel[p][j]: the windowed sinc at x = p / PHASES - (j - HALF + 1) */
+static float kernel[PHASES][2 * HALF];
+static int kernel_ready;
+
+static void kernel_init(void)
+{
+	if (kernel_ready) return;
+	for (int p = 0; p < PHASES; p++)
+		for (int j = 0; j < 2 * HALF; j++) {
+			double x = (double)p / PHASES - (j - HALF + 1);
+			double s = fabs(x) < 1e-12 ? 1 : sin(M_PI * x) / (M_PI * x);
+			kernel[p][j] = (float)(s * 0.5 * (1 + cos(M_PI * x / HALF)));
+		}
+	kernel_ready = 1;
+}
 
 int os_encode_iq(float complex *out, size_t n, const uint8_t payload[OS_PAYLOAD], const os_enc *e)
 {
@@ -69,25 +86,28 @@ int os_encode_iq(float complex *out, size_t n, const uint8_t payload[OS_PAYLOAD]
 		free(b);
 		return -1;
 	}
+	kernel_init();
 	/* output sample i is at burst position (i - start) * ratio */
 	double ratio = OS_FS / e->fs * (1 + e->ppm * 1e-6);
 	double len_out = OS_BURST_LEN / ratio;
 	long i0 = (long)floor(e->start) - 2, i1 = (long)ceil(e->start + len_out) + 2;
 	if (i0 < 0) i0 = 0;
 	if (i1 > (long)n) i1 = (long)n;
+	double w = 2 * M_PI * e->freq_hz / e->fs;
+	double complex ph = cexp(I * w * (double)i0), step = cexp(I * w);
 	for (long i = i0; i < i1; i++) {
 		double t = ((double)i - e->start) * ratio;
 		long c = (long)floor(t);
-		double complex acc = 0;
-		for (long k = c - HALF + 1; k <= c + HALF; k++) {
-			if (k < 0 || k >= OS_BURST_LEN) continue;
-			double x = t - (double)k;
-			double s = fabs(x) < 1e-12 ? 1 : sin(M_PI * x) / (M_PI * x);
-			double w = 0.5 * (1 + cos(M_PI * x / HALF));
-			acc += b[k] * s * w;
+		int p = (int)((t - (double)c) * PHASES);
+		if (p >= PHASES) p = PHASES - 1;
+		float complex acc = 0;
+		for (int j = 0; j < 2 * HALF; j++) {
+			long k = c - HALF + 1 + j;
+			if (k >= 0 && k < OS_BURST_LEN) acc += b[k] * kernel[p][j];
 		}
-		double ph = 2 * M_PI * e->freq_hz * (double)i / e->fs;
-		out[i] += (float complex)(acc * cexp(I * ph)) * e->amp;
+		out[i] += acc * (float complex)ph * e->amp;
+		ph *= step;
+		if (((i - i0) & 1023) == 1023) ph /= cabs(ph);
 	}
 	free(b);
 	return 0;
@@ -113,5 +133,11 @@ void os_add_noise(float complex *out, size_t n, double fs, double snr_db, uint64
 	/* Es/N0 = 1 / (N sigma15^2) at 15.36 Msps; at fs the same density */
 	double s2 = 1.0 / (OS_NFFT * pow(10, snr_db / 10)) * fs / OS_FS;
 	double sd = sqrt(s2 / 2);
-	for (size_t i = 0; i < n; i++) out[i] += (float)(sd * os_rand_normal(rng)) + I * (float)(sd * os_rand_normal(rng));
+	for (size_t i = 0; i < n; i++) {
+		/* Box-Muller: one pair of normals per sample */
+		double u1 = ((double)(next(rng) >> 11) + 0.5) / 9007199254740992.0;
+		double u2 = ((double)(next(rng) >> 11) + 0.5) / 9007199254740992.0;
+		double r = sd * sqrt(-2 * log(u1)), a = 2 * M_PI * u2;
+		out[i] += (float)(r * cos(a)) + I * (float)(r * sin(a));
+	}
 }
