@@ -102,15 +102,20 @@ static void fft_symbol(os_demod *d, float complex *y, const float complex *x)
 /* |sum x[t + m] zc[m]| over one symbol (zc: a conjugated, shifted pilot) */
 static double zc_corr(const float complex *x, const float complex *zc, double *energy)
 {
-	float ar = 0, ai = 0, ex = 0;
-	for (int m = 0; m < OS_NFFT; m++) {
-		float xr = crealf(x[m]), xi = cimagf(x[m]), zr = crealf(zc[m]), zi = cimagf(zc[m]);
-		ar += xr * zr - xi * zi;
-		ai += xr * zi + xi * zr;
-		ex += xr * xr + xi * xi;
+	/* four partial sums: lets the compiler use SIMD without -ffast-math */
+	float ar[4] = { 0 }, ai[4] = { 0 }, ex[4] = { 0 };
+	const float *xf = (const float *)x, *zf = (const float *)zc;
+	for (int m = 0; m < OS_NFFT; m += 4) {
+		for (int u = 0; u < 4; u++) {
+			float xr = xf[2 * (m + u)], xi = xf[2 * (m + u) + 1], zr = zf[2 * (m + u)], zi = zf[2 * (m + u) + 1];
+			ar[u] += xr * zr - xi * zi;
+			ai[u] += xr * zi + xi * zr;
+			ex[u] += xr * xr + xi * xi;
+		}
 	}
-	*energy = ex;
-	return sqrt((double)ar * ar + (double)ai * ai);
+	double r = (double)ar[0] + ar[1] + ar[2] + ar[3], i = (double)ai[0] + ai[1] + ai[2] + ai[3];
+	*energy = (double)ex[0] + ex[1] + ex[2] + ex[3];
+	return sqrt(r * r + i * i);
 }
 
 /* out[m] = in[m] e^{j w (m + t0)}, by a phasor renormalised every 1024 steps */
@@ -216,9 +221,10 @@ int os_demod_burst(float *llr, os_burst_info *info, os_demod *d, const float com
 	double mid = 0.5 * (st[OS_ZC_SYM_A] + st[OS_ZC_SYM_B]);
 	float complex hm[OS_NCAR];
 	double noise = 0, sig = 0;
+	const float complex ra = (float complex)cexp(I * dphi * dist / 2), rb = conjf(ra);
 	for (int j = 0; j < OS_NCAR; j++) {
-		float complex a = h[0][j] * (float complex)cexp(I * dphi * dist / 2);
-		float complex b = h[1][j] * (float complex)cexp(-I * dphi * dist / 2);
+		float complex a = h[0][j] * ra;
+		float complex b = h[1][j] * rb;
 		hm[j] = 0.5f * (a + b);
 		noise += 0.5 * crealf((a - b) * conjf(a - b));
 	}
@@ -227,13 +233,18 @@ int os_demod_burst(float *llr, os_burst_info *info, os_demod *d, const float com
 	for (int j = 0; j + 1 < OS_NCAR; j++) ramp += hm[j + 1] * conjf(hm[j]);
 	double th = carg(ramp);
 	float complex g[OS_NCAR], hs[OS_NCAR];
-	for (int j = 0; j < OS_NCAR; j++) g[j] = hm[j] * (float complex)cexp(-I * th * j);
+	float complex ramp_t[OS_NCAR];
+	{
+		double complex ph = 1, step = cexp(I * th);
+		for (int j = 0; j < OS_NCAR; j++, ph *= step) ramp_t[j] = (float complex)ph;
+	}
+	for (int j = 0; j < OS_NCAR; j++) g[j] = hm[j] * conjf(ramp_t[j]);
 	for (int j = 0; j < OS_NCAR; j++) {
 		float complex acc = 0;
 		int cnt = 0;
 		for (int k = j - 3; k <= j + 3; k++)
 			if (k >= 0 && k < OS_NCAR) acc += g[k], cnt++;
-		hs[j] = acc / (float)cnt * (float complex)cexp(I * th * j);
+		hs[j] = acc / (float)cnt * ramp_t[j];
 		sig += crealf(hs[j] * conjf(hs[j]));
 	}
 	noise /= OS_NCAR;

@@ -80,7 +80,7 @@ int os_rx_new(os_rx **out, double fs, os_frame_cb on_frame, os_warn_cb on_warn, 
 	rx->block = (size_t)lround(fs * BLOCK_US * 1e-6);
 	rx->nin = (size_t)lround(NOUT * fs / OS_FS);
 	rx->hist = rx->nin + (size_t)(fs * 400e-6);
-	rx->cap = rx->hist + (1u << 18);
+	rx->cap = rx->hist + (1u << 20);
 	rx->buf = malloc(rx->cap * sizeof(float complex));
 	rx->fin = fftwf_malloc(sizeof(fftwf_complex) * rx->nin);
 	rx->fout = fftwf_malloc(sizeof(fftwf_complex) * rx->nin);
@@ -127,20 +127,21 @@ static int warn(os_rx *rx, uint64_t sample, const char *what)
 static int decode_window(os_rx *rx, uint64_t start, uint64_t w0)
 {
 	size_t nin = rx->nin;
-	for (size_t i = 0; i < nin; i++) {
-		uint64_t a = w0 + i;
-		float complex v = 0;
-		if (a >= rx->base && a - rx->base < rx->len) v = rx->buf[a - rx->base];
-		((float complex *)rx->fin)[i] = v;
-	}
+	float complex *in = (float complex *)rx->fin;
+	memset(in, 0, sizeof(fftwf_complex) * nin);
+	/* the part of [w0, w0 + nin) still in the buffer */
+	uint64_t a0 = w0 > rx->base ? w0 : rx->base, a1 = w0 + nin < rx->base + rx->len ? w0 + nin : rx->base + rx->len;
+	if (a1 > a0) memcpy(in + (a0 - w0), rx->buf + (a0 - rx->base), (size_t)(a1 - a0) * sizeof(float complex));
 	fftwf_execute(rx->fwd);
 	const float complex *X = (const float complex *)rx->fout;
 	/* circular prefix sums of the power over two periods */
 	rx->psum[0] = 0;
-	for (size_t i = 0; i < 2 * nin; i++) {
-		float complex v = X[i % nin];
-		rx->psum[i + 1] = rx->psum[i] + crealf(v) * crealf(v) + cimagf(v) * cimagf(v);
+	for (size_t i = 0; i < nin; i++) {
+		float complex v = X[i];
+		double pw = crealf(v) * crealf(v) + cimagf(v) * cimagf(v);
+		rx->psum[i + 1] = rx->psum[i] + pw;
 	}
+	for (size_t i = nin; i < 2 * nin; i++) rx->psum[i + 1] = rx->psum[i] + (rx->psum[i - nin + 1] - rx->psum[i - nin]);
 	double binhz = rx->fs / (double)nin;
 	size_t w = (size_t)lround(OS_NZC * 15000.0 / binhz);
 	if (w >= nin) w = nin - 1;
@@ -249,11 +250,22 @@ int os_rx_push(os_rx *rx, const float complex *x, size_t n)
 		size_t take = rx->cap - rx->len;
 		if (take > n) take = n;
 		memcpy(rx->buf + rx->len, x, take * sizeof(float complex));
-		for (size_t i = 0; i < take; i++) {
-			float complex v = x[i];
-			rx->acc += crealf(v) * crealf(v) + cimagf(v) * cimagf(v);
-			if (++rx->acc_n == rx->block) {
-				detect_block(rx, rx->acc / (double)rx->block, rx->pos + i + 1 - rx->block);
+		/* block powers: finish the open block, whole blocks, the rest */
+		size_t i = 0;
+		while (i < take) {
+			size_t m = rx->block - rx->acc_n;
+			if (m > take - i) m = take - i;
+			const float *f = (const float *)(x + i);
+			float acc[8] = { 0 };
+			size_t k = 0;
+			for (; k + 8 <= 2 * m; k += 8)
+				for (int u = 0; u < 8; u++) acc[u] += f[k + u] * f[k + u];
+			for (; k < 2 * m; k++) acc[0] += f[k] * f[k];
+			rx->acc += (double)acc[0] + acc[1] + acc[2] + acc[3] + acc[4] + acc[5] + acc[6] + acc[7];
+			rx->acc_n += m;
+			i += m;
+			if (rx->acc_n == rx->block) {
+				detect_block(rx, rx->acc / (double)rx->block, rx->pos + i - rx->block);
 				rx->acc = 0, rx->acc_n = 0;
 			}
 		}
