@@ -71,7 +71,6 @@ static json_object *question(const dv_ocusync_result *const *r, size_t n, bool o
 	json_object_object_add(d, "remote_id_aircraft", json_object_new_int64((int64_t)nac));
 	json_object_object_add(d, "aircraft", ac);
 	json_object_object_add(d, "crc_bad_frames", json_object_new_int64((int64_t)bad));
-	json_object_object_add(d, "source", json_object_new_string("ocusync droneid"));
 	json_object *q = json_object_new_object();
 	json_object_object_add(q, "ok", json_object_new_boolean(ok));
 	json_object_object_add(q, "detail", d);
