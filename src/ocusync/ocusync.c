@@ -192,8 +192,9 @@ int dv_ocusync_decode(dv_ocusync_result **out, const char *path, const dv_ocusyn
 	}
 	if (st.st_size == 0) {
 		close(fd);
+		rc = dv_error_set(DV_ETRUNC, r->data_path, 0, "the data file holds no samples");
 		dv_ocusync_result_free(r);
-		return dv_error_set(DV_ETRUNC, r->data_path, 0, "the data file holds no samples");
+		return rc;
 	}
 	uint64_t total = (uint64_t)st.st_size / ss;
 	if ((uint64_t)st.st_size % ss) add_warning(r, total, "the data file ends in a partial sample (ignored)");
