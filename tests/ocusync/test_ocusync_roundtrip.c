@@ -8,8 +8,8 @@
  * the bursts. At least 99 % must decode with exactly the fields sent, and
  * none may be reported decoded with other fields. Then a few frames at
  * 50 Msps, 3.2 MHz off centre (band selection and resampling), and 50 at
- * 4 dB for the margin (>= 48; at 2 dB the energy detector, not the
- * decoder, starts to miss bursts).
+ * 4 dB for the margin (>= 96 %; at 2 dB the energy detector, not the
+ * decoder, starts to miss bursts); 5 and 25 of those in the sanitizer build.
  */
 #include <complex.h>
 #include <math.h>
@@ -117,14 +117,16 @@ int main(void)
 	CHECK(ok * 100 >= n * 99);
 	CHECK_EQ(wrong, 0);
 
-	ok = run(20, 50e6, 15.0, 3.2e6, 2, &wrong, &cfo);
-	fprintf(stderr, "50 Msps, 3.2 MHz off centre, Es/N0 15 dB: %zu of 20 decoded, %zu wrong\n", ok, wrong);
-	CHECK(ok >= 19);
+	/* the sanitizer build (n = 100) runs fewer of these too */
+	size_t n50 = n >= 1000 ? 20 : 5, nlow = n >= 1000 ? 50 : 25;
+	ok = run(n50, 50e6, 15.0, 3.2e6, 2, &wrong, &cfo);
+	fprintf(stderr, "50 Msps, 3.2 MHz off centre, Es/N0 15 dB: %zu of %zu decoded, %zu wrong\n", ok, n50, wrong);
+	CHECK(ok + 1 >= n50);
 	CHECK_EQ(wrong, 0);
 
-	ok = run(50, OS_FS, 4.0, 0, 3, &wrong, &cfo);
-	fprintf(stderr, "15.36 Msps, Es/N0 4 dB: %zu of 50 decoded, %zu wrong\n", ok, wrong);
-	CHECK(ok >= 48);
+	ok = run(nlow, OS_FS, 4.0, 0, 3, &wrong, &cfo);
+	fprintf(stderr, "15.36 Msps, Es/N0 4 dB: %zu of %zu decoded, %zu wrong\n", ok, nlow, wrong);
+	CHECK(ok * 25 >= nlow * 24);
 	CHECK_EQ(wrong, 0);
 	return check_done();
 }
