@@ -6,9 +6,9 @@
  * its margins), whatever the recording's length.
  *
  * Detection: mean power of 2 us blocks against a noise floor that follows
- * the quietest block (and creeps up 3 dB per ~3 ms so a louder floor is
- * learnt); a burst is a run above 4 dB over the floor, ended by 8 us
- * below. Runs of 600..700 us are DroneID candidates (the 9-symbol burst
+ * the quietest 16 us average of them (and creeps up 3 dB per ~3 ms so a
+ * louder floor is learnt); a burst is a run of averages 2 dB over the
+ * floor, ended by 24 us below. Runs of 600..700 us are DroneID candidates (the 9-symbol burst
  * is 643 us; the legacy 8-symbol one, ~570 us, is not decoded).
  *
  * Band selection and resampling: an N_in-point FFT of 800 us of input
@@ -27,8 +27,9 @@
 
 #define NOUT 12288
 #define BLOCK_US 2.0
-#define THRESH 2.5   /* 4 dB over the floor */
-#define END_BLOCKS 4
+#define THRESH 1.6   /* 2 dB over the floor, on 16 us averages */
+#define SMOOTH 8     /* blocks averaged */
+#define END_BLOCKS 12 /* 24 us below ends a burst */
 #define MIN_US 600.0
 #define MAX_US 700.0
 #define MARGIN_US 60.0
@@ -53,6 +54,8 @@ struct os_rx {
 	double acc;
 	size_t acc_n;
 	double floor;
+	double ring[SMOOTH], ring_sum;
+	unsigned ring_n;
 	bool on;
 	uint64_t on_start, last_hi;
 	int below;
@@ -222,14 +225,26 @@ static int burst_end(os_rx *rx, uint64_t start, uint64_t end)
 	return 0;
 }
 
-static void detect_block(os_rx *rx, double p, uint64_t bstart)
+static void detect_block(os_rx *rx, double p1, uint64_t bstart)
 {
+	/* 16 us moving average: a threshold of 2 dB stays ~9 standard
+	 * deviations above noise even at 15.36 Msps */
+	unsigned slot = rx->ring_n % SMOOTH;
+	rx->ring_sum += p1 - (rx->ring_n >= SMOOTH ? rx->ring[slot] : 0);
+	rx->ring[slot] = p1;
+	rx->ring_n++;
+	if (rx->ring_n < SMOOTH) return;
+	double p = rx->ring_sum / SMOOTH;
+	/* the average describes the window ending with this block: its
+	 * middle is where a level change shows */
+	uint64_t half = (SMOOTH / 2) * rx->block;
+	uint64_t t = bstart > half ? bstart - half : 0;
 	if (rx->floor < 0 || p < rx->floor) rx->floor = p;
 	else rx->floor *= 1.0005;
 	bool hi = p > rx->floor * THRESH && p > 0;
 	if (hi) {
-		if (!rx->on) rx->on = true, rx->on_start = bstart;
-		rx->last_hi = bstart + rx->block;
+		if (!rx->on) rx->on = true, rx->on_start = t;
+		rx->last_hi = t + rx->block;
 		rx->below = 0;
 	} else if (rx->on && ++rx->below >= END_BLOCKS) {
 		rx->on = false;

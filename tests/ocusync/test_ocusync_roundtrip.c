@@ -8,7 +8,7 @@
  * the bursts. At least 99 % must decode with exactly the fields sent, and
  * none may be reported decoded with other fields. Then a few frames at
  * 50 Msps, 3.2 MHz off centre (band selection and resampling), and 50 at
- * 4 dB for the margin (>= 96 %; at 2 dB the energy detector, not the
+ * 4 dB for the margin (>= 96 %; below 2 dB the energy detector, not the
  * decoder, starts to miss bursts); 5 and 25 of those in the sanitizer build.
  */
 #include <complex.h>
