@@ -135,4 +135,21 @@ bool cli_stdout_is_tty(void);
  */
 bool cli_forward(const char *cmd, int argc, char **argv, const char *const *local_opts, int *code);
 
+/* dronevault radio on SDR recordings (cmd_radio_ocusync.c): OcuSync
+ * DroneID. cli_radio_io_question (cmd_radio.c) sends the reader's
+ * question in the Remote ID layout and prints the answer; it takes q. */
+typedef struct json_object json_object;
+int cli_radio_io_question(json_object *q, const char *geojson_out, int n);
+typedef struct cli_sdr_args {
+	bool json;
+	const char *geojson;
+	bool reader_geojson, reader_io;
+	const char *case_name, *iq_format, *rate, *freq;
+} cli_sdr_args;
+int cli_radio_sdr(const cli_sdr_args *a, int n, char **paths);
+/* the files a --case stores: each path, and beside a .sigmf-meta its
+ * sample file(s) by name; NULL-terminated, or NULL on no memory */
+char **cli_radio_sdr_files(int n, char **paths);
+void cli_radio_sdr_files_free(char **files);
+
 #endif

@@ -14,6 +14,7 @@
 #include "dv/err.h"
 #include "dv/index.h"
 #include "dv/ingest.h"
+#include "dv/ocusync.h"
 #include "dv/radio.h"
 #include "dv/util.h"
 #include "dv/reader.h"
@@ -28,6 +29,8 @@ static void usage(FILE *out)
 	fprintf(out,
 	        "usage: dronevault radio [--json] [--geojson FILE] [--case ID --operator NAME] CAPTURE...\n"
 	        "       dronevault radio --frames[=astm|droneid] CAPTURE...\n"
+	        "       dronevault radio [--json] [--geojson FILE] [--case ID --operator NAME] REC.sigmf-meta...\n"
+	        "       dronevault radio --iq-format cf32|ci16|cu8|ci8 --sample-rate HZ [--center-freq HZ] REC...\n"
 	        "\n"
 	        "Reads radio captures (pcap or pcapng) and reports the broadcast Remote ID\n"
 	        "(ASTM F3411-19/-22a, ASD-STAN EN 4709-002, \"Open Drone ID\") they hold:\n"
@@ -63,6 +66,14 @@ static void usage(FILE *out)
 	        "                  a frame without a row a '#' line saying why\n"
 	        "  --frames=droneid  one line per DJI DroneID frame (serial, positions,\n"
 	        "                  pilot and home point, speeds, yaw, decode status)\n"
+	        "\n"
+	        "SDR recordings (SigMF, or raw IQ with --iq-format and --sample-rate):\n"
+	        "DJI's OcuSync DroneID, the aircraft's own broadcast of its serial number,\n"
+	        "position, home point and the PILOT'S position, decoded from the bursts\n"
+	        "(docs/radio.md); every frame with its CRC verdict.\n"
+	        "  --iq-format F     raw samples: cf32 (float), ci16, cu8 (RTL-SDR), ci8\n"
+	        "  --sample-rate HZ  of a raw recording (or overriding the SigMF one)\n"
+	        "  --center-freq HZ  the tuned frequency, for the report\n"
 	        "\n"
 	        "  --case ID         also store the captures as evidence in case ID of the\n"
 	        "                    vault and record what they showed in the custody log\n"
@@ -331,6 +342,12 @@ static int radio_ask(void *ctx, const char *question, size_t len, const dv_reade
  * what the answer says (as the command did in one process). */
 static int radio_io(const dv_radio_report *r, const char *geojson_out, bool ok, int n)
 {
+	return cli_radio_io_question(radio_question(r, ok), geojson_out, n);
+}
+
+/* takes q (the question, radio_question's layout) */
+int cli_radio_io_question(json_object *q, const char *geojson_out, int n)
+{
 	if (geojson_out) {
 		size_t len = strlen(geojson_out);
 		for (size_t done = 0; done < len;) {
@@ -338,13 +355,13 @@ static int radio_io(const dv_radio_report *r, const char *geojson_out, bool ok, 
 			if (w < 0 && errno == EINTR) continue;
 			if (w <= 0) {
 				dv_error_errno(errno, "geojson", (int64_t)done, "cannot write to the parent");
+				json_object_put(q);
 				return cli_fail("radio");
 			}
 			done += (size_t)w;
 		}
 		close(DV_READER_OUT_FD);
 	}
-	json_object *q = radio_question(r, ok);
 	char *ans = NULL;
 	json_object *a = NULL, *x, *cs = NULL;
 	fflush(stdout);
@@ -386,12 +403,15 @@ int cmd_radio(int argc, char **argv)
 		{ "frames", optional_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
 		{ "case", required_argument, NULL, 'c' }, { "operator", required_argument, NULL, 'o' },
 		{ "vault", required_argument, NULL, 'v' }, { "key-file", required_argument, NULL, 'k' },
+		{ "iq-format", required_argument, NULL, 'Q' }, { "sample-rate", required_argument, NULL, 'R' },
+		{ "center-freq", required_argument, NULL, 'F' },
 		/* inside the reader only: the GeoJSON to DV_READER_OUT_FD, the case work to the parent */
 		{ "x-reader-geojson", no_argument, NULL, 'G' }, { "x-reader-io", no_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 }
 	};
 	bool json = false, frames = false, frames_droneid = false, reader_geojson = false, reader_io = false;
 	const char *geojson = NULL, *case_name = NULL, *operator_name = NULL, *vault = NULL, *key_file = NULL;
+	const char *iq_format = NULL, *rate_arg = NULL, *freq_arg = NULL;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -407,6 +427,9 @@ int cmd_radio(int argc, char **argv)
 		case 'o': operator_name = optarg; break;
 		case 'v': vault = optarg; break;
 		case 'k': key_file = optarg; break;
+		case 'Q': iq_format = optarg; break;
+		case 'R': rate_arg = optarg; break;
+		case 'F': freq_arg = optarg; break;
 		case 'G':
 		case 'I':
 			if (!cli_in_reader) return cli_usage("radio", "unknown option");
@@ -419,12 +442,16 @@ int cmd_radio(int argc, char **argv)
 	}
 	if (optind >= argc) return cli_usage("radio", "no capture given");
 	if (frames && (json || geojson)) return cli_usage("radio", "--frames cannot be combined with --json or --geojson");
+	/* SDR recordings: OcuSync DroneID (cmd_radio_ocusync.c) */
+	bool sdr = iq_format || rate_arg || freq_arg;
+	for (int i = optind; i < argc; i++) sdr |= dv_ocusync_is_sigmf(argv[i]);
+	if (sdr && frames) return cli_usage("radio", "--frames is for pcap captures, not SDR recordings");
 	if (!cli_in_reader) {
 		/* the captures are parsed in the reader; the GeoJSON file and the
 		 * vault stay here (radio_ask) */
 		if (!frames && case_name && (!operator_name || !*operator_name))
 			return cli_usage("radio", "--case needs --operator NAME");
-		char **av = calloc((size_t)argc + 8, sizeof(*av));
+		char **av = calloc((size_t)argc + 16, sizeof(*av));
 		if (!av) return cli_usage("radio", "out of memory");
 		int n = 0;
 		bool io_needed = !frames && (geojson || case_name);
@@ -432,11 +459,20 @@ int cmd_radio(int argc, char **argv)
 		if (json) av[n++] = (char *)"--json";
 		if (frames) av[n++] = frames_droneid ? (char *)"--frames=droneid" : (char *)"--frames";
 		if (geojson) av[n++] = (char *)"--x-reader-geojson";
+		if (iq_format) av[n++] = (char *)"--iq-format", av[n++] = (char *)iq_format;
+		if (rate_arg) av[n++] = (char *)"--sample-rate", av[n++] = (char *)rate_arg;
+		if (freq_arg) av[n++] = (char *)"--center-freq", av[n++] = (char *)freq_arg;
 		if (io_needed) av[n++] = (char *)"--x-reader-io";
 		av[n++] = (char *)"--";
 		for (int i = optind; i < argc; i++) av[n++] = argv[i];
-		radio_local l = { geojson, case_name, operator_name, vault, key_file, (const char *const *)argv + optind,
-		                  argc - optind };
+		/* a SigMF recording is stored with its sample file (found by
+		 * name here; the reader parses the metadata) */
+		char **stored = sdr ? cli_radio_sdr_files(argc - optind, argv + optind) : NULL;
+		int nstored = 0;
+		while (stored && stored[nstored]) nstored++;
+		radio_local l = { geojson, case_name, operator_name, vault, key_file,
+		                  stored ? (const char *const *)stored : (const char *const *)argv + optind,
+		                  stored ? nstored : argc - optind };
 		dv_reader_io io = { .nout = geojson ? 1 : 0, .out_max = 256u << 20, .ask = radio_ask, .ctx = &l };
 		int code;
 		if ((io_needed ? dv_reader_run_io("radio", n, av, &io, &code) : dv_reader_run("radio", n, av, &code)) < 0) {
@@ -445,9 +481,14 @@ int cmd_radio(int argc, char **argv)
 		}
 		dv_reader_io_dispose(&io);
 		free(av);
+		cli_radio_sdr_files_free(stored);
 		return code;
 	}
 	if (frames) return do_frames(argc - optind, argv + optind, frames_droneid);
+	if (sdr) {
+		cli_sdr_args a = { json, geojson, reader_geojson, reader_io, case_name, iq_format, rate_arg, freq_arg };
+		return cli_radio_sdr(&a, argc - optind, argv + optind);
+	}
 	if (case_name && (!operator_name || !*operator_name)) return cli_usage("radio", "--case needs --operator NAME");
 
 	dv_radio_report *r;
