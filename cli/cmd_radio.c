@@ -113,6 +113,7 @@ static int do_frames(int n, char **paths, bool droneid)
 static json_object *radio_question(const dv_radio_report *r, bool ok)
 {
 	json_object *d = json_object_new_object(), *ac = json_object_new_array();
+	json_object_object_add(d, "broadcast", json_object_new_string("wifi-ble"));
 	json_object_object_add(d, "remote_id_aircraft", json_object_new_int64((int64_t)r->naircraft));
 	for (size_t i = 0; i < r->naircraft && i < 32; i++) {
 		const dv_radio_aircraft *a = &r->aircraft[i];
@@ -171,7 +172,13 @@ static json_object *rebuild_detail(json_object *q)
 	    !json_object_object_get_ex(d, "aircraft", &ac) || !json_object_is_type(ac, json_type_array) ||
 	    json_object_array_length(ac) > 32)
 		return NULL;
+	/* which broadcast the frames came from: Wi-Fi/BLE captures (ASTM Remote
+	 * ID, DJI Wi-Fi DroneID) or an SDR recording (OcuSync DroneID); only
+	 * these two words pass into the custody log */
+	const char *broadcast = get_str(d, "broadcast", 16);
+	if (!broadcast || (strcmp(broadcast, "wifi-ble") != 0 && strcmp(broadcast, "ocusync-droneid") != 0)) return NULL;
 	json_object *out = json_object_new_object(), *oa = json_object_new_array();
+	json_object_object_add(out, "broadcast", json_object_new_string(broadcast));
 	json_object_object_add(out, "remote_id_aircraft", json_object_new_int64(nac));
 	json_object_object_add(out, "aircraft", oa);
 	json_object_object_add(out, "crc_bad_frames", json_object_new_int64(crc));

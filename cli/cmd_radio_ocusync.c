@@ -68,6 +68,7 @@ static json_object *question(const dv_ocusync_result *const *r, size_t n, bool o
 			}
 		}
 	}
+	json_object_object_add(d, "broadcast", json_object_new_string("ocusync-droneid"));
 	json_object_object_add(d, "remote_id_aircraft", json_object_new_int64((int64_t)nac));
 	json_object_object_add(d, "aircraft", ac);
 	json_object_object_add(d, "crc_bad_frames", json_object_new_int64((int64_t)bad));

@@ -45,5 +45,6 @@ expect_exit 0 "$DV" --vault "$V" log --case OS --json
 check "radio entry" grep -q '"action":"radio"' "$T/last.out"
 check "aircraft in the entry" grep -q '1WNBH3900201N1' "$T/last.out"
 check "exposure in the entry" grep -q '"exposure_vs_case_flights"' "$T/last.out"
+check "OcuSync named as the broadcast in the entry" grep -q '"broadcast": *"ocusync-droneid"' "$T/last.out"
 expect_exit 0 "$DV" --vault "$V" verify
 finish
