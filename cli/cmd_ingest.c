@@ -10,7 +10,7 @@
 #include "dv/util.h"
 
 static const char ingest_help[] =
-	"usage: dronevault ingest --case ID --operator NAME [--note TEXT] [--json] SOURCE\n"
+	"usage: dronevault ingest --case ID --operator NAME [--note TEXT] [--again] [--json] SOURCE\n"
 	"\n"
 	"Acquires SOURCE into case ID of the vault: every file is hashed (SHA-256),\n"
 	"encrypted and stored once by content; its path, size and times are recorded;\n"
@@ -27,7 +27,15 @@ static const char ingest_help[] =
 	"a sandboxed helper (dv-reader: no network, no programs, no writes; seccomp\n"
 	"and Landlock); this process only hashes, encrypts and stores. Ctrl-C stops cleanly;\n"
 	"after Ctrl-C, a crash or a power cut, run the same command again: it goes on\n"
-	"where it stopped and stores nothing twice.\n"
+	"where it stopped and stores nothing twice. Run again after it completed, it\n"
+	"reads the source once more and, when every path, time and SHA-256 (an image:\n"
+	"the image's SHA-256) is that of the complete ingest, says so and records\n"
+	"nothing (--again records a new ingest anyway).\n"
+	"\n"
+	"An entry that cannot be read or even listed (a path over 4095 bytes,\n"
+	"directories nested deeper than 64, a file changed or a directory swapped for\n"
+	"a link while it is read) is a failed file: named, not stored, the rest is\n"
+	"stored and the ingest stays open (exit 1; a re-run retries the failed ones).\n"
 	"\n"
 	"Options:\n"
 	"  --case ID         case to file it under (created if new), e.g. 2026-0042\n"
@@ -35,13 +43,23 @@ static const char ingest_help[] =
 	"  --note TEXT       free text for the custody log (seal number, drone serial...)\n"
 	"  --vault DIR       the vault (default $DRONEVAULT_VAULT or ./vault)\n"
 	"  --key-file FILE   open the vault with a key file instead of a passphrase\n"
+	"  --again           record a new ingest even if this source is already\n"
+	"                    complete in the case with the identical files\n"
 	"  --no-telemetry    store only; do not index positions and times now\n"
 	"                    ('dronevault reindex' can do it later)\n"
-	"  --json            print a JSON summary on stdout\n"
+	"  --json            print a JSON summary on stdout; its counts:\n"
+	"                    files = files_new + files_resumed + files_failed, every\n"
+	"                    file of the source once; files_new: recorded by this run;\n"
+	"                    files_deduplicated: of those, content the vault already\n"
+	"                    held (stored once); files_resumed: recorded by an earlier\n"
+	"                    run (or, with already_complete, by the complete ingest);\n"
+	"                    files_failed: not stored (unreadable or unlistable);\n"
+	"                    already_complete: true when nothing was recorded because\n"
+	"                    ingest N already holds exactly these files (exit 0)\n"
 	"  --wait[=SECONDS]  if another writer holds the vault, wait for it (for ever,\n"
 	"                    or SECONDS) instead of failing at once\n"
 	"\n"
-	"Exit status: 0 all files stored, 1 some files failed or the vault refused\n"
+	"Exit status: 0 all files stored (or already complete), 1 some files failed or the vault refused\n"
 	"(e.g. disk full; everything stored before is kept), 3 wrong passphrase,\n"
 	CLI_BUSY_HELP
 	"130 interrupted.\n"
@@ -80,6 +98,7 @@ int cmd_ingest(int argc, char **argv)
 		{ "note", required_argument, NULL, 'n' }, { "vault", required_argument, NULL, 'v' },
 		{ "key-file", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
 		{ "no-telemetry", no_argument, NULL, 'T' }, { "wait", optional_argument, NULL, 'W' },
+		{ "again", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	const char *vault = NULL, *key_file = NULL;
@@ -97,6 +116,7 @@ int cmd_ingest(int argc, char **argv)
 		case 'k': key_file = optarg; break;
 		case 'j': json = true; break;
 		case 'T': telemetry_on = false; break;
+		case 'A': io.again = true; break;
 		case 'W':
 			if (cli_parse_wait("ingest", optarg, &wait)) return CLI_USAGE;
 			break;
@@ -142,6 +162,7 @@ int cmd_ingest(int argc, char **argv)
 		if (res.fs_type[0]) json_object_object_add(o, "fs_type", json_object_new_string(res.fs_type));
 		json_object_object_add(o, "complete", json_object_new_boolean(res.complete));
 		json_object_object_add(o, "resumed", json_object_new_boolean(res.resumed));
+		json_object_object_add(o, "already_complete", json_object_new_boolean(res.already_complete));
 		json_object_object_add(o, "files", json_object_new_int64((int64_t)res.files_total));
 		json_object_object_add(o, "files_new", json_object_new_int64((int64_t)res.files_new));
 		json_object_object_add(o, "files_resumed", json_object_new_int64((int64_t)res.files_resumed));
@@ -163,6 +184,13 @@ int cmd_ingest(int argc, char **argv)
 		if (rc < 0) json_object_object_add(o, "error", json_object_new_string(dv_error_text()));
 		cli_print_json(o);
 		json_object_put(o);
+	} else if (rc == 0 && res.already_complete) {
+		printf("already complete: ingest %lld of case %s holds exactly these %llu files from %s; nothing recorded "
+		       "(--again records a new ingest)\n",
+		       (long long)res.ingest_id, cli_esc(io.case_name), (unsigned long long)res.files_total, cli_esc(io.source));
+		char hex[65];
+		dv_hex(hex, res.manifest, 32);
+		printf("  manifest SHA-256  %s\n  custody entry     %llu\n", hex, (unsigned long long)res.log_seq);
 	} else if (rc == 0 || res.ingest_id) {
 		char total[32], speed[32], hex[65];
 		cli_human_bytes(total, sizeof(total), res.bytes_total);
@@ -171,10 +199,12 @@ int cmd_ingest(int argc, char **argv)
 		       res.complete ? "completed" : "unfinished", (long long)res.ingest_id, cli_esc(io.case_name),
 		       (unsigned long long)res.files_total, total, cli_esc(io.source), res.kind, res.fs_type[0] ? ", " : "",
 		       res.fs_type);
-		printf("  stored %llu new (%llu already in the vault by content)%s%llu failed, %llu special files skipped\n",
-		       (unsigned long long)res.files_new, (unsigned long long)res.files_dedup,
-		       res.resumed ? ", resumed, " : ", ", (unsigned long long)res.files_failed,
-		       (unsigned long long)res.specials_skipped);
+		/* N + M + F = files: new content, already in the vault (by content,
+		 * or recorded by an earlier run of this ingest), failed */
+		printf("  stored %llu new, %llu already in the vault, %llu failed%s; %llu special files skipped\n",
+		       (unsigned long long)(res.files_new - res.files_dedup),
+		       (unsigned long long)(res.files_dedup + res.files_resumed), (unsigned long long)res.files_failed,
+		       res.resumed ? " (resumed)" : "", (unsigned long long)res.specials_skipped);
 		if (res.has_image_hash) {
 			dv_hex(hex, res.image_sha256, 32);
 			printf("  image SHA-256     %s\n", hex);

@@ -67,12 +67,32 @@ typedef struct dv_ingest_opts {
 	void *payload;
 	volatile sig_atomic_t *interrupted; /* set by a signal handler: stop cleanly */
 	const dv_ingest_observer *observer; /* may be NULL */
+	/* Record a new ingest even when the same source with the identical
+	 * manifest is already complete in the case (see already_complete). */
+	bool again;
 } dv_ingest_opts;
 
+/*
+ * What one run did. Every file of the source is counted once:
+ *   files_total = files_new + files_resumed + files_failed
+ * files_new counts files recorded by this run, files_dedup those of them
+ * whose content the vault already held (stored once, recorded again), so a
+ * run "stored files_new - files_dedup new, files_dedup + files_resumed
+ * already in the vault, files_failed failed". An entry that could not even
+ * be listed (a path over 4095 bytes, directories nested deeper than 64) is
+ * a failed file.
+ *
+ * already_complete: no open ingest of this source was found, and a
+ * complete ingest of it in the case (ingest_id, log_seq, manifest: that
+ * one's) has exactly the files read now, same paths and SHA-256 (an image:
+ * the same image SHA-256): nothing was recorded, not even a custody entry;
+ * files_resumed = files_total. opts.again records a new ingest anyway.
+ */
 typedef struct dv_ingest_result {
 	int64_t ingest_id;
 	bool resumed;              /* continued an interrupted ingest */
 	bool complete;             /* every file is in and the custody entry is written */
+	bool already_complete;     /* see above: nothing new recorded */
 	bool sandboxed;            /* read by the sandboxed reader (dv-reader) */
 	char kind[16];
 	char fs_type[32];

@@ -347,6 +347,15 @@ static int serve(void)
 		if (send_buf(DV_MSG_FILE, &b) < 0) return 1;
 		b.len = 0;
 	}
+	const dv_source_failure *failed;
+	size_t nfailed;
+	dv_source_failures(src, &failed, &nfailed);
+	for (size_t i = 0; i < nfailed; i++) {
+		dv_msg_str(&b, failed[i].path);
+		dv_msg_str(&b, failed[i].message);
+		if (send_buf(DV_MSG_FILE_FAILED, &b) < 0) return 1;
+		b.len = 0;
+	}
 	dv_msg_u64(&b, nfiles);
 	dv_msg_u64(&b, skipped);
 	if (send_buf(DV_MSG_LIST_END, &b) < 0) return 1;

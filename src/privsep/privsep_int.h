@@ -68,6 +68,8 @@ enum dv_msg {
 	                      * file, opened read-only; the parent reads its bytes itself */
 	DV_MSG_ASK,          /* c->p a job's question (JSON text, at most DV_READER_ASK_MAX bytes) */
 	DV_MSG_REPLY,        /* p->c the parent's answer (JSON text, at most DV_READER_REPLY_MAX) */
+	DV_MSG_FILE_FAILED,  /* c->p str path (a label: a long path is cut), str why: an entry of the
+	                      * source that could not be listed (too deep, too long): a per-file failure */
 	DV_MSG_COUNT
 };
 
@@ -160,6 +162,8 @@ typedef struct dv_msg_file {
 int dv_msg_file_decode(dv_rd *r, dv_msg_file *f);
 /* True when p can label a file (not empty). */
 bool dv_msg_path_clean(const char *p);
+/* FILE_FAILED: a label and a message, both checked printable. */
+int dv_msg_failed_decode(dv_rd *r, char *path, size_t pcap, char *msg, size_t mcap);
 /* ERROR: sets the thread's error from the child's report (prefixed
  * "reader: ") and returns its code (always negative). */
 int dv_msg_error_decode(dv_rd *r);

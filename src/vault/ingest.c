@@ -84,6 +84,14 @@ int dv_ingest_manifest(dv_catalog *cat, int64_t ingest_id, uint8_t out[32], uint
 /* ---- the reader's listing, checked -------------------------------------------- */
 #define MAX_FILES (4u << 20)
 
+struct failed_entry {
+	char *path, *message;
+};
+
+struct own_id {
+	uint64_t dev, ino;
+};
+
 struct listing {
 	char kind[16], fs_type[32], label[64];
 	char path[4096];         /* our own realpath of the source, never the child's word */
@@ -91,6 +99,10 @@ struct listing {
 	dv_msg_file *files;      /* as the reader listed them, checked */
 	size_t n, cap;
 	uint64_t skipped;
+	struct failed_entry *failed;  /* what the reader could not list (per-file failures) */
+	size_t nfailed, capfailed;
+	int root_fd;             /* directory: our own descriptor of it (O_PATH), -1 otherwise */
+	struct own_id *own;      /* files: each file's device and inode, from our own stat */
 };
 
 static void listing_free(struct listing *l)
@@ -98,6 +110,17 @@ static void listing_free(struct listing *l)
 	free(l->files);
 	l->files = NULL;
 	l->n = l->cap = 0;
+	for (size_t i = 0; i < l->nfailed; i++) {
+		free(l->failed[i].path);
+		free(l->failed[i].message);
+	}
+	free(l->failed);
+	l->failed = NULL;
+	l->nfailed = l->capfailed = 0;
+	if (l->root_fd >= 0) close(l->root_fd);
+	l->root_fd = -1;
+	free(l->own);
+	l->own = NULL;
 }
 
 static bool printable(const char *s)
@@ -154,11 +177,32 @@ static int expected_kind(const dv_ingest_opts *o, struct listing *l, const char 
 	return 0;
 }
 
+/* Our own hold on what the reader will read: the source directory's
+ * descriptor (every descriptor the reader passes must be the file at its
+ * listed path beneath it), or each single file's device and inode. */
+static int own_hold(const dv_ingest_opts *o, struct listing *l, const char *kind)
+{
+	if (!strcmp(kind, "directory")) {
+		l->root_fd = open(l->path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (l->root_fd < 0) return dv_error_errno(errno, l->path, -1, "cannot open source directory");
+		return 0;
+	}
+	if (strcmp(kind, "files")) return 0;
+	if (!(l->own = calloc(o->nfiles, sizeof(*l->own)))) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	for (size_t i = 0; i < o->nfiles; i++) {
+		struct stat st;
+		if (stat(o->files[i], &st) < 0) return dv_error_errno(errno, o->files[i], -1, "cannot open");
+		l->own[i].dev = (uint64_t)st.st_dev;
+		l->own[i].ino = (uint64_t)st.st_ino;
+	}
+	return 0;
+}
+
 static int reader_list(dv_reader *rd, const dv_ingest_opts *o, struct listing *l)
 {
 	const char *want;
 	int rc = expected_kind(o, l, &want);
-	if (rc < 0) return rc;
+	if (rc < 0 || (rc = own_hold(o, l, want)) < 0) return rc;
 	if ((rc = dv_reader_start(rd)) < 0) return rc;
 	dv_msg_buf b = { 0 };
 	dv_msg_u8(&b, o->source ? 0 : 1);
@@ -187,7 +231,32 @@ static int reader_list(dv_reader *rd, const dv_ingest_opts *o, struct listing *l
 	for (;;) {
 		if ((rc = recv_or_error(rd, &t, &p)) < 0) return rc;
 		if (t == DV_MSG_LIST_END) break;
-		if (l->n >= MAX_FILES) return fault(rd, p.base, "more than 4194304 files");
+		if (l->n + l->nfailed >= MAX_FILES) return fault(rd, p.base, "more than 4194304 files");
+		if (t == DV_MSG_FILE_FAILED) {
+			char fp[DV_MSG_STR_MAX], fm[DV_MSG_STR_MAX];
+			if ((rc = dv_msg_failed_decode(&p, fp, sizeof(fp), fm, sizeof(fm))) < 0) return recv_failed(rd, rc);
+			if (l->nfailed == l->capfailed) {
+				size_t cap = l->capfailed ? l->capfailed * 2 : 16;
+				struct failed_entry *nf = realloc(l->failed, cap * sizeof(*nf));
+				if (!nf) {
+					dv_reader_kill(rd);
+					return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+				}
+				l->failed = nf;
+				l->capfailed = cap;
+			}
+			struct failed_entry *e = &l->failed[l->nfailed];
+			e->path = strdup(fp);
+			e->message = strdup(printable(fm) ? fm : "cannot be listed");
+			if (!e->path || !e->message) {
+				free(e->path);
+				free(e->message);
+				dv_reader_kill(rd);
+				return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+			}
+			l->nfailed++;
+			continue;
+		}
 		if (l->n == l->cap) {
 			size_t cap = l->cap ? l->cap * 2 : 64;
 			dv_msg_file *nf = realloc(l->files, cap * sizeof(*nf));
@@ -234,11 +303,80 @@ struct run {
 	uint8_t *copy;         /* a ring slot's bytes, copied out */
 	size_t tele_len;
 	const char *root;      /* directory sources: our realpath of it; NULL otherwise */
+	struct listing *info;
+	dv_sha256 *hash;       /* comparing a re-run: its hash instead of a blob */
+	int dir_fd;            /* our O_PATH descriptor of the last file's directory */
+	char *dir_path;        /* ... and its path below the source */
 };
+
+/* The file at a listed path beneath our own descriptor of the source, by
+ * one O_PATH | O_NOFOLLOW component at a time (no link followed, no ".."):
+ * its stat, or -1. The names are the card's; we only look them up. */
+static int own_lookup(struct run *r, const char *path, struct stat *st)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dl = slash ? (size_t)(slash - path) : 0;
+	const char *base = slash ? slash + 1 : path;
+	int dfd = r->info->root_fd;
+	if (dl) {
+		if (!(r->dir_path && strlen(r->dir_path) == dl && !memcmp(r->dir_path, path, dl))) {
+			if (r->dir_fd >= 0) close(r->dir_fd);
+			r->dir_fd = -1;
+			free(r->dir_path);
+			r->dir_path = NULL;
+			int cur = r->info->root_fd;
+			for (const char *p = path; p < path + dl;) {
+				const char *e = memchr(p, '/', (size_t)(path + dl - p));
+				size_t cl = e ? (size_t)(e - p) : (size_t)(path + dl - p);
+				char comp[NAME_MAX + 1];
+				bool bad = cl == 0 || cl > NAME_MAX || (cl == 1 && p[0] == '.') || (cl == 2 && p[0] == '.' && p[1] == '.');
+				int next = -1;
+				if (!bad) {
+					memcpy(comp, p, cl);
+					comp[cl] = '\0';
+					next = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				}
+				if (cur != r->info->root_fd) close(cur);
+				if (next < 0) return -1;
+				cur = next;
+				p += cl + 1;
+			}
+			if (!(r->dir_path = strndup(path, dl))) {
+				close(cur);
+				return -1;
+			}
+			r->dir_fd = cur;
+		}
+		dfd = r->dir_fd;
+	}
+	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) return -1;
+	return fstatat(dfd, base, st, AT_SYMLINK_NOFOLLOW);
+}
+
+/* The descriptor names a file outside the source directory (by the
+ * kernel's name for it, when it has one). */
+static bool outside_root(const struct run *r, int fd)
+{
+	char link[64], at[DV_PATH_MAX + 1];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, at, sizeof(at) - 1);
+	if (n < 0) return false;
+	at[n] = '\0';
+	size_t rl = strlen(r->root);
+	return (size_t)n <= rl || strncmp(at, r->root, rl) || (at[rl] != '/' && strcmp(r->root, "/"));
+}
 
 static void report(struct run *r)
 {
 	if (r->o->progress) r->o->progress(&r->prog, r->o->payload);
+}
+
+/* A file's next bytes: into the blob (which hashes them), or, when a
+ * re-run is being compared with a complete ingest, only hashed. */
+static int sink(struct run *r, const uint8_t *p, size_t n)
+{
+	if (r->w) return dv_blob_writer_write(r->w, p, n);
+	return dv_sha256_update(r->hash, p, n);
 }
 
 /* A directory source's file, as a descriptor the reader opened: checked
@@ -246,7 +384,7 @@ static void report(struct run *r)
  * (the reader cannot move our offset). A read failure is the source's
  * (message in err, 0 returned); DV_ECORRUPT: the descriptor is not what it
  * should be; other errors: the vault's. */
-static int read_fd(struct run *r, int fd, const dv_msg_file *f, uint64_t *got, char *err, size_t errcap)
+static int read_fd(struct run *r, int fd, const dv_msg_file *f, uint32_t index, uint64_t *got, char *err, size_t errcap)
 {
 	struct stat st;
 	int fl = fcntl(fd, F_GETFL);
@@ -254,16 +392,27 @@ static int read_fd(struct run *r, int fd, const dv_msg_file *f, uint64_t *got, c
 		return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: the descriptor for %s is not a read-only regular file",
 		                    f->path);
 	/* The reader could open any file it can read (it runs as we do) and
-	 * pass it off as card evidence: the descriptor must name a file beneath
-	 * the source directory we resolved ourselves. */
-	if (r->root) {
-		char link[64], at[DV_PATH_MAX + 1];
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-		ssize_t n = readlink(link, at, sizeof(at) - 1);
-		size_t rl = strlen(r->root);
-		if (n < 0 || (size_t)n <= rl || strncmp(at, r->root, rl) || (at[rl] != '/' && strcmp(r->root, "/")))
+	 * pass it off as card evidence, and the card's directories can be
+	 * swapped for links while we read: the descriptor must be the very
+	 * inode at the listed path beneath our own descriptor of the source
+	 * (looked up here, no link followed), or the very file we were given. */
+	bool same;
+	if (r->info->own) {
+		same = (uint64_t)st.st_dev == r->info->own[index].dev && (uint64_t)st.st_ino == r->info->own[index].ino;
+	} else if (r->info->root_fd >= 0) {
+		struct stat at;
+		same = own_lookup(r, f->path, &at) == 0 && S_ISREG(at.st_mode) && at.st_dev == st.st_dev && at.st_ino == st.st_ino;
+		if (!same && outside_root(r, fd))
 			return dv_error_set(DV_ECORRUPT, "reader", -1,
 			                    "protocol fault: the descriptor for a listed file is not beneath the source");
+	} else {
+		return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: a descriptor for a file inside an image");
+	}
+	if (!same) {
+		snprintf(err, errcap, "%.1000s: changed since it was listed (replaced, or a directory on its path swapped): not stored",
+		         f->path);
+		*got = 0;
+		return 0;
 	}
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	uint64_t done = 0;
@@ -277,12 +426,12 @@ static int read_fd(struct run *r, int fd, const dv_msg_file *f, uint64_t *got, c
 		}
 		if (n == 0) break;
 		if ((uint64_t)n > f->size - done) {
-			snprintf(err, errcap, "%s: file changed while being read (listed %llu bytes, more now)", f->path,
+			snprintf(err, errcap, "%.1000s: file changed while being read (listed %llu bytes, more now)", f->path,
 			         (unsigned long long)f->size);
 			break;
 		}
 		if (r->o->interrupted && *r->o->interrupted) return dv_error_set(DV_EINTR, NULL, -1, "interrupted");
-		int rc = dv_blob_writer_write(r->w, r->copy, (size_t)n);
+		int rc = sink(r, r->copy, (size_t)n);
 		if (rc < 0) return rc;
 		done += (uint64_t)n;
 		r->prog.bytes_done += (uint64_t)n;
@@ -290,7 +439,7 @@ static int read_fd(struct run *r, int fd, const dv_msg_file *f, uint64_t *got, c
 		report(r);
 	}
 	if (!err[0] && done != f->size)
-		snprintf(err, errcap, "%s: offset %llu: file changed while being read (listed %llu bytes, read %llu)", f->path,
+		snprintf(err, errcap, "%.1000s: offset %llu: file changed while being read (listed %llu bytes, read %llu)", f->path,
 		         (unsigned long long)done, (unsigned long long)f->size, (unsigned long long)done);
 	*got = done;
 	return 0;
@@ -323,7 +472,7 @@ static int receive_file(struct run *r, const dv_msg_file *f, uint32_t index, boo
 				return fault(rd, p.base, "a descriptor after data");
 			}
 			by_fd = true;
-			rc = read_fd(r, fd, f, &got, own_error, sizeof(own_error));
+			rc = read_fd(r, fd, f, index, &got, own_error, sizeof(own_error));
 			close(fd);
 			if (rc == DV_ECORRUPT) return fault(rd, p.base, dv_error_last()->message);
 			if (rc < 0) {
@@ -357,7 +506,7 @@ static int receive_file(struct run *r, const dv_msg_file *f, uint32_t index, boo
 				return dv_error_set(DV_EINTR, NULL, -1, "interrupted");
 			}
 			/* the blob writer hashes what it stores: the hash is ours */
-			if ((rc = dv_blob_writer_write(r->w, dv_rd_ptr(&p), n)) < 0) {
+			if ((rc = sink(r, dv_rd_ptr(&p), n)) < 0) {
 				dv_reader_kill(rd);
 				return rc;
 			}
@@ -505,6 +654,99 @@ static int hash_image(struct run *r, const char *path, uint8_t out[32], uint64_t
 	return rc;
 }
 
+/* ---- a re-run of a complete ingest ---------------------------------------------- */
+struct cand_ctx {
+	const struct listing *l;
+	dv_ingest_rec *best;
+	bool found;
+};
+
+static int cand_fn(const dv_ingest_rec *rec, void *payload)
+{
+	struct cand_ctx *c = payload;
+	if (rec->state == DV_INGEST_COMPLETE && !strcmp(rec->source, c->l->path) && !strcmp(rec->kind, c->l->kind) &&
+	    !strcmp(rec->fs_type, c->l->fs_type) && rec->files == c->l->n && (!c->found || rec->id > c->best->id)) {
+		*c->best = *rec;
+		c->found = true;
+	}
+	return 0;
+}
+
+/*
+ * Is this source, as read now, exactly a complete ingest of it in the case?
+ * 1 yes (*cand is that ingest), 0 no, < 0 an error. Images compare their
+ * whole-image SHA-256 (hashed here, kept in *img for the new ingest);
+ * directories and files every path, size, time and content SHA-256 (read
+ * and hashed, not stored).
+ */
+static int same_as_complete(struct run *r, int64_t case_id, dv_ingest_rec *cand, dv_ingest_rec *img, uint8_t **buf)
+{
+	dv_catalog *cat = dv_vault_catalog(r->v);
+	struct listing *l = r->info;
+	struct cand_ctx c = { l, cand, false };
+	int rc = dv_catalog_ingest_list(cat, case_id, cand_fn, &c);
+	if (rc < 0 || !c.found) return rc < 0 ? rc : 0;
+	if (!strcmp(l->kind, "image")) {
+		if (!cand->has_image_hash) return 0;
+		r->prog.phase = "hashing image";
+		r->prog.bytes_total = l->image_size;
+		if (!*buf && !(*buf = malloc(READ_BUF))) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		if ((rc = hash_image(r, l->path, img->image_sha256, &img->image_size, *buf)) < 0) return rc;
+		img->has_image_hash = true;
+		return !memcmp(img->image_sha256, cand->image_sha256, 32) && img->image_size == cand->image_size;
+	}
+	dv_file_rec *have = malloc(sizeof(*have));
+	if (!have) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	r->prog.phase = "comparing with the complete ingest";
+	r->prog.files_total = l->n;
+	r->prog.bytes_total = 0;
+	for (size_t i = 0; i < l->n; i++) r->prog.bytes_total += l->files[i].size;
+	int same = 1;
+	for (size_t i = 0; i < l->n && same == 1; i++) {
+		const dv_msg_file *f = &l->files[i];
+		rc = dv_catalog_file_find(have, cat, cand->id, f->path);
+		if (rc == DV_ENOTFOUND || (rc == 0 && (have->size != f->size || have->mtime_ns != f->mtime_ns))) {
+			same = 0;
+			break;
+		}
+		if (rc < 0) {
+			same = rc;
+			break;
+		}
+		r->prog.path = f->path;
+		bool source_failed = false;
+		uint8_t sha[32];
+		if ((rc = dv_sha256_new(&r->hash)) == 0) rc = receive_file(r, f, (uint32_t)i, &source_failed);
+		if (rc == 0) rc = dv_sha256_final(r->hash, sha);
+		dv_sha256_free(r->hash);
+		r->hash = NULL;
+		if (rc < 0) {
+			same = source_failed ? 0 : rc;
+			break;
+		}
+		if (memcmp(sha, have->sha256, 32)) same = 0;
+		r->prog.files_done++;
+	}
+	free(have);
+	r->prog.files_done = 0;
+	r->prog.bytes_done = 0;
+	r->prog.path = NULL;
+	return same;
+}
+
+/* The vault side stopped an ingest after its start (disk full, the reader
+ * lied or died, ...): the custody log says so, not only the terminal. */
+static void log_failed(dv_vault *v, const dv_ingest_opts *o, const dv_ingest_rec *rec, int code, const char *why)
+{
+	json_object *b = json_object_new_object();
+	log_common(b, DV_ACTION_INGEST_FAILED, o, rec);
+	json_object_object_add(b, "files_stored", json_object_new_int64(dv_catalog_file_count(dv_vault_catalog(v), rec->id)));
+	json_object_object_add(b, "error", json_object_new_string(why));
+	json_object_object_add(b, "code", json_object_new_string(dv_code_name(code)));
+	(void)dv_vault_log(v, b, NULL);
+	json_object_put(b);
+}
+
 int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 {
 	memset(res, 0, sizeof(*res));
@@ -519,10 +761,12 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	dv_file_rec *have = NULL;   /* what a resumed ingest already holds of a file */
 	struct json_object *body = NULL;
 	struct listing *info = calloc(1, sizeof(*info));
-	struct run r = { .v = v, .o = o, .res = res, .prog = { "listing", NULL, 0, 0, 0, 0 } };
+	dv_ingest_rec *pre = calloc(1, sizeof(*pre));   /* a re-run: the candidate; then the image hash */
+	struct run r = { .v = v, .o = o, .res = res, .prog = { "listing", NULL, 0, 0, 0, 0 }, .info = info, .dir_fd = -1 };
 	r.rd.pid = -1;
 	r.rd.ch.fd = -1;
-	if (!rec || !info || !(r.copy = malloc(READ_BUF > DV_RING_SLOT ? READ_BUF : DV_RING_SLOT))) {
+	if (info) info->root_fd = -1;
+	if (!rec || !info || !pre || !(r.copy = malloc(READ_BUF > DV_RING_SLOT ? READ_BUF : DV_RING_SLOT))) {
 		rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 		goto out;
 	}
@@ -550,7 +794,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	snprintf(res->fs_type, sizeof(res->fs_type), "%s", info->fs_type);
 	const dv_msg_file *files = info->files;
 	size_t nfiles = info->n;
-	res->files_total = nfiles;
+	res->files_total = nfiles + info->nfailed;
 	res->specials_skipped = info->skipped;
 	for (size_t i = 0; i < nfiles; i++) res->bytes_total += files[i].size;  /* each < 2^50, n < 2^22 */
 
@@ -559,9 +803,40 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	char ident[4200];
 	uint8_t source_tag[32];
 	snprintf(ident, sizeof(ident), "%s|%s", info->kind, info->path);
-	if ((rc = dv_catalog_tag(source_tag, cat, "source", ident, strlen(ident))) < 0 ||
-	    (rc = dv_catalog_begin(cat)) < 0)
-		goto out;
+	if ((rc = dv_catalog_tag(source_tag, cat, "source", ident, strlen(ident))) < 0) goto out;
+
+	/* A re-run of an ingest that completed (an operator unsure whether it
+	 * finished): proven identical, nothing is recorded. */
+	if (!o->again && info->nfailed == 0) {
+		dv_case c0 = { 0 };
+		rc = dv_catalog_case_find(&c0, cat, o->case_name);
+		if (rc == 0) rc = dv_catalog_ingest_find_open(cat, c0.id, source_tag, rec);
+		if (rc == DV_ENOTFOUND && c0.id) {
+			rc = same_as_complete(&r, c0.id, pre, rec, &buf);
+			if (rc == 1) {
+				if ((rc = dv_reader_stop(&r.rd)) < 0) goto out;
+				res->already_complete = res->complete = true;
+				res->ingest_id = pre->id;
+				res->files_resumed = nfiles;
+				res->log_seq = pre->log_seq;
+				memcpy(res->manifest, pre->manifest, 32);
+				if (pre->has_image_hash) {
+					res->has_image_hash = true;
+					memcpy(res->image_sha256, pre->image_sha256, 32);
+					res->image_size = pre->image_size;
+				}
+				goto out;
+			}
+		}
+		if (rc == DV_ENOTFOUND) rc = 0;
+		if (rc < 0) goto out;
+		/* what the comparison hashed of an image is the image's hash */
+		memcpy(pre, rec, sizeof(*pre));
+		memset(rec, 0, sizeof(*rec));
+	} else {
+		memset(pre, 0, sizeof(*pre));
+	}
+	if ((rc = dv_catalog_begin(cat)) < 0) goto out;
 	rc = dv_catalog_case_find(&c, cat, o->case_name);
 	if (rc == DV_ENOTFOUND) rc = dv_catalog_case_create(&c, cat, o->case_name);
 	if (rc == 0) {
@@ -601,10 +876,16 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 
 	/* A raw image is hashed whole, as forensic imagers do. */
 	if (!strcmp(info->kind, "image")) {
+		if (!rec->has_image_hash && pre->has_image_hash) {
+			memcpy(rec->image_sha256, pre->image_sha256, 32);
+			rec->image_size = pre->image_size;
+			rec->has_image_hash = true;
+			if ((rc = dv_catalog_ingest_update(cat, rec)) < 0) goto out;
+		}
 		if (!rec->has_image_hash) {
 			r.prog.phase = "hashing image";
 			r.prog.bytes_total = info->image_size;
-			if (!(buf = malloc(READ_BUF))) {
+			if (!buf && !(buf = malloc(READ_BUF))) {
 				rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 				goto out;
 			}
@@ -627,6 +908,14 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	if (!(have = malloc(sizeof(*have)))) {
 		rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 		goto out;
+	}
+	for (size_t i = 0; i < info->nfailed; i++) {
+		res->files_failed++;
+		if (o->file_error) {
+			char m[DV_MSG_STR_MAX + 8];
+			snprintf(m, sizeof(m), "%s: %s", info->failed[i].path, info->failed[i].message);
+			o->file_error(info->failed[i].path, m, o->payload);
+		}
 	}
 	if ((rc = dv_catalog_begin(cat)) < 0) goto out;
 	for (size_t i = 0; i < nfiles; i++) {
@@ -679,6 +968,8 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 			log_common(body, DV_ACTION_INGEST_INTERRUPTED, o, rec);
 			json_object_object_add(body, "files_stored", json_object_new_int64(dv_catalog_file_count(cat, rec->id)));
 			dv_vault_log(v, body, NULL);
+		} else {
+			log_failed(v, o, rec, err, saved.message);
 		}
 		dv_error_set(saved.code, saved.path, saved.offset, "%s", saved.message);
 		rc = err;
@@ -688,7 +979,10 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	r.prog.path = NULL;
 	report(&r);
 	if ((rc = dv_blob_batch_settle(dv_vault_blobs(v), &r.batch)) < 0 || (rc = dv_catalog_commit(cat)) < 0) {
+		dv_error saved = *dv_error_last();
 		dv_catalog_rollback(cat);
+		log_failed(v, o, rec, rc, saved.message);
+		dv_error_set(saved.code, saved.path, saved.offset, "%s", saved.message);
 		goto out;
 	}
 
@@ -738,7 +1032,10 @@ out:
 	free(info);
 	free(buf);
 	free(rec);
+	free(pre);
 	free(have);
+	if (r.dir_fd >= 0) close(r.dir_fd);
+	free(r.dir_path);
 	return rc;
 }
 
@@ -763,7 +1060,10 @@ static int evid_file(const dv_file_rec *f, void *payload)
 int dv_ingest_evidence(dv_vault *v, const dv_ingest_opts *opts, const char *action, json_object *detail,
                        dv_ingest_result *res, uint64_t *log_seq)
 {
-	int rc = dv_ingest(v, opts, res);
+	/* a conclusion drawn again is a new record with its own evidence */
+	dv_ingest_opts again = *opts;
+	again.again = true;
+	int rc = dv_ingest(v, &again, res);
 	if (rc < 0) return rc;
 	json_object *b = json_object_new_object();
 	struct evid e = { json_object_new_array() };

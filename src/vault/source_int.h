@@ -24,7 +24,23 @@ typedef struct dv_source_file {
 	int64_t crtime_ns;   /* FAT/exFAT creation time; INT64_MIN when unknown */
 	uint32_t mode;
 	uint64_t inode;      /* image: metadata address; directory: st_ino */
+	uint64_t dev;        /* directory: st_dev (with inode: the file opened
+	                      * must be the one listed); 0 for images */
 } dv_source_file;
+
+/* An entry of the source that could not be listed (a path longer than
+ * DV_SOURCE_PATH_MAX - 1 bytes, directories nested deeper than
+ * DV_SOURCE_MAX_DEPTH, an entry that cannot be looked at): a per-file
+ * failure like an unreadable file, reported and not stored, while the rest
+ * of the source is. path is a printable-length label (a long path is cut in
+ * the middle, marked with "..."). */
+typedef struct dv_source_failure {
+	char *path;
+	char *message;
+} dv_source_failure;
+
+#define DV_SOURCE_PATH_MAX 4096  /* a stored path is at most 4095 bytes */
+#define DV_SOURCE_MAX_DEPTH 64
 
 typedef struct dv_source_info {
 	char kind[16];       /* "directory" or "image" */
@@ -51,6 +67,8 @@ const dv_source_info *dv_source_get_info(const dv_source *s);
  * counted in *skipped and left out.
  */
 int dv_source_list(dv_source *s, const dv_source_file **files, size_t *n, size_t *skipped);
+/* What dv_source_list could not list (borrowed, after dv_source_list). */
+void dv_source_failures(const dv_source *s, const dv_source_failure **out, size_t *n);
 
 /* Streams a file's content to fn in pieces of at most bufsize bytes. */
 typedef int (*dv_source_sink)(const uint8_t *data, size_t n, void *payload);
@@ -63,8 +81,12 @@ int dv_source_read_ring(dv_source *s, const dv_source_file *f, uint8_t *const *b
                         dv_source_sink fn, void *payload);
 
 /* A directory (or "files") source's file opened read-only (O_NOATIME where
- * allowed, no symlink followed): a descriptor the caller owns. Images:
- * DV_EUNSUPPORTED (their files are read through dv_source_read). */
+ * allowed): a descriptor the caller owns. A directory's file is reached one
+ * component at a time from the source's own descriptor with O_NOFOLLOW
+ * (never a symbolic link, never out of the source, whatever was swapped
+ * since the listing), and must be the inode listed (st_dev, st_ino): else
+ * DV_EIO "changed since it was listed". Images: DV_EUNSUPPORTED (their
+ * files are read through dv_source_read). */
 int dv_source_open_file(dv_source *s, const dv_source_file *f);
 
 #endif
