@@ -998,7 +998,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 		rc = dv_vault_log(v, body, NULL);
 		if (rc == 0)
 			rc = dv_error_set(DV_EIO, info->path, -1, "%llu of %llu files could not be read; the ingest stays open, re-run it to retry them",
-			                  (unsigned long long)res->files_failed, (unsigned long long)nfiles);
+			                  (unsigned long long)res->files_failed, (unsigned long long)res->files_total);
 		goto out;
 	}
 	log_common(body, DV_ACTION_INGEST, o, rec);

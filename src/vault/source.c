@@ -159,7 +159,8 @@ static int walk_dir(dv_source *s, int dfd, const char *prefix, int depth)
 		size_t nl = strlen(e->d_name);
 		struct stat st;
 		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			rc = add_failure(s, prefix, e->d_name, "cannot stat: %s", strerror(errno));
+			rc = errno == ENOENT ? add_failure(s, prefix, e->d_name, "changed since it was listed (vanished while the directory was read)")
+			                     : add_failure(s, prefix, e->d_name, "cannot stat: %s", strerror(errno));
 			continue;
 		}
 		if (S_ISDIR(st.st_mode)) {
