@@ -22,6 +22,9 @@ static const char ingest_help[] =
 	"  a card image    a raw image (dd) or a block device holding FAT or exFAT, read\n"
 	"                  with The Sleuth Kit without mounting; the whole image is\n"
 	"                  hashed too, as forensic imagers do\n"
+	"  an E01 image    Expert Witness (EWF1, e.g. ewfacquire, Guymager): its\n"
+	"                  embedded MD5/SHA-1 are checked against its data (a mismatch\n"
+	"                  is refused) and recorded; Ex01 (EWF2) is refused, convert it\n"
 	"\n"
 	"The source is opened read-only and never written. It is read and parsed by\n"
 	"a sandboxed helper (dv-reader: no network, no programs, no writes; seccomp\n"
@@ -175,6 +178,15 @@ int cmd_ingest(int argc, char **argv)
 			hexstr(o, "image_sha256", res.image_sha256);
 			json_object_object_add(o, "image_size", json_object_new_int64((int64_t)res.image_size));
 		}
+		if (res.image_format[0]) json_object_object_add(o, "image_format", json_object_new_string(res.image_format));
+		if (res.ewf_md5[0]) {
+			json_object_object_add(o, "e01_md5", json_object_new_string(res.ewf_md5));
+			json_object_object_add(o, "e01_md5_verified", json_object_new_boolean(res.ewf_md5_verified));
+		}
+		if (res.ewf_sha1[0]) {
+			json_object_object_add(o, "e01_sha1", json_object_new_string(res.ewf_sha1));
+			json_object_object_add(o, "e01_sha1_verified", json_object_new_boolean(res.ewf_sha1_verified));
+		}
 		if (res.complete) {
 			hexstr(o, "manifest_sha256", res.manifest);
 			json_object_object_add(o, "custody_entry", json_object_new_int64((int64_t)res.log_seq));
@@ -207,8 +219,10 @@ int cmd_ingest(int argc, char **argv)
 		       res.resumed ? " (resumed)" : "", (unsigned long long)res.specials_skipped);
 		if (res.has_image_hash) {
 			dv_hex(hex, res.image_sha256, 32);
-			printf("  image SHA-256     %s\n", hex);
+			printf("  image SHA-256     %s%s\n", hex, !strcmp(res.image_format, "e01") ? " (the E01 file)" : "");
 		}
+		if (res.ewf_md5[0]) printf("  E01 MD5           %s (%s)\n", res.ewf_md5, res.ewf_md5_verified ? "matches the data" : "NOT MATCHED");
+		if (res.ewf_sha1[0]) printf("  E01 SHA-1         %s (%s)\n", res.ewf_sha1, res.ewf_sha1_verified ? "matches the data" : "NOT MATCHED");
 		if (res.complete) {
 			dv_hex(hex, res.manifest, 32);
 			printf("  manifest SHA-256  %s\n  custody entry     %llu\n", hex, (unsigned long long)res.log_seq);

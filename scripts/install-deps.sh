@@ -24,6 +24,7 @@ PACKAGES+=(tshark wireshark-common libndpi-bin)  # audit benchmark only (bench/a
 PACKAGES+=(libpcap-dev libjson-c-dev)  # radio: Remote ID from 802.11/BLE captures (libpcap reads pcap and pcapng), JSON/GeoJSON report (json-c)
 PACKAGES+=(tshark)  # radio: baseline of bench/radio/run.sh (Wireshark 4.0 dissection of the same captures)
 PACKAGES+=(man-db)  # package test (tests/e2e/package.sh): man -w finds the installed dronevault(1); dpkg-shlibdeps and objdump come with build-essential
+PACKAGES+=(libewf-dev ewf-tools)  # acquisition: E01 images' embedded MD5/SHA-1 (libewf, which libtsk reads them with); ewfacquire makes the test images
 PACKAGES+=(chromium)  # audit e2e: the HTML report must render in headless Chromium inside a namespace with no network
 
 missing=()

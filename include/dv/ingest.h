@@ -105,8 +105,14 @@ typedef struct dv_ingest_result {
 	uint64_t bytes_total;
 	uint64_t bytes_read;       /* read from the source in this run */
 	bool has_image_hash;
-	uint8_t image_sha256[32];
+	uint8_t image_sha256[32];  /* of the image file's bytes as they are (an E01: the container) */
 	uint64_t image_size;
+	/* an E01 image: "e01" (else "raw" for images, "" otherwise), the MD5 and
+	 * SHA-1 it carries ("" when none) and whether each matches its media
+	 * data as read (an E01 whose hashes do not match is refused) */
+	char image_format[8];
+	char ewf_md5[33], ewf_sha1[41];
+	bool ewf_md5_verified, ewf_sha1_verified;
 	uint8_t manifest[32];
 	uint64_t log_seq;          /* the custody entry that recorded it */
 	double seconds;

@@ -14,7 +14,7 @@
 #define ERR_RULE { DV_MSG_ERROR, DV_MSG_ONCE, 3 * DV_MSG_STR_MAX }
 
 static const dv_msg_rule hello_rules[] = { { DV_MSG_HELLO, DV_MSG_ONCE, 8 }, ERR_RULE };
-static const dv_msg_rule open_rules[] = { { DV_MSG_INFO, DV_MSG_ONCE, 3 * (2 + 255) + 8 }, ERR_RULE };
+static const dv_msg_rule open_rules[] = { { DV_MSG_INFO, DV_MSG_ONCE, 3 * (2 + 255) + 8 + 5 * (2 + 64) }, ERR_RULE };
 static const dv_msg_rule list_rules[] = {
 	{ DV_MSG_FILE, 0, 2 + DV_MSG_STR_MAX + 5 * 8 + 4 },
 	{ DV_MSG_FILE_FAILED, 0, 2 * (2 + DV_MSG_STR_MAX) },

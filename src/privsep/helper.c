@@ -327,6 +327,11 @@ static int serve(void)
 	dv_msg_str(&b, info->fs_type);
 	dv_msg_str(&b, info->volume_label);
 	dv_msg_u64(&b, info->image_size);
+	dv_msg_str(&b, info->format);
+	dv_msg_str(&b, info->ewf_md5);
+	dv_msg_str(&b, info->ewf_sha1);
+	dv_msg_str(&b, info->media_md5);
+	dv_msg_str(&b, info->media_sha1);
 	if (send_buf(DV_MSG_INFO, &b) < 0) return 1;
 	dv_msg_free(&b);
 	const dv_source_file *files;

@@ -49,7 +49,9 @@
 enum dv_msg {
 	DV_MSG_HELLO = 1,    /* c->p u32 version, u32 landlock ABI (0: none) */
 	DV_MSG_OPEN,         /* p->c u8 what (0 source, 1 files), u8 flags, u32 n, n x str path */
-	DV_MSG_INFO,         /* c->p str kind, str fs_type, str volume label, u64 image size */
+	DV_MSG_INFO,         /* c->p str kind, str fs_type, str volume label, u64 image size, and
+	                      * (optional, images) str format ("raw", "e01"), str E01 MD5, str E01
+	                      * SHA-1 (embedded), str media MD5, str media SHA-1 (computed) */
 	DV_MSG_FILE,         /* c->p str path, u64 size, i64 mtime, atime, ctime, crtime, u32 mode */
 	DV_MSG_LIST_END,     /* c->p u64 files, u64 specials skipped */
 	DV_MSG_READ,         /* p->c u32 index into the listing */

@@ -94,6 +94,7 @@ struct own_id {
 
 struct listing {
 	char kind[16], fs_type[32], label[64];
+	char format[8], ewf_md5[33], ewf_sha1[41], media_md5[33], media_sha1[41];
 	char path[4096];         /* our own realpath of the source, never the child's word */
 	uint64_t image_size;
 	dv_msg_file *files;      /* as the reader listed them, checked */
@@ -127,6 +128,16 @@ static bool printable(const char *s)
 {
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f) return false;
+	return true;
+}
+
+static bool hex_or_empty(const char *s, size_t n)
+{
+	size_t l = strlen(s);
+	if (l == 0) return true;
+	if (l != n) return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f'))) return false;
 	return true;
 }
 
@@ -223,9 +234,27 @@ static int reader_list(dv_reader *rd, const dv_ingest_opts *o, struct listing *l
 	    dv_msg_get_str(&p, l->fs_type, sizeof(l->fs_type), "file system type") < 0 ||
 	    dv_msg_get_str(&p, l->label, sizeof(l->label), "volume label") < 0 || dv_rd_u64be(&p, &l->image_size) < 0)
 		return recv_failed(rd, DV_ECORRUPT);
+	if (dv_rd_left(&p) &&
+	    (dv_msg_get_str(&p, l->format, sizeof(l->format), "image format") < 0 ||
+	     dv_msg_get_str(&p, l->ewf_md5, sizeof(l->ewf_md5), "E01 MD5") < 0 ||
+	     dv_msg_get_str(&p, l->ewf_sha1, sizeof(l->ewf_sha1), "E01 SHA-1") < 0 ||
+	     dv_msg_get_str(&p, l->media_md5, sizeof(l->media_md5), "media MD5") < 0 ||
+	     dv_msg_get_str(&p, l->media_sha1, sizeof(l->media_sha1), "media SHA-1") < 0))
+		return recv_failed(rd, DV_ECORRUPT);
 	if (strcmp(l->kind, want) || !printable(l->fs_type) || !printable(l->label) ||
-	    (!strcmp(want, "image") && !l->fs_type[0]))
+	    (!strcmp(want, "image") && !l->fs_type[0]) || (l->format[0] && strcmp(l->format, "raw") && strcmp(l->format, "e01")) ||
+	    !hex_or_empty(l->ewf_md5, 32) || !hex_or_empty(l->ewf_sha1, 40) || !hex_or_empty(l->media_md5, 32) ||
+	    !hex_or_empty(l->media_sha1, 40) || (!strcmp(l->format, "e01") && (!l->media_md5[0] || !l->media_sha1[0])))
 		return fault(rd, p.base, "the reader's description of the source does not match it");
+	if (!strcmp(l->format, "e01") && ((l->ewf_md5[0] && strcmp(l->ewf_md5, l->media_md5)) ||
+	                                  (l->ewf_sha1[0] && strcmp(l->ewf_sha1, l->media_sha1)))) {
+		dv_reader_kill(rd);
+		return dv_error_set(DV_ECORRUPT, l->path, -1,
+		                    "the E01 image's data does not match the hash it carries (MD5 %s recorded, %s read; "
+		                    "SHA-1 %s recorded, %s read): not ingested",
+		                    l->ewf_md5[0] ? l->ewf_md5 : "none", l->media_md5, l->ewf_sha1[0] ? l->ewf_sha1 : "none",
+		                    l->media_sha1);
+	}
 
 	dv_chan_phase(&rd->ch, &dv_phase_list);
 	for (;;) {
@@ -606,6 +635,14 @@ static void log_common(json_object *b, const char *action, const dv_ingest_opts 
 static void log_label(json_object *b, const struct listing *l)
 {
 	if (l->label[0]) json_object_object_add(b, "volume_label", json_object_new_string(l->label));
+	if (!strcmp(l->format, "e01")) {
+		/* the container's own hashes, checked against its media data by the reader */
+		json_object_object_add(b, "image_format", json_object_new_string("e01"));
+		json_object_object_add(b, "media_md5", json_object_new_string(l->media_md5));
+		json_object_object_add(b, "media_sha1", json_object_new_string(l->media_sha1));
+		if (l->ewf_md5[0]) json_object_object_add(b, "e01_md5", json_object_new_string(l->ewf_md5));
+		if (l->ewf_sha1[0]) json_object_object_add(b, "e01_sha1", json_object_new_string(l->ewf_sha1));
+	}
 }
 
 static void add_hex(json_object *b, const char *k, const uint8_t *p, size_t n)
@@ -792,6 +829,13 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	if (!strcmp(info->kind, "directory")) r.root = info->path;
 	snprintf(res->kind, sizeof(res->kind), "%s", info->kind);
 	snprintf(res->fs_type, sizeof(res->fs_type), "%s", info->fs_type);
+	if (!strcmp(info->kind, "image")) {
+		snprintf(res->image_format, sizeof(res->image_format), "%s", info->format[0] ? info->format : "raw");
+		snprintf(res->ewf_md5, sizeof(res->ewf_md5), "%s", info->ewf_md5);
+		snprintf(res->ewf_sha1, sizeof(res->ewf_sha1), "%s", info->ewf_sha1);
+		res->ewf_md5_verified = info->ewf_md5[0] && !strcmp(info->ewf_md5, info->media_md5);
+		res->ewf_sha1_verified = info->ewf_sha1[0] && !strcmp(info->ewf_sha1, info->media_sha1);
+	}
 	const dv_msg_file *files = info->files;
 	size_t nfiles = info->n;
 	res->files_total = nfiles + info->nfailed;

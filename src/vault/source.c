@@ -13,6 +13,8 @@
 #include <dirent.h>
 #include <linux/fs.h>
 #include <tsk/libtsk.h>
+#include <libewf.h>
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include "dv/err.h"
@@ -330,11 +332,77 @@ static const char *tsk_err(void)
 	return m && *m ? m : "unknown error";
 }
 
+/* The hashes an E01 carries (libewf; hostile bytes, so only here in the
+ * reader), and MD5/SHA-1 over its whole media data read through TSK. */
+static int ewf_hashes(dv_source *s)
+{
+	libewf_handle_t *h = NULL;
+	libewf_error_t *e = NULL;
+	char **names = NULL;
+	int nn = 0;
+	uint8_t md5[16], sha1[20];
+	if (libewf_glob(s->info.path, strlen(s->info.path), LIBEWF_FORMAT_UNKNOWN, &names, &nn, &e) == 1 &&
+	    libewf_handle_initialize(&h, &e) == 1 && libewf_handle_open(h, names, nn, LIBEWF_OPEN_READ, &e) == 1) {
+		if (libewf_handle_get_md5_hash(h, md5, sizeof(md5), &e) == 1) dv_hex(s->info.ewf_md5, md5, 16);
+		if (e) libewf_error_free(&e);
+		if (libewf_handle_get_sha1_hash(h, sha1, sizeof(sha1), &e) == 1) dv_hex(s->info.ewf_sha1, sha1, 20);
+		libewf_handle_close(h, NULL);
+	}
+	if (e) libewf_error_free(&e);
+	if (h) libewf_handle_free(&h, NULL);
+	if (names) libewf_glob_free(names, nn, NULL);
+	EVP_MD_CTX *a = EVP_MD_CTX_new(), *b = EVP_MD_CTX_new();
+	char *buf = malloc(1u << 20);
+	int rc = 0;
+	if (!a || !b || !buf || !EVP_DigestInit_ex(a, EVP_md5(), NULL) || !EVP_DigestInit_ex(b, EVP_sha1(), NULL))
+		rc = dv_error_set(DV_ENOMEM, s->info.path, -1, "out of memory");
+	for (TSK_OFF_T off = 0; rc == 0 && off < s->img->size;) {
+		size_t want = s->img->size - off < (TSK_OFF_T)(1u << 20) ? (size_t)(s->img->size - off) : (1u << 20);
+		ssize_t r = tsk_img_read(s->img, off, buf, want);
+		if (r <= 0) {
+			rc = dv_error_set(DV_EIO, s->info.path, (int64_t)off, "cannot read the E01 image's media data: %s", tsk_err());
+			break;
+		}
+		if (!EVP_DigestUpdate(a, buf, (size_t)r) || !EVP_DigestUpdate(b, buf, (size_t)r))
+			rc = dv_error_set(DV_EIO, s->info.path, -1, "cannot hash");
+		off += r;
+	}
+	unsigned la = 0, lb = 0;
+	if (rc == 0 && EVP_DigestFinal_ex(a, md5, &la) && EVP_DigestFinal_ex(b, sha1, &lb) && la == 16 && lb == 20) {
+		dv_hex(s->info.media_md5, md5, 16);
+		dv_hex(s->info.media_sha1, sha1, 20);
+	}
+	EVP_MD_CTX_free(a);
+	EVP_MD_CTX_free(b);
+	free(buf);
+	return rc;
+}
+
 static int open_image(dv_source *s)
 {
-	s->img = tsk_img_open_utf8_sing(s->info.path, TSK_IMG_TYPE_RAW, 0);
+	/* by content: EWF1 ("EVF\t\r\n\xff\0"), EWF2 ("EVF2\r\n\x81\0"), else raw */
+	uint8_t sig[8] = { 0 };
+	int fd = open_ro(AT_FDCWD, s->info.path, 0);
+	if (fd < 0) return dv_error_errno(errno, s->info.path, -1, "cannot open image");
+	ssize_t got = pread(fd, sig, sizeof(sig), 0);
+	close(fd);
+	bool ewf1 = got == 8 && !memcmp(sig, "EVF\x09\x0d\x0a\xff\x00", 8);
+	if (got == 8 && (!memcmp(sig, "EVF2\x0d\x0a\x81\x00", 8) || !memcmp(sig, "LEF2\x0d\x0a\x81\x00", 8)))
+		return dv_error_set(DV_EUNSUPPORTED, s->info.path, 0,
+		                    "an Ex01 (EWF version 2) image: this system's libewf reads E01 (EWF1) only; "
+		                    "convert it with ewfexport -f encase6, or acquire the card again as E01 or raw");
+	if (got == 8 && !memcmp(sig, "LVF\x09\x0d\x0a\xff\x00", 8))
+		return dv_error_set(DV_EUNSUPPORTED, s->info.path, 0,
+		                    "an L01 (EWF logical evidence) file: not a disk image; export its files and ingest them");
+	snprintf(s->info.format, sizeof(s->info.format), "%s", ewf1 ? "e01" : "raw");
+	s->img = tsk_img_open_utf8_sing(s->info.path, ewf1 ? TSK_IMG_TYPE_EWF_EWF : TSK_IMG_TYPE_RAW, 0);
 	if (!s->img)
-		return dv_error_set(DV_EINVAL, s->info.path, -1, "cannot read as a disk image: %s", tsk_err());
+		return dv_error_set(DV_EINVAL, s->info.path, -1, "cannot read as a disk image%s: %s", ewf1 ? " (E01)" : "",
+		                    tsk_err());
+	if (ewf1) {
+		int rc = ewf_hashes(s);
+		if (rc < 0) return rc;
+	}
 	s->info.image_size = (uint64_t)s->img->size;
 	tsk_error_reset();
 	s->fs = tsk_fs_open_img(s->img, 0, TSK_FS_TYPE_DETECT);

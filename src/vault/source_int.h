@@ -48,9 +48,19 @@ typedef struct dv_source_info {
 	char path[4096];     /* absolute path of the source */
 	uint64_t image_size; /* image: bytes */
 	char volume_label[64]; /* image: FAT/exFAT volume label, if any */
+	/* image: "raw" (dd, a device) or "e01" (Expert Witness EWF1, read
+	 * through libtsk's libewf; image_size is the media size). An E01's
+	 * embedded MD5/SHA-1 (lower-case hex, "" when it has none) and the ones
+	 * computed here over all its media data. */
+	char format[8];
+	char ewf_md5[33], ewf_sha1[41];
+	char media_md5[33], media_sha1[41];
 } dv_source_info;
 
-/* Opens path as a directory or an image (by what it is, not its name). */
+/* Opens path as a directory or an image (by what it is, not its name):
+ * a raw image or device, or an E01 (EWF1) image, whose media data is read
+ * whole once to check its embedded hashes. An Ex01 (EWF2) image is refused
+ * (DV_EUNSUPPORTED, saying so): Debian's libewf reads EWF1 only. */
 int dv_source_open(dv_source **out, const char *path);
 /*
  * A list of single files (captures, reports) as one source of kind
