@@ -48,6 +48,14 @@ static const char ingest_help[] =
 	"  --key-file FILE   open the vault with a key file instead of a passphrase\n"
 	"  --again           record a new ingest even if this source is already\n"
 	"                    complete in the case with the identical files\n"
+	"  --recover-deleted an image's deleted files (FAT, exFAT: the entries of its\n"
+	"                    directories, with the clusters they pointed to) instead of\n"
+	"                    its allocated ones, as an ingest of their own (kind\n"
+	"                    \"recovered\", exported under its own ingest-N/): never mixed\n"
+	"                    with the card's files. The custody entry lists per file\n"
+	"                    how many bytes lay in still-free clusters and whether some\n"
+	"                    were reallocated to another file since (then what was read\n"
+	"                    there is not the deleted file's)\n"
 	"  --no-telemetry    store only; do not index positions and times now\n"
 	"                    ('dronevault reindex' can do it later)\n"
 	"  --json            print a JSON summary on stdout; its counts:\n"
@@ -101,7 +109,7 @@ int cmd_ingest(int argc, char **argv)
 		{ "note", required_argument, NULL, 'n' }, { "vault", required_argument, NULL, 'v' },
 		{ "key-file", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
 		{ "no-telemetry", no_argument, NULL, 'T' }, { "wait", optional_argument, NULL, 'W' },
-		{ "again", no_argument, NULL, 'A' },
+		{ "again", no_argument, NULL, 'A' }, { "recover-deleted", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	const char *vault = NULL, *key_file = NULL;
@@ -120,6 +128,7 @@ int cmd_ingest(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'T': telemetry_on = false; break;
 		case 'A': io.again = true; break;
+		case 'R': io.recover_deleted = true; break;
 		case 'W':
 			if (cli_parse_wait("ingest", optarg, &wait)) return CLI_USAGE;
 			break;
@@ -191,6 +200,8 @@ int cmd_ingest(int argc, char **argv)
 			hexstr(o, "manifest_sha256", res.manifest);
 			json_object_object_add(o, "custody_entry", json_object_new_int64((int64_t)res.log_seq));
 		}
+		if (io.recover_deleted)
+			json_object_object_add(o, "files_reallocated", json_object_new_int64((int64_t)res.files_reallocated));
 		json_object_object_add(o, "network_sandbox", json_object_new_boolean(res.sandboxed));
 		json_object_object_add(o, "seconds", json_object_new_double(res.seconds));
 		if (rc < 0) json_object_object_add(o, "error", json_object_new_string(dv_error_text()));
@@ -207,9 +218,10 @@ int cmd_ingest(int argc, char **argv)
 		char total[32], speed[32], hex[65];
 		cli_human_bytes(total, sizeof(total), res.bytes_total);
 		cli_human_bytes(speed, sizeof(speed), res.seconds > 0 ? (uint64_t)((double)res.bytes_read / res.seconds) : 0);
-		printf("%s ingest %lld of case %s: %llu files, %s, from %s (%s%s%s)\n",
+		printf("%s ingest %lld of case %s: %llu %sfiles, %s, from %s (%s%s%s)\n",
 		       res.complete ? "completed" : "unfinished", (long long)res.ingest_id, cli_esc(io.case_name),
-		       (unsigned long long)res.files_total, total, cli_esc(io.source), res.kind, res.fs_type[0] ? ", " : "",
+		       (unsigned long long)res.files_total, io.recover_deleted ? "deleted " : "", total, cli_esc(io.source), res.kind,
+		       res.fs_type[0] ? ", " : "",
 		       res.fs_type);
 		/* N + M + F = files: new content, already in the vault (by content,
 		 * or recorded by an earlier run of this ingest), failed */

@@ -70,6 +70,11 @@ typedef struct dv_ingest_opts {
 	/* Record a new ingest even when the same source with the identical
 	 * manifest is already complete in the case (see already_complete). */
 	bool again;
+	/* An image's deleted files instead of its allocated ones, as an ingest
+	 * of its own (kind "recovered"): never mixed with the allocated files.
+	 * Its custody entry lists, per file, the bytes that lay in clusters
+	 * still free ("recoverable") and whether some were reallocated. */
+	bool recover_deleted;
 } dv_ingest_opts;
 
 /*
@@ -113,6 +118,7 @@ typedef struct dv_ingest_result {
 	char image_format[8];
 	char ewf_md5[33], ewf_sha1[41];
 	bool ewf_md5_verified, ewf_sha1_verified;
+	uint64_t files_reallocated; /* recover_deleted: files with clusters now another file's */
 	uint8_t manifest[32];
 	uint64_t log_seq;          /* the custody entry that recorded it */
 	double seconds;

@@ -18,6 +18,7 @@ static const dv_msg_rule open_rules[] = { { DV_MSG_INFO, DV_MSG_ONCE, 3 * (2 + 2
 static const dv_msg_rule list_rules[] = {
 	{ DV_MSG_FILE, 0, 2 + DV_MSG_STR_MAX + 5 * 8 + 4 },
 	{ DV_MSG_FILE_FAILED, 0, 2 * (2 + DV_MSG_STR_MAX) },
+	{ DV_MSG_RECOVERY, 0, 9 },
 	{ DV_MSG_LIST_END, DV_MSG_ONCE, 16 },
 	ERR_RULE,
 };

@@ -322,6 +322,10 @@ static int serve(void)
 		send_error();
 		return 1;
 	}
+	if ((flags & DV_OPEN_RECOVER) && dv_source_set_recover(src) < 0) {
+		send_error();
+		return 1;
+	}
 	const dv_source_info *info = dv_source_get_info(src);
 	dv_msg_str(&b, info->kind);
 	dv_msg_str(&b, info->fs_type);
@@ -351,6 +355,12 @@ static int serve(void)
 		dv_msg_u32(&b, f->mode);
 		if (send_buf(DV_MSG_FILE, &b) < 0) return 1;
 		b.len = 0;
+		if (flags & DV_OPEN_RECOVER) {
+			dv_msg_u64(&b, f->recoverable);   /* the entry's own size */
+			dv_msg_u8(&b, f->reallocated ? 1 : 0);
+			if (send_buf(DV_MSG_RECOVERY, &b) < 0) return 1;
+			b.len = 0;
+		}
 	}
 	const dv_source_failure *failed;
 	size_t nfailed;

@@ -72,10 +72,13 @@ enum dv_msg {
 	DV_MSG_REPLY,        /* p->c the parent's answer (JSON text, at most DV_READER_REPLY_MAX) */
 	DV_MSG_FILE_FAILED,  /* c->p str path (a label: a long path is cut), str why: an entry of the
 	                      * source that could not be listed (too deep, too long): a per-file failure */
+	DV_MSG_RECOVERY,     /* c->p u64 the deleted entry's own size (>= the FILE's size, what can be
+	                      * recovered), u8 reallocated: about the FILE just sent (DV_OPEN_RECOVER) */
 	DV_MSG_COUNT
 };
 
 #define DV_OPEN_TELEMETRY 1u  /* OPEN flag: run the telemetry extraction */
+#define DV_OPEN_RECOVER 2u    /* OPEN flag: list an image's deleted files instead (dv_source_set_recover) */
 #define DV_OPEN_SOURCE 0      /* OPEN what: a directory, image or device */
 #define DV_OPEN_FILES 1       /* OPEN what: a list of single files */
 #define DV_OPEN_EXTRACT 2     /* OPEN what: no source; files come as EXTRACT + DATA (reindex) */

@@ -104,6 +104,8 @@ struct listing {
 	size_t nfailed, capfailed;
 	int root_fd;             /* directory: our own descriptor of it (O_PATH), -1 otherwise */
 	struct own_id *own;      /* files: each file's device and inode, from our own stat */
+	struct recovery { uint64_t deleted_size; bool reallocated; } *rec;  /* per file, recovery only */
+	size_t caprec, nrec;
 };
 
 static void listing_free(struct listing *l)
@@ -122,6 +124,9 @@ static void listing_free(struct listing *l)
 	l->root_fd = -1;
 	free(l->own);
 	l->own = NULL;
+	free(l->rec);
+	l->rec = NULL;
+	l->caprec = 0;
 }
 
 static bool printable(const char *s)
@@ -217,7 +222,8 @@ static int reader_list(dv_reader *rd, const dv_ingest_opts *o, struct listing *l
 	if ((rc = dv_reader_start(rd)) < 0) return rc;
 	dv_msg_buf b = { 0 };
 	dv_msg_u8(&b, o->source ? 0 : 1);
-	dv_msg_u8(&b, o->observer && (o->observer->reader_flags & DV_INGEST_READ_TELEMETRY) ? DV_OPEN_TELEMETRY : 0);
+	dv_msg_u8(&b, (uint8_t)((o->observer && (o->observer->reader_flags & DV_INGEST_READ_TELEMETRY) ? DV_OPEN_TELEMETRY : 0) |
+	                        (o->recover_deleted ? DV_OPEN_RECOVER : 0)));
 	size_t n = o->source ? 1 : o->nfiles;
 	dv_msg_u32(&b, (uint32_t)n);
 	for (size_t i = 0; i < n; i++) dv_msg_str(&b, o->source ? o->source : o->files[i]);
@@ -261,6 +267,27 @@ static int reader_list(dv_reader *rd, const dv_ingest_opts *o, struct listing *l
 		if ((rc = recv_or_error(rd, &t, &p)) < 0) return rc;
 		if (t == DV_MSG_LIST_END) break;
 		if (l->n + l->nfailed >= MAX_FILES) return fault(rd, p.base, "more than 4194304 files");
+		if (t == DV_MSG_RECOVERY) {
+			uint64_t avail;
+			uint8_t re;
+			if (!o->recover_deleted || l->n == 0 || l->nrec != l->n - 1 || dv_rd_u64be(&p, &avail) < 0 ||
+			    dv_rd_u8(&p, &re) < 0 || re > 1 || avail < l->files[l->n - 1].size || avail > (1ull << 50))
+				return fault(rd, p.base, "a bad recovery record");
+			if (l->caprec < l->cap) {
+				struct recovery *nr = realloc(l->rec, l->cap * sizeof(*nr));
+				if (!nr) {
+					dv_reader_kill(rd);
+					return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+				}
+				memset(nr + l->caprec, 0, (l->cap - l->caprec) * sizeof(*nr));
+				l->rec = nr;
+				l->caprec = l->cap;
+			}
+			l->rec[l->n - 1].deleted_size = avail;
+			l->rec[l->n - 1].reallocated = re;
+			l->nrec++;
+			continue;
+		}
 		if (t == DV_MSG_FILE_FAILED) {
 			char fp[DV_MSG_STR_MAX], fm[DV_MSG_STR_MAX];
 			if ((rc = dv_msg_failed_decode(&p, fp, sizeof(fp), fm, sizeof(fm))) < 0) return recv_failed(rd, rc);
@@ -303,6 +330,7 @@ static int reader_list(dv_reader *rd, const dv_ingest_opts *o, struct listing *l
 	if (dv_rd_u64be(&p, &count) < 0 || dv_rd_u64be(&p, &l->skipped) < 0 || count != l->n)
 		return fault(rd, p.base, "the listing's count does not match its files");
 	if (!o->source && l->n != o->nfiles) return fault(rd, p.base, "a different number of files than given");
+	if (o->recover_deleted && l->nrec != l->n) return fault(rd, p.base, "a deleted file without its recovery record");
 	/* no path twice */
 	const dv_msg_file **sorted = malloc((l->n ? l->n : 1) * sizeof(*sorted));
 	if (!sorted) {
@@ -824,10 +852,19 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 		}
 	}
 	report(&r);
+	if (o->recover_deleted) {
+		const char *want = NULL;
+		if (!o->source || ((rc = expected_kind(o, info, &want)) == 0 && strcmp(want, "image")))
+			rc = dv_error_set(DV_EINVAL, o->source, -1,
+			                  "deleted files are recovered from raw or E01 images and devices, not from a directory");
+		if (rc < 0) goto out;
+	}
 	if ((rc = reader_list(&r.rd, o, info)) < 0) goto out;
 	res->sandboxed = r.rd.seccomp;
 	if (!strcmp(info->kind, "directory")) r.root = info->path;
-	snprintf(res->kind, sizeof(res->kind), "%s", info->kind);
+	/* recovered deleted files are an ingest of their own kind */
+	const char *ikind = o->recover_deleted ? "recovered" : info->kind;
+	snprintf(res->kind, sizeof(res->kind), "%s", ikind);
 	snprintf(res->fs_type, sizeof(res->fs_type), "%s", info->fs_type);
 	if (!strcmp(info->kind, "image")) {
 		snprintf(res->image_format, sizeof(res->image_format), "%s", info->format[0] ? info->format : "raw");
@@ -846,12 +883,12 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	dv_case c;
 	char ident[4200];
 	uint8_t source_tag[32];
-	snprintf(ident, sizeof(ident), "%s|%s", info->kind, info->path);
+	snprintf(ident, sizeof(ident), "%s|%s", ikind, info->path);
 	if ((rc = dv_catalog_tag(source_tag, cat, "source", ident, strlen(ident))) < 0) goto out;
 
 	/* A re-run of an ingest that completed (an operator unsure whether it
 	 * finished): proven identical, nothing is recorded. */
-	if (!o->again && info->nfailed == 0) {
+	if (!o->again && !o->recover_deleted && info->nfailed == 0) {
 		dv_case c0 = { 0 };
 		rc = dv_catalog_case_find(&c0, cat, o->case_name);
 		if (rc == 0) rc = dv_catalog_ingest_find_open(cat, c0.id, source_tag, rec);
@@ -892,7 +929,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 			rec->case_id = c.id;
 			rec->state = DV_INGEST_OPEN;
 			snprintf(rec->source, sizeof(rec->source), "%s", info->path);
-			snprintf(rec->kind, sizeof(rec->kind), "%s", info->kind);
+			snprintf(rec->kind, sizeof(rec->kind), "%s", ikind);
 			snprintf(rec->fs_type, sizeof(rec->fs_type), "%s", info->fs_type);
 			snprintf(rec->operator_name, sizeof(rec->operator_name), "%s", o->operator_name);
 			snprintf(rec->note, sizeof(rec->note), "%s", o->note ? o->note : "");
@@ -1053,6 +1090,21 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	if (rec->has_image_hash) {
 		add_hex(body, "image_sha256", rec->image_sha256, 32);
 		json_object_object_add(body, "image_size", json_object_new_int64((int64_t)rec->image_size));
+	}
+	if (o->recover_deleted) {
+		/* per deleted file: the size its entry gives, the bytes recovered (its
+		 * clusters up to the first one another file holds), reallocated */
+		json_object *arr = json_object_new_array();
+		for (size_t i = 0; i < nfiles; i++) {
+			if (info->rec[i].reallocated) res->files_reallocated++;
+			json_object *e = json_object_new_object();
+			json_object_object_add(e, "path", json_object_new_string(files[i].path));
+			json_object_object_add(e, "size", json_object_new_int64((int64_t)info->rec[i].deleted_size));
+			json_object_object_add(e, "recovered", json_object_new_int64((int64_t)files[i].size));
+			json_object_object_add(e, "reallocated", json_object_new_boolean(info->rec[i].reallocated));
+			json_object_array_add(arr, e);
+		}
+		json_object_object_add(body, "recovered", arr);
 	}
 	/* read in the sandboxed reader (dv-reader) */
 	json_object_object_add(body, "sandbox", json_object_new_boolean(res->sandboxed));

@@ -39,6 +39,7 @@ struct dv_source {
 	dv_source_failure *failed;
 	size_t nfailed, capfailed, dirs;
 	bool listed;
+	bool recover;            /* list deleted entries (images) */
 	/* the last directory a file was opened in (files are asked for in
 	 * path order, so most share it) */
 	int cache_fd;
@@ -203,7 +204,7 @@ static int walk_dir(dv_source *s, int dfd, const char *prefix, int depth)
 			memcpy(rel, prefix, plen);
 			memcpy(rel + plen, e->d_name, nl + 1);
 			dv_source_file f = { NULL, (uint64_t)st.st_size, ts_ns(st.st_mtim), ts_ns(st.st_atim),
-			                     ts_ns(st.st_ctim), INT64_MIN, st.st_mode, st.st_ino, st.st_dev };
+			                     ts_ns(st.st_ctim), INT64_MIN, st.st_mode, st.st_ino, st.st_dev, 0, false };
 			rc = add_file(s, rel, &f);
 		} else {
 			s->skipped++;
@@ -218,6 +219,26 @@ static int walk_dir(dv_source *s, int dfd, const char *prefix, int depth)
 static const char *tsk_err(void);
 
 /* One entry of an image directory: a file to list, a label, or metadata. */
+struct alloc_walk {
+	uint64_t free_bytes, size;
+	bool realloc;
+};
+
+static TSK_WALK_RET_ENUM count_block(TSK_FS_FILE *f, TSK_OFF_T off, TSK_DADDR_T addr, char *buf, size_t len,
+                                     TSK_FS_BLOCK_FLAG_ENUM flags, void *ptr)
+{
+	(void)f;
+	(void)addr;
+	(void)buf;
+	struct alloc_walk *w = ptr;
+	if (off < 0 || (uint64_t)off >= w->size) return TSK_WALK_CONT;
+	uint64_t n = (uint64_t)len;
+	if (n > w->size - (uint64_t)off) n = w->size - (uint64_t)off;
+	if (flags & TSK_FS_BLOCK_FLAG_ALLOC) w->realloc = true;
+	else w->free_bytes += n;
+	return TSK_WALK_CONT;
+}
+
 static int tsk_visit(dv_source *s, TSK_FS_FILE *file, const char *path)
 {
 	const char *name = file->name->name;
@@ -257,8 +278,19 @@ static int tsk_visit(dv_source *s, TSK_FS_FILE *file, const char *path)
 		file->meta->crtime ? (int64_t)file->meta->crtime * 1000000000 + file->meta->crtime_nano : INT64_MIN,
 		(uint32_t)file->meta->mode | S_IFREG,
 		(uint64_t)file->meta->addr,
-		0,
+		0, 0, false,
 	};
+	if (s->recover) {
+		/* TSK follows a deleted FAT/exFAT file's clusters from its first one
+		 * and stops at one another file holds: what lies before is the
+		 * deleted file's, and only that is stored */
+		struct alloc_walk w = { 0, f.size, false };
+		tsk_error_reset();
+		if (f.size && tsk_fs_file_walk(file, TSK_FS_FILE_WALK_FLAG_AONLY, count_block, &w)) w.realloc = true;
+		f.recoverable = f.size;
+		f.reallocated = w.realloc || w.free_bytes < f.size;
+		f.size = w.free_bytes < f.size ? w.free_bytes : f.size;
+	}
 	return add_file(s, rel, &f);
 }
 
@@ -282,7 +314,12 @@ static int walk_image_dir(dv_source *s, TSK_INUM_T addr, const char *prefix, int
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		TSK_FS_FILE *file = tsk_fs_dir_get(d, i);
 		if (!file) continue;
-		if (!file->name || !file->meta || !(file->name->flags & TSK_FS_NAME_FLAG_ALLOC) ||
+		bool deleted = file->name && (file->name->flags & TSK_FS_NAME_FLAG_UNALLOC);
+		bool dir = file->meta && file->meta->type == TSK_FS_META_TYPE_DIR;
+		/* allocated entries; in recovery, the deleted files of allocated directories */
+		if (!file->name || !file->meta || (deleted && (!s->recover || dir)) ||
+		    (!deleted && !(file->name->flags & TSK_FS_NAME_FLAG_ALLOC)) ||
+		    (s->recover && !dir && (!deleted || file->meta->type != TSK_FS_META_TYPE_REG)) ||
 		    !strcmp(file->name->name, ".") || !strcmp(file->name->name, "..")) {
 			tsk_fs_file_close(file);
 			continue;
@@ -497,7 +534,7 @@ int dv_source_open_files(dv_source **out, const char *const *paths, size_t n)
 				break;
 			}
 		dv_source_file f = { NULL, (uint64_t)st.st_size, ts_ns(st.st_mtim), ts_ns(st.st_atim),
-		                     ts_ns(st.st_ctim), INT64_MIN, st.st_mode, (uint64_t)s->n, 0 };
+		                     ts_ns(st.st_ctim), INT64_MIN, st.st_mode, (uint64_t)s->n, 0, 0, false };
 		s->abs_paths[s->n] = abs;
 		if ((rc = add_file(s, rel, &f)) < 0) {
 			s->abs_paths[s->n] = NULL;
@@ -541,6 +578,34 @@ static int by_path(const void *a, const void *b)
 	return strcmp(((const dv_source_file *)a)->path, ((const dv_source_file *)b)->path);
 }
 
+int dv_source_set_recover(dv_source *s)
+{
+	if (!s->fs || s->listed)
+		return dv_error_set(DV_EUNSUPPORTED, s->info.path, -1, "deleted files can be recovered from images only");
+	s->recover = true;
+	return 0;
+}
+
+/* Recovered names can repeat (a name deleted and written again, FAT's
+ * lost first letter): the later ones get their entry's address. */
+static int unique_names(dv_source *s)
+{
+	for (size_t i = 1; i < s->n; i++) {
+		if (strcmp(s->files[i].path, s->files[i - 1].path)) continue;
+		char *p = s->files[i].path, *slash = strrchr(p, '/');
+		size_t dl = slash ? (size_t)(slash - p) + 1 : 0;
+		char rel[DV_PATH_MAX_SRC];
+		if (snprintf(rel, sizeof(rel), "%.*s%llu-%s", (int)dl, p, (unsigned long long)s->files[i].inode, p + dl) >=
+		    (int)sizeof(rel))
+			continue;   /* the parent refuses the repeat: a fault, never a silent merge */
+		char *np = strdup(rel);
+		if (!np) return dv_error_set(DV_ENOMEM, s->info.path, -1, "out of memory");
+		free(p);
+		s->files[i].path = np;
+	}
+	return 0;
+}
+
 int dv_source_list(dv_source *s, const dv_source_file **files, size_t *n, size_t *skipped)
 {
 	if (!s->listed) {
@@ -553,6 +618,8 @@ int dv_source_list(dv_source *s, const dv_source_file **files, size_t *n, size_t
 		}
 		if (rc < 0) return rc;
 		if (s->n) qsort(s->files, s->n, sizeof(*s->files), by_path);
+		if (s->recover && (rc = unique_names(s)) < 0) return rc;
+		if (s->recover && s->n) qsort(s->files, s->n, sizeof(*s->files), by_path);
 		s->listed = true;
 	}
 	*files = s->files;

@@ -11,6 +11,7 @@
 #define DV_SOURCE_INT_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct dv_source dv_source;
@@ -26,6 +27,12 @@ typedef struct dv_source_file {
 	uint64_t inode;      /* image: metadata address; directory: st_ino */
 	uint64_t dev;        /* directory: st_dev (with inode: the file opened
 	                      * must be the one listed); 0 for images */
+	/* recovery of deleted entries (dv_source_set_recover): the size its
+	 * entry gives, while size is what can be read of it as it was (its
+	 * clusters up to the first one that now belongs to another file), and
+	 * whether some of its clusters were reallocated */
+	uint64_t recoverable;   /* the entry's own size */
+	bool reallocated;
 } dv_source_file;
 
 /* An entry of the source that could not be listed (a path longer than
@@ -77,6 +84,11 @@ const dv_source_info *dv_source_get_info(const dv_source *s);
  * counted in *skipped and left out.
  */
 int dv_source_list(dv_source *s, const dv_source_file **files, size_t *n, size_t *skipped);
+/* Images only, before dv_source_list: list the deleted (unallocated)
+ * regular-file entries of the allocated directories instead of the
+ * allocated files, with what can be recovered of each. A name that occurs
+ * twice gets its entry's metadata address in front ("ADDR-NAME"). */
+int dv_source_set_recover(dv_source *s);
 /* What dv_source_list could not list (borrowed, after dv_source_list). */
 void dv_source_failures(const dv_source *s, const dv_source_failure **out, size_t *n);
 
