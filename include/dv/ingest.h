@@ -143,6 +143,40 @@ int dv_ingest_evidence(dv_vault *v, const dv_ingest_opts *opts, const char *acti
 int dv_ingest_manifest(dv_catalog *cat, int64_t ingest_id, uint8_t out[32], uint64_t *files,
                        uint64_t *bytes);
 
+/*
+ * Verified wipe of a source after its acquisition (ingest ingest_id of the
+ * case, complete, of this very source). Refused unless every file of the
+ * ingest is in the vault and verifies (full read, SHA-256), and
+ *  - a directory: every file the source holds now is one of the ingest's,
+ *    with the same SHA-256 (read through the sandboxed reader); then each
+ *    is overwritten with zeros, fsynced, read back (all zeros) and removed;
+ *  - a block device: the case also holds a complete recovery of its deleted
+ *    files (ingest --recover-deleted) of the same image, and the device
+ *    still hashes to the image SHA-256 recorded; then the whole device is
+ *    discarded (BLKSECDISCARD, else BLKDISCARD) and read back, and
+ *    overwritten with zeros when it does not read back as zeros.
+ * A custody entry "wipe" records what was done and the read-back proof
+ * (also for a wipe that failed half way). Confirmation is the caller's.
+ */
+typedef struct dv_wipe_opts {
+	const char *source;
+	const char *case_name;
+	int64_t ingest_id;
+	const char *operator_name;
+	volatile sig_atomic_t *interrupted;
+} dv_wipe_opts;
+
+typedef struct dv_wipe_result {
+	char kind[32];               /* "directory" or "image" */
+	uint64_t files, bytes;       /* wiped */
+	char method[64];
+	bool readback_zero;          /* every byte read back was 0 */
+	uint8_t readback_sha256[32]; /* a device: SHA-256 of what was read back */
+	uint64_t log_seq;
+} dv_wipe_result;
+
+int dv_wipe_source(dv_vault *v, const dv_wipe_opts *opts, dv_wipe_result *res);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <linux/fs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -362,6 +364,7 @@ struct run {
 	const char *root;      /* directory sources: our realpath of it; NULL otherwise */
 	struct listing *info;
 	dv_sha256 *hash;       /* comparing a re-run: its hash instead of a blob */
+	uint64_t last_dev, last_ino; /* the inode the last descriptor named */
 	int dir_fd;            /* our O_PATH descriptor of the last file's directory */
 	char *dir_path;        /* ... and its path below the source */
 };
@@ -465,6 +468,8 @@ static int read_fd(struct run *r, int fd, const dv_msg_file *f, uint32_t index, 
 	} else {
 		return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: a descriptor for a file inside an image");
 	}
+	r->last_dev = (uint64_t)st.st_dev;
+	r->last_ino = (uint64_t)st.st_ino;
 	if (!same) {
 		snprintf(err, errcap, "%.1000s: changed since it was listed (replaced, or a directory on its path swapped): not stored",
 		         f->path);
@@ -1176,5 +1181,327 @@ int dv_ingest_evidence(dv_vault *v, const dv_ingest_opts *opts, const char *acti
 	}
 	if (rc == 0) rc = dv_vault_log(v, b, log_seq);
 	json_object_put(b);
+	return rc;
+}
+
+/* ---- verified wipe of a source ------------------------------------------------ */
+struct wipe_rows {
+	dv_file_rec *rows;
+	size_t n, cap;
+};
+
+static int wipe_row(const dv_file_rec *f, void *payload)
+{
+	struct wipe_rows *w = payload;
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		dv_file_rec *nr = realloc(w->rows, cap * sizeof(*nr));
+		if (!nr) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		w->rows = nr;
+		w->cap = cap;
+	}
+	w->rows[w->n++] = *f;
+	return 0;
+}
+
+static int by_row_path(const void *a, const void *b)
+{
+	return strcmp(((const dv_file_rec *)a)->path, ((const dv_file_rec *)b)->path);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i]) return false;
+	return true;
+}
+
+/* Reads fd [0, size) back, hashing it; *zero: every byte is 0. */
+static int read_back(int fd, uint64_t size, uint8_t *buf, const char *what, uint8_t sha[32], bool *zero)
+{
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	dv_sha256 *h;
+	int rc = dv_sha256_new(&h);
+	*zero = true;
+	for (uint64_t off = 0; rc == 0 && off < size;) {
+		size_t want = size - off < READ_BUF ? (size_t)(size - off) : READ_BUF;
+		ssize_t n = pread(fd, buf, want, (off_t)off);
+		if (n < 0 && errno == EINTR) continue;
+		if (n <= 0) {
+			rc = dv_error_errno(n < 0 ? errno : EIO, what, (int64_t)off, "cannot read back");
+			break;
+		}
+		if (*zero && !all_zero(buf, (size_t)n)) *zero = false;
+		rc = dv_sha256_update(h, buf, (size_t)n);
+		off += (uint64_t)n;
+	}
+	if (rc == 0) rc = dv_sha256_final(h, sha);
+	dv_sha256_free(h);
+	return rc;
+}
+
+static int write_zeros(int fd, uint64_t size, uint8_t *buf, const char *what)
+{
+	memset(buf, 0, READ_BUF);
+	for (uint64_t off = 0; off < size;) {
+		size_t want = size - off < READ_BUF ? (size_t)(size - off) : READ_BUF;
+		ssize_t n = pwrite(fd, buf, want, (off_t)off);
+		if (n < 0 && errno == EINTR) continue;
+		if (n <= 0) return dv_error_errno(n < 0 ? errno : EIO, what, (int64_t)off, "cannot overwrite");
+		off += (uint64_t)n;
+	}
+	if (fsync(fd) < 0) return dv_error_errno(errno, what, -1, "cannot make the overwrite durable");
+	return 0;
+}
+
+struct recovered_ctx {
+	const dv_ingest_rec *img;
+	bool found;
+};
+
+static int recovered_fn(const dv_ingest_rec *rec, void *payload)
+{
+	struct recovered_ctx *c = payload;
+	if (rec->state == DV_INGEST_COMPLETE && !strcmp(rec->kind, "recovered") && !strcmp(rec->source, c->img->source) &&
+	    rec->has_image_hash && !memcmp(rec->image_sha256, c->img->image_sha256, 32))
+		c->found = true;
+	return 0;
+}
+
+int dv_wipe_source(dv_vault *v, const dv_wipe_opts *o, dv_wipe_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	if (!o->case_name || !*o->case_name || !o->operator_name || !*o->operator_name || !o->source || o->ingest_id <= 0)
+		return dv_error_set(DV_EINVAL, NULL, -1, "wipe needs a case, an ingest, an operator and the source");
+	dv_catalog *cat = dv_vault_catalog(v);
+	dv_ingest_rec *rec = calloc(1, sizeof(*rec));
+	struct listing *info = calloc(1, sizeof(*info));
+	struct wipe_rows w = { 0 };
+	uint8_t *buf = malloc(READ_BUF);
+	uint64_t *ino = NULL, *dev = NULL;
+	json_object *body = NULL, *list = NULL;
+	dv_ingest_opts lo = { .source = o->source, .case_name = o->case_name, .operator_name = o->operator_name,
+	                      .interrupted = o->interrupted };
+	dv_ingest_result dummy;
+	memset(&dummy, 0, sizeof(dummy));
+	struct run r = { .v = v, .o = &lo, .res = &dummy, .prog = { "verifying", NULL, 0, 0, 0, 0 }, .info = info, .dir_fd = -1 };
+	r.rd.pid = -1;
+	r.rd.ch.fd = -1;
+	int rc = 0;
+	if (info) info->root_fd = -1;
+	if (!rec || !info || !buf || !(r.copy = malloc(READ_BUF > DV_RING_SLOT ? READ_BUF : DV_RING_SLOT))) {
+		rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		goto out;
+	}
+	dv_case c;
+	if ((rc = dv_catalog_case_find(&c, cat, o->case_name)) < 0 || (rc = dv_catalog_ingest_get(rec, cat, o->ingest_id)) < 0) {
+		if (rc == DV_ENOTFOUND)
+			rc = dv_error_set(DV_ENOTFOUND, NULL, -1, "no ingest %lld in case %s", (long long)o->ingest_id, o->case_name);
+		goto out;
+	}
+	const char *want;
+	if ((rc = expected_kind(&lo, info, &want)) < 0) goto out;
+	if (rec->case_id != c.id || rec->state != DV_INGEST_COMPLETE || strcmp(rec->source, info->path) ||
+	    (strcmp(rec->kind, "directory") && strcmp(rec->kind, "image"))) {
+		rc = dv_error_set(DV_EINVAL, info->path, -1,
+		                  "refused: ingest %lld of case %s is not a complete acquisition of this source (it is %s of %s)",
+		                  (long long)o->ingest_id, o->case_name, rec->state == DV_INGEST_COMPLETE ? "complete" : "open",
+		                  rec->source);
+		goto out;
+	}
+	snprintf(res->kind, sizeof(res->kind), "%s", rec->kind);
+	/* every file of the ingest is in the vault and verifies */
+	if ((rc = dv_catalog_file_list(cat, rec->id, wipe_row, &w)) < 0) goto out;
+	for (size_t i = 0; i < w.n; i++) {
+		uint8_t sha[32];
+		uint64_t size;
+		r.prog.phase = "verifying the vault's copy";
+		if ((rc = dv_blob_read(dv_vault_blobs(v), w.rows[i].blob_name, NULL, NULL, sha, &size)) < 0 ||
+		    memcmp(sha, w.rows[i].sha256, 32) || size != w.rows[i].size) {
+			if (rc == 0) rc = dv_error_set(DV_ECORRUPT, w.rows[i].path, -1, "the vault's copy does not verify");
+			dv_error_prefix("refused: %s: ", w.rows[i].path);
+			goto out;
+		}
+	}
+	if (w.n) qsort(w.rows, w.n, sizeof(*w.rows), by_row_path);
+
+	if (!strcmp(rec->kind, "image")) {
+		struct stat st;
+		if (stat(info->path, &st) < 0 || !S_ISBLK(st.st_mode)) {
+			rc = dv_error_set(DV_EINVAL, info->path, -1, "refused: only a card (a block device) is wiped, not an image file");
+			goto out;
+		}
+		/* a whole device holds deleted files and free space too: only when
+		 * they were acquired (a complete recovery of this very image) */
+		struct recovered_ctx rcx = { rec, false };
+		if ((rc = dv_catalog_ingest_list(cat, c.id, recovered_fn, &rcx)) < 0) goto out;
+		if (!rec->has_image_hash || !rcx.found) {
+			rc = dv_error_set(DV_EINVAL, info->path, -1,
+			                  "refused: wiping the whole card destroys its deleted files; run 'ingest --recover-deleted' "
+			                  "of it into case %s first", o->case_name);
+			goto out;
+		}
+		uint8_t now[32];
+		uint64_t size;
+		if ((rc = hash_image(&r, info->path, now, &size, buf)) < 0) goto out;
+		if (memcmp(now, rec->image_sha256, 32) || size != rec->image_size) {
+			rc = dv_error_set(DV_EINVAL, info->path, -1,
+			                  "refused: the card no longer hashes to the image SHA-256 ingest %lld recorded",
+			                  (long long)rec->id);
+			goto out;
+		}
+		int fd = open(info->path, O_RDWR | O_EXCL | O_CLOEXEC);
+		if (fd < 0) {
+			rc = dv_error_errno(errno, info->path, -1, "cannot open the card for writing (mounted?)");
+			goto out;
+		}
+		uint64_t range[2] = { 0, size };
+		const char *method = ioctl(fd, BLKSECDISCARD, range) == 0 ? "secure discard (BLKSECDISCARD)"
+		                     : ioctl(fd, BLKDISCARD, range) == 0  ? "discard (BLKDISCARD)"
+		                                                          : NULL;
+		bool zero = false;
+		if (method && (rc = read_back(fd, size, buf, info->path, res->readback_sha256, &zero)) < 0) {
+			close(fd);
+			goto out;
+		}
+		if (!zero) {
+			/* no discard, or one that does not read back as zeros: write them */
+			method = method ? "discard, then overwritten with zeros" : "overwritten with zeros";
+			if ((rc = write_zeros(fd, size, buf, info->path)) < 0 ||
+			    (rc = read_back(fd, size, buf, info->path, res->readback_sha256, &zero)) < 0) {
+				close(fd);
+				goto out;
+			}
+		}
+		close(fd);
+		snprintf(res->method, sizeof(res->method), "%s", method);
+		res->readback_zero = zero;
+		res->files = w.n;
+		res->bytes = size;
+	} else {
+		/* the source as it is now: every file must be one the ingest holds,
+		 * with the same content */
+		if ((rc = reader_list(&r.rd, &lo, info)) < 0) goto out;
+		if (info->nfailed) {
+			rc = dv_error_set(DV_EINVAL, info->path, -1, "refused: %s: %s", info->failed[0].path, info->failed[0].message);
+			goto out;
+		}
+		if (!(ino = calloc(info->n ? info->n : 1, sizeof(*ino))) || !(dev = calloc(info->n ? info->n : 1, sizeof(*dev)))) {
+			rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < info->n; i++) {
+			const dv_msg_file *f = &info->files[i];
+			dv_file_rec key;
+			snprintf(key.path, sizeof(key.path), "%s", f->path);
+			const dv_file_rec *row = w.n ? bsearch(&key, w.rows, w.n, sizeof(*w.rows), by_row_path) : NULL;
+			if (!row || row->size != f->size) {
+				rc = dv_error_set(DV_EINVAL, f->path, -1, "refused: this file of the source is not in ingest %lld%s",
+				                  (long long)rec->id, row ? " as it is now" : "");
+				goto out;
+			}
+			bool source_failed = false;
+			uint8_t sha[32];
+			r.prog.path = f->path;
+			r.last_dev = r.last_ino = 0;
+			if ((rc = dv_sha256_new(&r.hash)) == 0) rc = receive_file(&r, f, (uint32_t)i, &source_failed);
+			if (rc == 0) rc = dv_sha256_final(r.hash, sha);
+			dv_sha256_free(r.hash);
+			r.hash = NULL;
+			if (rc < 0) {
+				dv_error_prefix("refused: ");
+				goto out;
+			}
+			if (memcmp(sha, row->sha256, 32) || !r.last_ino) {
+				rc = dv_error_set(DV_EINVAL, f->path, -1, "refused: its content is not what ingest %lld stored",
+				                  (long long)rec->id);
+				goto out;
+			}
+			dev[i] = r.last_dev;
+			ino[i] = r.last_ino;
+		}
+		if ((rc = dv_reader_stop(&r.rd)) < 0) goto out;
+		/* every file verified: overwrite each, read it back, remove it */
+		list = json_object_new_array();
+		for (size_t i = 0; i < info->n; i++) {
+			const dv_msg_file *f = &info->files[i];
+			struct stat at;
+			if (own_lookup(&r, f->path, &at) < 0 || (uint64_t)at.st_dev != dev[i] || (uint64_t)at.st_ino != ino[i]) {
+				rc = dv_error_set(DV_EIO, f->path, -1, "changed since it was verified: not wiped");
+				break;
+			}
+			const char *slash = strrchr(f->path, '/');
+			const char *base = slash ? slash + 1 : f->path;
+			int dfd = slash ? r.dir_fd : info->root_fd;
+			int fd = openat(dfd, base, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+			struct stat st;
+			if (fd < 0 || fstat(fd, &st) < 0 || (uint64_t)st.st_ino != ino[i] || (uint64_t)st.st_dev != dev[i]) {
+				rc = fd < 0 ? dv_error_errno(errno, f->path, -1, "cannot open for overwriting")
+				            : dv_error_set(DV_EIO, f->path, -1, "changed since it was verified: not wiped");
+				if (fd >= 0) close(fd);
+				break;
+			}
+			uint8_t sha[32];
+			bool zero = false;
+			int rfd = -1;
+			rc = write_zeros(fd, (uint64_t)st.st_size, buf, f->path);
+			if (rc == 0 && (rfd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+				rc = dv_error_errno(errno, f->path, -1, "cannot read back");
+			if (rc == 0) rc = read_back(rfd, (uint64_t)st.st_size, buf, f->path, sha, &zero);
+			if (rfd >= 0) close(rfd);
+			close(fd);
+			if (rc == 0 && !zero) rc = dv_error_set(DV_EIO, f->path, -1, "overwritten, but does not read back as zeros");
+			if (rc == 0 && unlinkat(dfd, base, 0) < 0) rc = dv_error_errno(errno, f->path, -1, "overwritten, cannot remove");
+			if (rc < 0) break;
+			json_object *e = json_object_new_object();
+			json_object_object_add(e, "path", json_object_new_string(f->path));
+			json_object_object_add(e, "size", json_object_new_int64((int64_t)st.st_size));
+			add_hex(e, "readback_sha256", sha, 32);
+			json_object_array_add(list, e);
+			res->files++;
+			res->bytes += (uint64_t)st.st_size;
+		}
+		int dfd = info->root_fd;
+		if (dfd >= 0) (void)syncfs(dfd);
+		snprintf(res->method, sizeof(res->method), "each file overwritten with zeros, read back, removed");
+		res->readback_zero = rc == 0;
+	}
+	/* the wipe, and its proof, in the custody log (also a wipe cut short) */
+	body = json_object_new_object();
+	log_common(body, DV_ACTION_WIPE, &lo, rec);
+	json_object_object_add(body, "files", json_object_new_int64((int64_t)res->files));
+	json_object_object_add(body, "bytes", json_object_new_int64((int64_t)res->bytes));
+	json_object_object_add(body, "method", json_object_new_string(res->method));
+	json_object_object_add(body, "readback_zero", json_object_new_boolean(res->readback_zero));
+	if (!strcmp(rec->kind, "image")) {
+		add_hex(body, "image_sha256_before", rec->image_sha256, 32);
+		add_hex(body, "readback_sha256", res->readback_sha256, 32);
+	}
+	if (list) {
+		json_object_object_add(body, "wiped", list);
+		list = NULL;
+	}
+	if (rc < 0) {
+		dv_error saved = *dv_error_last();
+		json_object_object_add(body, "error", json_object_new_string(saved.message));
+		(void)dv_vault_log(v, body, &res->log_seq);
+		dv_error_set(saved.code, saved.path, saved.offset, "%s", saved.message);
+	} else {
+		rc = dv_vault_log(v, body, &res->log_seq);
+	}
+out:
+	json_object_put(body);
+	json_object_put(list);
+	dv_reader_kill(&r.rd);
+	free(r.copy);
+	if (r.dir_fd >= 0) close(r.dir_fd);
+	free(r.dir_path);
+	if (info) listing_free(info);
+	free(info);
+	free(w.rows);
+	free(ino);
+	free(dev);
+	free(buf);
+	free(rec);
 	return rc;
 }
