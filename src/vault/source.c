@@ -179,7 +179,10 @@ static int walk_dir(dv_source *s, int dfd, const char *prefix, int depth)
 			}
 			int sub = open_ro(dfd, e->d_name, O_DIRECTORY | O_NOFOLLOW);
 			if (sub < 0) {
-				rc = add_failure(s, prefix, e->d_name, "cannot open directory: %s", strerror(errno));
+				/* a directory a moment ago, a link or gone now: swapped */
+				rc = errno == ENOTDIR || errno == ELOOP || errno == ENOENT
+				         ? add_failure(s, prefix, e->d_name, "changed since it was listed (no longer a directory)")
+				         : add_failure(s, prefix, e->d_name, "cannot open directory: %s", strerror(errno));
 				continue;
 			}
 			char *pre = malloc(plen + nl + 2);
