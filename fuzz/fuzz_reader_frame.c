@@ -32,8 +32,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case DV_MSG_ERROR: (void)dv_msg_error_decode(&p); break;
 		case DV_MSG_INFO:
 			if (dv_msg_get_str(&p, a, 16, "kind") == 0 && dv_msg_get_str(&p, a, 32, "fs") == 0 &&
-			    dv_msg_get_str(&p, a, 64, "label") == 0)
-				(void)dv_rd_u64be(&p, &u);
+			    dv_msg_get_str(&p, a, 64, "label") == 0 && dv_rd_u64be(&p, &u) == 0 && dv_rd_left(&p))
+				for (int k = 0; k < 5 && dv_msg_get_str(&p, a, 41, "hash") == 0; k++) {}
+			break;
+		case DV_MSG_FILE_FAILED: {
+			char m[DV_MSG_STR_MAX];
+			(void)dv_msg_failed_decode(&p, a, sizeof(a), m, sizeof(m));
+			break;
+		}
+		case DV_MSG_RECOVERY:
+			if (dv_rd_u64be(&p, &u) == 0) (void)dv_rd_u8(&p, &ok);
 			break;
 		case DV_MSG_FILE_END:
 			if (dv_rd_u8(&p, &ok) == 0) (void)dv_msg_get_str(&p, a, sizeof(a), "message");

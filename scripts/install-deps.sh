@@ -25,6 +25,7 @@ PACKAGES+=(libpcap-dev libjson-c-dev)  # radio: Remote ID from 802.11/BLE captur
 PACKAGES+=(tshark)  # radio: baseline of bench/radio/run.sh (Wireshark 4.0 dissection of the same captures)
 PACKAGES+=(man-db)  # package test (tests/e2e/package.sh): man -w finds the installed dronevault(1); dpkg-shlibdeps and objdump come with build-essential
 PACKAGES+=(colmap)  # exports e2e: colmap model_converter must read the COLMAP text model (about 40 packages, Qt5 libraries)
+PACKAGES+=(libewf-dev ewf-tools)  # acquisition: E01 images' embedded MD5/SHA-1 (libewf, which libtsk reads them with); ewfacquire makes the test images
 PACKAGES+=(chromium)  # audit e2e: the HTML report must render in headless Chromium inside a namespace with no network
 PACKAGES+=(nftables dnsmasq-base unbound tcpreplay tcpdump iproute2 util-linux strace)  # enforce: lockdown --apply/--check runs nft; namespace tests load the rules, start dnsmasq, check unbound lists, replay captures into a veth (tcpreplay) and witness the self-audit with strace
 PACKAGES+=(libfftw3-dev)  # ocusync: FFTs of the DroneID bursts (band selection, resampling to 15.36 Msps, OFDM demodulation)

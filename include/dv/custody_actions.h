@@ -14,6 +14,8 @@
 #define DV_ACTION_INGEST "ingest"                         /* an acquisition completed */
 #define DV_ACTION_INGEST_INCOMPLETE "ingest.incomplete"   /* files could not be read; it stays open */
 #define DV_ACTION_INGEST_INTERRUPTED "ingest.interrupted" /* stopped by Ctrl-C or a signal */
+#define DV_ACTION_INGEST_FAILED "ingest.failed"           /* the vault side stopped it (disk full, ...) */
+#define DV_ACTION_WIPE "wipe"                             /* a source wiped after a verified acquisition */
 #define DV_ACTION_EXPORT_START "export.start"             /* an export began (before any byte left) */
 #define DV_ACTION_EXPORT "export"                         /* a case was written out */
 #define DV_ACTION_EXPORT_INCOMPLETE "export.incomplete"   /* an export failed after its start */

@@ -67,12 +67,37 @@ typedef struct dv_ingest_opts {
 	void *payload;
 	volatile sig_atomic_t *interrupted; /* set by a signal handler: stop cleanly */
 	const dv_ingest_observer *observer; /* may be NULL */
+	/* Record a new ingest even when the same source with the identical
+	 * manifest is already complete in the case (see already_complete). */
+	bool again;
+	/* An image's deleted files instead of its allocated ones, as an ingest
+	 * of its own (kind "recovered"): never mixed with the allocated files.
+	 * Its custody entry lists, per file, the bytes that lay in clusters
+	 * still free ("recoverable") and whether some were reallocated. */
+	bool recover_deleted;
 } dv_ingest_opts;
 
+/*
+ * What one run did. Every file of the source is counted once:
+ *   files_total = files_new + files_resumed + files_failed
+ * files_new counts files recorded by this run, files_dedup those of them
+ * whose content the vault already held (stored once, recorded again), so a
+ * run "stored files_new - files_dedup new, files_dedup + files_resumed
+ * already in the vault, files_failed failed". An entry that could not even
+ * be listed (a path over 4095 bytes, directories nested deeper than 64) is
+ * a failed file.
+ *
+ * already_complete: no open ingest of this source was found, and a
+ * complete ingest of it in the case (ingest_id, log_seq, manifest: that
+ * one's) has exactly the files read now, same paths and SHA-256 (an image:
+ * the same image SHA-256): nothing was recorded, not even a custody entry;
+ * files_resumed = files_total. opts.again records a new ingest anyway.
+ */
 typedef struct dv_ingest_result {
 	int64_t ingest_id;
 	bool resumed;              /* continued an interrupted ingest */
 	bool complete;             /* every file is in and the custody entry is written */
+	bool already_complete;     /* see above: nothing new recorded */
 	bool sandboxed;            /* read by the sandboxed reader (dv-reader) */
 	char kind[16];
 	char fs_type[32];
@@ -85,8 +110,15 @@ typedef struct dv_ingest_result {
 	uint64_t bytes_total;
 	uint64_t bytes_read;       /* read from the source in this run */
 	bool has_image_hash;
-	uint8_t image_sha256[32];
+	uint8_t image_sha256[32];  /* of the image file's bytes as they are (an E01: the container) */
 	uint64_t image_size;
+	/* an E01 image: "e01" (else "raw" for images, "" otherwise), the MD5 and
+	 * SHA-1 it carries ("" when none) and whether each matches its media
+	 * data as read (an E01 whose hashes do not match is refused) */
+	char image_format[8];
+	char ewf_md5[33], ewf_sha1[41];
+	bool ewf_md5_verified, ewf_sha1_verified;
+	uint64_t files_reallocated; /* recover_deleted: files with clusters now another file's */
 	uint8_t manifest[32];
 	uint64_t log_seq;          /* the custody entry that recorded it */
 	double seconds;
@@ -110,6 +142,40 @@ int dv_ingest_evidence(dv_vault *v, const dv_ingest_opts *opts, const char *acti
  */
 int dv_ingest_manifest(dv_catalog *cat, int64_t ingest_id, uint8_t out[32], uint64_t *files,
                        uint64_t *bytes);
+
+/*
+ * Verified wipe of a source after its acquisition (ingest ingest_id of the
+ * case, complete, of this very source). Refused unless every file of the
+ * ingest is in the vault and verifies (full read, SHA-256), and
+ *  - a directory: every file the source holds now is one of the ingest's,
+ *    with the same SHA-256 (read through the sandboxed reader); then each
+ *    is overwritten with zeros, fsynced, read back (all zeros) and removed;
+ *  - a block device: the case also holds a complete recovery of its deleted
+ *    files (ingest --recover-deleted) of the same image, and the device
+ *    still hashes to the image SHA-256 recorded; then the whole device is
+ *    discarded (BLKSECDISCARD, else BLKDISCARD) and read back, and
+ *    overwritten with zeros when it does not read back as zeros.
+ * A custody entry "wipe" records what was done and the read-back proof
+ * (also for a wipe that failed half way). Confirmation is the caller's.
+ */
+typedef struct dv_wipe_opts {
+	const char *source;
+	const char *case_name;
+	int64_t ingest_id;
+	const char *operator_name;
+	volatile sig_atomic_t *interrupted;
+} dv_wipe_opts;
+
+typedef struct dv_wipe_result {
+	char kind[32];               /* "directory" or "image" */
+	uint64_t files, bytes;       /* wiped */
+	char method[64];
+	bool readback_zero;          /* every byte read back was 0 */
+	uint8_t readback_sha256[32]; /* a device: SHA-256 of what was read back */
+	uint64_t log_seq;
+} dv_wipe_result;
+
+int dv_wipe_source(dv_vault *v, const dv_wipe_opts *opts, dv_wipe_result *res);
 
 #ifdef __cplusplus
 }

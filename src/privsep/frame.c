@@ -14,9 +14,11 @@
 #define ERR_RULE { DV_MSG_ERROR, DV_MSG_ONCE, 3 * DV_MSG_STR_MAX }
 
 static const dv_msg_rule hello_rules[] = { { DV_MSG_HELLO, DV_MSG_ONCE, 8 }, ERR_RULE };
-static const dv_msg_rule open_rules[] = { { DV_MSG_INFO, DV_MSG_ONCE, 3 * (2 + 255) + 8 }, ERR_RULE };
+static const dv_msg_rule open_rules[] = { { DV_MSG_INFO, DV_MSG_ONCE, 3 * (2 + 255) + 8 + 5 * (2 + 64) }, ERR_RULE };
 static const dv_msg_rule list_rules[] = {
 	{ DV_MSG_FILE, 0, 2 + DV_MSG_STR_MAX + 5 * 8 + 4 },
+	{ DV_MSG_FILE_FAILED, 0, 2 * (2 + DV_MSG_STR_MAX) },
+	{ DV_MSG_RECOVERY, 0, 9 },
 	{ DV_MSG_LIST_END, DV_MSG_ONCE, 16 },
 	ERR_RULE,
 };
@@ -262,6 +264,16 @@ int dv_msg_file_decode(dv_rd *r, dv_msg_file *f)
 	f->atime_ns = (int64_t)u[2];
 	f->ctime_ns = (int64_t)u[3];
 	f->crtime_ns = (int64_t)u[4];
+	return 0;
+}
+
+int dv_msg_failed_decode(dv_rd *r, char *path, size_t pcap, char *msg, size_t mcap)
+{
+	int rc = dv_msg_get_str(r, path, pcap, "failed path");
+	if (rc == 0) rc = dv_msg_get_str(r, msg, mcap, "failure");
+	if (rc < 0) return rc;
+	if (dv_rd_left(r) || !path[0])
+		return dv_error_set(DV_ECORRUPT, r->name, r->base, "protocol fault: a bad record of an entry that could not be listed");
 	return 0;
 }
 

@@ -322,11 +322,20 @@ static int serve(void)
 		send_error();
 		return 1;
 	}
+	if ((flags & DV_OPEN_RECOVER) && dv_source_set_recover(src) < 0) {
+		send_error();
+		return 1;
+	}
 	const dv_source_info *info = dv_source_get_info(src);
 	dv_msg_str(&b, info->kind);
 	dv_msg_str(&b, info->fs_type);
 	dv_msg_str(&b, info->volume_label);
 	dv_msg_u64(&b, info->image_size);
+	dv_msg_str(&b, info->format);
+	dv_msg_str(&b, info->ewf_md5);
+	dv_msg_str(&b, info->ewf_sha1);
+	dv_msg_str(&b, info->media_md5);
+	dv_msg_str(&b, info->media_sha1);
 	if (send_buf(DV_MSG_INFO, &b) < 0) return 1;
 	dv_msg_free(&b);
 	const dv_source_file *files;
@@ -345,6 +354,21 @@ static int serve(void)
 		dv_msg_u64(&b, (uint64_t)f->crtime_ns);
 		dv_msg_u32(&b, f->mode);
 		if (send_buf(DV_MSG_FILE, &b) < 0) return 1;
+		b.len = 0;
+		if (flags & DV_OPEN_RECOVER) {
+			dv_msg_u64(&b, f->recoverable);   /* the entry's own size */
+			dv_msg_u8(&b, f->reallocated ? 1 : 0);
+			if (send_buf(DV_MSG_RECOVERY, &b) < 0) return 1;
+			b.len = 0;
+		}
+	}
+	const dv_source_failure *failed;
+	size_t nfailed;
+	dv_source_failures(src, &failed, &nfailed);
+	for (size_t i = 0; i < nfailed; i++) {
+		dv_msg_str(&b, failed[i].path);
+		dv_msg_str(&b, failed[i].message);
+		if (send_buf(DV_MSG_FILE_FAILED, &b) < 0) return 1;
 		b.len = 0;
 	}
 	dv_msg_u64(&b, nfiles);

@@ -49,7 +49,9 @@
 enum dv_msg {
 	DV_MSG_HELLO = 1,    /* c->p u32 version, u32 landlock ABI (0: none) */
 	DV_MSG_OPEN,         /* p->c u8 what (0 source, 1 files), u8 flags, u32 n, n x str path */
-	DV_MSG_INFO,         /* c->p str kind, str fs_type, str volume label, u64 image size */
+	DV_MSG_INFO,         /* c->p str kind, str fs_type, str volume label, u64 image size, and
+	                      * (optional, images) str format ("raw", "e01"), str E01 MD5, str E01
+	                      * SHA-1 (embedded), str media MD5, str media SHA-1 (computed) */
 	DV_MSG_FILE,         /* c->p str path, u64 size, i64 mtime, atime, ctime, crtime, u32 mode */
 	DV_MSG_LIST_END,     /* c->p u64 files, u64 specials skipped */
 	DV_MSG_READ,         /* p->c u32 index into the listing */
@@ -68,10 +70,15 @@ enum dv_msg {
 	                      * file, opened read-only; the parent reads its bytes itself */
 	DV_MSG_ASK,          /* c->p a job's question (JSON text, at most DV_READER_ASK_MAX bytes) */
 	DV_MSG_REPLY,        /* p->c the parent's answer (JSON text, at most DV_READER_REPLY_MAX) */
+	DV_MSG_FILE_FAILED,  /* c->p str path (a label: a long path is cut), str why: an entry of the
+	                      * source that could not be listed (too deep, too long): a per-file failure */
+	DV_MSG_RECOVERY,     /* c->p u64 the deleted entry's own size (>= the FILE's size, what can be
+	                      * recovered), u8 reallocated: about the FILE just sent (DV_OPEN_RECOVER) */
 	DV_MSG_COUNT
 };
 
 #define DV_OPEN_TELEMETRY 1u  /* OPEN flag: run the telemetry extraction */
+#define DV_OPEN_RECOVER 2u    /* OPEN flag: list an image's deleted files instead (dv_source_set_recover) */
 #define DV_OPEN_SOURCE 0      /* OPEN what: a directory, image or device */
 #define DV_OPEN_FILES 1       /* OPEN what: a list of single files */
 #define DV_OPEN_EXTRACT 2     /* OPEN what: no source; files come as EXTRACT + DATA (reindex) */
@@ -160,6 +167,8 @@ typedef struct dv_msg_file {
 int dv_msg_file_decode(dv_rd *r, dv_msg_file *f);
 /* True when p can label a file (not empty). */
 bool dv_msg_path_clean(const char *p);
+/* FILE_FAILED: a label and a message, both checked printable. */
+int dv_msg_failed_decode(dv_rd *r, char *path, size_t pcap, char *msg, size_t mcap);
 /* ERROR: sets the thread's error from the child's report (prefixed
  * "reader: ") and returns its code (always negative). */
 int dv_msg_error_decode(dv_rd *r);

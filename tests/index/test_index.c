@@ -60,6 +60,7 @@ int main(void)
 	dv_index_flights_free(fl, nf);
 	/* the same card again (a second acquisition): still one flight, no doubled points */
 	dv_ingest_opts o2 = o;
+	o2.again = true;   /* deliberately recorded again (else: already complete) */
 	CHECK_EQ(dv_ingest(v, &o2, &res), 0);
 	CHECK_EQ(dv_index_flights(&fl, &nf, v, "IDX", 0), 0);
 	CHECK_EQ(nf, 1);

@@ -27,16 +27,18 @@ static void raw_header(uint32_t len, uint8_t type)
 	(void)!write(FD, h, 5);
 }
 
-static void info(void)
+static void info_kind(const char *kind)
 {
 	dv_msg_buf b = { 0 };
-	dv_msg_str(&b, "directory");
+	dv_msg_str(&b, kind);
 	dv_msg_str(&b, "");
 	dv_msg_str(&b, "");
 	dv_msg_u64(&b, 0);
 	frame(DV_MSG_INFO, &b);
 	dv_msg_free(&b);
 }
+
+static void info(void) { info_kind("directory"); }
 
 static void file(const char *path, uint64_t size)
 {
@@ -152,6 +154,19 @@ int main(void)
 		dv_msg_str(&b, "");
 		dv_msg_u64(&b, 0);
 		frame(DV_MSG_INFO, &b);
+	} else if (!strcmp(mode, "filesfd")) {
+		/* files mode: a descriptor of another readable file than the one given */
+		info_kind("files");
+		file("filesfd", 10);
+		list_end(1);
+		wait_read();
+		int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+		(void)dv_chan_send_fd(FD, DV_MSG_FILE_FD, fd);
+		dv_msg_u8(&b, 1);
+		dv_msg_str(&b, "");
+		frame(DV_MSG_FILE_END, &b);
+		/* then BYE: exit as the real reader does */
+		if (read(FD, h, 5) == 5 && h[4] == DV_MSG_BYE) _exit(0);
 	} else if (!strcmp(mode, "long") || !strcmp(mode, "short") || !strcmp(mode, "die") || !strcmp(mode, "sigsys") ||
 	           !strcmp(mode, "badref") || !strcmp(mode, "badfd") || !strcmp(mode, "outside")) {
 		info();

@@ -158,6 +158,21 @@ int main(void)
 	fault(v, dir, "badfd", DV_ECORRUPT, "is not a read-only regular file");
 	fault(v, dir, "die", DV_EIO, "the reader closed its channel early");
 	fault(v, dir, "sigsys", DV_EPERM, "sandbox violation");
+	{
+		/* files mode (audit/radio --case): a descriptor of another file than
+		 * the one given is never stored as it */
+		char fpath[4200];
+		snprintf(fpath, sizeof(fpath), "%s/filesfd", dir);
+		CHECK_EQ(dv_write_file_atomic(fpath, "0123456789", 10, 0600), 0);
+		const char *fl[] = { fpath };
+		dv_ingest_opts fo = { .files = fl, .nfiles = 1, .case_name = "filesfd", .operator_name = "tester" };
+		dv_ingest_result fres;
+		int frc = dv_ingest(v, &fo, &fres);
+		fprintf(stderr, "filesfd: %s\n", dv_error_text());
+		CHECK_EQ(frc, DV_EIO);
+		CHECK(!fres.complete && fres.files_failed == 1 && fres.files_new == 0);
+		CHECK(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD);
+	}
 	job_io("job-ask", 0, 7, NULL);
 	CHECK_EQ(ask_calls, 1);
 	job_io("job-asknul", DV_ECORRUPT, 0, "a NUL byte in the job's question");
