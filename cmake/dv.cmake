@@ -22,14 +22,16 @@ function(dv_area name)
     $<TARGET_PROPERTY:dronevault,INTERFACE_COMPILE_DEFINITIONS>)
 endfunction()
 
-# dv_unit_test(NAME SOURCES ... LIBS ... [LABELS ...])
-#   a unit test executable tests/NAME; exit 77 means skipped.
-#   Nothing when DV_BUILD_TESTS is off.
+# dv_unit_test(NAME SOURCES ... LIBS ... [LABELS ...] [NEEDS target ...] [ENV K=V ...])
+#   a unit test executable tests/NAME; exit 77 means skipped. NEEDS: targets
+#   (e.g. dv_reader) built before it; ENV: more environment for the run.
+#   Nothing when DV_BUILD_TESTS is off, so a caller never names a test that
+#   may not exist.
 function(dv_unit_test name)
   if(NOT DV_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS;NEEDS;ENV" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests ${CMAKE_SOURCE_DIR}/src)
   target_link_libraries(${name} PRIVATE ${T_LIBS})
@@ -37,6 +39,12 @@ function(dv_unit_test name)
   set_tests_properties(${name} PROPERTIES SKIP_RETURN_CODE 77
     LABELS "unit;${T_LABELS}"
     ENVIRONMENT "DV_SHARED=${DV_SHARED_DIR};DV_SOURCE_DIR=${CMAKE_SOURCE_DIR};DV_TMP=${CMAKE_BINARY_DIR}/testtmp")
+  if(T_NEEDS)
+    add_dependencies(${name} ${T_NEEDS})
+  endif()
+  if(T_ENV)
+    set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT ${T_ENV})
+  endif()
 endfunction()
 
 # dv_fuzz_target(NAME SOURCE file LIBS ... [CORPUS dir ...])

@@ -20,6 +20,10 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_erro
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 common=(-DDV_WERROR=ON -DDV_BUILD_TESTS=ON -DDV_BUILD_BENCH=ON)
 
+# a packager's configuration (no tests, no benchmarks) must configure too
+phase "configuring without tests" "$DV_LOG_DIR/configure-notests.log" \
+  cmake -S . -B build-notests -DDV_BUILD_TESTS=OFF -DDV_BUILD_BENCH=OFF
+
 echo "== build (gcc Release) =="
 phase "configuring" "$DV_LOG_DIR/configure.log" cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "${common[@]}"
 phase "building" "$DV_LOG_DIR/build.log" cmake --build build -j"$jobs"
