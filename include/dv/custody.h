@@ -77,12 +77,20 @@ typedef struct dv_custody dv_custody;
  * Opens the log for appending (creating it if missing). sk may be NULL for
  * read-only use. The log is read and its chain followed to find the tail;
  * a torn last entry (from a crash during append) is reported in
- * *torn_bytes and, if repair is true, cut off.
+ * *torn_bytes and left in place (repair is ignored, kept for callers): the
+ * caller first decides whether the tail may go (the catalog never
+ * acknowledged it), then cuts it with dv_custody_cut_torn and logs that
+ * (DV_ACTION_LOG_REPAIR) - or refuses with the log untouched. Never both.
+ * Appending to a log with an uncut torn tail is refused.
  */
 int dv_custody_open(dv_custody **out, const char *path, const uint8_t pk[DV_SIGN_PK_BYTES],
                     const uint8_t *sk, const uint8_t key[DV_KEY_BYTES], bool repair,
                     uint64_t *torn_bytes);
 void dv_custody_close(dv_custody *log);
+
+/* Cuts the torn tail found at open (none: 0 bytes); *cut_bytes and
+ * cut_sha256 say what was removed, for the repair entry. */
+int dv_custody_cut_torn(dv_custody *log, uint64_t *cut_bytes, uint8_t cut_sha256[32]);
 
 /* Last entry's sequence and hash (0 and zeros when empty). */
 void dv_custody_tail(const dv_custody *log, uint64_t *seq, uint8_t hash[32]);

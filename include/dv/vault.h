@@ -116,6 +116,23 @@ int dv_vault_config_state(const dv_vault *v, uint8_t mac[32]);
  */
 int dv_vault_log(dv_vault *v, struct json_object *body, uint64_t *seq_out);
 
+/*
+ * dv_vault_log, and in_txn (may be NULL) run in the same catalog
+ * transaction that records the new head: the catalog row the entry is
+ * about (an ingest marked complete) and the head commit together. A crash
+ * after the append and before that commit leaves the entry past the head;
+ * the next write-open rolls the head forward only once the entry's work is
+ * in the catalog (an ingest the entry completed, open with exactly the
+ * entry's manifest, is completed then), and refuses otherwise.
+ */
+int dv_vault_log_with(dv_vault *v, struct json_object *body, uint64_t *seq_out,
+                      int (*in_txn)(dv_catalog *cat, uint64_t seq, void *payload), void *payload);
+
+/* The custody log's head: its last entry's sequence and SHA-256 (a
+ * writer: the log's tail; a reader: its snapshot's head). The hash is what
+ * 'dronevault log --head' prints and 'verify --head' proves. */
+int dv_vault_head(const dv_vault *v, uint64_t *seq, uint8_t hash[32]);
+
 /* Reads the whole custody log: see dv_custody_scan. A reader gets the
  * entries up to its snapshot's head; dv_vault_log_in_progress then says how
  * many complete entries came after it and how many bytes of one are being

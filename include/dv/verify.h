@@ -47,6 +47,15 @@ typedef struct dv_verify_result {
 	double seconds;
 } dv_verify_result;
 
+/*
+ * The telemetry digest of an ingest: SHA-256 over a line per derived row
+ * ("file id, table, SHA-256 of the row, path", telemetry and points tables,
+ * files in catalog order). The "ingest" custody entry records it as
+ * telemetry_sha256 (and a telemetry.reindex entry when reindex re-derives
+ * it), so verify catches a derived row deleted, dropped or altered.
+ */
+int dv_telemetry_digest(uint8_t out[32], uint64_t *rows, dv_catalog *cat, int64_t ingest_id);
+
 /* Returns 0 when the checks ran (res->problems says what they found). */
 int dv_verify(dv_vault *v, const dv_verify_opts *opts, dv_verify_result *res);
 

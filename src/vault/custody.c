@@ -29,6 +29,7 @@ struct dv_custody {
 	uint64_t seq;
 	uint8_t hash[32];
 	int64_t end;   /* file size after the last good entry */
+	uint64_t torn; /* bytes of a torn last entry after end, not cut yet */
 };
 
 int dv_custody_parse(const uint8_t *buf, size_t len, const char *name, int64_t base,
@@ -270,9 +271,11 @@ int dv_custody_open(dv_custody **out, const char *path, const uint8_t pk[DV_SIGN
 	walk(path, buf, len, NULL, NULL, NULL, &c, &good, &log->seq, log->hash, &torn);
 	free(buf);
 	*torn_bytes = torn ? len - good : 0;
+	(void)repair;   /* the caller decides: dv_custody_cut_torn, never here */
 	/* Read-only users (verify, log) open a damaged log to report on it;
-	 * nobody appends to one. */
-	if (c.problems && !torn && sk) {
+	 * nobody appends to one. A torn tail alone is not damage before the
+	 * last good entry: the writer may cut it (dv_custody_cut_torn). */
+	if (c.problems - (torn ? 1 : 0) > 0 && sk) {
 		unsigned long long last = (unsigned long long)log->seq;
 		dv_custody_close(log);
 		return dv_error_set(DV_ECORRUPT, path, (int64_t)good,
@@ -285,17 +288,39 @@ int dv_custody_open(dv_custody **out, const char *path, const uint8_t pk[DV_SIGN
 			dv_custody_close(log);
 			return rc;
 		}
-		if (torn && repair) {
-			if (ftruncate(log->fd, (off_t)good) < 0 || fsync(log->fd) < 0) {
-				rc = dv_error_errno(errno, path, (int64_t)good, "cannot cut the torn last entry");
-				dv_custody_close(log);
-				return rc;
-			}
-			len = good;
-		}
 	}
-	log->end = (int64_t)len;
+	log->end = (int64_t)good;
+	log->torn = torn ? len - good : 0;
 	*out = log;
+	return 0;
+}
+
+int dv_custody_cut_torn(dv_custody *log, uint64_t *cut_bytes, uint8_t cut_sha256[32])
+{
+	*cut_bytes = 0;
+	memset(cut_sha256, 0, 32);
+	if (!log->torn) return 0;
+	if (!log->can_sign || log->fd < 0)
+		return dv_error_set(DV_EPERM, log->path, -1, "custody log opened read-only");
+	if (log->torn > DV_CUSTODY_BODY_MAX + 512)
+		return dv_error_set(DV_ECORRUPT, log->path, log->end, "%llu bytes after the last entry: not a torn entry",
+		                    (unsigned long long)log->torn);
+	uint8_t *buf = malloc((size_t)log->torn);
+	if (!buf) return dv_error_set(DV_ENOMEM, log->path, -1, "out of memory");
+	int rfd = open(log->path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = rfd < 0 ? -1 : pread(rfd, buf, (size_t)log->torn, (off_t)log->end);
+	int err = errno;
+	if (rfd >= 0) close(rfd);
+	if (n != (ssize_t)log->torn) {
+		free(buf);
+		return dv_error_errno(n < 0 ? err : EIO, log->path, log->end, "cannot read the torn last entry");
+	}
+	dv_sha256_buf(buf, (size_t)log->torn, cut_sha256);
+	free(buf);
+	if (ftruncate(log->fd, (off_t)log->end) < 0 || fsync(log->fd) < 0)
+		return dv_error_errno(errno, log->path, log->end, "cannot cut the torn last entry");
+	*cut_bytes = log->torn;
+	log->torn = 0;
 	return 0;
 }
 
@@ -317,6 +342,8 @@ int dv_custody_append(dv_custody *log, json_object *body, uint64_t *seq_out, uin
 {
 	if (!log->can_sign || log->fd < 0)
 		return dv_error_set(DV_EPERM, log->path, -1, "custody log opened read-only");
+	if (log->torn)
+		return dv_error_set(DV_ECORRUPT, log->path, log->end, "custody log has a torn last entry that was not repaired");
 	uint64_t seq = log->seq + 1;
 	int64_t now = dv_now_ns();
 	char iso[40];

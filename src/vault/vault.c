@@ -16,6 +16,7 @@
 #include "dv/custody.h"
 #include "dv/custody_actions.h"
 #include "dv/err.h"
+#include "dv/ingest.h"
 #include "dv/util.h"
 
 /* Subkey ids and contexts (dv_subkey): never reuse one for another purpose. */
@@ -515,6 +516,73 @@ bool dv_vault_writer_active(const dv_vault *v)
 	return fl.l_type != F_UNLCK;
 }
 
+/*
+ * The entries after the catalog's head (a writer crashed between its
+ * custody append and the catalog commit): the head rolls forward only when
+ * their work is in the catalog. An ingest they name must have its row in
+ * its case; one an "ingest" entry completed must be complete, or open with
+ * exactly the files of the manifest that entry signed (the crash came
+ * before the row was updated: it is completed now, as the entry says).
+ */
+struct rollfwd {
+	dv_vault *v;
+	uint64_t after;
+	int rc;
+};
+
+static int rollfwd_entry(const dv_custody_entry *e, json_object *body, void *payload)
+{
+	struct rollfwd *r = payload;
+	if (e->seq <= r->after || r->rc < 0) return 0;
+	const char *action = cfg_str(body, "action"), *cs = cfg_str(body, "case");
+	dv_catalog *cat = r->v->cat;
+	if (cs && *cs) {
+		dv_case c;
+		if (dv_catalog_case_find(&c, cat, cs) < 0) {
+			r->rc = dv_error_set(DV_ECORRUPT, r->v->dir, -1,
+			                     "custody entry %llu (%s) names case '%s', which the catalog does not have "
+			                     "(catalog.db rolled back or rows deleted); nothing was written, run 'dronevault verify'",
+			                     (unsigned long long)e->seq, action ? action : "?", cs);
+			return 0;
+		}
+	}
+	json_object *jid;
+	if (!action || strncmp(action, "ingest", 6) || !json_object_object_get_ex(body, "ingest", &jid)) return 0;
+	dv_ingest_rec *rec = malloc(sizeof(*rec));
+	if (!rec) return r->rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	int64_t id = json_object_get_int64(jid);
+	int rc = dv_catalog_ingest_get(rec, cat, id);
+	if (rc == DV_ENOTFOUND) {
+		r->rc = dv_error_set(DV_ECORRUPT, r->v->dir, -1,
+		                     "custody entry %llu (%s) records ingest %lld, which the catalog does not have "
+		                     "(catalog.db rolled back or rows deleted); nothing was written, run 'dronevault verify'",
+		                     (unsigned long long)e->seq, action, (long long)id);
+	} else if (rc < 0) {
+		r->rc = rc;
+	} else if (!strcmp(action, DV_ACTION_INGEST) && rec->state != DV_INGEST_COMPLETE) {
+		const char *m = cfg_str(body, "manifest_sha256");
+		uint8_t want[32], have[32];
+		uint64_t files = 0, bytes = 0;
+		if (!m || strlen(m) != 64 || dv_unhex(want, 32, m) < 0 ||
+		    dv_ingest_manifest(cat, id, have, &files, &bytes) < 0 || !dv_equal(want, have, 32)) {
+			r->rc = dv_error_set(DV_ECORRUPT, r->v->dir, -1,
+			                     "custody entry %llu completed ingest %lld, but the catalog's files for it do not match "
+			                     "that entry's manifest; nothing was written, run 'dronevault verify'",
+			                     (unsigned long long)e->seq, (long long)id);
+		} else {
+			rec->state = DV_INGEST_COMPLETE;
+			rec->log_seq = e->seq;
+			rec->files = files;
+			rec->bytes = bytes;
+			memcpy(rec->manifest, have, 32);
+			rec->finished_ns = e->time_ns;
+			r->rc = dv_catalog_ingest_update(cat, rec);
+		}
+	}
+	free(rec);
+	return 0;
+}
+
 /* Brings the catalog's record of the log head in line with the log. */
 static int reconcile_head(dv_vault *v)
 {
@@ -524,13 +592,66 @@ static int reconcile_head(dv_vault *v)
 	if (rc < 0) return rc;
 	v->snap_head = head_seq;
 	dv_custody_tail(v->log, &log_seq, log_hash);
-	if (head_seq > log_seq && v->mode == DV_VAULT_WRITE)
+	if (v->mode != DV_VAULT_WRITE) return 0;
+	if (head_seq > log_seq)
 		return dv_error_set(DV_ECORRUPT, v->dir, -1,
 		                    "custody log ends at entry %llu but the catalog knows entry %llu: entries were removed; run 'dronevault verify'",
 		                    (unsigned long long)log_seq, (unsigned long long)head_seq);
-	if (v->mode == DV_VAULT_WRITE && head_seq < log_seq)
-		return dv_catalog_head_set(v->cat, log_seq, log_hash);
-	return 0;
+	if (head_seq == 0 && log_seq > 1)
+		return dv_error_set(DV_ECORRUPT, v->dir, -1,
+		                    "the catalog's record of the custody log head is missing (the log has %llu entries); "
+		                    "nothing was written, run 'dronevault verify'", (unsigned long long)log_seq);
+	if (head_seq == log_seq) {
+		if (head_seq && !dv_equal(head_hash, log_hash, 32))
+			return dv_error_set(DV_ECORRUPT, v->dir, -1,
+			                    "custody log entry %llu is not the one the catalog recorded (log replaced or rewritten); "
+			                    "run 'dronevault verify'", (unsigned long long)head_seq);
+		return 0;
+	}
+	/* head < log: the entries after it must be ours (signed, chained: the
+	 * scan checks both) and their work must be in the catalog. */
+	struct rollfwd r = { v, head_seq, 0 };
+	char p[4096];
+	if ((rc = dv_vault_path(v, "custody.log", p, sizeof(p))) < 0) return rc;
+	if ((rc = dv_catalog_begin(v->cat)) < 0) return rc;
+	int n = dv_custody_scan_snapshot(&(uint64_t){ 0 }, &(uint64_t){ 0 }, p, v->pk, v->k->custody_key, log_seq, true,
+	                                 rollfwd_entry, NULL, &r);
+	if (n > 0 && r.rc == 0)
+		r.rc = dv_error_set(DV_ECORRUPT, p, -1, "custody log damaged: the catalog's head cannot be rolled forward; run 'dronevault verify'");
+	if (n < 0 && r.rc == 0) r.rc = n;
+	if (r.rc == 0) r.rc = dv_catalog_head_set(v->cat, log_seq, log_hash);
+	if (r.rc == 0) r.rc = dv_catalog_commit(v->cat);
+	if (r.rc < 0) dv_catalog_rollback(v->cat);
+	return r.rc;
+}
+
+/*
+ * A torn last entry, found by a writer: reconcile_head has already refused
+ * if the catalog ever acknowledged it (its head is at or past it), so it
+ * was never acknowledged to anyone. It is cut, and the cut is logged with
+ * what was removed. Readers leave it: verify names it.
+ */
+static int repair_torn(dv_vault *v, uint64_t torn)
+{
+	if (v->mode != DV_VAULT_WRITE || !torn) return 0;
+	uint64_t seq, cut;
+	uint8_t hash[32], sha[32];
+	dv_custody_tail(v->log, &seq, hash);
+	int rc = dv_custody_cut_torn(v->log, &cut, sha);
+	if (rc < 0 || !cut) return rc;
+	char hex[65];
+	dv_hex(hex, sha, 32);
+	json_object *body = json_object_new_object();
+	if (!body) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	json_object_object_add(body, "action", json_object_new_string(DV_ACTION_LOG_REPAIR));
+	json_object_object_add(body, "operator", json_object_new_string(""));
+	json_object_object_add(body, "after_entry", json_object_new_int64((int64_t)seq));
+	json_object_object_add(body, "cut_bytes", json_object_new_int64((int64_t)cut));
+	json_object_object_add(body, "cut_sha256", json_object_new_string(hex));
+	json_object_object_add(body, "reason", json_object_new_string("torn last entry (interrupted append), never acknowledged"));
+	rc = dv_vault_log(v, body, NULL);
+	json_object_put(body);
+	return rc;
 }
 
 struct logged_mac {
@@ -663,7 +784,8 @@ int dv_vault_open_ex(dv_vault **out, const char *dir, const dv_key_source *key, 
 	if ((rc = dv_pathf(p, sizeof(p), "%s/custody.log", v->dir)) < 0) goto fail;
 	rc = dv_custody_open(&v->log, p, v->pk, mode == DV_VAULT_WRITE ? v->k->sk : NULL, v->k->custody_key,
 	                     mode == DV_VAULT_WRITE, &torn);
-	if (rc < 0 || (rc = reconcile_head(v)) < 0 || (rc = config_on_open(v)) < 0) goto fail;
+	if (rc < 0 || (rc = reconcile_head(v)) < 0 || (rc = repair_torn(v, torn)) < 0 || (rc = config_on_open(v)) < 0)
+		goto fail;
 	dv_secret_readonly(v->k);
 	*out = v;
 	return 0;
@@ -696,17 +818,41 @@ dv_catalog *dv_vault_catalog(dv_vault *v) { return v->cat; }
 dv_blobstore *dv_vault_blobs(dv_vault *v) { return v->blobs; }
 const uint8_t *dv_vault_public_key(const dv_vault *v) { return v->pk; }
 
-int dv_vault_log(dv_vault *v, json_object *body, uint64_t *seq_out)
+int dv_vault_log_with(dv_vault *v, json_object *body, uint64_t *seq_out,
+                      int (*in_txn)(dv_catalog *cat, uint64_t seq, void *payload), void *payload)
 {
 	uint64_t seq;
 	uint8_t hash[32];
 	json_object_object_add(body, "station", json_object_new_string(v->station));
 	int rc = dv_custody_append(v->log, body, &seq, hash);
 	if (rc < 0) return rc;
-	/* If we crash here the next open rolls the head forward. */
-	if ((rc = dv_catalog_head_set(v->cat, seq, hash)) < 0) return rc;
+	/* If we crash here the next write-open rolls the head forward, once it
+	 * has found this entry's work in the catalog (reconcile_head). */
+	if ((rc = dv_catalog_begin(v->cat)) < 0) return rc;
+	rc = dv_catalog_head_set(v->cat, seq, hash);
+	if (rc == 0 && in_txn) rc = in_txn(v->cat, seq, payload);
+	if (rc == 0) rc = dv_catalog_commit(v->cat);
+	if (rc < 0) {
+		dv_catalog_rollback(v->cat);
+		return rc;
+	}
 	if (seq_out) *seq_out = seq;
 	return 0;
+}
+
+int dv_vault_log(dv_vault *v, json_object *body, uint64_t *seq_out)
+{
+	return dv_vault_log_with(v, body, seq_out, NULL, NULL);
+}
+
+int dv_vault_head(const dv_vault *v, uint64_t *seq, uint8_t hash[32])
+{
+	if (v->mode == DV_VAULT_WRITE) {
+		dv_custody_tail(v->log, seq, hash);
+		return 0;
+	}
+	/* a reader: its snapshot's head */
+	return dv_catalog_head_get(v->cat, seq, hash);
 }
 
 int dv_vault_log_scan(dv_vault *v, int (*fn)(const dv_custody_entry *e, json_object *body, void *payload),

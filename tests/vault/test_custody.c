@@ -1,8 +1,11 @@
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "check.h"
 #include "dv/custody.h"
+#include "dv/err.h"
 #include "dv/util.h"
 
 static uint8_t pk[32], sk[64], key[32];
@@ -14,6 +17,12 @@ static void on_problem(const char *m, void *p)
 	(void)p;
 	problems++;
 	fprintf(stderr, "  (expected) %s\n", m);
+}
+
+static uint64_t file_size(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
 static int entries;
@@ -105,7 +114,8 @@ int main(void)
 	problems = 0;
 	CHECK(dv_custody_scan(path, pk2, key, NULL, on_problem, NULL) >= 5);
 
-	/* torn tail: open cuts it when repairing, and appends go on */
+	/* torn tail: open reports it and leaves it; appending is refused until
+	 * the caller cuts it (it decides first whether the cut is safe) */
 	spit(orig, len - 10);
 	CHECK_EQ(dv_custody_open(&log, path, pk, sk, key, true, &torn), 0);
 	CHECK_EQ(torn, offs[5] - offs[4] - 10);
@@ -114,6 +124,15 @@ int main(void)
 	dv_custody_tail(log, &seq, h);
 	CHECK_EQ(seq, 4);
 	json_object *jb = json_object_new_object();
+	CHECK_EQ(dv_custody_append(log, jb, &seq, NULL), DV_ECORRUPT);
+	CHECK_EQ(file_size(path), len - 10);
+	uint64_t cut;
+	uint8_t cut_sha[32], want_sha[32];
+	CHECK_EQ(dv_custody_cut_torn(log, &cut, cut_sha), 0);
+	CHECK_EQ(cut, offs[5] - offs[4] - 10);
+	dv_sha256_buf(orig + offs[4], (size_t)cut, want_sha);
+	CHECK(memcmp(cut_sha, want_sha, 32) == 0);
+	CHECK_EQ(file_size(path), offs[4]);
 	CHECK_EQ(dv_custody_append(log, jb, &seq, NULL), 0);
 	CHECK_EQ(seq, 5);
 	json_object_put(jb);
