@@ -40,6 +40,8 @@ struct dv_vault {
 	bool locked;             /* we hold the writer lock */
 	int mode;
 	uint64_t snap_head;      /* readers: the log head of their catalog snapshot */
+	bool writer_at_snap;     /* readers: a writer held the vault when the snapshot was taken */
+	uint64_t scan_upto;      /* readers: log entries that belong to the snapshot */
 	uint64_t log_later, log_partial; /* readers: log past the snapshot (last scan) */
 	int cfg_state;           /* DV_CONFIG_* : vault.json's authentication */
 	json_object *cfg_json;   /* writers of an unauthenticated vault.json: the parsed file */
@@ -590,9 +592,15 @@ static int reconcile_head(dv_vault *v)
 	uint8_t head_hash[32], log_hash[32];
 	int rc = dv_catalog_head_get(v->cat, &head_seq, head_hash);
 	if (rc < 0) return rc;
-	v->snap_head = head_seq;
+	v->snap_head = v->scan_upto = head_seq;
 	dv_custody_tail(v->log, &log_seq, log_hash);
-	if (v->mode != DV_VAULT_WRITE) return 0;
+	if (v->mode != DV_VAULT_WRITE) {
+		/* No writer at the snapshot nor now (the log was read in between):
+		 * every entry read at open is the snapshot's log. Otherwise the
+		 * entries past the head may be a writer's, in progress. */
+		if (!v->writer_at_snap && !dv_vault_writer_active(v) && log_seq > head_seq) v->scan_upto = log_seq;
+		return 0;
+	}
 	if (head_seq > log_seq)
 		return dv_error_set(DV_ECORRUPT, v->dir, -1,
 		                    "custody log ends at entry %llu but the catalog knows entry %llu: entries were removed; run 'dronevault verify'",
@@ -768,7 +776,10 @@ int dv_vault_open_ex(dv_vault **out, const char *dir, const dv_key_source *key, 
 	dv_wipe(k1, sizeof(k1));
 	dv_wipe(k2, sizeof(k2));
 	/* A reader sees one snapshot of catalog rows and log head for its whole life. */
-	if (rc == 0 && mode != DV_VAULT_WRITE) rc = dv_catalog_begin_read(v->cat);
+	if (rc == 0 && mode != DV_VAULT_WRITE) {
+		rc = dv_catalog_begin_read(v->cat);
+		v->writer_at_snap = dv_vault_writer_active(v);
+	}
 	if (rc < 0) goto fail;
 	dv_subkey(k1, v->k->master, SUBKEY_BLOBNAME);
 	dv_subkey(k2, v->k->master, SUBKEY_BLOBDATA);
@@ -863,8 +874,12 @@ int dv_vault_log_scan(dv_vault *v, int (*fn)(const dv_custody_entry *e, json_obj
 	if (rc < 0) return rc;
 	if (v->mode == DV_VAULT_WRITE) return dv_custody_scan(p, v->pk, v->k->custody_key, fn, problem, payload);
 	/* A reader reports what its snapshot holds; what a writer appends after
-	 * it is in progress (still checked, not listed). */
-	return dv_custody_scan_snapshot(&v->log_later, &v->log_partial, p, v->pk, v->k->custody_key, v->snap_head,
+	 * it is in progress (still checked, not listed). With no writer at work
+	 * when the snapshot was taken (scan_upto, reconcile_head), the entries
+	 * the log held then are not in progress but the log, listed and
+	 * cross-checked like the rest, past the catalog's head or not (the
+	 * catalog lost its head record, or was rolled back). */
+	return dv_custody_scan_snapshot(&v->log_later, &v->log_partial, p, v->pk, v->k->custody_key, v->scan_upto,
 	                                dv_vault_writer_active(v), fn, problem, payload);
 }
 

@@ -74,6 +74,7 @@ struct vctx {
 	size_t nfile_ids, capfile_ids;
 	dv_case *cat_cases;
 	size_t ncat_cases, capcat_cases;
+	uint32_t *cat_empty, *cat_full;  /* per catalog case: unlogged empty ingests, other ingests */
 };
 
 static struct logged_ingest *logged_ingest(struct vctx *c, int64_t id, bool create)
@@ -403,6 +404,7 @@ static int on_ingest(const dv_ingest_rec *r, void *payload)
 	struct vctx *c = payload;
 	dv_catalog *cat = dv_vault_catalog(c->v);
 	c->res->ingests++;
+	uint64_t files_before = c->res->files;
 	int rc = dv_catalog_file_list(cat, r->id, on_file, c);
 	if (rc < 0) {
 		problem(c, "%s", dv_error_text());
@@ -413,6 +415,17 @@ static int on_ingest(const dv_ingest_rec *r, void *payload)
 	for (size_t i = 0; i < c->ncat_cases; i++)
 		if (c->cat_cases[i].id == r->case_id) case_name = c->cat_cases[i].name;
 	if (li) li->in_catalog = true;
+	uint64_t nfiles = c->res->files - files_before;
+	if (!li && r->state != DV_INGEST_COMPLETE && nfiles == 0) {
+		/* made, then killed before its first custody entry: nothing in it */
+		for (size_t i = 0; i < c->ncat_cases; i++)
+			if (c->cat_cases[i].id == r->case_id) c->cat_empty[i]++;
+		note(c, "ingest %lld (%s, case %s): open, empty and in no custody entry yet (killed before its start was logged; "
+		        "re-run the same ingest)", (long long)r->id, r->source, case_name);
+		return 0;
+	}
+	for (size_t i = 0; i < c->ncat_cases; i++)
+		if (c->cat_cases[i].id == r->case_id) c->cat_full[i]++;
 	if (!li)
 		problem(c, "catalog: ingest %lld (%s, case %s) is in no custody entry (a row the log does not account for)",
 		        (long long)r->id, r->source, case_name);
@@ -618,7 +631,10 @@ static void cross_check(struct vctx *c, const char *only_case)
 		bool found = false;
 		for (size_t j = 0; j < c->ncases; j++)
 			if (!strcmp(c->cases[j].name, cs->name)) found = c->cases[j].in_catalog = true;
-		if (!found)
+		if (!found && c->cat_empty[i] && !c->cat_full[i])
+			note(c, "case %s (row %lld): in no custody entry yet, and holds only an empty ingest (killed before its start "
+			        "was logged)", cs->name, (long long)cs->id);
+		else if (!found)
 			problem(c, "catalog: case %s (row %lld) is in no custody entry (a row the log does not account for)", cs->name,
 			        (long long)cs->id);
 	}
@@ -684,6 +700,10 @@ int dv_verify(dv_vault *v, const dv_verify_opts *o, dv_verify_result *res)
 		goto out;
 	}
 	if (dv_catalog_case_list(cat, on_case_row, &c) < 0) problem(&c, "%s", dv_error_text());
+	if (!(c.cat_empty = calloc(c.ncat_cases + 1, sizeof(uint32_t))) || !(c.cat_full = calloc(c.ncat_cases + 1, sizeof(uint32_t)))) {
+		rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		goto out;
+	}
 	if (dv_catalog_ingest_list(cat, case_id, on_ingest, &c) < 0)
 		problem(&c, "%s", dv_error_text());
 	if (c.nfile_ids) qsort(c.file_ids, c.nfile_ids, sizeof(int64_t), cmp_i64_fwd);
@@ -745,6 +765,8 @@ out:
 	free(c.blob_used);
 	free(c.file_ids);
 	free(c.cat_cases);
+	free(c.cat_empty);
+	free(c.cat_full);
 	free(c.blobs);
 	free(c.want_blob_ids);
 	res->seconds = (double)(mono_ns() - t0) / 1e9;
