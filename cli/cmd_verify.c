@@ -8,7 +8,7 @@
 #include "dv/verify.h"
 
 static const char verify_help[] =
-	"usage: dronevault verify [--case ID] [--json] [--vault DIR] [--key-file FILE]\n"
+	"usage: dronevault verify [--case ID] [--head DIGEST] [--json] [--vault DIR] [--key-file FILE]\n"
 	"\n"
 	"Proves the vault is intact, or names every problem:\n"
 	"  - the custody log: every entry's structure, sequence, chain link, Ed25519\n"
@@ -28,6 +28,15 @@ static const char verify_help[] =
 	"(killed mid-copy) is a note naming its destination and counted as an\n"
 	"unfinished export: a partial copy of evidence left the vault, which is\n"
 	"custody to account for, not damage to the vault (exit 0).\n"
+	"\n"
+	"The custody log and the catalog account for each other both ways: every\n"
+	"case and ingest the log records is in the catalog (an ingest it records\n"
+	"complete is complete, with the same manifest and telemetry digest), and\n"
+	"every case, ingest, blob and telemetry row of the catalog is in the log.\n"
+	"\n"
+	"--head DIGEST proves the vault (with --case, the case) still contains the\n"
+	"state 'dronevault log --head' printed then (64 hex digits, or a prefix of\n"
+	"at least 16): it fails on a copy rolled back to before it.\n"
 	"\n"
 	"Exit status: 0 intact, 4 problems found (each printed), 1 could not check,\n"
 	"3 wrong passphrase.\n";
@@ -63,9 +72,10 @@ int cmd_verify(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "case", required_argument, NULL, 'c' }, { "vault", required_argument, NULL, 'v' },
 		{ "key-file", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		{ "head", required_argument, NULL, 'H' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	const char *vault = NULL, *key_file = NULL;
+	char head[65] = "";
 	struct out out = { 0 };
 	dv_verify_opts vo = { 0 };
 	int c;
@@ -76,6 +86,14 @@ int cmd_verify(int argc, char **argv)
 		case 'v': vault = optarg; break;
 		case 'k': key_file = optarg; break;
 		case 'j': out.json = true; break;
+		case 'H': {
+			size_t n = strlen(optarg);
+			if (n < 16 || n > 64 || strspn(optarg, "0123456789abcdefABCDEF") != n)
+				return cli_usage("verify", "--head wants a digest from 'dronevault log --head': 16 to 64 hex digits");
+			for (size_t i = 0; i <= n; i++) head[i] = (char)(optarg[i] >= 'A' && optarg[i] <= 'F' ? optarg[i] + 32 : optarg[i]);
+			vo.head = head;
+			break;
+		}
 		case 'h': fputs(verify_help, stdout); return CLI_OK;
 		default: return cli_usage("verify", "unknown option");
 		}

@@ -142,6 +142,28 @@ int dv_vault_log_scan(dv_vault *v, int (*fn)(const struct dv_custody_entry *e, s
 
 void dv_vault_log_in_progress(const dv_vault *v, uint64_t *entries, uint64_t *bytes);
 
+/* A case's ref in the custody log (dv_custody_case_ref; NULL: "station"). */
+void dv_vault_case_ref(const dv_vault *v, const char *case_name, char out[33]);
+
+/*
+ * The vault's head (case_name NULL: its last entry's sequence and hash),
+ * or a case's (its sequence in the case and the SHA-256 of its last case
+ * statement), as the log holds it (a reader: as of its snapshot). These
+ * 64 hex digits are the anchor kept outside the vault ('dronevault log
+ * --head'); verify --head proves the vault still contains that state.
+ * DV_ENOTFOUND: the case has no entries; DV_EUNSUPPORTED: a version 1 log.
+ */
+int dv_vault_case_head(dv_vault *v, const char *case_name, uint64_t *seq, uint8_t hash[32]);
+
+/* Adds to an entry's body (before dv_vault_log) the heads it is made from:
+ * "vault_head" and, for a case with entries, "case_head" (64 hex each).
+ * Every export records them in its export.start entry. */
+void dv_vault_log_add_heads(dv_vault *v, struct json_object *body, const char *case_name);
+
+/* A case's chain for a court package, written into dir (created): see
+ * dv_custody_case_package (the EXPORTS court package calls this). */
+int dv_vault_case_package(dv_vault *v, const char *case_name, const char *dir, uint64_t *entries, uint8_t head[32]);
+
 /*
  * Records a zones check in the custody log (DV_ACTION_ZONES_CHECK): the
  * case, who checked, the zone file's path and SHA-256 (read here), how many

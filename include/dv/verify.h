@@ -32,6 +32,10 @@ typedef struct dv_verify_opts {
 	void (*progress)(uint64_t bytes_done, uint64_t bytes_total, void *payload);
 	void *payload;
 	volatile sig_atomic_t *interrupted;
+	/* a head recorded earlier ('dronevault log --head', lowercase hex, at
+	 * least 16 digits of the 64): a problem unless the log still holds it
+	 * (with case_name: that case's head, else the vault's) */
+	const char *head;
 } dv_verify_opts;
 
 typedef struct dv_verify_result {

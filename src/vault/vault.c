@@ -662,6 +662,35 @@ static int repair_torn(dv_vault *v, uint64_t torn)
 	return rc;
 }
 
+/*
+ * A version 1 log (one chain) becomes version 2 (a chain per case and the
+ * vault's) on the first write-open: checked whole first, converted, the
+ * conversion logged (log.migrate, with the old log's head and SHA-256; the
+ * old file stays as custody.log.v1), and the catalog's head moved to the
+ * new tail. A crash before the rename leaves the version 1 log in place; one
+ * after it leaves the head behind the log, rolled forward by the next open.
+ */
+static int migrate_log(dv_vault *v)
+{
+	if (v->mode != DV_VAULT_WRITE || dv_custody_version(v->log) != 1) return 0;
+	json_object *body = json_object_new_object();
+	if (!body) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	json_object_object_add(body, "action", json_object_new_string(DV_ACTION_LOG_MIGRATE));
+	json_object_object_add(body, "operator", json_object_new_string(""));
+	json_object_object_add(body, "from_format", json_object_new_string("custody log version 1 (one chain)"));
+	json_object_object_add(body, "to_format", json_object_new_string("custody log version 2 (a chain per case, and the vault's)"));
+	json_object_object_add(body, "station", json_object_new_string(v->station));
+	uint64_t seq;
+	uint8_t hash[32];
+	int rc = dv_custody_migrate(v->log, body, &seq, hash);
+	json_object_put(body);
+	if (rc < 0) return rc;
+	if ((rc = dv_catalog_begin(v->cat)) < 0) return rc;
+	if ((rc = dv_catalog_head_set(v->cat, seq, hash)) == 0) rc = dv_catalog_commit(v->cat);
+	if (rc < 0) dv_catalog_rollback(v->cat);
+	return rc;
+}
+
 struct logged_mac {
 	bool found;
 	uint8_t mac[32];
@@ -795,7 +824,8 @@ int dv_vault_open_ex(dv_vault **out, const char *dir, const dv_key_source *key, 
 	if ((rc = dv_pathf(p, sizeof(p), "%s/custody.log", v->dir)) < 0) goto fail;
 	rc = dv_custody_open(&v->log, p, v->pk, mode == DV_VAULT_WRITE ? v->k->sk : NULL, v->k->custody_key,
 	                     mode == DV_VAULT_WRITE, &torn);
-	if (rc < 0 || (rc = reconcile_head(v)) < 0 || (rc = repair_torn(v, torn)) < 0 || (rc = config_on_open(v)) < 0)
+	if (rc < 0 || (rc = reconcile_head(v)) < 0 || (rc = repair_torn(v, torn)) < 0 || (rc = migrate_log(v)) < 0 ||
+	    (rc = config_on_open(v)) < 0)
 		goto fail;
 	dv_secret_readonly(v->k);
 	*out = v;
@@ -881,6 +911,73 @@ int dv_vault_log_scan(dv_vault *v, int (*fn)(const dv_custody_entry *e, json_obj
 	 * catalog lost its head record, or was rolled back). */
 	return dv_custody_scan_snapshot(&v->log_later, &v->log_partial, p, v->pk, v->k->custody_key, v->scan_upto,
 	                                dv_vault_writer_active(v), fn, problem, payload);
+}
+
+void dv_vault_log_add_heads(dv_vault *v, json_object *body, const char *case_name)
+{
+	uint64_t seq;
+	uint8_t h[32];
+	char hex[65];
+	dv_custody_tail(v->log, &seq, h);
+	dv_hex(hex, h, 32);
+	json_object_object_add(body, "vault_head", json_object_new_string(hex));
+	if (case_name && dv_custody_case_head(v->log, case_name, &seq, h) == 0 && seq) {
+		dv_hex(hex, h, 32);
+		json_object_object_add(body, "case_head", json_object_new_string(hex));
+	}
+}
+
+void dv_vault_case_ref(const dv_vault *v, const char *case_name, char out[DV_CUSTODY_REF_MAX])
+{
+	dv_custody_case_ref(out, v->k->custody_key, case_name);
+}
+
+struct head_scan {
+	char ref[DV_CUSTODY_REF_MAX];
+	bool any;
+	uint64_t seq;
+	uint8_t hash[32];
+	int version;
+};
+
+static int on_head_entry(const dv_custody_entry *e, json_object *body, void *payload)
+{
+	(void)body;
+	struct head_scan *h = payload;
+	h->version = e->version;
+	if (!h->ref[0]) {
+		h->seq = e->seq;
+		memcpy(h->hash, e->hash, 32);
+	} else if (e->version == 2 && !strcmp(e->case_ref, h->ref)) {
+		h->any = true;
+		h->seq = e->case_seq;
+		memcpy(h->hash, e->case_hash, 32);
+	}
+	return 0;
+}
+
+int dv_vault_case_head(dv_vault *v, const char *case_name, uint64_t *seq, uint8_t hash[32])
+{
+	struct head_scan h = { .seq = 0 };
+	if (case_name) dv_custody_case_ref(h.ref, v->k->custody_key, case_name);
+	int n = dv_vault_log_scan(v, on_head_entry, NULL, &h);
+	if (n < 0) return n;
+	if (n > 0) return dv_error_set(DV_ECORRUPT, v->dir, -1, "custody log damaged; run 'dronevault verify'");
+	if (case_name && h.version == 1)
+		return dv_error_set(DV_EUNSUPPORTED, v->dir, -1,
+		                    "this vault's custody log is version 1 (one chain, no case heads); any write-open converts it");
+	if (case_name && !h.any) return dv_error_set(DV_ENOTFOUND, v->dir, -1, "no custody entries of case '%s'", case_name);
+	*seq = h.seq;
+	memcpy(hash, h.hash, 32);
+	return 0;
+}
+
+int dv_vault_case_package(dv_vault *v, const char *case_name, const char *dir, uint64_t *entries, uint8_t head[32])
+{
+	char p[4096];
+	int rc = dv_vault_path(v, "custody.log", p, sizeof(p));
+	if (rc < 0) return rc;
+	return dv_custody_case_package(p, v->pk, v->k->custody_key, case_name, dir, entries, head);
 }
 
 void dv_vault_log_in_progress(const dv_vault *v, uint64_t *entries, uint64_t *bytes)

@@ -75,6 +75,9 @@ struct vctx {
 	dv_case *cat_cases;
 	size_t ncat_cases, capcat_cases;
 	uint32_t *cat_empty, *cat_full;  /* per catalog case: unlogged empty ingests, other ingests */
+	char head_ref[33];        /* --head with a case: its ref in the log */
+	bool head_found;
+	uint64_t head_at;         /* the entry whose hash (or case head) it is */
 };
 
 static struct logged_ingest *logged_ingest(struct vctx *c, int64_t id, bool create)
@@ -160,7 +163,10 @@ static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 	memcpy(c->last_hash, e->hash, 32);
 	const char *action = jstr(body, "action");
 	json_object *jseq;
-	if (!json_object_object_get_ex(body, "seq", &jseq) || (uint64_t)json_object_get_int64(jseq) != e->seq)
+	/* version 2 bodies carry their place in the case (case_seq, checked
+	 * with the entry), not the vault's sequence */
+	if (e->version == 1 &&
+	    (!json_object_object_get_ex(body, "seq", &jseq) || (uint64_t)json_object_get_int64(jseq) != e->seq))
 		problem(c, "custody.log: entry %llu: its body names another sequence number", (unsigned long long)e->seq);
 	if (e->seq == 1) {
 		const char *key = jstr(body, "station_key");
@@ -257,6 +263,16 @@ static int account_entry(const dv_custody_entry *e, json_object *body, struct vc
 
 static int on_entry_all(const dv_custody_entry *e, json_object *body, void *payload)
 {
+	struct vctx *c = payload;
+	if (c->o->head && !c->head_found) {
+		char h[65];
+		bool mine = !c->head_ref[0] || (e->version == 2 && !strcmp(e->case_ref, c->head_ref));
+		dv_hex(h, c->head_ref[0] ? e->case_hash : e->hash, 32);
+		if (mine && !strncmp(h, c->o->head, strlen(c->o->head))) {
+			c->head_found = true;
+			c->head_at = e->seq;
+		}
+	}
 	int rc = on_entry(e, body, payload);
 	return rc < 0 ? rc : account_entry(e, body, payload);
 }
@@ -269,6 +285,13 @@ static void check_log(struct vctx *c)
 		return;
 	}
 	if (!c->saw_init) problem(c, "custody.log: the vault's creation entry is missing");
+	if (c->o->head && !c->head_found)
+		problem(c, "custody.log: %s head %s is not in this %s's log: the vault does not contain that state "
+		        "(rolled back to an older copy, or another vault)", c->head_ref[0] ? "the case" : "the vault", c->o->head,
+		        c->head_ref[0] ? "case" : "vault");
+	else if (c->o->head)
+		note(c, "custody.log: head %s is entry %llu: the vault still contains that state", c->o->head,
+		     (unsigned long long)c->head_at);
 	uint64_t head;
 	uint8_t hash[32];
 	if (dv_catalog_head_get(dv_vault_catalog(c->v), &head, hash) < 0) {
@@ -688,6 +711,7 @@ int dv_verify(dv_vault *v, const dv_verify_opts *o, dv_verify_result *res)
 		if ((rc = dv_catalog_case_find(&cs, cat, o->case_name)) < 0) return rc;
 		case_id = cs.id;
 	}
+	if (o->head && o->case_name) dv_vault_case_ref(v, o->case_name, c.head_ref);
 	check_log(&c);
 	int n = dv_catalog_check(cat, catalog_problem, &c);
 	if (n < 0) problem(&c, "%s", dv_error_text());

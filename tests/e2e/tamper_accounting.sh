@@ -63,7 +63,7 @@ fresh
 tamper delete log_head 1
 problem "missing head record" "record of the custody log head is missing"
 writer_refuses "missing head record"
-start=$(grep -obUa 'DVL1' "$T/v/custody.log" | tail -1 | cut -d: -f1)
+start=$(grep -obUa 'DVL2' "$T/v/custody.log" | tail -1 | cut -d: -f1)
 truncate -s "$start" "$T/v/custody.log"
 problem "head deleted and log cut" "record of the custody log head is missing"
 
@@ -122,7 +122,7 @@ problem "blob rows of deleted files" "telemetry rows .* belong to no file row"
 # next writer and the cut is logged; a cut into an acknowledged entry is
 # refused with the log untouched
 fresh
-start=$(grep -obUa 'DVL1' "$T/v/custody.log" | tail -1 | cut -d: -f1)
+start=$(grep -obUa 'DVL2' "$T/v/custody.log" | tail -1 | cut -d: -f1)
 tail -c +"$((start + 1))" "$T/v/custody.log" | head -c 40 >>"$T/v/custody.log"
 expect_exit 4 "$DV" --vault "$T/v" verify
 check "torn tail named by verify" grep -q "incomplete entry at the end of the log" "$T/last.err"
@@ -132,7 +132,7 @@ check "repair logged" grep -q '"action":"log.repair"' "$T/last.out"
 check "repair says what it cut" grep -q '"cut_bytes":40' "$T/last.out"
 expect_exit 0 "$DV" --vault "$T/v" verify
 fresh
-start=$(grep -obUa 'DVL1' "$T/v/custody.log" | tail -1 | cut -d: -f1)
+start=$(grep -obUa 'DVL2' "$T/v/custody.log" | tail -1 | cut -d: -f1)
 truncate -s "$((start + 40))" "$T/v/custody.log"
 writer_refuses "acknowledged entry torn"
 check "acknowledged entry torn: nothing cut" test "$(stat -c %s "$T/v/custody.log")" = "$((start + 40))"
