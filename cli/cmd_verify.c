@@ -5,10 +5,11 @@
 
 #include "cli.h"
 #include "dv/err.h"
+#include "dv/index.h"
 #include "dv/verify.h"
 
 static const char verify_help[] =
-	"usage: dronevault verify [--case ID] [--head DIGEST] [--json] [--vault DIR] [--key-file FILE]\n"
+	"usage: dronevault verify [--case ID] [--head DIGEST] [--deep] [--json] [--vault DIR] [--key-file FILE]\n"
 	"\n"
 	"Proves the vault is intact, or names every problem:\n"
 	"  - the custody log: every entry's structure, sequence, chain link, Ed25519\n"
@@ -33,6 +34,10 @@ static const char verify_help[] =
 	"case and ingest the log records is in the catalog (an ingest it records\n"
 	"complete is complete, with the same manifest and telemetry digest), and\n"
 	"every case, ingest, blob and telemetry row of the catalog is in the log.\n"
+	"\n"
+	"--deep also re-derives every file's telemetry (positions, times, tracks)\n"
+	"from its blob in the sandboxed reader, as reindex does, and compares it\n"
+	"with the catalog's: a track or point changed, added or removed is named.\n"
 	"\n"
 	"--head DIGEST proves the vault (with --case, the case) still contains the\n"
 	"state 'dronevault log --head' printed then (64 hex digits, or a prefix of\n"
@@ -72,10 +77,12 @@ int cmd_verify(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "case", required_argument, NULL, 'c' }, { "vault", required_argument, NULL, 'v' },
 		{ "key-file", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
-		{ "head", required_argument, NULL, 'H' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		{ "head", required_argument, NULL, 'H' }, { "deep", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	const char *vault = NULL, *key_file = NULL;
 	char head[65] = "";
+	bool deep = false;
 	struct out out = { 0 };
 	dv_verify_opts vo = { 0 };
 	int c;
@@ -94,6 +101,7 @@ int cmd_verify(int argc, char **argv)
 			vo.head = head;
 			break;
 		}
+		case 'D': deep = true; break;
 		case 'h': fputs(verify_help, stdout); return CLI_OK;
 		default: return cli_usage("verify", "unknown option");
 		}
@@ -113,6 +121,11 @@ int cmd_verify(int argc, char **argv)
 	dv_verify_result res;
 	rc = dv_verify(v, &vo, &res);
 	cli_progress_end();
+	uint64_t deep_files = 0, deep_differ = 0;
+	if (rc == 0 && deep) {
+		rc = dv_index_deep_check(v, vo.case_name, on_problem, &out, &deep_files, &deep_differ);
+		res.problems += deep_differ;
+	}
 	int exit_code = rc < 0 ? cli_fail("verify") : res.problems ? CLI_FINDING : CLI_OK;
 	if (out.json) {
 		json_object *o = json_object_new_object();
@@ -128,6 +141,7 @@ int cmd_verify(int argc, char **argv)
 		json_object_object_add(o, "in_progress", json_object_new_int64((int64_t)res.in_progress));
 		json_object_object_add(o, "exports_unfinished", json_object_new_int64((int64_t)res.exports_unfinished));
 		json_object_object_add(o, "seconds", json_object_new_double(res.seconds));
+		if (deep) json_object_object_add(o, "telemetry_rederived", json_object_new_int64((int64_t)deep_files));
 		cli_print_json(o);
 		json_object_put(o);
 	} else {
@@ -140,6 +154,9 @@ int cmd_verify(int argc, char **argv)
 			       res.problems ? "PROBLEMS FOUND" : "vault intact", (unsigned long long)res.log_entries,
 			       (unsigned long long)res.ingests, (unsigned long long)res.files,
 			       (unsigned long long)res.blobs, b, res.seconds);
+			if (deep)
+				printf("telemetry re-derived from %llu files' blobs: %llu differ from the catalog\n",
+				       (unsigned long long)deep_files, (unsigned long long)deep_differ);
 			if (res.problems) printf("%llu problems (listed above)\n", (unsigned long long)res.problems);
 			if (res.exports_unfinished)
 				printf("unfinished exports: %llu (killed mid-copy: a partial copy of evidence left the vault, see the notes)\n",

@@ -128,6 +128,10 @@ int dv_vault_log(dv_vault *v, struct json_object *body, uint64_t *seq_out);
 int dv_vault_log_with(dv_vault *v, struct json_object *body, uint64_t *seq_out,
                       int (*in_txn)(dv_catalog *cat, uint64_t seq, void *payload), void *payload);
 
+/* dv_vault_log for a caller inside its own catalog write transaction: the
+ * head is recorded in it, the caller commits (the entry is durable first). */
+int dv_vault_log_in_txn(dv_vault *v, struct json_object *body, uint64_t *seq_out);
+
 /* The custody log's head: its last entry's sequence and SHA-256 (a
  * writer: the log's tail; a reader: its snapshot's head). The hash is what
  * 'dronevault log --head' prints and 'verify --head' proves. */

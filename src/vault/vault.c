@@ -348,9 +348,15 @@ static int load_config(dv_vault *v, const dv_key_source *key)
 	}
 	json_tokener *tok = json_tokener_new_ex(8);
 	json_object *cfg = tok ? json_tokener_parse_ex(tok, (const char *)buf, (int)len) : NULL;
+	/* the whole file is the object: after it only JSON white space (a flipped
+	 * byte anywhere in vault.json must not pass unseen) */
+	size_t end = cfg && json_tokener_get_error(tok) == json_tokener_success ? json_tokener_get_parse_end(tok) : 0;
+	bool whole = cfg && end <= len && !memchr(buf, 0, len);
+	for (size_t i = end; whole && i < len; i++)
+		if (buf[i] != ' ' && buf[i] != '\n' && buf[i] != '\r' && buf[i] != '\t') whole = false;
 	json_tokener_free(tok);
 	free(buf);
-	if (!cfg || !json_object_is_type(cfg, json_type_object)) {
+	if (!cfg || !whole || !json_object_is_type(cfg, json_type_object)) {
 		json_object_put(cfg);
 		return dv_error_set(DV_ECORRUPT, path, -1, "not valid JSON");
 	}
@@ -378,7 +384,7 @@ static int load_config(dv_vault *v, const dv_key_source *key)
 	    (rc = cfg_hex(cfg, path, "wrapped_key", NULL, wrapped, sizeof(wrapped))) < 0 ||
 	    (rc = cfg_hex(cfg, path, "station", "public_key", v->pk, 32)) < 0 ||
 	    (rc = cfg_hex(cfg, path, "station", "sealed_secret_key", sealed_sk, sizeof(sealed_sk))) < 0 ||
-	    (rc = derive_kek(kek, &k, key, v->dir)) < 0)
+	    (rc = derive_kek(kek, &k, key, path)) < 0)
 		goto out;
 	kdf_ad(ad, sizeof(ad), v->vault_id, &k);
 	rc = dv_open(v->k->master, wrapped, sizeof(wrapped), ad, strlen(ad), kek);
@@ -879,6 +885,17 @@ int dv_vault_log_with(dv_vault *v, json_object *body, uint64_t *seq_out,
 	}
 	if (seq_out) *seq_out = seq;
 	return 0;
+}
+
+int dv_vault_log_in_txn(dv_vault *v, json_object *body, uint64_t *seq_out)
+{
+	uint64_t seq;
+	uint8_t hash[32];
+	json_object_object_add(body, "station", json_object_new_string(v->station));
+	int rc = dv_custody_append(v->log, body, &seq, hash);
+	if (rc == 0) rc = dv_catalog_head_set(v->cat, seq, hash);
+	if (rc == 0 && seq_out) *seq_out = seq;
+	return rc;
 }
 
 int dv_vault_log(dv_vault *v, json_object *body, uint64_t *seq_out)

@@ -139,5 +139,21 @@ check "acknowledged entry torn: nothing cut" test "$(stat -c %s "$T/v/custody.lo
 expect_exit 4 "$DV" --vault "$T/v" verify
 check "acknowledged entry torn: named" grep -q "entries removed from the end" "$T/last.err"
 
+# 9. verify --deep re-derives telemetry from the blobs (sandboxed reader)
+fresh
+expect_exit 0 "$DV" --vault "$T/v" verify --deep
+check "deep: intact vault re-derives every file" grep -qE "telemetry re-derived from 16 files' blobs: 0 differ" "$T/last.out"
+tamper delete side_points 14
+tamper delete side_telemetry 15
+expect_exit 4 "$DV" --vault "$T/v" verify --deep
+check "deep: missing points named by file" grep -qE "PROBLEM: catalog: file '[^']*' \(ingest 2, row 14\): its track points differ" "$T/last.err"
+check "deep: missing record named by file" grep -qE "PROBLEM: catalog: file '[^']*' \(ingest 2, row 15\): its telemetry record" "$T/last.err"
+# reindex is a writer: it records the digests it leaves (telemetry.reindex)
+fresh
+expect_exit 0 "$DV" --vault "$T/v" reindex
+expect_exit 0 "$DV" --vault "$T/v" log --json
+check "reindex logged" grep -q '"action":"telemetry.reindex"' "$T/last.out"
+expect_exit 0 "$DV" --vault "$T/v" verify --deep
+
 expect_exit 0 "$DV" --vault "$V0" verify
 finish
