@@ -90,8 +90,26 @@ if command -v mkfs.vfat >/dev/null && command -v mmd >/dev/null && command -v mc
   oid=$(sql "select max(id) from ingests")
   sql "select hex(sealed), state from ingests where id = $oid" >"$T/open-row"
   cp "$T/full.img" "$T/card.img"
+  cp -a "$T/v" "$T/v-open"
   expect_exit 0 "$DV" --vault "$T/v" ingest --case O --operator o "$T/card.img"
   expect_exit 0 "$DV" --vault "$T/v" verify
+  # 5a. the legitimate twin: a crash after the completion entry was appended
+  # and before the catalog committed it (row still open, head behind): a
+  # note, and the next writer rolls forward (completes the row) - the log
+  # signed it and the files are exactly its manifest
+  rm -rf "$T/crash"; cp -a "$T/v" "$T/crash"
+  python3 -c 'import sqlite3, sys
+new = sqlite3.connect(sys.argv[1]); new.execute("attach ? as old", (sys.argv[2],))
+new.execute("update ingests set sealed = (select sealed from old.ingests where id = ?), state = 0 where id = ?", (int(sys.argv[3]),) * 2)
+new.execute("update log_head set sealed = (select sealed from old.log_head where id = 1)")
+new.commit()' "$T/crash/catalog.db" "$T/v-open/catalog.db" "$oid"
+  expect_exit 0 "$DV" --vault "$T/crash" verify
+  check "crash window: a note, not a problem" grep -q "completed it after the catalog's head" "$T/last.err"
+  expect_exit 0 "$DV" --vault "$T/crash" export --case O --to "$T/crash-exp"
+  expect_exit 0 "$DV" --vault "$T/crash" verify --json
+  check "rolled forward: the ingest is complete" bash -c "! grep -q 'completed it after' '$T/last.out'"
+  expect_exit 0 "$DV" --vault "$T/crash" cases --json
+  check "rolled forward: no unfinished ingest" grep -q '"case":"O",[^}]*"unfinished_ingests":0' "$T/last.out"
   read -r hex st <"$T/open-row"
   check "the saved row is open" test "$st" = 0
   sql "update ingests set sealed = x'$hex', state = $st where id = $oid"
