@@ -268,7 +268,10 @@ static int on_entry_all(const dv_custody_entry *e, json_object *body, void *payl
 		char h[65];
 		bool mine = !c->head_ref[0] || (e->version == 2 && !strcmp(e->case_ref, c->head_ref));
 		dv_hex(h, c->head_ref[0] ? e->case_hash : e->hash, 32);
-		if (mine && !strncmp(h, c->o->head, strlen(c->o->head))) {
+		/* a vault head taken before the log was converted to version 2 is
+		 * the v1_hash its entry carries since */
+		const char *v1 = c->head_ref[0] ? NULL : jstr(body, "v1_hash");
+		if ((mine && !strncmp(h, c->o->head, strlen(c->o->head))) || (v1 && !strncmp(v1, c->o->head, strlen(c->o->head)))) {
 			c->head_found = true;
 			c->head_at = e->seq;
 		}

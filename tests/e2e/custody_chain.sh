@@ -109,6 +109,8 @@ expect_exit 0 "$DV" --vault "$O" log --json
 check "conversion logged" grep -qE "\"action\":\"log.migrate\"[^}]*\"v1_head\":\"$ohead\"[^}]*\"v1_log_sha256\":\"$old_sha\"" "$T/last.out"
 check "old entries keep their v1 sequence" grep -q '"action":"vault.init".*"v1_seq":1' "$T/last.out"
 expect_exit 0 "$DV" --vault "$O" verify
+expect_exit 0 "$DV" --vault "$O" verify --head "$ohead"
+check "a head taken before the conversion still proves its state" grep -q "still contains that state" "$T/last.err"
 expect_exit 0 "$DV" --vault "$O" log --case OLD-1 --package "$T/opkg"
 check "converted case package verifies" runpkg "$T/opkg"
 expect_exit 0 "$DV" --vault "$O" export --case OLD-1 --to "$T/oexp"
