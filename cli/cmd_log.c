@@ -11,6 +11,8 @@
 
 static const char log_help[] =
 	"usage: dronevault log [--case ID] [--json] [--vault DIR] [--key-file FILE]\n"
+	"       dronevault log --head [--case ID] [--vault DIR] [--key-file FILE]\n"
+	"       dronevault log --case ID --package DIR [--vault DIR] [--key-file FILE]\n"
 	"\n"
 	"Shows the chain-of-custody log: every vault creation, ingest, export and\n"
 	"audit, with its time (UTC), station, operator and what it covered. Each\n"
@@ -21,7 +23,15 @@ static const char log_help[] =
 	"\n"
 	"Options:\n"
 	"  --case ID   only the entries about case ID\n"
-	"  --json      a JSON array: each entry's body plus seq, hash and prev\n";
+	"  --json      a JSON array: each entry's body plus seq, hash and prev\n"
+	"  --head      print the head: 64 hex digits naming the whole log as it is\n"
+	"              now (with --case, the case's chain). Keep it outside the vault\n"
+	"              (evidence seal, case file): 'dronevault verify --head DIGEST'\n"
+	"              later proves the vault still contains that state\n"
+	"  --package DIR  write the case's chain for a court into DIR (new): each\n"
+	"              entry's signed statement, signature, salt and clear body, the\n"
+	"              station's public key and VERIFY.md, the commands (coreutils,\n"
+	"              openssl) that check them without any vault key\n";
 
 struct lctx {
 	const char *case_name;
@@ -46,6 +56,7 @@ static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 	dv_hex(p, e->prev, 32);
 	if (c->json) {
 		json_object *o = json_object_get(body);
+		json_object_object_add(o, "seq", json_object_new_int64((int64_t)e->seq));
 		json_object_object_add(o, "hash", json_object_new_string(h));
 		json_object_object_add(o, "prev", json_object_new_string(p));
 		json_object_array_add(c->arr, o);
@@ -53,7 +64,7 @@ static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 	}
 	char detail[512] = "";
 	json_object_object_foreach(body, k, v) {
-		static const char *const shown[] = { "seq", "time", "station", "operator", "action", "case", NULL };
+		static const char *const shown[] = { "seq", "case_seq", "time", "station", "operator", "action", "case", NULL };
 		bool skip = false;
 		for (int i = 0; shown[i]; i++)
 			if (!strcmp(k, shown[i])) skip = true;
@@ -85,9 +96,11 @@ int cmd_log(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "case", required_argument, NULL, 'c' }, { "vault", required_argument, NULL, 'v' },
 		{ "key-file", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
+		{ "head", no_argument, NULL, 'H' }, { "package", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
-	const char *vault = NULL, *key_file = NULL;
+	const char *vault = NULL, *key_file = NULL, *package = NULL;
+	bool head = false;
 	struct lctx c = { 0 };
 	int ch;
 	optind = 1;
@@ -97,14 +110,32 @@ int cmd_log(int argc, char **argv)
 		case 'v': vault = optarg; break;
 		case 'k': key_file = optarg; break;
 		case 'j': c.json = true; break;
+		case 'H': head = true; break;
+		case 'p': package = optarg; break;
 		case 'h': fputs(log_help, stdout); return CLI_OK;
 		default: return cli_usage("log", "unknown option");
 		}
 	}
 	if (optind != argc) return cli_usage("log", "unexpected argument '%s'", argv[optind]);
+	if (package && (!c.case_name || head)) return cli_usage("log", "--package needs --case ID (and no --head)");
 	dv_vault *v;
 	int rc = cli_open_vault("log", vault, key_file, DV_VAULT_READ, &v);
 	if (rc) return rc;
+	if (head || package) {
+		uint64_t seq, n = 0;
+		uint8_t h[32];
+		char hex[65];
+		rc = package ? dv_vault_case_package(v, c.case_name, package, &n, h) : dv_vault_case_head(v, c.case_name, &seq, h);
+		dv_vault_close(v);
+		if (rc < 0) return cli_fail("log");
+		dv_hex(hex, h, 32);
+		if (package)
+			printf("wrote %llu entries of case %s to %s; case head %s (check: see VERIFY.md there)\n", (unsigned long long)n,
+			       cli_esc(c.case_name), cli_esc(package), hex);
+		else
+			printf("%s\n", hex);
+		return CLI_OK;
+	}
 	if (c.json) c.arr = json_object_new_array();
 	else
 		printf("%4s  %-24s  %-12s  %-16s  %-18s  %-12s  %s\n", "seq", "time (UTC)", "station", "operator",

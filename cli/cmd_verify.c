@@ -5,10 +5,11 @@
 
 #include "cli.h"
 #include "dv/err.h"
+#include "dv/index.h"
 #include "dv/verify.h"
 
 static const char verify_help[] =
-	"usage: dronevault verify [--case ID] [--json] [--vault DIR] [--key-file FILE]\n"
+	"usage: dronevault verify [--case ID] [--head DIGEST] [--deep] [--json] [--vault DIR] [--key-file FILE]\n"
 	"\n"
 	"Proves the vault is intact, or names every problem:\n"
 	"  - the custody log: every entry's structure, sequence, chain link, Ed25519\n"
@@ -28,6 +29,19 @@ static const char verify_help[] =
 	"(killed mid-copy) is a note naming its destination and counted as an\n"
 	"unfinished export: a partial copy of evidence left the vault, which is\n"
 	"custody to account for, not damage to the vault (exit 0).\n"
+	"\n"
+	"The custody log and the catalog account for each other both ways: every\n"
+	"case and ingest the log records is in the catalog (an ingest it records\n"
+	"complete is complete, with the same manifest and telemetry digest), and\n"
+	"every case, ingest, blob and telemetry row of the catalog is in the log.\n"
+	"\n"
+	"--deep also re-derives every file's telemetry (positions, times, tracks)\n"
+	"from its blob in the sandboxed reader, as reindex does, and compares it\n"
+	"with the catalog's: a track or point changed, added or removed is named.\n"
+	"\n"
+	"--head DIGEST proves the vault (with --case, the case) still contains the\n"
+	"state 'dronevault log --head' printed then (64 hex digits, or a prefix of\n"
+	"at least 16): it fails on a copy rolled back to before it.\n"
 	"\n"
 	"Exit status: 0 intact, 4 problems found (each printed), 1 could not check,\n"
 	"3 wrong passphrase.\n";
@@ -63,9 +77,12 @@ int cmd_verify(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "case", required_argument, NULL, 'c' }, { "vault", required_argument, NULL, 'v' },
 		{ "key-file", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
+		{ "head", required_argument, NULL, 'H' }, { "deep", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	const char *vault = NULL, *key_file = NULL;
+	char head[65] = "";
+	bool deep = false;
 	struct out out = { 0 };
 	dv_verify_opts vo = { 0 };
 	int c;
@@ -76,6 +93,15 @@ int cmd_verify(int argc, char **argv)
 		case 'v': vault = optarg; break;
 		case 'k': key_file = optarg; break;
 		case 'j': out.json = true; break;
+		case 'H': {
+			size_t n = strlen(optarg);
+			if (n < 16 || n > 64 || strspn(optarg, "0123456789abcdefABCDEF") != n)
+				return cli_usage("verify", "--head wants a digest from 'dronevault log --head': 16 to 64 hex digits");
+			for (size_t i = 0; i <= n; i++) head[i] = (char)(optarg[i] >= 'A' && optarg[i] <= 'F' ? optarg[i] + 32 : optarg[i]);
+			vo.head = head;
+			break;
+		}
+		case 'D': deep = true; break;
 		case 'h': fputs(verify_help, stdout); return CLI_OK;
 		default: return cli_usage("verify", "unknown option");
 		}
@@ -95,6 +121,11 @@ int cmd_verify(int argc, char **argv)
 	dv_verify_result res;
 	rc = dv_verify(v, &vo, &res);
 	cli_progress_end();
+	uint64_t deep_files = 0, deep_differ = 0;
+	if (rc == 0 && deep) {
+		rc = dv_index_deep_check(v, vo.case_name, on_problem, &out, &deep_files, &deep_differ);
+		res.problems += deep_differ;
+	}
 	int exit_code = rc < 0 ? cli_fail("verify") : res.problems ? CLI_FINDING : CLI_OK;
 	if (out.json) {
 		json_object *o = json_object_new_object();
@@ -110,6 +141,7 @@ int cmd_verify(int argc, char **argv)
 		json_object_object_add(o, "in_progress", json_object_new_int64((int64_t)res.in_progress));
 		json_object_object_add(o, "exports_unfinished", json_object_new_int64((int64_t)res.exports_unfinished));
 		json_object_object_add(o, "seconds", json_object_new_double(res.seconds));
+		if (deep) json_object_object_add(o, "telemetry_rederived", json_object_new_int64((int64_t)deep_files));
 		cli_print_json(o);
 		json_object_put(o);
 	} else {
@@ -122,6 +154,9 @@ int cmd_verify(int argc, char **argv)
 			       res.problems ? "PROBLEMS FOUND" : "vault intact", (unsigned long long)res.log_entries,
 			       (unsigned long long)res.ingests, (unsigned long long)res.files,
 			       (unsigned long long)res.blobs, b, res.seconds);
+			if (deep)
+				printf("telemetry re-derived from %llu files' blobs: %llu differ from the catalog\n",
+				       (unsigned long long)deep_files, (unsigned long long)deep_differ);
 			if (res.problems) printf("%llu problems (listed above)\n", (unsigned long long)res.problems);
 			if (res.exports_unfinished)
 				printf("unfinished exports: %llu (killed mid-copy: a partial copy of evidence left the vault, see the notes)\n",

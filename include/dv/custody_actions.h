@@ -24,5 +24,8 @@
 #define DV_ACTION_AUDIT "audit"                           /* a capture stored and its leak verdict */
 #define DV_ACTION_RADIO "radio"                           /* a capture stored and its Remote ID findings */
 #define DV_ACTION_WATCH "watch"                           /* a live watch: its capture, alarms and verdict */
+#define DV_ACTION_LOG_REPAIR "log.repair"                 /* a torn, never acknowledged last entry was cut */
+#define DV_ACTION_LOG_MIGRATE "log.migrate"               /* a version 1 log converted to version 2 (chain per case) */
+#define DV_ACTION_REINDEX "telemetry.reindex"             /* telemetry re-derived: new per-ingest digests */
 
 #endif

@@ -43,6 +43,14 @@ void dv_index_observer(dv_ingest_observer *out);
  * its stored blob. *files counts the files indexed. */
 int dv_index_reindex(dv_vault *v, const char *case_name, uint64_t *files, uint64_t *with_telemetry);
 
+/* verify --deep: re-derives every file's telemetry from its blob through
+ * the sandboxed reader (as reindex does) and compares it with the catalog's
+ * rows, changing nothing; each file whose rows differ (or are missing, or
+ * should not be there) is a problem sentence to problem. *files: checked;
+ * *differ: problems. */
+int dv_index_deep_check(dv_vault *v, const char *case_name, void (*problem)(const char *msg, void *payload), void *payload,
+                        uint64_t *files, uint64_t *differ);
+
 typedef struct dv_flight {
 	char id[24];            /* "F<first file id>" */
 	int64_t case_id;

@@ -116,6 +116,27 @@ int dv_vault_config_state(const dv_vault *v, uint8_t mac[32]);
  */
 int dv_vault_log(dv_vault *v, struct json_object *body, uint64_t *seq_out);
 
+/*
+ * dv_vault_log, and in_txn (may be NULL) run in the same catalog
+ * transaction that records the new head: the catalog row the entry is
+ * about (an ingest marked complete) and the head commit together. A crash
+ * after the append and before that commit leaves the entry past the head;
+ * the next write-open rolls the head forward only once the entry's work is
+ * in the catalog (an ingest the entry completed, open with exactly the
+ * entry's manifest, is completed then), and refuses otherwise.
+ */
+int dv_vault_log_with(dv_vault *v, struct json_object *body, uint64_t *seq_out,
+                      int (*in_txn)(dv_catalog *cat, uint64_t seq, void *payload), void *payload);
+
+/* dv_vault_log for a caller inside its own catalog write transaction: the
+ * head is recorded in it, the caller commits (the entry is durable first). */
+int dv_vault_log_in_txn(dv_vault *v, struct json_object *body, uint64_t *seq_out);
+
+/* The custody log's head: its last entry's sequence and SHA-256 (a
+ * writer: the log's tail; a reader: its snapshot's head). The hash is what
+ * 'dronevault log --head' prints and 'verify --head' proves. */
+int dv_vault_head(const dv_vault *v, uint64_t *seq, uint8_t hash[32]);
+
 /* Reads the whole custody log: see dv_custody_scan. A reader gets the
  * entries up to its snapshot's head; dv_vault_log_in_progress then says how
  * many complete entries came after it and how many bytes of one are being
@@ -124,6 +145,28 @@ int dv_vault_log_scan(dv_vault *v, int (*fn)(const struct dv_custody_entry *e, s
                       void (*problem)(const char *msg, void *payload), void *payload);
 
 void dv_vault_log_in_progress(const dv_vault *v, uint64_t *entries, uint64_t *bytes);
+
+/* A case's ref in the custody log (dv_custody_case_ref; NULL: "station"). */
+void dv_vault_case_ref(const dv_vault *v, const char *case_name, char out[33]);
+
+/*
+ * The vault's head (case_name NULL: its last entry's sequence and hash),
+ * or a case's (its sequence in the case and the SHA-256 of its last case
+ * statement), as the log holds it (a reader: as of its snapshot). These
+ * 64 hex digits are the anchor kept outside the vault ('dronevault log
+ * --head'); verify --head proves the vault still contains that state.
+ * DV_ENOTFOUND: the case has no entries; DV_EUNSUPPORTED: a version 1 log.
+ */
+int dv_vault_case_head(dv_vault *v, const char *case_name, uint64_t *seq, uint8_t hash[32]);
+
+/* Adds to an entry's body (before dv_vault_log) the heads it is made from:
+ * "vault_head" and, for a case with entries, "case_head" (64 hex each).
+ * Every export records them in its export.start entry. */
+void dv_vault_log_add_heads(dv_vault *v, struct json_object *body, const char *case_name);
+
+/* A case's chain for a court package, written into dir (created): see
+ * dv_custody_case_package (the EXPORTS court package calls this). */
+int dv_vault_case_package(dv_vault *v, const char *case_name, const char *dir, uint64_t *entries, uint8_t head[32]);
 
 /*
  * Records a zones check in the custody log (DV_ACTION_ZONES_CHECK): the

@@ -32,6 +32,10 @@ typedef struct dv_verify_opts {
 	void (*progress)(uint64_t bytes_done, uint64_t bytes_total, void *payload);
 	void *payload;
 	volatile sig_atomic_t *interrupted;
+	/* a head recorded earlier ('dronevault log --head', lowercase hex, at
+	 * least 16 digits of the 64): a problem unless the log still holds it
+	 * (with case_name: that case's head, else the vault's) */
+	const char *head;
 } dv_verify_opts;
 
 typedef struct dv_verify_result {
@@ -46,6 +50,15 @@ typedef struct dv_verify_result {
 	uint64_t exports_unfinished; /* export.start entries nothing closed: killed exports (notes) */
 	double seconds;
 } dv_verify_result;
+
+/*
+ * The telemetry digest of an ingest: SHA-256 over a line per derived row
+ * ("file id, table, SHA-256 of the row, path", telemetry and points tables,
+ * files in catalog order). The "ingest" custody entry records it as
+ * telemetry_sha256 (and a telemetry.reindex entry when reindex re-derives
+ * it), so verify catches a derived row deleted, dropped or altered.
+ */
+int dv_telemetry_digest(uint8_t out[32], uint64_t *rows, dv_catalog *cat, int64_t ingest_id);
 
 /* Returns 0 when the checks ran (res->problems says what they found). */
 int dv_verify(dv_vault *v, const dv_verify_opts *opts, dv_verify_result *res);

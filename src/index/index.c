@@ -13,6 +13,8 @@
 #include "core/rd_int.h"
 #include "telemetry/srt_int.h"
 #include "dv/util.h"
+#include "dv/verify.h"
+#include "dv/custody_actions.h"
 #include "index/index_int.h"
 
 #define PHOTO_HEAD (1u << 20)
@@ -379,12 +381,11 @@ int dv_index_extract_finish(void *state, dv_msg_buf *out)
 	return rc;
 }
 
-/* What the reader sent for a file is hostile: parsed, checked, stored in
- * our own serialisation. */
-static int store_record(dv_catalog *cat, int64_t file_id, const char *path, const uint8_t *rec, size_t n,
-                        void *payload)
+/* What the reader sent for a file is hostile: parsed, checked, put in our
+ * own serialisation (*json malloc'd; *pts points into rec). */
+static int canon_record(char **json, size_t *jn_out, const uint8_t **pts_out, size_t *pn_out, const char *path,
+                        const uint8_t *rec, size_t n)
 {
-	(void)payload;
 	dv_rd r = dv_rd_init(rec, n, "reader telemetry", 0);
 	uint32_t jn;
 	const uint8_t *js;
@@ -414,8 +415,28 @@ static int store_record(dv_catalog *cat, int64_t file_id, const char *path, cons
 	}
 	size_t sn;
 	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &sn);
-	int rc = dv_catalog_side_put(cat, "telemetry", file_id, s, sn);
+	char *copy = s ? malloc(sn + 1) : NULL;
+	if (copy) memcpy(copy, s, sn + 1);
 	json_object_put(o);
+	if (!copy) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	*json = copy;
+	*jn_out = sn;
+	*pts_out = pts;
+	*pn_out = pn;
+	return 0;
+}
+
+static int store_record(dv_catalog *cat, int64_t file_id, const char *path, const uint8_t *rec, size_t n,
+                        void *payload)
+{
+	(void)payload;
+	char *s;
+	size_t sn, pn;
+	const uint8_t *pts;
+	int rc = canon_record(&s, &sn, &pts, &pn, path, rec, n);
+	if (rc < 0) return rc;
+	rc = dv_catalog_side_put(cat, "telemetry", file_id, s, sn);
+	free(s);
 	if (rc == 0) rc = dv_catalog_side_put(cat, "points", file_id, pts, pn);
 	return rc;
 }
@@ -438,7 +459,49 @@ struct reidx {
 	dv_reader rd;
 	bool started;
 	uint64_t sent, limit;
+	/* dv_index_deep_check: compare with the catalog instead of storing */
+	bool compare;
+	uint64_t differ;
+	void (*problem)(const char *msg, void *payload);
+	void *payload;
 };
+
+static bool side_equal(dv_catalog *cat, const char *table, int64_t id, const void *want, size_t n, bool want_present)
+{
+	uint8_t *have;
+	size_t hn;
+	int rc = dv_catalog_side_get(&have, &hn, cat, table, id);
+	if (rc == DV_ENOTFOUND) return !want_present;
+	if (rc < 0) return false;
+	bool same = want_present && hn == n && (!n || !memcmp(have, want, n));
+	free(have);
+	return same;
+}
+
+/* The telemetry re-derived from a file's blob against the catalog's rows. */
+static int compare_record(struct reidx *r, const dv_file_rec *f, const uint8_t *tele, size_t tele_len)
+{
+	dv_catalog *cat = dv_vault_catalog(r->v);
+	char *s = NULL;
+	size_t sn = 0, pn = 0;
+	const uint8_t *pts = NULL;
+	if (tele) {
+		int rc = canon_record(&s, &sn, &pts, &pn, f->path, tele, tele_len);
+		if (rc < 0) return rc;
+	}
+	bool tok = side_equal(cat, "telemetry", f->id, s, sn, tele != NULL);
+	bool pok = side_equal(cat, "points", f->id, pts, pn, tele != NULL);
+	free(s);
+	if (!tok || !pok) {
+		r->differ++;
+		char msg[4400];
+		snprintf(msg, sizeof(msg), "catalog: file '%s' (ingest %lld, row %lld): its %s%s%s differ from what its blob gives "
+		         "when re-derived (the telemetry shown is not the evidence's)", f->path, (long long)f->ingest_id,
+		         (long long)f->id, tok ? "" : "telemetry record", !tok && !pok ? " and " : "", pok ? "" : "track points");
+		if (r->problem) r->problem(msg, r->payload);
+	}
+	return 0;
+}
 
 static int feed_reader(const uint8_t *d, size_t n, void *payload)
 {
@@ -462,7 +525,8 @@ static int reindex_file(const dv_file_rec *f, void *payload)
 	struct reidx *r = payload;
 	r->files++;
 	enum kind k = kind_of(f->path);
-	if (k == K_NONE || (k == K_RECORD && f->size > RECORD_MAX)) return 0;
+	if (k == K_NONE || (k == K_RECORD && f->size > RECORD_MAX))
+		return r->compare ? compare_record(r, f, NULL, 0) : 0;
 	int rc;
 	if (!r->started) {
 		if ((rc = dv_reader_start(&r->rd)) < 0) return rc;
@@ -522,7 +586,10 @@ static int reindex_file(const dv_file_rec *f, void *payload)
 		free(tele);
 		return reader_gone(r, rc);
 	}
-	if (tele) {
+	if (r->compare) {
+		rc = compare_record(r, f, tele, tele_len);
+		if (rc == 0 && tele) r->with++;
+	} else if (tele) {
 		rc = store_record(dv_vault_catalog(r->v), f->id, f->path, tele, tele_len, NULL);
 		if (rc == 0) r->with++;
 	}
@@ -534,6 +601,42 @@ static int reindex_ingest(const dv_ingest_rec *ing, void *payload)
 {
 	struct reidx *r = payload;
 	return dv_catalog_file_list(dv_vault_catalog(r->v), ing->id, reindex_file, r);
+}
+
+/* The custody log records each ingest's new telemetry digest (verify
+ * compares the derived rows with the last one recorded). */
+struct reidx_log {
+	dv_catalog *cat;
+	json_object *arr;
+};
+
+static int digest_ingest(const dv_ingest_rec *ing, void *payload)
+{
+	struct reidx_log *l = payload;
+	uint8_t d[32];
+	char hex[65];
+	int rc = dv_telemetry_digest(d, NULL, l->cat, ing->id);
+	if (rc < 0) return rc;
+	dv_hex(hex, d, 32);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "ingest", json_object_new_int64(ing->id));
+	json_object_object_add(o, "telemetry_sha256", json_object_new_string(hex));
+	json_object_array_add(l->arr, o);
+	return 0;
+}
+
+static int log_reindex(dv_vault *v, const char *case_name, int64_t case_id)
+{
+	struct reidx_log l = { dv_vault_catalog(v), json_object_new_array() };
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "action", json_object_new_string(DV_ACTION_REINDEX));
+	json_object_object_add(body, "case", json_object_new_string(case_name ? case_name : ""));
+	json_object_object_add(body, "operator", json_object_new_string(""));
+	json_object_object_add(body, "ingests", l.arr);
+	int rc = dv_catalog_ingest_list(l.cat, case_id, digest_ingest, &l);
+	if (rc == 0) rc = dv_vault_log_in_txn(v, body, NULL);
+	json_object_put(body);
+	return rc;
 }
 
 int dv_index_reindex(dv_vault *v, const char *case_name, uint64_t *files, uint64_t *with_telemetry)
@@ -552,11 +655,35 @@ int dv_index_reindex(dv_vault *v, const char *case_name, uint64_t *files, uint64
 	if ((rc = dv_catalog_begin(cat)) < 0) return rc;
 	rc = dv_catalog_ingest_list(cat, case_id, reindex_ingest, &r);
 	if (rc == 0 && r.started) rc = dv_reader_stop(&r.rd);
+	if (rc == 0) rc = log_reindex(v, case_name, case_id);
 	if (rc == 0) rc = dv_catalog_commit(cat);
 	else dv_catalog_rollback(cat);
 	dv_reader_kill(&r.rd);
 	if (files) *files = r.files;
 	if (with_telemetry) *with_telemetry = r.with;
+	return rc;
+}
+
+int dv_index_deep_check(dv_vault *v, const char *case_name, void (*problem)(const char *msg, void *payload), void *payload,
+                        uint64_t *files, uint64_t *differ)
+{
+	dv_catalog *cat = dv_vault_catalog(v);
+	int64_t case_id = 0;
+	int rc;
+	*files = *differ = 0;
+	if (case_name) {
+		dv_case c;
+		if ((rc = dv_catalog_case_find(&c, cat, case_name)) < 0) return rc;
+		case_id = c.id;
+	}
+	struct reidx r = { .v = v, .compare = true, .problem = problem, .payload = payload };
+	r.rd.pid = -1;
+	r.rd.ch.fd = -1;
+	rc = dv_catalog_ingest_list(cat, case_id, reindex_ingest, &r);
+	if (rc == 0 && r.started) rc = dv_reader_stop(&r.rd);
+	dv_reader_kill(&r.rd);
+	*files = r.files;
+	*differ = r.differ;
 	return rc;
 }
 

@@ -373,6 +373,7 @@ int dv_export(dv_vault *v, const dv_export_opts *o, dv_export_result *res)
 		json_object_object_add(body, "files", json_object_new_int64((int64_t)c.n));
 		json_object_object_add(body, "bytes", json_object_new_int64((int64_t)c.bytes_total));
 		json_object_object_add(body, "renamed", json_object_new_int64((int64_t)res->renamed));
+		dv_vault_log_add_heads(v, body, o->case_name);   /* the state it was made from */
 		rc = dv_vault_log(v, body, &res->start_seq);
 		json_object_put(body);
 		if (rc < 0) goto out;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dv/custody_actions.h"
+#include "dv/verify.h"
 #include "dv/err.h"
 #include "dv/util.h"
 #include "privsep/privsep_int.h"
@@ -665,6 +666,16 @@ static void log_common(json_object *b, const char *action, const dv_ingest_opts 
 	if (rec->fs_type[0]) json_object_object_add(b, "fs_type", json_object_new_string(rec->fs_type));
 }
 
+static int complete_row(dv_catalog *cat, uint64_t seq, void *payload)
+{
+	dv_ingest_rec *rec = payload;
+	rec->state = DV_INGEST_COMPLETE;
+	rec->log_seq = seq;
+	int rc = dv_catalog_ingest_update(cat, rec);
+	if (rc < 0) rec->state = DV_INGEST_OPEN;
+	return rc;
+}
+
 static void log_label(json_object *b, const struct listing *l)
 {
 	if (l->label[0]) json_object_object_add(b, "volume_label", json_object_new_string(l->label));
@@ -1113,12 +1124,15 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	}
 	/* read in the sandboxed reader (dv-reader) */
 	json_object_object_add(body, "sandbox", json_object_new_boolean(res->sandboxed));
-	if ((rc = dv_vault_log(v, body, &rec->log_seq)) < 0) goto out;
-	rec->state = DV_INGEST_COMPLETE;
+	/* the derived rows too (tracks and points shown in court) */
+	uint8_t tele[32];
+	if ((rc = dv_telemetry_digest(tele, NULL, cat, rec->id)) < 0) goto out;
+	add_hex(body, "telemetry_sha256", tele, 32);
 	rec->files = nstored;
 	rec->bytes = bytes;
 	rec->finished_ns = dv_now_ns();
-	if ((rc = dv_catalog_ingest_update(cat, rec)) < 0) goto out;
+	/* the row is completed in the transaction that records the entry as head */
+	if ((rc = dv_vault_log_with(v, body, &rec->log_seq, complete_row, rec)) < 0) goto out;
 	res->complete = true;
 	res->log_seq = rec->log_seq;
 out:

@@ -16,6 +16,7 @@
 #include "dv/custody.h"
 #include "dv/custody_actions.h"
 #include "dv/err.h"
+#include "dv/ingest.h"
 #include "dv/util.h"
 #include "vault/vault_fs_int.h"
 
@@ -40,6 +41,8 @@ struct dv_vault {
 	bool locked;             /* we hold the writer lock */
 	int mode;
 	uint64_t snap_head;      /* readers: the log head of their catalog snapshot */
+	bool writer_at_snap;     /* readers: a writer held the vault when the snapshot was taken */
+	uint64_t scan_upto;      /* readers: log entries that belong to the snapshot */
 	uint64_t log_later, log_partial; /* readers: log past the snapshot (last scan) */
 	int cfg_state;           /* DV_CONFIG_* : vault.json's authentication */
 	json_object *cfg_json;   /* writers of an unauthenticated vault.json: the parsed file */
@@ -347,9 +350,15 @@ static int load_config(dv_vault *v, const dv_key_source *key)
 	}
 	json_tokener *tok = json_tokener_new_ex(8);
 	json_object *cfg = tok ? json_tokener_parse_ex(tok, (const char *)buf, (int)len) : NULL;
+	/* the whole file is the object: after it only JSON white space (a flipped
+	 * byte anywhere in vault.json must not pass unseen) */
+	size_t end = cfg && json_tokener_get_error(tok) == json_tokener_success ? json_tokener_get_parse_end(tok) : 0;
+	bool whole = cfg && end <= len && !memchr(buf, 0, len);
+	for (size_t i = end; whole && i < len; i++)
+		if (buf[i] != ' ' && buf[i] != '\n' && buf[i] != '\r' && buf[i] != '\t') whole = false;
 	json_tokener_free(tok);
 	free(buf);
-	if (!cfg || !json_object_is_type(cfg, json_type_object)) {
+	if (!cfg || !whole || !json_object_is_type(cfg, json_type_object)) {
 		json_object_put(cfg);
 		return dv_error_set(DV_ECORRUPT, path, -1, "not valid JSON");
 	}
@@ -377,7 +386,7 @@ static int load_config(dv_vault *v, const dv_key_source *key)
 	    (rc = cfg_hex(cfg, path, "wrapped_key", NULL, wrapped, sizeof(wrapped))) < 0 ||
 	    (rc = cfg_hex(cfg, path, "station", "public_key", v->pk, 32)) < 0 ||
 	    (rc = cfg_hex(cfg, path, "station", "sealed_secret_key", sealed_sk, sizeof(sealed_sk))) < 0 ||
-	    (rc = derive_kek(kek, &k, key, v->dir)) < 0)
+	    (rc = derive_kek(kek, &k, key, path)) < 0)
 		goto out;
 	kdf_ad(ad, sizeof(ad), v->vault_id, &k);
 	rc = dv_open(v->k->master, wrapped, sizeof(wrapped), ad, strlen(ad), kek);
@@ -517,6 +526,73 @@ bool dv_vault_writer_active(const dv_vault *v)
 	return fl.l_type != F_UNLCK;
 }
 
+/*
+ * The entries after the catalog's head (a writer crashed between its
+ * custody append and the catalog commit): the head rolls forward only when
+ * their work is in the catalog. An ingest they name must have its row in
+ * its case; one an "ingest" entry completed must be complete, or open with
+ * exactly the files of the manifest that entry signed (the crash came
+ * before the row was updated: it is completed now, as the entry says).
+ */
+struct rollfwd {
+	dv_vault *v;
+	uint64_t after;
+	int rc;
+};
+
+static int rollfwd_entry(const dv_custody_entry *e, json_object *body, void *payload)
+{
+	struct rollfwd *r = payload;
+	if (e->seq <= r->after || r->rc < 0) return 0;
+	const char *action = cfg_str(body, "action"), *cs = cfg_str(body, "case");
+	dv_catalog *cat = r->v->cat;
+	if (cs && *cs) {
+		dv_case c;
+		if (dv_catalog_case_find(&c, cat, cs) < 0) {
+			r->rc = dv_error_set(DV_ECORRUPT, r->v->dir, -1,
+			                     "custody entry %llu (%s) names case '%s', which the catalog does not have "
+			                     "(catalog.db rolled back or rows deleted); nothing was written, run 'dronevault verify'",
+			                     (unsigned long long)e->seq, action ? action : "?", cs);
+			return 0;
+		}
+	}
+	json_object *jid;
+	if (!action || strncmp(action, "ingest", 6) || !json_object_object_get_ex(body, "ingest", &jid)) return 0;
+	dv_ingest_rec *rec = malloc(sizeof(*rec));
+	if (!rec) return r->rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	int64_t id = json_object_get_int64(jid);
+	int rc = dv_catalog_ingest_get(rec, cat, id);
+	if (rc == DV_ENOTFOUND) {
+		r->rc = dv_error_set(DV_ECORRUPT, r->v->dir, -1,
+		                     "custody entry %llu (%s) records ingest %lld, which the catalog does not have "
+		                     "(catalog.db rolled back or rows deleted); nothing was written, run 'dronevault verify'",
+		                     (unsigned long long)e->seq, action, (long long)id);
+	} else if (rc < 0) {
+		r->rc = rc;
+	} else if (!strcmp(action, DV_ACTION_INGEST) && rec->state != DV_INGEST_COMPLETE) {
+		const char *m = cfg_str(body, "manifest_sha256");
+		uint8_t want[32], have[32];
+		uint64_t files = 0, bytes = 0;
+		if (!m || strlen(m) != 64 || dv_unhex(want, 32, m) < 0 ||
+		    dv_ingest_manifest(cat, id, have, &files, &bytes) < 0 || !dv_equal(want, have, 32)) {
+			r->rc = dv_error_set(DV_ECORRUPT, r->v->dir, -1,
+			                     "custody entry %llu completed ingest %lld, but the catalog's files for it do not match "
+			                     "that entry's manifest; nothing was written, run 'dronevault verify'",
+			                     (unsigned long long)e->seq, (long long)id);
+		} else {
+			rec->state = DV_INGEST_COMPLETE;
+			rec->log_seq = e->seq;
+			rec->files = files;
+			rec->bytes = bytes;
+			memcpy(rec->manifest, have, 32);
+			rec->finished_ns = e->time_ns;
+			r->rc = dv_catalog_ingest_update(cat, rec);
+		}
+	}
+	free(rec);
+	return 0;
+}
+
 /* Brings the catalog's record of the log head in line with the log. */
 static int reconcile_head(dv_vault *v)
 {
@@ -524,15 +600,103 @@ static int reconcile_head(dv_vault *v)
 	uint8_t head_hash[32], log_hash[32];
 	int rc = dv_catalog_head_get(v->cat, &head_seq, head_hash);
 	if (rc < 0) return rc;
-	v->snap_head = head_seq;
+	v->snap_head = v->scan_upto = head_seq;
 	dv_custody_tail(v->log, &log_seq, log_hash);
-	if (head_seq > log_seq && v->mode == DV_VAULT_WRITE)
+	if (v->mode != DV_VAULT_WRITE) {
+		/* No writer at the snapshot nor now (the log was read in between):
+		 * every entry read at open is the snapshot's log. Otherwise the
+		 * entries past the head may be a writer's, in progress. */
+		if (!v->writer_at_snap && !dv_vault_writer_active(v) && log_seq > head_seq) v->scan_upto = log_seq;
+		return 0;
+	}
+	if (head_seq > log_seq)
 		return dv_error_set(DV_ECORRUPT, v->dir, -1,
 		                    "custody log ends at entry %llu but the catalog knows entry %llu: entries were removed; run 'dronevault verify'",
 		                    (unsigned long long)log_seq, (unsigned long long)head_seq);
-	if (v->mode == DV_VAULT_WRITE && head_seq < log_seq)
-		return dv_catalog_head_set(v->cat, log_seq, log_hash);
-	return 0;
+	if (head_seq == 0 && log_seq > 1)
+		return dv_error_set(DV_ECORRUPT, v->dir, -1,
+		                    "the catalog's record of the custody log head is missing (the log has %llu entries); "
+		                    "nothing was written, run 'dronevault verify'", (unsigned long long)log_seq);
+	if (head_seq == log_seq) {
+		if (head_seq && !dv_equal(head_hash, log_hash, 32))
+			return dv_error_set(DV_ECORRUPT, v->dir, -1,
+			                    "custody log entry %llu is not the one the catalog recorded (log replaced or rewritten); "
+			                    "run 'dronevault verify'", (unsigned long long)head_seq);
+		return 0;
+	}
+	/* head < log: the entries after it must be ours (signed, chained: the
+	 * scan checks both) and their work must be in the catalog. */
+	struct rollfwd r = { v, head_seq, 0 };
+	char p[4096];
+	if ((rc = dv_vault_path(v, "custody.log", p, sizeof(p))) < 0) return rc;
+	if ((rc = dv_catalog_begin(v->cat)) < 0) return rc;
+	int n = dv_custody_scan_snapshot(&(uint64_t){ 0 }, &(uint64_t){ 0 }, p, v->pk, v->k->custody_key, log_seq, true,
+	                                 rollfwd_entry, NULL, &r);
+	if (n > 0 && r.rc == 0)
+		r.rc = dv_error_set(DV_ECORRUPT, p, -1, "custody log damaged: the catalog's head cannot be rolled forward; run 'dronevault verify'");
+	if (n < 0 && r.rc == 0) r.rc = n;
+	if (r.rc == 0) r.rc = dv_catalog_head_set(v->cat, log_seq, log_hash);
+	if (r.rc == 0) r.rc = dv_catalog_commit(v->cat);
+	if (r.rc < 0) dv_catalog_rollback(v->cat);
+	return r.rc;
+}
+
+/*
+ * A torn last entry, found by a writer: reconcile_head has already refused
+ * if the catalog ever acknowledged it (its head is at or past it), so it
+ * was never acknowledged to anyone. It is cut, and the cut is logged with
+ * what was removed. Readers leave it: verify names it.
+ */
+static int repair_torn(dv_vault *v, uint64_t torn)
+{
+	if (v->mode != DV_VAULT_WRITE || !torn) return 0;
+	uint64_t seq, cut;
+	uint8_t hash[32], sha[32];
+	dv_custody_tail(v->log, &seq, hash);
+	int rc = dv_custody_cut_torn(v->log, &cut, sha);
+	if (rc < 0 || !cut) return rc;
+	char hex[65];
+	dv_hex(hex, sha, 32);
+	json_object *body = json_object_new_object();
+	if (!body) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	json_object_object_add(body, "action", json_object_new_string(DV_ACTION_LOG_REPAIR));
+	json_object_object_add(body, "operator", json_object_new_string(""));
+	json_object_object_add(body, "after_entry", json_object_new_int64((int64_t)seq));
+	json_object_object_add(body, "cut_bytes", json_object_new_int64((int64_t)cut));
+	json_object_object_add(body, "cut_sha256", json_object_new_string(hex));
+	json_object_object_add(body, "reason", json_object_new_string("torn last entry (interrupted append), never acknowledged"));
+	rc = dv_vault_log(v, body, NULL);
+	json_object_put(body);
+	return rc;
+}
+
+/*
+ * A version 1 log (one chain) becomes version 2 (a chain per case and the
+ * vault's) on the first write-open: checked whole first, converted, the
+ * conversion logged (log.migrate, with the old log's head and SHA-256; the
+ * old file stays as custody.log.v1), and the catalog's head moved to the
+ * new tail. A crash before the rename leaves the version 1 log in place; one
+ * after it leaves the head behind the log, rolled forward by the next open.
+ */
+static int migrate_log(dv_vault *v)
+{
+	if (v->mode != DV_VAULT_WRITE || dv_custody_version(v->log) != 1) return 0;
+	json_object *body = json_object_new_object();
+	if (!body) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	json_object_object_add(body, "action", json_object_new_string(DV_ACTION_LOG_MIGRATE));
+	json_object_object_add(body, "operator", json_object_new_string(""));
+	json_object_object_add(body, "from_format", json_object_new_string("custody log version 1 (one chain)"));
+	json_object_object_add(body, "to_format", json_object_new_string("custody log version 2 (a chain per case, and the vault's)"));
+	json_object_object_add(body, "station", json_object_new_string(v->station));
+	uint64_t seq;
+	uint8_t hash[32];
+	int rc = dv_custody_migrate(v->log, body, &seq, hash);
+	json_object_put(body);
+	if (rc < 0) return rc;
+	if ((rc = dv_catalog_begin(v->cat)) < 0) return rc;
+	if ((rc = dv_catalog_head_set(v->cat, seq, hash)) == 0) rc = dv_catalog_commit(v->cat);
+	if (rc < 0) dv_catalog_rollback(v->cat);
+	return rc;
 }
 
 struct logged_mac {
@@ -658,7 +822,10 @@ int dv_vault_open_fs(dv_vault **out, const char *dir, const dv_key_source *key, 
 	dv_wipe(k1, sizeof(k1));
 	dv_wipe(k2, sizeof(k2));
 	/* A reader sees one snapshot of catalog rows and log head for its whole life. */
-	if (rc == 0 && mode != DV_VAULT_WRITE) rc = dv_catalog_begin_read(v->cat);
+	if (rc == 0 && mode != DV_VAULT_WRITE) {
+		rc = dv_catalog_begin_read(v->cat);
+		v->writer_at_snap = dv_vault_writer_active(v);
+	}
 	if (rc < 0) goto fail;
 	dv_subkey(k1, v->k->master, SUBKEY_BLOBNAME);
 	dv_subkey(k2, v->k->master, SUBKEY_BLOBDATA);
@@ -676,7 +843,9 @@ int dv_vault_open_fs(dv_vault **out, const char *dir, const dv_key_source *key, 
 	rc = dv_custody_open(&v->log, p, v->pk, mode == DV_VAULT_WRITE ? v->k->sk : NULL, v->k->custody_key,
 	                     mode == DV_VAULT_WRITE, &torn);
 	if (rc == 0) dv_custody_use_fs(v->log, v->fs);
-	if (rc < 0 || (rc = reconcile_head(v)) < 0 || (rc = config_on_open(v)) < 0) goto fail;
+	if (rc < 0 || (rc = reconcile_head(v)) < 0 || (rc = repair_torn(v, torn)) < 0 || (rc = migrate_log(v)) < 0 ||
+	    (rc = config_on_open(v)) < 0)
+		goto fail;
 	dv_secret_readonly(v->k);
 	*out = v;
 	return 0;
@@ -709,17 +878,52 @@ dv_catalog *dv_vault_catalog(dv_vault *v) { return v->cat; }
 dv_blobstore *dv_vault_blobs(dv_vault *v) { return v->blobs; }
 const uint8_t *dv_vault_public_key(const dv_vault *v) { return v->pk; }
 
-int dv_vault_log(dv_vault *v, json_object *body, uint64_t *seq_out)
+int dv_vault_log_with(dv_vault *v, json_object *body, uint64_t *seq_out,
+                      int (*in_txn)(dv_catalog *cat, uint64_t seq, void *payload), void *payload)
 {
 	uint64_t seq;
 	uint8_t hash[32];
 	json_object_object_add(body, "station", json_object_new_string(v->station));
 	int rc = dv_custody_append(v->log, body, &seq, hash);
 	if (rc < 0) return rc;
-	/* If we crash here the next open rolls the head forward. */
-	if ((rc = dv_catalog_head_set(v->cat, seq, hash)) < 0) return rc;
+	/* If we crash here the next write-open rolls the head forward, once it
+	 * has found this entry's work in the catalog (reconcile_head). */
+	if ((rc = dv_catalog_begin(v->cat)) < 0) return rc;
+	rc = dv_catalog_head_set(v->cat, seq, hash);
+	if (rc == 0 && in_txn) rc = in_txn(v->cat, seq, payload);
+	if (rc == 0) rc = dv_catalog_commit(v->cat);
+	if (rc < 0) {
+		dv_catalog_rollback(v->cat);
+		return rc;
+	}
 	if (seq_out) *seq_out = seq;
 	return 0;
+}
+
+int dv_vault_log_in_txn(dv_vault *v, json_object *body, uint64_t *seq_out)
+{
+	uint64_t seq;
+	uint8_t hash[32];
+	json_object_object_add(body, "station", json_object_new_string(v->station));
+	int rc = dv_custody_append(v->log, body, &seq, hash);
+	if (rc == 0) rc = dv_catalog_head_set(v->cat, seq, hash);
+	if (rc == 0 && seq_out) *seq_out = seq;
+	return rc;
+}
+
+int dv_vault_log(dv_vault *v, json_object *body, uint64_t *seq_out)
+{
+	return dv_vault_log_with(v, body, seq_out, NULL, NULL);
+}
+
+int dv_vault_head(const dv_vault *v, uint64_t *seq, uint8_t hash[32])
+{
+	if (v->mode == DV_VAULT_WRITE) {
+		dv_custody_tail(v->log, seq, hash);
+		return 0;
+	}
+	/* a reader: its snapshot's head */
+	return dv_catalog_head_get(v->cat, seq, hash);
 }
 
 int dv_vault_log_scan(dv_vault *v, int (*fn)(const dv_custody_entry *e, json_object *body, void *payload),
@@ -730,9 +934,80 @@ int dv_vault_log_scan(dv_vault *v, int (*fn)(const dv_custody_entry *e, json_obj
 	if (rc < 0) return rc;
 	if (v->mode == DV_VAULT_WRITE) return dv_custody_scan(p, v->pk, v->k->custody_key, fn, problem, payload);
 	/* A reader reports what its snapshot holds; what a writer appends after
-	 * it is in progress (still checked, not listed). */
-	return dv_custody_scan_snapshot(&v->log_later, &v->log_partial, p, v->pk, v->k->custody_key, v->snap_head,
+	 * it is in progress (still checked, not listed). With no writer at work
+	 * when the snapshot was taken (scan_upto, reconcile_head), the entries
+	 * the log held then are not in progress but the log, listed and
+	 * cross-checked like the rest, past the catalog's head or not (the
+	 * catalog lost its head record, or was rolled back). */
+	return dv_custody_scan_snapshot(&v->log_later, &v->log_partial, p, v->pk, v->k->custody_key, v->scan_upto,
 	                                dv_vault_writer_active(v), fn, problem, payload);
+}
+
+void dv_vault_log_add_heads(dv_vault *v, json_object *body, const char *case_name)
+{
+	uint64_t seq;
+	uint8_t h[32];
+	char hex[65];
+	dv_custody_tail(v->log, &seq, h);
+	dv_hex(hex, h, 32);
+	json_object_object_add(body, "vault_head", json_object_new_string(hex));
+	if (case_name && dv_custody_case_head(v->log, case_name, &seq, h) == 0 && seq) {
+		dv_hex(hex, h, 32);
+		json_object_object_add(body, "case_head", json_object_new_string(hex));
+	}
+}
+
+void dv_vault_case_ref(const dv_vault *v, const char *case_name, char out[DV_CUSTODY_REF_MAX])
+{
+	dv_custody_case_ref(out, v->k->custody_key, case_name);
+}
+
+struct head_scan {
+	char ref[DV_CUSTODY_REF_MAX];
+	bool any;
+	uint64_t seq;
+	uint8_t hash[32];
+	int version;
+};
+
+static int on_head_entry(const dv_custody_entry *e, json_object *body, void *payload)
+{
+	(void)body;
+	struct head_scan *h = payload;
+	h->version = e->version;
+	if (!h->ref[0]) {
+		h->seq = e->seq;
+		memcpy(h->hash, e->hash, 32);
+	} else if (e->version == 2 && !strcmp(e->case_ref, h->ref)) {
+		h->any = true;
+		h->seq = e->case_seq;
+		memcpy(h->hash, e->case_hash, 32);
+	}
+	return 0;
+}
+
+int dv_vault_case_head(dv_vault *v, const char *case_name, uint64_t *seq, uint8_t hash[32])
+{
+	struct head_scan h = { .seq = 0 };
+	if (case_name) dv_custody_case_ref(h.ref, v->k->custody_key, case_name);
+	int n = dv_vault_log_scan(v, on_head_entry, NULL, &h);
+	if (n < 0) return n;
+	if (n > 0) return dv_error_set(DV_ECORRUPT, v->dir, -1, "custody log damaged; run 'dronevault verify'");
+	if (case_name && h.version == 1)
+		return dv_error_set(DV_EUNSUPPORTED, v->dir, -1,
+		                    "this vault's custody log is version 1 (one chain, no case heads); any write-open converts it");
+	if (case_name && !h.any) return dv_error_set(DV_ENOTFOUND, v->dir, -1, "no custody entries of case '%s'", case_name);
+	*seq = h.seq;
+	memcpy(hash, h.hash, 32);
+	return 0;
+}
+
+int dv_vault_case_package(dv_vault *v, const char *case_name, const char *dir, uint64_t *entries, uint8_t head[32])
+{
+	char p[4096];
+	int rc = dv_vault_path(v, "custody.log", p, sizeof(p));
+	if (rc < 0) return rc;
+	return dv_custody_case_package(p, v->pk, v->k->custody_key, case_name, dir, entries, head);
 }
 
 void dv_vault_log_in_progress(const dv_vault *v, uint64_t *entries, uint64_t *bytes)

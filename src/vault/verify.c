@@ -13,12 +13,27 @@
 #include "dv/ingest.h"
 #include "dv/util.h"
 
-/* What the custody log says about each ingest: its last "ingest" entry. */
+/* What the custody log says about each ingest: who named it first, its
+ * case, its completion ("ingest" entry) and the telemetry digest last
+ * recorded for it (at completion, or by a telemetry.reindex entry). */
 struct logged_ingest {
 	int64_t id;
-	uint64_t seq;
+	uint64_t first_seq;       /* first entry naming it (ingest.start, ...) */
+	uint64_t seq;             /* the "ingest" entry that completed it, 0: none */
 	uint8_t manifest[32];
 	bool has_manifest;
+	bool has_tele;
+	uint64_t tele_seq;
+	uint8_t tele[32];
+	bool in_catalog;
+	char case_name[DV_NAME_MAX];
+};
+
+/* A case name the log records, and the first entry naming it. */
+struct logged_case {
+	char name[DV_NAME_MAX];
+	uint64_t seq;
+	bool in_catalog;
 };
 
 /* An "export.start" entry and whether an entry closed it. */
@@ -51,7 +66,60 @@ struct vctx {
 	int64_t *want_blob_ids;
 	size_t nwant, capwant;
 	uint64_t bytes_total, bytes_done;
+	struct logged_case *cases;
+	size_t ncases, capcases;
+	uint64_t head_seq;        /* the catalog's record of the log head */
+	bool *blob_used;          /* parallel to blobs: a file row refers to it */
+	int64_t *file_ids;        /* every file row seen (sorted before use) */
+	size_t nfile_ids, capfile_ids;
+	dv_case *cat_cases;
+	size_t ncat_cases, capcat_cases;
+	uint32_t *cat_empty, *cat_full;  /* per catalog case: unlogged empty ingests, other ingests */
+	char head_ref[33];        /* --head with a case: its ref in the log */
+	bool head_found;
+	uint64_t head_at;         /* the entry whose hash (or case head) it is */
 };
+
+static struct logged_ingest *logged_ingest(struct vctx *c, int64_t id, bool create)
+{
+	for (size_t i = 0; i < c->nlogged; i++)
+		if (c->logged[i].id == id) return &c->logged[i];
+	if (!create) return NULL;
+	if (c->nlogged == c->caplogged) {
+		size_t cap = c->caplogged ? c->caplogged * 2 : 32;
+		struct logged_ingest *n = realloc(c->logged, cap * sizeof(*n));
+		if (!n) return NULL;
+		c->logged = n;
+		c->caplogged = cap;
+	}
+	struct logged_ingest *li = &c->logged[c->nlogged++];
+	memset(li, 0, sizeof(*li));
+	li->id = id;
+	return li;
+}
+
+static int logged_case(struct vctx *c, const char *name, uint64_t seq)
+{
+	for (size_t i = 0; i < c->ncases; i++)
+		if (!strcmp(c->cases[i].name, name)) return 0;
+	if (c->ncases == c->capcases) {
+		size_t cap = c->capcases ? c->capcases * 2 : 16;
+		struct logged_case *n = realloc(c->cases, cap * sizeof(*n));
+		if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		c->cases = n;
+		c->capcases = cap;
+	}
+	struct logged_case *lc = &c->cases[c->ncases++];
+	snprintf(lc->name, sizeof(lc->name), "%s", name);
+	lc->seq = seq;
+	lc->in_catalog = false;
+	return 0;
+}
+
+static bool hex32(uint8_t out[32], const char *h)
+{
+	return h && strlen(h) == 64 && dv_unhex(out, 32, h) == 0;
+}
 
 static void problem(struct vctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void problem(struct vctx *c, const char *fmt, ...)
@@ -95,7 +163,10 @@ static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 	memcpy(c->last_hash, e->hash, 32);
 	const char *action = jstr(body, "action");
 	json_object *jseq;
-	if (!json_object_object_get_ex(body, "seq", &jseq) || (uint64_t)json_object_get_int64(jseq) != e->seq)
+	/* version 2 bodies carry their place in the case (case_seq, checked
+	 * with the entry), not the vault's sequence */
+	if (e->version == 1 &&
+	    (!json_object_object_get_ex(body, "seq", &jseq) || (uint64_t)json_object_get_int64(jseq) != e->seq))
 		problem(c, "custody.log: entry %llu: its body names another sequence number", (unsigned long long)e->seq);
 	if (e->seq == 1) {
 		const char *key = jstr(body, "station_key");
@@ -146,54 +217,103 @@ static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 			        (unsigned long long)e->seq, action, (unsigned long long)start);
 		return 0;
 	}
-	if (action && !strcmp(action, DV_ACTION_INGEST)) {
-		json_object *jid;
-		const char *man = jstr(body, "manifest_sha256");
-		if (!json_object_object_get_ex(body, "ingest", &jid)) return 0;
-		int64_t id = json_object_get_int64(jid);
-		struct logged_ingest *li = NULL;
-		for (size_t i = 0; i < c->nlogged; i++)
-			if (c->logged[i].id == id) li = &c->logged[i];
-		if (!li) {
-			if (c->nlogged == c->caplogged) {
-				size_t cap = c->caplogged ? c->caplogged * 2 : 32;
-				struct logged_ingest *n = realloc(c->logged, cap * sizeof(*n));
-				if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-				c->logged = n;
-				c->caplogged = cap;
-			}
-			li = &c->logged[c->nlogged++];
-			memset(li, 0, sizeof(*li));
-			li->id = id;
+	return 0;
+}
+
+/* Every entry: the cases and ingests it names, for the catalog cross-check. */
+static int account_entry(const dv_custody_entry *e, json_object *body, struct vctx *c)
+{
+	const char *action = jstr(body, "action"), *cs = jstr(body, "case");
+	int rc;
+	if (cs && *cs && (rc = logged_case(c, cs, e->seq)) < 0) return rc;
+	if (action && !strcmp(action, DV_ACTION_REINDEX)) {
+		json_object *arr;
+		if (!json_object_object_get_ex(body, "ingests", &arr) || !json_object_is_type(arr, json_type_array)) return 0;
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			json_object *it = json_object_array_get_idx(arr, i), *jid;
+			if (!json_object_object_get_ex(it, "ingest", &jid)) continue;
+			struct logged_ingest *li = logged_ingest(c, json_object_get_int64(jid), true);
+			if (!li) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+			if (!li->first_seq) li->first_seq = e->seq;
+			li->has_tele = hex32(li->tele, jstr(it, "telemetry_sha256"));
+			li->tele_seq = e->seq;
 		}
+		return 0;
+	}
+	json_object *jid;
+	if (!action || !json_object_object_get_ex(body, "ingest", &jid) || !json_object_is_type(jid, json_type_int))
+		return 0;
+	struct logged_ingest *li = logged_ingest(c, json_object_get_int64(jid), true);
+	if (!li) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	if (!li->first_seq) {
+		li->first_seq = e->seq;
+		snprintf(li->case_name, sizeof(li->case_name), "%s", cs ? cs : "");
+	}
+	if (!strcmp(action, DV_ACTION_INGEST)) {
 		li->seq = e->seq;
-		li->has_manifest = man && strlen(man) == 64 && dv_unhex(li->manifest, 32, man) == 0;
+		li->has_manifest = hex32(li->manifest, jstr(body, "manifest_sha256"));
+		const char *t = jstr(body, "telemetry_sha256");
+		if (t) {
+			li->has_tele = hex32(li->tele, t);
+			li->tele_seq = e->seq;
+		}
 	}
 	return 0;
 }
 
+static int on_entry_all(const dv_custody_entry *e, json_object *body, void *payload)
+{
+	struct vctx *c = payload;
+	if (c->o->head && !c->head_found) {
+		char h[65];
+		bool mine = !c->head_ref[0] || (e->version == 2 && !strcmp(e->case_ref, c->head_ref));
+		dv_hex(h, c->head_ref[0] ? e->case_hash : e->hash, 32);
+		/* a vault head taken before the log was converted to version 2 is
+		 * the v1_hash its entry carries since */
+		const char *v1 = c->head_ref[0] ? NULL : jstr(body, "v1_hash");
+		if ((mine && !strncmp(h, c->o->head, strlen(c->o->head))) || (v1 && !strncmp(v1, c->o->head, strlen(c->o->head)))) {
+			c->head_found = true;
+			c->head_at = e->seq;
+		}
+	}
+	int rc = on_entry(e, body, payload);
+	return rc < 0 ? rc : account_entry(e, body, payload);
+}
+
 static void check_log(struct vctx *c)
 {
-	int n = dv_vault_log_scan(c->v, on_entry, problem_cb, c);
+	int n = dv_vault_log_scan(c->v, on_entry_all, problem_cb, c);
 	if (n < 0) {
 		problem(c, "%s", dv_error_text());
 		return;
 	}
 	if (!c->saw_init) problem(c, "custody.log: the vault's creation entry is missing");
+	if (c->o->head && !c->head_found)
+		problem(c, "custody.log: %s head %s is not in this %s's log: the vault does not contain that state "
+		        "(rolled back to an older copy, or another vault)", c->head_ref[0] ? "the case" : "the vault", c->o->head,
+		        c->head_ref[0] ? "case" : "vault");
+	else if (c->o->head)
+		note(c, "custody.log: head %s is entry %llu: the vault still contains that state", c->o->head,
+		     (unsigned long long)c->head_at);
 	uint64_t head;
 	uint8_t hash[32];
 	if (dv_catalog_head_get(dv_vault_catalog(c->v), &head, hash) < 0) {
 		problem(c, "%s", dv_error_text());
 		return;
 	}
-	if (head > c->last_seq)
+	c->head_seq = head;
+	if (head == 0 && c->last_seq > 1)
+		problem(c, "catalog: its record of the custody log head is missing, and the log has %llu entries "
+		        "(deleted: entries may have been cut off the end since)", (unsigned long long)c->last_seq);
+	else if (head > c->last_seq)
 		problem(c, "custody.log: ends at entry %llu but the catalog recorded entry %llu (entries removed from the end)",
 		        (unsigned long long)c->last_seq, (unsigned long long)head);
 	else if (head == c->last_seq && memcmp(hash, c->last_hash, 32) != 0)
 		problem(c, "custody.log: entry %llu is not the entry the catalog recorded (log replaced or rewritten)",
 		        (unsigned long long)head);
 	else if (head < c->last_seq)
-		note(c, "custody.log: %llu entries after the catalog's record (a crash before the catalog caught up; the next write fixes it)",
+		note(c, "custody.log: %llu entries after the catalog's record (a crash before the catalog caught up): "
+		        "their work is checked against the catalog below; the next write-open rolls the head forward only if it is there",
 		     (unsigned long long)(c->last_seq - head));
 	/* vault.json: every field under its MAC, and that MAC the one the log
 	 * recorded (vault.init, or vault.config when an older vault got it). */
@@ -263,6 +383,12 @@ static int on_blob_row(const dv_blob_rec *b, void *payload)
 	return 0;
 }
 
+static int cmp_i64_fwd(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 static dv_blob_rec *find_blob(struct vctx *c, int64_t id)
 {
 	size_t lo = 0, hi = c->nblobs;
@@ -278,12 +404,21 @@ static int on_file(const dv_file_rec *f, void *payload)
 {
 	struct vctx *c = payload;
 	c->res->files++;
+	if (c->nfile_ids == c->capfile_ids) {
+		size_t cap = c->capfile_ids ? c->capfile_ids * 2 : 256;
+		int64_t *n = realloc(c->file_ids, cap * sizeof(*n));
+		if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		c->file_ids = n;
+		c->capfile_ids = cap;
+	}
+	c->file_ids[c->nfile_ids++] = f->id;
 	dv_blob_rec *b = find_blob(c, f->blob_id);
 	if (!b) {
 		problem(c, "catalog: file '%s' (ingest %lld) refers to blob row %lld, which is missing",
 		        f->path, (long long)f->ingest_id, (long long)f->blob_id);
 		return 0;
 	}
+	if (c->blob_used) c->blob_used[b - c->blobs] = true;
 	if (memcmp(b->sha256, f->sha256, 32) != 0 || b->size != f->size)
 		problem(c, "catalog: file '%s' (ingest %lld): hash or size differs from its blob's", f->path,
 		        (long long)f->ingest_id);
@@ -295,14 +430,49 @@ static int on_ingest(const dv_ingest_rec *r, void *payload)
 	struct vctx *c = payload;
 	dv_catalog *cat = dv_vault_catalog(c->v);
 	c->res->ingests++;
+	uint64_t files_before = c->res->files;
 	int rc = dv_catalog_file_list(cat, r->id, on_file, c);
 	if (rc < 0) {
 		problem(c, "%s", dv_error_text());
 		return 0;
 	}
-	struct logged_ingest *li = NULL;
-	for (size_t i = 0; i < c->nlogged; i++)
-		if (c->logged[i].id == r->id) li = &c->logged[i];
+	struct logged_ingest *li = logged_ingest(c, r->id, false);
+	const char *case_name = "?";
+	for (size_t i = 0; i < c->ncat_cases; i++)
+		if (c->cat_cases[i].id == r->case_id) case_name = c->cat_cases[i].name;
+	if (li) li->in_catalog = true;
+	uint64_t nfiles = c->res->files - files_before;
+	if (!li && r->state != DV_INGEST_COMPLETE && nfiles == 0) {
+		/* made, then killed before its first custody entry: nothing in it */
+		for (size_t i = 0; i < c->ncat_cases; i++)
+			if (c->cat_cases[i].id == r->case_id) c->cat_empty[i]++;
+		note(c, "ingest %lld (%s, case %s): open, empty and in no custody entry yet (killed before its start was logged; "
+		        "re-run the same ingest)", (long long)r->id, r->source, case_name);
+		return 0;
+	}
+	for (size_t i = 0; i < c->ncat_cases; i++)
+		if (c->cat_cases[i].id == r->case_id) c->cat_full[i]++;
+	if (!li)
+		problem(c, "catalog: ingest %lld (%s, case %s) is in no custody entry (a row the log does not account for)",
+		        (long long)r->id, r->source, case_name);
+	else if (strcmp(li->case_name, case_name))
+		problem(c, "catalog: ingest %lld is in case %s, but custody entry %llu records it in case %s",
+		        (long long)r->id, case_name, (unsigned long long)li->first_seq, li->case_name);
+	uint8_t man[32];
+	if (r->state != DV_INGEST_COMPLETE && li && li->seq) {
+		/* The log says complete: it can never be open again. */
+		bool same = dv_ingest_manifest(cat, r->id, man, NULL, NULL) == 0 && li->has_manifest &&
+		            dv_equal(man, li->manifest, 32);
+		if (li->seq > c->head_seq && same)
+			note(c, "ingest %lld: custody entry %llu completed it after the catalog's head (a crash before the catalog "
+			        "caught up); its files match that entry's manifest, the next write-open completes the row",
+			     (long long)r->id, (unsigned long long)li->seq);
+		else
+			problem(c, "ingest %lld (%s): custody entry %llu records it complete, but the catalog has it open "
+			        "(an older row put back?)%s", (long long)r->id, r->source, (unsigned long long)li->seq,
+			        same ? "" : "; its files no longer match that entry's manifest either");
+		return 0;
+	}
 	if (r->state != DV_INGEST_COMPLETE && c->writer_active) {
 		c->res->in_progress++;
 		note(c, "ingest %lld of %s is open: in progress while a writer holds the vault (or interrupted earlier)",
@@ -314,7 +484,6 @@ static int on_ingest(const dv_ingest_rec *r, void *payload)
 		     (long long)r->id, r->source);
 		return 0;
 	}
-	uint8_t man[32];
 	if (dv_ingest_manifest(cat, r->id, man, NULL, NULL) < 0) {
 		problem(c, "%s", dv_error_text());
 		return 0;
@@ -326,6 +495,15 @@ static int on_ingest(const dv_ingest_rec *r, void *payload)
 		        (long long)r->id, r->source, (unsigned long long)li->seq);
 	else if (memcmp(r->manifest, man, 32) != 0)
 		problem(c, "ingest %lld: catalog manifest field differs from its files", (long long)r->id);
+	if (li && li->has_tele) {
+		uint8_t tele[32];
+		uint64_t rows;
+		if (dv_telemetry_digest(tele, &rows, cat, r->id) < 0) problem(c, "%s", dv_error_text());
+		else if (!dv_equal(tele, li->tele, 32))
+			problem(c, "ingest %lld (%s): its telemetry rows (tracks, points) no longer match the digest custody entry %llu "
+			        "recorded (rows deleted, dropped or altered)", (long long)r->id, r->source,
+			        (unsigned long long)li->tele_seq);
+	}
 	return 0;
 }
 
@@ -389,6 +567,139 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* ---- telemetry digest ---------------------------------------------------------- */
+struct tele_ctx {
+	dv_catalog *cat;
+	dv_sha256 *h;
+	uint64_t rows;
+};
+
+static int tele_file(const dv_file_rec *f, void *payload)
+{
+	static const char *const tables[] = { "telemetry", "points" };
+	struct tele_ctx *t = payload;
+	for (size_t i = 0; i < 2; i++) {
+		uint8_t *data;
+		size_t n;
+		int rc = dv_catalog_side_get(&data, &n, t->cat, tables[i], f->id);
+		if (rc == DV_ENOTFOUND) continue;
+		if (rc < 0) return rc;
+		uint8_t sha[32];
+		char line[256], hex[65];
+		dv_sha256_buf(data, n, sha);
+		free(data);
+		dv_hex(hex, sha, 32);
+		int ln = snprintf(line, sizeof(line), "%lld\t%s\t%s\t", (long long)f->id, tables[i], hex);
+		if ((rc = dv_sha256_update(t->h, line, (size_t)ln)) < 0 ||
+		    (rc = dv_sha256_update(t->h, f->path, strlen(f->path))) < 0 || (rc = dv_sha256_update(t->h, "\n", 1)) < 0)
+			return rc;
+		t->rows++;
+	}
+	return 0;
+}
+
+int dv_telemetry_digest(uint8_t out[32], uint64_t *rows, dv_catalog *cat, int64_t ingest_id)
+{
+	struct tele_ctx t = { cat, NULL, 0 };
+	int rc = dv_sha256_new(&t.h);
+	if (rc == 0) rc = dv_sha256_update(t.h, "dronevault-telemetry-v1\n", 24);
+	if (rc == 0) rc = dv_catalog_file_list(cat, ingest_id, tele_file, &t);
+	if (rc == 0) rc = dv_sha256_final(t.h, out);
+	dv_sha256_free(t.h);
+	if (rows) *rows = t.rows;
+	return rc;
+}
+
+/* ---- the log accounts for the catalog, the catalog for the log -------------- */
+static int on_case_row(const dv_case *cs, void *payload)
+{
+	struct vctx *c = payload;
+	if (c->ncat_cases == c->capcat_cases) {
+		size_t cap = c->capcat_cases ? c->capcat_cases * 2 : 16;
+		dv_case *n = realloc(c->cat_cases, cap * sizeof(*n));
+		if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		c->cat_cases = n;
+		c->capcat_cases = cap;
+	}
+	c->cat_cases[c->ncat_cases++] = *cs;
+	return 0;
+}
+
+static bool file_seen(struct vctx *c, int64_t id)
+{
+	return c->nfile_ids && bsearch(&id, c->file_ids, c->nfile_ids, sizeof(int64_t), cmp_i64_fwd) != NULL;
+}
+
+struct side_chk {
+	struct vctx *c;
+	const char *table;
+	uint64_t orphans;
+	int64_t first;
+};
+
+static int on_side_row(int64_t id, const uint8_t *data, size_t n, void *payload)
+{
+	(void)data;
+	(void)n;
+	struct side_chk *s = payload;
+	if (!file_seen(s->c, id)) {
+		if (!s->orphans++) s->first = id;
+	}
+	return 0;
+}
+
+static void cross_check(struct vctx *c, const char *only_case)
+{
+	/* cases */
+	for (size_t i = 0; i < c->ncat_cases; i++) {
+		dv_case *cs = &c->cat_cases[i];
+		if (only_case && strcmp(cs->name, only_case)) continue;
+		bool found = false;
+		for (size_t j = 0; j < c->ncases; j++)
+			if (!strcmp(c->cases[j].name, cs->name)) found = c->cases[j].in_catalog = true;
+		if (!found && c->cat_empty[i] && !c->cat_full[i])
+			note(c, "case %s (row %lld): in no custody entry yet, and holds only an empty ingest (killed before its start "
+			        "was logged)", cs->name, (long long)cs->id);
+		else if (!found)
+			problem(c, "catalog: case %s (row %lld) is in no custody entry (a row the log does not account for)", cs->name,
+			        (long long)cs->id);
+	}
+	for (size_t j = 0; j < c->ncases; j++) {
+		struct logged_case *lc = &c->cases[j];
+		if (only_case && strcmp(lc->name, only_case)) continue;
+		if (!lc->in_catalog)
+			problem(c, "case %s: custody entry %llu and later record it, but the catalog has no such case (rows deleted)",
+			        lc->name, (unsigned long long)lc->seq);
+	}
+	/* ingests */
+	for (size_t i = 0; i < c->nlogged; i++) {
+		struct logged_ingest *li = &c->logged[i];
+		if (li->in_catalog || (only_case && strcmp(li->case_name, only_case))) continue;
+		problem(c, "ingest %lld of case %s: custody entry %llu%s records it, but the catalog has no such ingest (rows deleted)",
+		        (long long)li->id, li->case_name, (unsigned long long)li->first_seq, li->seq ? " (and its completion)" : "");
+	}
+	if (only_case) return;
+	/* blob rows no file refers to */
+	uint64_t unused = 0;
+	for (size_t i = 0; i < c->nblobs && c->blob_used; i++)
+		if (!c->blob_used[i] && !unused++)
+			problem(c, "catalog: blob row %lld is referred to by no file row (its files deleted?)", (long long)c->blobs[i].id);
+	if (unused > 1)
+		problem(c, "catalog: %llu more blob rows are referred to by no file row", (unsigned long long)(unused - 1));
+	/* derived rows whose file is gone */
+	static const char *const tables[] = { "telemetry", "points" };
+	for (size_t t = 0; t < 2; t++) {
+		struct side_chk sc = { c, tables[t], 0, 0 };
+		if (dv_catalog_side_list(dv_vault_catalog(c->v), tables[t], on_side_row, &sc) < 0) {
+			problem(c, "%s", dv_error_text());
+			continue;
+		}
+		if (sc.orphans)
+			problem(c, "catalog: %llu %s rows (first: row %lld) belong to no file row of any ingest (their files deleted)",
+			        (unsigned long long)sc.orphans, tables[t], (long long)sc.first);
+	}
+}
+
 int dv_verify(dv_vault *v, const dv_verify_opts *o, dv_verify_result *res)
 {
 	memset(res, 0, sizeof(*res));
@@ -403,6 +714,7 @@ int dv_verify(dv_vault *v, const dv_verify_opts *o, dv_verify_result *res)
 		if ((rc = dv_catalog_case_find(&cs, cat, o->case_name)) < 0) return rc;
 		case_id = cs.id;
 	}
+	if (o->head && o->case_name) dv_vault_case_ref(v, o->case_name, c.head_ref);
 	check_log(&c);
 	int n = dv_catalog_check(cat, catalog_problem, &c);
 	if (n < 0) problem(&c, "%s", dv_error_text());
@@ -410,8 +722,19 @@ int dv_verify(dv_vault *v, const dv_verify_opts *o, dv_verify_result *res)
 		problem(&c, "%s", dv_error_text());
 		rc = 0;
 	}
+	if (c.nblobs && !(c.blob_used = calloc(c.nblobs, sizeof(bool)))) {
+		rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		goto out;
+	}
+	if (dv_catalog_case_list(cat, on_case_row, &c) < 0) problem(&c, "%s", dv_error_text());
+	if (!(c.cat_empty = calloc(c.ncat_cases + 1, sizeof(uint32_t))) || !(c.cat_full = calloc(c.ncat_cases + 1, sizeof(uint32_t)))) {
+		rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		goto out;
+	}
 	if (dv_catalog_ingest_list(cat, case_id, on_ingest, &c) < 0)
 		problem(&c, "%s", dv_error_text());
+	if (c.nfile_ids) qsort(c.file_ids, c.nfile_ids, sizeof(int64_t), cmp_i64_fwd);
+	cross_check(&c, o->case_name);
 
 	/* Every blob the selection needs, once each, in id order. */
 	if (c.nwant) qsort(c.want_blob_ids, c.nwant, sizeof(int64_t), cmp_i64);
@@ -465,6 +788,12 @@ out:
 	}
 	free(c.exports);
 	free(c.logged);
+	free(c.cases);
+	free(c.blob_used);
+	free(c.file_ids);
+	free(c.cat_cases);
+	free(c.cat_empty);
+	free(c.cat_full);
 	free(c.blobs);
 	free(c.want_blob_ids);
 	res->seconds = (double)(mono_ns() - t0) / 1e9;

@@ -84,15 +84,15 @@ expect_exit 4 "$DV" --vault "$T/v" log
 fresh
 "$DV" --vault "$T/v" log --json >"$T/log.json"
 python_free_last=$(grep -o '"seq":[0-9]*' "$T/log.json" | tail -1 | cut -d: -f2)
-# find where the last entry starts: each entry begins with "DVL1"
-start=$(grep -obUa 'DVL1' "$T/v/custody.log" | tail -1 | cut -d: -f1)
+# find where the last entry starts: each entry begins with "DVL2"
+start=$(grep -obUa 'DVL2' "$T/v/custody.log" | tail -1 | cut -d: -f1)
 truncate -s "$start" "$T/v/custody.log"
 expect_exit 4 "$DV" --vault "$T/v" verify
 check "cut log detected (entry $python_free_last)" grep -q "entries removed from the end" "$T/last.err"
 
 # 5. an entry moved: swap the order by rewriting two entries is caught as a broken chain
 fresh
-starts=($(grep -obUa 'DVL1' "$T/v/custody.log" | cut -d: -f1))
+starts=($(grep -obUa 'DVL2' "$T/v/custody.log" | cut -d: -f1))
 head -c "${starts[1]}" "$T/v/custody.log" >"$T/re.log"
 tail -c +"$((starts[2] + 1))" "$T/v/custody.log" | head -c "$((starts[3] - starts[2]))" >>"$T/re.log"
 tail -c +"$((starts[1] + 1))" "$T/v/custody.log" | head -c "$((starts[2] - starts[1]))" >>"$T/re.log"

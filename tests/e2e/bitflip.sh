@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Randomized single-bit flips (issue 11): DV_FLIP_TRIALS (CI default 100)
+# flips, spread over the blobs, the catalog's database header, b-tree page
+# headers and live cells, the custody log and vault.json. Each must be
+# detected by verify (non-zero exit) and named (the file, or the catalog's
+# table and row). A flip into SQLite space that holds no data (free space in
+# a page, a header field no reader uses) is reported "no effect" and not
+# counted as detected: it is only accepted when the catalog's whole content
+# (every row of every table, as SQLite returns it) is unchanged.
+# DV_FLIP_SEED replays a run (the seed is printed).
+. "$(dirname "$0")/lib/common.sh"
+command -v python3 >/dev/null || { echo "skipped: no python3"; exit 77; }
+
+"$DV" sample-card --photos 3 "$T/card" >/dev/null
+V0=$T/v0
+new_vault "$V0"
+"$DV" --vault "$V0" ingest --case F --operator o "$T/card" >/dev/null
+"$DV" --vault "$V0" export --case F --to "$T/exp" >/dev/null
+expect_exit 0 "$DV" --vault "$V0" verify
+# every committed page in catalog.db itself (no WAL left to shadow a flip)
+python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("pragma wal_checkpoint(truncate)"); c.close()' "$V0/catalog.db"
+rm -f "$V0/catalog.db-wal" "$V0/catalog.db-shm"
+expect_exit 0 "$DV" --vault "$V0" verify
+cp -a "$V0" "$T/v"
+
+rc=0
+python3 - "$DV" "$T/v" "${DV_FLIP_TRIALS:-100}" "${DV_FLIP_SEED:-}" <<'PY' || rc=$?
+import os, random, sqlite3, struct, subprocess, sys
+
+dv, vault, trials, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+seed = int(seed) if seed else random.randrange(1 << 32)
+print(f"seed {seed} (DV_FLIP_SEED={seed} replays this run), {trials} trials")
+rnd = random.Random(seed)
+cat = os.path.join(vault, "catalog.db")
+
+def dump(path):
+    """Every row of every table, as SQLite reads them; None if it cannot."""
+    try:
+        c = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+        out = list(c.iterdump())
+        ok = c.execute("pragma integrity_check").fetchall()
+        c.close()
+        return (tuple(out), tuple(ok))
+    except sqlite3.Error:
+        return None
+
+ref = dump(cat)
+data = open(cat, "rb").read()
+page_size = struct.unpack(">H", data[16:18])[0] or 65536
+npages = len(data) // page_size
+btree = []          # (page offset, header offset, header size, cell content start, cells)
+for p in range(npages):
+    base = p * page_size
+    h = base + (100 if p == 0 else 0)
+    t = data[h]
+    if t not in (2, 5, 10, 13):
+        continue
+    hs = 12 if t in (2, 5) else 8
+    ncells = struct.unpack(">H", data[h + 3:h + 5])[0]
+    start = struct.unpack(">H", data[h + 5:h + 7])[0] or 65536
+    cells = [base + struct.unpack(">H", data[h + hs + 2 * i:h + hs + 2 * i + 2])[0] for i in range(ncells)]
+    btree.append((base, h, hs, base + start, cells))
+blobs = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(vault, "blobs")) for f in fs]
+assert btree and blobs
+
+def target(kind):
+    """(file, offset, what must be named)"""
+    if kind == "blob":
+        b = rnd.choice(blobs)
+        return b, rnd.randrange(os.path.getsize(b)), os.path.basename(b)
+    if kind == "log":
+        p = os.path.join(vault, "custody.log")
+        return p, rnd.randrange(os.path.getsize(p)), "custody.log"
+    if kind == "vault.json":
+        p = os.path.join(vault, "vault.json")
+        return p, rnd.randrange(os.path.getsize(p)), "vault.json"
+    if kind == "db header":
+        return cat, rnd.randrange(100), "catalog"
+    page = rnd.choice(btree)
+    if kind == "page header":
+        return cat, page[1] + rnd.randrange(page[2]), "catalog"
+    # a live cell: from a cell's start to the next cell or the page's end
+    base, h, hs, start, cells = page
+    if not cells:
+        return cat, start + rnd.randrange(base + page_size - start), "catalog"
+    c = rnd.choice(cells)
+    ends = [x for x in cells + [base + page_size] if x > c]
+    return cat, c + rnd.randrange(min(ends) - c), "catalog"
+
+kinds = ["blob", "db header", "page header", "cell", "log", "vault.json"]
+detected = no_effect = 0
+missed = []
+counts = {k: [0, 0] for k in kinds}
+for i in range(trials):
+    kind = kinds[i % len(kinds)]
+    path, off, name = target(kind)
+    bit = rnd.randrange(8)
+    orig = open(path, "rb").read()
+    flipped = bytearray(orig)
+    flipped[off] ^= 1 << bit
+    open(path, "wb").write(flipped)
+    for extra in ("-wal", "-shm"):
+        if os.path.exists(cat + extra):
+            os.unlink(cat + extra)
+    r = subprocess.run([dv, "--vault", vault, "verify"], capture_output=True, text=True, errors="replace")
+    err = r.stderr
+    named = name in err or (name == "catalog" and ("table " in err or "catalog.db" in err or "catalog:" in err))
+    what = f"trial {i}: {kind}: {os.path.relpath(path, vault)} offset {off} bit {bit}"
+    if r.returncode != 0 and named:
+        detected += 1
+        counts[kind][0] += 1
+    elif path == cat and dump(cat) == ref:
+        no_effect += 1
+        counts[kind][1] += 1
+        print(f"{what}: no effect (the catalog's content is unchanged; verify exit {r.returncode})")
+    else:
+        missed.append(f"{what}: verify exit {r.returncode}, {'named' if named else 'not named'}: {err.strip()[:300]}")
+    open(path, "wb").write(orig)
+    for extra in ("-wal", "-shm"):
+        if os.path.exists(cat + extra):
+            os.unlink(cat + extra)
+
+for k in kinds:
+    print(f"  {k:12s} detected {counts[k][0]:3d}  no effect {counts[k][1]:3d}")
+print(f"{detected} detected and named, {no_effect} no effect, {len(missed)} missed")
+for m in missed:
+    print("FAIL:", m, file=sys.stderr)
+# the pristine vault is back
+r = subprocess.run([dv, "--vault", vault, "verify"], capture_output=True, text=True)
+if r.returncode != 0:
+    print("FAIL: the restored vault does not verify:", r.stderr[:500], file=sys.stderr)
+    sys.exit(1)
+sys.exit(1 if missed or detected + no_effect != trials or detected == 0 else 0)
+PY
+check "every flip detected and named (or no effect)" test "$rc" -eq 0
+finish
