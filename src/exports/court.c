@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <json-c/json.h>
 #include <math.h>
@@ -53,6 +54,8 @@ struct court {
 	bool has_cov;            /* coverage.geojson written */
 	dv_coverage_result cov;
 	char cov_why[256];       /* why not, when not */
+	uint64_t custody_entries; /* custody/: the case's chain (write_custody) */
+	char custody_head[65];
 };
 
 static int on_ingest(const dv_ingest_rec *r, void *payload)
@@ -530,8 +533,10 @@ static int write_report(dv_xpkg *pkg, struct court *c)
 	fprintf(f, "<tr><td>what the drone broadcast</td><td>%s</td></tr>\n</table>\n",
 	        radio ? "shown (see Remote ID exposure)" : "<span class='ns'>not shown</span>");
 	fputs("<h3>Custody</h3>\n<p>", f);
-	fprintf(f, "%zu custody log entries name this case (case.jsonld lists them; custody/ holds the chain).</p>\n",
-	        json_object_array_length(c->log));
+	fprintf(f, "%zu custody log entries name this case (case.jsonld lists them). custody/ holds the case's signed "
+	           "chain of %llu entries, checkable with coreutils and OpenSSL alone (VERIFY.md); its head is "
+	           "<code>%s</code>.</p>\n",
+	        json_object_array_length(c->log), (unsigned long long)c->custody_entries, c->custody_head);
 	fputs("</body></html>\n", f);
 	return dv_xpkg_stream(pkg, "report.html", f, &buf, &len);
 }
@@ -557,29 +562,81 @@ static const char verify_md[] =
 	"\n"
 	"## 3. The custody chain\n"
 	"\n"
-	"See `custody/README.md`: each entry as its signed bytes, its signature\n"
-	"and its body in clear with its salt, the station's public key, and the\n"
-	"`openssl pkeyutl -verify -rawin` commands.\n";
+	"`custody/` holds the case's chain: each entry's signed statement, its\n"
+	"Ed25519 signature, its salt and its body in clear, the station's public\n"
+	"key (`station.pem`) and the case head (`HEAD`). Run the commands of\n"
+	"`custody/VERIFY.md` inside `custody/` (coreutils and `openssl pkeyutl\n"
+	"-verify -rawin`): every signature, the chain and each body's commitment\n"
+	"are checked, and the last line prints the case head, which must equal the\n"
+	"head recorded outside the vault when the package was made (the export's\n"
+	"custody entry records it as `case_head`).\n";
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists in SHA256SUMS, in name order, every file of the package directory
+ * rel (one level) that the custody area wrote; its subdirectories too. */
+static int adopt_dir(dv_xpkg *pkg, const char *rel, int depth)
+{
+	int fd = openat(pkg->pfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0) close(fd);
+		return dv_error_errno(errno, pkg->dest, -1, "cannot read %s of the package", rel);
+	}
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	for (struct dirent *e; rc == 0 && (e = readdir(d));) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			char **nn = realloc(names, nc * sizeof(*nn));
+			if (!nn) { rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory"); break; }
+			names = nn;
+			cap = nc;
+		}
+		size_t len = strlen(rel) + strlen(e->d_name) + 2;
+		if (!(names[n] = malloc(len))) { rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory"); break; }
+		snprintf(names[n++], len, "%s/%s", rel, e->d_name);
+	}
+	closedir(d);
+	if (rc == 0) qsort(names, n, sizeof(*names), cmp_name);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct stat st;
+		if (fstatat(pkg->pfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+			rc = dv_error_errno(errno, pkg->dest, -1, "cannot stat %s", names[i]);
+		else if (S_ISDIR(st.st_mode) && depth < 2)
+			rc = adopt_dir(pkg, names[i], depth + 1);
+		else
+			rc = dv_xpkg_adopt(pkg, names[i]);
+	}
+	for (size_t i = 0; i < n; i++) free(names[i]);
+	free(names);
+	return rc;
+}
 
 /*
- * CALL SITE (LOG, issue 11): the case's custody chain goes into custody/ -
- * each entry's signed bytes, its signature, its clear body with its salt,
- * the station's public key - written by the custody area's per-case chain
- * function, with the VERIFY steps it documents. Until that lands this
- * writes a README saying so; the lead wires the call here on merge.
+ * custody/: the case's custody chain as the custody area writes it for a
+ * court (dv_vault_case_package: each entry's signed case statement, its
+ * Ed25519 signature, its salt and clear body, the station's public key,
+ * the case head and custody/VERIFY.md with the coreutils + openssl
+ * commands), every file listed in SHA256SUMS. Nothing of other cases.
  */
 static int write_custody(dv_xpkg *pkg, struct court *c)
 {
-	(void)c;
-	static const char stub[] =
-		"# custody/ - pending\n"
-		"\n"
-		"The case's custody chain (per-case entries with salted body commitments,\n"
-		"signatures and the station's public key) is written here by the custody\n"
-		"area (issue 11). This build does not include it yet: the chain cannot be\n"
-		"checked from this package. The entries' bodies are in case.jsonld\n"
-		"(uco-core:Annotation) for reading only.\n";
-	return dv_xpkg_text(pkg, "custody/README.md", stub, sizeof(stub) - 1);
+	char dir[sizeof(pkg->final_path) + sizeof(pkg->partial) + 16];
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s/custody", pkg->dest, pkg->partial) >= sizeof(dir))
+		return dv_error_set(DV_EINVAL, pkg->dest, -1, "destination path too long");
+	uint64_t entries;
+	uint8_t head[32];
+	int rc = dv_vault_case_package(c->v, c->info->case_name, dir, &entries, head);
+	if (rc < 0) return rc;
+	c->custody_entries = entries;
+	dv_hex(c->custody_head, head, 32);
+	return adopt_dir(pkg, "custody", 0);
 }
 
 /* ---- report.pdf through headless Chromium ------------------------------------ */
@@ -782,9 +839,9 @@ int dv_xwrite_court(dv_xpkg *pkg, dv_vault *v, dv_xcourt_info *info, const dv_xp
 			rc = dv_xpkg_stream(pkg, "coverage.geojson", cf, &cb, &cl);
 		}
 	}
+	if (rc == 0) rc = write_custody(pkg, &c);
 	if (rc == 0) rc = write_report(pkg, &c);
 	if (rc == 0 && info->pdf) rc = render_pdf(pkg, &info->pdf_done, &info->pdf_seconds);
-	if (rc == 0) rc = write_custody(pkg, &c);
 	if (rc == 0) rc = dv_xpkg_text(pkg, "VERIFY.md", verify_md, sizeof(verify_md) - 1);
 	if (rc == 0) rc = dv_xwrite_gaps(pkg, p, n, DV_XGAP_TELEMETRY | DV_XGAP_POS | DV_XGAP_ALT, gaps);
 	json_object_put(c.log);

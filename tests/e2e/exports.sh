@@ -172,7 +172,17 @@ check "court: sha256sum -c" bash -c "cd '$pk' && sha256sum -c --quiet SHA256SUMS
 check "court: sha256sum -c COMPLETE" bash -c "cd '$pk' && sha256sum -c --quiet COMPLETE"
 check "court: every card file" test "$(find "$pk/files" -type f | wc -l)" -eq "$(find "$T/card" -type f | wc -l)"
 check "court: VERIFY.md" grep -q 'sha256sum -c SHA256SUMS' "$pk/VERIFY.md"
-check "court: custody/ call site" test -f "$pk/custody/README.md"
+check "court: custody chain with the station key and head" bash -c "test -s '$pk/custody/station.pem' && test -s '$pk/custody/HEAD' && ls '$pk'/custody/entries/*.stmt >/dev/null"
+check "court: custody files listed in SHA256SUMS" bash -c "grep -q '  custody/HEAD\$' '$pk/SHA256SUMS' && grep -q '  custody/entries/000001.sig\$' '$pk/SHA256SUMS'"
+check "court: the vault still holds the package's case head" "$DV" --vault "$V" verify --case EX --head "$(cat "$pk/custody/HEAD")"
+# custody/VERIFY.md's commands, exactly as written, inside custody/
+sed -n '/^```sh$/,/^```$/p' "$pk/custody/VERIFY.md" | sed '1d;$d' >"$T/court-verify.sh"
+check "court: custody/VERIFY.md has commands" test -s "$T/court-verify.sh"
+check "court: the chain verifies with coreutils and openssl alone" bash -c "cd '$pk/custody' && bash '$T/court-verify.sh' | grep -q '^all [0-9]* entries verify'"
+cp -a "$pk/custody" "$T/custody-tampered"
+b1=$(ls "$T"/custody-tampered/entries/*.json | head -n 1)
+printf 'X' | dd of="$b1" bs=1 seek=2 conv=notrunc 2>/dev/null
+check "court: a tampered custody entry fails the VERIFY.md commands" bash -c "cd '$T/custody-tampered' && ! bash '$T/court-verify.sh' >/dev/null 2>&1"
 check "court: DFXML well-formed with fileobjects" bash -c "xmllint --noout '$pk/case.dfxml' && test \$(grep -c '<fileobject>' '$pk/case.dfxml') -eq 13 && grep -q '<hashdigest type=.sha256.>' '$pk/case.dfxml' && grep -q '<program>dronevault</program>' '$pk/case.dfxml' && grep -q '<image_filename>' '$pk/case.dfxml'"
 if [ -n "${DV_SHARED:-}" ] && [ -f "$DV_SHARED/court/dfxml-schema/dfxml.xsd" ]; then
   check "court: DFXML validates against the schema" xmllint --noout --schema "$DV_SHARED/court/dfxml-schema/dfxml.xsd" "$pk/case.dfxml"
