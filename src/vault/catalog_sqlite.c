@@ -477,6 +477,24 @@ static const dv_catalog_backend_ops sqlite_ops = {
 	.free = sq_free,
 };
 
+/* The schema version this code reads: any other (a newer dronevault's, or
+ * an edited cell) is refused before a row is read or written. */
+static int schema_known(dv_catalog_backend *be)
+{
+	sqlite3_stmt *st;
+	int rc = prepare(be, "SELECT v FROM meta WHERE k = 'schema'", &st);
+	if (rc < 0) return rc;
+	int s = sqlite3_step(st);
+	const unsigned char *v = s == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+	if (s != SQLITE_ROW && s != SQLITE_DONE) rc = db_error(be, "cannot read the schema version");
+	else if (!v) rc = dv_error_set(DV_ECORRUPT, be->path, -1, "catalog schema version missing");
+	else if (strcmp((const char *)v, "1") != 0)
+		rc = dv_error_set(DV_EUNSUPPORTED, be->path, -1, "catalog schema version '%.16s' is not one this dronevault reads ('1')",
+		                  (const char *)v);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int dv_catalog_sqlite_backend(dv_catalog_backend **out, const dv_catalog_backend_ops **ops_out, const char *path,
                               unsigned flags)
 {
@@ -501,6 +519,10 @@ int dv_catalog_sqlite_backend(dv_catalog_backend **out, const dv_catalog_backend
 	    : ((rc = exec(be, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 	                      "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;")) < 0 ||
 	       (rc = exec(be, schema)) < 0)) {
+		sq_free(be);
+		return rc;
+	}
+	if ((rc = schema_known(be)) < 0) {
 		sq_free(be);
 		return rc;
 	}

@@ -80,16 +80,21 @@ static void kdf_ad(char *ad, size_t size, const char *vault_id, const struct kdf
 	         (unsigned long long)k->ops, (unsigned long long)k->mem);
 }
 
-static int derive_kek(uint8_t kek[DV_KEY_BYTES], const struct kdf *k, const dv_key_source *key, const char *vault_dir)
+static int derive_kek(uint8_t kek[DV_KEY_BYTES], const struct kdf *k, const dv_key_source *key, const char *vault_json)
 {
 	if (!strcmp(k->type, "argon2id")) {
 		if (!key->passphrase)
-			return dv_error_set(DV_EBADKEY, vault_dir, -1, "this vault is opened with a passphrase, not a key file");
-		return dv_kdf_passphrase(kek, key->passphrase, key->passphrase_len, k->salt, k->ops, k->mem);
+			return dv_error_set(DV_EBADKEY, vault_json, -1, "this vault is opened with a passphrase, not a key file");
+		int rc = dv_kdf_passphrase(kek, key->passphrase, key->passphrase_len, k->salt, k->ops, k->mem);
+		/* the parameters come from vault.json: name it (an edit shows here first) */
+		if (rc == DV_EINVAL)
+			return dv_error_set(DV_ECORRUPT, vault_json, -1, "kdf parameters out of range (ops %llu, memory %llu bytes): altered?",
+			                    (unsigned long long)k->ops, (unsigned long long)k->mem);
+		return rc;
 	}
 	if (!strcmp(k->type, "keyfile")) {
 		if (!key->key_file)
-			return dv_error_set(DV_EBADKEY, vault_dir, -1, "this vault is opened with a key file (--key-file)");
+			return dv_error_set(DV_EBADKEY, vault_json, -1, "this vault is opened with a key file (--key-file)");
 		uint8_t *buf;
 		size_t len;
 		int rc = dv_read_file(&buf, &len, key->key_file, KEYFILE_MAX);
@@ -104,7 +109,7 @@ static int derive_kek(uint8_t kek[DV_KEY_BYTES], const struct kdf *k, const dv_k
 		free(buf);
 		return 0;
 	}
-	return dv_error_set(DV_EUNSUPPORTED, vault_dir, -1, "unknown key derivation '%s'", k->type);
+	return dv_error_set(DV_EUNSUPPORTED, vault_json, -1, "unknown key derivation '%s'", k->type);
 }
 
 static void station_ad(char *ad, size_t size, const char *vault_id, const uint8_t pk[32])
