@@ -141,6 +141,7 @@ int dv_xenu_open(dv_xenu *e, double lat0, double lon0, double h0)
 
 int dv_xenu_fwd(const dv_xenu *e, double lat, double lon, double h, double *x, double *y, double *z)
 {
+	*x = *y = *z = NAN; /* every path sets the out-parameters */
 	PJ_COORD c = proj_coord(lat, lon, h, 0);
 	PJ_COORD o = proj_trans(e->pj, PJ_FWD, c);
 	if (!isfinite(o.xyz.x)) return dv_error_set(DV_EINVAL, NULL, -1, "position outside the ENU frame");
