@@ -113,6 +113,14 @@ void cli_progress(const char *what, uint64_t files_done, uint64_t files_total, u
                   uint64_t bytes_total);
 void cli_progress_end(void);
 
+struct json_object;
+/* Members of a JSON object that came from the sandboxed reader, which is
+ * hostile: a string member k with no NUL inside and at most max bytes (NULL
+ * otherwise); an integer member k (any, or >= 0 for a count). */
+const char *cli_reader_str(struct json_object *o, const char *k, size_t max);
+bool cli_reader_int(struct json_object *o, const char *k, int64_t *out);
+bool cli_reader_count(struct json_object *o, const char *k, uint64_t *out);
+
 /* Prints a JSON value (json_object *) to stdout, pretty when a terminal. */
 void cli_print_json(void *json_object);
 

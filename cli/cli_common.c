@@ -3,6 +3,7 @@
  * sandboxed reader can run a command's parsing (cli_reader.c) without the
  * dispatcher.
  */
+#include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,4 +105,28 @@ void cli_harden_process(void)
 	size_t n = strlen(entry);
 	(void)unsetenv(PASS_ENV);
 	dv_wipe(entry, n);   /* the block /proc/PID/environ reads */
+}
+
+const char *cli_reader_str(json_object *o, const char *k, size_t max)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string)) return NULL;
+	const char *s = json_object_get_string(v);
+	return strlen(s) <= max && (size_t)json_object_get_string_len(v) == strlen(s) ? s : NULL;
+}
+
+bool cli_reader_int(json_object *o, const char *k, int64_t *out)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_int)) return false;
+	*out = json_object_get_int64(v);
+	return true;
+}
+
+bool cli_reader_count(json_object *o, const char *k, uint64_t *out)
+{
+	int64_t v;
+	if (!cli_reader_int(o, k, &v) || v < 0) return false;
+	*out = (uint64_t)v;
+	return true;
 }

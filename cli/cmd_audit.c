@@ -91,30 +91,13 @@ static json_object *audit_detail(const dv_audit *a)
 }
 
 /* ---- the parent's side of a run in the reader ---- */
-static const char *checked_str(json_object *o, const char *k, size_t max)
-{
-	json_object *v;
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string)) return NULL;
-	const char *s = json_object_get_string(v);
-	return strlen(s) <= max && (size_t)json_object_get_string_len(v) == strlen(s) ? s : NULL;
-}
-
-static bool checked_u64(json_object *o, const char *k, uint64_t *out)
-{
-	json_object *v;
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_int)) return false;
-	if (json_object_get_int64(v) < 0) return false;
-	*out = json_object_get_uint64(v);
-	return true;
-}
-
 /* The reader's detail, re-checked field by field and rebuilt: only what
  * the custody entry holds, of the types it holds. NULL: a protocol fault. */
 static json_object *rebuild_detail(json_object *q)
 {
 	json_object *d, *reasons, *leaks;
 	if (!json_object_object_get_ex(q, "detail", &d) || !json_object_is_type(d, json_type_object)) return NULL;
-	const char *verdict = checked_str(d, "verdict", 32);
+	const char *verdict = cli_reader_str(d, "verdict", 32);
 	bool known = false;
 	for (int v = DV_VERDICT_CLEAN; verdict && v <= DV_VERDICT_INCONCLUSIVE; v++)
 		known |= !strcmp(verdict, dv_verdict_name((dv_verdict)v));
@@ -122,7 +105,7 @@ static json_object *rebuild_detail(json_object *q)
 	if (!known || !json_object_object_get_ex(d, "reasons", &reasons) || !json_object_is_type(reasons, json_type_array) ||
 	    json_object_array_length(reasons) > 256 || !json_object_object_get_ex(d, "leaking_destinations", &leaks) ||
 	    !json_object_is_type(leaks, json_type_array) || json_object_array_length(leaks) > 64 ||
-	    !checked_u64(d, "frames", &frames) || !checked_u64(d, "flows", &flows))
+	    !cli_reader_count(d, "frames", &frames) || !cli_reader_count(d, "flows", &flows))
 		return NULL;
 	json_object *out = json_object_new_object(), *ra = json_object_new_array(), *la = json_object_new_array();
 	json_object_object_add(out, "verdict", json_object_new_string(verdict));
@@ -139,10 +122,10 @@ static json_object *rebuild_detail(json_object *q)
 	}
 	for (size_t i = 0; i < json_object_array_length(leaks); i++) {
 		json_object *l = json_object_array_get_idx(leaks, i);
-		const char *addr = json_object_is_type(l, json_type_object) ? checked_str(l, "address", 63) : NULL;
-		const char *name = addr ? checked_str(l, "name", 1024) : NULL;
+		const char *addr = json_object_is_type(l, json_type_object) ? cli_reader_str(l, "address", 63) : NULL;
+		const char *name = addr ? cli_reader_str(l, "name", 1024) : NULL;
 		uint64_t bytes;
-		if (!name || !checked_u64(l, "bytes_out", &bytes)) goto bad;
+		if (!name || !cli_reader_count(l, "bytes_out", &bytes)) goto bad;
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "address", json_object_new_string(addr));
 		json_object_object_add(o, "name", json_object_new_string(name));

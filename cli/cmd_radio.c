@@ -146,55 +146,39 @@ static json_object *radio_question(const dv_radio_report *r, bool ok)
 }
 
 /* ---- the parent's side of a run in the reader ---- */
-static bool get_u64(json_object *o, const char *k, int64_t *out)
-{
-	json_object *v;
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_int)) return false;
-	*out = json_object_get_int64(v);
-	return *out >= 0;
-}
-
-static const char *get_str(json_object *o, const char *k, size_t max)
-{
-	json_object *v;
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string)) return NULL;
-	const char *s = json_object_get_string(v);
-	return strlen(s) == (size_t)json_object_get_string_len(v) && strlen(s) <= max ? s : NULL;
-}
-
 /* The reader's detail, re-checked and rebuilt; NULL: a protocol fault. */
 static json_object *rebuild_detail(json_object *q)
 {
 	json_object *d, *ac;
-	int64_t nac, crc;
+	uint64_t nac, crc;
 	if (!json_object_object_get_ex(q, "detail", &d) || !json_object_is_type(d, json_type_object) ||
-	    !get_u64(d, "remote_id_aircraft", &nac) || !get_u64(d, "crc_bad_frames", &crc) ||
+	    !cli_reader_count(d, "remote_id_aircraft", &nac) || !cli_reader_count(d, "crc_bad_frames", &crc) ||
 	    !json_object_object_get_ex(d, "aircraft", &ac) || !json_object_is_type(ac, json_type_array) ||
 	    json_object_array_length(ac) > 32)
 		return NULL;
 	/* which broadcast the frames came from: Wi-Fi/BLE captures (ASTM Remote
 	 * ID, DJI Wi-Fi DroneID) or an SDR recording (OcuSync DroneID); only
 	 * these two words pass into the custody log */
-	const char *broadcast = get_str(d, "broadcast", 16);
+	const char *broadcast = cli_reader_str(d, "broadcast", 16);
 	if (!broadcast || (strcmp(broadcast, "wifi-ble") != 0 && strcmp(broadcast, "ocusync-droneid") != 0)) return NULL;
 	json_object *out = json_object_new_object(), *oa = json_object_new_array();
 	json_object_object_add(out, "broadcast", json_object_new_string(broadcast));
-	json_object_object_add(out, "remote_id_aircraft", json_object_new_int64(nac));
+	json_object_object_add(out, "remote_id_aircraft", json_object_new_int64((int64_t)nac));
 	json_object_object_add(out, "aircraft", oa);
-	json_object_object_add(out, "crc_bad_frames", json_object_new_int64(crc));
+	json_object_object_add(out, "crc_bad_frames", json_object_new_int64((int64_t)crc));
 	for (size_t i = 0; i < json_object_array_length(ac); i++) {
 		json_object *a = json_object_array_get_idx(ac, i), *ids;
-		const char *key = json_object_is_type(a, json_type_object) ? get_str(a, "transmitter", 23) : NULL;
-		int64_t nop, ntr;
-		if (!key || !get_u64(a, "operator_positions", &nop) || !get_u64(a, "track_points", &ntr) ||
+		const char *key = json_object_is_type(a, json_type_object) ? cli_reader_str(a, "transmitter", 23) : NULL;
+		uint64_t nop, ntr;
+		if (!key || !cli_reader_count(a, "operator_positions", &nop) || !cli_reader_count(a, "track_points", &ntr) ||
 		    !json_object_object_get_ex(a, "uas_ids", &ids) || !json_object_is_type(ids, json_type_array) ||
 		    json_object_array_length(ids) > DV_RADIO_MAX_IDS)
 			goto bad;
 		json_object *o = json_object_new_object(), *oi = json_object_new_array();
 		json_object_object_add(o, "transmitter", json_object_new_string(key));
 		json_object_object_add(o, "uas_ids", oi);
-		json_object_object_add(o, "operator_positions", json_object_new_int64(nop));
-		json_object_object_add(o, "track_points", json_object_new_int64(ntr));
+		json_object_object_add(o, "operator_positions", json_object_new_int64((int64_t)nop));
+		json_object_object_add(o, "track_points", json_object_new_int64((int64_t)ntr));
 		json_object_array_add(oa, o);
 		for (size_t k = 0; k < json_object_array_length(ids); k++) {
 			json_object *t = json_object_array_get_idx(ids, k);
@@ -215,7 +199,7 @@ bad:
 static bool get_op(json_object *o, const char **key, double *lat, double *lon)
 {
 	json_object *a, *b;
-	if (!json_object_is_type(o, json_type_object) || !(*key = get_str(o, "transmitter", 23)) ||
+	if (!json_object_is_type(o, json_type_object) || !(*key = cli_reader_str(o, "transmitter", 23)) ||
 	    !json_object_object_get_ex(o, "lat", &a) || !json_object_object_get_ex(o, "lon", &b) ||
 	    !json_object_is_type(a, json_type_double) || !json_object_is_type(b, json_type_double))
 		return false;

@@ -343,22 +343,6 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static const char *jstr(json_object *o, const char *k, size_t max)
-{
-	json_object *v;
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string)) return NULL;
-	const char *s = json_object_get_string(v);
-	return strlen(s) <= max && (size_t)json_object_get_string_len(v) == strlen(s) ? s : NULL;
-}
-
-static bool jint(json_object *o, const char *k, int64_t *out)
-{
-	json_object *v;
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_int)) return false;
-	*out = json_object_get_int64(v);
-	return true;
-}
-
 static void event_line(watch_local *l, json_object *e)
 {
 	if (!l->events) return;
@@ -481,10 +465,10 @@ static int watch_ask(void *ctx, const char *question, size_t len, const dv_reade
 		if (!json_object_is_type(x, json_type_array) || json_object_array_length(x) > 1024) rc = -1;
 		for (size_t i = 0; rc == 0 && i < json_object_array_length(x); i++) {
 			json_object *a = json_object_array_get_idx(x, i);
-			const char *cat = jstr(a, "category", 15), *sev = jstr(a, "severity", 11), *addr = jstr(a, "address", 63),
-			           *name = jstr(a, "name", 255), *text = jstr(a, "text", 767);
+			const char *cat = cli_reader_str(a, "category", 15), *sev = cli_reader_str(a, "severity", 11), *addr = cli_reader_str(a, "address", 63),
+			           *name = cli_reader_str(a, "name", 255), *text = cli_reader_str(a, "text", 767);
 			int64_t pts;
-			if (!cat || !sev || !addr || !name || !text || !jint(a, "packet_ts_ns", &pts) || pts < 0) {
+			if (!cat || !sev || !addr || !name || !text || !cli_reader_int(a, "packet_ts_ns", &pts) || pts < 0) {
 				rc = -1;
 				break;
 			}
@@ -492,7 +476,7 @@ static int watch_ask(void *ctx, const char *question, size_t len, const dv_reade
 		}
 	} else if (json_object_object_get_ex(q, "summary", &x)) {
 		int64_t frames = 0, bytes = 0, flows = 0;
-		if (!jint(x, "frames", &frames) || !jint(x, "bytes", &bytes) || !jint(x, "flows", &flows)) rc = -1;
+		if (!cli_reader_int(x, "frames", &frames) || !cli_reader_int(x, "bytes", &bytes) || !cli_reader_int(x, "flows", &flows)) rc = -1;
 		else {
 			pthread_mutex_lock(&l->cap->mu);
 			dv_live_stats st = l->cap->st;
@@ -529,7 +513,7 @@ static int watch_ask(void *ctx, const char *question, size_t len, const dv_reade
 		}
 	} else if (json_object_object_get_ex(q, "final", &x)) {
 		/* the report's bytes become the file; the verdict the custody entry */
-		const char *verdict = jstr(x, "verdict", 32);
+		const char *verdict = cli_reader_str(x, "verdict", 32);
 		if (!verdict) rc = -1;
 		json_object *h = NULL;
 		if (rc == 0 && l->report &&
