@@ -33,6 +33,7 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "dv/vault.h"
 
@@ -64,6 +65,12 @@ typedef struct dv_export_result {
 } dv_export_result;
 
 int dv_export(dv_vault *v, const dv_export_opts *opts, dv_export_result *res);
+
+/* Writes one SHA256SUMS line for name as coreutils' sha256sum writes it
+ * (and 'sha256sum -c' reads it back): a name holding a backslash, newline or
+ * carriage return gets a leading backslash and those characters escaped.
+ * Every package dronevault writes lists its files this way. */
+void dv_sha256sums_line(FILE *f, const uint8_t sha[32], const char *name);
 
 #ifdef __cplusplus
 }

@@ -16,6 +16,7 @@
 
 #include "dv/blob.h"
 #include "dv/err.h"
+#include "dv/export.h"
 #include "dv/util.h"
 #include "exports/exports_int.h"
 
@@ -58,22 +59,6 @@ void dv_xpkg_close(dv_xpkg *p)
 	if (p->pfd >= 0) close(p->pfd);
 	if (p->dfd >= 0) close(p->dfd);
 	p->cur_fd = p->pfd = p->dfd = -1;
-}
-
-static void sums_line(FILE *f, const uint8_t sha[32], const char *name)
-{
-	char hex[65];
-	dv_hex(hex, sha, 32);
-	bool esc = strpbrk(name, "\\\n\r") != NULL;
-	if (esc) fputc('\\', f);
-	fprintf(f, "%s  ", hex);
-	for (const char *s = name; *s; s++) {
-		if (esc && *s == '\\') fputs("\\\\", f);
-		else if (esc && *s == '\n') fputs("\\n", f);
-		else if (esc && *s == '\r') fputs("\\r", f);
-		else fputc(*s, f);
-	}
-	fputc('\n', f);
 }
 
 static bool rel_ok(const char *rel)
@@ -169,7 +154,7 @@ int dv_xpkg_blob(dv_xpkg *p, const char *rel, const dv_file_rec *f, bool listed)
 	if (rc < 0) unlinkat(dfd, base, 0);
 	close(dfd);
 	if (rc < 0) return rc;
-	if (listed) sums_line(p->sums, f->sha256, rel);
+	if (listed) dv_sha256sums_line(p->sums, f->sha256, rel);
 	p->files++;
 	p->bytes += size;
 	return 0;
@@ -195,7 +180,7 @@ int dv_xpkg_text(dv_xpkg *p, const char *rel, const void *buf, size_t n)
 	if (rc < 0) return rc;
 	uint8_t sha[32];
 	dv_sha256_buf(buf, n, sha);
-	sums_line(p->sums, sha, rel);
+	dv_sha256sums_line(p->sums, sha, rel);
 	return 0;
 }
 
@@ -280,7 +265,7 @@ int dv_xpkg_adopt(dv_xpkg *p, const char *name)
 	if (rc < 0) return rc;
 	uint8_t sha[32];
 	crypto_hash_sha256_final(&h, sha);
-	sums_line(p->sums, sha, name);
+	dv_sha256sums_line(p->sums, sha, name);
 	return 0;
 }
 

@@ -217,10 +217,7 @@ static int write_sink(const uint8_t *data, size_t n, void *payload)
 	return 0;
 }
 
-/* A SHA256SUMS line as coreutils writes it: names holding a backslash, a
- * newline or a carriage return get a leading backslash and those characters
- * escaped. */
-static void sums_line(FILE *f, const uint8_t sha[32], const char *name)
+void dv_sha256sums_line(FILE *f, const uint8_t sha[32], const char *name)
 {
 	char hex[65];
 	dv_hex(hex, sha, 32);
@@ -423,7 +420,7 @@ int dv_export(dv_vault *v, const dv_export_opts *o, dv_export_result *res)
 			c.fs->unlinkat(c.fs, pfd, base, 0);
 			goto out;
 		}
-		sums_line(sf, it->sha, it->rel);
+		dv_sha256sums_line(sf, it->sha, it->rel);
 		c.files_done++;
 		res->files++;
 		res->bytes += size;
@@ -460,7 +457,7 @@ int dv_export(dv_vault *v, const dv_export_opts *o, dv_export_result *res)
 		dv_sha256_buf(txt, tl, msha);
 		free(txt);
 		if (rc < 0) goto out;
-		sums_line(sf, msha, RENAMED_MAP);
+		dv_sha256sums_line(sf, msha, RENAMED_MAP);
 		memcpy(res->renamed_map_sha256, msha, 32);
 	}
 	fclose(sf);
