@@ -395,6 +395,22 @@ static bool log_has(struct court *c, const char *action, json_object **last)
 	return found;
 }
 
+/* A findings section: the case's last custody entry of that action as it
+ * was logged, or "not shown" and why. True when shown. */
+static bool finding(FILE *f, struct court *c, const char *title, const char *action, const char *why_not)
+{
+	json_object *last = NULL;
+	fprintf(f, "<h3>%s</h3>\n", title);
+	if (!log_has(c, action, &last)) {
+		fprintf(f, "<p class='ns'>not shown: %s.</p>\n", why_not);
+		return false;
+	}
+	fputs("<pre>", f);
+	html(f, json_object_to_json_string_ext(last, JSON_C_TO_STRING_PRETTY));
+	fputs("</pre>\n", f);
+	return true;
+}
+
 static int write_report(dv_xpkg *pkg, struct court *c)
 {
 	char *buf = NULL;
@@ -459,7 +475,6 @@ static int write_report(dv_xpkg *pkg, struct court *c)
 		        c->map_base ? ", borders and coastlines from Natural Earth (world-atlas)" : "; no base map was available");
 	else
 		fputs("<p>No photo of the case has a position: no map.</p>\n", f);
-	json_object *last = NULL;
 	fputs("<h3>Coverage</h3>\n", f);
 	if (c->has_cov)
 		fprintf(f, "<p>%llu photos with a footprint (%llu without, listed in coverage.geojson): %.1f %% of %.0f m&sup2; "
@@ -472,32 +487,10 @@ static int write_report(dv_xpkg *pkg, struct court *c)
 		html(f, c->cov_why);
 		fputs("</p>\n", f);
 	}
-	fputs("<h2>Findings</h2>\n<h3>Zone findings</h3>\n", f);
-	if (log_has(c, DV_ACTION_ZONES_CHECK, &last)) {
-		fputs("<pre>", f);
-		html(f, json_object_to_json_string_ext(last, JSON_C_TO_STRING_PRETTY));
-		fputs("</pre>\n", f);
-	} else {
-		fputs("<p class='ns'>not shown: the case holds no zones check.</p>\n", f);
-	}
-	fputs("<h3>Audit verdicts</h3>\n", f);
-	bool audit = log_has(c, DV_ACTION_AUDIT, &last);
-	if (audit) {
-		fputs("<pre>", f);
-		html(f, json_object_to_json_string_ext(last, JSON_C_TO_STRING_PRETTY));
-		fputs("</pre>\n", f);
-	} else {
-		fputs("<p class='ns'>not shown: the case holds no audited capture.</p>\n", f);
-	}
-	fputs("<h3>Remote ID exposure</h3>\n", f);
-	bool radio = log_has(c, DV_ACTION_RADIO, &last);
-	if (radio) {
-		fputs("<pre>", f);
-		html(f, json_object_to_json_string_ext(last, JSON_C_TO_STRING_PRETTY));
-		fputs("</pre>\n", f);
-	} else {
-		fputs("<p class='ns'>not shown: the case holds no radio capture.</p>\n", f);
-	}
+	fputs("<h2>Findings</h2>\n", f);
+	finding(f, c, "Zone findings", DV_ACTION_ZONES_CHECK, "the case holds no zones check");
+	bool audit = finding(f, c, "Audit verdicts", DV_ACTION_AUDIT, "the case holds no audited capture");
+	bool radio = finding(f, c, "Remote ID exposure", DV_ACTION_RADIO, "the case holds no radio capture");
 	/* the regime: what this case shows of the agency's rules */
 	fputs("<h2>Regime</h2>\n<table><tr><th>rule</th><th>what the case shows</th></tr>\n", f);
 	/* what the ingest entries of the case record (keys other areas may add
