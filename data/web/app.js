@@ -78,10 +78,26 @@ function showTrack(flight) {
 }
 
 /* ---- media ---- */
+function showExif(f) {
+  var tb = rows('exif');
+  document.getElementById('exif').hidden = f.media !== 'image';
+  if (f.media !== 'image') return;
+  api('/api/files/' + f.id + '/exif').then(function (ex) {
+    Object.keys(ex).forEach(function (ifd) {
+      Object.keys(ex[ifd]).forEach(function (k) {
+        var tr = document.createElement('tr');
+        [ifd, k, ex[ifd][k]].forEach(function (x) { cell(tr, x); });
+        tb.appendChild(tr);
+      });
+    });
+  }).catch(function (e) { status(e.message, true); });
+}
+
 function showFile(f) {
   var viewer = document.getElementById('viewer'), v = document.getElementById('video'), p = document.getElementById('photo');
   var url = '/api/files/' + f.id + '/content';
   viewer.hidden = false;
+  showExif(f);
   if (f.media === 'video') { p.hidden = true; v.hidden = false; v.src = url; }
   else if (f.media === 'image') { v.hidden = true; v.removeAttribute('src'); p.hidden = false; p.src = url; }
   else { window.location.href = url; }
@@ -123,6 +139,16 @@ function openCase(c) {
     files.forEach(function (f) {
       var tr = document.createElement('tr');
       tr.className = 'pick';
+      var th = cell(tr, '');
+      if (f.media === 'image') {
+        var img = document.createElement('img');
+        img.loading = 'lazy';
+        img.className = 'thumb';
+        img.alt = '';
+        img.src = '/api/files/' + f.id + '/thumb';
+        img.addEventListener('error', function () { img.hidden = true; });
+        th.appendChild(img);
+      }
       [f.id, f.path, human(f.size), f.mtime].forEach(function (x) { cell(tr, x); });
       cell(tr, f.sha256.slice(0, 16), 'hash');
       tr.addEventListener('click', function () { showFile(f); });

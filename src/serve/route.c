@@ -104,8 +104,10 @@ void dv_serve_route_parse(dv_serve_route *out, const char *path, size_t n)
 		memcpy(out->flight, seg[2], len[2]);
 		out->flight[len[2]] = '\0';
 		out->kind = DV_SERVE_ROUTE_TRACK;
-	} else if (k == 4 && seg_is(seg[1], len[1], "files") && seg_is(seg[3], len[3], "content")) {
-		if (parse_id(&out->id, seg[2], len[2])) out->kind = DV_SERVE_ROUTE_FILE_CONTENT;
+	} else if (k == 4 && seg_is(seg[1], len[1], "files") && parse_id(&out->id, seg[2], len[2])) {
+		if (seg_is(seg[3], len[3], "content")) out->kind = DV_SERVE_ROUTE_FILE_CONTENT;
+		else if (seg_is(seg[3], len[3], "thumb")) out->kind = DV_SERVE_ROUTE_FILE_THUMB;
+		else if (seg_is(seg[3], len[3], "exif")) out->kind = DV_SERVE_ROUTE_FILE_EXIF;
 	}
 	if (out->kind == DV_SERVE_ROUTE_NOTFOUND) out->id = 0;
 }

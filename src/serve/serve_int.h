@@ -23,7 +23,9 @@ typedef enum dv_serve_route_kind {
 	DV_SERVE_ROUTE_CASE_FLIGHTS,  /* /api/cases/ID/flights */
 	DV_SERVE_ROUTE_CASE_LOG,      /* /api/cases/ID/log */
 	DV_SERVE_ROUTE_TRACK,         /* /api/flights/F/track (GeoJSON) */
-	DV_SERVE_ROUTE_FILE_CONTENT   /* /api/files/ID/content (HTTP Range) */
+	DV_SERVE_ROUTE_FILE_CONTENT,  /* /api/files/ID/content (HTTP Range) */
+	DV_SERVE_ROUTE_FILE_THUMB,    /* /api/files/ID/thumb (the JPEG's embedded preview) */
+	DV_SERVE_ROUTE_FILE_EXIF      /* /api/files/ID/exif (the EXIF panel) */
 } dv_serve_route_kind;
 
 /* Where a static file of the page comes from. */
@@ -42,7 +44,7 @@ extern const dv_static_file dv_static_files[];
 
 typedef struct dv_serve_route {
 	dv_serve_route_kind kind;
-	int64_t id;               /* CASE*, FILE_CONTENT: a decimal id >= 1 */
+	int64_t id;               /* CASE*, FILE_*: a decimal id >= 1 */
 	char flight[24];          /* TRACK: "F" and digits */
 	int static_index;         /* STATIC: index into dv_static_files */
 } dv_serve_route;
@@ -105,5 +107,19 @@ struct dv_vault;
  */
 int dv_serve_api(char **out, size_t *n, unsigned *status, const char **type, struct dv_vault *v,
                  const dv_serve_route *r);
+
+/* ---- thumbnails and EXIF, decoded in the sandboxed reader (thumb.c) ---- */
+struct dv_blobstore;
+/*
+ * The photo in blob (plaintext size bytes): its embedded preview (*thumb,
+ * malloc'd; NULL when it has none) and its EXIF tags as JSON text (*exif,
+ * malloc'd, NUL-terminated; NULL when none), both decoded by dv-reader's
+ * "thumb" job from the photo's first 256 KiB. The bytes are checked for
+ * size and the JPEG start marker only, never parsed here.
+ */
+int dv_serve_thumb(uint8_t **thumb, size_t *thumb_len, char **exif, size_t *exif_len, struct dv_blobstore *bs,
+                   const char *blob, uint64_t size);
+/* The job (runs inside dv-reader): input at DV_READER_OUT_FD + 2. */
+int dv_serve_thumb_job(int argc, char **argv);
 
 #endif

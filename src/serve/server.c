@@ -209,6 +209,28 @@ static enum MHD_Result send_content(dv_serve *s, struct MHD_Connection *c, int64
 	return ret;
 }
 
+/* ---- thumbnails and EXIF: decoded in dv-reader ---- */
+static enum MHD_Result send_thumb(dv_serve *s, struct MHD_Connection *c, int64_t id, bool want_exif)
+{
+	dv_file_rec f;
+	if (dv_catalog_file_get(&f, dv_vault_catalog(s->v), id) < 0) return send_empty(c, MHD_HTTP_NOT_FOUND);
+	const char *type = content_type(f.path);
+	if (strcmp(type, "image/jpeg") != 0) return send_empty(c, MHD_HTTP_NOT_FOUND);
+	uint8_t *thumb;
+	char *exif;
+	size_t tn, en;
+	if (dv_serve_thumb(&thumb, &tn, &exif, &en, dv_vault_blobs(s->v), f.blob_name, f.size) < 0)
+		return send_empty(c, MHD_HTTP_INTERNAL_SERVER_ERROR);
+	if (want_exif) {
+		free(thumb);
+		if (!exif) return send_buf(c, MHD_HTTP_OK, "application/json", (void *)"{}", 2, MHD_RESPMEM_PERSISTENT);
+		return send_buf(c, MHD_HTTP_OK, "application/json", exif, en, MHD_RESPMEM_MUST_FREE);
+	}
+	free(exif);
+	if (!thumb) return send_empty(c, MHD_HTTP_NOT_FOUND);
+	return send_buf(c, MHD_HTTP_OK, "image/jpeg", thumb, tn, MHD_RESPMEM_MUST_FREE);
+}
+
 /* ---- authentication ---- */
 static enum MHD_Result login(dv_serve *s, struct MHD_Connection *c, const char *url)
 {
@@ -260,6 +282,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	case DV_SERVE_ROUTE_NOTFOUND: return send_empty(c, MHD_HTTP_NOT_FOUND);
 	case DV_SERVE_ROUTE_STATIC: return send_static(s, c, r.static_index);
 	case DV_SERVE_ROUTE_FILE_CONTENT: return send_content(s, c, r.id);
+	case DV_SERVE_ROUTE_FILE_THUMB: return send_thumb(s, c, r.id, false);
+	case DV_SERVE_ROUTE_FILE_EXIF: return send_thumb(s, c, r.id, true);
 	default: break;
 	}
 	char *body = NULL;

@@ -33,6 +33,12 @@ static void test_router(void)
 	dv_serve_route_parse(&r, "/api/files/7/content", 20);
 	CHECK_EQ(r.kind, DV_SERVE_ROUTE_FILE_CONTENT);
 	CHECK_EQ(r.id, 7);
+	dv_serve_route_parse(&r, "/api/files/8/thumb", 18);
+	CHECK_EQ(r.kind, DV_SERVE_ROUTE_FILE_THUMB);
+	CHECK_EQ(r.id, 8);
+	CHECK_EQ(route("/api/files/8/exif"), DV_SERVE_ROUTE_FILE_EXIF);
+	CHECK_EQ(route("/api/files/8/thumbs"), DV_SERVE_ROUTE_NOTFOUND);
+	CHECK_EQ(route("/api/files/x/exif"), DV_SERVE_ROUTE_NOTFOUND);
 	/* traversal and encodings: never found */
 	static const char *const bad[] = {
 		"", "api/cases", "/..", "/../etc/passwd", "/vendor/../app.js", "/vendor/./leaflet.js",
