@@ -34,8 +34,30 @@ static const char csp_page[] =
 /* stored evidence is never a document of this origin */
 static const char csp_content[] = "default-src 'none'; sandbox";
 
+/*
+ * A reader vault sees one catalog snapshot for its whole life, so every
+ * answer of the API and every thumbnail is the same until the server
+ * restarts: they are kept (open addressing by route and id) up to
+ * CACHE_BYTES. What is not kept is computed again, never wrong.
+ */
+#define CACHE_SLOTS 32768u
+#define CACHE_BYTES (256u << 20)
+
+struct cent {
+	bool used;
+	int kind;
+	int64_t id;
+	char flight[24];
+	unsigned status;
+	const char *type;
+	uint8_t *a, *b;   /* body; thumbnails: the preview (a, may be NULL) and the EXIF JSON (b) */
+	size_t an, bn;
+};
+
 struct dv_serve {
 	dv_vault *v;
+	struct cent *cache;
+	size_t cache_bytes;
 	struct MHD_Daemon *d4, *d6;
 	dv_serve_auth auth;
 	bool tls;
@@ -209,9 +231,54 @@ static enum MHD_Result send_content(dv_serve *s, struct MHD_Connection *c, int64
 	return ret;
 }
 
+static struct cent *cache_find(dv_serve *s, int kind, int64_t id, const char *flight, bool *found)
+{
+	*found = false;
+	if (!s->cache) return NULL;
+	uint64_t h = (uint64_t)kind * 0x9E3779B97F4A7C15ull ^ (uint64_t)id * 0xBF58476D1CE4E5B9ull;
+	for (const char *p = flight; p && *p; p++) h = (h ^ (uint8_t)*p) * 0x100000001B3ull;
+	for (unsigned i = 0; i < 64; i++) {
+		struct cent *e = &s->cache[(h + i) & (CACHE_SLOTS - 1)];
+		if (!e->used) return e;
+		if (e->kind == kind && e->id == id && !strcmp(e->flight, flight ? flight : "")) {
+			*found = true;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/* takes a and b (malloc'd) into the cache, or leaves them to the caller (false) */
+static bool cache_put(dv_serve *s, struct cent *e, int kind, int64_t id, const char *flight, unsigned status,
+                      const char *type, uint8_t *a, size_t an, uint8_t *b, size_t bn)
+{
+	if (!e || e->used || s->cache_bytes + an + bn > CACHE_BYTES) return false;
+	e->used = true;
+	e->kind = kind;
+	e->id = id;
+	snprintf(e->flight, sizeof(e->flight), "%s", flight ? flight : "");
+	e->status = status;
+	e->type = type;
+	e->a = a;
+	e->an = an;
+	e->b = b;
+	e->bn = bn;
+	s->cache_bytes += an + bn;
+	return true;
+}
+
 /* ---- thumbnails and EXIF: decoded in dv-reader ---- */
 static enum MHD_Result send_thumb(dv_serve *s, struct MHD_Connection *c, int64_t id, bool want_exif)
 {
+	bool hit;
+	struct cent *e = cache_find(s, DV_SERVE_ROUTE_FILE_THUMB, id, NULL, &hit);
+	if (hit) {
+		if (want_exif)
+			return e->b ? send_buf(c, MHD_HTTP_OK, "application/json", e->b, e->bn, MHD_RESPMEM_PERSISTENT)
+			            : send_buf(c, MHD_HTTP_OK, "application/json", (void *)"{}", 2, MHD_RESPMEM_PERSISTENT);
+		return e->a ? send_buf(c, MHD_HTTP_OK, "image/jpeg", e->a, e->an, MHD_RESPMEM_PERSISTENT)
+		            : send_empty(c, MHD_HTTP_NOT_FOUND);
+	}
 	dv_file_rec f;
 	if (dv_catalog_file_get(&f, dv_vault_catalog(s->v), id) < 0) return send_empty(c, MHD_HTTP_NOT_FOUND);
 	const char *type = content_type(f.path);
@@ -221,6 +288,8 @@ static enum MHD_Result send_thumb(dv_serve *s, struct MHD_Connection *c, int64_t
 	size_t tn, en;
 	if (dv_serve_thumb(&thumb, &tn, &exif, &en, dv_vault_blobs(s->v), f.blob_name, f.size) < 0)
 		return send_empty(c, MHD_HTTP_INTERNAL_SERVER_ERROR);
+	if (cache_put(s, e, DV_SERVE_ROUTE_FILE_THUMB, id, NULL, 200, NULL, thumb, tn, (uint8_t *)exif, en))
+		return send_thumb(s, c, id, want_exif);
 	if (want_exif) {
 		free(thumb);
 		if (!exif) return send_buf(c, MHD_HTTP_OK, "application/json", (void *)"{}", 2, MHD_RESPMEM_PERSISTENT);
@@ -286,11 +355,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	case DV_SERVE_ROUTE_FILE_EXIF: return send_thumb(s, c, r.id, true);
 	default: break;
 	}
+	bool hit;
+	struct cent *e = cache_find(s, (int)r.kind, r.id, r.flight, &hit);
+	if (hit) return send_buf(c, e->status, e->type, e->a, e->an, MHD_RESPMEM_PERSISTENT);
 	char *body = NULL;
 	size_t len = 0;
 	unsigned status = 500;
 	const char *type = "application/json";
 	if (dv_serve_api(&body, &len, &status, &type, s->v, &r) < 0) return send_empty(c, MHD_HTTP_INTERNAL_SERVER_ERROR);
+	/* a failure (500) is not kept: the next request tries again */
+	if (status != 500 && cache_put(s, e, (int)r.kind, r.id, r.flight, status, type, (uint8_t *)body, len, NULL, 0))
+		return send_buf(c, status, type, body, len, MHD_RESPMEM_PERSISTENT);
 	return send_buf(c, status, type, body, len, MHD_RESPMEM_MUST_FREE);
 }
 
@@ -347,6 +422,7 @@ int dv_serve_start(dv_serve **out, dv_vault *v, const dv_serve_opts *o)
 	dv_serve *s = calloc(1, sizeof(*s));
 	if (!s) return dv_error_set(DV_ENOMEM, NULL, -1, "no memory");
 	s->v = v;
+	s->cache = calloc(CACHE_SLOTS, sizeof(*s->cache)); /* none: nothing is kept */
 	int rc = dv_serve_auth_init(&s->auth);
 	snprintf(s->web_dir, sizeof(s->web_dir), "%s", o->web_dir ? o->web_dir : ".");
 	snprintf(s->npm_dir, sizeof(s->npm_dir), "%s", o->npm_dir ? o->npm_dir : ".");
@@ -427,6 +503,15 @@ void dv_serve_stop(dv_serve *s)
 		free(s->key);
 	}
 	free(s->cert);
+	if (s->cache) {
+		for (size_t i = 0; i < CACHE_SLOTS; i++) {
+			if (!s->cache[i].used) continue;
+			if (s->cache[i].a) sodium_memzero(s->cache[i].a, s->cache[i].an);
+			free(s->cache[i].a);
+			free(s->cache[i].b);
+		}
+		free(s->cache);
+	}
 	sodium_memzero(&s->auth, sizeof(s->auth));
 	free(s);
 }
