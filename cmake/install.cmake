@@ -8,6 +8,7 @@
 install(TARGETS dronevault_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${CMAKE_SOURCE_DIR}/data/endpoints.tsv
         DESTINATION ${CMAKE_INSTALL_DATADIR}/dronevault)
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/data/web DESTINATION ${CMAKE_INSTALL_DATADIR}/dronevault)  # dronevault serve's page
 
 # The man page and the completion come from what the built binary says, so
 # they cannot drift from its help text (scripts/gen-docs.sh).

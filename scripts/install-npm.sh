@@ -2,12 +2,13 @@
 # install-npm.sh - the npm packages the export tests use, pinned:
 #   jsonld       expands the court package's CASE/UCO JSON-LD (tests/e2e/exports.sh)
 #   world-atlas  Natural Earth borders and coastlines (TopoJSON) for offline maps
+#   leaflet      the map of `dronevault serve` (served by dronevault itself, never a CDN)
 # into $DV_NPM_PREFIX (default /opt/dronevault-npm); tests find them there
 # (NODE_PATH=$DV_NPM_PREFIX/node_modules) and skip those checks without node.
 # Idempotent; install-deps.sh calls it when npm is present.
 set -euo pipefail
 PREFIX=${DV_NPM_PREFIX:-/opt/dronevault-npm}
-PKGS=(jsonld@9.0.0 world-atlas@2.0.2)
+PKGS=(jsonld@9.0.0 world-atlas@2.0.2 leaflet@1.9.4)
 if ! command -v npm >/dev/null; then
   echo "install-npm.sh: no npm; the JSON-LD expansion check will be skipped" >&2
   exit 0

@@ -138,6 +138,8 @@ int dv_catalog_file_find(dv_file_rec *out, dv_catalog *cat, int64_t ingest_id, c
 int dv_catalog_file_list(dv_catalog *cat, int64_t ingest_id,
                          int (*fn)(const dv_file_rec *f, void *payload), void *payload);
 int64_t dv_catalog_file_count(dv_catalog *cat, int64_t ingest_id);
+/* The file row with this id (any ingest); DV_ENOTFOUND when none. */
+int dv_catalog_file_get(dv_file_rec *out, dv_catalog *cat, int64_t id);
 
 /*
  * Side tables for what other areas learn about files (telemetry, audit

@@ -40,6 +40,7 @@
 #include "privsep/job_int.h"
 #include "privsep/privsep_int.h"
 #include "privsep/sandbox_int.h"
+#include "serve/serve_int.h"
 
 /* LeakSanitizer's exit-time check needs ptrace, which the filter forbids
  * (sanitizer builds only; a no-op hook elsewhere). */
@@ -404,6 +405,7 @@ static const struct {
 	{ "policy", cmd_policy },
 	{ "lockdown", cmd_lockdown },
 	{ "watch", cmd_watch },
+	{ "thumb", dv_serve_thumb_job }, /* dronevault serve: a photo's preview and EXIF panel */
 };
 
 static int serve_job(void)

@@ -664,6 +664,14 @@ int64_t dv_catalog_file_count(dv_catalog *cat, int64_t ingest_id)
 	return n;
 }
 
+int dv_catalog_file_get(dv_file_rec *out, dv_catalog *cat, int64_t id)
+{
+	dv_catalog_query q = { .table = DV_CT_FILES, .by = DV_CQ_ID, .id = id };
+	int rc = query_one(cat, &q, file_decode, out);
+	if (rc == DV_ENOTFOUND) return dv_error_set(DV_ENOTFOUND, cat->path, -1, "no file with id %lld", (long long)id);
+	return rc;
+}
+
 /* ---- side tables ------------------------------------------------------------------ */
 static int side_name_ok(dv_catalog *cat, const char *table)
 {

@@ -1,0 +1,125 @@
+/* dronevault serve: the local read-only web page over the vault. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "dv/err.h"
+#include "dv/serve.h"
+#include "dv/vault.h"
+
+/* set by cli/CMakeLists.txt; dv-reader compiles the commands too but never serves */
+#ifndef DV_WEB_INSTALL_DIR
+#define DV_WEB_INSTALL_DIR "/usr/share/dronevault/web"
+#endif
+#ifndef DV_WEB_SOURCE_DIR
+#define DV_WEB_SOURCE_DIR DV_WEB_INSTALL_DIR
+#endif
+
+static const char serve_help[] =
+	"usage: dronevault serve [--port N] [--listen ADDR --tls-cert FILE --tls-key FILE]\n"
+	"                        [--web-dir DIR] [--npm-dir DIR] [--vault DIR] [--key-file FILE]\n"
+	"\n"
+	"Serves a read-only web page and JSON API (docs/api.md) over the vault: cases,\n"
+	"their acquisitions and files, flights on an offline map, the custody log with\n"
+	"its verification, videos played with HTTP range requests. Nothing in the vault\n"
+	"changes through it. The vault is unlocked once at start (prompt, --key-file or\n"
+	"DRONEVAULT_PASSPHRASE).\n"
+	"\n"
+	"It listens on 127.0.0.1 and ::1 only, port --port (default 8750; 0 picks a free\n"
+	"one). --listen ADDR serves another address instead; one that is not loopback\n"
+	"needs --tls-cert and --tls-key (PEM), so that the access token never crosses a\n"
+	"network in clear. At start it prints a URL with a one-time access token; opening\n"
+	"it sets a session cookie (HttpOnly, SameSite=Strict, Secure under TLS). Scripts\n"
+	"send 'Authorization: Bearer TOKEN'. Without either every answer is 401.\n"
+	"\n"
+	"The page's files come from --web-dir (else $DV_WEB_DIR, else the installed\n"
+	"share/dronevault/web); Leaflet and the Natural Earth base map (world-atlas) from\n"
+	"--npm-dir (else $DV_NPM_PREFIX/node_modules, else /opt/dronevault-npm/node_modules,\n"
+	"what scripts/install-npm.sh installs). No file is fetched from the Internet.\n"
+	"Ctrl-C stops it.\n"
+	"\n"
+	"Exit codes: 0 stopped by a signal; 1 failure (cannot listen, ...); 2 usage\n"
+	"(a non-loopback --listen without TLS); 3 wrong passphrase or key file.\n";
+
+static const char *default_web_dir(void)
+{
+	const char *e = getenv("DV_WEB_DIR");
+	if (e && *e) return e;
+	if (access(DV_WEB_INSTALL_DIR "/index.html", R_OK) == 0) return DV_WEB_INSTALL_DIR;
+	return DV_WEB_SOURCE_DIR;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "port", required_argument, NULL, 'p' }, { "listen", required_argument, NULL, 'l' },
+		{ "tls-cert", required_argument, NULL, 'C' }, { "tls-key", required_argument, NULL, 'K' },
+		{ "web-dir", required_argument, NULL, 'w' }, { "npm-dir", required_argument, NULL, 'n' },
+		{ "vault", required_argument, NULL, 'v' }, { "key-file", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+	};
+	const char *vault = NULL, *key_file = NULL;
+	dv_serve_opts o = { .port = DV_SERVE_PORT_DEFAULT };
+	char npm[4096];
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': {
+			char *end;
+			long p = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || p < 0 || p > 65535) return cli_usage("serve", "--port takes 0 to 65535");
+			o.port = (uint16_t)p;
+			break;
+		}
+		case 'l': o.listen = optarg; break;
+		case 'C': o.tls_cert = optarg; break;
+		case 'K': o.tls_key = optarg; break;
+		case 'w': o.web_dir = optarg; break;
+		case 'n': o.npm_dir = optarg; break;
+		case 'v': vault = optarg; break;
+		case 'k': key_file = optarg; break;
+		case 'h': fputs(serve_help, stdout); return CLI_OK;
+		default: return cli_usage("serve", "unknown option");
+		}
+	}
+	if (optind != argc) return cli_usage("serve", "unexpected argument '%s'", argv[optind]);
+	if (o.listen) {
+		bool loop;
+		if (dv_serve_addr_is_loopback(&loop, o.listen) < 0)
+			return cli_usage("serve", "--listen takes an IPv4 or IPv6 address, not '%s'", cli_esc(o.listen));
+		if (!loop && (!o.tls_cert || !o.tls_key))
+			return cli_usage("serve", "--listen %s is not a loopback address: it needs --tls-cert FILE and --tls-key FILE",
+			                 cli_esc(o.listen));
+	}
+	if ((o.tls_cert != NULL) != (o.tls_key != NULL)) return cli_usage("serve", "--tls-cert and --tls-key go together");
+	if (!o.web_dir) o.web_dir = default_web_dir();
+	if (!o.npm_dir) {
+		const char *p = getenv("DV_NPM_PREFIX");
+		snprintf(npm, sizeof(npm), "%s/node_modules", p && *p ? p : "/opt/dronevault-npm");
+		o.npm_dir = npm;
+	}
+	dv_vault *v;
+	int rc = cli_open_vault("serve", vault, key_file, DV_VAULT_READ, &v);
+	if (rc) return rc;
+	cli_catch_signals();
+	dv_serve *s;
+	if (dv_serve_start(&s, v, &o) < 0) {
+		rc = cli_fail("serve");
+		dv_vault_close(v);
+		return rc;
+	}
+	printf("dronevault serve: %s (read-only; Ctrl-C stops)\n", dv_serve_url(s));
+	fflush(stdout);
+	while (!cli_interrupted) {
+		struct timespec t = { 0, 200 * 1000 * 1000 };
+		nanosleep(&t, NULL);
+	}
+	dv_serve_stop(s);
+	dv_vault_close(v);
+	return CLI_OK;
+}

@@ -1,0 +1,191 @@
+/* dronevault serve: the page. No inline script (the Content-Security-Policy
+ * forbids it); text from the vault goes into the page as text nodes only. */
+'use strict';
+
+function api(path) {
+  return fetch(path, { credentials: 'same-origin' }).then(function (r) {
+    if (!r.ok) throw new Error(path + ': HTTP ' + r.status);
+    return r.json();
+  });
+}
+
+function cell(tr, text, cls) {
+  var td = document.createElement('td');
+  td.textContent = text === null || text === undefined ? '' : String(text);
+  if (cls) td.className = cls;
+  tr.appendChild(td);
+  return td;
+}
+
+function rows(id) {
+  var tb = document.querySelector('#' + id + ' tbody');
+  while (tb.firstChild) tb.removeChild(tb.firstChild);
+  return tb;
+}
+
+function human(n) {
+  var u = ['B', 'kB', 'MB', 'GB', 'TB'], i = 0;
+  while (n >= 1000 && i < u.length - 1) { n /= 1000; i++; }
+  return (i ? n.toFixed(1) : n) + ' ' + u[i];
+}
+
+/* ---- the map: Natural Earth arcs (world-atlas TopoJSON) as the base layer ---- */
+var map = null, trackLayer = null;
+
+function topoArcs(topo) {
+  var t = topo.transform, out = [];
+  topo.arcs.forEach(function (arc) {
+    var x = 0, y = 0, line = [];
+    arc.forEach(function (p) {
+      x += p[0]; y += p[1];
+      var lon = t ? x * t.scale[0] + t.translate[0] : p[0];
+      var lat = t ? y * t.scale[1] + t.translate[1] : p[1];
+      line.push([lat, lon]);
+    });
+    out.push(line);
+  });
+  return out;
+}
+
+function ensureMap() {
+  if (map) return Promise.resolve(map);
+  map = L.map('map', { worldCopyJump: true, attributionControl: true }).setView([20, 0], 2);
+  map.attributionControl.addAttribution('borders and coastlines: Natural Earth (world-atlas)');
+  return fetch('/vendor/countries-110m.json', { credentials: 'same-origin' })
+    .then(function (r) { return r.json(); })
+    .then(function (topo) {
+      L.polyline(topoArcs(topo), { color: '#555', weight: 1, interactive: false }).addTo(map);
+      return map;
+    })
+    .catch(function () { return map; });
+}
+
+function showTrack(flight) {
+  ensureMap().then(function () {
+    return api('/api/flights/' + flight + '/track');
+  }).then(function (gj) {
+    if (trackLayer) map.removeLayer(trackLayer);
+    trackLayer = L.geoJSON(gj, {
+      style: { color: '#e63946', weight: 4 },
+      pointToLayer: function (f, ll) {
+        return L.circleMarker(ll, { radius: 4, color: '#1d3557', fillColor: '#457b9d', fillOpacity: 0.9, weight: 1 });
+      }
+    }).addTo(map);
+    var b = trackLayer.getBounds();
+    if (b.isValid()) map.fitBounds(b, { maxZoom: 17, padding: [20, 20] });
+    document.getElementById('map').setAttribute('data-track', flight);
+  }).catch(function (e) { status(e.message, true); });
+}
+
+/* ---- media ---- */
+function showExif(f) {
+  var tb = rows('exif');
+  document.getElementById('exif').hidden = f.media !== 'image';
+  if (f.media !== 'image') return;
+  api('/api/files/' + f.id + '/exif').then(function (ex) {
+    Object.keys(ex).forEach(function (ifd) {
+      Object.keys(ex[ifd]).forEach(function (k) {
+        var tr = document.createElement('tr');
+        [ifd, k, ex[ifd][k]].forEach(function (x) { cell(tr, x); });
+        tb.appendChild(tr);
+      });
+    });
+  }).catch(function (e) { status(e.message, true); });
+}
+
+function showFile(f) {
+  var viewer = document.getElementById('viewer'), v = document.getElementById('video'), p = document.getElementById('photo');
+  var url = '/api/files/' + f.id + '/content';
+  viewer.hidden = false;
+  showExif(f);
+  if (f.media === 'video') { p.hidden = true; v.hidden = false; v.src = url; }
+  else if (f.media === 'image') { v.hidden = true; v.removeAttribute('src'); p.hidden = false; p.src = url; }
+  else { window.location.href = url; }
+}
+
+function status(text, bad) {
+  var s = document.getElementById('status');
+  s.textContent = text;
+  s.className = bad ? 'bad' : '';
+}
+
+/* ---- a case ---- */
+function openCase(c) {
+  document.getElementById('case-pane').hidden = false;
+  document.getElementById('case-title').textContent = 'Case ' + c.case;
+  api('/api/cases/' + c.id).then(function (d) {
+    var tb = rows('acqs');
+    d.acquisitions.forEach(function (a) {
+      var tr = document.createElement('tr');
+      [a.id, a.source, a.kind + (a.fs_type ? ' (' + a.fs_type + ')' : ''), a.operator, a.started, a.files,
+       a.complete ? 'yes' : 'NO'].forEach(function (x) { cell(tr, x); });
+      tb.appendChild(tr);
+    });
+  }).catch(function (e) { status(e.message, true); });
+  api('/api/cases/' + c.id + '/flights').then(function (fl) {
+    var tb = rows('flights');
+    fl.forEach(function (f, i) {
+      var tr = document.createElement('tr');
+      tr.className = 'pick';
+      [f.flight, (f.model || '') + ' ' + (f.serial || ''), f.start, f.photos, f.points].forEach(function (x) { cell(tr, x); });
+      tr.addEventListener('click', function () { showTrack(f.flight); });
+      tb.appendChild(tr);
+      if (i === 0 && f.points) showTrack(f.flight);
+    });
+    if (!fl.length) ensureMap();
+  }).catch(function (e) { status(e.message, true); });
+  api('/api/cases/' + c.id + '/files').then(function (files) {
+    var tb = rows('files');
+    files.forEach(function (f) {
+      var tr = document.createElement('tr');
+      tr.className = 'pick';
+      var th = cell(tr, '');
+      if (f.media === 'image') {
+        var img = document.createElement('img');
+        img.loading = 'lazy';
+        img.className = 'thumb';
+        img.alt = '';
+        img.src = '/api/files/' + f.id + '/thumb';
+        img.addEventListener('error', function () { img.hidden = true; });
+        th.appendChild(img);
+      }
+      [f.id, f.path, human(f.size), f.mtime].forEach(function (x) { cell(tr, x); });
+      cell(tr, f.sha256.slice(0, 16), 'hash');
+      tr.addEventListener('click', function () { showFile(f); });
+      tb.appendChild(tr);
+    });
+  }).catch(function (e) { status(e.message, true); });
+  api('/api/cases/' + c.id + '/log').then(function (log) {
+    var st = document.getElementById('log-state');
+    st.textContent = log.chain_ok ? '(chain and signatures verified)' : '(PROBLEMS: ' + log.problems.join('; ') + ')';
+    st.className = log.chain_ok ? 'ok' : 'bad';
+    var tb = rows('log');
+    log.entries.forEach(function (e) {
+      var tr = document.createElement('tr');
+      [e.seq, e.time, e.action, e.operator, e.station].forEach(function (x) { cell(tr, x); });
+      cell(tr, e.hash.slice(0, 16), 'hash');
+      tb.appendChild(tr);
+    });
+  }).catch(function (e) { status(e.message, true); });
+}
+
+function start() {
+  api('/api/status').then(function (s) {
+    status('vault ' + s.vault + ' at ' + s.station + ' — read-only' +
+           (s.config !== 'authenticated' ? ' — vault.json ' + s.config + '!' : ''), s.config !== 'authenticated');
+  }).catch(function (e) { status('the vault cannot be read: ' + e.message, true); });
+  api('/api/cases').then(function (cases) {
+    var tb = rows('cases');
+    cases.forEach(function (c) {
+      var tr = document.createElement('tr');
+      tr.className = 'pick';
+      [c.case, c.created, c.ingests, c.files, human(c.bytes)].forEach(function (x) { cell(tr, x); });
+      tr.addEventListener('click', function () { openCase(c); });
+      tb.appendChild(tr);
+    });
+    var want = new URLSearchParams(window.location.hash.slice(1)).get('case');
+    cases.forEach(function (c) { if (want && String(c.id) === want) openCase(c); });
+  }).catch(function (e) { status(e.message, true); });
+}
+
+document.addEventListener('DOMContentLoaded', start);

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# dronevault serve in headless Chromium (Debian chromium): logs in with the
+# printed token, opens a case, and the flight's track is drawn on the map
+# (a pixel check of the screenshot, kept in $DV_BUILD_DIR/artifacts/), the
+# custody log is shown verified, and every request the page made went to
+# the server on 127.0.0.1 (Chromium's net log; host names resolve nowhere).
+. "$(dirname "$0")/lib/common.sh"
+command -v chromium >/dev/null || { echo "chromium missing: skipped"; exit 77; }
+npm=${DV_NPM_PREFIX:-/opt/dronevault-npm}/node_modules
+[ -f "$npm/leaflet/dist/leaflet.js" ] || { echo "leaflet missing (scripts/install-npm.sh): skipped"; exit 77; }
+SP=
+trap '[ -n "$SP" ] && kill "$SP" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
+here=$(dirname "$0")
+
+"$DV" sample-card "$T/card" >/dev/null
+V=$T/vault
+new_vault "$V"
+expect_exit 0 "$DV" --vault "$V" ingest --case WEB-B --operator tester "$T/card"
+"$DV" --vault "$V" serve --port 0 >"$T/serve.out" 2>"$T/serve.err" &
+SP=$!
+for _ in $(seq 300); do
+  grep -q 'token=' "$T/serve.out" 2>/dev/null && break
+  kill -0 "$SP" 2>/dev/null || break
+  sleep 0.1
+done
+URL=$(grep -o 'http://[^ ]*' "$T/serve.out" || true)
+[ -n "$URL" ] || { fail "serve did not start"; cat "$T/serve.err" >&2; finish; exit 1; }
+BASE=${URL%%/\?*}
+
+browse() { # browse OUTPUT-ARGS...: one headless run on the page, case 1 open
+  rm -rf "$T/profile"
+  timeout 120 chromium --headless=new --no-sandbox --disable-gpu --user-data-dir="$T/profile" \
+    --no-first-run --disable-background-networking --disable-component-update --disable-sync \
+    --host-resolver-rules="MAP * ~NOTFOUND, EXCLUDE 127.0.0.1" --window-size=1200,1800 \
+    --virtual-time-budget=10000 "$@" "$URL#case=1" 2>>"$T/chrome.err"
+}
+browse --log-net-log="$T/net.json" --screenshot="$T/shot.png" >/dev/null || true
+check "screenshot taken" test -s "$T/shot.png"
+art=${DV_BUILD_DIR:-$T}/artifacts
+mkdir -p "$art" && cp "$T/shot.png" "$art/serve-map.png" 2>/dev/null || true
+check "track drawn on the map" python3 "$here/lib/serve_browser_check.py" track "$T/shot.png"
+check "no request outside 127.0.0.1" python3 "$here/lib/serve_browser_check.py" netlog "$T/net.json" "$BASE"
+browse --dump-dom >"$T/dom.html" || true
+check "case opened" grep -q 'Case WEB-B' "$T/dom.html"
+check "map shows the flight" grep -q 'data-track="F[0-9]*"' "$T/dom.html"
+check "custody log verified" grep -q 'chain and signatures verified' "$T/dom.html"
+check "custody log rows" grep -q '<td>ingest</td>' "$T/dom.html"
+check "files listed" grep -q 'DJI_0001.JPG' "$T/dom.html"
+check "Leaflet drew its panes" grep -q 'leaflet-overlay-pane' "$T/dom.html"
+finish
