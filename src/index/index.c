@@ -639,16 +639,23 @@ static int log_reindex(dv_vault *v, const char *case_name, int64_t case_id)
 	return rc;
 }
 
+/* The catalog id of case_name, or 0 (every case) when it is NULL. */
+static int case_id_of(int64_t *out, dv_catalog *cat, const char *case_name)
+{
+	*out = 0;
+	if (!case_name) return 0;
+	dv_case c;
+	int rc = dv_catalog_case_find(&c, cat, case_name);
+	if (rc == 0) *out = c.id;
+	return rc;
+}
+
 int dv_index_reindex(dv_vault *v, const char *case_name, uint64_t *files, uint64_t *with_telemetry)
 {
 	dv_catalog *cat = dv_vault_catalog(v);
-	int64_t case_id = 0;
-	int rc;
-	if (case_name) {
-		dv_case c;
-		if ((rc = dv_catalog_case_find(&c, cat, case_name)) < 0) return rc;
-		case_id = c.id;
-	}
+	int64_t case_id;
+	int rc = case_id_of(&case_id, cat, case_name);
+	if (rc < 0) return rc;
 	struct reidx r = { .v = v };
 	r.rd.pid = -1;
 	r.rd.ch.fd = -1;
@@ -668,14 +675,10 @@ int dv_index_deep_check(dv_vault *v, const char *case_name, void (*problem)(cons
                         uint64_t *files, uint64_t *differ)
 {
 	dv_catalog *cat = dv_vault_catalog(v);
-	int64_t case_id = 0;
-	int rc;
+	int64_t case_id;
 	*files = *differ = 0;
-	if (case_name) {
-		dv_case c;
-		if ((rc = dv_catalog_case_find(&c, cat, case_name)) < 0) return rc;
-		case_id = c.id;
-	}
+	int rc = case_id_of(&case_id, cat, case_name);
+	if (rc < 0) return rc;
 	struct reidx r = { .v = v, .compare = true, .problem = problem, .payload = payload };
 	r.rd.pid = -1;
 	r.rd.ch.fd = -1;
