@@ -47,10 +47,13 @@ function topoArcs(topo) {
   return out;
 }
 
+var tilesUrl = null; /* dronevault config set map.tiles: its origin is the one the CSP allows */
+
 function ensureMap() {
   if (map) return Promise.resolve(map);
   map = L.map('map', { worldCopyJump: true, attributionControl: true }).setView([20, 0], 2);
   map.attributionControl.addAttribution('borders and coastlines: Natural Earth (world-atlas)');
+  if (tilesUrl) L.tileLayer(tilesUrl, { maxZoom: 19, attribution: 'agency tile server' }).addTo(map);
   return fetch('/vendor/countries-110m.json', { credentials: 'same-origin' })
     .then(function (r) { return r.json(); })
     .then(function (topo) {
@@ -171,6 +174,7 @@ function openCase(c) {
 
 function start() {
   api('/api/status').then(function (s) {
+    tilesUrl = s.map_tiles || null;
     status('vault ' + s.vault + ' at ' + s.station + ' — read-only' +
            (s.config !== 'authenticated' ? ' — vault.json ' + s.config + '!' : ''), s.config !== 'authenticated');
   }).catch(function (e) { status('the vault cannot be read: ' + e.message, true); });

@@ -261,6 +261,9 @@ int dv_serve_api(char **out, size_t *n, unsigned *status, const char **type, dv_
 		json_object_object_add(o, "config", json_object_new_string(cs == DV_CONFIG_OK ? "authenticated"
 		                                                           : cs == DV_CONFIG_ALTERED ? "altered"
 		                                                                                       : "unauthenticated"));
+		const char *tiles = NULL;
+		if (dv_vault_config_get(&tiles, v, DV_CONFIG_MAP_TILES) < 0) tiles = NULL;
+		json_object_object_add(o, "map_tiles", tiles ? json_object_new_string(tiles) : NULL);
 		break;
 	}
 	case DV_SERVE_ROUTE_CASES: {
