@@ -112,6 +112,22 @@ function status(text, bad) {
   s.className = bad ? 'bad' : '';
 }
 
+/* ---- findings: audit verdicts, Remote ID, zones (custody entries) ---- */
+var FINDING_KIND = { 'audit': 'audit verdict', 'radio': 'Remote ID', 'zones.check': 'zones check' };
+var ENTRY_KEYS = ['seq', 'time', 'action', 'operator', 'station', 'case', 'hash', 'prev', 'verdict', 'files', 'manifest'];
+
+function findingRow(e) {
+  var tr = document.createElement('tr');
+  tr.className = 'finding finding-' + e.action.replace('.', '-');
+  var verdict = e.verdict || (e.action === 'radio' ? 'broadcast seen' : '');
+  [e.seq, e.time, FINDING_KIND[e.action] || e.action, e.operator, verdict].forEach(function (x) { cell(tr, x); });
+  var d = {};
+  Object.keys(e).forEach(function (k) { if (ENTRY_KEYS.indexOf(k) < 0) d[k] = e[k]; });
+  var text = JSON.stringify(d);
+  cell(tr, text.length > 400 ? text.slice(0, 400) + '…' : text, 'detail');
+  return tr;
+}
+
 /* ---- a case ---- */
 function openCase(c) {
   document.getElementById('case-pane').hidden = false;
@@ -157,6 +173,11 @@ function openCase(c) {
       tr.addEventListener('click', function () { showFile(f); });
       tb.appendChild(tr);
     });
+  }).catch(function (e) { status(e.message, true); });
+  api('/api/cases/' + c.id + '/findings').then(function (fd) {
+    var tb = rows('findings');
+    document.getElementById('findings-none').hidden = fd.entries.length > 0;
+    fd.entries.forEach(function (e) { tb.appendChild(findingRow(e)); });
   }).catch(function (e) { status(e.message, true); });
   api('/api/cases/' + c.id + '/log').then(function (log) {
     var st = document.getElementById('log-state');
