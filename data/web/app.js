@@ -128,6 +128,46 @@ function findingRow(e) {
   return tr;
 }
 
+/* ---- verify on request (/api/verify): started by the button, polled while it runs ---- */
+var verifyTimer = null;
+function showVerify(v) {
+  var st = document.getElementById('verify-state'), pr = document.getElementById('verify-progress');
+  var btn = document.getElementById('verify-btn');
+  pr.hidden = v.state !== 'running';
+  if (v.bytes_total) { pr.max = v.bytes_total; pr.value = v.bytes_done; }
+  btn.disabled = v.state === 'running' || v.state === 'unavailable';
+  if (v.state === 'running') {
+    st.textContent = 'verifying… ' + (v.bytes_total ? Math.floor(100 * v.bytes_done / v.bytes_total) + ' %' : '') +
+                     (v.problems ? ' — ' + v.problems + ' problem(s) so far' : '');
+    st.className = v.problems ? 'bad' : '';
+  } else if (v.state === 'done') {
+    st.textContent = v.intact ? 'verify: the vault is intact (' + v.result.blobs + ' blobs, ' + v.result.log_entries +
+                                ' custody entries, ' + v.result.seconds.toFixed(1) + ' s)'
+                              : 'verify: ' + v.result.problems + ' PROBLEM(S)';
+    st.className = v.intact ? 'ok' : 'bad';
+  } else if (v.state === 'failed' || v.state === 'unavailable') {
+    st.textContent = 'verify ' + v.state + ': ' + (v.error || '');
+    st.className = 'bad';
+  } else {
+    st.textContent = '';
+  }
+  var ul = document.getElementById('verify-messages');
+  while (ul.firstChild) ul.removeChild(ul.firstChild);
+  (v.messages || []).forEach(function (m) {
+    var li = document.createElement('li');
+    li.className = m.kind;
+    li.textContent = m.kind + ': ' + m.message;
+    ul.appendChild(li);
+  });
+  if (v.state === 'running') {
+    verifyTimer = setTimeout(function () { api('/api/verify').then(showVerify); }, 500);
+  }
+}
+function startVerify() {
+  if (verifyTimer) clearTimeout(verifyTimer);
+  api('/api/verify?again=1').then(showVerify).catch(function (e) { status(e.message, true); });
+}
+
 /* ---- a case ---- */
 function openCase(c) {
   document.getElementById('case-pane').hidden = false;
@@ -194,6 +234,7 @@ function openCase(c) {
 }
 
 function start() {
+  document.getElementById('verify-btn').addEventListener('click', startVerify);
   api('/api/status').then(function (s) {
     tilesUrl = s.map_tiles || null;
     status('vault ' + s.vault + ' at ' + s.station + ' — read-only' +

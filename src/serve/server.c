@@ -9,6 +9,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <json-c/json.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,7 @@
 #include "dv/serve.h"
 #include "dv/util.h"
 #include "dv/vault.h"
+#include "dv/verify.h"
 #include "serve/serve_int.h"
 
 #define STATIC_MAX (8u << 20)       /* largest page file read from disk */
@@ -69,7 +73,23 @@ struct dv_serve {
 	char url[160];
 	char web_dir[DV_PATH_MAX], npm_dir[DV_PATH_MAX];
 	char *cert, *key; /* PEM, NUL-terminated */
+	/* verify on request (/api/verify): one run at a time, on its own reader */
+	int (*reopen)(dv_vault **out, void *payload);
+	void *reopen_payload;
+	pthread_mutex_t vmu;
+	bool vmu_ok, vthread;     /* mutex made; a thread to join */
+	pthread_t vt;
+	volatile sig_atomic_t vstop;
+	int vstate;               /* VERIFY_* */
+	uint64_t vdone, vtotal, vproblems, vnotes;
+	json_object *vmsgs;       /* problems and notes, the first VERIFY_MSGS */
+	dv_verify_result vres;
+	char verr[512];
+	int64_t vstarted_ns;
 };
+
+enum { VERIFY_NEVER = 0, VERIFY_RUNNING, VERIFY_DONE, VERIFY_FAILED };
+#define VERIFY_MSGS 500
 
 int dv_serve_addr_is_loopback(bool *out, const char *addr)
 {
@@ -329,6 +349,121 @@ static bool authorized(dv_serve *s, struct MHD_Connection *c)
 	return dv_serve_auth_bearer_ok(&s->auth, h);
 }
 
+/* ---- verify on request ---- */
+static void v_msg(dv_serve *s, const char *kind, const char *m)
+{
+	pthread_mutex_lock(&s->vmu);
+	if (!strcmp(kind, "problem")) s->vproblems++;
+	else s->vnotes++;
+	if (json_object_array_length(s->vmsgs) < VERIFY_MSGS) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "kind", json_object_new_string(kind));
+		json_object_object_add(o, "message", json_object_new_string(m));
+		json_object_array_add(s->vmsgs, o);
+	}
+	pthread_mutex_unlock(&s->vmu);
+}
+static void v_problem(const char *m, void *p) { v_msg(p, "problem", m); }
+static void v_note(const char *m, void *p) { v_msg(p, "note", m); }
+static void v_progress(uint64_t done, uint64_t total, void *p)
+{
+	dv_serve *s = p;
+	pthread_mutex_lock(&s->vmu);
+	s->vdone = done;
+	s->vtotal = total;
+	pthread_mutex_unlock(&s->vmu);
+}
+
+static void *verify_thread(void *arg)
+{
+	dv_serve *s = arg;
+	dv_vault *v = NULL;
+	dv_verify_result res;
+	memset(&res, 0, sizeof(res));
+	int rc = s->reopen(&v, s->reopen_payload);
+	if (rc == 0) {
+		dv_verify_opts o = { .problem = v_problem, .note = v_note, .progress = v_progress, .payload = s,
+		                     .interrupted = &s->vstop };
+		rc = dv_verify(v, &o, &res);
+		dv_vault_close(v);
+	}
+	pthread_mutex_lock(&s->vmu);
+	if (rc < 0) {
+		s->vstate = VERIFY_FAILED;
+		snprintf(s->verr, sizeof(s->verr), "%s", dv_error_text());
+	} else {
+		s->vstate = VERIFY_DONE;
+		s->vres = res;
+	}
+	pthread_mutex_unlock(&s->vmu);
+	return NULL;
+}
+
+/* GET /api/verify: starts a run when none ran (or ?again=1 after one
+ * ended), and reports the state; a run never blocks other requests. */
+static enum MHD_Result api_verify(dv_serve *s, struct MHD_Connection *c)
+{
+	const char *again = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "again");
+	json_object *o = json_object_new_object();
+	pthread_mutex_lock(&s->vmu);
+	bool may = s->reopen && (s->vstate == VERIFY_NEVER ||
+	                         (s->vstate != VERIFY_RUNNING && again && !strcmp(again, "1")));
+	if (may) {
+		if (s->vthread) pthread_join(s->vt, NULL);
+		s->vthread = false;
+		s->vdone = s->vtotal = s->vproblems = s->vnotes = 0;
+		json_object_put(s->vmsgs);
+		s->vmsgs = json_object_new_array();
+		memset(&s->vres, 0, sizeof(s->vres));
+		s->verr[0] = '\0';
+		s->vstarted_ns = dv_now_ns();
+		s->vstate = VERIFY_RUNNING;
+		if (pthread_create(&s->vt, NULL, verify_thread, s) != 0) {
+			s->vstate = VERIFY_FAILED;
+			snprintf(s->verr, sizeof(s->verr), "cannot start the verify thread");
+		} else {
+			s->vthread = true;
+		}
+	}
+	static const char *const names[] = { "never", "running", "done", "failed" };
+	json_object_object_add(o, "state", json_object_new_string(s->reopen ? names[s->vstate] : "unavailable"));
+	if (!s->reopen)
+		json_object_object_add(o, "error", json_object_new_string("verify on request needs the vault's key without a prompt "
+		                                                          "(serve --key-file or DRONEVAULT_PASSPHRASE)"));
+	if (s->vstarted_ns) {
+		char t[40];
+		dv_time_iso(t, sizeof(t), s->vstarted_ns);
+		json_object_object_add(o, "started", json_object_new_string(t));
+	}
+	json_object_object_add(o, "bytes_done", json_object_new_int64((int64_t)s->vdone));
+	json_object_object_add(o, "bytes_total", json_object_new_int64((int64_t)s->vtotal));
+	json_object_object_add(o, "problems", json_object_new_int64((int64_t)s->vproblems));
+	json_object_object_add(o, "notes", json_object_new_int64((int64_t)s->vnotes));
+	json_object_object_add(o, "messages", s->vmsgs ? json_object_get(s->vmsgs) : json_object_new_array());
+	if (s->vstate == VERIFY_DONE) {
+		json_object *r = json_object_new_object();
+		json_object_object_add(r, "log_entries", json_object_new_int64((int64_t)s->vres.log_entries));
+		json_object_object_add(r, "ingests", json_object_new_int64((int64_t)s->vres.ingests));
+		json_object_object_add(r, "files", json_object_new_int64((int64_t)s->vres.files));
+		json_object_object_add(r, "blobs", json_object_new_int64((int64_t)s->vres.blobs));
+		json_object_object_add(r, "bytes", json_object_new_int64((int64_t)s->vres.bytes));
+		json_object_object_add(r, "problems", json_object_new_int64((int64_t)s->vres.problems));
+		json_object_object_add(r, "in_progress", json_object_new_int64((int64_t)s->vres.in_progress));
+		json_object_object_add(r, "seconds", json_object_new_double(s->vres.seconds));
+		json_object_object_add(o, "result", r);
+		json_object_object_add(o, "intact", json_object_new_boolean(s->vres.problems == 0));
+	}
+	if (s->vstate == VERIFY_FAILED) json_object_object_add(o, "error", json_object_new_string(s->verr));
+	size_t len;
+	const char *js = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	char *body = js ? malloc(len + 1) : NULL;
+	if (body) memcpy(body, js, len + 1);
+	pthread_mutex_unlock(&s->vmu);
+	json_object_put(o);
+	if (!body) return send_empty(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR);
+	return send_buf(s, c, MHD_HTTP_OK, "application/json", body, len, MHD_RESPMEM_MUST_FREE);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -357,6 +492,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	case DV_SERVE_ROUTE_FILE_CONTENT: return send_content(s, c, r.id);
 	case DV_SERVE_ROUTE_FILE_THUMB: return send_thumb(s, c, r.id, false);
 	case DV_SERVE_ROUTE_FILE_EXIF: return send_thumb(s, c, r.id, true);
+	case DV_SERVE_ROUTE_VERIFY: return s->vmu_ok ? api_verify(s, c) : send_empty(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR);
 	default: break;
 	}
 	bool hit;
@@ -426,6 +562,9 @@ int dv_serve_start(dv_serve **out, dv_vault *v, const dv_serve_opts *o)
 	dv_serve *s = calloc(1, sizeof(*s));
 	if (!s) return dv_error_set(DV_ENOMEM, NULL, -1, "no memory");
 	s->v = v;
+	s->reopen = o->reopen;
+	s->reopen_payload = o->reopen_payload;
+	s->vmu_ok = pthread_mutex_init(&s->vmu, NULL) == 0;
 	{
 		const char *tiles = NULL;
 		char origin[600] = "";
@@ -510,6 +649,12 @@ void dv_serve_stop(dv_serve *s)
 	if (!s) return;
 	if (s->d4) MHD_stop_daemon(s->d4);
 	if (s->d6) MHD_stop_daemon(s->d6);
+	if (s->vthread) {
+		s->vstop = 1;
+		pthread_join(s->vt, NULL);
+	}
+	json_object_put(s->vmsgs);
+	if (s->vmu_ok) pthread_mutex_destroy(&s->vmu);
 	if (s->key) {
 		sodium_memzero(s->key, strlen(s->key));
 		free(s->key);
