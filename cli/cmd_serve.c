@@ -53,6 +53,20 @@ static const char *default_web_dir(void)
 	return DV_WEB_SOURCE_DIR;
 }
 
+struct reopen_ctx {
+	const char *vault, *key_file;
+};
+
+/* a second reader for /api/verify: only when the key comes without a prompt */
+static int reopen_reader(dv_vault **out, void *payload)
+{
+	const struct reopen_ctx *r = payload;
+	*out = NULL;
+	if (cli_open_vault("serve", r->vault, r->key_file, DV_VAULT_READ, out) != 0)
+		return dv_error_set(DV_EINVAL, NULL, -1, "the vault did not open for verify: %s", dv_error_text());
+	return 0;
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -102,6 +116,13 @@ int cmd_serve(int argc, char **argv)
 		const char *p = getenv("DV_NPM_PREFIX");
 		snprintf(npm, sizeof(npm), "%s/node_modules", p && *p ? p : "/opt/dronevault-npm");
 		o.npm_dir = npm;
+	}
+	/* the passphrase typed at a prompt is not kept: verify on request then is not offered */
+	const char *envp = cli_env_passphrase();
+	struct reopen_ctx rx = { vault, key_file };
+	if (key_file || (envp && *envp)) {
+		o.reopen = reopen_reader;
+		o.reopen_payload = &rx;
 	}
 	dv_vault *v;
 	int rc = cli_open_vault("serve", vault, key_file, DV_VAULT_READ, &v);

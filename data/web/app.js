@@ -47,10 +47,13 @@ function topoArcs(topo) {
   return out;
 }
 
+var tilesUrl = null; /* dronevault config set map.tiles: its origin is the one the CSP allows */
+
 function ensureMap() {
   if (map) return Promise.resolve(map);
   map = L.map('map', { worldCopyJump: true, attributionControl: true }).setView([20, 0], 2);
   map.attributionControl.addAttribution('borders and coastlines: Natural Earth (world-atlas)');
+  if (tilesUrl) L.tileLayer(tilesUrl, { maxZoom: 19, attribution: 'agency tile server' }).addTo(map);
   return fetch('/vendor/countries-110m.json', { credentials: 'same-origin' })
     .then(function (r) { return r.json(); })
     .then(function (topo) {
@@ -109,6 +112,62 @@ function status(text, bad) {
   s.className = bad ? 'bad' : '';
 }
 
+/* ---- findings: audit verdicts, Remote ID, zones (custody entries) ---- */
+var FINDING_KIND = { 'audit': 'audit verdict', 'radio': 'Remote ID', 'zones.check': 'zones check' };
+var ENTRY_KEYS = ['seq', 'time', 'action', 'operator', 'station', 'case', 'hash', 'prev', 'verdict', 'files', 'manifest'];
+
+function findingRow(e) {
+  var tr = document.createElement('tr');
+  tr.className = 'finding finding-' + e.action.replace('.', '-');
+  var verdict = e.verdict || (e.action === 'radio' ? 'broadcast seen' : '');
+  [e.seq, e.time, FINDING_KIND[e.action] || e.action, e.operator, verdict].forEach(function (x) { cell(tr, x); });
+  var d = {};
+  Object.keys(e).forEach(function (k) { if (ENTRY_KEYS.indexOf(k) < 0) d[k] = e[k]; });
+  var text = JSON.stringify(d);
+  cell(tr, text.length > 400 ? text.slice(0, 400) + '…' : text, 'detail');
+  return tr;
+}
+
+/* ---- verify on request (/api/verify): started by the button, polled while it runs ---- */
+var verifyTimer = null;
+function showVerify(v) {
+  var st = document.getElementById('verify-state'), pr = document.getElementById('verify-progress');
+  var btn = document.getElementById('verify-btn');
+  pr.hidden = v.state !== 'running';
+  if (v.bytes_total) { pr.max = v.bytes_total; pr.value = v.bytes_done; }
+  btn.disabled = v.state === 'running' || v.state === 'unavailable';
+  if (v.state === 'running') {
+    st.textContent = 'verifying… ' + (v.bytes_total ? Math.floor(100 * v.bytes_done / v.bytes_total) + ' %' : '') +
+                     (v.problems ? ' — ' + v.problems + ' problem(s) so far' : '');
+    st.className = v.problems ? 'bad' : '';
+  } else if (v.state === 'done') {
+    st.textContent = v.intact ? 'verify: the vault is intact (' + v.result.blobs + ' blobs, ' + v.result.log_entries +
+                                ' custody entries, ' + v.result.seconds.toFixed(1) + ' s)'
+                              : 'verify: ' + v.result.problems + ' PROBLEM(S)';
+    st.className = v.intact ? 'ok' : 'bad';
+  } else if (v.state === 'failed' || v.state === 'unavailable') {
+    st.textContent = 'verify ' + v.state + ': ' + (v.error || '');
+    st.className = 'bad';
+  } else {
+    st.textContent = '';
+  }
+  var ul = document.getElementById('verify-messages');
+  while (ul.firstChild) ul.removeChild(ul.firstChild);
+  (v.messages || []).forEach(function (m) {
+    var li = document.createElement('li');
+    li.className = m.kind;
+    li.textContent = m.kind + ': ' + m.message;
+    ul.appendChild(li);
+  });
+  if (v.state === 'running') {
+    verifyTimer = setTimeout(function () { api('/api/verify').then(showVerify); }, 500);
+  }
+}
+function startVerify() {
+  if (verifyTimer) clearTimeout(verifyTimer);
+  api('/api/verify?again=1').then(showVerify).catch(function (e) { status(e.message, true); });
+}
+
 /* ---- a case ---- */
 function openCase(c) {
   document.getElementById('case-pane').hidden = false;
@@ -155,6 +214,11 @@ function openCase(c) {
       tb.appendChild(tr);
     });
   }).catch(function (e) { status(e.message, true); });
+  api('/api/cases/' + c.id + '/findings').then(function (fd) {
+    var tb = rows('findings');
+    document.getElementById('findings-none').hidden = fd.entries.length > 0;
+    fd.entries.forEach(function (e) { tb.appendChild(findingRow(e)); });
+  }).catch(function (e) { status(e.message, true); });
   api('/api/cases/' + c.id + '/log').then(function (log) {
     var st = document.getElementById('log-state');
     st.textContent = log.chain_ok ? '(chain and signatures verified)' : '(PROBLEMS: ' + log.problems.join('; ') + ')';
@@ -170,7 +234,9 @@ function openCase(c) {
 }
 
 function start() {
+  document.getElementById('verify-btn').addEventListener('click', startVerify);
   api('/api/status').then(function (s) {
+    tilesUrl = s.map_tiles || null;
     status('vault ' + s.vault + ' at ' + s.station + ' — read-only' +
            (s.config !== 'authenticated' ? ' — vault.json ' + s.config + '!' : ''), s.config !== 'authenticated');
   }).catch(function (e) { status('the vault cannot be read: ' + e.message, true); });

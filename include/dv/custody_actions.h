@@ -9,6 +9,7 @@
 
 #define DV_ACTION_VAULT_INIT "vault.init"                 /* the vault was created (entry 1) */
 #define DV_ACTION_VAULT_CONFIG "vault.config"             /* vault.json got its MAC (a vault made before it had one) */
+#define DV_ACTION_CONFIG_SET "config.set"                 /* a setting of vault.json changed (dronevault config) */
 #define DV_ACTION_INGEST_START "ingest.start"             /* an acquisition began */
 #define DV_ACTION_INGEST_RESUME "ingest.resume"           /* an open acquisition went on */
 #define DV_ACTION_INGEST "ingest"                         /* an acquisition completed */

@@ -33,6 +33,10 @@ typedef struct dv_serve_opts {
 	const char *npm_dir;     /* node_modules holding leaflet/ and world-atlas/ */
 	unsigned max_connections;  /* 0: 64 */
 	unsigned timeout_seconds;  /* idle connection timeout; 0: 15 */
+	/* verify on request (/api/verify): opens another reader of the same
+	 * vault for dv_verify on a thread of its own (NULL: not offered) */
+	int (*reopen)(dv_vault **out, void *payload);
+	void *reopen_payload;
 } dv_serve_opts;
 
 typedef struct dv_serve dv_serve;

@@ -111,6 +111,24 @@ enum { DV_CONFIG_OK = 0, DV_CONFIG_ALTERED = 1, DV_CONFIG_UNAUTHENTICATED = 2 };
 int dv_vault_config_state(const dv_vault *v, uint8_t mac[32]);
 
 /*
+ * Settings (dronevault config), kept in vault.json's "settings" object
+ * under the same MAC. Known keys: DV_CONFIG_MAP_TILES, the agency tile
+ * server's URL template that serve adds (its origin only) to the page's
+ * Content-Security-Policy.
+ */
+#define DV_CONFIG_MAP_TILES "map.tiles"
+/* *out: the value (borrowed until the next set or close), NULL when unset.
+ * DV_ECORRUPT when vault.json has settings but is not authenticated. */
+int dv_vault_config_get(const char **out, const dv_vault *v, const char *key);
+/* A writer sets (value NULL: removes) a setting: custody entry config.set
+ * (operator, key, value, the new config_mac), then vault.json. */
+int dv_vault_config_set(dv_vault *v, const char *key, const char *value, const char *operator_name);
+/* Checks a tile URL template: https://HOST[:PORT]/... (http:// only for
+ * localhost or 127.0.0.1), placeholders {z} {x} {y}, no spaces, quotes or
+ * CSP separators. origin (may be NULL) gets "scheme://host[:port]". */
+int dv_config_tiles_origin(char *origin, size_t n, const char *url);
+
+/*
  * Appends a custody entry (body borrowed; station is added) and records it
  * as the catalog's head. Call outside a catalog transaction.
  */

@@ -11,6 +11,7 @@
 
 #include "dv/catalog.h"
 #include "dv/custody.h"
+#include "dv/custody_actions.h"
 #include "dv/err.h"
 #include "dv/index.h"
 #include "dv/telemetry.h"
@@ -142,7 +143,16 @@ struct logctx {
 	const char *case_name;
 	json_object *entries, *problems;
 	size_t n;
+	bool findings; /* only the entries that record findings */
 };
+
+/* the custody actions whose entries are findings the case page shows */
+static bool is_finding(json_object *body)
+{
+	json_object *a;
+	const char *s = json_object_object_get_ex(body, "action", &a) ? json_object_get_string(a) : "";
+	return s && (!strcmp(s, DV_ACTION_AUDIT) || !strcmp(s, DV_ACTION_RADIO) || !strcmp(s, DV_ACTION_ZONES_CHECK));
+}
 
 static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 {
@@ -150,6 +160,7 @@ static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 	json_object *c;
 	const char *cs = json_object_object_get_ex(body, "case", &c) ? json_object_get_string(c) : "";
 	if (strcmp(cs, x->case_name) != 0) return 0;
+	if (x->findings && !is_finding(body)) return 0;
 	if (++x->n > API_MAX_LOG) return dv_error_set(DV_ENOMEM, NULL, -1, "more than %d custody entries", API_MAX_LOG);
 	json_object *o = json_object_get(body);
 	json_object_object_add(o, "hash", jhex(e->hash, 32));
@@ -261,6 +272,9 @@ int dv_serve_api(char **out, size_t *n, unsigned *status, const char **type, dv_
 		json_object_object_add(o, "config", json_object_new_string(cs == DV_CONFIG_OK ? "authenticated"
 		                                                           : cs == DV_CONFIG_ALTERED ? "altered"
 		                                                                                       : "unauthenticated"));
+		const char *tiles = NULL;
+		if (dv_vault_config_get(&tiles, v, DV_CONFIG_MAP_TILES) < 0) tiles = NULL;
+		json_object_object_add(o, "map_tiles", tiles ? json_object_new_string(tiles) : NULL);
 		break;
 	}
 	case DV_SERVE_ROUTE_CASES: {
@@ -273,6 +287,7 @@ int dv_serve_api(char **out, size_t *n, unsigned *status, const char **type, dv_
 	case DV_SERVE_ROUTE_CASE_FILES:
 	case DV_SERVE_ROUTE_CASE_FLIGHTS:
 	case DV_SERVE_ROUTE_CASE_LOG:
+	case DV_SERVE_ROUTE_CASE_FINDINGS:
 		if ((rc = dv_catalog_case_get(&c, cat, r->id)) < 0) break;
 		if (r->kind == DV_SERVE_ROUTE_CASE) {
 			o = case_json(cat, &c, true, &rc);
@@ -283,7 +298,8 @@ int dv_serve_api(char **out, size_t *n, unsigned *status, const char **type, dv_
 		} else if (r->kind == DV_SERVE_ROUTE_CASE_FLIGHTS) {
 			o = flights_json(v, c.name, &rc);
 		} else {
-			struct logctx x = { c.name, json_object_new_array(), json_object_new_array(), 0 };
+			struct logctx x = { c.name, json_object_new_array(), json_object_new_array(), 0,
+			                    r->kind == DV_SERVE_ROUTE_CASE_FINDINGS };
 			rc = dv_vault_log_scan(v, on_entry, on_problem, &x);
 			uint64_t later, partial;
 			dv_vault_log_in_progress(v, &later, &partial);

@@ -88,6 +88,8 @@ void dv_serve_route_parse(dv_serve_route *out, const char *path, size_t n)
 	if (k < 2 || !seg_is(seg[0], len[0], "api")) return;
 	if (k == 2 && seg_is(seg[1], len[1], "status")) {
 		out->kind = DV_SERVE_ROUTE_STATUS;
+	} else if (k == 2 && seg_is(seg[1], len[1], "verify")) {
+		out->kind = DV_SERVE_ROUTE_VERIFY;
 	} else if (seg_is(seg[1], len[1], "cases")) {
 		if (k == 2) {
 			out->kind = DV_SERVE_ROUTE_CASES;
@@ -98,6 +100,7 @@ void dv_serve_route_parse(dv_serve_route *out, const char *path, size_t n)
 		else if (k == 4 && seg_is(seg[3], len[3], "files")) out->kind = DV_SERVE_ROUTE_CASE_FILES;
 		else if (k == 4 && seg_is(seg[3], len[3], "flights")) out->kind = DV_SERVE_ROUTE_CASE_FLIGHTS;
 		else if (k == 4 && seg_is(seg[3], len[3], "log")) out->kind = DV_SERVE_ROUTE_CASE_LOG;
+		else if (k == 4 && seg_is(seg[3], len[3], "findings")) out->kind = DV_SERVE_ROUTE_CASE_FINDINGS;
 	} else if (k == 4 && seg_is(seg[1], len[1], "flights") && seg_is(seg[3], len[3], "track")) {
 		int64_t id;
 		if (len[2] < 2 || seg[2][0] != 'F' || !parse_id(&id, seg[2] + 1, len[2] - 1)) return;

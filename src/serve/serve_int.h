@@ -25,7 +25,9 @@ typedef enum dv_serve_route_kind {
 	DV_SERVE_ROUTE_TRACK,         /* /api/flights/F/track (GeoJSON) */
 	DV_SERVE_ROUTE_FILE_CONTENT,  /* /api/files/ID/content (HTTP Range) */
 	DV_SERVE_ROUTE_FILE_THUMB,    /* /api/files/ID/thumb (the JPEG's embedded preview) */
-	DV_SERVE_ROUTE_FILE_EXIF      /* /api/files/ID/exif (the EXIF panel) */
+	DV_SERVE_ROUTE_FILE_EXIF,     /* /api/files/ID/exif (the EXIF panel) */
+	DV_SERVE_ROUTE_CASE_FINDINGS, /* /api/cases/ID/findings (audit, radio, zones entries) */
+	DV_SERVE_ROUTE_VERIFY         /* /api/verify (starts or reports dv_verify) */
 } dv_serve_route_kind;
 
 /* Where a static file of the page comes from. */

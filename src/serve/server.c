@@ -9,6 +9,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <json-c/json.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,15 +25,19 @@
 #include "dv/err.h"
 #include "dv/serve.h"
 #include "dv/util.h"
+#include "dv/vault.h"
+#include "dv/verify.h"
 #include "serve/serve_int.h"
 
 #define STATIC_MAX (8u << 20)       /* largest page file read from disk */
 #define CONN_MEMORY (32u << 10)     /* per connection: bounds the request headers */
 #define CONTENT_BLOCK (256u << 10)  /* plaintext per read of a stored file */
 
-static const char csp_page[] =
-	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
-	"connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/* the page's policy; img-src gets the one origin of the agency tile server
+ * (dronevault config set map.tiles) when there is one */
+#define CSP_PAGE_FMT                                                                                  \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:%s%s; media-src 'self'; " \
+	"connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 /* stored evidence is never a document of this origin */
 static const char csp_content[] = "default-src 'none'; sandbox";
 
@@ -56,6 +63,7 @@ struct cent {
 
 struct dv_serve {
 	dv_vault *v;
+	char csp[1024];           /* the page's Content-Security-Policy */
 	struct cent *cache;
 	size_t cache_bytes;
 	struct MHD_Daemon *d4, *d6;
@@ -65,7 +73,23 @@ struct dv_serve {
 	char url[160];
 	char web_dir[DV_PATH_MAX], npm_dir[DV_PATH_MAX];
 	char *cert, *key; /* PEM, NUL-terminated */
+	/* verify on request (/api/verify): one run at a time, on its own reader */
+	int (*reopen)(dv_vault **out, void *payload);
+	void *reopen_payload;
+	pthread_mutex_t vmu;
+	bool vmu_ok, vthread;     /* mutex made; a thread to join */
+	pthread_t vt;
+	volatile sig_atomic_t vstop;
+	int vstate;               /* VERIFY_* */
+	uint64_t vdone, vtotal, vproblems, vnotes;
+	json_object *vmsgs;       /* problems and notes, the first VERIFY_MSGS */
+	dv_verify_result vres;
+	char verr[512];
+	int64_t vstarted_ns;
 };
+
+enum { VERIFY_NEVER = 0, VERIFY_RUNNING, VERIFY_DONE, VERIFY_FAILED };
+#define VERIFY_MSGS 500
 
 int dv_serve_addr_is_loopback(bool *out, const char *addr)
 {
@@ -101,7 +125,7 @@ static void headers(struct MHD_Response *r, const char *csp)
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 }
 
-static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *type, void *buf, size_t n,
+static enum MHD_Result send_buf(dv_serve *s, struct MHD_Connection *c, unsigned status, const char *type, void *buf, size_t n,
                                 enum MHD_ResponseMemoryMode mode)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(n, buf, mode);
@@ -109,16 +133,16 @@ static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const
 		if (mode == MHD_RESPMEM_MUST_FREE) free(buf);
 		return MHD_NO;
 	}
-	headers(r, csp_page);
+	headers(r, s->csp);
 	if (type) MHD_add_response_header(r, "Content-Type", type);
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
-static enum MHD_Result send_empty(struct MHD_Connection *c, unsigned status)
+static enum MHD_Result send_empty(dv_serve *s, struct MHD_Connection *c, unsigned status)
 {
-	return send_buf(c, status, NULL, (void *)"", 0, MHD_RESPMEM_PERSISTENT);
+	return send_buf(s, c, status, NULL, (void *)"", 0, MHD_RESPMEM_PERSISTENT);
 }
 
 static enum MHD_Result send_static(dv_serve *s, struct MHD_Connection *c, int idx)
@@ -128,8 +152,8 @@ static enum MHD_Result send_static(dv_serve *s, struct MHD_Connection *c, int id
 	snprintf(path, sizeof(path), "%s/%s", f->root == DV_STATIC_WEB ? s->web_dir : s->npm_dir, f->rel);
 	uint8_t *buf = NULL;
 	size_t n = 0;
-	if (dv_read_file(&buf, &n, path, STATIC_MAX) < 0) return send_empty(c, MHD_HTTP_NOT_FOUND);
-	return send_buf(c, MHD_HTTP_OK, f->content_type, buf, n, MHD_RESPMEM_MUST_FREE);
+	if (dv_read_file(&buf, &n, path, STATIC_MAX) < 0) return send_empty(s, c, MHD_HTTP_NOT_FOUND);
+	return send_buf(s, c, MHD_HTTP_OK, f->content_type, buf, n, MHD_RESPMEM_MUST_FREE);
 }
 
 /* ---- stored files, streamed with ranges ---- */
@@ -183,7 +207,7 @@ static const char *content_type(const char *path)
 static enum MHD_Result send_content(dv_serve *s, struct MHD_Connection *c, int64_t id)
 {
 	dv_file_rec f;
-	if (dv_catalog_file_get(&f, dv_vault_catalog(s->v), id) < 0) return send_empty(c, MHD_HTTP_NOT_FOUND);
+	if (dv_catalog_file_get(&f, dv_vault_catalog(s->v), id) < 0) return send_empty(s, c, MHD_HTTP_NOT_FOUND);
 	const char *rh = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
 	uint64_t first = 0, last = 0;
 	dv_range_result rr = dv_range_parse(&first, &last, rh, rh ? strlen(rh) : 0, f.size);
@@ -274,30 +298,30 @@ static enum MHD_Result send_thumb(dv_serve *s, struct MHD_Connection *c, int64_t
 	struct cent *e = cache_find(s, DV_SERVE_ROUTE_FILE_THUMB, id, NULL, &hit);
 	if (hit) {
 		if (want_exif)
-			return e->b ? send_buf(c, MHD_HTTP_OK, "application/json", e->b, e->bn, MHD_RESPMEM_PERSISTENT)
-			            : send_buf(c, MHD_HTTP_OK, "application/json", (void *)"{}", 2, MHD_RESPMEM_PERSISTENT);
-		return e->a ? send_buf(c, MHD_HTTP_OK, "image/jpeg", e->a, e->an, MHD_RESPMEM_PERSISTENT)
-		            : send_empty(c, MHD_HTTP_NOT_FOUND);
+			return e->b ? send_buf(s, c, MHD_HTTP_OK, "application/json", e->b, e->bn, MHD_RESPMEM_PERSISTENT)
+			            : send_buf(s, c, MHD_HTTP_OK, "application/json", (void *)"{}", 2, MHD_RESPMEM_PERSISTENT);
+		return e->a ? send_buf(s, c, MHD_HTTP_OK, "image/jpeg", e->a, e->an, MHD_RESPMEM_PERSISTENT)
+		            : send_empty(s, c, MHD_HTTP_NOT_FOUND);
 	}
 	dv_file_rec f;
-	if (dv_catalog_file_get(&f, dv_vault_catalog(s->v), id) < 0) return send_empty(c, MHD_HTTP_NOT_FOUND);
+	if (dv_catalog_file_get(&f, dv_vault_catalog(s->v), id) < 0) return send_empty(s, c, MHD_HTTP_NOT_FOUND);
 	const char *type = content_type(f.path);
-	if (strcmp(type, "image/jpeg") != 0) return send_empty(c, MHD_HTTP_NOT_FOUND);
+	if (strcmp(type, "image/jpeg") != 0) return send_empty(s, c, MHD_HTTP_NOT_FOUND);
 	uint8_t *thumb;
 	char *exif;
 	size_t tn, en;
 	if (dv_serve_thumb(&thumb, &tn, &exif, &en, dv_vault_blobs(s->v), f.blob_name, f.size) < 0)
-		return send_empty(c, MHD_HTTP_INTERNAL_SERVER_ERROR);
+		return send_empty(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR);
 	if (cache_put(s, e, DV_SERVE_ROUTE_FILE_THUMB, id, NULL, 200, NULL, thumb, tn, (uint8_t *)exif, en))
 		return send_thumb(s, c, id, want_exif);
 	if (want_exif) {
 		free(thumb);
-		if (!exif) return send_buf(c, MHD_HTTP_OK, "application/json", (void *)"{}", 2, MHD_RESPMEM_PERSISTENT);
-		return send_buf(c, MHD_HTTP_OK, "application/json", exif, en, MHD_RESPMEM_MUST_FREE);
+		if (!exif) return send_buf(s, c, MHD_HTTP_OK, "application/json", (void *)"{}", 2, MHD_RESPMEM_PERSISTENT);
+		return send_buf(s, c, MHD_HTTP_OK, "application/json", exif, en, MHD_RESPMEM_MUST_FREE);
 	}
 	free(exif);
-	if (!thumb) return send_empty(c, MHD_HTTP_NOT_FOUND);
-	return send_buf(c, MHD_HTTP_OK, "image/jpeg", thumb, tn, MHD_RESPMEM_MUST_FREE);
+	if (!thumb) return send_empty(s, c, MHD_HTTP_NOT_FOUND);
+	return send_buf(s, c, MHD_HTTP_OK, "image/jpeg", thumb, tn, MHD_RESPMEM_MUST_FREE);
 }
 
 /* ---- authentication ---- */
@@ -305,7 +329,7 @@ static enum MHD_Result login(dv_serve *s, struct MHD_Connection *c, const char *
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	if (!r) return MHD_NO;
-	headers(r, csp_page);
+	headers(r, s->csp);
 	char cookie[200];
 	snprintf(cookie, sizeof(cookie), "dv_session=%s; Path=/; HttpOnly; SameSite=Strict%s", s->auth.session,
 	         s->tls ? "; Secure" : "");
@@ -325,6 +349,121 @@ static bool authorized(dv_serve *s, struct MHD_Connection *c)
 	return dv_serve_auth_bearer_ok(&s->auth, h);
 }
 
+/* ---- verify on request ---- */
+static void v_msg(dv_serve *s, const char *kind, const char *m)
+{
+	pthread_mutex_lock(&s->vmu);
+	if (!strcmp(kind, "problem")) s->vproblems++;
+	else s->vnotes++;
+	if (json_object_array_length(s->vmsgs) < VERIFY_MSGS) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "kind", json_object_new_string(kind));
+		json_object_object_add(o, "message", json_object_new_string(m));
+		json_object_array_add(s->vmsgs, o);
+	}
+	pthread_mutex_unlock(&s->vmu);
+}
+static void v_problem(const char *m, void *p) { v_msg(p, "problem", m); }
+static void v_note(const char *m, void *p) { v_msg(p, "note", m); }
+static void v_progress(uint64_t done, uint64_t total, void *p)
+{
+	dv_serve *s = p;
+	pthread_mutex_lock(&s->vmu);
+	s->vdone = done;
+	s->vtotal = total;
+	pthread_mutex_unlock(&s->vmu);
+}
+
+static void *verify_thread(void *arg)
+{
+	dv_serve *s = arg;
+	dv_vault *v = NULL;
+	dv_verify_result res;
+	memset(&res, 0, sizeof(res));
+	int rc = s->reopen(&v, s->reopen_payload);
+	if (rc == 0) {
+		dv_verify_opts o = { .problem = v_problem, .note = v_note, .progress = v_progress, .payload = s,
+		                     .interrupted = &s->vstop };
+		rc = dv_verify(v, &o, &res);
+		dv_vault_close(v);
+	}
+	pthread_mutex_lock(&s->vmu);
+	if (rc < 0) {
+		s->vstate = VERIFY_FAILED;
+		snprintf(s->verr, sizeof(s->verr), "%s", dv_error_text());
+	} else {
+		s->vstate = VERIFY_DONE;
+		s->vres = res;
+	}
+	pthread_mutex_unlock(&s->vmu);
+	return NULL;
+}
+
+/* GET /api/verify: starts a run when none ran (or ?again=1 after one
+ * ended), and reports the state; a run never blocks other requests. */
+static enum MHD_Result api_verify(dv_serve *s, struct MHD_Connection *c)
+{
+	const char *again = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "again");
+	json_object *o = json_object_new_object();
+	pthread_mutex_lock(&s->vmu);
+	bool may = s->reopen && (s->vstate == VERIFY_NEVER ||
+	                         (s->vstate != VERIFY_RUNNING && again && !strcmp(again, "1")));
+	if (may) {
+		if (s->vthread) pthread_join(s->vt, NULL);
+		s->vthread = false;
+		s->vdone = s->vtotal = s->vproblems = s->vnotes = 0;
+		json_object_put(s->vmsgs);
+		s->vmsgs = json_object_new_array();
+		memset(&s->vres, 0, sizeof(s->vres));
+		s->verr[0] = '\0';
+		s->vstarted_ns = dv_now_ns();
+		s->vstate = VERIFY_RUNNING;
+		if (pthread_create(&s->vt, NULL, verify_thread, s) != 0) {
+			s->vstate = VERIFY_FAILED;
+			snprintf(s->verr, sizeof(s->verr), "cannot start the verify thread");
+		} else {
+			s->vthread = true;
+		}
+	}
+	static const char *const names[] = { "never", "running", "done", "failed" };
+	json_object_object_add(o, "state", json_object_new_string(s->reopen ? names[s->vstate] : "unavailable"));
+	if (!s->reopen)
+		json_object_object_add(o, "error", json_object_new_string("verify on request needs the vault's key without a prompt "
+		                                                          "(serve --key-file or DRONEVAULT_PASSPHRASE)"));
+	if (s->vstarted_ns) {
+		char t[40];
+		dv_time_iso(t, sizeof(t), s->vstarted_ns);
+		json_object_object_add(o, "started", json_object_new_string(t));
+	}
+	json_object_object_add(o, "bytes_done", json_object_new_int64((int64_t)s->vdone));
+	json_object_object_add(o, "bytes_total", json_object_new_int64((int64_t)s->vtotal));
+	json_object_object_add(o, "problems", json_object_new_int64((int64_t)s->vproblems));
+	json_object_object_add(o, "notes", json_object_new_int64((int64_t)s->vnotes));
+	json_object_object_add(o, "messages", s->vmsgs ? json_object_get(s->vmsgs) : json_object_new_array());
+	if (s->vstate == VERIFY_DONE) {
+		json_object *r = json_object_new_object();
+		json_object_object_add(r, "log_entries", json_object_new_int64((int64_t)s->vres.log_entries));
+		json_object_object_add(r, "ingests", json_object_new_int64((int64_t)s->vres.ingests));
+		json_object_object_add(r, "files", json_object_new_int64((int64_t)s->vres.files));
+		json_object_object_add(r, "blobs", json_object_new_int64((int64_t)s->vres.blobs));
+		json_object_object_add(r, "bytes", json_object_new_int64((int64_t)s->vres.bytes));
+		json_object_object_add(r, "problems", json_object_new_int64((int64_t)s->vres.problems));
+		json_object_object_add(r, "in_progress", json_object_new_int64((int64_t)s->vres.in_progress));
+		json_object_object_add(r, "seconds", json_object_new_double(s->vres.seconds));
+		json_object_object_add(o, "result", r);
+		json_object_object_add(o, "intact", json_object_new_boolean(s->vres.problems == 0));
+	}
+	if (s->vstate == VERIFY_FAILED) json_object_object_add(o, "error", json_object_new_string(s->verr));
+	size_t len;
+	const char *js = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	char *body = js ? malloc(len + 1) : NULL;
+	if (body) memcpy(body, js, len + 1);
+	pthread_mutex_unlock(&s->vmu);
+	json_object_put(o);
+	if (!body) return send_empty(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR);
+	return send_buf(s, c, MHD_HTTP_OK, "application/json", body, len, MHD_RESPMEM_MUST_FREE);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -337,36 +476,37 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	const char *tok = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
 	if (tok) {
 		bool ok = dv_serve_secret_eq(s->auth.token, tok, strlen(tok));
-		if (!ok) return send_empty(c, MHD_HTTP_UNAUTHORIZED);
+		if (!ok) return send_empty(s, c, MHD_HTTP_UNAUTHORIZED);
 		dv_serve_route r;
 		dv_serve_route_parse(&r, url, n);
 		return login(s, c, r.kind == DV_SERVE_ROUTE_NOTFOUND ? "/" : url);
 	}
-	if (!authorized(s, c)) return send_empty(c, MHD_HTTP_UNAUTHORIZED);
+	if (!authorized(s, c)) return send_empty(s, c, MHD_HTTP_UNAUTHORIZED);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return send_empty(c, MHD_HTTP_METHOD_NOT_ALLOWED);
+		return send_empty(s, c, MHD_HTTP_METHOD_NOT_ALLOWED);
 	dv_serve_route r;
 	dv_serve_route_parse(&r, url, n);
 	switch (r.kind) {
-	case DV_SERVE_ROUTE_NOTFOUND: return send_empty(c, MHD_HTTP_NOT_FOUND);
+	case DV_SERVE_ROUTE_NOTFOUND: return send_empty(s, c, MHD_HTTP_NOT_FOUND);
 	case DV_SERVE_ROUTE_STATIC: return send_static(s, c, r.static_index);
 	case DV_SERVE_ROUTE_FILE_CONTENT: return send_content(s, c, r.id);
 	case DV_SERVE_ROUTE_FILE_THUMB: return send_thumb(s, c, r.id, false);
 	case DV_SERVE_ROUTE_FILE_EXIF: return send_thumb(s, c, r.id, true);
+	case DV_SERVE_ROUTE_VERIFY: return s->vmu_ok ? api_verify(s, c) : send_empty(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR);
 	default: break;
 	}
 	bool hit;
 	struct cent *e = cache_find(s, (int)r.kind, r.id, r.flight, &hit);
-	if (hit) return send_buf(c, e->status, e->type, e->a, e->an, MHD_RESPMEM_PERSISTENT);
+	if (hit) return send_buf(s, c, e->status, e->type, e->a, e->an, MHD_RESPMEM_PERSISTENT);
 	char *body = NULL;
 	size_t len = 0;
 	unsigned status = 500;
 	const char *type = "application/json";
-	if (dv_serve_api(&body, &len, &status, &type, s->v, &r) < 0) return send_empty(c, MHD_HTTP_INTERNAL_SERVER_ERROR);
+	if (dv_serve_api(&body, &len, &status, &type, s->v, &r) < 0) return send_empty(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR);
 	/* a failure (500) is not kept: the next request tries again */
 	if (status != 500 && cache_put(s, e, (int)r.kind, r.id, r.flight, status, type, (uint8_t *)body, len, NULL, 0))
-		return send_buf(c, status, type, body, len, MHD_RESPMEM_PERSISTENT);
-	return send_buf(c, status, type, body, len, MHD_RESPMEM_MUST_FREE);
+		return send_buf(s, c, status, type, body, len, MHD_RESPMEM_PERSISTENT);
+	return send_buf(s, c, status, type, body, len, MHD_RESPMEM_MUST_FREE);
 }
 
 /* ---- start and stop ---- */
@@ -422,6 +562,17 @@ int dv_serve_start(dv_serve **out, dv_vault *v, const dv_serve_opts *o)
 	dv_serve *s = calloc(1, sizeof(*s));
 	if (!s) return dv_error_set(DV_ENOMEM, NULL, -1, "no memory");
 	s->v = v;
+	s->reopen = o->reopen;
+	s->reopen_payload = o->reopen_payload;
+	s->vmu_ok = pthread_mutex_init(&s->vmu, NULL) == 0;
+	{
+		const char *tiles = NULL;
+		char origin[600] = "";
+		if (dv_vault_config_get(&tiles, v, DV_CONFIG_MAP_TILES) < 0 || !tiles ||
+		    dv_config_tiles_origin(origin, sizeof(origin), tiles) < 0)
+			origin[0] = '\0';
+		snprintf(s->csp, sizeof(s->csp), CSP_PAGE_FMT, origin[0] ? " " : "", origin);
+	}
 	s->cache = calloc(CACHE_SLOTS, sizeof(*s->cache)); /* none: nothing is kept */
 	int rc = dv_serve_auth_init(&s->auth);
 	snprintf(s->web_dir, sizeof(s->web_dir), "%s", o->web_dir ? o->web_dir : ".");
@@ -498,6 +649,12 @@ void dv_serve_stop(dv_serve *s)
 	if (!s) return;
 	if (s->d4) MHD_stop_daemon(s->d4);
 	if (s->d6) MHD_stop_daemon(s->d6);
+	if (s->vthread) {
+		s->vstop = 1;
+		pthread_join(s->vt, NULL);
+	}
+	json_object_put(s->vmsgs);
+	if (s->vmu_ok) pthread_mutex_destroy(&s->vmu);
 	if (s->key) {
 		sodium_memzero(s->key, strlen(s->key));
 		free(s->key);

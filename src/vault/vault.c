@@ -1,5 +1,6 @@
 #include "dv/vault.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -45,7 +46,8 @@ struct dv_vault {
 	uint64_t scan_upto;      /* readers: log entries that belong to the snapshot */
 	uint64_t log_later, log_partial; /* readers: log past the snapshot (last scan) */
 	int cfg_state;           /* DV_CONFIG_* : vault.json's authentication */
-	json_object *cfg_json;   /* writers of an unauthenticated vault.json: the parsed file */
+	json_object *cfg_json;   /* writers: the parsed vault.json (to add its MAC, or change a setting) */
+	json_object *settings;   /* vault.json's "settings" object (dv_vault_config_get), or NULL */
 	uint8_t cfg_mac[32];     /* the MAC every field of vault.json has (computed) */
 	uint8_t pk[DV_SIGN_PK_BYTES];
 	/* guarded memory (dv_secret_alloc), read-only once the vault is open */
@@ -417,10 +419,13 @@ static int load_config(dv_vault *v, const dv_key_source *key)
 	         dv_unhex(stored, 32, json_object_get_string(jm)) < 0 || !dv_equal(stored, v->cfg_mac, 32))
 		v->cfg_state = DV_CONFIG_ALTERED;
 	else v->cfg_state = DV_CONFIG_OK;
-	if (v->cfg_state == DV_CONFIG_UNAUTHENTICATED && v->mode == DV_VAULT_WRITE) {
-		/* kept to add the MAC once the log says that is legitimate */
+	if (v->mode == DV_VAULT_WRITE) {
+		/* kept to add the MAC once the log says that is legitimate, or to change a setting */
 		v->cfg_json = json_object_get(cfg);
 	}
+	json_object *jst;
+	if (json_object_object_get_ex(cfg, "settings", &jst) && json_object_is_type(jst, json_type_object))
+		v->settings = json_object_get(jst);
 	rc = 0;
 out:
 	json_object_put(cfg);
@@ -773,6 +778,126 @@ static int config_on_open(dv_vault *v)
 	return 0;
 }
 
+/* ---- settings (dronevault config) ------------------------------------------------ */
+#define TILES_URL_MAX 512
+
+int dv_config_tiles_origin(char *origin, size_t n, const char *url)
+{
+	if (origin && n) origin[0] = '\0';
+	size_t len = url ? strlen(url) : 0;
+	if (len == 0 || len > TILES_URL_MAX) return dv_error_set(DV_EINVAL, NULL, -1, "map.tiles: a URL of 1 to %d characters", TILES_URL_MAX);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)url[i];
+		if (ch <= 0x20 || ch >= 0x7f || strchr("\"'`<>\\;,@^|", ch))
+			return dv_error_set(DV_EINVAL, NULL, -1,
+			                    "map.tiles: no spaces, quotes, control characters or any of <>\\;,@^| in the URL");
+	}
+	const char *host;
+	bool https = !strncmp(url, "https://", 8);
+	if (https) host = url + 8;
+	else if (!strncmp(url, "http://", 7)) host = url + 7;
+	else return dv_error_set(DV_EINVAL, NULL, -1, "map.tiles: the URL must start with https:// (http:// only for localhost or 127.0.0.1)");
+	size_t hl = strcspn(host, ":/");
+	if (hl == 0 || hl > 253) return dv_error_set(DV_EINVAL, NULL, -1, "map.tiles: no host name in the URL");
+	for (size_t i = 0; i < hl; i++)
+		if (!isalnum((unsigned char)host[i]) && host[i] != '.' && host[i] != '-')
+			return dv_error_set(DV_EINVAL, NULL, -1, "map.tiles: the host takes letters, digits, '.' and '-' only");
+	if (!https && !((hl == 9 && !strncmp(host, "localhost", 9)) || (hl == 9 && !strncmp(host, "127.0.0.1", 9))))
+		return dv_error_set(DV_EINVAL, NULL, -1, "map.tiles: plain http:// only for localhost or 127.0.0.1; use https://");
+	const char *p = host + hl;
+	if (*p == ':') {
+		size_t pl = strspn(p + 1, "0123456789");
+		long port = pl && pl <= 5 ? strtol(p + 1, NULL, 10) : 0;
+		if (port < 1 || port > 65535) return dv_error_set(DV_EINVAL, NULL, -1, "map.tiles: a port of 1 to 65535");
+		p += 1 + pl;
+	}
+	if (*p != '/') return dv_error_set(DV_EINVAL, NULL, -1, "map.tiles: a path with {z}/{x}/{y} after the host");
+	if (!strstr(p, "{z}") || !strstr(p, "{x}") || !strstr(p, "{y}"))
+		return dv_error_set(DV_EINVAL, NULL, -1, "map.tiles: the path needs the placeholders {z}, {x} and {y}");
+	size_t ol = (size_t)(p - url);
+	if (origin) {
+		if (ol + 1 > n) return dv_error_set(DV_EINVAL, NULL, -1, "map.tiles: origin too long");
+		memcpy(origin, url, ol);
+		origin[ol] = '\0';
+	}
+	return 0;
+}
+
+static int config_key_check(const char *key, const char *value)
+{
+	if (!key || strcmp(key, DV_CONFIG_MAP_TILES) != 0)
+		return dv_error_set(DV_EINVAL, NULL, -1, "unknown setting '%s' (known: %s)", key ? key : "", DV_CONFIG_MAP_TILES);
+	return value ? dv_config_tiles_origin(NULL, 0, value) : 0;
+}
+
+int dv_vault_config_get(const char **out, const dv_vault *v, const char *key)
+{
+	*out = NULL;
+	int rc = config_key_check(key, NULL);
+	if (rc < 0) return rc;
+	if (v->cfg_state != DV_CONFIG_OK && v->settings)
+		return dv_error_set(DV_ECORRUPT, "vault.json", -1, "its settings are not authenticated (altered?): not used");
+	json_object *o;
+	if (v->settings && json_object_object_get_ex(v->settings, key, &o) && json_object_is_type(o, json_type_string)) {
+		*out = json_object_get_string(o);
+		/* checked again: what the page trusts must pass the same test */
+		if ((rc = dv_config_tiles_origin(NULL, 0, *out)) < 0) *out = NULL;
+	}
+	return rc;
+}
+
+/*
+ * The custody entry (config.set, with the key, the value and the MAC of the
+ * new fields) first, then vault.json: the log says who changed what; a crash
+ * in between leaves a vault.json that verify reports as differing from the
+ * entry (its old fields), never a change the log does not show.
+ */
+int dv_vault_config_set(dv_vault *v, const char *key, const char *value, const char *operator_name)
+{
+	int rc = config_key_check(key, value);
+	if (rc < 0) return rc;
+	if (v->mode != DV_VAULT_WRITE || !v->cfg_json) return dv_error_set(DV_EINVAL, v->dir, -1, "settings change only through a writer");
+	if (v->cfg_state != DV_CONFIG_OK) return dv_error_set(DV_ECORRUPT, "vault.json", -1, "not authenticated: no setting changed");
+	char path[4096];
+	if ((rc = dv_pathf(path, sizeof(path), "%s/vault.json", v->dir)) < 0) return rc;
+	json_object *cfg = NULL;
+	if (json_object_deep_copy(v->cfg_json, &cfg, NULL) != 0 || !cfg) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	json_object *st;
+	if (!json_object_object_get_ex(cfg, "settings", &st) || !json_object_is_type(st, json_type_object)) {
+		st = json_object_new_object();
+		json_object_object_add(cfg, "settings", st);
+	}
+	if (value) json_object_object_add(st, key, json_object_new_string(value));
+	else json_object_object_del(st, key);
+	if (json_object_object_length(st) == 0) json_object_object_del(cfg, "settings");
+	uint8_t mac[32];
+	char hex[65];
+	if ((rc = config_mac(mac, cfg, v->k->master)) < 0) goto out;
+	dv_hex(hex, mac, 32);
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "action", json_object_new_string(DV_ACTION_CONFIG_SET));
+	json_object_object_add(body, "operator", json_object_new_string(operator_name ? operator_name : ""));
+	json_object_object_add(body, "key", json_object_new_string(key));
+	json_object_object_add(body, "value", value ? json_object_new_string(value) : NULL);
+	json_object_object_add(body, "config_mac", json_object_new_string(hex));
+	rc = dv_vault_log(v, body, NULL);
+	json_object_put(body);
+	if (rc < 0) goto out;
+	json_object_object_add(cfg, "mac", json_object_new_string(hex));
+	size_t n;
+	const char *text = json_object_to_json_string_length(cfg, JSON_C_TO_STRING_PRETTY, &n);
+	if ((rc = dv_write_file_atomic(path, text, n, 0600)) < 0) goto out;
+	memcpy(v->cfg_mac, mac, 32);
+	json_object_put(v->cfg_json);
+	v->cfg_json = cfg;
+	cfg = NULL;
+	json_object_put(v->settings);
+	v->settings = json_object_object_get_ex(v->cfg_json, "settings", &st) ? json_object_get(st) : NULL;
+out:
+	json_object_put(cfg);
+	return rc;
+}
+
 int dv_vault_config_state(const dv_vault *v, uint8_t mac[32])
 {
 	if (mac) memcpy(mac, v->cfg_mac, 32);
@@ -872,6 +997,7 @@ void dv_vault_close(dv_vault *v)
 	}
 	dv_secret_free(v->k);
 	json_object_put(v->cfg_json);
+	json_object_put(v->settings);
 	dv_blobstore_close(v->blobs);
 	free(v);
 }

@@ -177,7 +177,8 @@ static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 		c->saw_init = true;
 	}
 	const char *cm = jstr(body, "config_mac");
-	if (cm && action && (!strcmp(action, DV_ACTION_VAULT_INIT) || !strcmp(action, DV_ACTION_VAULT_CONFIG))) {
+	if (cm && action && (!strcmp(action, DV_ACTION_VAULT_INIT) || !strcmp(action, DV_ACTION_VAULT_CONFIG) ||
+	                   !strcmp(action, DV_ACTION_CONFIG_SET))) {
 		c->cfg_logged = true;
 		c->cfg_seq = e->seq;
 		if (strlen(cm) != 64 || dv_unhex(c->cfg_mac, 32, cm) < 0) memset(c->cfg_mac, 0, 32);

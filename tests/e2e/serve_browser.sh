@@ -16,6 +16,8 @@ here=$(dirname "$0")
 V=$T/vault
 new_vault "$V"
 expect_exit 0 "$DV" --vault "$V" ingest --case WEB-B --operator tester "$T/card"
+# a Remote ID finding in the case: the page lists it
+expect_exit 4 "$DV" --vault "$V" radio --case WEB-B --operator tester "$DV_SOURCE_DIR/fuzz/corpus/radio_odid/capture_radiotap.pcap"
 "$DV" --vault "$V" serve --port 0 >"$T/serve.out" 2>"$T/serve.err" &
 SP=$!
 for _ in $(seq 300); do
@@ -46,5 +48,7 @@ check "map shows the flight" grep -q 'data-track="F[0-9]*"' "$T/dom.html"
 check "custody log verified" grep -q 'chain and signatures verified' "$T/dom.html"
 check "custody log rows" grep -q '<td>ingest</td>' "$T/dom.html"
 check "files listed" grep -q 'DJI_0001.JPG' "$T/dom.html"
+check "Remote ID finding shown" grep -q '<tr class="finding finding-radio"><td>[0-9]*</td><td>[^<]*</td><td>Remote ID</td>' "$T/dom.html"
+check "findings section not empty" grep -q '<p id="findings-none" hidden' "$T/dom.html"
 check "Leaflet drew its panes" grep -q 'leaflet-overlay-pane' "$T/dom.html"
 finish

@@ -27,6 +27,11 @@ static void test_router(void)
 	CHECK_EQ(route("/api/cases/42"), DV_SERVE_ROUTE_CASE);
 	CHECK_EQ(route("/api/cases/42/log"), DV_SERVE_ROUTE_CASE_LOG);
 	CHECK_EQ(route("/api/cases/42/flights"), DV_SERVE_ROUTE_CASE_FLIGHTS);
+	CHECK_EQ(route("/api/cases/42/findings"), DV_SERVE_ROUTE_CASE_FINDINGS);
+	CHECK_EQ(route("/api/cases/x/findings"), DV_SERVE_ROUTE_NOTFOUND);
+	CHECK_EQ(route("/api/cases/42/findings/1"), DV_SERVE_ROUTE_NOTFOUND);
+	CHECK_EQ(route("/api/verify"), DV_SERVE_ROUTE_VERIFY);
+	CHECK_EQ(route("/api/verify/1"), DV_SERVE_ROUTE_NOTFOUND);
 	dv_serve_route_parse(&r, "/api/flights/F17/track", 22);
 	CHECK_EQ(r.kind, DV_SERVE_ROUTE_TRACK);
 	CHECK(strcmp(r.flight, "F17") == 0);
