@@ -47,7 +47,8 @@ int dv_serve_addr_is_loopback(bool *out, const char *addr);
 
 /*
  * Starts serving v (borrowed; must outlive the server; requests run on the
- * server's one thread, so the caller must not use v meanwhile). Refuses a
+ * server's threads one at a time, under its lock, so the caller must not use
+ * v meanwhile). Refuses a
  * non-loopback listen address without tls_cert and tls_key (DV_EPERM).
  */
 int dv_serve_start(dv_serve **out, dv_vault *v, const dv_serve_opts *opts);

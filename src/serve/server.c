@@ -63,6 +63,11 @@ struct cent {
 
 struct dv_serve {
 	dv_vault *v;
+	/* The vault, its catalog and blob store and the answer cache are used by
+	 * one request at a time: the IPv4 and IPv6 daemons each have a thread,
+	 * and a streamed answer reads blobs from the daemon's thread later. */
+	pthread_mutex_t mu;
+	bool mu_ok;
 	char csp[1024];           /* the page's Content-Security-Policy */
 	struct cent *cache;
 	size_t cache_bytes;
@@ -158,6 +163,7 @@ static enum MHD_Result send_static(dv_serve *s, struct MHD_Connection *c, int id
 
 /* ---- stored files, streamed with ranges ---- */
 struct content {
+	pthread_mutex_t *mu;  /* the server's: held while a block is read */
 	dv_blobstore *bs;
 	char blob[DV_BLOB_NAME_HEX + 1];
 	uint64_t first;      /* plaintext offset of response byte 0 */
@@ -181,7 +187,10 @@ static ssize_t content_read(void *cls, uint64_t pos, char *buf, size_t max)
 	k->dst = (uint8_t *)buf;
 	k->got = 0;
 	k->want = max;
-	if (dv_blob_read_range(NULL, k->bs, k->blob, k->first + pos, max, copy_sink, k) < 0 || k->got == 0)
+	pthread_mutex_lock(k->mu);
+	int rc = dv_blob_read_range(NULL, k->bs, k->blob, k->first + pos, max, copy_sink, k);
+	pthread_mutex_unlock(k->mu);
+	if (rc < 0 || k->got == 0)
 		return MHD_CONTENT_READER_END_WITH_ERROR; /* the connection is cut: never bytes that failed to authenticate */
 	return (ssize_t)k->got;
 }
@@ -225,6 +234,7 @@ static enum MHD_Result send_content(dv_serve *s, struct MHD_Connection *c, int64
 	uint64_t len = rr == DV_RANGE_ONE ? last - first + 1 : f.size;
 	struct content *k = calloc(1, sizeof(*k));
 	if (!k) return MHD_NO;
+	k->mu = &s->mu;
 	k->bs = dv_vault_blobs(s->v);
 	snprintf(k->blob, sizeof(k->blob), "%s", f.blob_name);
 	k->first = rr == DV_RANGE_ONE ? first : 0;
@@ -464,14 +474,8 @@ static enum MHD_Result api_verify(dv_serve *s, struct MHD_Connection *c)
 	return send_buf(s, c, MHD_HTTP_OK, "application/json", body, len, MHD_RESPMEM_MUST_FREE);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-                                  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+static enum MHD_Result handle(dv_serve *s, struct MHD_Connection *c, const char *url, const char *method)
 {
-	dv_serve *s = cls;
-	(void)version;
-	(void)upload;
-	(void)con_cls;
-	if (*upload_size) *upload_size = 0; /* a body is never read: the answer below needs none */
 	size_t n = strlen(url);
 	const char *tok = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
 	if (tok) {
@@ -507,6 +511,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (status != 500 && cache_put(s, e, (int)r.kind, r.id, r.flight, status, type, (uint8_t *)body, len, NULL, 0))
 		return send_buf(s, c, status, type, body, len, MHD_RESPMEM_PERSISTENT);
 	return send_buf(s, c, status, type, body, len, MHD_RESPMEM_MUST_FREE);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	dv_serve *s = cls;
+	(void)version;
+	(void)upload;
+	(void)con_cls;
+	if (*upload_size) *upload_size = 0; /* a body is never read: the answer below needs none */
+	pthread_mutex_lock(&s->mu);
+	enum MHD_Result r = handle(s, c, url, method);
+	pthread_mutex_unlock(&s->mu);
+	return r;
 }
 
 /* ---- start and stop ---- */
@@ -565,6 +583,10 @@ int dv_serve_start(dv_serve **out, dv_vault *v, const dv_serve_opts *o)
 	s->reopen = o->reopen;
 	s->reopen_payload = o->reopen_payload;
 	s->vmu_ok = pthread_mutex_init(&s->vmu, NULL) == 0;
+	if (!(s->mu_ok = pthread_mutex_init(&s->mu, NULL) == 0)) {
+		dv_serve_stop(s);
+		return dv_error_set(DV_ENOMEM, NULL, -1, "cannot make the server's lock");
+	}
 	{
 		const char *tiles = NULL;
 		char origin[600] = "";
@@ -655,6 +677,7 @@ void dv_serve_stop(dv_serve *s)
 	}
 	json_object_put(s->vmsgs);
 	if (s->vmu_ok) pthread_mutex_destroy(&s->vmu);
+	if (s->mu_ok) pthread_mutex_destroy(&s->mu);
 	if (s->key) {
 		sodium_memzero(s->key, strlen(s->key));
 		free(s->key);
