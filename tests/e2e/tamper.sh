@@ -94,8 +94,8 @@ check "cut log detected (entry $python_free_last)" grep -q "entries removed from
 fresh
 starts=($(grep -obUa 'DVL2' "$T/v/custody.log" | cut -d: -f1))
 head -c "${starts[1]}" "$T/v/custody.log" >"$T/re.log"
-tail -c +"$((starts[2] + 1))" "$T/v/custody.log" | head -c "$((starts[3] - starts[2]))" >>"$T/re.log"
-tail -c +"$((starts[1] + 1))" "$T/v/custody.log" | head -c "$((starts[2] - starts[1]))" >>"$T/re.log"
+bytes "$T/v/custody.log" "${starts[2]}" "$((starts[3] - starts[2]))" >>"$T/re.log"
+bytes "$T/v/custody.log" "${starts[1]}" "$((starts[2] - starts[1]))" >>"$T/re.log"
 tail -c +"$((starts[3] + 1))" "$T/v/custody.log" >>"$T/re.log"
 cp "$T/re.log" "$T/v/custody.log"
 expect_exit 4 "$DV" --vault "$T/v" verify

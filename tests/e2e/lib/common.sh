@@ -1,6 +1,8 @@
 # Sourced by tests/e2e/*.sh. Gives: $DV (the binary), a scratch dir $T
 # (removed on exit), fail/ok/expect_exit helpers, and a fast-KDF vault.
-set -euo pipefail
+set -Eeuo pipefail
+# set -e would end a script silently: say which command stopped it
+trap 'echo "e2e: $(basename "$0") line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 : "${DV:?DV must point to the dronevault binary (ctest sets it)}"
 base=${DV_TMP:-/tmp}
 mkdir -p "$base"
@@ -17,6 +19,9 @@ check() { # check DESCRIPTION COMMAND...
   local what=$1; shift
   if "$@"; then ok; else fail "$what"; fi
 }
+# bytes FILE OFFSET COUNT: COUNT bytes of FILE from OFFSET to stdout (one
+# process: `tail | head -c` dies of SIGPIPE under pipefail when head is done first)
+bytes() { dd if="$1" bs=65536 iflag=skip_bytes,count_bytes skip="$2" count="$3" status=none; }
 # expect_exit CODE COMMAND... : runs COMMAND, checks its exit status
 expect_exit() {
   local want=$1; shift
