@@ -40,11 +40,6 @@ static const char reindex_help[] =
 	"\n"
 	"Exit status: 0 done, 1 failure, 3 wrong passphrase,\n" CLI_BUSY_HELP;
 
-static void time_text(char *buf, size_t n, int64_t us, dv_time_kind k)
-{
-	dv_telemetry_time_text(buf, n, us, k);
-}
-
 int cmd_flights(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -83,34 +78,13 @@ int cmd_flights(int argc, char **argv)
 		printf("%-8s  %-18s  %-14s  %-23s  %-23s  %6s  %4s  %4s  %7s  %s\n", "flight", "aircraft serial", "model",
 		       "start", "end", "photos", "srt", "logs", "points", "area (lat/lon)");
 	for (size_t i = 0; i < n; i++) {
-		char s[40], e[40];
-		time_text(s, sizeof(s), fl[i].start_us, fl[i].time_kind);
-		time_text(e, sizeof(e), fl[i].end_us, fl[i].time_kind);
-		bool has_area = isfinite(fl[i].min_lat);
 		if (json) {
-			json_object *o = json_object_new_object();
-			json_object_object_add(o, "flight", json_object_new_string(fl[i].id));
-			json_object_object_add(o, "serial", fl[i].serial[0] ? json_object_new_string(fl[i].serial) : NULL);
-			json_object_object_add(o, "model", fl[i].model[0] ? json_object_new_string(fl[i].model) : NULL);
-			json_object_object_add(o, "start", json_object_new_string(s));
-			json_object_object_add(o, "end", json_object_new_string(e));
-			json_object_object_add(o, "time_kind", json_object_new_string(fl[i].time_kind == DV_TIME_UTC ? "utc" : "local"));
-			json_object_object_add(o, "photos", json_object_new_int64((int64_t)fl[i].photos));
-			json_object_object_add(o, "srt", json_object_new_int64((int64_t)fl[i].srts));
-			json_object_object_add(o, "flight_records", json_object_new_int64((int64_t)fl[i].records));
-			json_object_object_add(o, "points", json_object_new_int64((int64_t)fl[i].points));
-			if (has_area) {
-				json_object *bb = json_object_new_array();
-				json_object_array_add(bb, json_object_new_double(fl[i].min_lon));
-				json_object_array_add(bb, json_object_new_double(fl[i].min_lat));
-				json_object_array_add(bb, json_object_new_double(fl[i].max_lon));
-				json_object_array_add(bb, json_object_new_double(fl[i].max_lat));
-				json_object_object_add(o, "bbox", bb);
-			}
-			json_object_array_add(arr, o);
+			json_object_array_add(arr, dv_index_flight_json(&fl[i]));
 		} else {
-			char area[96] = "-";
-			if (has_area)
+			char s[40], e[40], area[96] = "-";
+			dv_telemetry_time_text(s, sizeof(s), fl[i].start_us, fl[i].time_kind);
+			dv_telemetry_time_text(e, sizeof(e), fl[i].end_us, fl[i].time_kind);
+			if (isfinite(fl[i].min_lat))
 				snprintf(area, sizeof(area), "%.5f..%.5f / %.5f..%.5f", fl[i].min_lat, fl[i].max_lat, fl[i].min_lon,
 				         fl[i].max_lon);
 			printf("%-8s  %-18s  %-14s  %-23s  %-23s  %6llu  %4llu  %4llu  %7llu  %s\n", fl[i].id,

@@ -29,6 +29,8 @@
 #include "dv/telemetry.h"
 #include "dv/vault.h"
 
+struct json_object;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -68,6 +70,11 @@ typedef struct dv_flight {
 /* The flights of a case (caller frees with dv_index_flights_free). */
 int dv_index_flights(dv_flight **out, size_t *n, dv_vault *v, const char *case_name, int64_t gap_s);
 void dv_index_flights_free(dv_flight *f, size_t n);
+/* One flight as the JSON `flights --json` and the web page's API show
+ * (a json_object *, caller puts it): id, serial, model, start, end,
+ * time_kind, counts, and bbox [min_lon, min_lat, max_lon, max_lat] when the
+ * flight has positions. */
+struct json_object *dv_index_flight_json(const dv_flight *f);
 
 /*
  * The time-ordered track of flight id (found in any case), photos and

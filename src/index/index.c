@@ -886,6 +886,34 @@ int dv_index_flights(dv_flight **out, size_t *n, dv_vault *v, const char *case_n
 	return flights_of_case(cat, c.id, gap_s > 0 ? gap_s : DV_INDEX_GAP_DEFAULT, out, n);
 }
 
+json_object *dv_index_flight_json(const dv_flight *f)
+{
+	char s[40], e[40];
+	dv_telemetry_time_text(s, sizeof(s), f->start_us, f->time_kind);
+	dv_telemetry_time_text(e, sizeof(e), f->end_us, f->time_kind);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "flight", json_object_new_string(f->id));
+	json_object_object_add(o, "serial", f->serial[0] ? json_object_new_string(f->serial) : NULL);
+	json_object_object_add(o, "model", f->model[0] ? json_object_new_string(f->model) : NULL);
+	json_object_object_add(o, "start", json_object_new_string(s));
+	json_object_object_add(o, "end", json_object_new_string(e));
+	json_object_object_add(o, "time_kind", json_object_new_string(f->time_kind == DV_TIME_UTC ? "utc" : "local"));
+	json_object_object_add(o, "photos", json_object_new_int64((int64_t)f->photos));
+	json_object_object_add(o, "srt", json_object_new_int64((int64_t)f->srts));
+	json_object_object_add(o, "flight_records", json_object_new_int64((int64_t)f->records));
+	json_object_object_add(o, "points", json_object_new_int64((int64_t)f->points));
+	/* finite only when some point has a position (a point count alone is not) */
+	if (isfinite(f->min_lat)) {
+		json_object *bb = json_object_new_array();
+		json_object_array_add(bb, json_object_new_double(f->min_lon));
+		json_object_array_add(bb, json_object_new_double(f->min_lat));
+		json_object_array_add(bb, json_object_new_double(f->max_lon));
+		json_object_array_add(bb, json_object_new_double(f->max_lat));
+		json_object_object_add(o, "bbox", bb);
+	}
+	return o;
+}
+
 void dv_index_flights_free(dv_flight *f, size_t n)
 {
 	for (size_t i = 0; i < n; i++) free(f[i].file_ids);

@@ -183,28 +183,7 @@ static json_object *flights_json(dv_vault *v, const char *case_name, int *rc)
 	if (*rc < 0) return NULL;
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
-		char s[40], e[40];
-		dv_telemetry_time_text(s, sizeof(s), fl[i].start_us, fl[i].time_kind);
-		dv_telemetry_time_text(e, sizeof(e), fl[i].end_us, fl[i].time_kind);
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "flight", json_object_new_string(fl[i].id));
-		json_object_object_add(o, "serial", fl[i].serial[0] ? json_object_new_string(fl[i].serial) : NULL);
-		json_object_object_add(o, "model", fl[i].model[0] ? json_object_new_string(fl[i].model) : NULL);
-		json_object_object_add(o, "start", json_object_new_string(s));
-		json_object_object_add(o, "end", json_object_new_string(e));
-		json_object_object_add(o, "time_kind", json_object_new_string(fl[i].time_kind == DV_TIME_UTC ? "utc" : "local"));
-		json_object_object_add(o, "photos", json_object_new_int64((int64_t)fl[i].photos));
-		json_object_object_add(o, "srt", json_object_new_int64((int64_t)fl[i].srts));
-		json_object_object_add(o, "flight_records", json_object_new_int64((int64_t)fl[i].records));
-		json_object_object_add(o, "points", json_object_new_int64((int64_t)fl[i].points));
-		if (fl[i].points) {
-			json_object *bb = json_object_new_array();
-			json_object_array_add(bb, json_object_new_double(fl[i].min_lon));
-			json_object_array_add(bb, json_object_new_double(fl[i].min_lat));
-			json_object_array_add(bb, json_object_new_double(fl[i].max_lon));
-			json_object_array_add(bb, json_object_new_double(fl[i].max_lat));
-			json_object_object_add(o, "bbox", bb);
-		}
+		json_object *o = dv_index_flight_json(&fl[i]);
 		json_object *files = json_object_new_array();
 		for (size_t k = 0; k < fl[i].n_files; k++) json_object_array_add(files, json_object_new_int64(fl[i].file_ids[k]));
 		json_object_object_add(o, "files", files);
