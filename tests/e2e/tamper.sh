@@ -14,7 +14,7 @@ fresh() { rm -rf "$T/v"; cp -a "$V0" "$T/v"; }
 # Catalog edits go through the backend hook (tests/vault/dv_tamper.c: the
 # backend's operations table, no SQL here), so these scenarios can run
 # against any catalog backend: DV_CATALOG_BACKEND picks it (default sqlite).
-TAMPER=${DV_TAMPER:-$(find "${DV_BUILD_DIR:?}" -name dv_tamper -type f -perm -u+x | head -1)}
+TAMPER=${DV_TAMPER:-$(find "${DV_BUILD_DIR:?}" -name dv_tamper -type f -perm -u+x -print -quit)}
 [ -x "$TAMPER" ] || { echo "dv_tamper not built" >&2; exit 1; }
 tamper() { "$TAMPER" --backend "${DV_CATALOG_BACKEND:-sqlite}" "$T/v/catalog.db" "$@"; }
 flip_byte() { # flip_byte FILE OFFSET
@@ -25,7 +25,7 @@ flip_byte() { # flip_byte FILE OFFSET
 
 # 1. a bit in a blob
 fresh
-blob=$(find "$T/v/blobs" -type f | head -1)
+blob=$(find "$T/v/blobs" -type f -print -quit)
 flip_byte "$blob" 5000
 expect_exit 4 "$DV" --vault "$T/v" verify
 check "blob flip named" grep -q "$(basename "$blob").*fails authentication" "$T/last.err"
@@ -103,7 +103,7 @@ check "reordered entries detected" grep -q "where entry 2 was expected" "$T/last
 
 # 6. a blob deleted
 fresh
-rm "$(find "$T/v/blobs" -type f | head -1)"
+rm "$(find "$T/v/blobs" -type f -print -quit)"
 expect_exit 4 "$DV" --vault "$T/v" verify
 check "missing blob named" grep -q "blob missing" "$T/last.err"
 

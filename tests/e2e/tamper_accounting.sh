@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib/common.sh"
 command -v python3 >/dev/null || { echo "skipped: no python3"; exit 77; }
 [ "${DV_CATALOG_BACKEND:-sqlite}" = sqlite ] || { echo "skipped: SQLite scenarios"; exit 77; }
-TAMPER=${DV_TAMPER:-$(find "${DV_BUILD_DIR:?}" -name dv_tamper -type f -perm -u+x | head -1)}
+TAMPER=${DV_TAMPER:-$(find "${DV_BUILD_DIR:?}" -name dv_tamper -type f -perm -u+x -print -quit)}
 [ -x "$TAMPER" ] || { echo "dv_tamper not built" >&2; exit 1; }
 tamper() { "$TAMPER" --backend sqlite "$T/v/catalog.db" "$@"; }
 sql() { python3 -c 'import sqlite3, sys

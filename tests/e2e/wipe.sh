@@ -33,7 +33,7 @@ check "a changed file: refused" grep -q 'not what ingest 1 stored' "$T/last.err"
 cp "$T/fly.bak" "$S/MISC/FLY.TXT"
 # the vault's copy must verify: a copy of the vault with a blob flipped
 cp -a "$V" "$T/v2"
-b=$(find "$T/v2/blobs" -type f | head -1)
+b=$(find "$T/v2/blobs" -type f -print -quit)
 printf '\xff' | dd of="$b" bs=1 seek=200 conv=notrunc status=none
 expect_exit 1 "$DV" --vault "$T/v2" wipe --case W --ingest 1 --operator tester --yes "$S"
 check "a blob that does not verify: refused" grep -q 'refused' "$T/last.err"
