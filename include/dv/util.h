@@ -18,6 +18,10 @@ extern "C" {
 void dv_hex(char *out, const void *in, size_t n);
 /* Parses exactly 2*n hex digits from s; 0 or DV_EINVAL. */
 int dv_unhex(void *out, size_t n, const char *s);
+/* As dv_unhex, but only the lower-case form dv_hex writes: for a value read
+ * back from a file whose bytes are authenticated by what they decode to (a
+ * MAC in hex), where "A" for "a" would be a change no check could see. */
+int dv_unhex_canonical(void *out, size_t n, const char *s);
 
 /* Nanoseconds since the epoch (CLOCK_REALTIME). */
 int64_t dv_now_ns(void);

@@ -46,6 +46,14 @@ int dv_unhex(void *out, size_t n, const char *s)
 	return 0;
 }
 
+int dv_unhex_canonical(void *out, size_t n, const char *s)
+{
+	for (size_t i = 0; i < 2 * n && s[i]; i++)
+		if (s[i] >= 'A' && s[i] <= 'F')
+			return dv_error_set(DV_EINVAL, NULL, -1, "upper-case hex digit at %zu (dronevault writes lower case)", i);
+	return dv_unhex(out, n, s);
+}
+
 int64_t dv_now_ns(void)
 {
 	struct timespec ts;

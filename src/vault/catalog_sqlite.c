@@ -495,6 +495,102 @@ static int schema_known(dv_catalog_backend *be)
 	return rc;
 }
 
+/* One object of a schema as sqlite_master holds it, compared byte for byte
+ * (type, name, tbl_name, sql), so text that became a blob of the same bytes
+ * counts as a change too. */
+static bool master_row_equal(sqlite3_stmt *a, sqlite3_stmt *b)
+{
+	for (int i = 0; i < 4; i++) {
+		int ta = sqlite3_column_type(a, i), tb = sqlite3_column_type(b, i);
+		if (ta != tb) return false;
+		if (ta == SQLITE_NULL) continue;
+		const void *pa = sqlite3_column_blob(a, i), *pb = sqlite3_column_blob(b, i);
+		int na = sqlite3_column_bytes(a, i), nb = sqlite3_column_bytes(b, i);
+		if (na != nb || (na && memcmp(pa, pb, (size_t)na) != 0)) return false;
+	}
+	return true;
+}
+
+static bool side_name_ok(const unsigned char *n, int len)
+{
+	if (len < 6 || len > 5 + 32 || memcmp(n, "side_", 5) != 0) return false;
+	for (int i = 5; i < len; i++)
+		if (!((n[i] >= 'a' && n[i] <= 'z') || n[i] == '_')) return false;
+	return true;
+}
+
+/*
+ * The schema itself is not under the rows' seals: a table's declared column
+ * types decide how SQLite converts what it reads (an edit of "BLOB" into
+ * "CLOB" turns a tag column's affinity to text), so every object in
+ * sqlite_master must be exactly one this code creates: the fixed schema
+ * and side tables of the one template, nothing more, nothing less. The
+ * expected objects are made by running the same statements on an in-memory
+ * database, so SQLite's own normalisation of the stored text applies alike.
+ */
+static int schema_exact(dv_catalog_backend *be)
+{
+	static const char list_sql[] = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name, type";
+	sqlite3 *mem = NULL;
+	sqlite3_stmt *real = NULL, *want = NULL;
+	int rc = 0;
+	if (sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
+	    sqlite3_exec(mem, schema, NULL, NULL, NULL) != SQLITE_OK) {
+		rc = dv_error_set(DV_ENOMEM, be->path, -1, "cannot make the expected catalog schema");
+		goto out;
+	}
+	if ((rc = prepare(be, "SELECT name FROM sqlite_master WHERE name LIKE 'side\\_%' ESCAPE '\\'", &real)) < 0)
+		goto out;
+	int s;
+	while ((s = sqlite3_step(real)) == SQLITE_ROW) {
+		const unsigned char *n = sqlite3_column_blob(real, 0);
+		int len = sqlite3_column_bytes(real, 0);
+		if (sqlite3_column_type(real, 0) != SQLITE_TEXT || !side_name_ok(n, len)) {
+			rc = dv_error_set(DV_ECORRUPT, be->path, -1, "catalog schema has an object '%.*s' this dronevault never makes",
+			                  len > 64 ? 64 : len, n ? (const char *)n : "");
+			goto out;
+		}
+		char sql[200];
+		snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS %.*s(id INTEGER PRIMARY KEY, sealed BLOB NOT NULL)", len,
+		         (const char *)n);
+		if (sqlite3_exec(mem, sql, NULL, NULL, NULL) != SQLITE_OK) {
+			rc = dv_error_set(DV_ENOMEM, be->path, -1, "cannot make the expected catalog schema");
+			goto out;
+		}
+	}
+	if (s != SQLITE_DONE) {
+		rc = db_error(be, "cannot read the catalog schema");
+		goto out;
+	}
+	sqlite3_finalize(real);
+	real = NULL;
+	if ((rc = prepare(be, list_sql, &real)) < 0) goto out;
+	if (sqlite3_prepare_v2(mem, list_sql, -1, &want, NULL) != SQLITE_OK) {
+		rc = dv_error_set(DV_ENOMEM, be->path, -1, "cannot list the expected catalog schema");
+		goto out;
+	}
+	for (;;) {
+		int sr = sqlite3_step(real), sw = sqlite3_step(want);
+		if (sr != SQLITE_ROW && sr != SQLITE_DONE) {
+			rc = db_error(be, "cannot read the catalog schema");
+			break;
+		}
+		if (sr == SQLITE_DONE && sw == SQLITE_DONE) break;
+		if (sr != sw || !master_row_equal(real, want)) {
+			const unsigned char *n = sr == SQLITE_ROW ? sqlite3_column_text(real, 1) : sqlite3_column_text(want, 1);
+			rc = dv_error_set(DV_ECORRUPT, be->path, -1,
+			                  "catalog schema differs from this dronevault's at '%.64s' (sqlite_master edited)",
+			                  n ? (const char *)n : "?");
+			break;
+		}
+	}
+out:
+	sqlite3_finalize(real);
+	sqlite3_finalize(want);
+	sqlite3_close(mem);
+	return rc;
+}
+
 int dv_catalog_sqlite_backend(dv_catalog_backend **out, const dv_catalog_backend_ops **ops_out, const char *path,
                               unsigned flags)
 {
@@ -522,7 +618,7 @@ int dv_catalog_sqlite_backend(dv_catalog_backend **out, const dv_catalog_backend
 		sq_free(be);
 		return rc;
 	}
-	if ((rc = schema_known(be)) < 0) {
+	if ((rc = schema_known(be)) < 0 || (rc = schema_exact(be)) < 0) {
 		sq_free(be);
 		return rc;
 	}

@@ -416,7 +416,7 @@ static int load_config(dv_vault *v, const dv_key_source *key)
 	uint8_t stored[32];
 	if (!json_object_object_get_ex(cfg, "mac", &jm)) v->cfg_state = DV_CONFIG_UNAUTHENTICATED;
 	else if (!json_object_is_type(jm, json_type_string) || strlen(json_object_get_string(jm)) != 64 ||
-	         dv_unhex(stored, 32, json_object_get_string(jm)) < 0 || !dv_equal(stored, v->cfg_mac, 32))
+	         dv_unhex_canonical(stored, 32, json_object_get_string(jm)) < 0 || !dv_equal(stored, v->cfg_mac, 32))
 		v->cfg_state = DV_CONFIG_ALTERED;
 	else v->cfg_state = DV_CONFIG_OK;
 	if (v->mode == DV_VAULT_WRITE) {

@@ -23,6 +23,19 @@ rm -f "$V0/catalog.db-wal" "$V0/catalog.db-shm"
 expect_exit 0 "$DV" --vault "$V0" verify
 cp -a "$V0" "$T/v"
 
+# The schema is not under the rows' seals but decides how SQLite reads them:
+# a column type edited in sqlite_master ("BLOB" -> "CLOB" gives a tag column
+# text affinity) must be caught, not read through.
+cp -a "$V0" "$T/vs"
+python3 - "$T/vs/catalog.db" <<'PY'
+import sys
+p = sys.argv[1]; d = open(p, "rb").read()
+i = d.index(b"source_tag BLOB")
+open(p, "wb").write(d[:i] + b"source_tag CLOB" + d[i + len(b"source_tag BLOB"):])
+PY
+expect_exit 1 "$DV" --vault "$T/vs" verify
+check "an edited column type in sqlite_master is named" grep -q "catalog schema differs.*ingests" "$T/last.err"
+
 rc=0
 python3 - "$DV" "$T/v" "${DV_FLIP_TRIALS:-100}" "${DV_FLIP_SEED:-}" <<'PY' || rc=$?
 import os, random, sqlite3, struct, subprocess, sys

@@ -34,6 +34,9 @@ tampered "station name edited" 'c["station"]["name"] = "other-station"'
 tampered "field added" 'c["note"] = "x"'
 tampered "mac removed and created edited" 'del c["mac"]; c["created"] = "2020-01-01T00:00:00.000Z"'
 tampered "mac of another vault" 'c["mac"] = "00" * 32'
+# the same MAC in upper case: hex that decodes alike, but not the bytes written
+tampered "mac in upper case" 'c["mac"] = c["mac"].upper() if c["mac"] != c["mac"].upper() else "A" + c["mac"][1:]'
+tampered "salt in upper case" 'c["kdf"]["salt"] = c["kdf"]["salt"].upper()'
 # only the mac removed, fields intact: a note, and the next writer restores it
 cp "$T/vault.json.good" "$V/vault.json"
 edit 'del c["mac"]'
