@@ -232,6 +232,23 @@ static json_object *node(const char *id, const char *type)
 	return o;
 }
 
+/* A CASE/UCO ContentDataFacet: the SHA-256 and the size of some content
+ * (a file, or a card's image). */
+static json_object *content_facet(const uint8_t sha256[32], uint64_t size)
+{
+	char hex[65];
+	dv_hex(hex, sha256, 32);
+	json_object *cd = json_object_new_object(), *hs = json_object_new_array(), *h = json_object_new_object();
+	json_object_object_add(cd, "@type", jstr("uco-observable:ContentDataFacet"));
+	json_object_object_add(h, "@type", jstr("uco-types:Hash"));
+	json_object_object_add(h, "uco-types:hashMethod", typed("uco-vocabulary:HashNameVocab", "SHA256"));
+	json_object_object_add(h, "uco-types:hashValue", typed("xsd:hexBinary", hex));
+	json_object_array_add(hs, h);
+	json_object_object_add(cd, "uco-observable:hash", hs);
+	json_object_object_add(cd, "uco-observable:sizeInBytes", json_object_new_int64((int64_t)size));
+	return cd;
+}
+
 static int write_case(dv_xpkg *pkg, struct court *c)
 {
 	json_object *doc = json_object_new_object(), *ctx = json_object_new_object(), *g = json_object_new_array();
@@ -280,19 +297,7 @@ static int write_case(dv_xpkg *pkg, struct court *c)
 		json_object_object_add(dev, "@type", jstr("uco-observable:DeviceFacet"));
 		json_object_object_add(dev, "uco-observable:deviceType", jstr(r->kind));
 		json_object_array_add(facets, dev);
-		if (r->has_image_hash) {
-			char hex[65];
-			dv_hex(hex, r->image_sha256, 32);
-			json_object *cd = json_object_new_object(), *hs = json_object_new_array(), *h = json_object_new_object();
-			json_object_object_add(cd, "@type", jstr("uco-observable:ContentDataFacet"));
-			json_object_object_add(h, "@type", jstr("uco-types:Hash"));
-			json_object_object_add(h, "uco-types:hashMethod", typed("uco-vocabulary:HashNameVocab", "SHA256"));
-			json_object_object_add(h, "uco-types:hashValue", typed("xsd:hexBinary", hex));
-			json_object_array_add(hs, h);
-			json_object_object_add(cd, "uco-observable:hash", hs);
-			json_object_object_add(cd, "uco-observable:sizeInBytes", json_object_new_int64((int64_t)r->image_size));
-			json_object_array_add(facets, cd);
-		}
+		if (r->has_image_hash) json_object_array_add(facets, content_facet(r->image_sha256, r->image_size));
 		json_object_object_add(sd, "uco-core:hasFacet", facets);
 		json_object_array_add(g, sd);
 		json_object *a = node(act, "case-investigation:InvestigativeAction");
@@ -325,8 +330,6 @@ static int write_case(dv_xpkg *pkg, struct court *c)
 	}
 	for (size_t k = 0; k < c->nf; k++) {
 		const dv_file_rec *r = &c->files[k].f;
-		char hex[65];
-		dv_hex(hex, r->sha256, 32);
 		snprintf(id, sizeof(id), "kb:file-%lld", (long long)r->id);
 		json_object *fo = node(id, "uco-observable:File"), *facets = json_object_new_array();
 		json_object *ff = json_object_new_object();
@@ -338,15 +341,7 @@ static int write_case(dv_xpkg *pkg, struct court *c)
 		iso(when, sizeof(when), r->mtime_ns);
 		if (when[0]) json_object_object_add(ff, "uco-observable:modifiedTime", typed("xsd:dateTime", when));
 		json_object_array_add(facets, ff);
-		json_object *cd = json_object_new_object(), *hs = json_object_new_array(), *h = json_object_new_object();
-		json_object_object_add(cd, "@type", jstr("uco-observable:ContentDataFacet"));
-		json_object_object_add(h, "@type", jstr("uco-types:Hash"));
-		json_object_object_add(h, "uco-types:hashMethod", typed("uco-vocabulary:HashNameVocab", "SHA256"));
-		json_object_object_add(h, "uco-types:hashValue", typed("xsd:hexBinary", hex));
-		json_object_array_add(hs, h);
-		json_object_object_add(cd, "uco-observable:hash", hs);
-		json_object_object_add(cd, "uco-observable:sizeInBytes", json_object_new_int64((int64_t)r->size));
-		json_object_array_add(facets, cd);
+		json_object_array_add(facets, content_facet(r->sha256, r->size));
 		json_object_object_add(fo, "uco-core:hasFacet", facets);
 		json_object_array_add(g, fo);
 	}
