@@ -36,6 +36,33 @@ expect_exit 0 "$DV" --vault "$V" export --case E01 --to "$T/out"
 check "E01: export equals the card's files" cmp "$T/src/DCIM/100MEDIA/DJI_0001.JPG" "$T/out/DCIM/100MEDIA/DJI_0001.JPG"
 check "E01: export sha256sum -c" bash -c "cd '$T/out' && sha256sum --quiet -c SHA256SUMS"
 
+# the embedded MD5 edited (the hash and digest sections' own Adler-32
+# checksums recomputed, so libewf reads them): the media data no longer
+# matches the hash the image carries, and the ingest refuses it
+cp "$T/card.E01" "$T/bad.E01"
+python3 - "$T/bad.E01" <<'PY'
+import struct, sys, zlib
+p = sys.argv[1]; d = bytearray(open(p, "rb").read())
+off, patched = 13, 0  # EWF1: a 13-byte file header, then 76-byte section descriptors
+while off + 76 <= len(d):
+    kind = bytes(d[off:off + 16]).rstrip(b"\0"); nxt = struct.unpack("<Q", d[off + 16:off + 24])[0]
+    b = off + 76
+    if kind in (b"hash", b"digest"):  # MD5 first; Adler-32 after 32 (hash) or 76 (digest) bytes
+        n = 32 if kind == b"hash" else 76
+        d[b] ^= 0xFF
+        struct.pack_into("<I", d, b + n, zlib.adler32(bytes(d[b:b + n])))
+        patched += 1
+    if kind in (b"done", b"next") or nxt <= off:
+        break
+    off = nxt
+open(p, "wb").write(d)
+sys.exit(0 if patched else 1)
+PY
+expect_exit 1 "$DV" --vault "$V" ingest --case BAD --operator tester "$T/bad.E01"
+check "E01 with an edited MD5: refused, naming both hashes" grep -q "the E01 image's data does not match the hash it carries (MD5 [0-9a-f]* recorded, $md5 read" "$T/last.err"
+expect_exit 0 "$DV" --vault "$V" cases
+check "E01 with an edited MD5: no case made" bash -c "! grep -q BAD '$T/last.out'"
+
 # split into segments (.E01, .E02, ...): named by its first segment
 ewfacquire -u -t "$T/split" -S 16MiB -f encase6 -c none "$img" >"$T/ewf2.log" 2>&1
 check "split E01: several segments" test -s "$T/split.E02"
