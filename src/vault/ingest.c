@@ -705,32 +705,98 @@ static int64_t mono_ns(void)
 
 /* The whole image, hashed here from raw bytes (no parsing: nothing for the
  * reader to do, and the evidence hash must be ours). */
-static int hash_image(struct run *r, const char *path, uint8_t out[32], uint64_t *size, uint8_t *buf)
+/* The name of segment n (1-based) of a split E01 whose first segment is
+ * first (".E01"/".e01"): E01..E99, then EAA..EZZ, FAA.. up to ZZZ, as
+ * EnCase and libewf name them. False past the last possible name. */
+static bool ewf_segment_name(char *out, size_t size, const char *first, unsigned n)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOATIME);
-	if (fd < 0 && errno == EPERM) fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) return dv_error_errno(errno, path, -1, "cannot open image");
-	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	dv_sha256 *h;
+	size_t len = strlen(first);
+	if (len < 4 || len >= size || first[len - 4] != '.') return false;
+	bool lower = first[len - 3] == 'e';
+	memcpy(out, first, len + 1);
+	if (n >= 1 && n <= 99) {
+		out[len - 3] = lower ? 'e' : 'E';
+		out[len - 2] = (char)('0' + n / 10);
+		out[len - 1] = (char)('0' + n % 10);
+		return true;
+	}
+	unsigned k = n - 100;
+	if (n < 100 || k >= 22u * 26 * 26) return false;
+	char base = lower ? 'a' : 'A';
+	out[len - 3] = (char)((lower ? 'e' : 'E') + k / 676);
+	out[len - 2] = (char)(base + (k / 26) % 26);
+	out[len - 1] = (char)(base + k % 26);
+	return true;
+}
+
+/*
+ * SHA-256 of an image as the bytes the imager wrote: a raw image or a single
+ * E01 whole; a split E01 (segmented) as its segments one after the other
+ * (.E01, .E02, ... until the first that does not exist), so the recorded
+ * hash covers every segment, not the first alone. With segments non-NULL,
+ * each segment's name, size and SHA-256 are added to it.
+ */
+static int hash_image(struct run *r, const char *path, bool segmented, uint8_t out[32], uint64_t *size, uint8_t *buf,
+                      json_object *segments)
+{
+	dv_sha256 *h = NULL, *part = NULL;
 	int rc = dv_sha256_new(&h);
 	uint64_t off = 0;
-	while (rc == 0) {
-		ssize_t n = read(fd, buf, READ_BUF);
-		if (n < 0) {
-			if (errno == EINTR) continue;
-			rc = dv_error_errno(errno, path, (int64_t)off, "cannot read image");
+	char name[4096];
+	for (unsigned seg = 1; rc == 0; seg++) {
+		const char *p = path;
+		if (seg > 1) {
+			if (!segmented || !ewf_segment_name(name, sizeof(name), path, seg)) break;
+			p = name;
+		}
+		int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOATIME);
+		if (fd < 0 && errno == EPERM) fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			if (seg > 1 && errno == ENOENT) break;  /* past the last segment */
+			rc = dv_error_errno(errno, p, -1, "cannot open image");
 			break;
 		}
-		if (n == 0) break;
-		off += (uint64_t)n;
-		if ((rc = dv_sha256_update(h, buf, (size_t)n)) < 0) break;
-		if (r->o->interrupted && *r->o->interrupted) rc = dv_error_set(DV_EINTR, NULL, -1, "interrupted");
-		r->prog.bytes_done += (uint64_t)n;
-		report(r);
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+		uint64_t seg_off = 0;
+		if (segments && (rc = dv_sha256_new(&part)) < 0) {
+			close(fd);
+			break;
+		}
+		while (rc == 0) {
+			ssize_t n = read(fd, buf, READ_BUF);
+			if (n < 0) {
+				if (errno == EINTR) continue;
+				rc = dv_error_errno(errno, p, (int64_t)seg_off, "cannot read image");
+				break;
+			}
+			if (n == 0) break;
+			seg_off += (uint64_t)n;
+			if ((rc = dv_sha256_update(h, buf, (size_t)n)) < 0 || (part && (rc = dv_sha256_update(part, buf, (size_t)n)) < 0))
+				break;
+			if (r->o->interrupted && *r->o->interrupted) rc = dv_error_set(DV_EINTR, NULL, -1, "interrupted");
+			r->prog.bytes_done += (uint64_t)n;
+			report(r);
+		}
+		close(fd);
+		off += seg_off;
+		if (rc == 0 && part) {
+			uint8_t d[32];
+			char hex[65];
+			if ((rc = dv_sha256_final(part, d)) == 0) {
+				dv_hex(hex, d, 32);
+				const char *b = strrchr(p, '/');
+				json_object *o = json_object_new_object();
+				json_object_object_add(o, "name", json_object_new_string(b ? b + 1 : p));
+				json_object_object_add(o, "size", json_object_new_int64((int64_t)seg_off));
+				json_object_object_add(o, "sha256", json_object_new_string(hex));
+				json_object_array_add(segments, o);
+			}
+		}
+		dv_sha256_free(part);
+		part = NULL;
 	}
 	if (rc == 0) rc = dv_sha256_final(h, out);
 	dv_sha256_free(h);
-	close(fd);
 	*size = off;
 	return rc;
 }
@@ -772,7 +838,8 @@ static int same_as_complete(struct run *r, int64_t case_id, dv_ingest_rec *cand,
 		r->prog.phase = "hashing image";
 		r->prog.bytes_total = l->image_size;
 		if (!*buf && !(*buf = malloc(READ_BUF))) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-		if ((rc = hash_image(r, l->path, img->image_sha256, &img->image_size, *buf)) < 0) return rc;
+		if ((rc = hash_image(r, l->path, !strcmp(l->format, "e01"), img->image_sha256, &img->image_size, *buf, NULL)) < 0)
+			return rc;
 		img->has_image_hash = true;
 		return !memcmp(img->image_sha256, cand->image_sha256, 32) && img->image_size == cand->image_size;
 	}
@@ -841,6 +908,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	dv_ingest_rec *rec = calloc(1, sizeof(*rec));
 	dv_file_rec *have = NULL;   /* what a resumed ingest already holds of a file */
 	struct json_object *body = NULL;
+	json_object *segments = NULL;   /* a split E01: each segment's name, size and SHA-256 */
 	struct listing *info = calloc(1, sizeof(*info));
 	dv_ingest_rec *pre = calloc(1, sizeof(*pre));   /* a re-run: the candidate; then the image hash */
 	struct run r = { .v = v, .o = o, .res = res, .prog = { "listing", NULL, 0, 0, 0, 0 }, .info = info, .dir_fd = -1 };
@@ -986,7 +1054,13 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 				rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 				goto out;
 			}
-			if ((rc = hash_image(&r, info->path, rec->image_sha256, &rec->image_size, buf)) < 0) goto out;
+			if (!strcmp(info->format, "e01") && !(segments = json_object_new_array())) {
+				rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+				goto out;
+			}
+			if ((rc = hash_image(&r, info->path, !strcmp(info->format, "e01"), rec->image_sha256, &rec->image_size, buf,
+			                     segments)) < 0)
+				goto out;
 			rec->has_image_hash = true;
 			if ((rc = dv_catalog_ingest_update(cat, rec)) < 0) goto out;
 		}
@@ -1106,6 +1180,9 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	if (rec->has_image_hash) {
 		add_hex(body, "image_sha256", rec->image_sha256, 32);
 		json_object_object_add(body, "image_size", json_object_new_int64((int64_t)rec->image_size));
+		/* image_sha256 is then over the segments in order; each is named too */
+		if (segments && json_object_array_length(segments) > 1)
+			json_object_object_add(body, "image_segments", json_object_get(segments));
 	}
 	if (o->recover_deleted) {
 		/* per deleted file: the size its entry gives, the bytes recovered (its
@@ -1137,6 +1214,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	res->log_seq = rec->log_seq;
 out:
 	json_object_put(body);
+	json_object_put(segments);
 	if (r.w) dv_blob_writer_abort(r.w);
 	dv_reader_kill(&r.rd);
 	free(r.tele);
@@ -1357,7 +1435,7 @@ int dv_wipe_source(dv_vault *v, const dv_wipe_opts *o, dv_wipe_result *res)
 		}
 		uint8_t now[32];
 		uint64_t size;
-		if ((rc = hash_image(&r, info->path, now, &size, buf)) < 0) goto out;
+		if ((rc = hash_image(&r, info->path, false, now, &size, buf, NULL)) < 0) goto out;
 		if (memcmp(now, rec->image_sha256, 32) || size != rec->image_size) {
 			rc = dv_error_set(DV_EINVAL, info->path, -1,
 			                  "refused: the card no longer hashes to the image SHA-256 ingest %lld recorded",

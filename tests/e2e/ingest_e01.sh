@@ -69,6 +69,16 @@ check "split E01: several segments" test -s "$T/split.E02"
 expect_exit 0 "$DV" --vault "$V" ingest --case SPLIT --operator tester --json "$T/split.E01"
 check "split E01: MD5 verified over all segments" grep -q "\"e01_md5\":\"$md5\",\"e01_md5_verified\":true" "$T/last.out"
 check "split E01: 3 files" grep -q '"files":3,' "$T/last.out"
+# the recorded image hash covers every segment (their bytes in order), and
+# the custody entry names each segment with its own SHA-256
+split_sha=$(cat "$T"/split.E0? | sha256sum | cut -c1-64)
+check "split E01: image_sha256 over all segments" grep -q "\"image_sha256\":\"$split_sha\"" "$T/last.out"
+expect_exit 0 "$DV" --vault "$V" log --case SPLIT --json
+for seg in "$T"/split.E0?; do
+  s=$(sha256sum "$seg" | cut -c1-64)
+  check "split E01: custody entry names $(basename "$seg") with its SHA-256" \
+    grep -q "\"name\":\"$(basename "$seg")\",\"size\":$(stat -c %s "$seg"),\"sha256\":\"$s\"" "$T/last.out"
+done
 
 # Ex01 (EWF2): header only, recognised by its signature and refused
 { printf 'EVF2\r\n\x81\x00'; printf '\x02\x01\x00\x00'; head -c 500 /dev/zero; } >"$T/card.Ex01"
