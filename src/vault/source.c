@@ -319,8 +319,10 @@ static int walk_image_dir(dv_source *s, TSK_INUM_T addr, const char *prefix, int
 		if (!file) continue;
 		bool deleted = file->name && (file->name->flags & TSK_FS_NAME_FLAG_UNALLOC);
 		bool dir = file->meta && file->meta->type == TSK_FS_META_TYPE_DIR;
-		/* allocated entries; in recovery, the deleted files of allocated directories */
-		if (!file->name || !file->meta || (deleted && (!s->recover || dir)) ||
+		/* allocated entries; in recovery, the deleted files of every directory,
+		 * deleted ones too (a folder deleted with its photos: its entries
+		 * stay in its first cluster until that is reused) */
+		if (!file->name || !file->meta || (deleted && !s->recover) ||
 		    (!deleted && !(file->name->flags & TSK_FS_NAME_FLAG_ALLOC)) ||
 		    (s->recover && !dir && (!deleted || file->meta->type != TSK_FS_META_TYPE_REG)) ||
 		    !strcmp(file->name->name, ".") || !strcmp(file->name->name, "..")) {

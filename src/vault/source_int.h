@@ -85,7 +85,7 @@ const dv_source_info *dv_source_get_info(const dv_source *s);
  */
 int dv_source_list(dv_source *s, const dv_source_file **files, size_t *n, size_t *skipped);
 /* Images only, before dv_source_list: list the deleted (unallocated)
- * regular-file entries of the allocated directories instead of the
+ * regular-file entries of every directory (deleted ones too) instead of the
  * allocated files, with what can be recovered of each. A name that occurs
  * twice gets its entry's metadata address in front ("ADDR-NAME"). */
 int dv_source_set_recover(dv_source *s);

@@ -53,6 +53,23 @@ check "export: LATER.BIN intact beside" cmp "$T/src/LATER.BIN" "$T/out/ingest-1/
 expect_exit 1 "$DV" --vault "$V" ingest --case D --operator tester --recover-deleted "$T/src"
 check "directory refused" grep -q 'not from a directory' "$T/last.err"
 
+# a whole folder deleted with its photos (mdeltree): its entries still lie
+# in its first cluster, and recovery reads them there
+dimg=$T/deldir.img
+dd if=/dev/zero of="$dimg" bs=1M count=40 status=none
+mkfs.vfat -F 32 "$dimg" >/dev/null
+mmd -i "$dimg" ::DCIM ::DCIM/101MEDIA
+mcopy -i "$dimg" "$T/src/DEL1.JPG" ::DCIM/101MEDIA/DJI_0101.JPG
+mcopy -i "$dimg" "$T/src/DEL2.MP4" ::DCIM/101MEDIA/DJI_0102.MP4
+mcopy -i "$dimg" "$T/src/KEEP.JPG" ::DCIM/KEEP.JPG
+mdeltree -i "$dimg" ::DCIM/101MEDIA
+expect_exit 0 "$DV" --vault "$V" ingest --case DD --operator tester --recover-deleted --json "$dimg"
+check "deleted folder: both of its files recovered" grep -q '"files":2,' "$T/last.out"
+expect_exit 0 "$DV" --vault "$V" export --case DD --to "$T/outdd"
+check "deleted folder: the photo's bytes as they were" cmp "$T/src/DEL1.JPG" "$T/outdd/DCIM/_01MEDIA/_JI_0101.JPG"
+check "deleted folder: the video's bytes as they were" cmp "$T/src/DEL2.MP4" "$T/outdd/DCIM/_01MEDIA/_JI_0102.MP4"
+check "deleted folder: the allocated file is not among the recovered" test ! -e "$T/outdd/DCIM/KEEP.JPG"
+
 # exFAT: written and removed through exfat-fuse on a loop device
 if command -v mkfs.exfat >/dev/null && command -v mount.exfat-fuse >/dev/null; then
   dd if=/dev/zero of="$T/ex.img" bs=1M count=32 status=none
