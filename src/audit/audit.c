@@ -770,11 +770,7 @@ static int reassembled_pkt(const dv_pkt *frag, const uint8_t *dg, size_t dl, dv_
 }
 
 /* The tunnel an inner packet came through (NULL for the outer packet). */
-typedef struct via {
-	uint8_t depth, kind, ipver, has_key;
-	uint8_t peer[16];
-	uint32_t key;
-} via;
+typedef dv_flow_zone via;
 
 static void process_pkt(dv_audit *a, int lt, int rc, dv_pkt *pk, const dv_frame *fr, const char *name, uint32_t wirelen,
                         const via *v);
@@ -873,21 +869,12 @@ static void process_pkt(dv_audit *a, int lt, int rc, dv_pkt *pkp, const dv_frame
 		pk.sport = pk.dport = 0;
 	}
 	int dir = 0;
-	dv_flow *f = dv_flowtab_get(a->ft, &pk, fr->ts_ns, a->global_frame, &dir);
+	dv_flow *f = dv_flowtab_get(a->ft, &pk, v, fr->ts_ns, a->global_frame, &dir);
 	if (!f) {
 		warnf(a, "%s: frame %llu: out of memory for the flow table", name, (unsigned long long)fr->number);
 		return;
 	}
 	dv_flow_count(f, dir, &pk, wirelen, fr->ts_ns);
-	if (v && !(f->flags & DV_FLOW_INNER)) {
-		f->flags |= DV_FLOW_INNER;
-		f->tunnel = v->kind;
-		f->tunnel_depth = v->depth;
-		f->tunnel_ipver = v->ipver;
-		memcpy(f->tunnel_peer, v->peer, 16);
-		f->tunnel_key = v->key;
-		f->tunnel_has_key = v->has_key;
-	}
 	if (pk.proto != 6 && pk.proto != 17 && !dv_ip_proto_known(pk.proto)) {
 		a->st.ip_undecoded++;
 		if (!a->undecoded_proto) a->undecoded_proto = (uint16_t)(pk.proto + 1);

@@ -62,7 +62,7 @@ void dv_flowtab_free(dv_flowtab *t)
 	free(t);
 }
 
-static uint32_t key_hash(const dv_pkt *pk)
+static uint32_t key_hash(const dv_pkt *pk, const dv_flow_zone *z)
 {
 	/* direction independent: combine the two ends symmetrically */
 	size_t n = pk->ipver == 6 ? 16 : 4;
@@ -74,16 +74,30 @@ static uint32_t key_hash(const dv_pkt *pk)
 	ha = (ha ^ pk->sport) * 1099511628211ull;
 	hb = (hb ^ pk->dport) * 1099511628211ull;
 	uint64_t h = (ha ^ hb) + (ha + hb) * 31 + pk->proto;
+	if (z) {
+		uint64_t hz = 1469598103934665603ull ^ ((uint64_t)z->depth << 8 | z->kind);
+		for (size_t i = 0; i < 16; i++) hz = (hz ^ z->peer[i]) * 1099511628211ull;
+		h += (hz ^ z->key) * 0x9e3779b97f4a7c15ull;
+	}
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ull;
 	h ^= h >> 32;
 	return (uint32_t)h;
 }
 
-static int key_match(const dv_flow *f, const dv_pkt *pk, int *dir)
+/* The flow's tunnel is the zone (none for none). */
+static int zone_match(const dv_flow *f, const dv_flow_zone *z)
+{
+	if (!z) return !(f->flags & DV_FLOW_INNER);
+	return (f->flags & DV_FLOW_INNER) && f->tunnel_depth == z->depth && f->tunnel == z->kind &&
+	       f->tunnel_ipver == z->ipver && f->tunnel_has_key == z->has_key && f->tunnel_key == z->key &&
+	       !memcmp(f->tunnel_peer, z->peer, 16);
+}
+
+static int key_match(const dv_flow *f, const dv_pkt *pk, const dv_flow_zone *z, int *dir)
 {
 	size_t n = pk->ipver == 6 ? 16 : 4;
-	if (f->ipver != pk->ipver || f->proto != pk->proto) return 0;
+	if (f->ipver != pk->ipver || f->proto != pk->proto || !zone_match(f, z)) return 0;
 	if (f->port[0] == pk->sport && f->port[1] == pk->dport &&
 	    !memcmp(f->addr[0], pk->src, n) && !memcmp(f->addr[1], pk->dst, n)) {
 		*dir = 0;
@@ -129,7 +143,9 @@ static void evict_one(dv_flowtab *t)
 	k.ipver = f->ipver; k.proto = f->proto;
 	memcpy(k.src, f->addr[0], 16); memcpy(k.dst, f->addr[1], 16);
 	k.sport = f->port[0]; k.dport = f->port[1];
-	uint32_t *pp = &t->buckets[key_hash(&k) & t->mask];
+	dv_flow_zone z = { f->tunnel_depth, f->tunnel, f->tunnel_ipver, f->tunnel_has_key, { 0 }, f->tunnel_key };
+	memcpy(z.peer, f->tunnel_peer, 16);
+	uint32_t *pp = &t->buckets[key_hash(&k, (f->flags & DV_FLOW_INNER) ? &z : NULL) & t->mask];
 	while (*pp != NIL && *pp != i) pp = &slot(t, *pp)->h_next;
 	if (*pp == i) *pp = f->h_next;
 	lru_unlink(t, i);
@@ -188,12 +204,13 @@ static uint8_t client_by_ports(uint16_t p0, uint16_t p1)
 	return 0;
 }
 
-dv_flow *dv_flowtab_get(dv_flowtab *t, const dv_pkt *pk, int64_t ts_ns, uint64_t frame_no, int *dir)
+dv_flow *dv_flowtab_get(dv_flowtab *t, const dv_pkt *pk, const dv_flow_zone *zone, int64_t ts_ns, uint64_t frame_no,
+                        int *dir)
 {
-	uint32_t b = key_hash(pk) & t->mask;
+	uint32_t b = key_hash(pk, zone) & t->mask;
 	for (uint32_t i = t->buckets[b]; i != NIL; i = slot(t, i)->h_next) {
 		dv_flow *f = slot(t, i);
-		if (key_match(f, pk, dir)) {
+		if (key_match(f, pk, zone, dir)) {
 			if (t->lru_head != i) {
 				lru_unlink(t, i);
 				lru_push(t, i);
@@ -207,7 +224,7 @@ dv_flow *dv_flowtab_get(dv_flowtab *t, const dv_pkt *pk, int64_t ts_ns, uint64_t
 	}
 	uint32_t i = alloc_slot(t);
 	if (i == NIL) return NULL;
-	b = key_hash(pk) & t->mask; /* unchanged; eviction does not rehash */
+	b = key_hash(pk, zone) & t->mask; /* unchanged; eviction does not rehash */
 	dv_flow *f = slot(t, i);
 	memset(f, 0, sizeof(*f));
 	f->ipver = pk->ipver;
@@ -220,6 +237,15 @@ dv_flow *dv_flowtab_get(dv_flowtab *t, const dv_pkt *pk, int64_t ts_ns, uint64_t
 	f->first_frame = frame_no;
 	f->id = (uint32_t)t->created++;
 	f->in_use = 1;
+	if (zone) {
+		f->flags |= DV_FLOW_INNER;
+		f->tunnel = zone->kind;
+		f->tunnel_depth = zone->depth;
+		f->tunnel_ipver = zone->ipver;
+		memcpy(f->tunnel_peer, zone->peer, 16);
+		f->tunnel_key = zone->key;
+		f->tunnel_has_key = zone->has_key;
+	}
 	if (pk->proto == 6 && (pk->tcp_flags & 0x02)) {
 		f->client = (pk->tcp_flags & 0x10) ? 1 : 0;
 		f->client_by_syn = 1;

@@ -111,12 +111,24 @@ typedef void (*dv_flow_evict_fn)(dv_flow *f, void *payload);
 dv_flowtab *dv_flowtab_new(size_t max_flows, dv_flow_evict_fn on_evict, void *payload);
 void dv_flowtab_free(dv_flowtab *t);
 
+/* The tunnel an inner packet came through: part of its flow's identity, so
+ * equal addresses and ports inside two tunnels (or inside and outside one)
+ * are two flows, never one. */
+typedef struct dv_flow_zone {
+	uint8_t depth, kind, ipver, has_key;  /* depth 1 = inside one tunnel; kind dv_tunnel_kind */
+	uint8_t peer[16];                     /* the tunnel's outer remote end */
+	uint32_t key;                         /* GRE key, VXLAN VNI, GTP TEID */
+} dv_flow_zone;
+
 /*
- * The flow of a decoded packet (which must have has_ports), created if new.
- * *dir is set to the sending side (0 or 1). Does not count the packet:
- * see dv_flow_count. NULL only when out of memory.
+ * The flow of a decoded packet (which must have has_ports) in zone (NULL:
+ * not in a tunnel), created if new; a new flow inside a tunnel is marked
+ * DV_FLOW_INNER with the zone's fields. *dir is set to the sending side (0
+ * or 1). Does not count the packet: see dv_flow_count. NULL only when out of
+ * memory.
  */
-dv_flow *dv_flowtab_get(dv_flowtab *t, const dv_pkt *pk, int64_t ts_ns, uint64_t frame_no, int *dir);
+dv_flow *dv_flowtab_get(dv_flowtab *t, const dv_pkt *pk, const dv_flow_zone *zone, int64_t ts_ns, uint64_t frame_no,
+                        int *dir);
 
 /* Adds the packet to side dir's counters (wirelen is frame.len). */
 void dv_flow_count(dv_flow *f, int dir, const dv_pkt *pk, uint32_t wirelen, int64_t ts_ns);

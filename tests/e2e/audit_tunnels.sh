@@ -30,6 +30,24 @@ check "gre: the inner destination" grep -q '"address": "47.88.0.1"' "$j"
 check "gre: inner flow names its tunnel" grep -q '"kind": "gre"' "$j"
 check "gre: outer peer on the inner flow" grep -q '"outer_remote": "45.67.89.10"' "$j"
 
+# the same inner addresses and ports through two tunnels (to two peers) and
+# once outside any: three flows, each inner one with its own tunnel's end
+PEER2=2d43590b
+cap twotun "4500003500010000402f0000${PHONE}${PEER}00000800${inner}" \
+  "4500003500010000402f0000${PHONE}${PEER2}00000800${inner}" "4500003500010000402f0000${PHONE}${PEER2}00000800${inner}" \
+  "$inner"
+expect_exit 4 "$DV" audit --json "$T/twotun.pcap"
+python3 - "$T/last.out" >"$T/twotun.flows" <<'PY'
+import json, sys
+for f in json.load(open(sys.argv[1]))["flows"]:
+    if f["proto"] == "udp":
+        print((f["tunnel"] or {}).get("outer_remote", "none"), f["packets_out"], f["bytes_out"])
+PY
+check "two tunnels: inner flow through the first peer apart" grep -qx '45.67.89.10 1 29' "$T/twotun.flows"
+check "two tunnels: inner flow through the second peer apart" grep -qx '45.67.89.11 2 58' "$T/twotun.flows"
+check "two tunnels: the same addresses outside any tunnel apart" grep -qx 'none 1 29' "$T/twotun.flows"
+check "two tunnels: three udp flows" test "$(wc -l <"$T/twotun.flows")" -eq 3
+
 expect_exit 4 "$DV" audit --json "$T/icmp.pcap"
 check "icmp: a flow of its own" grep -q '"proto": "icmp"' "$T/last.out"
 check "icmp: bytes out" grep -q '"bytes_out": 28' "$T/last.out"
