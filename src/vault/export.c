@@ -240,6 +240,37 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Exports it under a safe name instead of its own, and says so in the map
+ * (why: "unsafe", or "clash" when the destination already held the name:
+ * a file system that folds case or normalises Unicode made two card names
+ * one). */
+static int rename_item(struct item *it, dv_export_result *res, json_object *map, const char *why)
+{
+	char *s = safe_name(res->renamed + 1, it->orig);
+	size_t ol = strlen(it->orig);
+	char *ohex = s ? malloc(2 * ol + 1) : NULL;
+	if (!ohex) {
+		free(s);
+		return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	}
+	free(it->rel);
+	it->rel = s;
+	res->renamed++;
+	char hex[65];
+	json_object *m = json_object_new_object();
+	json_object_object_add(m, "exported_as", json_object_new_string(s));
+	json_object_object_add(m, "original", json_object_new_string(it->orig));
+	dv_hex(ohex, it->orig, ol);
+	json_object_object_add(m, "original_hex", json_object_new_string(ohex));
+	free(ohex);
+	json_object_object_add(m, "ingest", json_object_new_int64(it->ingest));
+	dv_hex(hex, it->sha, 32);
+	json_object_object_add(m, "sha256", json_object_new_string(hex));
+	json_object_object_add(m, "why", json_object_new_string(why));
+	json_object_array_add(map, m);
+	return 0;
+}
+
 /* Writes name in the export directory: O_EXCL, fsynced, mode fmode. */
 static int write_top_file(struct ectx *c, const char *name, const void *buf, size_t n)
 {
@@ -304,34 +335,8 @@ int dv_export(dv_vault *v, const dv_export_opts *o, dv_export_result *res)
 	 * written under a safe one, and the mapping goes into the package. */
 	map = json_object_new_array();
 	for (size_t i = 0; i < c.n; i++) {
-		struct item *it = &c.items[i];
-		if (exportable_as_is(it->rel)) continue;
-		char *s = safe_name(res->renamed + 1, it->orig);
-		if (!s) {
-			rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-			goto out;
-		}
-		free(it->rel);
-		it->rel = s;
-		res->renamed++;
-		char hex[65];
-		json_object *m = json_object_new_object();
-		json_object_object_add(m, "exported_as", json_object_new_string(s));
-		json_object_object_add(m, "original", json_object_new_string(it->orig));
-		size_t ol = strlen(it->orig);
-		char *ohex = malloc(2 * ol + 1);
-		if (!ohex) {
-			json_object_put(m);
-			rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-			goto out;
-		}
-		dv_hex(ohex, it->orig, ol);
-		json_object_object_add(m, "original_hex", json_object_new_string(ohex));
-		free(ohex);
-		json_object_object_add(m, "ingest", json_object_new_int64(it->ingest));
-		dv_hex(hex, it->sha, 32);
-		json_object_object_add(m, "sha256", json_object_new_string(hex));
-		json_object_array_add(map, m);
+		if (exportable_as_is(c.items[i].rel)) continue;
+		if ((rc = rename_item(&c.items[i], res, map, "unsafe")) < 0) goto out;
 	}
 	if (c.n) qsort(c.items, c.n, sizeof(*c.items), by_rel);
 	c.files_total = c.n;
@@ -390,6 +395,15 @@ int dv_export(dv_vault *v, const dv_export_opts *o, dv_export_result *res)
 		const char *base;
 		if ((rc = open_parent(&c, it->rel, true, &pfd, &base)) < 0) goto out;
 		c.fd = c.fs->openat(c.fs, pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, c.fmode);
+		if (c.fd < 0 && errno == EEXIST && strncmp(it->rel, RENAMED_DIR "/", sizeof(RENAMED_DIR))) {
+			/* the directory was empty and every name is written once: the
+			 * file system took this name for an earlier one (exFAT, FAT,
+			 * NTFS fold case) - written under a safe name, never over it */
+			if ((rc = rename_item(it, res, map, "clash")) < 0) goto out;
+			snprintf(full, sizeof(full), "%s/%s", o->dest, it->rel);
+			if ((rc = open_parent(&c, it->rel, true, &pfd, &base)) < 0) goto out;
+			c.fd = c.fs->openat(c.fs, pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, c.fmode);
+		}
 		if (c.fd < 0) {
 			rc = dv_error_errno(errno, full, -1, "cannot create");
 			goto out;

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# An export to a file system that folds case (exFAT, as on the USB stick a
+# court is handed): card names that differ only in case are one name
+# there. Every file is still exported - the later one under a safe name,
+# recorded in _dronevault_renamed.json with "why": "clash" - never written
+# over the earlier, never a failed export; SHA256SUMS checks on the stick.
+# Needs a loop device and FUSE (exfat-fuse): skipped where neither works.
+. "$(dirname "$0")/lib/common.sh"
+command -v mkfs.exfat >/dev/null && command -v mount.exfat-fuse >/dev/null || { echo "skipped: no exfat-fuse"; exit 77; }
+
+make_files "$T/card" DCIM/DJI_0001.JPG:40000 DCIM/dji_0001.jpg:30000 dcim/DJI_0002.JPG:20000
+V=$T/vault
+new_vault "$V"
+expect_exit 0 "$DV" --vault "$V" ingest --case CF --operator tester "$T/card"
+
+dd if=/dev/zero of="$T/stick.img" bs=1M count=16 status=none
+mkfs.exfat "$T/stick.img" >/dev/null 2>&1
+loop=$(losetup -f --show "$T/stick.img" 2>/dev/null) || { echo "skipped: no loop device"; exit 77; }
+mkdir -p "$T/stick"
+if ! mount.exfat-fuse "$loop" "$T/stick" 2>/dev/null; then
+  losetup -d "$loop"
+  echo "skipped: FUSE mount refused here"
+  exit 77
+fi
+trap 'fusermount -u "$T/stick" 2>/dev/null || umount "$T/stick" 2>/dev/null; losetup -d "$loop" 2>/dev/null; rm -rf "$T"' EXIT
+: >"$T/stick/probe"
+check "the stick folds case" test -e "$T/stick/PROBE"
+rm -f "$T/stick/probe"
+
+expect_exit 0 "$DV" --vault "$V" export --case CF --to "$T/stick/out"
+check "export: the first of the two names as it is" cmp "$T/card/DCIM/DJI_0001.JPG" "$T/stick/out/DCIM/DJI_0001.JPG"
+python3 - "$T/stick/out/_dronevault_renamed.json" >"$T/map.out" <<'PY' || true
+import json, sys
+for m in json.load(open(sys.argv[1])):
+    print(m["why"], m["original"], m["exported_as"])
+PY
+check "export: the other, a clash, under a safe name" grep -q '^clash DCIM/dji_0001.jpg _dronevault_renamed/' "$T/map.out"
+as=$(sed -n 's/^clash DCIM\/dji_0001.jpg //p' "$T/map.out")
+check "export: its own bytes under that name" cmp "$T/card/DCIM/dji_0001.jpg" "$T/stick/out/${as:-none}"
+check "export: a folder differing in case shares the stick's folder" cmp "$T/card/dcim/DJI_0002.JPG" "$T/stick/out/DCIM/DJI_0002.JPG"
+check "export: sha256sum -c on the stick" bash -c "cd '$T/stick/out' && sha256sum --quiet -c SHA256SUMS"
+expect_exit 0 "$DV" --vault "$V" log --case CF --json
+check "custody: the export entry counts the renamed file" grep -q '"action":"export".*"renamed":1' "$T/last.out"
+expect_exit 0 "$DV" --vault "$V" verify
+finish
