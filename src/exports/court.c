@@ -777,6 +777,14 @@ int dv_xwrite_court(dv_xpkg *pkg, dv_vault *v, dv_xcourt_info *info, const dv_xp
 		if (!(c.files[i].rel = dv_xpkg_safe_rel(pre, c.files[i].f.path, &renamed)))
 			rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 		else rc = dv_xpkg_blob(pkg, c.files[i].rel, &c.files[i].f, true);
+		if (rc == DV_EEXIST && !strstr(c.files[i].rel, "/_dronevault_renamed/")) {
+			/* each name is written once into a new directory: the file
+			 * system took it for an earlier one (exFAT/FAT/NTFS fold case) */
+			free(c.files[i].rel);
+			if (!(c.files[i].rel = dv_xpkg_safe_rel_ex(pre, c.files[i].f.path, &renamed, true)))
+				rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+			else rc = dv_xpkg_blob(pkg, c.files[i].rel, &c.files[i].f, true);
+		}
 	}
 	if (rc == 0 && renamed) {
 		json_object *m = json_object_new_array();

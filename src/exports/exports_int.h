@@ -158,6 +158,9 @@ void dv_xpkg_close(dv_xpkg *p);
 /* "_dronevault_renamed/NNNNNN-<name>" style safe relative path of a card
  * path under prefix; the card path itself when it is safe. malloc'd. */
 char *dv_xpkg_safe_rel(const char *prefix, const char *card_path, uint64_t *renamed_counter);
+/* always: the renamed form even for a safe path (its name clashed with one
+ * already written: a destination that folds case). */
+char *dv_xpkg_safe_rel_ex(const char *prefix, const char *card_path, uint64_t *renamed_counter, bool always);
 
 /* ---- coverage core (coverage.c), on planar footprints in metres --------- */
 typedef struct dv_xcov {

@@ -207,6 +207,26 @@ static void clean_case(char *out, size_t size, const char *name)
 	if (!k) snprintf(out, size, "case");
 }
 
+/*
+ * renameat2(RENAME_NOREPLACE), or where the file system does not know the
+ * flag (FUSE file systems such as exfat-fuse answer EINVAL: a court's USB
+ * stick) the same without it: the final name is taken first with mkdirat,
+ * which fails if anything has it, and the rename then replaces only that
+ * empty directory of ours (one that someone filled meanwhile is not
+ * replaced: ENOTEMPTY).
+ */
+static int rename_noreplace(int dfd, const char *from, const char *to)
+{
+	if (renameat2(dfd, from, dfd, to, RENAME_NOREPLACE) == 0) return 0;
+	if (errno != EINVAL && errno != ENOSYS) return -1;
+	if (mkdirat(dfd, to, 0700) < 0) return -1;
+	if (renameat(dfd, from, dfd, to) == 0) return 0;
+	int e = errno;
+	(void)unlinkat(dfd, to, AT_REMOVEDIR);
+	errno = e;
+	return -1;
+}
+
 int dv_xpkg_finish(dv_xpkg *p, const char *case_name, uint8_t digest[32])
 {
 	if (fclose(p->sums) != 0) {
@@ -227,7 +247,7 @@ int dv_xpkg_finish(dv_xpkg *p, const char *case_name, uint8_t digest[32])
 	for (int i = 1;; i++) {
 		if (i == 1) snprintf(name, sizeof(name), "%s-%s", cn, when);
 		else snprintf(name, sizeof(name), "%s-%s-%d", cn, when, i);
-		if (renameat2(p->dfd, p->partial, p->dfd, name, RENAME_NOREPLACE) == 0) break;
+		if (rename_noreplace(p->dfd, p->partial, name) == 0) break;
 		if (errno != EEXIST || i > 100) return dv_error_errno(errno, p->dest, -1, "cannot rename %s", p->partial);
 	}
 	snprintf(p->final_path, sizeof(p->final_path), "%s/%s", p->dest, name);
@@ -271,11 +291,16 @@ int dv_xpkg_adopt(dv_xpkg *p, const char *name)
 
 char *dv_xpkg_safe_rel(const char *prefix, const char *card_path, uint64_t *counter)
 {
+	return dv_xpkg_safe_rel_ex(prefix, card_path, counter, false);
+}
+
+char *dv_xpkg_safe_rel_ex(const char *prefix, const char *card_path, uint64_t *counter, bool always)
+{
 	size_t len = strlen(prefix) + strlen(card_path) + 2;
 	char *s = malloc(len + 160);
 	if (!s) return NULL;
 	snprintf(s, len, "%s/%s", prefix, card_path);
-	if (rel_ok(s) && strlen(card_path) < 3000) return s;
+	if (!always && rel_ok(s) && strlen(card_path) < 3000) return s;
 	const char *b = strrchr(card_path, '/');
 	b = b ? b + 1 : card_path;
 	char clean[121];

@@ -41,5 +41,12 @@ check "export: a folder differing in case shares the stick's folder" cmp "$T/car
 check "export: sha256sum -c on the stick" bash -c "cd '$T/stick/out' && sha256sum --quiet -c SHA256SUMS"
 expect_exit 0 "$DV" --vault "$V" log --case CF --json
 check "custody: the export entry counts the renamed file" grep -q '"action":"export".*"renamed":1' "$T/last.out"
+
+# the court package too: each name once, the clash under a safe name
+expect_exit 0 "$DV" --vault "$V" export --case CF --for court --no-pdf --no-coverage --to "$T/stick/court" --operator "Det. Smith"
+pk=$(find "$T/stick/court" -mindepth 1 -maxdepth 1 -type d -print -quit)
+check "court: the package on the stick" test -s "${pk:-none}/SHA256SUMS"
+check "court: sha256sum -c on the stick" bash -c "cd '${pk:-none}' && sha256sum --quiet -c SHA256SUMS"
+check "court: the clash listed as renamed" grep -q '"original":"DCIM/dji_0001.jpg"\|"original": "DCIM/dji_0001.jpg"' "${pk:-none}/files_renamed.json"
 expect_exit 0 "$DV" --vault "$V" verify
 finish
