@@ -159,5 +159,10 @@ int cli_radio_sdr(const cli_sdr_args *a, int n, char **paths);
  * sample file(s) by name; NULL-terminated, or NULL on no memory */
 char **cli_radio_sdr_files(int n, char **paths);
 void cli_radio_sdr_files_free(char **files);
+/* files[0..n) plus the sample files the reader named in the question's
+ * "datasets" (see cmd_radio_ocusync.c); NULL-terminated, free with
+ * cli_radio_sdr_files_free. */
+struct json_object;
+char **cli_radio_sdr_with_datasets(const char *const *files, size_t n, struct json_object *datasets);
 
 #endif

@@ -282,8 +282,14 @@ static int store_in_case(const radio_local *l, json_object *q, json_object *answ
 		return rc;
 	}
 	cli_catch_signals();
-	dv_ingest_opts o = { .case_name = l->case_name, .operator_name = l->operator_name, .files = l->paths,
-	                     .nfiles = (size_t)l->n, .interrupted = &cli_interrupted };
+	json_object *ds = NULL;
+	char **files = json_object_object_get_ex(q, "datasets", &ds)
+	               ? cli_radio_sdr_with_datasets(l->paths, (size_t)l->n, ds) : NULL;
+	size_t nfiles = 0;
+	while (files && files[nfiles]) nfiles++;
+	dv_ingest_opts o = { .case_name = l->case_name, .operator_name = l->operator_name,
+	                     .files = files ? (const char *const *)files : l->paths,
+	                     .nfiles = files ? nfiles : (size_t)l->n, .interrupted = &cli_interrupted };
 	dv_ingest_result res;
 	uint64_t seq = 0;
 	case_exposure(v, ops, l->case_name, d);
@@ -292,6 +298,7 @@ static int store_in_case(const radio_local *l, json_object *q, json_object *answ
 		json_object_object_add(answer, "exposure", json_object_get(ex));
 	rc = dv_ingest_evidence(v, &o, DV_ACTION_RADIO, d, &res, &seq);
 	json_object_put(d);
+	cli_radio_sdr_files_free(files);
 	dv_vault_close(v);
 	if (rc < 0) return cli_fail("radio");
 	json_object_object_add(answer, "ingest", json_object_new_int64(res.ingest_id));

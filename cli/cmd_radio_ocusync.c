@@ -76,6 +76,14 @@ static json_object *question(const dv_ocusync_result *const *r, size_t n, bool o
 	json_object_object_add(q, "ok", json_object_new_boolean(ok));
 	json_object_object_add(q, "detail", d);
 	json_object_object_add(q, "operators", ops);
+	/* the sample files read, by name: core:dataset may name one the parent
+	 * cannot guess from the metadata's name (it does not parse it) */
+	json_object *ds = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		const char *b = strrchr(r[i]->data_path, '/');
+		json_object_array_add(ds, json_object_new_string(b ? b + 1 : r[i]->data_path));
+	}
+	json_object_object_add(q, "datasets", ds);
 	return q;
 }
 
@@ -158,4 +166,48 @@ void cli_radio_sdr_files_free(char **files)
 {
 	for (size_t i = 0; files && files[i]; i++) free(files[i]);
 	free(files);
+}
+
+/*
+ * files, plus the sample files the reader says it read (a SigMF
+ * core:dataset of another name than REC.sigmf-data): only a plain file name
+ * (no '/', no leading '.', printable, at most 255 bytes), looked for beside
+ * each .sigmf-meta given, a regular file, not listed yet. The reader's word
+ * is untrusted: at worst it names another file of that directory, which
+ * is then stored (and listed) as evidence too.
+ */
+char **cli_radio_sdr_with_datasets(const char *const *files, size_t n, json_object *datasets)
+{
+	size_t nd = datasets && json_object_is_type(datasets, json_type_array) ? json_object_array_length(datasets) : 0;
+	if (nd > 64) nd = 64;
+	char **out = calloc(n + nd * n + 1, sizeof(*out));
+	if (!out) return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(out[k++] = strdup(files[i]))) goto fail;
+	for (size_t d = 0; d < nd; d++) {
+		json_object *o = json_object_array_get_idx(datasets, d);
+		const char *name = json_object_is_type(o, json_type_string) ? json_object_get_string(o) : NULL;
+		size_t nl = name ? strlen(name) : 0;
+		bool ok = nl > 0 && nl <= 255 && name[0] != '.';
+		for (size_t c = 0; ok && c < nl; c++) ok = (unsigned char)name[c] >= 0x20 && name[c] != 0x7f && name[c] != '/';
+		if (!ok) continue;
+		for (size_t i = 0; i < n; i++) {
+			if (!dv_ocusync_is_sigmf(files[i])) continue;
+			const char *slash = strrchr(files[i], '/');
+			int dl = slash ? (int)(slash - files[i] + 1) : 0;
+			size_t len = (size_t)dl + nl + 1;
+			char *p = malloc(len);
+			if (!p) goto fail;
+			snprintf(p, len, "%.*s%s", dl, files[i], name);
+			bool dup = false;
+			for (size_t j = 0; j < k; j++) dup |= !strcmp(out[j], p);
+			if (!dup && is_file(p)) out[k++] = p;
+			else free(p);
+		}
+	}
+	return out;
+fail:
+	cli_radio_sdr_files_free(out);
+	return NULL;
 }
