@@ -110,7 +110,7 @@ typedef struct capture_ctx {
 	bool gone;                /* the reader stopped reading */
 	/* --case: the rolling capture, pcapng files of at most rotate bytes */
 	bool dumping;
-	char dump_dir[64];
+	char dump_dir[256];
 	unsigned dump_files;
 	FILE *dump;
 	int dump_linktype;
@@ -143,7 +143,7 @@ static int dump_next(capture_ctx *c)
 		c->dump_errno = EFBIG;
 		return -1;
 	}
-	char path[128];
+	char path[300];
 	snprintf(path, sizeof(path), "%s/watch-%04u.pcapng", c->dump_dir, c->dump_files + 1);
 	FILE *f = fopen(path, "wbx");
 	uint8_t h[28 + 32];
@@ -418,7 +418,7 @@ static json_object *stats_reply(watch_local *l)
 static int store_watch(watch_local *l, json_object *detail)
 {
 	const char **files = calloc(DUMP_FILES_MAX + 1, sizeof(*files));
-	char (*paths)[128] = calloc(DUMP_FILES_MAX, sizeof(*paths));
+	char (*paths)[300] = calloc(DUMP_FILES_MAX, sizeof(*paths));
 	if (!files || !paths) {
 		free(files);
 		free(paths);
@@ -444,6 +444,10 @@ static int store_watch(watch_local *l, json_object *detail)
 		json_object_object_add(l->evidence, "case", json_object_new_string(l->case_name));
 		json_object_object_add(l->evidence, "ingest", json_object_new_int64(res.ingest_id));
 		json_object_object_add(l->evidence, "custody_entry", json_object_new_int64((int64_t)seq));
+		if (l->cap->dump_errno) {
+			json_object_object_add(l->evidence, "capture_incomplete", json_object_new_string(strerror(l->cap->dump_errno)));
+			json_object_object_add(l->evidence, "capture_bytes", json_object_new_uint64(l->cap->dump_bytes));
+		}
 	}
 	free(files);
 	free(paths);
@@ -815,6 +819,12 @@ static int run_job(const dv_audit_opts *o, int linktype, const char *label, int 
 			printf("evidence: stored in case %s (ingest %lld), verdict in custody entry %lld\n",
 			       cli_esc(json_object_get_string(cs)), (long long)json_object_get_int64(ing),
 			       (long long)json_object_get_int64(seq));
+			json_object *inc = NULL, *cb = NULL;
+			if (json_object_object_get_ex(evidence, "capture_incomplete", &inc) &&
+			    json_object_object_get_ex(evidence, "capture_bytes", &cb))
+				printf("evidence: the stored capture is incomplete: it stopped at %llu bytes (%s); "
+				       "the watch and its verdict cover every frame\n",
+				       (unsigned long long)json_object_get_uint64(cb), cli_esc(json_object_get_string(inc)));
 		}
 	}
 	json_object_put(evidence);
@@ -959,9 +969,13 @@ int cmd_watch(int argc, char **argv)
 	capture_ctx cap = { .live = live, .seconds = seconds, .rotate = (uint64_t)(rotate_mib * 1048576.0),
 		            .dump_linktype = dv_live_linktype(live) };
 	if (case_name) {
-		snprintf(cap.dump_dir, sizeof(cap.dump_dir), "%s", "/tmp/dronevault-watch-XXXXXX");
+		/* $TMPDIR when it is an absolute path of a sane length (a disk
+		 * with room for hours of capture), else /tmp */
+		const char *td = getenv("TMPDIR");
+		if (!td || td[0] != '/' || strlen(td) > 200) td = "/tmp";
+		snprintf(cap.dump_dir, sizeof(cap.dump_dir), "%s/dronevault-watch-XXXXXX", td);
 		if (!mkdtemp(cap.dump_dir)) {
-			dv_error_errno(errno, "/tmp", -1, "cannot create a directory for the capture");
+			dv_error_errno(errno, td, -1, "cannot create a directory for the capture");
 			dv_live_close(live);
 			if (vault) dv_vault_close(vault);
 			return cli_fail("watch");
@@ -1039,7 +1053,7 @@ int cmd_watch(int argc, char **argv)
 	if (case_name) {
 		/* stored in the vault (or not): the working copies go */
 		for (unsigned i = 0; i < cap.dump_files; i++) {
-			char path[128];
+			char path[300];
 			snprintf(path, sizeof(path), "%s/watch-%04u.pcapng", cap.dump_dir, i + 1);
 			unlink(path);
 		}
