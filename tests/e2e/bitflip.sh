@@ -35,6 +35,14 @@ open(p, "wb").write(d[:i] + b"source_tag CLOB" + d[i + len(b"source_tag BLOB"):]
 PY
 expect_exit 1 "$DV" --vault "$T/vs" verify
 check "an edited column type in sqlite_master is named" grep -q "catalog schema differs.*ingests" "$T/last.err"
+# an object added to the schema (a trigger would rewrite every later
+# write of an honest station) is refused on open, before anything is written
+cp -a "$V0" "$T/vt"
+python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("create trigger hide after insert on files begin delete from files where id = new.id; end"); c.commit(); c.close()' "$T/vt/catalog.db"
+expect_exit 1 "$DV" --vault "$T/vt" verify
+check "an added trigger is named" grep -q "catalog schema differs.*hide" "$T/last.err"
+expect_exit 1 "$DV" --vault "$T/vt" ingest --case F --operator o "$T/card"
+check "a writer refuses the catalog with a trigger" grep -q "catalog schema differs" "$T/last.err"
 
 rc=0
 python3 - "$DV" "$T/v" "${DV_FLIP_TRIALS:-100}" "${DV_FLIP_SEED:-}" <<'PY' || rc=$?
