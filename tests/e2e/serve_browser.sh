@@ -4,15 +4,22 @@
 # (a pixel check of the screenshot, kept in $DV_BUILD_DIR/artifacts/), the
 # custody log is shown verified, and every request the page made went to
 # the server on 127.0.0.1 (Chromium's net log; host names resolve nowhere).
+# Driven over the DevTools protocol (lib/serve_browser_drive.py): a video
+# from the vault (an H.264 MP4 as a DJI camera writes, made by ffmpeg) plays
+# past 2 s in the page's player through 206 range answers.
 . "$(dirname "$0")/lib/common.sh"
 command -v chromium >/dev/null || { echo "chromium missing: skipped"; exit 77; }
 npm=${DV_NPM_PREFIX:-/opt/dronevault-npm}/node_modules
 [ -f "$npm/leaflet/dist/leaflet.js" ] || { echo "leaflet missing (scripts/install-npm.sh): skipped"; exit 77; }
+command -v ffmpeg >/dev/null || { echo "ffmpeg missing (scripts/install-deps.sh): skipped"; exit 77; }
 SP=
 trap '[ -n "$SP" ] && kill "$SP" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
 here=$(dirname "$0")
 
 "$DV" sample-card "$T/card" >/dev/null
+# the video beside the sample's SRT sidecar: 6 s of H.264 (baseline, yuv420p, moov first)
+ffmpeg -loglevel error -f lavfi -i testsrc=size=320x180:rate=25 -t 6 -c:v libx264 -profile:v baseline \
+  -pix_fmt yuv420p -movflags +faststart "$T/card/DCIM/100MEDIA/DJI_0013.MP4"
 V=$T/vault
 new_vault "$V"
 expect_exit 0 "$DV" --vault "$V" ingest --case WEB-B --operator tester "$T/card"
@@ -42,6 +49,14 @@ art=${DV_BUILD_DIR:-$T}/artifacts
 mkdir -p "$art" && cp "$T/shot.png" "$art/serve-map.png" 2>/dev/null || true
 check "track drawn on the map" python3 "$here/lib/serve_browser_check.py" track "$T/shot.png"
 check "no request outside 127.0.0.1" python3 "$here/lib/serve_browser_check.py" netlog "$T/net.json" "$BASE"
+mkdir -p "$T/drive"
+python3 "$here/lib/serve_browser_drive.py" "$URL" "$T/drive" --video DJI_0013.MP4 >"$T/drive.out" 2>&1 || true
+sed 's/^/    /' "$T/drive.out"
+for w in "files listed" "video row clicked" "video played >= 2 s" "video fetched with range requests (206)" \
+         "video served as video/mp4" "no request outside $BASE/"; do
+  check "$w" grep -qxF "ok $w" "$T/drive.out"
+done
+cp "$T/drive/page.png" "$art/serve-video.png" 2>/dev/null || true
 browse --dump-dom >"$T/dom.html" || true
 check "case opened" grep -q 'Case WEB-B' "$T/dom.html"
 check "map shows the flight" grep -q 'data-track="F[0-9]*"' "$T/dom.html"
