@@ -80,6 +80,82 @@ function showTrack(flight) {
   }).catch(function (e) { status(e.message, true); });
 }
 
+/* ---- the case's map layers: photo positions, zones and geofence findings, coverage ---- */
+var overlays = {}, layerControl = null;
+
+function setOverlay(name, layer) {
+  if (overlays[name]) { map.removeLayer(overlays[name]); if (layerControl) layerControl.removeLayer(overlays[name]); }
+  overlays[name] = layer;
+  layer.addTo(map);
+  if (!layerControl) layerControl = L.control.layers(null, null, { collapsed: false }).addTo(map);
+  layerControl.addOverlay(layer, name);
+}
+
+function popupText(props, keys) {
+  var d = document.createElement('div');
+  keys.forEach(function (k) {
+    if (props[k] === undefined || props[k] === null) return;
+    var line = document.createElement('div');
+    line.textContent = k + ': ' + (typeof props[k] === 'object' ? JSON.stringify(props[k]) : props[k]);
+    d.appendChild(line);
+  });
+  return d;
+}
+
+function showPhotos(caseId) {
+  return ensureMap().then(function () { return api('/api/cases/' + caseId + '/photos'); }).then(function (gj) {
+    setOverlay('photo positions (' + gj.features.length + ')', L.geoJSON(gj, {
+      pointToLayer: function (f, ll) {
+        return L.circleMarker(ll, { radius: 6, color: '#6a040f', fillColor: '#ffba08', fillOpacity: 0.9, weight: 2,
+                                    className: 'dv-photos' });
+      },
+      onEachFeature: function (f, l) { l.bindPopup(popupText(f.properties, ['path', 'rel_alt', 'gimbal_yaw', 'gimbal_pitch'])); }
+    }));
+    document.getElementById('map').setAttribute('data-photos', gj.features.length);
+  }).catch(function (e) { status(e.message, true); });
+}
+
+function showZones(caseId) {
+  return ensureMap().then(function () { return api('/api/cases/' + caseId + '/zones'); }).then(function (gj) {
+    if (!gj.features.length) return;
+    var zones = gj.features.filter(function (f) { return f.properties.kind === 'zone'; });
+    var events = gj.features.filter(function (f) { return f.properties.kind !== 'zone'; });
+    setOverlay('zones entered (' + zones.length + ')', L.geoJSON({ type: 'FeatureCollection', features: zones }, {
+      style: { color: '#7b2cbf', weight: 2, fillColor: '#c77dff', fillOpacity: 0.25, className: 'dv-zones' },
+      onEachFeature: function (f, l) { l.bindPopup(popupText(f.properties, ['identifier', 'name', 'restriction', 'lower', 'upper', 'custody_entry'])); }
+    }));
+    setOverlay('geofence findings (' + events.length + ')', L.geoJSON({ type: 'FeatureCollection', features: events }, {
+      pointToLayer: function (f, ll) {
+        return L.circleMarker(ll, { radius: 8, color: '#000', fillColor: '#d00000', fillOpacity: 1, weight: 2,
+                                    className: 'dv-findings' });
+      },
+      onEachFeature: function (f, l) { l.bindPopup(popupText(f.properties, ['kind', 'zone', 'restriction', 'time', 'alt_m', 'flight', 'custody_entry'])); }
+    }));
+  }).catch(function (e) { status(e.message, true); });
+}
+
+var COVERAGE_STYLE = {
+  footprint: { color: '#2a9d8f', weight: 1, fill: false, className: 'dv-footprints' },
+  coverage: { color: '#264653', weight: 0, fillColor: '#2a9d8f', fillOpacity: 0.35, className: 'dv-coverage' },
+  holes: { color: '#e76f51', weight: 2, fillColor: '#e76f51', fillOpacity: 0.5, className: 'dv-holes' }
+};
+
+/* computed by the server on request (dronevault coverage), then kept */
+function showCoverage(caseId) {
+  var st = document.getElementById('coverage-state');
+  st.textContent = 'computing…';
+  st.className = '';
+  ensureMap().then(function () { return api('/api/cases/' + caseId + '/coverage'); }).then(function (gj) {
+    setOverlay('coverage', L.geoJSON(gj, {
+      style: function (f) { return COVERAGE_STYLE[f.properties.layer] || COVERAGE_STYLE.footprint; },
+      interactive: false
+    }));
+    var c = gj.dronevault_coverage || {};
+    st.textContent = (c.photos || 0) + ' photos, ' + ((c.share || 0) * 100).toFixed(1) + ' % seen by ≥ ' + c.min_images +
+                     ', ' + (c.holes || 0) + ' hole(s)';
+  }).catch(function (e) { st.textContent = 'coverage: ' + e.message; st.className = 'bad'; });
+}
+
 /* ---- media ---- */
 function showExif(f) {
   var tb = rows('exif');
@@ -169,8 +245,12 @@ function startVerify() {
 }
 
 /* ---- a case ---- */
+var currentCase = null;
 function openCase(c) {
+  currentCase = c;
   document.getElementById('case-pane').hidden = false;
+  showPhotos(c.id);
+  showZones(c.id);
   document.getElementById('case-title').textContent = 'Case ' + c.case;
   api('/api/cases/' + c.id).then(function (d) {
     var tb = rows('acqs');
@@ -235,6 +315,7 @@ function openCase(c) {
 
 function start() {
   document.getElementById('verify-btn').addEventListener('click', startVerify);
+  document.getElementById('coverage-btn').addEventListener('click', function () { if (currentCase) showCoverage(currentCase.id); });
   api('/api/status').then(function (s) {
     tilesUrl = s.map_tiles || null;
     status('vault ' + s.vault + ' at ' + s.station + ' — read-only' +

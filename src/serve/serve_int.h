@@ -27,7 +27,10 @@ typedef enum dv_serve_route_kind {
 	DV_SERVE_ROUTE_FILE_THUMB,    /* /api/files/ID/thumb (the JPEG's embedded preview) */
 	DV_SERVE_ROUTE_FILE_EXIF,     /* /api/files/ID/exif (the EXIF panel) */
 	DV_SERVE_ROUTE_CASE_FINDINGS, /* /api/cases/ID/findings (audit, radio, zones entries) */
-	DV_SERVE_ROUTE_VERIFY         /* /api/verify (starts or reports dv_verify) */
+	DV_SERVE_ROUTE_VERIFY,        /* /api/verify (starts or reports dv_verify) */
+	DV_SERVE_ROUTE_CASE_PHOTOS,   /* /api/cases/ID/photos (GeoJSON: photo positions) */
+	DV_SERVE_ROUTE_CASE_COVERAGE, /* /api/cases/ID/coverage (GeoJSON: footprints, coverage, holes) */
+	DV_SERVE_ROUTE_CASE_ZONES     /* /api/cases/ID/zones (GeoJSON: zones entered and geofence findings) */
 } dv_serve_route_kind;
 
 /* Where a static file of the page comes from. */

@@ -25,6 +25,13 @@ new_vault "$V"
 expect_exit 0 "$DV" --vault "$V" ingest --case WEB-B --operator tester "$T/card"
 # a Remote ID finding in the case: the page lists it
 expect_exit 4 "$DV" --vault "$V" radio --case WEB-B --operator tester "$DV_SOURCE_DIR/fuzz/corpus/radio_odid/capture_radiotap.pcap"
+# a geofence finding: a zone around the flight's start (the zones check keeps its map layer)
+cat >"$T/zones.json" <<'Z'
+{"UASZoneList":[{"identifier":"ZB1","restriction":"PROHIBITED","geometry":[{"uomDimensions":"M",
+ "lowerLimit":0,"lowerVerticalReference":"AGL","upperLimit":5000,"upperVerticalReference":"AMSL",
+ "horizontalProjection":{"type":"Polygon","coordinates":[[[7.3950,46.9360],[7.3960,46.9360],[7.3960,46.9380],[7.3950,46.9380],[7.3950,46.9360]]]}}]}]}
+Z
+expect_exit 4 "$DV" --vault "$V" zones check --case WEB-B --operator tester --zones "$T/zones.json"
 "$DV" --vault "$V" serve --port 0 >"$T/serve.out" 2>"$T/serve.err" &
 SP=$!
 for _ in $(seq 300); do
@@ -50,10 +57,12 @@ mkdir -p "$art" && cp "$T/shot.png" "$art/serve-map.png" 2>/dev/null || true
 check "track drawn on the map" python3 "$here/lib/serve_browser_check.py" track "$T/shot.png"
 check "no request outside 127.0.0.1" python3 "$here/lib/serve_browser_check.py" netlog "$T/net.json" "$BASE"
 mkdir -p "$T/drive"
-python3 "$here/lib/serve_browser_drive.py" "$URL" "$T/drive" --video DJI_0013.MP4 >"$T/drive.out" 2>&1 || true
+python3 "$here/lib/serve_browser_drive.py" "$URL" "$T/drive" --video DJI_0013.MP4 \
+  --layers photos,zones,findings,coverage >"$T/drive.out" 2>&1 || true
 sed 's/^/    /' "$T/drive.out"
 for w in "files listed" "video row clicked" "video played >= 2 s" "video fetched with range requests (206)" \
-         "video served as video/mp4" "no request outside $BASE/"; do
+         "video served as video/mp4" "no request outside $BASE/" "map layer photos drawn" \
+         "map layer zones drawn" "map layer findings drawn" "map layer coverage drawn"; do
   check "$w" grep -qxF "ok $w" "$T/drive.out"
 done
 cp "$T/drive/page.png" "$art/serve-video.png" 2>/dev/null || true

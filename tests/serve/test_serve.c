@@ -30,6 +30,11 @@ static void test_router(void)
 	CHECK_EQ(route("/api/cases/42/findings"), DV_SERVE_ROUTE_CASE_FINDINGS);
 	CHECK_EQ(route("/api/cases/x/findings"), DV_SERVE_ROUTE_NOTFOUND);
 	CHECK_EQ(route("/api/cases/42/findings/1"), DV_SERVE_ROUTE_NOTFOUND);
+	CHECK_EQ(route("/api/cases/42/photos"), DV_SERVE_ROUTE_CASE_PHOTOS);
+	CHECK_EQ(route("/api/cases/42/coverage"), DV_SERVE_ROUTE_CASE_COVERAGE);
+	CHECK_EQ(route("/api/cases/42/zones"), DV_SERVE_ROUTE_CASE_ZONES);
+	CHECK_EQ(route("/api/cases/0/zones"), DV_SERVE_ROUTE_NOTFOUND);
+	CHECK_EQ(route("/api/cases/42/photos/"), DV_SERVE_ROUTE_NOTFOUND);
 	CHECK_EQ(route("/api/verify"), DV_SERVE_ROUTE_VERIFY);
 	CHECK_EQ(route("/api/verify/1"), DV_SERVE_ROUTE_NOTFOUND);
 	dv_serve_route_parse(&r, "/api/flights/F17/track", 22);

@@ -88,7 +88,11 @@ try:
                  for m, p in b.events if m == 'Network.responseReceived' and src and p['response']['url'] == src]
         report(any(t_ == 'video/mp4' for t_ in types), 'video served as video/mp4', str(types))
 
-    for layer in [x for x in a.layers.split(',') if x]:
+    layers = [x for x in a.layers.split(',') if x]
+    if 'coverage' in layers:  # computed on request: the page's button
+        b.wait(lambda: b.eval("!!window.L && !!document.querySelector('#map .leaflet-map-pane')", s), 20)
+        b.eval("document.getElementById('coverage-btn').click()", s)
+    for layer in layers:
         n = b.wait(lambda: b.eval("document.querySelectorAll('#map path.dv-%s').length" % layer, s), 20)
         print('layer', layer, 'paths:', n)
         report(bool(n), 'map layer %s drawn' % layer, '0 paths')
