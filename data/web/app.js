@@ -157,8 +157,25 @@ function showCoverage(caseId) {
 }
 
 /* ---- media ---- */
+/* the DJI XMP fields (drone-dji:GimbalPitchDegree, FlightYawDegree, RelativeAltitude, …), decoded in the reader */
+function showXmp(f) {
+  var tb = rows('xmp');
+  document.getElementById('xmp').hidden = true;
+  if (f.media !== 'image') return;
+  api('/api/files/' + f.id + '/xmp').then(function (x) {
+    var keys = Object.keys(x);
+    document.getElementById('xmp').hidden = keys.length === 0;
+    keys.forEach(function (k) {
+      var tr = document.createElement('tr');
+      [k, x[k]].forEach(function (v) { cell(tr, v); });
+      tb.appendChild(tr);
+    });
+  }).catch(function (e) { status(e.message, true); });
+}
+
 function showExif(f) {
   var tb = rows('exif');
+  showXmp(f);
   document.getElementById('exif').hidden = f.media !== 'image';
   if (f.media !== 'image') return;
   api('/api/files/' + f.id + '/exif').then(function (ex) {

@@ -114,6 +114,7 @@ void dv_serve_route_parse(dv_serve_route *out, const char *path, size_t n)
 		if (seg_is(seg[3], len[3], "content")) out->kind = DV_SERVE_ROUTE_FILE_CONTENT;
 		else if (seg_is(seg[3], len[3], "thumb")) out->kind = DV_SERVE_ROUTE_FILE_THUMB;
 		else if (seg_is(seg[3], len[3], "exif")) out->kind = DV_SERVE_ROUTE_FILE_EXIF;
+		else if (seg_is(seg[3], len[3], "xmp")) out->kind = DV_SERVE_ROUTE_FILE_XMP;
 	}
 	if (out->kind == DV_SERVE_ROUTE_NOTFOUND) out->id = 0;
 }

@@ -30,7 +30,8 @@ typedef enum dv_serve_route_kind {
 	DV_SERVE_ROUTE_VERIFY,        /* /api/verify (starts or reports dv_verify) */
 	DV_SERVE_ROUTE_CASE_PHOTOS,   /* /api/cases/ID/photos (GeoJSON: photo positions) */
 	DV_SERVE_ROUTE_CASE_COVERAGE, /* /api/cases/ID/coverage (GeoJSON: footprints, coverage, holes) */
-	DV_SERVE_ROUTE_CASE_ZONES     /* /api/cases/ID/zones (GeoJSON: zones entered and geofence findings) */
+	DV_SERVE_ROUTE_CASE_ZONES,    /* /api/cases/ID/zones (GeoJSON: zones entered and geofence findings) */
+	DV_SERVE_ROUTE_FILE_XMP       /* /api/files/ID/xmp (the XMP panel: DJI drone-dji fields) */
 } dv_serve_route_kind;
 
 /* Where a static file of the page comes from. */
@@ -113,18 +114,36 @@ struct dv_vault;
 int dv_serve_api(char **out, size_t *n, unsigned *status, const char **type, struct dv_vault *v,
                  const dv_serve_route *r);
 
-/* ---- thumbnails and EXIF, decoded in the sandboxed reader (thumb.c) ---- */
+/* ---- thumbnails, EXIF and XMP, decoded in the sandboxed reader (thumb.c) ---- */
 struct dv_blobstore;
+
+/* What the reader decoded of one photo; each part malloc'd, NULL when none. */
+typedef struct dv_serve_meta {
+	uint8_t *thumb;    /* the JPEG's own embedded preview (checked: starts FF D8) */
+	size_t thumb_len;
+	char *exif;        /* {"IFD0": {"Make": "DJI", ...}, ...}, NUL-terminated */
+	size_t exif_len;
+	char *xmp;         /* {"drone-dji:GimbalPitchDegree": "-90.0", ...}, NUL-terminated */
+	size_t xmp_len;
+} dv_serve_meta;
+void dv_serve_meta_free(dv_serve_meta *m);
+
+/* The long-lived thumbnail reader: one dv-reader job for the server's
+ * life, run by a thread of its own, started on first use and again when it
+ * died; given up (one job per photo from then on) when it hangs. */
+typedef struct dv_serve_thumbs dv_serve_thumbs;
+int dv_serve_thumbs_new(dv_serve_thumbs **out);
+void dv_serve_thumbs_free(dv_serve_thumbs *t);
+/* reader processes started so far */
+uint64_t dv_serve_thumbs_jobs(dv_serve_thumbs *t);
+
 /*
- * The photo in blob (plaintext size bytes): its embedded preview (*thumb,
- * malloc'd; NULL when it has none) and its EXIF tags as JSON text (*exif,
- * malloc'd, NUL-terminated; NULL when none), both decoded by dv-reader's
- * "thumb" job from the photo's first 256 KiB. The bytes are checked for
- * size and the JPEG start marker only, never parsed here.
+ * The photo in blob (plaintext size bytes), its first 256 KiB decoded by
+ * dv-reader's "thumb" job: through t, or (t NULL) a job of its own. The
+ * parent checks sizes, the base64 and the JPEG start marker only.
  */
-int dv_serve_thumb(uint8_t **thumb, size_t *thumb_len, char **exif, size_t *exif_len, struct dv_blobstore *bs,
-                   const char *blob, uint64_t size);
-/* The job (runs inside dv-reader): input at DV_READER_OUT_FD + 2. */
+int dv_serve_thumb(dv_serve_meta *out, dv_serve_thumbs *t, struct dv_blobstore *bs, const char *blob, uint64_t size);
+/* The job (runs inside dv-reader): frames at DV_READER_OUT_FD, answers by dv_reader_ask. */
 int dv_serve_thumb_job(int argc, char **argv);
 
 #endif

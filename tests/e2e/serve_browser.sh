@@ -58,12 +58,19 @@ check "track drawn on the map" python3 "$here/lib/serve_browser_check.py" track 
 check "no request outside 127.0.0.1" python3 "$here/lib/serve_browser_check.py" netlog "$T/net.json" "$BASE"
 mkdir -p "$T/drive"
 python3 "$here/lib/serve_browser_drive.py" "$URL" "$T/drive" --video DJI_0013.MP4 \
-  --layers photos,zones,findings,coverage >"$T/drive.out" 2>&1 || true
+  --layers photos,zones,findings,coverage --xmp DJI_0001.JPG >"$T/drive.out" 2>&1 || true
 sed 's/^/    /' "$T/drive.out"
 for w in "files listed" "video row clicked" "video played >= 2 s" "video fetched with range requests (206)" \
          "video served as video/mp4" "no request outside $BASE/" "map layer photos drawn" \
-         "map layer zones drawn" "map layer findings drawn" "map layer coverage drawn"; do
+         "map layer zones drawn" "map layer findings drawn" "map layer coverage drawn" "photo row clicked" \
+         "XMP panel filled"; do
   check "$w" grep -qxF "ok $w" "$T/drive.out"
+done
+# the XMP panel of the sample's first photo: the values src/sample writes
+for kv in "drone-dji:GimbalPitchDegree -90.00" "drone-dji:GimbalYawDegree +90.00" "drone-dji:FlightYawDegree +90.00" \
+          "drone-dji:RelativeAltitude +60.000" "drone-dji:AbsoluteAltitude +600.000" "drone-dji:GpsLatitude +46.93714068" \
+          "drone-dji:DroneSerialNumber SAMPLE0DRONE0001"; do
+  check "XMP panel: $kv" grep -qxF "xmp $kv" "$T/drive.out"
 done
 cp "$T/drive/page.png" "$art/serve-video.png" 2>/dev/null || true
 browse --dump-dom >"$T/dom.html" || true

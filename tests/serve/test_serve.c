@@ -47,6 +47,8 @@ static void test_router(void)
 	CHECK_EQ(r.kind, DV_SERVE_ROUTE_FILE_THUMB);
 	CHECK_EQ(r.id, 8);
 	CHECK_EQ(route("/api/files/8/exif"), DV_SERVE_ROUTE_FILE_EXIF);
+	CHECK_EQ(route("/api/files/8/xmp"), DV_SERVE_ROUTE_FILE_XMP);
+	CHECK_EQ(route("/api/files/8/xmp/x"), DV_SERVE_ROUTE_NOTFOUND);
 	CHECK_EQ(route("/api/files/8/thumbs"), DV_SERVE_ROUTE_NOTFOUND);
 	CHECK_EQ(route("/api/files/x/exif"), DV_SERVE_ROUTE_NOTFOUND);
 	/* traversal and encodings: never found */
