@@ -462,8 +462,8 @@ static enum MHD_Result api_verify(dv_serve *s, struct MHD_Connection *c)
 	static const char *const names[] = { "never", "running", "done", "failed" };
 	json_object_object_add(o, "state", json_object_new_string(s->reopen ? names[s->vstate] : "unavailable"));
 	if (!s->reopen)
-		json_object_object_add(o, "error", json_object_new_string("verify on request needs the vault's key without a prompt "
-		                                                          "(serve --key-file or DRONEVAULT_PASSPHRASE)"));
+		json_object_object_add(o, "error", json_object_new_string("this server was started without a way to open a "
+		                                                          "second reader (dv_serve_opts.reopen)"));
 	if (s->vstarted_ns) {
 		char t[40];
 		dv_time_iso(t, sizeof(t), s->vstarted_ns);
