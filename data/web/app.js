@@ -2,11 +2,27 @@
  * forbids it); text from the vault goes into the page as text nodes only. */
 'use strict';
 
+/* an API answer; a failure carries the server's {"error": …} (a damaged
+ * catalog, a missing blob) so the page can say what is wrong */
 function api(path) {
   return fetch(path, { credentials: 'same-origin' }).then(function (r) {
-    if (!r.ok) throw new Error(path + ': HTTP ' + r.status);
+    if (!r.ok) {
+      return r.json().catch(function () { return {}; }).then(function (b) {
+        throw new Error(path + ': HTTP ' + r.status + (b && b.error ? ': ' + b.error : ''));
+      });
+    }
     return r.json();
   });
+}
+
+/* why a stored file did not load: ask for its first byte and show the error answer */
+function mediaFailed(url) {
+  fetch(url, { credentials: 'same-origin', headers: { Range: 'bytes=0-0' } }).then(function (r) {
+    if (r.ok) return;
+    return r.json().catch(function () { return {}; }).then(function (b) {
+      status(url + ': HTTP ' + r.status + (b && b.error ? ': ' + b.error : ''), true);
+    });
+  }).catch(function (e) { status(url + ': ' + e.message, true); });
 }
 
 function cell(tr, text, cls) {
@@ -199,10 +215,21 @@ function showFile(f) {
   else { window.location.href = url; }
 }
 
+/* the header line; problems are kept below it (a later good answer never hides one) */
 function status(text, bad) {
-  var s = document.getElementById('status');
-  s.textContent = text;
-  s.className = bad ? 'bad' : '';
+  if (!bad) {
+    var s = document.getElementById('status');
+    s.textContent = text;
+    s.className = '';
+    return;
+  }
+  var ul = document.getElementById('problems');
+  var seen = [].some.call(ul.childNodes, function (li) { return li.textContent === text; });
+  if (seen || ul.childNodes.length >= 20) return;
+  var li = document.createElement('li');
+  li.textContent = text;
+  ul.appendChild(li);
+  ul.hidden = false;
 }
 
 /* ---- findings: audit verdicts, Remote ID, zones (custody entries) ---- */
@@ -331,12 +358,15 @@ function openCase(c) {
 }
 
 function start() {
+  var v = document.getElementById('video'), p = document.getElementById('photo');
+  v.addEventListener('error', function () { if (v.getAttribute('src')) mediaFailed(v.getAttribute('src')); });
+  p.addEventListener('error', function () { if (p.getAttribute('src')) mediaFailed(p.getAttribute('src')); });
   document.getElementById('verify-btn').addEventListener('click', startVerify);
   document.getElementById('coverage-btn').addEventListener('click', function () { if (currentCase) showCoverage(currentCase.id); });
   api('/api/status').then(function (s) {
     tilesUrl = s.map_tiles || null;
-    status('vault ' + s.vault + ' at ' + s.station + ' — read-only' +
-           (s.config !== 'authenticated' ? ' — vault.json ' + s.config + '!' : ''), s.config !== 'authenticated');
+    status('vault ' + s.vault + ' at ' + s.station + ' — read-only');
+    if (s.config !== 'authenticated') status('vault.json is ' + s.config + '!', true);
   }).catch(function (e) { status('the vault cannot be read: ' + e.message, true); });
   api('/api/cases').then(function (cases) {
     var tb = rows('cases');

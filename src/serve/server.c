@@ -184,6 +184,8 @@ struct content {
 	uint64_t first;      /* plaintext offset of response byte 0 */
 	uint8_t *dst;
 	size_t got, want;
+	uint8_t *pre;        /* the answer's first block, read before it was queued */
+	size_t pre_len;
 };
 
 static int copy_sink(const uint8_t *data, size_t n, void *payload)
@@ -199,6 +201,11 @@ static ssize_t content_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct content *k = cls;
 	if (max > CONTENT_BLOCK) max = CONTENT_BLOCK;
+	if (k->pre && pos < k->pre_len) {
+		size_t n = k->pre_len - (size_t)pos < max ? k->pre_len - (size_t)pos : max;
+		memcpy(buf, k->pre + pos, n);
+		return (ssize_t)n;
+	}
 	k->dst = (uint8_t *)buf;
 	k->got = 0;
 	k->want = max;
@@ -212,7 +219,10 @@ static ssize_t content_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 static void content_free(void *cls)
 {
-	free(cls);
+	struct content *k = cls;
+	if (k->pre) sodium_memzero(k->pre, k->pre_len);
+	free(k->pre);
+	free(k);
 }
 
 static const char *content_type(const char *path)
@@ -253,6 +263,26 @@ static enum MHD_Result send_content(dv_serve *s, struct MHD_Connection *c, int64
 	k->bs = dv_vault_blobs(s->v);
 	snprintf(k->blob, sizeof(k->blob), "%s", f.blob_name);
 	k->first = rr == DV_RANGE_ONE ? first : 0;
+	if (len) {
+		/* the first block now, so that a blob missing or damaged since start is
+		 * a clear error answer, not a connection cut after the headers */
+		size_t want = len < CONTENT_BLOCK ? (size_t)len : CONTENT_BLOCK;
+		k->pre = malloc(want);
+		if (!k->pre) {
+			free(k);
+			return MHD_NO;
+		}
+		k->dst = k->pre;
+		k->got = 0;
+		k->want = want;
+		int brc = dv_blob_read_range(NULL, k->bs, k->blob, k->first, want, copy_sink, k);
+		if (brc < 0 || k->got != want) {
+			if (brc >= 0) dv_error_set(DV_ECORRUPT, f.blob_name, -1, "the stored file ended early");
+			content_free(k);
+			return send_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR);
+		}
+		k->pre_len = k->got;
+	}
 	struct MHD_Response *r = len == 0 ? MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT)
 	                                  : MHD_create_response_from_callback(len, CONTENT_BLOCK, content_read, k, content_free);
 	if (len == 0) free(k);

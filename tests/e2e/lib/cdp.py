@@ -95,7 +95,10 @@ class Browser:
     def wait(self, cond, timeout, step=0.2):
         end = time.monotonic() + timeout
         while True:
-            v = cond()
+            try:
+                v = cond()
+            except CDPError:  # the page is still loading (its elements not there yet)
+                v = None
             if v:
                 return v
             if time.monotonic() > end:

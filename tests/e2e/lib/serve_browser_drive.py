@@ -17,6 +17,9 @@ Opens URL (the token URL) with #case=1, then per option:
                   event, and no request reached the network)
   --xmp NAME      clicks the photo row NAME and prints its XMP panel as
                   "xmp KEY VALUE" lines
+  --click NAME    clicks the file row NAME (opens it in the viewer)
+  --problem TEXT  the page lists a problem containing TEXT (each problem
+                  printed as a "problem ..." line)
 Every request the page made must go to the server or (with --tiles) the
 tile origin. Prints "ok WHAT" / "FAIL WHAT: detail" per check and a
 screenshot OUTDIR/page.png.
@@ -38,6 +41,9 @@ ap.add_argument('--layers', default='')
 ap.add_argument('--tiles')
 ap.add_argument('--foreign')
 ap.add_argument('--xmp')
+ap.add_argument('--click')
+ap.add_argument('--problem', action='append', default=[])
+ap.add_argument('--no-files', action='store_true', help='the file list may stay empty')
 a = ap.parse_args()
 base = a.url.split('/?')[0]
 fails = 0
@@ -61,8 +67,11 @@ try:
            "window.__csp = []; document.addEventListener('securitypolicyviolation',"
            " function (e) { window.__csp.push(e.blockedURI + ' ' + e.violatedDirective); });"}, s)
     b.send('Page.navigate', {'url': a.url + '#case=1'}, s)
-    rows = b.wait(lambda: b.eval("document.querySelectorAll('#files tbody tr').length", s), 30)
-    report(bool(rows), 'files listed', 'no file rows')
+    if not a.no_files:
+        rows = b.wait(lambda: b.eval("document.querySelectorAll('#files tbody tr').length", s), 30)
+        report(bool(rows), 'files listed', 'no file rows')
+    else:
+        b.wait(lambda: b.eval("document.getElementById('status').textContent.indexOf('vault ') === 0", s), 20)
 
     def click_row(name):
         return b.eval("(function(){var r=[].slice.call(document.querySelectorAll('#files tbody tr'))"
@@ -104,6 +113,14 @@ try:
         for k, v in b.eval("[].slice.call(document.querySelectorAll('#xmp tbody tr')).map(function(t){"
                            "return [t.cells[0].textContent,t.cells[1].textContent];})", s) or []:
             print('xmp', k, v)
+
+    if a.click:
+        report(click_row(a.click), 'row clicked', a.click)
+    for text in a.problem:
+        got = b.wait(lambda: text in (b.eval("document.getElementById('problems').textContent", s) or ''), 20)
+        report(bool(got), 'problem shown: ' + text, '')
+    for p_ in b.eval("[].slice.call(document.querySelectorAll('#problems li')).map(function(l){return l.textContent;})", s) or []:
+        print('problem', p_)
 
     if a.tiles:
         n = b.wait(lambda: [p['request']['url'] for m, p in b.events if m == 'Network.requestWillBeSent'
