@@ -99,6 +99,16 @@ int dv_serve_auth_init(dv_serve_auth *out);
 bool dv_serve_secret_eq(const char *s, const char *a, size_t n);
 /* "Bearer <token>" (Authorization header value) */
 bool dv_serve_auth_bearer_ok(const dv_serve_auth *a, const char *header);
+/*
+ * The Host header (n bytes) against the names this server answers to, so
+ * that a page of another site whose name was made to resolve to us (DNS
+ * rebinding) is refused: 127.0.0.1, localhost, [::1] and the --listen
+ * address (listen, may be NULL; an IPv6 one in brackets), each with our
+ * port, or with none when port is the scheme's default (80, 443 with tls).
+ * Names compare without case; anything else (another name, port, junk)
+ * is false.
+ */
+bool dv_serve_host_ok(const char *host, size_t n, const char *listen, uint16_t port, bool tls);
 
 
 

@@ -77,6 +77,7 @@ struct dv_serve {
 	bool tls;
 	uint16_t port;
 	char url[160];
+	char listen[64];          /* the --listen address, "" for loopback */
 	char web_dir[DV_PATH_MAX], npm_dir[DV_PATH_MAX];
 	char *cert, *key; /* PEM, NUL-terminated */
 	/* verify on request (/api/verify): one run at a time, on its own reader */
@@ -531,6 +532,10 @@ static enum MHD_Result api_verify(dv_serve *s, struct MHD_Connection *c)
 static enum MHD_Result handle(dv_serve *s, struct MHD_Connection *c, const char *url, const char *method)
 {
 	size_t n = strlen(url);
+	/* before anything else, the token included: a name that is not ours (DNS rebinding) */
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	if (!dv_serve_host_ok(host, host ? strlen(host) : 0, s->listen[0] ? s->listen : NULL, s->port, s->tls))
+		return send_empty(s, c, MHD_HTTP_MISDIRECTED_REQUEST);
 	const char *tok = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
 	if (tok) {
 		bool ok = dv_serve_secret_eq(s->auth.token, tok, strlen(tok));
@@ -635,6 +640,7 @@ int dv_serve_start(dv_serve **out, dv_vault *v, const dv_serve_opts *o)
 	dv_serve *s = calloc(1, sizeof(*s));
 	if (!s) return dv_error_set(DV_ENOMEM, NULL, -1, "no memory");
 	s->v = v;
+	if (o->listen) snprintf(s->listen, sizeof(s->listen), "%s", o->listen);
 	s->reopen = o->reopen;
 	s->reopen_payload = o->reopen_payload;
 	s->vmu_ok = pthread_mutex_init(&s->vmu, NULL) == 0;

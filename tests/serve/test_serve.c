@@ -179,9 +179,51 @@ static void test_loopback(void)
 	CHECK_EQ(dv_serve_start(&s, NULL, &o2), DV_EINVAL);
 }
 
+static bool host(const char *h, const char *listen, uint16_t port, bool tls)
+{
+	return dv_serve_host_ok(h, h ? strlen(h) : 0, listen, port, tls);
+}
+
+static void test_host(void)
+{
+	CHECK(host("127.0.0.1:8750", NULL, 8750, false));
+	CHECK(host("localhost:8750", NULL, 8750, false));
+	CHECK(host("LocalHost:8750", NULL, 8750, false));
+	CHECK(host("[::1]:8750", NULL, 8750, false));
+	CHECK(host("127.0.0.1", NULL, 80, false));
+	CHECK(host("localhost", NULL, 443, true));
+	/* DNS rebinding: another name resolving to us */
+	CHECK(!host("evil.example:8750", NULL, 8750, false));
+	CHECK(!host("localhost.evil.example:8750", NULL, 8750, false));
+	CHECK(!host("127.0.0.1.nip.io:8750", NULL, 8750, false));
+	CHECK(!host("127.0.0.2:8750", NULL, 8750, false));
+	/* another port, none where ours is not the default, junk */
+	CHECK(!host("127.0.0.1:8751", NULL, 8750, false));
+	CHECK(!host("127.0.0.1", NULL, 8750, false));
+	CHECK(!host("127.0.0.1:", NULL, 8750, false));
+	CHECK(!host("127.0.0.1:08750", NULL, 8750, false));
+	CHECK(!host("127.0.0.1:8750x", NULL, 8750, false));
+	CHECK(!host("127.0.0.1:8750:1", NULL, 8750, false));
+	CHECK(!host("::1:8750", NULL, 8750, false));
+	CHECK(!host("[::1", NULL, 8750, false));
+	CHECK(!host("[]:8750", NULL, 8750, false));
+	CHECK(!host("[::2]:8750", NULL, 8750, false));
+	CHECK(!host(":8750", NULL, 8750, false));
+	CHECK(!host("", NULL, 8750, false));
+	CHECK(!host(NULL, NULL, 8750, false));
+	CHECK(!dv_serve_host_ok("127.0.0.1\0x:8750", 16, NULL, 8750, false));
+	/* the --listen address, as given */
+	CHECK(host("192.0.2.7:8443", "192.0.2.7", 8443, true));
+	CHECK(!host("192.0.2.8:8443", "192.0.2.7", 8443, true));
+	CHECK(host("[2001:db8::7]:8443", "2001:db8::7", 8443, true));
+	CHECK(!host("2001:db8::7:8443", "2001:db8::7", 8443, true));
+	CHECK(!host("[192.0.2.7]:8443", "192.0.2.7", 8443, true));
+}
+
 int main(void)
 {
 	test_router();
+	test_host();
 	test_range();
 	test_auth();
 	test_loopback();
