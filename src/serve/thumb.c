@@ -384,8 +384,9 @@ static int send_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* one photo through the long-lived job: 1 when it cannot be used (given up) */
-static int via_job(dv_serve_meta *out, dv_serve_thumbs *t, const uint8_t *frame, size_t n)
+/* one photo through the long-lived job: 1 when it cannot be used (given up),
+ * 2 when the job was gone before it got the photo (start another) */
+static int via_job_once(dv_serve_meta *out, dv_serve_thumbs *t, const uint8_t *frame, size_t n)
 {
 	reap(t);
 	pthread_mutex_lock(&t->mu);
@@ -406,8 +407,18 @@ static int via_job(dv_serve_meta *out, dv_serve_thumbs *t, const uint8_t *frame,
 	t->asked++;
 	pthread_mutex_unlock(&t->mu);
 	if (send_all(t->fd, frame, n) < 0) {
-		/* the job is gone (its thread ends by itself) */
-		return dv_error_set(DV_EIO, "reader", -1, "the thumbnail reader ended");
+		/* the job was gone (killed, or ended) before this photo: wait for its
+		 * thread to see it, bounded */
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += THUMB_WAIT_S;
+		pthread_mutex_lock(&t->mu);
+		while (t->running)
+			if (pthread_cond_timedwait(&t->cv, &t->mu, &until) == ETIMEDOUT) break;
+		bool ended = !t->running;
+		if (!ended) t->given_up = true;
+		pthread_mutex_unlock(&t->mu);
+		return ended ? 2 : 1;
 	}
 	struct timespec until;
 	clock_gettime(CLOCK_MONOTONIC, &until);
@@ -431,6 +442,14 @@ static int via_job(dv_serve_meta *out, dv_serve_thumbs *t, const uint8_t *frame,
 		rc = dv_error_set(DV_EIO, "reader", -1, "the thumbnail reader ended on this photo");
 	}
 	pthread_mutex_unlock(&t->mu);
+	return rc;
+}
+
+static int via_job(dv_serve_meta *out, dv_serve_thumbs *t, const uint8_t *frame, size_t n)
+{
+	int rc = via_job_once(out, t, frame, n);
+	if (rc == 2) rc = via_job_once(out, t, frame, n);
+	if (rc == 2) rc = dv_error_set(DV_EIO, "reader", -1, "the thumbnail reader ended before it got the photo");
 	return rc;
 }
 

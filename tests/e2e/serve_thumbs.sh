@@ -14,6 +14,7 @@ trap '[ -n "$SP" ] && kill "$SP" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXI
 
 mkdir -p "$T/card/DCIM"
 cp "$photos"/*.[jJ][pP][gG] "$T/card/DCIM/"
+cp "$photos/DJI_XT2.jpg" "$T/card/DCIM/COPY_XT2.JPG"   # asked only after the reader was killed
 head -c 5000 /dev/urandom >"$T/card/DCIM/GARBAGE.JPG"
 { printf '\xff\xd8\xff\xe1\xff\xf0Exif\0\0II*\0\x08\0\0\0\xff\xff'; head -c 300 /dev/urandom; } >"$T/card/DCIM/TRUNC.JPG"
 V=$T/vault
@@ -95,5 +96,16 @@ for p in GARBAGE.JPG TRUNC.JPG; do
 done
 check "still serving" test "$(code "$BASE/api/status")" = 200
 check "hostile JPEGs went through the same reader" test "$(readers)" = "$first_reader"
+# the reader killed: the next photo gets a new one, and an answer
+kill -KILL $first_reader
+while kill -0 "$first_reader" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$first_reader/stat" 2>/dev/null)" != Z ]; do sleep 0.05; done
+id=$(id_of COPY_XT2.JPG)
+check "reader killed: next thumb 200" test "$(code "$BASE/api/files/$id/thumb")" = 200
+if command -v exiftool >/dev/null; then
+  check "reader killed: the preview still exiftool's" cmp -s "$T/body" <(exiftool -b -ThumbnailImage "$photos/DJI_XT2.jpg")
+fi
+second_reader=$(readers)
+check "reader killed: a new one ($first_reader -> $second_reader)" test -n "$second_reader" -a "$second_reader" != "$first_reader"
+check "reader killed: still one" test "$(wc -w <<<"$second_reader")" = 1
 check "not a photo: 404" test "$(code "$BASE/api/files/999/thumb")" = 404
 finish
