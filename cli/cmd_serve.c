@@ -1,5 +1,6 @@
 /* dronevault serve: the local read-only web page over the vault. */
 #include <getopt.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,8 @@ static const char serve_help[] =
 	"their acquisitions and files, flights on an offline map, the custody log with\n"
 	"its verification, videos played with HTTP range requests. Nothing in the vault\n"
 	"changes through it. The vault is unlocked once at start (prompt, --key-file or\n"
-	"DRONEVAULT_PASSPHRASE).\n"
+	"DRONEVAULT_PASSPHRASE); a passphrase typed at the prompt is kept in locked\n"
+	"memory for verify on request (the page's button), never written.\n"
 	"\n"
 	"It listens on 127.0.0.1 and ::1 only, port --port (default 8750; 0 picks a free\n"
 	"one). --listen ADDR serves another address instead; one that is not loopback\n"
@@ -53,17 +55,51 @@ static const char *default_web_dir(void)
 	return DV_WEB_SOURCE_DIR;
 }
 
+#define SERVE_PASS_MAX 1024
+
 struct reopen_ctx {
 	const char *vault, *key_file;
+	const char *pass; /* typed at the prompt: guarded, locked memory (sodium_malloc), never written */
 };
 
-/* a second reader for /api/verify: only when the key comes without a prompt */
+/* a second reader for /api/verify: the key file or environment as at
+ * start, or the passphrase typed then, kept for it */
 static int reopen_reader(dv_vault **out, void *payload)
 {
 	const struct reopen_ctx *r = payload;
 	*out = NULL;
+	if (r->pass) {
+		dv_key_source key = { r->pass, strlen(r->pass), NULL };
+		if (dv_vault_open_ex(out, cli_vault_dir(r->vault), &key, DV_VAULT_READ, NULL) < 0)
+			return dv_error_set(DV_EINVAL, NULL, -1, "the vault did not open for verify: %s", dv_error_text());
+		return 0;
+	}
 	if (cli_open_vault("serve", r->vault, r->key_file, DV_VAULT_READ, out) != 0)
 		return dv_error_set(DV_EINVAL, NULL, -1, "the vault did not open for verify: %s", dv_error_text());
+	return 0;
+}
+
+/* The passphrase from the prompt, into memory that is locked (never
+ * swapped), guarded, read-only once typed and wiped at exit: serve keeps it
+ * for verify on request, which opens a second reader. */
+static int prompt_kept(char **out, const char *vault)
+{
+	*out = NULL;
+	char *p = sodium_init() >= 0 ? sodium_malloc(SERVE_PASS_MAX) : NULL;
+	if (!p) {
+		dv_error_set(DV_ENOMEM, NULL, -1, "no locked memory for the passphrase");
+		return cli_fail("serve");
+	}
+	sodium_mlock(p, SERVE_PASS_MAX); /* sodium_malloc locks it too: a no-op then */
+	char prompt[4200];
+	snprintf(prompt, sizeof(prompt), "Passphrase for vault %s: ", cli_vault_dir(vault));
+	int rc = cli_read_passphrase("serve", prompt, false, p, SERVE_PASS_MAX);
+	if (rc) {
+		sodium_free(p);
+		return rc;
+	}
+	sodium_mprotect_readonly(p);
+	*out = p;
 	return 0;
 }
 
@@ -117,21 +153,31 @@ int cmd_serve(int argc, char **argv)
 		snprintf(npm, sizeof(npm), "%s/node_modules", p && *p ? p : "/opt/dronevault-npm");
 		o.npm_dir = npm;
 	}
-	/* the passphrase typed at a prompt is not kept: verify on request then is not offered */
 	const char *envp = cli_env_passphrase();
-	struct reopen_ctx rx = { vault, key_file };
-	if (key_file || (envp && *envp)) {
-		o.reopen = reopen_reader;
-		o.reopen_payload = &rx;
-	}
+	struct reopen_ctx rx = { vault, key_file, NULL };
+	char *kept = NULL;
+	int rc;
+	if (!key_file && !(envp && *envp) && (rc = prompt_kept(&kept, vault)) != 0) return rc;
+	rx.pass = kept;
+	o.reopen = reopen_reader;
+	o.reopen_payload = &rx;
 	dv_vault *v;
-	int rc = cli_open_vault("serve", vault, key_file, DV_VAULT_READ, &v);
-	if (rc) return rc;
+	if (kept) {
+		dv_key_source key = { kept, strlen(kept), NULL };
+		rc = dv_vault_open_ex(&v, cli_vault_dir(vault), &key, DV_VAULT_READ, NULL) < 0 ? cli_fail("serve") : CLI_OK;
+	} else {
+		rc = cli_open_vault("serve", vault, key_file, DV_VAULT_READ, &v);
+	}
+	if (rc) {
+		sodium_free(kept);
+		return rc;
+	}
 	cli_catch_signals();
 	dv_serve *s;
 	if (dv_serve_start(&s, v, &o) < 0) {
 		rc = cli_fail("serve");
 		dv_vault_close(v);
+		sodium_free(kept);
 		return rc;
 	}
 	printf("dronevault serve: %s (read-only; Ctrl-C stops)\n", dv_serve_url(s));
@@ -142,5 +188,6 @@ int cmd_serve(int argc, char **argv)
 	}
 	dv_serve_stop(s);
 	dv_vault_close(v);
+	sodium_free(kept); /* wiped by sodium_free */
 	return CLI_OK;
 }

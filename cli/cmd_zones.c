@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dv/catalog.h"
 #include "dv/crypto.h"
 #include "dv/dem.h"
 #include "dv/err.h"
@@ -24,6 +25,9 @@
 #include <errno.h>
 #include <math.h>
 #include <unistd.h>
+
+#define ZONES_MAP_MAX_FEATURES 4096   /* zones entered and entry/exit points kept per flight */
+#define ZONES_MAP_MAX_BYTES (8u << 20)  /* the map record of one check */
 
 static void usage(FILE *out)
 {
@@ -196,6 +200,24 @@ static int check_one_flight(const dv_track_point *pts, size_t n, const char *ser
 			json_object_array_add(ids, json_object_new_string(zs->zones[rep->events[i].zone].identifier));
 	json_object_object_add(o, "zone_ids", ids);
 	if (nlocal) json_object_object_add(o, "points_with_local_time", json_object_new_int64((int64_t)nlocal));
+	{
+		/* for the map of dronevault serve: the zones entered and the entry/exit
+		 * points (the route is the vault's own track: left out) */
+		char *gj = dv_fence_geojson(zs, r, rep);
+		json_object *g = gj ? json_tokener_parse(gj) : NULL, *feats, *keep = json_object_new_array();
+		free(gj);
+		if (g && json_object_object_get_ex(g, "features", &feats) && json_object_is_type(feats, json_type_array)) {
+			for (size_t i = 0; i < json_object_array_length(feats) && i < ZONES_MAP_MAX_FEATURES; i++) {
+				json_object *ft = json_object_array_get_idx(feats, i), *pr, *k;
+				if (json_object_object_get_ex(ft, "properties", &pr) && json_object_object_get_ex(pr, "kind", &k) &&
+				    !strcmp(json_object_get_string(k), "route"))
+					continue;
+				json_object_array_add(keep, json_object_get(ft));
+			}
+		}
+		json_object_put(g);
+		json_object_object_add(o, "map", keep);
+	}
 	if (json) {
 		char *js = dv_fence_report_json(zs, r, rep);
 		json_object *full = js ? json_tokener_parse(js) : NULL;
@@ -356,7 +378,7 @@ static int zones_record(zones_local *l, json_object *q, json_object *answer)
 	if (!l->v || !json_object_object_get_ex(q, "flights", &fl) || !json_object_is_type(fl, json_type_array) ||
 	    json_object_array_length(fl) != json_object_array_length(l->ids))
 		return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: the zones result is malformed");
-	json_object *flights = json_object_new_array();
+	json_object *flights = json_object_new_array(), *maps = json_object_new_array();
 	uint64_t entries = 0;
 	for (size_t i = 0; i < json_object_array_length(fl); i++) {
 		json_object *o = json_object_array_get_idx(fl, i), *id, *en, *ze, *zi, *pl = NULL, *r = NULL;
@@ -374,8 +396,12 @@ static int zones_record(zones_local *l, json_object *q, json_object *answer)
 		if (okf && json_object_object_get_ex(o, "points_with_local_time", &pl))
 			okf = json_object_is_type(pl, json_type_int) && json_object_get_int64(pl) > 0;
 		if (okf && json_object_object_get_ex(o, "report", &r)) okf = json_object_is_type(r, json_type_object);
+		json_object *mp = NULL;
+		if (okf && json_object_object_get_ex(o, "map", &mp))
+			okf = json_object_is_type(mp, json_type_array) && json_object_array_length(mp) <= ZONES_MAP_MAX_FEATURES;
 		if (!okf) {
 			json_object_put(flights);
+			json_object_put(maps);
 			return dv_error_set(DV_ECORRUPT, "reader", -1, "protocol fault: the zones result of flight %zu is malformed", i);
 		}
 		json_object *c = json_object_new_object(), *ca = json_object_new_array();
@@ -388,12 +414,35 @@ static int zones_record(zones_local *l, json_object *q, json_object *answer)
 		if (pl) json_object_object_add(c, "points_with_local_time", json_object_new_int64(json_object_get_int64(pl)));
 		if (r) json_object_object_add(c, "report", json_object_get(r));
 		json_object_array_add(flights, c);
+		if (mp) {
+			json_object *m = json_object_new_object();
+			json_object_object_add(m, "flight", json_object_new_string(json_object_get_string(id)));
+			json_object_object_add(m, "features", json_object_get(mp));
+			json_object_array_add(maps, m);
+		}
 		entries += (uint64_t)json_object_get_int64(en);
 	}
 	uint64_t seq = 0;
 	const char *who = l->operator_name ? l->operator_name : getenv("USER") ? getenv("USER") : "";
 	int rc = dv_vault_record_zones_check(&seq, l->v, l->case_buf, who, l->zfile, entries, flights) < 0 ? cli_fail("zones") : CLI_OK;
 	json_object_put(flights);
+	if (rc == CLI_OK) {
+		/* the map layer of the check (dronevault serve), keyed by its custody
+		 * entry; derived data like the telemetry rows, not evidence: a failure
+		 * here leaves the recorded check as it is */
+		json_object *doc = json_object_new_object();
+		json_object_object_add(doc, "case", json_object_new_string(l->case_buf));
+		json_object_object_add(doc, "custody_entry", json_object_new_int64((int64_t)seq));
+		json_object_object_add(doc, "flights", maps);
+		maps = NULL;
+		size_t dn;
+		const char *ds = json_object_to_json_string_length(doc, JSON_C_TO_STRING_PLAIN, &dn);
+		if (ds && dn <= ZONES_MAP_MAX_BYTES &&
+		    dv_catalog_side_put(dv_vault_catalog(l->v), DV_ZONES_MAP_TABLE, (int64_t)seq, ds, dn) < 0)
+			fprintf(stderr, "zones: the map of the check was not kept: %s\n", dv_error_text());
+		json_object_put(doc);
+	}
+	json_object_put(maps);
 	if (rc == CLI_OK) json_object_object_add(answer, "custody_entry", json_object_new_int64((int64_t)seq));
 	return rc;
 }

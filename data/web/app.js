@@ -2,11 +2,27 @@
  * forbids it); text from the vault goes into the page as text nodes only. */
 'use strict';
 
+/* an API answer; a failure carries the server's {"error": …} (a damaged
+ * catalog, a missing blob) so the page can say what is wrong */
 function api(path) {
   return fetch(path, { credentials: 'same-origin' }).then(function (r) {
-    if (!r.ok) throw new Error(path + ': HTTP ' + r.status);
+    if (!r.ok) {
+      return r.json().catch(function () { return {}; }).then(function (b) {
+        throw new Error(path + ': HTTP ' + r.status + (b && b.error ? ': ' + b.error : ''));
+      });
+    }
     return r.json();
   });
+}
+
+/* why a stored file did not load: ask for its first byte and show the error answer */
+function mediaFailed(url) {
+  fetch(url, { credentials: 'same-origin', headers: { Range: 'bytes=0-0' } }).then(function (r) {
+    if (r.ok) return;
+    return r.json().catch(function () { return {}; }).then(function (b) {
+      status(url + ': HTTP ' + r.status + (b && b.error ? ': ' + b.error : ''), true);
+    });
+  }).catch(function (e) { status(url + ': ' + e.message, true); });
 }
 
 function cell(tr, text, cls) {
@@ -80,9 +96,102 @@ function showTrack(flight) {
   }).catch(function (e) { status(e.message, true); });
 }
 
+/* ---- the case's map layers: photo positions, zones and geofence findings, coverage ---- */
+var overlays = {}, layerControl = null;
+
+function setOverlay(name, layer) {
+  if (overlays[name]) { map.removeLayer(overlays[name]); if (layerControl) layerControl.removeLayer(overlays[name]); }
+  overlays[name] = layer;
+  layer.addTo(map);
+  if (!layerControl) layerControl = L.control.layers(null, null, { collapsed: false }).addTo(map);
+  layerControl.addOverlay(layer, name);
+}
+
+function popupText(props, keys) {
+  var d = document.createElement('div');
+  keys.forEach(function (k) {
+    if (props[k] === undefined || props[k] === null) return;
+    var line = document.createElement('div');
+    line.textContent = k + ': ' + (typeof props[k] === 'object' ? JSON.stringify(props[k]) : props[k]);
+    d.appendChild(line);
+  });
+  return d;
+}
+
+function showPhotos(caseId) {
+  return ensureMap().then(function () { return api('/api/cases/' + caseId + '/photos'); }).then(function (gj) {
+    setOverlay('photo positions (' + gj.features.length + ')', L.geoJSON(gj, {
+      pointToLayer: function (f, ll) {
+        return L.circleMarker(ll, { radius: 6, color: '#6a040f', fillColor: '#ffba08', fillOpacity: 0.9, weight: 2,
+                                    className: 'dv-photos' });
+      },
+      onEachFeature: function (f, l) { l.bindPopup(popupText(f.properties, ['path', 'rel_alt', 'gimbal_yaw', 'gimbal_pitch'])); }
+    }));
+    document.getElementById('map').setAttribute('data-photos', gj.features.length);
+  }).catch(function (e) { status(e.message, true); });
+}
+
+function showZones(caseId) {
+  return ensureMap().then(function () { return api('/api/cases/' + caseId + '/zones'); }).then(function (gj) {
+    if (!gj.features.length) return;
+    var zones = gj.features.filter(function (f) { return f.properties.kind === 'zone'; });
+    var events = gj.features.filter(function (f) { return f.properties.kind !== 'zone'; });
+    setOverlay('zones entered (' + zones.length + ')', L.geoJSON({ type: 'FeatureCollection', features: zones }, {
+      style: { color: '#7b2cbf', weight: 2, fillColor: '#c77dff', fillOpacity: 0.25, className: 'dv-zones' },
+      onEachFeature: function (f, l) { l.bindPopup(popupText(f.properties, ['identifier', 'name', 'restriction', 'lower', 'upper', 'custody_entry'])); }
+    }));
+    setOverlay('geofence findings (' + events.length + ')', L.geoJSON({ type: 'FeatureCollection', features: events }, {
+      pointToLayer: function (f, ll) {
+        return L.circleMarker(ll, { radius: 8, color: '#000', fillColor: '#d00000', fillOpacity: 1, weight: 2,
+                                    className: 'dv-findings' });
+      },
+      onEachFeature: function (f, l) { l.bindPopup(popupText(f.properties, ['kind', 'zone', 'restriction', 'time', 'alt_m', 'flight', 'custody_entry'])); }
+    }));
+  }).catch(function (e) { status(e.message, true); });
+}
+
+var COVERAGE_STYLE = {
+  footprint: { color: '#2a9d8f', weight: 1, fill: false, className: 'dv-footprints' },
+  coverage: { color: '#264653', weight: 0, fillColor: '#2a9d8f', fillOpacity: 0.35, className: 'dv-coverage' },
+  holes: { color: '#e76f51', weight: 2, fillColor: '#e76f51', fillOpacity: 0.5, className: 'dv-holes' }
+};
+
+/* computed by the server on request (dronevault coverage), then kept */
+function showCoverage(caseId) {
+  var st = document.getElementById('coverage-state');
+  st.textContent = 'computing…';
+  st.className = '';
+  ensureMap().then(function () { return api('/api/cases/' + caseId + '/coverage'); }).then(function (gj) {
+    setOverlay('coverage', L.geoJSON(gj, {
+      style: function (f) { return COVERAGE_STYLE[f.properties.layer] || COVERAGE_STYLE.footprint; },
+      interactive: false
+    }));
+    var c = gj.dronevault_coverage || {};
+    st.textContent = (c.photos || 0) + ' photos, ' + ((c.share || 0) * 100).toFixed(1) + ' % seen by ≥ ' + c.min_images +
+                     ', ' + (c.holes || 0) + ' hole(s)';
+  }).catch(function (e) { st.textContent = 'coverage: ' + e.message; st.className = 'bad'; });
+}
+
 /* ---- media ---- */
+/* the DJI XMP fields (drone-dji:GimbalPitchDegree, FlightYawDegree, RelativeAltitude, …), decoded in the reader */
+function showXmp(f) {
+  var tb = rows('xmp');
+  document.getElementById('xmp').hidden = true;
+  if (f.media !== 'image') return;
+  api('/api/files/' + f.id + '/xmp').then(function (x) {
+    var keys = Object.keys(x);
+    document.getElementById('xmp').hidden = keys.length === 0;
+    keys.forEach(function (k) {
+      var tr = document.createElement('tr');
+      [k, x[k]].forEach(function (v) { cell(tr, v); });
+      tb.appendChild(tr);
+    });
+  }).catch(function (e) { status(e.message, true); });
+}
+
 function showExif(f) {
   var tb = rows('exif');
+  showXmp(f);
   document.getElementById('exif').hidden = f.media !== 'image';
   if (f.media !== 'image') return;
   api('/api/files/' + f.id + '/exif').then(function (ex) {
@@ -106,10 +215,21 @@ function showFile(f) {
   else { window.location.href = url; }
 }
 
+/* the header line; problems are kept below it (a later good answer never hides one) */
 function status(text, bad) {
-  var s = document.getElementById('status');
-  s.textContent = text;
-  s.className = bad ? 'bad' : '';
+  if (!bad) {
+    var s = document.getElementById('status');
+    s.textContent = text;
+    s.className = '';
+    return;
+  }
+  var ul = document.getElementById('problems');
+  var seen = [].some.call(ul.childNodes, function (li) { return li.textContent === text; });
+  if (seen || ul.childNodes.length >= 20) return;
+  var li = document.createElement('li');
+  li.textContent = text;
+  ul.appendChild(li);
+  ul.hidden = false;
 }
 
 /* ---- findings: audit verdicts, Remote ID, zones (custody entries) ---- */
@@ -169,8 +289,12 @@ function startVerify() {
 }
 
 /* ---- a case ---- */
+var currentCase = null;
 function openCase(c) {
+  currentCase = c;
   document.getElementById('case-pane').hidden = false;
+  showPhotos(c.id);
+  showZones(c.id);
   document.getElementById('case-title').textContent = 'Case ' + c.case;
   api('/api/cases/' + c.id).then(function (d) {
     var tb = rows('acqs');
@@ -234,11 +358,15 @@ function openCase(c) {
 }
 
 function start() {
+  var v = document.getElementById('video'), p = document.getElementById('photo');
+  v.addEventListener('error', function () { if (v.getAttribute('src')) mediaFailed(v.getAttribute('src')); });
+  p.addEventListener('error', function () { if (p.getAttribute('src')) mediaFailed(p.getAttribute('src')); });
   document.getElementById('verify-btn').addEventListener('click', startVerify);
+  document.getElementById('coverage-btn').addEventListener('click', function () { if (currentCase) showCoverage(currentCase.id); });
   api('/api/status').then(function (s) {
     tilesUrl = s.map_tiles || null;
-    status('vault ' + s.vault + ' at ' + s.station + ' — read-only' +
-           (s.config !== 'authenticated' ? ' — vault.json ' + s.config + '!' : ''), s.config !== 'authenticated');
+    status('vault ' + s.vault + ' at ' + s.station + ' — read-only');
+    if (s.config !== 'authenticated') status('vault.json is ' + s.config + '!', true);
   }).catch(function (e) { status('the vault cannot be read: ' + e.message, true); });
   api('/api/cases').then(function (cases) {
     var tb = rows('cases');

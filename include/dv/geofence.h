@@ -120,6 +120,12 @@ void dv_fence_report_free(dv_fence_report *rep);
  */
 char *dv_fence_report_json(const dv_zones *zs, const dv_route *r, const dv_fence_report *rep);
 
+/* The catalog side table where `zones check --case/--flight` keeps, per
+ * custody entry (row id = its seq), the zones entered and the entry/exit
+ * points as GeoJSON features: {"case", "custody_entry", "flights": [{"flight",
+ * "features": [...]}]}; dronevault serve draws them on the case map. */
+#define DV_ZONES_MAP_TABLE "zones_map"
+
 /*
  * GeoJSON FeatureCollection for maps: the zones entered (circles drawn
  * as 72-gons, properties say they are circles), the route as a

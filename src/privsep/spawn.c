@@ -436,7 +436,9 @@ static int copy_out(dv_reader *r, int out, int err, const int *outs, dv_reader_i
 	for (unsigned i = 0; i < DV_READER_OUTS; i++) p[n++] = (struct pollfd){ i < nout ? outs[i] : -1, POLLIN, 0 };
 	int chan = n;
 	p[n++] = (struct pollfd){ io && io->ask ? r->ch.fd : -1, POLLIN, 0 };
-	static uint8_t buf[65536];
+	/* per thread: dronevault serve runs readers on several threads at once
+	 * (the long-lived thumbnail job, verify on request) */
+	static _Thread_local uint8_t buf[65536];
 	int rc = 0;
 	for (;;) {
 		bool any = false;

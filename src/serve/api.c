@@ -13,6 +13,8 @@
 #include "dv/custody.h"
 #include "dv/custody_actions.h"
 #include "dv/err.h"
+#include "dv/exports.h"
+#include "dv/geofence.h"
 #include "dv/index.h"
 #include "dv/telemetry.h"
 #include "dv/util.h"
@@ -216,6 +218,152 @@ static int track_geojson(char **out, size_t *n, dv_vault *v, const char *flight)
 	return rc;
 }
 
+/* ---- map layers: photo positions, coverage, zones ---- */
+#define API_MAX_MAP_FEATURES 200000 /* photos or zone features of one case */
+
+static json_object *parse_row(const uint8_t *buf, size_t len, int depth)
+{
+	if (len > INT32_MAX) return NULL;
+	json_tokener *tok = json_tokener_new_ex(depth);
+	json_object *o = tok ? json_tokener_parse_ex(tok, (const char *)buf, (int)len) : NULL;
+	if (tok && json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+static double num_at(json_object *o, const char *k, bool *ok)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, k, &v) || !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int))) {
+		*ok = false;
+		return 0;
+	}
+	return json_object_get_double(v);
+}
+
+struct photoctx {
+	dv_catalog *cat;
+	json_object *features;
+	size_t n;
+};
+
+/* a photo file's position as the index recorded it (telemetry summary.pose) */
+static int on_photo(const dv_file_rec *f, void *payload)
+{
+	struct photoctx *x = payload;
+	uint8_t *buf;
+	size_t len;
+	int rc = dv_catalog_side_get(&buf, &len, x->cat, "telemetry", f->id);
+	if (rc == DV_ENOTFOUND) return 0;
+	if (rc < 0) return rc;
+	json_object *o = parse_row(buf, len, 16), *k, *sum, *pose;
+	free(buf);
+	if (!o) return dv_error_set(DV_ECORRUPT, dv_catalog_path(x->cat), -1, "telemetry of file %lld is not JSON", (long long)f->id);
+	bool ok = json_object_object_get_ex(o, "kind", &k) && !strcmp(json_object_get_string(k), "photo") &&
+	          json_object_object_get_ex(o, "summary", &sum) && json_object_object_get_ex(sum, "pose", &pose);
+	double lat = ok ? num_at(pose, "lat", &ok) : 0, lon = ok ? num_at(pose, "lon", &ok) : 0;
+	if (ok && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180) {
+		if (++x->n > API_MAX_MAP_FEATURES) {
+			json_object_put(o);
+			return dv_error_set(DV_ENOMEM, NULL, -1, "more than %d photos in one case", API_MAX_MAP_FEATURES);
+		}
+		json_object *ft = json_object_new_object(), *g = json_object_new_object(), *c = json_object_new_array(),
+		            *p = json_object_new_object();
+		json_object_array_add(c, json_object_new_double(lon));
+		json_object_array_add(c, json_object_new_double(lat));
+		json_object_object_add(g, "type", json_object_new_string("Point"));
+		json_object_object_add(g, "coordinates", c);
+		json_object_object_add(ft, "type", json_object_new_string("Feature"));
+		json_object_object_add(ft, "geometry", g);
+		json_object_object_add(p, "file", json_object_new_int64(f->id));
+		json_object_object_add(p, "path", json_object_new_string(f->path));
+		json_object *v;
+		static const char *const keep[] = { "rel_alt", "abs_alt", "gimbal_yaw", "gimbal_pitch", "flight_yaw", NULL };
+		for (int i = 0; keep[i]; i++)
+			if (json_object_object_get_ex(pose, keep[i], &v)) json_object_object_add(p, keep[i], json_object_get(v));
+		json_object_object_add(ft, "properties", p);
+		json_object_array_add(x->features, ft);
+	}
+	json_object_put(o);
+	return 0;
+}
+
+static int on_photo_ingest(const dv_ingest_rec *r, void *payload)
+{
+	struct photoctx *x = payload;
+	return dv_catalog_file_list(x->cat, r->id, on_photo, x);
+}
+
+static json_object *collection(json_object *features)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("FeatureCollection"));
+	json_object_object_add(o, "features", features);
+	return o;
+}
+
+struct zonesctx {
+	const char *case_name;
+	json_object *features;
+	size_t n;
+	int rc;
+};
+
+/* one zones check's map record (DV_ZONES_MAP_TABLE): its features, each
+ * told which check and flight it comes from */
+static int on_zones_row(int64_t id, const uint8_t *data, size_t n, void *payload)
+{
+	struct zonesctx *x = payload;
+	json_object *o = parse_row(data, n, 32), *cs, *fls;
+	if (!o) return dv_error_set(DV_ECORRUPT, NULL, -1, "the zones map of custody entry %lld is not JSON", (long long)id);
+	if (json_object_object_get_ex(o, "case", &cs) && json_object_is_type(cs, json_type_string) &&
+	    !strcmp(json_object_get_string(cs), x->case_name) && json_object_object_get_ex(o, "flights", &fls) &&
+	    json_object_is_type(fls, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(fls); i++) {
+			json_object *fl = json_object_array_get_idx(fls, i), *fid, *fs;
+			if (!json_object_object_get_ex(fl, "features", &fs) || !json_object_is_type(fs, json_type_array)) continue;
+			const char *flight = json_object_object_get_ex(fl, "flight", &fid) ? json_object_get_string(fid) : "";
+			for (size_t k = 0; k < json_object_array_length(fs); k++) {
+				json_object *ft = json_object_array_get_idx(fs, k), *p;
+				if (!json_object_is_type(ft, json_type_object) || !json_object_object_get_ex(ft, "properties", &p) ||
+				    !json_object_is_type(p, json_type_object))
+					continue;
+				if (++x->n > API_MAX_MAP_FEATURES) {
+					json_object_put(o);
+					return dv_error_set(DV_ENOMEM, NULL, -1, "more than %d zone features in one case", API_MAX_MAP_FEATURES);
+				}
+				json_object_object_add(p, "flight", json_object_new_string(flight ? flight : ""));
+				json_object_object_add(p, "custody_entry", json_object_new_int64(id));
+				json_object_array_add(x->features, json_object_get(ft));
+			}
+		}
+	}
+	json_object_put(o);
+	return 0;
+}
+
+static int coverage_geojson(char **out, size_t *n, dv_vault *v, const char *case_name)
+{
+	dv_coverage_opts co;
+	memset(&co, 0, sizeof(co));
+	co.case_name = case_name;
+	co.format = DV_COVERAGE_GEOJSON;
+	dv_coverage_result res;
+	FILE *m = open_memstream(out, n);
+	if (!m) return dv_error_set(DV_ENOMEM, NULL, -1, "no memory for the coverage");
+	int rc = dv_coverage_run(&res, v, &co, m);
+	if (fclose(m) != 0 && rc == 0) rc = dv_error_set(DV_ENOMEM, NULL, -1, "no memory for the coverage");
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
 static int finish(char **out, size_t *n, json_object *o)
 {
 	size_t len;
@@ -267,7 +415,31 @@ int dv_serve_api(char **out, size_t *n, unsigned *status, const char **type, dv_
 	case DV_SERVE_ROUTE_CASE_FLIGHTS:
 	case DV_SERVE_ROUTE_CASE_LOG:
 	case DV_SERVE_ROUTE_CASE_FINDINGS:
+	case DV_SERVE_ROUTE_CASE_PHOTOS:
+	case DV_SERVE_ROUTE_CASE_COVERAGE:
+	case DV_SERVE_ROUTE_CASE_ZONES:
 		if ((rc = dv_catalog_case_get(&c, cat, r->id)) < 0) break;
+		if (r->kind == DV_SERVE_ROUTE_CASE_COVERAGE) {
+			if ((rc = coverage_geojson(out, n, v, c.name)) == 0) {
+				*type = "application/geo+json";
+				return 0;
+			}
+			break;
+		}
+		if (r->kind == DV_SERVE_ROUTE_CASE_PHOTOS) {
+			struct photoctx x = { cat, json_object_new_array(), 0 };
+			rc = dv_catalog_ingest_list(cat, c.id, on_photo_ingest, &x);
+			o = collection(x.features);
+			*type = "application/geo+json";
+			break;
+		}
+		if (r->kind == DV_SERVE_ROUTE_CASE_ZONES) {
+			struct zonesctx x = { c.name, json_object_new_array(), 0, 0 };
+			rc = dv_catalog_side_list(cat, DV_ZONES_MAP_TABLE, on_zones_row, &x);
+			o = collection(x.features);
+			*type = "application/geo+json";
+			break;
+		}
 		if (r->kind == DV_SERVE_ROUTE_CASE) {
 			o = case_json(cat, &c, true, &rc);
 		} else if (r->kind == DV_SERVE_ROUTE_CASE_FILES) {
@@ -304,6 +476,7 @@ int dv_serve_api(char **out, size_t *n, unsigned *status, const char **type, dv_
 	if (rc < 0) {
 		if (o) json_object_put(o);
 		*status = rc == DV_ENOTFOUND ? 404 : 500;
+		*type = "application/json";
 		o = json_object_new_object();
 		json_object_object_add(o, "error", json_object_new_string(dv_error_text()));
 	}

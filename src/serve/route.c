@@ -101,6 +101,9 @@ void dv_serve_route_parse(dv_serve_route *out, const char *path, size_t n)
 		else if (k == 4 && seg_is(seg[3], len[3], "flights")) out->kind = DV_SERVE_ROUTE_CASE_FLIGHTS;
 		else if (k == 4 && seg_is(seg[3], len[3], "log")) out->kind = DV_SERVE_ROUTE_CASE_LOG;
 		else if (k == 4 && seg_is(seg[3], len[3], "findings")) out->kind = DV_SERVE_ROUTE_CASE_FINDINGS;
+		else if (k == 4 && seg_is(seg[3], len[3], "photos")) out->kind = DV_SERVE_ROUTE_CASE_PHOTOS;
+		else if (k == 4 && seg_is(seg[3], len[3], "coverage")) out->kind = DV_SERVE_ROUTE_CASE_COVERAGE;
+		else if (k == 4 && seg_is(seg[3], len[3], "zones")) out->kind = DV_SERVE_ROUTE_CASE_ZONES;
 	} else if (k == 4 && seg_is(seg[1], len[1], "flights") && seg_is(seg[3], len[3], "track")) {
 		int64_t id;
 		if (len[2] < 2 || seg[2][0] != 'F' || !parse_id(&id, seg[2] + 1, len[2] - 1)) return;
@@ -111,6 +114,7 @@ void dv_serve_route_parse(dv_serve_route *out, const char *path, size_t n)
 		if (seg_is(seg[3], len[3], "content")) out->kind = DV_SERVE_ROUTE_FILE_CONTENT;
 		else if (seg_is(seg[3], len[3], "thumb")) out->kind = DV_SERVE_ROUTE_FILE_THUMB;
 		else if (seg_is(seg[3], len[3], "exif")) out->kind = DV_SERVE_ROUTE_FILE_EXIF;
+		else if (seg_is(seg[3], len[3], "xmp")) out->kind = DV_SERVE_ROUTE_FILE_XMP;
 	}
 	if (out->kind == DV_SERVE_ROUTE_NOTFOUND) out->id = 0;
 }

@@ -27,7 +27,11 @@ typedef enum dv_serve_route_kind {
 	DV_SERVE_ROUTE_FILE_THUMB,    /* /api/files/ID/thumb (the JPEG's embedded preview) */
 	DV_SERVE_ROUTE_FILE_EXIF,     /* /api/files/ID/exif (the EXIF panel) */
 	DV_SERVE_ROUTE_CASE_FINDINGS, /* /api/cases/ID/findings (audit, radio, zones entries) */
-	DV_SERVE_ROUTE_VERIFY         /* /api/verify (starts or reports dv_verify) */
+	DV_SERVE_ROUTE_VERIFY,        /* /api/verify (starts or reports dv_verify) */
+	DV_SERVE_ROUTE_CASE_PHOTOS,   /* /api/cases/ID/photos (GeoJSON: photo positions) */
+	DV_SERVE_ROUTE_CASE_COVERAGE, /* /api/cases/ID/coverage (GeoJSON: footprints, coverage, holes) */
+	DV_SERVE_ROUTE_CASE_ZONES,    /* /api/cases/ID/zones (GeoJSON: zones entered and geofence findings) */
+	DV_SERVE_ROUTE_FILE_XMP       /* /api/files/ID/xmp (the XMP panel: DJI drone-dji fields) */
 } dv_serve_route_kind;
 
 /* Where a static file of the page comes from. */
@@ -95,6 +99,16 @@ int dv_serve_auth_init(dv_serve_auth *out);
 bool dv_serve_secret_eq(const char *s, const char *a, size_t n);
 /* "Bearer <token>" (Authorization header value) */
 bool dv_serve_auth_bearer_ok(const dv_serve_auth *a, const char *header);
+/*
+ * The Host header (n bytes) against the names this server answers to, so
+ * that a page of another site whose name was made to resolve to us (DNS
+ * rebinding) is refused: 127.0.0.1, localhost, [::1] and the --listen
+ * address (listen, may be NULL; an IPv6 one in brackets), each with our
+ * port, or with none when port is the scheme's default (80, 443 with tls).
+ * Names compare without case; anything else (another name, port, junk)
+ * is false.
+ */
+bool dv_serve_host_ok(const char *host, size_t n, const char *listen, uint16_t port, bool tls);
 
 
 
@@ -110,18 +124,36 @@ struct dv_vault;
 int dv_serve_api(char **out, size_t *n, unsigned *status, const char **type, struct dv_vault *v,
                  const dv_serve_route *r);
 
-/* ---- thumbnails and EXIF, decoded in the sandboxed reader (thumb.c) ---- */
+/* ---- thumbnails, EXIF and XMP, decoded in the sandboxed reader (thumb.c) ---- */
 struct dv_blobstore;
+
+/* What the reader decoded of one photo; each part malloc'd, NULL when none. */
+typedef struct dv_serve_meta {
+	uint8_t *thumb;    /* the JPEG's own embedded preview (checked: starts FF D8) */
+	size_t thumb_len;
+	char *exif;        /* {"IFD0": {"Make": "DJI", ...}, ...}, NUL-terminated */
+	size_t exif_len;
+	char *xmp;         /* {"drone-dji:GimbalPitchDegree": "-90.0", ...}, NUL-terminated */
+	size_t xmp_len;
+} dv_serve_meta;
+void dv_serve_meta_free(dv_serve_meta *m);
+
+/* The long-lived thumbnail reader: one dv-reader job for the server's
+ * life, run by a thread of its own, started on first use and again when it
+ * died; given up (one job per photo from then on) when it hangs. */
+typedef struct dv_serve_thumbs dv_serve_thumbs;
+int dv_serve_thumbs_new(dv_serve_thumbs **out);
+void dv_serve_thumbs_free(dv_serve_thumbs *t);
+/* reader processes started so far */
+uint64_t dv_serve_thumbs_jobs(dv_serve_thumbs *t);
+
 /*
- * The photo in blob (plaintext size bytes): its embedded preview (*thumb,
- * malloc'd; NULL when it has none) and its EXIF tags as JSON text (*exif,
- * malloc'd, NUL-terminated; NULL when none), both decoded by dv-reader's
- * "thumb" job from the photo's first 256 KiB. The bytes are checked for
- * size and the JPEG start marker only, never parsed here.
+ * The photo in blob (plaintext size bytes), its first 256 KiB decoded by
+ * dv-reader's "thumb" job: through t, or (t NULL) a job of its own. The
+ * parent checks sizes, the base64 and the JPEG start marker only.
  */
-int dv_serve_thumb(uint8_t **thumb, size_t *thumb_len, char **exif, size_t *exif_len, struct dv_blobstore *bs,
-                   const char *blob, uint64_t size);
-/* The job (runs inside dv-reader): input at DV_READER_OUT_FD + 2. */
+int dv_serve_thumb(dv_serve_meta *out, dv_serve_thumbs *t, struct dv_blobstore *bs, const char *blob, uint64_t size);
+/* The job (runs inside dv-reader): frames at DV_READER_OUT_FD, answers by dv_reader_ask. */
 int dv_serve_thumb_job(int argc, char **argv);
 
 #endif

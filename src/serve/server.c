@@ -57,8 +57,8 @@ struct cent {
 	char flight[24];
 	unsigned status;
 	const char *type;
-	uint8_t *a, *b;   /* body; thumbnails: the preview (a, may be NULL) and the EXIF JSON (b) */
-	size_t an, bn;
+	uint8_t *a, *b, *c; /* body; thumbnails: the preview (a, may be NULL), the EXIF (b) and XMP (c) JSON */
+	size_t an, bn, cn;
 };
 
 struct dv_serve {
@@ -71,11 +71,13 @@ struct dv_serve {
 	char csp[1024];           /* the page's Content-Security-Policy */
 	struct cent *cache;
 	size_t cache_bytes;
+	dv_serve_thumbs *thumbs;  /* the long-lived thumbnail reader */
 	struct MHD_Daemon *d4, *d6;
 	dv_serve_auth auth;
 	bool tls;
 	uint16_t port;
 	char url[160];
+	char listen[64];          /* the --listen address, "" for loopback */
 	char web_dir[DV_PATH_MAX], npm_dir[DV_PATH_MAX];
 	char *cert, *key; /* PEM, NUL-terminated */
 	/* verify on request (/api/verify): one run at a time, on its own reader */
@@ -150,6 +152,20 @@ static enum MHD_Result send_empty(dv_serve *s, struct MHD_Connection *c, unsigne
 	return send_buf(s, c, status, NULL, (void *)"", 0, MHD_RESPMEM_PERSISTENT);
 }
 
+/* {"error": the library's last error} with status: what failed, for the page to show */
+static enum MHD_Result send_error(dv_serve *s, struct MHD_Connection *c, unsigned status)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "error", json_object_new_string(dv_error_text()));
+	size_t len;
+	const char *js = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	char *body = js ? malloc(len + 1) : NULL;
+	if (body) memcpy(body, js, len + 1);
+	json_object_put(o);
+	if (!body) return send_empty(s, c, status);
+	return send_buf(s, c, status, "application/json", body, len, MHD_RESPMEM_MUST_FREE);
+}
+
 static enum MHD_Result send_static(dv_serve *s, struct MHD_Connection *c, int idx)
 {
 	const dv_static_file *f = &dv_static_files[idx];
@@ -169,6 +185,8 @@ struct content {
 	uint64_t first;      /* plaintext offset of response byte 0 */
 	uint8_t *dst;
 	size_t got, want;
+	uint8_t *pre;        /* the answer's first block, read before it was queued */
+	size_t pre_len;
 };
 
 static int copy_sink(const uint8_t *data, size_t n, void *payload)
@@ -184,6 +202,11 @@ static ssize_t content_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct content *k = cls;
 	if (max > CONTENT_BLOCK) max = CONTENT_BLOCK;
+	if (k->pre && pos < k->pre_len) {
+		size_t n = k->pre_len - (size_t)pos < max ? k->pre_len - (size_t)pos : max;
+		memcpy(buf, k->pre + pos, n);
+		return (ssize_t)n;
+	}
 	k->dst = (uint8_t *)buf;
 	k->got = 0;
 	k->want = max;
@@ -197,7 +220,10 @@ static ssize_t content_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 static void content_free(void *cls)
 {
-	free(cls);
+	struct content *k = cls;
+	if (k->pre) sodium_memzero(k->pre, k->pre_len);
+	free(k->pre);
+	free(k);
 }
 
 static const char *content_type(const char *path)
@@ -238,6 +264,26 @@ static enum MHD_Result send_content(dv_serve *s, struct MHD_Connection *c, int64
 	k->bs = dv_vault_blobs(s->v);
 	snprintf(k->blob, sizeof(k->blob), "%s", f.blob_name);
 	k->first = rr == DV_RANGE_ONE ? first : 0;
+	if (len) {
+		/* the first block now, so that a blob missing or damaged since start is
+		 * a clear error answer, not a connection cut after the headers */
+		size_t want = len < CONTENT_BLOCK ? (size_t)len : CONTENT_BLOCK;
+		k->pre = malloc(want);
+		if (!k->pre) {
+			free(k);
+			return MHD_NO;
+		}
+		k->dst = k->pre;
+		k->got = 0;
+		k->want = want;
+		int brc = dv_blob_read_range(NULL, k->bs, k->blob, k->first, want, copy_sink, k);
+		if (brc < 0 || k->got != want) {
+			if (brc >= 0) dv_error_set(DV_ECORRUPT, f.blob_name, -1, "the stored file ended early");
+			content_free(k);
+			return send_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR);
+		}
+		k->pre_len = k->got;
+	}
 	struct MHD_Response *r = len == 0 ? MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT)
 	                                  : MHD_create_response_from_callback(len, CONTENT_BLOCK, content_read, k, content_free);
 	if (len == 0) free(k);
@@ -282,11 +328,11 @@ static struct cent *cache_find(dv_serve *s, int kind, int64_t id, const char *fl
 	return NULL;
 }
 
-/* takes a and b (malloc'd) into the cache, or leaves them to the caller (false) */
+/* takes a, b and c (malloc'd) into the cache, or leaves them to the caller (false) */
 static bool cache_put(dv_serve *s, struct cent *e, int kind, int64_t id, const char *flight, unsigned status,
-                      const char *type, uint8_t *a, size_t an, uint8_t *b, size_t bn)
+                      const char *type, uint8_t *a, size_t an, uint8_t *b, size_t bn, uint8_t *c, size_t cn)
 {
-	if (!e || e->used || s->cache_bytes + an + bn > CACHE_BYTES) return false;
+	if (!e || e->used || s->cache_bytes + an + bn + cn > CACHE_BYTES) return false;
 	e->used = true;
 	e->kind = kind;
 	e->id = id;
@@ -297,41 +343,50 @@ static bool cache_put(dv_serve *s, struct cent *e, int kind, int64_t id, const c
 	e->an = an;
 	e->b = b;
 	e->bn = bn;
-	s->cache_bytes += an + bn;
+	e->c = c;
+	e->cn = cn;
+	s->cache_bytes += an + bn + cn;
 	return true;
 }
 
-/* ---- thumbnails and EXIF: decoded in dv-reader ---- */
-static enum MHD_Result send_thumb(dv_serve *s, struct MHD_Connection *c, int64_t id, bool want_exif)
+/* ---- thumbnails, EXIF and XMP: decoded in dv-reader ---- */
+enum { PART_THUMB = 0, PART_EXIF, PART_XMP };
+
+static enum MHD_Result send_part(dv_serve *s, struct MHD_Connection *c, int part, uint8_t *p, size_t n,
+                                 enum MHD_ResponseMemoryMode mode)
+{
+	if (part == PART_THUMB)
+		return p ? send_buf(s, c, MHD_HTTP_OK, "image/jpeg", p, n, mode) : send_empty(s, c, MHD_HTTP_NOT_FOUND);
+	if (!p) return send_buf(s, c, MHD_HTTP_OK, "application/json", (void *)"{}", 2, MHD_RESPMEM_PERSISTENT);
+	return send_buf(s, c, MHD_HTTP_OK, "application/json", p, n, mode);
+}
+
+static enum MHD_Result send_thumb(dv_serve *s, struct MHD_Connection *c, int64_t id, int part)
 {
 	bool hit;
 	struct cent *e = cache_find(s, DV_SERVE_ROUTE_FILE_THUMB, id, NULL, &hit);
 	if (hit) {
-		if (want_exif)
-			return e->b ? send_buf(s, c, MHD_HTTP_OK, "application/json", e->b, e->bn, MHD_RESPMEM_PERSISTENT)
-			            : send_buf(s, c, MHD_HTTP_OK, "application/json", (void *)"{}", 2, MHD_RESPMEM_PERSISTENT);
-		return e->a ? send_buf(s, c, MHD_HTTP_OK, "image/jpeg", e->a, e->an, MHD_RESPMEM_PERSISTENT)
-		            : send_empty(s, c, MHD_HTTP_NOT_FOUND);
+		uint8_t *p = part == PART_THUMB ? e->a : part == PART_EXIF ? e->b : e->c;
+		size_t n = part == PART_THUMB ? e->an : part == PART_EXIF ? e->bn : e->cn;
+		return send_part(s, c, part, p, n, MHD_RESPMEM_PERSISTENT);
 	}
 	dv_file_rec f;
 	if (dv_catalog_file_get(&f, dv_vault_catalog(s->v), id) < 0) return send_empty(s, c, MHD_HTTP_NOT_FOUND);
 	const char *type = content_type(f.path);
 	if (strcmp(type, "image/jpeg") != 0) return send_empty(s, c, MHD_HTTP_NOT_FOUND);
-	uint8_t *thumb;
-	char *exif;
-	size_t tn, en;
-	if (dv_serve_thumb(&thumb, &tn, &exif, &en, dv_vault_blobs(s->v), f.blob_name, f.size) < 0)
-		return send_empty(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR);
-	if (cache_put(s, e, DV_SERVE_ROUTE_FILE_THUMB, id, NULL, 200, NULL, thumb, tn, (uint8_t *)exif, en))
-		return send_thumb(s, c, id, want_exif);
-	if (want_exif) {
-		free(thumb);
-		if (!exif) return send_buf(s, c, MHD_HTTP_OK, "application/json", (void *)"{}", 2, MHD_RESPMEM_PERSISTENT);
-		return send_buf(s, c, MHD_HTTP_OK, "application/json", exif, en, MHD_RESPMEM_MUST_FREE);
-	}
-	free(exif);
-	if (!thumb) return send_empty(s, c, MHD_HTTP_NOT_FOUND);
-	return send_buf(s, c, MHD_HTTP_OK, "image/jpeg", thumb, tn, MHD_RESPMEM_MUST_FREE);
+	dv_serve_meta m;
+	if (dv_serve_thumb(&m, s->thumbs, dv_vault_blobs(s->v), f.blob_name, f.size) < 0)
+		return send_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR);
+	if (cache_put(s, e, DV_SERVE_ROUTE_FILE_THUMB, id, NULL, 200, NULL, m.thumb, m.thumb_len, (uint8_t *)m.exif, m.exif_len,
+	              (uint8_t *)m.xmp, m.xmp_len))
+		return send_thumb(s, c, id, part);
+	uint8_t *keep = part == PART_THUMB ? m.thumb : part == PART_EXIF ? (uint8_t *)m.exif : (uint8_t *)m.xmp;
+	size_t kn = part == PART_THUMB ? m.thumb_len : part == PART_EXIF ? m.exif_len : m.xmp_len;
+	if (part == PART_THUMB) m.thumb = NULL;
+	else if (part == PART_EXIF) m.exif = NULL;
+	else m.xmp = NULL;
+	dv_serve_meta_free(&m);
+	return send_part(s, c, part, keep, kn, MHD_RESPMEM_MUST_FREE);
 }
 
 /* ---- authentication ---- */
@@ -438,8 +493,8 @@ static enum MHD_Result api_verify(dv_serve *s, struct MHD_Connection *c)
 	static const char *const names[] = { "never", "running", "done", "failed" };
 	json_object_object_add(o, "state", json_object_new_string(s->reopen ? names[s->vstate] : "unavailable"));
 	if (!s->reopen)
-		json_object_object_add(o, "error", json_object_new_string("verify on request needs the vault's key without a prompt "
-		                                                          "(serve --key-file or DRONEVAULT_PASSPHRASE)"));
+		json_object_object_add(o, "error", json_object_new_string("this server was started without a way to open a "
+		                                                          "second reader (dv_serve_opts.reopen)"));
 	if (s->vstarted_ns) {
 		char t[40];
 		dv_time_iso(t, sizeof(t), s->vstarted_ns);
@@ -477,6 +532,10 @@ static enum MHD_Result api_verify(dv_serve *s, struct MHD_Connection *c)
 static enum MHD_Result handle(dv_serve *s, struct MHD_Connection *c, const char *url, const char *method)
 {
 	size_t n = strlen(url);
+	/* before anything else, the token included: a name that is not ours (DNS rebinding) */
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	if (!dv_serve_host_ok(host, host ? strlen(host) : 0, s->listen[0] ? s->listen : NULL, s->port, s->tls))
+		return send_empty(s, c, MHD_HTTP_MISDIRECTED_REQUEST);
 	const char *tok = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
 	if (tok) {
 		bool ok = dv_serve_secret_eq(s->auth.token, tok, strlen(tok));
@@ -494,8 +553,9 @@ static enum MHD_Result handle(dv_serve *s, struct MHD_Connection *c, const char 
 	case DV_SERVE_ROUTE_NOTFOUND: return send_empty(s, c, MHD_HTTP_NOT_FOUND);
 	case DV_SERVE_ROUTE_STATIC: return send_static(s, c, r.static_index);
 	case DV_SERVE_ROUTE_FILE_CONTENT: return send_content(s, c, r.id);
-	case DV_SERVE_ROUTE_FILE_THUMB: return send_thumb(s, c, r.id, false);
-	case DV_SERVE_ROUTE_FILE_EXIF: return send_thumb(s, c, r.id, true);
+	case DV_SERVE_ROUTE_FILE_THUMB: return send_thumb(s, c, r.id, PART_THUMB);
+	case DV_SERVE_ROUTE_FILE_EXIF: return send_thumb(s, c, r.id, PART_EXIF);
+	case DV_SERVE_ROUTE_FILE_XMP: return send_thumb(s, c, r.id, PART_XMP);
 	case DV_SERVE_ROUTE_VERIFY: return s->vmu_ok ? api_verify(s, c) : send_empty(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR);
 	default: break;
 	}
@@ -508,7 +568,7 @@ static enum MHD_Result handle(dv_serve *s, struct MHD_Connection *c, const char 
 	const char *type = "application/json";
 	if (dv_serve_api(&body, &len, &status, &type, s->v, &r) < 0) return send_empty(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR);
 	/* a failure (500) is not kept: the next request tries again */
-	if (status != 500 && cache_put(s, e, (int)r.kind, r.id, r.flight, status, type, (uint8_t *)body, len, NULL, 0))
+	if (status != 500 && cache_put(s, e, (int)r.kind, r.id, r.flight, status, type, (uint8_t *)body, len, NULL, 0, NULL, 0))
 		return send_buf(s, c, status, type, body, len, MHD_RESPMEM_PERSISTENT);
 	return send_buf(s, c, status, type, body, len, MHD_RESPMEM_MUST_FREE);
 }
@@ -580,6 +640,7 @@ int dv_serve_start(dv_serve **out, dv_vault *v, const dv_serve_opts *o)
 	dv_serve *s = calloc(1, sizeof(*s));
 	if (!s) return dv_error_set(DV_ENOMEM, NULL, -1, "no memory");
 	s->v = v;
+	if (o->listen) snprintf(s->listen, sizeof(s->listen), "%s", o->listen);
 	s->reopen = o->reopen;
 	s->reopen_payload = o->reopen_payload;
 	s->vmu_ok = pthread_mutex_init(&s->vmu, NULL) == 0;
@@ -597,6 +658,7 @@ int dv_serve_start(dv_serve **out, dv_vault *v, const dv_serve_opts *o)
 	}
 	s->cache = calloc(CACHE_SLOTS, sizeof(*s->cache)); /* none: nothing is kept */
 	int rc = dv_serve_auth_init(&s->auth);
+	if (rc == 0 && dv_serve_thumbs_new(&s->thumbs) < 0) s->thumbs = NULL; /* then one reader per photo */
 	snprintf(s->web_dir, sizeof(s->web_dir), "%s", o->web_dir ? o->web_dir : ".");
 	snprintf(s->npm_dir, sizeof(s->npm_dir), "%s", o->npm_dir ? o->npm_dir : ".");
 	if (rc == 0 && o->tls_cert) {
@@ -675,6 +737,7 @@ void dv_serve_stop(dv_serve *s)
 		s->vstop = 1;
 		pthread_join(s->vt, NULL);
 	}
+	dv_serve_thumbs_free(s->thumbs);
 	json_object_put(s->vmsgs);
 	if (s->vmu_ok) pthread_mutex_destroy(&s->vmu);
 	if (s->mu_ok) pthread_mutex_destroy(&s->mu);
@@ -689,6 +752,7 @@ void dv_serve_stop(dv_serve *s)
 			if (s->cache[i].a) sodium_memzero(s->cache[i].a, s->cache[i].an);
 			free(s->cache[i].a);
 			free(s->cache[i].b);
+			free(s->cache[i].c);
 		}
 		free(s->cache);
 	}

@@ -65,6 +65,15 @@ check "wrong token: 401" test "$(code "$BASE/?token=$(printf '%064d' 0)")" = 401
 check "wrong token: empty" test ! -s "$T/body"
 check "short token: 401" test "$(code "$BASE/?token=${TOK:0:63}")" = 401
 check "token + 1 char: 401" test "$(code "$BASE/?token=${TOK}0")" = 401
+# DNS rebinding: a page of another site whose name resolves to 127.0.0.1 sends
+# its own Host; refused before the token is even looked at (421)
+PORT=${BASE##*:}
+check "Host evil.example: 421" test "$(code -H "$AUTH" -H "Host: evil.example:$PORT" "$BASE/api/cases")" = 421
+check "Host evil.example, token URL: 421" test "$(code -H "Host: evil.example:$PORT" "$BASE/?token=$TOK")" = 421
+check "Host localhost.evil.example: 421" test "$(code -H "$AUTH" -H "Host: localhost.evil.example:$PORT" "$BASE/api/cases")" = 421
+check "Host with another port: 421" test "$(code -H "$AUTH" -H "Host: 127.0.0.1:$((PORT == 65535 ? 1 : PORT + 1))" "$BASE/api/cases")" = 421
+check "Host localhost: 200" test "$(code -H "$AUTH" -H "Host: localhost:$PORT" "$BASE/api/cases")" = 200
+check "Host [::1]: 200" test "$(code -H "$AUTH" -H "Host: [::1]:$PORT" "$BASE/api/cases")" = 200
 check "bad cookie: 401" test "$(code -b "dv_session=$TOK" "$BASE/api/cases")" = 401
 check "bearer without scheme: 401" test "$(code -H "Authorization: $TOK" "$BASE/api/cases")" = 401
 

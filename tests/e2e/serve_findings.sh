@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The case page's findings (issue 15): /api/cases/ID/findings lists the
 # case's audit verdicts and Remote ID findings (its audit / radio custody
-# entries) and nothing else; another case's findings stay out.
+# entries) and nothing else; another case's findings stay out. The map
+# layers' API: photo positions, zones (none before a zones check), coverage.
 . "$(dirname "$0")/lib/common.sh"
 command -v curl >/dev/null || { echo "curl missing (scripts/install-deps.sh)"; exit 77; }
 SP=
@@ -51,5 +52,14 @@ check "other case: 200" test "$(get /api/cases/2/findings)" = 200
 check "other case: no findings" grep -q '"entries":\[\]' "$T/body"
 check "unknown case: 404" test "$(get /api/cases/99/findings)" = 404
 check "bad id: 404" test "$(get /api/cases/0/findings)" = 404
+# the map layers: photo positions from the index, zones only once a zones check ran
+check "photos: 200" test "$(get /api/cases/1/photos)" = 200
+check "photos: 12 positions" python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["features"]) == 12 and all(f["geometry"]["type"] == "Point" for f in d["features"])' "$T/body"
+check "zones before any check: 200" test "$(get /api/cases/1/zones)" = 200
+check "zones before any check: none" grep -q '"features":\[\]' "$T/body"
+check "coverage of a case without photos: an error" test "$(get /api/cases/2/coverage)" != 200
+check "coverage error is JSON" python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["error"]' "$T/body"
+check "coverage: 200" test "$(get /api/cases/1/coverage)" = 200
+check "coverage layers" python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert {f["properties"]["layer"] for f in d["features"]} >= {"footprint", "coverage"}' "$T/body"
 [ "$failures" -eq 0 ] || sed 's/^/    /' "$T/f.txt" >&2
 finish

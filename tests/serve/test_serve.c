@@ -30,6 +30,11 @@ static void test_router(void)
 	CHECK_EQ(route("/api/cases/42/findings"), DV_SERVE_ROUTE_CASE_FINDINGS);
 	CHECK_EQ(route("/api/cases/x/findings"), DV_SERVE_ROUTE_NOTFOUND);
 	CHECK_EQ(route("/api/cases/42/findings/1"), DV_SERVE_ROUTE_NOTFOUND);
+	CHECK_EQ(route("/api/cases/42/photos"), DV_SERVE_ROUTE_CASE_PHOTOS);
+	CHECK_EQ(route("/api/cases/42/coverage"), DV_SERVE_ROUTE_CASE_COVERAGE);
+	CHECK_EQ(route("/api/cases/42/zones"), DV_SERVE_ROUTE_CASE_ZONES);
+	CHECK_EQ(route("/api/cases/0/zones"), DV_SERVE_ROUTE_NOTFOUND);
+	CHECK_EQ(route("/api/cases/42/photos/"), DV_SERVE_ROUTE_NOTFOUND);
 	CHECK_EQ(route("/api/verify"), DV_SERVE_ROUTE_VERIFY);
 	CHECK_EQ(route("/api/verify/1"), DV_SERVE_ROUTE_NOTFOUND);
 	dv_serve_route_parse(&r, "/api/flights/F17/track", 22);
@@ -42,6 +47,8 @@ static void test_router(void)
 	CHECK_EQ(r.kind, DV_SERVE_ROUTE_FILE_THUMB);
 	CHECK_EQ(r.id, 8);
 	CHECK_EQ(route("/api/files/8/exif"), DV_SERVE_ROUTE_FILE_EXIF);
+	CHECK_EQ(route("/api/files/8/xmp"), DV_SERVE_ROUTE_FILE_XMP);
+	CHECK_EQ(route("/api/files/8/xmp/x"), DV_SERVE_ROUTE_NOTFOUND);
 	CHECK_EQ(route("/api/files/8/thumbs"), DV_SERVE_ROUTE_NOTFOUND);
 	CHECK_EQ(route("/api/files/x/exif"), DV_SERVE_ROUTE_NOTFOUND);
 	/* traversal and encodings: never found */
@@ -172,9 +179,51 @@ static void test_loopback(void)
 	CHECK_EQ(dv_serve_start(&s, NULL, &o2), DV_EINVAL);
 }
 
+static bool host(const char *h, const char *listen, uint16_t port, bool tls)
+{
+	return dv_serve_host_ok(h, h ? strlen(h) : 0, listen, port, tls);
+}
+
+static void test_host(void)
+{
+	CHECK(host("127.0.0.1:8750", NULL, 8750, false));
+	CHECK(host("localhost:8750", NULL, 8750, false));
+	CHECK(host("LocalHost:8750", NULL, 8750, false));
+	CHECK(host("[::1]:8750", NULL, 8750, false));
+	CHECK(host("127.0.0.1", NULL, 80, false));
+	CHECK(host("localhost", NULL, 443, true));
+	/* DNS rebinding: another name resolving to us */
+	CHECK(!host("evil.example:8750", NULL, 8750, false));
+	CHECK(!host("localhost.evil.example:8750", NULL, 8750, false));
+	CHECK(!host("127.0.0.1.nip.io:8750", NULL, 8750, false));
+	CHECK(!host("127.0.0.2:8750", NULL, 8750, false));
+	/* another port, none where ours is not the default, junk */
+	CHECK(!host("127.0.0.1:8751", NULL, 8750, false));
+	CHECK(!host("127.0.0.1", NULL, 8750, false));
+	CHECK(!host("127.0.0.1:", NULL, 8750, false));
+	CHECK(!host("127.0.0.1:08750", NULL, 8750, false));
+	CHECK(!host("127.0.0.1:8750x", NULL, 8750, false));
+	CHECK(!host("127.0.0.1:8750:1", NULL, 8750, false));
+	CHECK(!host("::1:8750", NULL, 8750, false));
+	CHECK(!host("[::1", NULL, 8750, false));
+	CHECK(!host("[]:8750", NULL, 8750, false));
+	CHECK(!host("[::2]:8750", NULL, 8750, false));
+	CHECK(!host(":8750", NULL, 8750, false));
+	CHECK(!host("", NULL, 8750, false));
+	CHECK(!host(NULL, NULL, 8750, false));
+	CHECK(!dv_serve_host_ok("127.0.0.1\0x:8750", 16, NULL, 8750, false));
+	/* the --listen address, as given */
+	CHECK(host("192.0.2.7:8443", "192.0.2.7", 8443, true));
+	CHECK(!host("192.0.2.8:8443", "192.0.2.7", 8443, true));
+	CHECK(host("[2001:db8::7]:8443", "2001:db8::7", 8443, true));
+	CHECK(!host("2001:db8::7:8443", "2001:db8::7", 8443, true));
+	CHECK(!host("[192.0.2.7]:8443", "192.0.2.7", 8443, true));
+}
+
 int main(void)
 {
 	test_router();
+	test_host();
 	test_range();
 	test_auth();
 	test_loopback();
