@@ -30,6 +30,7 @@ PACKAGES+=(chromium)  # audit e2e: the HTML report must render in headless Chrom
 PACKAGES+=(nftables dnsmasq-base unbound tcpreplay tcpdump iproute2 util-linux strace)  # enforce: lockdown --apply/--check runs nft; namespace tests load the rules, start dnsmasq, check unbound lists, replay captures into a veth (tcpreplay) and witness the self-audit with strace
 PACKAGES+=(libfftw3-dev)  # ocusync: FFTs of the DroneID bursts (band selection, resampling to 15.36 Msps, OFDM demodulation)
 PACKAGES+=(libmicrohttpd-dev curl chromium wrk)  # serve: the local read-only web page (libmicrohttpd, loopback only); curl and headless chromium drive its tests; wrk its benchmark (bench/serve)
+PACKAGES+=(libpq-dev postgresql)  # vault: the PostgreSQL catalog backend (libpq); its tests start a throwaway PostgreSQL 15 cluster
 
 missing=()
 for p in "${PACKAGES[@]}"; do

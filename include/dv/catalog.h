@@ -263,6 +263,25 @@ typedef struct dv_catalog_backend_ops {
 int dv_catalog_sqlite_backend(dv_catalog_backend **out, const dv_catalog_backend_ops **ops_out, const char *path,
                               unsigned flags);
 
+/* The PostgreSQL backend (src/vault/catalog_pg.c, libpq): conninfo is a
+ * libpq connection string or URI (postgresql:///dv?host=/run/x) without a
+ * password (DV_EINVAL: use PGPASSFILE, PGPASSWORD or peer authentication).
+ * vault_id binds the database to one vault (recorded at creation, checked
+ * at every open). The database's schema version must be this build's
+ * (dv_catalog_pg_schema_version()); DV_CATALOG_PG_CREATE makes the schema
+ * in a database that has none (init). Any other version is refused with
+ * both numbers: older ones are brought forward by dv_catalog_pg_upgrade. */
+enum { DV_CATALOG_PG_CREATE = 2 };
+int dv_catalog_pg_backend(dv_catalog_backend **out, const dv_catalog_backend_ops **ops_out, const char *conninfo,
+                          const char *vault_id, unsigned flags);
+/* Applies the schema versions after the database's, up to target (0: this
+ * build's), each in its own transaction under an advisory lock; *from and
+ * *to say which. Refuses a newer database and another vault's. */
+int dv_catalog_pg_upgrade(int *from, int *to, const char *conninfo, const char *vault_id, int target);
+int dv_catalog_pg_schema_version(void);
+/* DV_EINVAL when conninfo does not parse or holds a password. */
+int dv_catalog_pg_check_conninfo(const char *conninfo);
+
 /* A catalog over any backend (taken over: freed by dv_catalog_close, or
  * here on failure). DV_EUNSUPPORTED for another ops version. */
 int dv_catalog_open_backend(dv_catalog **out, const dv_catalog_backend_ops *ops, dv_catalog_backend *be,

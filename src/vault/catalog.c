@@ -554,6 +554,9 @@ int dv_catalog_blob_put(dv_catalog *cat, const char *name, const uint8_t sha256[
 	dv_catalog_row row = { .id = id, .name = name };
 	rc = write_sealed(cat, DV_CT_BLOBS, NULL, &row, o, ad, 'i');
 	if (rc == 0) *id_out = id;
+	/* another writer recorded it meanwhile (a shared catalog): its row */
+	if (rc == DV_EEXIST && (rc = query_one(cat, &q, id_only, id_out)) == DV_ENOTFOUND)
+		rc = dv_error_set(DV_EIO, cat->path, -1, "blob %.64s: neither recorded nor recordable", name);
 	return rc;
 }
 
