@@ -447,16 +447,20 @@ static int load_config(dv_vault *v, const dv_key_source *key)
 	if (json_object_object_get_ex(cfg, "settings", &jst) && json_object_is_type(jst, json_type_object))
 		v->settings = json_object_get(jst);
 	if (json_object_object_get_ex(cfg, "catalog", &jst)) {
-		/* where the catalog is must be authenticated: an edited connection
-		 * string could point a station at someone else's database */
+		/* A writer writes only into the catalog whose connection string is
+		 * authenticated: an edited one could point it at someone else's
+		 * database. A reader opens it anyway, as it opens a catalog.db
+		 * beside an altered vault.json: rows from elsewhere fail to open
+		 * (sealed with this vault's key) and verify names vault.json. */
 		const char *be = cfg_str(jst, "backend"), *ci = cfg_str(jst, "conninfo");
 		if (!be || strcmp(be, "postgresql") != 0 || !ci || !*ci || strlen(ci) >= sizeof(v->catalog_conn)) {
 			rc = dv_error_set(DV_EUNSUPPORTED, path, -1, "vault.json: catalog is not a PostgreSQL connection this dronevault knows");
 			goto out;
 		}
-		if (v->cfg_state != DV_CONFIG_OK) {
+		if (v->cfg_state != DV_CONFIG_OK && v->mode == DV_VAULT_WRITE) {
 			rc = dv_error_set(DV_ECORRUPT, path, -1,
-			                  "vault.json was altered: its catalog connection is not authenticated; nothing was opened");
+			                  "vault.json was altered: its catalog connection is not authenticated; nothing was written, "
+			                  "run 'dronevault verify'");
 			goto out;
 		}
 		snprintf(v->catalog_conn, sizeof(v->catalog_conn), "%s", ci);

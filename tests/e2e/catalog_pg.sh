@@ -78,8 +78,10 @@ check "cannot connect said" grep -q 'cannot connect to the PostgreSQL catalog' "
 # the connection string is under vault.json's MAC
 cp "$V/vault.json" "$T/vault.json.good"
 sed -i "s/$db/${db}x/" "$V/vault.json"
-expect_exit 1 "$DV" --vault "$V" cases
-check "edited connection refused" grep -q 'catalog connection is not authenticated' "$T/last.err"
+expect_exit 1 "$DV" --vault "$V" ingest --case 2026-0101 --operator x "$T/card"
+check "edited connection: a writer refuses" grep -q 'catalog connection is not authenticated' "$T/last.err"
+expect_exit 1 "$DV" --vault "$V" verify
+check "edited connection: a reader says where it could not go" grep -q "cannot connect.*${db}x" "$T/last.err"
 cp "$T/vault.json.good" "$V/vault.json"
 
 # an older schema: refused naming both versions, until db upgrade
