@@ -900,3 +900,23 @@ int dv_catalog_check(dv_catalog *cat, void (*fn)(const char *problem, void *payl
 	if (OP(cat, side_tables, check_side, &c) < 0) problem(&c, dv_error_text());
 	return c.problems;
 }
+
+/* ---- the shared custody log (custody_shared.c) ------------------------------------- */
+int dv_catalog_chain_lock(dv_catalog *cat, const char *chain, uint64_t *seq, uint8_t hash[32])
+{
+	return OP(cat, chain_lock, chain, seq, hash);
+}
+
+int dv_catalog_chain_append(dv_catalog *cat, const dv_catalog_chain_entry *e) { return OP(cat, chain_append, e); }
+
+int dv_catalog_chain_list(dv_catalog *cat, const char *chain, int (*fn)(const dv_catalog_chain_entry *e, void *payload),
+                          void *payload)
+{
+	return OP(cat, chain_list, chain, fn, payload);
+}
+
+int dv_catalog_chain_heads(dv_catalog *cat, int (*fn)(const char *chain, uint64_t seq, const uint8_t hash[32], void *payload),
+                           void *payload)
+{
+	return OP(cat, chain_heads, fn, payload);
+}

@@ -62,9 +62,11 @@ static const struct migration migrations[] = {
 	  "CREATE SEQUENCE cases_ids; CREATE SEQUENCE ingests_ids; CREATE SEQUENCE blobs_ids;"
 	  "CREATE SEQUENCE files_ids;" },
 	{ 2, "shared custody log: one chain per case and the vault's, appended under an advisory lock per chain",
-	  "CREATE TABLE custody_entries(chain bytea NOT NULL, seq bigint NOT NULL, prev bytea NOT NULL,"
-	  "  hash bytea NOT NULL, sealed bytea NOT NULL, PRIMARY KEY(chain, seq));"
-	  "CREATE TABLE custody_heads(chain bytea PRIMARY KEY, seq bigint NOT NULL, hash bytea NOT NULL);" },
+	  /* a chain cannot fork: one entry per (chain, seq) and per (chain, prev) */
+	  "CREATE TABLE custody_entries(chain text NOT NULL, seq bigint NOT NULL CHECK (seq >= 1),"
+	  "  prev bytea NOT NULL, hash bytea NOT NULL, stmt bytea NOT NULL, sig bytea NOT NULL, sealed bytea NOT NULL,"
+	  "  PRIMARY KEY(chain, seq), UNIQUE(chain, prev));"
+	  "CREATE TABLE custody_heads(chain text PRIMARY KEY, seq bigint NOT NULL, hash bytea NOT NULL);" },
 };
 #define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -127,13 +129,13 @@ static int exec(dv_catalog_backend *be, const char *sql, const char *what)
 }
 
 /* ---- parameters ------------------------------------------------------------------ */
-/* Up to 6 parameters, each binary: int8 (network order), bytea, or text. */
+/* Up to 8 parameters, each binary: int8 (network order), bytea, or text. */
 struct params {
 	int n;
-	const char *val[6];
-	int len[6];
-	int fmt[6];
-	uint8_t ints[6][8];
+	const char *val[8];
+	int len[8];
+	int fmt[8];
+	uint8_t ints[8][8];
 };
 
 static void p_i64(struct params *p, int64_t v)
@@ -592,6 +594,127 @@ static int pg_tamper_delete(dv_catalog_backend *be, dv_catalog_table t, const ch
 	return 0;
 }
 
+/* ---- the shared custody log -------------------------------------------------------- */
+#define LOCK_CHAIN_CLASS 25718 /* pg_advisory_xact_lock(class, hashtext(chain)) */
+
+static int chain_ok(dv_catalog_backend *be, const char *chain)
+{
+	size_t n = chain ? strlen(chain) : 0;
+	if (n == 0 || n >= DV_CHAIN_NAME_MAX || strspn(chain, "0123456789abcdefghijklmnopqrstuvwxyz-") != n)
+		return dv_error_set(DV_EINVAL, be->where, -1, "bad custody chain name");
+	if (!be->in_txn || PQtransactionStatus(be->conn) != PQTRANS_INTRANS)
+		return dv_error_set(DV_EINVAL, be->where, -1, "custody appends happen inside a write transaction");
+	return 0;
+}
+
+static int pg_chain_lock(dv_catalog_backend *be, const char *chain, uint64_t *seq, uint8_t hash[32])
+{
+	*seq = 0;
+	memset(hash, 0, 32);
+	int rc = chain_ok(be, chain);
+	if (rc < 0) return rc;
+	struct params p = { 0 };
+	p_text(&p, chain);
+	char sql[120];
+	snprintf(sql, sizeof(sql), "SELECT pg_advisory_xact_lock(%d, hashtext($1))", LOCK_CHAIN_CLASS);
+	PGresult *r = run(be, sql, &p);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) return result_error(be, r, "cannot lock the custody chain");
+	PQclear(r);
+	/* READ COMMITTED: this statement sees the last committed head */
+	r = run(be, "SELECT seq, hash FROM custody_heads WHERE chain = $1", &p);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) return result_error(be, r, "cannot read the custody chain's head");
+	if (PQntuples(r) == 1) {
+		if (PQgetlength(r, 0, 1) != 32) rc = dv_error_set(DV_ECORRUPT, be->where, -1, "custody chain %s: bad head", chain);
+		else {
+			*seq = (uint64_t)col_i64(r, 0, 0);
+			memcpy(hash, PQgetvalue(r, 0, 1), 32);
+		}
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_chain_append(dv_catalog_backend *be, const dv_catalog_chain_entry *e)
+{
+	int rc = chain_ok(be, e->chain);
+	if (rc < 0) return rc;
+	if (e->seq < 1 || e->seq > INT64_MAX || e->sig_len != 64 || e->stmt_len > 4096 || e->sealed_len > (2u << 20))
+		return dv_error_set(DV_EINVAL, be->where, -1, "custody entry out of range");
+	struct params p = { 0 };
+	p_text(&p, e->chain);
+	p_i64(&p, (int64_t)e->seq);
+	p_bytes(&p, e->prev, 32);
+	p_bytes(&p, e->hash, 32);
+	p_bytes(&p, e->stmt, e->stmt_len);
+	p_bytes(&p, e->sig, e->sig_len);
+	p_bytes(&p, e->sealed, e->sealed_len);
+	PGresult *r = run(be, "INSERT INTO custody_entries(chain, seq, prev, hash, stmt, sig, sealed) VALUES($1, $2, $3, $4, $5, $6, $7) "
+	                      "ON CONFLICT DO NOTHING", &p);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) return result_error(be, r, "cannot append to the custody chain");
+	bool none = !strcmp(PQcmdTuples(r), "0");
+	PQclear(r);
+	if (none)
+		return dv_error_set(DV_EEXIST, be->where, -1, "custody chain %s: entry %llu, or another after the same entry, exists already",
+		                    e->chain, (unsigned long long)e->seq);
+	/* the head moves forward by one entry, never otherwise */
+	struct params h = { 0 };
+	p_text(&h, e->chain);
+	p_i64(&h, (int64_t)e->seq);
+	p_bytes(&h, e->hash, 32);
+	r = run(be, "INSERT INTO custody_heads(chain, seq, hash) VALUES($1, $2, $3) ON CONFLICT (chain) DO UPDATE "
+	            "SET seq = excluded.seq, hash = excluded.hash WHERE custody_heads.seq = excluded.seq - 1", &h);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) return result_error(be, r, "cannot move the custody chain's head");
+	none = !strcmp(PQcmdTuples(r), "0");
+	PQclear(r);
+	if (none || (e->seq == 1) != (memcmp(e->prev, (uint8_t[32]){ 0 }, 32) == 0))
+		return dv_error_set(DV_EEXIST, be->where, -1, "custody chain %s: entry %llu does not follow its head", e->chain,
+		                    (unsigned long long)e->seq);
+	return 0;
+}
+
+static int pg_chain_list(dv_catalog_backend *be, const char *chain,
+                         int (*fn)(const dv_catalog_chain_entry *e, void *payload), void *payload)
+{
+	struct params p = { 0 };
+	if (chain) p_text(&p, chain);
+	PGresult *r = run(be, chain ? "SELECT chain, seq, prev, hash, stmt, sig, sealed FROM custody_entries WHERE chain = $1 ORDER BY seq"
+	                            : "SELECT chain, seq, prev, hash, stmt, sig, sealed FROM custody_entries ORDER BY chain, seq",
+	                  &p);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) return result_error(be, r, "cannot read the custody log");
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+		dv_catalog_chain_entry e = { 0 };
+		e.chain = PQgetvalue(r, i, 0);
+		e.seq = (uint64_t)col_i64(r, i, 1);
+		if (PQgetlength(r, i, 2) == 32) memcpy(e.prev, PQgetvalue(r, i, 2), 32);
+		if (PQgetlength(r, i, 3) == 32) memcpy(e.hash, PQgetvalue(r, i, 3), 32);
+		e.stmt = (const uint8_t *)PQgetvalue(r, i, 4);
+		e.stmt_len = (size_t)PQgetlength(r, i, 4);
+		e.sig = (const uint8_t *)PQgetvalue(r, i, 5);
+		e.sig_len = (size_t)PQgetlength(r, i, 5);
+		e.sealed = (const uint8_t *)PQgetvalue(r, i, 6);
+		e.sealed_len = (size_t)PQgetlength(r, i, 6);
+		rc = fn(&e, payload);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_chain_heads(dv_catalog_backend *be,
+                          int (*fn)(const char *chain, uint64_t seq, const uint8_t hash[32], void *payload), void *payload)
+{
+	PGresult *r = run(be, "SELECT chain, seq, hash FROM custody_heads ORDER BY chain", NULL);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) return result_error(be, r, "cannot read the custody heads");
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+		uint8_t h[32] = { 0 };
+		if (PQgetlength(r, i, 2) == 32) memcpy(h, PQgetvalue(r, i, 2), 32);
+		rc = fn(PQgetvalue(r, i, 0), (uint64_t)col_i64(r, i, 1), h, payload);
+	}
+	PQclear(r);
+	return rc;
+}
+
 static void pg_free(dv_catalog_backend *be)
 {
 	if (!be) return;
@@ -615,6 +738,10 @@ static const dv_catalog_backend_ops pg_ops = {
 	.count = pg_count,
 	.side_tables = pg_side_tables,
 	.check = pg_check,
+	.chain_lock = pg_chain_lock,
+	.chain_append = pg_chain_append,
+	.chain_list = pg_chain_list,
+	.chain_heads = pg_chain_heads,
 	.tamper_delete = pg_tamper_delete,
 	.free = pg_free,
 };
