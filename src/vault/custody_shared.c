@@ -161,8 +161,10 @@ static int hexfield(const char *s, const char *name, uint8_t out[32])
 }
 
 /* One entry: every link, the signature, the body. */
-static const char *entry_fault(struct check *c, const dv_catalog_chain_entry *e, uint8_t expect_prev[32])
+const char *dv_custody_shared_entry_fault(const dv_catalog_chain_entry *e, const uint8_t expect_prev[32],
+                                          const uint8_t (*pks)[DV_SIGN_PK_BYTES], size_t npk, const uint8_t key[DV_KEY_BYTES])
 {
+	struct check cs = { .pks = pks, .npk = npk, .key = key }, *c = &cs;
 	char s[STMT_MAX + 1], pkh[65], chain[DV_CHAIN_NAME_MAX];
 	unsigned long long seq;
 	long long t;
@@ -230,7 +232,7 @@ static int on_entry(const dv_catalog_chain_entry *e, void *payload)
 		say(c, e->chain, e->seq, what);
 		c->broken = true;
 	}
-	const char *fault = entry_fault(c, e, c->last);
+	const char *fault = dv_custody_shared_entry_fault(e, c->last, c->pks, c->npk, c->key);
 	if (fault && !c->broken) say(c, e->chain, e->seq, fault);
 	if (fault) c->broken = true;
 	c->seq = e->seq;

@@ -58,4 +58,9 @@ int dv_custody_shared_check(uint64_t *chains, uint64_t *entries, dv_catalog *cat
                             size_t npk, const uint8_t key[DV_KEY_BYTES], void (*fn)(const char *problem, void *payload),
                             void *payload);
 
+/* One entry alone (the check's per-entry part; fuzz/fuzz_custody_shared.c):
+ * NULL when intact and after expect_prev, else what is wrong. */
+const char *dv_custody_shared_entry_fault(const dv_catalog_chain_entry *e, const uint8_t expect_prev[32],
+                                          const uint8_t (*pks)[DV_SIGN_PK_BYTES], size_t npk, const uint8_t key[DV_KEY_BYTES]);
+
 #endif
