@@ -84,10 +84,17 @@ static const struct migration migrations[] = {
 int dv_catalog_pg_schema_version(void) { return SCHEMA_LATEST; }
 
 /* ---- errors --------------------------------------------------------------------- */
+/* libpq's messages span lines: one line, single spaces */
 static void trim(char *s)
 {
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == '\n' || s[n - 1] == ' ')) s[--n] = 0;
+	char *w = s;
+	for (const char *r = s; *r; r++) {
+		char c = *r == '\n' || *r == '\t' ? ' ' : *r;
+		if (c == ' ' && (w == s || w[-1] == ' ')) continue;
+		*w++ = c;
+	}
+	while (w > s && w[-1] == ' ') w--;
+	*w = 0;
 }
 
 static int conn_error(const char *where, PGconn *c, const char *what)
@@ -115,7 +122,9 @@ static int result_error(dv_catalog_backend *be, PGresult *r, const char *what)
 {
 	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	char msg[600];
-	if (PQstatus(be->conn) == CONNECTION_BAD) {
+	/* no SQLSTATE: libpq's own error, not the server's (the connection) */
+	bool lost = PQstatus(be->conn) == CONNECTION_BAD || !st;
+	if (lost) {
 		snprintf(msg, sizeof(msg), "lost the connection to PostgreSQL: %s", PQerrorMessage(be->conn));
 	} else {
 		const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -123,7 +132,7 @@ static int result_error(dv_catalog_backend *be, PGresult *r, const char *what)
 		if (st) strncat(msg, ")", sizeof(msg) - strlen(msg) - 1);
 	}
 	trim(msg);
-	dv_code code = PQstatus(be->conn) == CONNECTION_BAD ? DV_EIO : state_code(st);
+	dv_code code = lost ? DV_EIO : state_code(st);
 	int rc = dv_error_set(code, be->where, -1, "%s: %s", what, msg);
 	PQclear(r);
 	return rc;
@@ -788,6 +797,12 @@ int dv_catalog_pg_check_conninfo(const char *conninfo)
 	return rc;
 }
 
+static void quiet_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static int connect_be(dv_catalog_backend **out, const char *conninfo, unsigned flags)
 {
 	*out = NULL;
@@ -803,6 +818,9 @@ static int connect_be(dv_catalog_backend **out, const char *conninfo, unsigned f
 		pg_free(be);
 		return rc;
 	}
+	/* notices (the server's "terminating connection" when it goes down)
+	 * are not for the user's terminal: the error that follows says it */
+	PQsetNoticeProcessor(be->conn, quiet_notice, NULL);
 	/* quiet notices; a reader's session writes nothing at all */
 	if ((rc = exec(be, "SET client_min_messages = warning", "cannot set up the session")) < 0 ||
 	    (be->readonly && (rc = exec(be, "SET default_transaction_read_only = on", "cannot set up the session")) < 0)) {

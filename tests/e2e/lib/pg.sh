@@ -51,3 +51,10 @@ pg_new_db() {
   pg_sql postgres "CREATE DATABASE $name" >/dev/null
   echo "postgresql:///$name?host=$(pg_host)&user=postgres"
 }
+
+# The server dies as in a crash (no shutdown checkpoint), and comes back.
+pg_crash() { pg_runas "$PG_BIN/pg_ctl" -D "$pg_dir/data" -m immediate -w stop >/dev/null; }
+pg_restart() {
+  pg_runas "$PG_BIN/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/pg.log" -w \
+    -o "-c listen_addresses='' -k $pg_dir -c fsync=off -c max_connections=60" start >/dev/null
+}
