@@ -21,4 +21,5 @@ pg_available || { echo "PostgreSQL 15 is not installed (scripts/install-deps.sh)
 pg_start
 export DV_PG_HOST=$pg_dir DV_TEST_CATALOG=pg
 # the package test installs a .deb system-wide: not part of a backend run
+# (its own pg tests run too, against the shared cluster or skipping)
 ctest --test-dir "$build" -L e2e -LE package "$@"
