@@ -10,7 +10,10 @@
  *   - a reader's snapshot holds while a writer commits;
  *   - DV_PG_WRITERS processes (4) writing one catalog at once, with
  *     overlapping blobs and one shared case: every blob row once, every
- *     file row there, the check clean.
+ *     file row there, the check clean;
+ *   - two 'db upgrade's at once apply each version once;
+ *   - two writers taking two blobs in opposite orders: PostgreSQL breaks
+ *     the deadlock, the victim gets DV_EBUSY and its retry succeeds.
  */
 #include <signal.h>
 #include <sys/wait.h>
@@ -409,6 +412,95 @@ static void concurrent(const uint8_t k1[32], const uint8_t k2[32])
 	dv_catalog_close(cat);
 }
 
+/* Two upgrades at once take turns: each version applied once. */
+static void upgrade_race(void)
+{
+	char ci[700];
+	conninfo(ci, sizeof(ci), "race");
+	CHECK_EQ(make_db("race"), 0);
+	CHECK_EQ(dv_catalog_pg_upgrade(NULL, NULL, ci, "vault-under-test", 1), 0);
+	pid_t p[2];
+	for (int i = 0; i < 2; i++) {
+		fflush(NULL);
+		if ((p[i] = fork()) == 0) _exit(dv_catalog_pg_upgrade(NULL, NULL, ci, "vault-under-test", 0) == 0 ? 0 : 1);
+	}
+	int ok = 0;
+	for (int i = 0; i < 2; i++) {
+		int st;
+		if (waitpid(p[i], &st, 0) == p[i] && WIFEXITED(st) && WEXITSTATUS(st) == 0) ok++;
+	}
+	CHECK_EQ(ok, 2);
+	char sql[200];
+	snprintf(sql, sizeof(sql), "DO \\$\\$BEGIN IF (SELECT count(*) FROM dv_schema) <> %d THEN RAISE EXCEPTION 'twice'; END IF; END\\$\\$",
+	         dv_catalog_pg_schema_version());
+	CHECK_EQ(psql_c("race", sql), 0);
+}
+
+/* Two writers taking two blobs in opposite orders deadlock: PostgreSQL
+ * breaks it, one gets DV_EBUSY (its transaction rolled back whole), the
+ * other commits; a retry of the first then finds the other's rows. */
+static void deadlock(const uint8_t k1[32], const uint8_t k2[32])
+{
+	char ci[700];
+	conninfo(ci, sizeof(ci), "dead");
+	CHECK_EQ(make_db("dead"), 0);
+	dv_catalog *cat;
+	CHECK_EQ(open_pg(&cat, ci, k1, k2, DV_CATALOG_PG_CREATE), 0);
+	dv_catalog_close(cat);
+	int go[2][2];
+	CHECK_EQ(pipe(go[0]), 0);
+	CHECK_EQ(pipe(go[1]), 0);
+	pid_t p[2];
+	for (int w = 0; w < 2; w++) {
+		fflush(NULL);
+		if ((p[w] = fork()) == 0) {
+			dv_catalog *c;
+			uint8_t sha[32] = { 7 };
+			int64_t id;
+			const char *a = w ? "bb00000000000000000000000000000000000000000000000000000000000000"
+			                  : "aa00000000000000000000000000000000000000000000000000000000000000";
+			const char *b = w ? "aa00000000000000000000000000000000000000000000000000000000000000"
+			                  : "bb00000000000000000000000000000000000000000000000000000000000000";
+			if (open_pg(&c, ci, k1, k2, 0) < 0) _exit(10);
+			int rc = dv_catalog_begin(c);
+			if (rc == 0) rc = dv_catalog_blob_put(c, a, sha, 1, &id);
+			char x = 1;
+			/* both hold their first blob before either asks for its second */
+			if (write(go[w][1], &x, 1) != 1 || read(go[1 - w][0], &x, 1) != 1) _exit(11);
+			if (rc == 0) rc = dv_catalog_blob_put(c, b, sha, 1, &id);
+			if (rc == 0) rc = dv_catalog_commit(c);
+			if (rc == DV_EBUSY) {
+				dv_catalog_rollback(c);
+				/* the retry: the other's rows are there now */
+				rc = dv_catalog_begin(c);
+				if (rc == 0) rc = dv_catalog_blob_put(c, a, sha, 1, &id);
+				if (rc == 0) rc = dv_catalog_blob_put(c, b, sha, 1, &id);
+				if (rc == 0) rc = dv_catalog_commit(c);
+				dv_catalog_close(c);
+				_exit(rc == 0 ? 2 : 12);
+			}
+			dv_catalog_close(c);
+			_exit(rc == 0 ? 0 : 13);
+		}
+	}
+	int codes[2] = { -1, -1 };
+	for (int w = 0; w < 2; w++) {
+		int st;
+		if (waitpid(p[w], &st, 0) == p[w] && WIFEXITED(st)) codes[w] = WEXITSTATUS(st);
+	}
+	/* one went straight through, the other was the deadlock's victim and retried */
+	CHECK((codes[0] == 0 && codes[1] == 2) || (codes[0] == 2 && codes[1] == 0));
+	CHECK_EQ(open_pg(&cat, ci, k1, k2, 0), 0);
+	int nb = 0;
+	CHECK_EQ(dv_catalog_blob_list(cat, count_blobs, &nb), 0);
+	CHECK_EQ(nb, 2);
+	dv_catalog_close(cat);
+	for (int i = 0; i < 2; i++) {
+		close(go[i][0]);
+		close(go[i][1]);
+	}
+}
+
 int main(void)
 {
 	if (!pg_installed()) return check_skip("PostgreSQL 15 (initdb, pg_ctl) not installed");
@@ -425,5 +517,7 @@ int main(void)
 	versions(k1, k2);
 	snapshot(k1, k2);
 	concurrent(k1, k2);
+	upgrade_race();
+	deadlock(k1, k2);
 	return check_done();
 }
