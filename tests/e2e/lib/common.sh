@@ -14,6 +14,12 @@ if [ "${DV_TEST_CATALOG:-sqlite}" = pg ] && ! pg_available; then
   echo "skipped: DV_TEST_CATALOG=pg and PostgreSQL 15 is not installed"
   exit 77
 fi
+# the cluster comes from scripts/test-e2e-catalog.sh: a script that sets its
+# own EXIT trap would otherwise leave a server of its own running
+if [ "${DV_TEST_CATALOG:-sqlite}" = pg ] && [ -z "${DV_PG_HOST:-}" ]; then
+  echo "DV_TEST_CATALOG=pg needs DV_PG_HOST: run the suite with scripts/test-e2e-catalog.sh pg" >&2
+  exit 2
+fi
 export DRONEVAULT_PASSPHRASE='test passphrase 123'
 unset DRONEVAULT_VAULT
 failures=0
@@ -41,8 +47,8 @@ expect_exit() {
   fi
 }
 # A vault with a cheap KDF so tests stay fast (the defaults are for people).
-# DV_TEST_CATALOG=pg: its catalog in a fresh database of a throwaway
-# PostgreSQL cluster (lib/pg.sh; the whole suite then runs on that backend).
+# DV_TEST_CATALOG=pg (scripts/test-e2e-catalog.sh pg): its catalog in a fresh database of the run's
+# throwaway PostgreSQL cluster (lib/pg.sh; the whole suite then runs on that backend).
 new_vault() {
   if [ "${DV_TEST_CATALOG:-sqlite}" = pg ]; then
     pg_start
