@@ -9,7 +9,8 @@
 
 static const char init_help[] =
 	"usage: dronevault init [--vault DIR] [--key-file FILE] [--station NAME]\n"
-	"                       [--operator NAME] [--kdf-mem MIB] [--kdf-ops N] [DIR]\n"
+	"                       [--operator NAME] [--kdf-mem MIB] [--kdf-ops N]\n"
+	"                       [--catalog postgresql://...] [DIR]\n"
 	"\n"
 	"Creates an encrypted evidence vault in DIR (else --vault, $DRONEVAULT_VAULT,\n"
 	"or ./vault). DIR must not exist or be empty.\n"
@@ -29,6 +30,12 @@ static const char init_help[] =
 	"  --operator NAME   who creates the vault (recorded in the custody log)\n"
 	"  --kdf-mem MIB     Argon2id memory in MiB (default 19)\n"
 	"  --kdf-ops N       Argon2id passes (default 4)\n"
+	"  --catalog URI     keep the catalog in PostgreSQL instead of DIR/catalog.db:\n"
+	"                    a libpq URI or connection string, e.g.\n"
+	"                    postgresql:///evidence?host=/run/postgresql. Stored in\n"
+	"                    vault.json (authenticated); never with a password: use\n"
+	"                    PGPASSFILE, PGPASSWORD or peer authentication. The database\n"
+	"                    must hold no catalog yet; its schema is made here\n"
 	"  --json            print the result as JSON\n"
 	"\n"
 	"Example:\n"
@@ -40,7 +47,8 @@ int cmd_init(int argc, char **argv)
 		{ "vault", required_argument, NULL, 'v' }, { "key-file", required_argument, NULL, 'k' },
 		{ "station", required_argument, NULL, 's' }, { "operator", required_argument, NULL, 'o' },
 		{ "kdf-mem", required_argument, NULL, 'm' }, { "kdf-ops", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+		{ "catalog", required_argument, NULL, 'C' }, { NULL, 0, NULL, 0 }
 	};
 	const char *vault = NULL, *key_file = NULL;
 	dv_vault_init_opts io = { 0 };
@@ -68,6 +76,11 @@ int cmd_init(int argc, char **argv)
 			break;
 		}
 		case 'j': json = true; break;
+		case 'C':
+			if (strncmp(optarg, "postgresql:", 11) && strncmp(optarg, "postgres:", 9) && !strchr(optarg, '='))
+				return cli_usage("init", "--catalog takes a PostgreSQL URI (postgresql://...) or connection string");
+			io.catalog = optarg;
+			break;
 		case 'h': fputs(init_help, stdout); return CLI_OK;
 		default: return cli_usage("init", "unknown option");
 		}

@@ -31,6 +31,7 @@ PACKAGES+=(nftables dnsmasq-base unbound tcpreplay tcpdump iproute2 util-linux s
 PACKAGES+=(libfftw3-dev)  # ocusync: FFTs of the DroneID bursts (band selection, resampling to 15.36 Msps, OFDM demodulation)
 PACKAGES+=(libmicrohttpd-dev curl chromium wrk)  # serve: the local read-only web page (libmicrohttpd, loopback only); curl and headless chromium drive its tests; wrk its benchmark (bench/serve)
 PACKAGES+=(ffmpeg)  # serve browser test only: makes the short H.264 MP4 the page plays through range requests
+PACKAGES+=(libpq-dev postgresql)  # vault: the PostgreSQL catalog backend (libpq); its tests start a throwaway PostgreSQL 15 cluster
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -224,6 +224,20 @@ typedef struct dv_catalog_query {
 
 typedef struct dv_catalog_backend dv_catalog_backend;
 
+/* One entry of a shared custody chain (pointers borrowed). */
+#define DV_CHAIN_NAME_MAX 80
+typedef struct dv_catalog_chain_entry {
+	const char *chain;      /* a case ref (keyed tag) or "station-<key>": never a name */
+	uint64_t seq;
+	uint8_t prev[32], hash[32]; /* hash: SHA-256 of stmt; prev: the previous entry's */
+	const uint8_t *stmt;    /* the signed statement */
+	size_t stmt_len;
+	const uint8_t *sig;     /* its Ed25519 signature (64 bytes) */
+	size_t sig_len;
+	const uint8_t *sealed;  /* the sealed body */
+	size_t sealed_len;
+} dv_catalog_chain_entry;
+
 typedef struct dv_catalog_backend_ops {
 	unsigned version;  /* DV_CATALOG_BACKEND_VERSION */
 	const char *name;  /* "sqlite", ...: messages only */
@@ -252,6 +266,22 @@ typedef struct dv_catalog_backend_ops {
 	/* the store's own consistency (SQLite: integrity_check, foreign keys):
 	 * a sentence per problem to fn; returns how many, or < 0 */
 	int (*check)(dv_catalog_backend *be, void (*fn)(const char *problem, void *payload), void *payload);
+	/* The shared custody log (src/vault/custody_shared.c; docs/design.md,
+	 * "A shared custody log"): chains of signed entries in the catalog
+	 * itself, so stations writing one catalog append to one log. NULL in
+	 * a backend whose log is the vault's file (SQLite). All three inside
+	 * a write transaction. chain_lock serialises appends to one chain until
+	 * commit or rollback and gives its head (seq 0, zeros: none yet). */
+	int (*chain_lock)(dv_catalog_backend *be, const char *chain, uint64_t *seq, uint8_t hash[32]);
+	/* adds e after the chain's head (seq = head + 1, prev = its hash) and
+	 * moves the head; DV_EEXIST when that seq or prev is taken (a fork) */
+	int (*chain_append)(dv_catalog_backend *be, const dv_catalog_chain_entry *e);
+	/* every entry of chain (NULL: of every chain), by chain and seq */
+	int (*chain_list)(dv_catalog_backend *be, const char *chain,
+	                  int (*fn)(const dv_catalog_chain_entry *e, void *payload), void *payload);
+	/* every chain's head, by chain */
+	int (*chain_heads)(dv_catalog_backend *be, int (*fn)(const char *chain, uint64_t seq, const uint8_t hash[32], void *payload),
+	                   void *payload);
 	/* Tests only (tamper tests, tests/vault/dv_tamper.c): removes a row
 	 * behind the front end's back. Never called by the library. */
 	int (*tamper_delete)(dv_catalog_backend *be, dv_catalog_table t, const char *side, int64_t id);
@@ -263,10 +293,38 @@ typedef struct dv_catalog_backend_ops {
 int dv_catalog_sqlite_backend(dv_catalog_backend **out, const dv_catalog_backend_ops **ops_out, const char *path,
                               unsigned flags);
 
+/* The PostgreSQL backend (src/vault/catalog_pg.c, libpq): conninfo is a
+ * libpq connection string or URI (postgresql:///dv?host=/run/x) without a
+ * password (DV_EINVAL: use PGPASSFILE, PGPASSWORD or peer authentication).
+ * vault_id binds the database to one vault (recorded at creation, checked
+ * at every open). The database's schema version must be this build's
+ * (dv_catalog_pg_schema_version()); DV_CATALOG_PG_CREATE makes the schema
+ * in a database that has none (init). Any other version is refused with
+ * both numbers: older ones are brought forward by dv_catalog_pg_upgrade. */
+enum { DV_CATALOG_PG_CREATE = 2 };
+int dv_catalog_pg_backend(dv_catalog_backend **out, const dv_catalog_backend_ops **ops_out, const char *conninfo,
+                          const char *vault_id, unsigned flags);
+/* Applies the schema versions after the database's, up to target (0: this
+ * build's), each in its own transaction under an advisory lock; *from and
+ * *to say which. Refuses a newer database and another vault's. */
+int dv_catalog_pg_upgrade(int *from, int *to, const char *conninfo, const char *vault_id, int target);
+int dv_catalog_pg_schema_version(void);
+/* DV_EINVAL when conninfo does not parse or holds a password. */
+int dv_catalog_pg_check_conninfo(const char *conninfo);
+
 /* A catalog over any backend (taken over: freed by dv_catalog_close, or
  * here on failure). DV_EUNSUPPORTED for another ops version. */
 int dv_catalog_open_backend(dv_catalog **out, const dv_catalog_backend_ops *ops, dv_catalog_backend *be,
                             const uint8_t seal_key[DV_KEY_BYTES], const uint8_t tag_key[DV_KEY_BYTES]);
+
+/* The shared custody log's operations through a catalog (the backend's
+ * chain_* above; DV_EUNSUPPORTED where it has none). */
+int dv_catalog_chain_lock(dv_catalog *cat, const char *chain, uint64_t *seq, uint8_t hash[32]);
+int dv_catalog_chain_append(dv_catalog *cat, const dv_catalog_chain_entry *e);
+int dv_catalog_chain_list(dv_catalog *cat, const char *chain, int (*fn)(const dv_catalog_chain_entry *e, void *payload),
+                          void *payload);
+int dv_catalog_chain_heads(dv_catalog *cat, int (*fn)(const char *chain, uint64_t seq, const uint8_t hash[32], void *payload),
+                           void *payload);
 
 /* Table names, for messages and tools: "cases", ..., "side_<name>". */
 const char *dv_catalog_table_name(dv_catalog_table t);

@@ -27,6 +27,7 @@
 #define DV_ACTION_WATCH "watch"                           /* a live watch: its capture, alarms and verdict */
 #define DV_ACTION_LOG_REPAIR "log.repair"                 /* a torn, never acknowledged last entry was cut */
 #define DV_ACTION_LOG_MIGRATE "log.migrate"               /* a version 1 log converted to version 2 (chain per case) */
+#define DV_ACTION_DB_UPGRADE "db.upgrade"                 /* the PostgreSQL catalog's schema brought to a newer version */
 #define DV_ACTION_REINDEX "telemetry.reindex"             /* telemetry re-derived: new per-ingest digests */
 
 #endif

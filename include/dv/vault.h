@@ -45,6 +45,10 @@ typedef struct dv_vault_init_opts {
 	const char *operator_name; /* who created it (custody log) */
 	uint64_t kdf_ops;       /* Argon2id passes; 0: 4 */
 	uint64_t kdf_mem;       /* Argon2id bytes; 0: 19 MiB */
+	/* the catalog: NULL for <dir>/catalog.db (SQLite), or a PostgreSQL
+	 * connection string / URI without a password ("postgresql:///dv?host=/run/pg"),
+	 * kept in vault.json under its MAC; the database must hold no catalog yet */
+	const char *catalog;
 } dv_vault_init_opts;
 
 #define DV_KDF_OPS_DEFAULT 4
@@ -54,6 +58,13 @@ typedef struct dv_vault_init_opts {
 int dv_vault_init(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts);
 
 typedef struct dv_vault dv_vault;
+
+/* 'dronevault db upgrade': brings a PostgreSQL catalog's schema to this
+ * build's version (the vault's key opens vault.json, whose connection string
+ * is authenticated; the writer lock is held), then logs it (db.upgrade).
+ * *from, *to: the versions before and after (equal: nothing to do).
+ * DV_EUNSUPPORTED for a vault whose catalog is SQLite (catalog.db). */
+int dv_vault_db_upgrade(const char *dir, const dv_key_source *key, const char *operator_name, int *from, int *to);
 
 enum { DV_VAULT_READ = 0, DV_VAULT_WRITE = 1 };
 

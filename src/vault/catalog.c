@@ -554,6 +554,9 @@ int dv_catalog_blob_put(dv_catalog *cat, const char *name, const uint8_t sha256[
 	dv_catalog_row row = { .id = id, .name = name };
 	rc = write_sealed(cat, DV_CT_BLOBS, NULL, &row, o, ad, 'i');
 	if (rc == 0) *id_out = id;
+	/* another writer recorded it meanwhile (a shared catalog): its row */
+	if (rc == DV_EEXIST && (rc = query_one(cat, &q, id_only, id_out)) == DV_ENOTFOUND)
+		rc = dv_error_set(DV_EIO, cat->path, -1, "blob %.64s: neither recorded nor recordable", name);
 	return rc;
 }
 
@@ -896,4 +899,24 @@ int dv_catalog_check(dv_catalog *cat, void (*fn)(const char *problem, void *payl
 	/* every side table's rows must open too */
 	if (OP(cat, side_tables, check_side, &c) < 0) problem(&c, dv_error_text());
 	return c.problems;
+}
+
+/* ---- the shared custody log (custody_shared.c) ------------------------------------- */
+int dv_catalog_chain_lock(dv_catalog *cat, const char *chain, uint64_t *seq, uint8_t hash[32])
+{
+	return OP(cat, chain_lock, chain, seq, hash);
+}
+
+int dv_catalog_chain_append(dv_catalog *cat, const dv_catalog_chain_entry *e) { return OP(cat, chain_append, e); }
+
+int dv_catalog_chain_list(dv_catalog *cat, const char *chain, int (*fn)(const dv_catalog_chain_entry *e, void *payload),
+                          void *payload)
+{
+	return OP(cat, chain_list, chain, fn, payload);
+}
+
+int dv_catalog_chain_heads(dv_catalog *cat, int (*fn)(const char *chain, uint64_t seq, const uint8_t hash[32], void *payload),
+                           void *payload)
+{
+	return OP(cat, chain_heads, fn, payload);
 }

@@ -1004,6 +1004,8 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 	if ((rc = dv_catalog_begin(cat)) < 0) goto out;
 	rc = dv_catalog_case_find(&c, cat, o->case_name);
 	if (rc == DV_ENOTFOUND) rc = dv_catalog_case_create(&c, cat, o->case_name);
+	/* another station made it meanwhile (a shared catalog): use theirs */
+	if (rc == DV_EEXIST) rc = dv_catalog_case_find(&c, cat, o->case_name);
 	if (rc == 0) {
 		rc = dv_catalog_ingest_find_open(cat, c.id, source_tag, rec);
 		if (rc == 0) {

@@ -47,6 +47,7 @@ struct dv_vault {
 	uint64_t log_later, log_partial; /* readers: log past the snapshot (last scan) */
 	int cfg_state;           /* DV_CONFIG_* : vault.json's authentication */
 	json_object *cfg_json;   /* writers: the parsed vault.json (to add its MAC, or change a setting) */
+	char catalog_conn[1024]; /* vault.json's catalog.conninfo (PostgreSQL), or "" for catalog.db */
 	json_object *settings;   /* vault.json's "settings" object (dv_vault_config_get), or NULL */
 	uint8_t cfg_mac[32];     /* the MAC every field of vault.json has (computed) */
 	uint8_t pk[DV_SIGN_PK_BYTES];
@@ -266,6 +267,18 @@ int dv_vault_init(const char *dir, const dv_key_source *key, const dv_vault_init
 		snprintf(station, sizeof(station), "station");
 	char iso[40];
 	dv_time_iso(iso, sizeof(iso), dv_now_ns());
+	const char *catalog = opts && opts->catalog && *opts->catalog ? opts->catalog : NULL;
+	if (catalog && strlen(catalog) >= sizeof(((dv_vault *)0)->catalog_conn)) {
+		dv_wipe(master, sizeof(master));
+		return dv_error_set(DV_EINVAL, NULL, -1, "catalog connection string too long");
+	}
+	/* the catalog's schema first, in a database that holds none: a refusal
+	 * (unreachable, another vault's) leaves the directory untouched */
+	if (catalog && ((rc = dv_catalog_pg_check_conninfo(catalog)) < 0 ||
+	                (rc = dv_catalog_pg_upgrade(NULL, NULL, catalog, vault_id, 0)) < 0)) {
+		dv_wipe(master, sizeof(master));
+		return rc;
+	}
 
 	json_object *cfg = json_object_new_object(), *jk = json_object_new_object(), *js = json_object_new_object();
 	json_object_object_add(cfg, "format", json_object_new_string("dronevault-vault"));
@@ -282,6 +295,12 @@ int dv_vault_init(const char *dir, const dv_key_source *key, const dv_vault_init
 	json_hex(js, "public_key", pk, sizeof(pk));
 	json_hex(js, "sealed_secret_key", sealed_sk, sizeof(sealed_sk));
 	json_object_object_add(cfg, "station", js);
+	if (catalog) {
+		json_object *jc = json_object_new_object();
+		json_object_object_add(jc, "backend", json_object_new_string("postgresql"));
+		json_object_object_add(jc, "conninfo", json_object_new_string(catalog));
+		json_object_object_add(cfg, "catalog", jc);
+	}
 	uint8_t mac[32];
 	if ((rc = config_mac(mac, cfg, master)) < 0) {
 		json_object_put(cfg);
@@ -312,6 +331,7 @@ int dv_vault_init(const char *dir, const dv_key_source *key, const dv_vault_init
 	json_hex(body, "station_key", pk, sizeof(pk));
 	json_object_object_add(body, "kdf", json_object_new_string(k.type));
 	json_hex(body, "config_mac", mac, sizeof(mac));
+	json_object_object_add(body, "catalog", json_object_new_string(catalog ? "postgresql" : "sqlite"));
 	rc = dv_vault_log(v, body, NULL);
 	json_object_put(body);
 	dv_vault_close(v);
@@ -426,6 +446,25 @@ static int load_config(dv_vault *v, const dv_key_source *key)
 	json_object *jst;
 	if (json_object_object_get_ex(cfg, "settings", &jst) && json_object_is_type(jst, json_type_object))
 		v->settings = json_object_get(jst);
+	if (json_object_object_get_ex(cfg, "catalog", &jst)) {
+		/* A writer writes only into the catalog whose connection string is
+		 * authenticated: an edited one could point it at someone else's
+		 * database. A reader opens it anyway, as it opens a catalog.db
+		 * beside an altered vault.json: rows from elsewhere fail to open
+		 * (sealed with this vault's key) and verify names vault.json. */
+		const char *be = cfg_str(jst, "backend"), *ci = cfg_str(jst, "conninfo");
+		if (!be || strcmp(be, "postgresql") != 0 || !ci || !*ci || strlen(ci) >= sizeof(v->catalog_conn)) {
+			rc = dv_error_set(DV_EUNSUPPORTED, path, -1, "vault.json: catalog is not a PostgreSQL connection this dronevault knows");
+			goto out;
+		}
+		if (v->cfg_state != DV_CONFIG_OK && v->mode == DV_VAULT_WRITE) {
+			rc = dv_error_set(DV_ECORRUPT, path, -1,
+			                  "vault.json was altered: its catalog connection is not authenticated; nothing was written, "
+			                  "run 'dronevault verify'");
+			goto out;
+		}
+		snprintf(v->catalog_conn, sizeof(v->catalog_conn), "%s", ci);
+	}
 	rc = 0;
 out:
 	json_object_put(cfg);
@@ -944,11 +983,16 @@ int dv_vault_open_fs(dv_vault **out, const char *dir, const dv_key_source *key, 
 	dv_subkey(k1, v->k->master, SUBKEY_CATALOG);
 	dv_subkey(k2, v->k->master, SUBKEY_TAGS);
 	if ((rc = dv_pathf(p, sizeof(p), "%s/catalog.db", v->dir)) < 0) goto fail;
-	if (mode == DV_VAULT_READ && stat(p, &st) < 0) {
+	if (v->catalog_conn[0]) {
+		dv_catalog_backend *be;
+		const dv_catalog_backend_ops *ops;
+		rc = dv_catalog_pg_backend(&be, &ops, v->catalog_conn, v->vault_id, mode == DV_VAULT_WRITE ? 0 : DV_CATALOG_READONLY);
+		if (rc == 0) rc = dv_catalog_open_backend(&v->cat, ops, be, k1, k2);
+	} else if (mode == DV_VAULT_READ && stat(p, &st) < 0) {
 		rc = dv_error_set(DV_ECORRUPT, p, -1, "catalog missing");
-		goto fail;
+	} else {
+		rc = dv_catalog_open_ex(&v->cat, p, k1, k2, mode == DV_VAULT_WRITE ? 0 : DV_CATALOG_READONLY);
 	}
-	rc = dv_catalog_open_ex(&v->cat, p, k1, k2, mode == DV_VAULT_WRITE ? 0 : DV_CATALOG_READONLY);
 	dv_wipe(k1, sizeof(k1));
 	dv_wipe(k2, sizeof(k2));
 	/* A reader sees one snapshot of catalog rows and log head for its whole life. */
@@ -980,6 +1024,43 @@ int dv_vault_open_fs(dv_vault **out, const char *dir, const dv_key_source *key, 
 	*out = v;
 	return 0;
 fail:
+	dv_vault_close(v);
+	return rc;
+}
+
+int dv_vault_db_upgrade(const char *dir, const dv_key_source *key, const char *operator_name, int *from, int *to)
+{
+	*from = *to = 0;
+	int rc = dv_crypto_init();
+	if (rc < 0) return rc;
+	dv_vault *v = calloc(1, sizeof(*v));
+	if (!v) return dv_error_set(DV_ENOMEM, dir, -1, "out of memory");
+	v->fs = dv_fs_real();
+	v->lock_fd = -1;
+	v->mode = DV_VAULT_WRITE;
+	if (!(v->k = dv_secret_alloc(sizeof(*v->k)))) {
+		free(v);
+		return DV_ENOMEM;
+	}
+	/* the key opens vault.json (its connection string authenticated); the
+	 * writer lock keeps this vault's own writers out meanwhile */
+	if ((rc = dv_pathf(v->dir, sizeof(v->dir), "%s", dir)) == 0 && (rc = load_config(v, key)) == 0) {
+		if (!v->catalog_conn[0])
+			rc = dv_error_set(DV_EUNSUPPORTED, dir, -1, "this vault's catalog is SQLite (catalog.db): its schema needs no upgrade");
+		else if ((rc = take_lock(v, NULL)) == 0)
+			rc = dv_catalog_pg_upgrade(from, to, v->catalog_conn, v->vault_id, 0);
+	}
+	dv_vault_close(v);
+	if (rc < 0 || *from == *to) return rc;
+	/* the change is evidence too */
+	if ((rc = dv_vault_open(&v, dir, key, DV_VAULT_WRITE)) < 0) return rc;
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "action", json_object_new_string(DV_ACTION_DB_UPGRADE));
+	json_object_object_add(body, "operator", json_object_new_string(operator_name ? operator_name : ""));
+	json_object_object_add(body, "from_version", json_object_new_int(*from));
+	json_object_object_add(body, "to_version", json_object_new_int(*to));
+	rc = dv_vault_log(v, body, NULL);
+	json_object_put(body);
 	dv_vault_close(v);
 	return rc;
 }

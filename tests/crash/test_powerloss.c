@@ -357,7 +357,7 @@ int main(void)
 	make_card(&card1, "card1", NULL);
 	make_card(&card2, "card2", &card1);
 	snprintf(tmpl, sizeof(tmpl), "%s/template", base);
-	dv_vault_init_opts io = { "station", "tester", 1, 8u << 20 };
+	dv_vault_init_opts io = { .station = "station", .operator_name = "tester", .kdf_ops = 1, .kdf_mem = 8u << 20 };
 	CHECK_EQ(dv_vault_init(tmpl, &key, &io), 0);
 	{
 		dv_vault *v;

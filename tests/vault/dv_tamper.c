@@ -2,7 +2,7 @@
  * dv_tamper - the tamper tests' hook into a catalog backend (tests only;
  * not installed, not a dronevault command). Every edit goes through the
  * backend's operations table, so tests/e2e/tamper.sh runs unchanged
- * against any backend:
+ * against any backend (--backend postgresql: CATALOG is the connection string):
  *
  *   dv_tamper [--backend sqlite] CATALOG sealed-hex TABLE ID OFFSET LEN
  *   dv_tamper [--backend sqlite] CATALOG copy-sealed TABLE FROM TO

@@ -12,6 +12,7 @@ int tamper_open(tamper *t, const char *backend, const char *path)
 {
 	memset(t, 0, sizeof(*t));
 	if (!strcmp(backend, "sqlite")) return dv_catalog_sqlite_backend(&t->be, &t->ops, path, 0);
+	if (!strcmp(backend, "postgresql")) return dv_catalog_pg_backend(&t->be, &t->ops, path, NULL, 0);
 	return dv_error_set(DV_EUNSUPPORTED, backend, -1, "no catalog backend '%s'", backend);
 }
 

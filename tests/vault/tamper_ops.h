@@ -16,7 +16,8 @@ typedef struct tamper {
 	dv_catalog_backend *be;
 } tamper;
 
-/* Opens a catalog's backend ("sqlite": path is catalog.db). */
+/* Opens a catalog's backend ("sqlite": path is catalog.db; "postgresql":
+ * path is the connection string). */
 int tamper_open(tamper *t, const char *backend, const char *path);
 void tamper_close(tamper *t);
 /* "files" -> DV_CT_FILES, "side_points" -> DV_CT_SIDE + "points". */

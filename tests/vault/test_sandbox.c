@@ -36,7 +36,7 @@ int main(void)
 	CHECK(inet_before >= 0);
 
 	dv_key_source key = { "sandbox test pass", 17, NULL };
-	dv_vault_init_opts io = { "test", "tester", 1, 8u << 20 };
+	dv_vault_init_opts io = { .station = "test", .operator_name = "tester", .kdf_ops = 1, .kdf_mem = 8u << 20 };
 	CHECK_EQ(dv_vault_init(vault, &key, &io), 0);
 	dv_vault *v;
 	CHECK_EQ(dv_vault_open(&v, vault, &key, DV_VAULT_WRITE), 0);

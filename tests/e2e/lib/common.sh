@@ -7,7 +7,19 @@ trap 'echo "e2e: $(basename "$0") line $LINENO: \"$BASH_COMMAND\" failed (exit $
 base=${DV_TMP:-/tmp}
 mkdir -p "$base"
 T=$(mktemp -d "$base/e2e-$(basename "$0" .sh)-XXXXXX")
-trap 'rm -rf "$T"' EXIT
+# shellcheck source=tests/e2e/lib/pg.sh
+. "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
+trap 'pg_stop; rm -rf "$T"' EXIT
+if [ "${DV_TEST_CATALOG:-sqlite}" = pg ] && ! pg_available; then
+  echo "skipped: DV_TEST_CATALOG=pg and PostgreSQL 15 is not installed"
+  exit 77
+fi
+# the cluster comes from scripts/test-e2e-catalog.sh: a script that sets its
+# own EXIT trap would otherwise leave a server of its own running
+if [ "${DV_TEST_CATALOG:-sqlite}" = pg ] && [ -z "${DV_PG_HOST:-}" ]; then
+  echo "DV_TEST_CATALOG=pg needs DV_PG_HOST: run the suite with scripts/test-e2e-catalog.sh pg" >&2
+  exit 2
+fi
 export DRONEVAULT_PASSPHRASE='test passphrase 123'
 unset DRONEVAULT_VAULT
 failures=0
@@ -35,7 +47,25 @@ expect_exit() {
   fi
 }
 # A vault with a cheap KDF so tests stay fast (the defaults are for people).
-new_vault() { "$DV" init --kdf-mem 8 --kdf-ops 1 --operator tester "$1" >/dev/null; }
+# DV_TEST_CATALOG=pg (scripts/test-e2e-catalog.sh pg): its catalog in a fresh database of the run's
+# throwaway PostgreSQL cluster (lib/pg.sh; the whole suite then runs on that backend).
+new_vault() {
+  if [ "${DV_TEST_CATALOG:-sqlite}" = pg ]; then
+    pg_start
+    "$DV" init --kdf-mem 8 --kdf-ops 1 --operator tester --catalog "$(pg_new_db)" "$1" >/dev/null
+  else
+    "$DV" init --kdf-mem 8 --kdf-ops 1 --operator tester "$1" >/dev/null
+  fi
+}
+# A vault's catalog as dv_tamper takes it: its backend name, and where it is.
+catalog_backend() { if grep -q '"conninfo"' "$1/vault.json" 2>/dev/null; then echo postgresql; else echo sqlite; fi; }
+catalog_of() {
+  if [ "$(catalog_backend "$1")" = postgresql ]; then
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["catalog"]["conninfo"])' "$1/vault.json"
+  else
+    echo "$1/catalog.db"
+  fi
+}
 # Random files of given sizes (bytes) in a directory: make_files DIR NAME:SIZE...
 make_files() {
   local dir=$1; shift

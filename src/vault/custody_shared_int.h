@@ -1,0 +1,66 @@
+/*
+ * src/vault/custody_shared_int.h - the shared custody log: the chains of
+ * custody entries kept in a shared (PostgreSQL) catalog, so that many
+ * stations append to one log at once (docs/design.md, "A shared custody
+ * log"). One chain per case (its ref, a keyed tag of the name) and one
+ * per station for entries of no case; appends to one chain are serialised
+ * by an advisory lock on it, held until the write transaction that also
+ * holds the entry's catalog work commits. No global chain: the vault head
+ * is the SHA-256 of every chain's head, and each entry's statement carries
+ * the vault head its writer saw, so every chain witnesses the others.
+ *
+ * Statement (signed alone with the station's Ed25519 key):
+ *
+ *   dronevault custody entry v3
+ *   station <public key, 64 hex>
+ *   chain <case ref, 32 hex | station-<first 32 hex of the key>>
+ *   seq <n in the chain>
+ *   prev <SHA-256 of the chain's previous statement, 0s first>
+ *   time <ns since 1970 UTC>
+ *   heads <the vault head the writer saw, 64 hex>
+ *   body <SHA-256 of salt || body JSON>
+ *
+ * The body is sealed as in the file log (custody key; additional data the
+ * SHA-256 of the statement), and names its case and chain seq.
+ */
+#ifndef DV_VAULT_CUSTODY_SHARED_INT_H
+#define DV_VAULT_CUSTODY_SHARED_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dv/catalog.h"
+#include "dv/crypto.h"
+
+struct json_object;
+
+/* The chain of a case (NULL or "": the station's own chain). */
+void dv_custody_shared_chain(char out[DV_CHAIN_NAME_MAX], const uint8_t key[DV_KEY_BYTES], const uint8_t pk[DV_SIGN_PK_BYTES],
+                             const char *case_name);
+
+/* Appends body (borrowed; "case", "case_seq", "chain" set in it) to its
+ * case's chain, inside the caller's write transaction: the entry commits or
+ * rolls back with it. *seq and hash: the chain's new head. */
+int dv_custody_shared_append(uint64_t *seq_out, uint8_t hash_out[32], dv_catalog *cat, const uint8_t pk[DV_SIGN_PK_BYTES],
+                             const uint8_t sk[DV_SIGN_SK_BYTES], const uint8_t key[DV_KEY_BYTES], const char *case_name,
+                             struct json_object *body);
+
+/* The vault head: SHA-256 over "chain seq hash" of every chain's head, by
+ * chain; *entries the entries they hold. */
+int dv_custody_shared_vault_head(uint8_t out[32], uint64_t *entries, dv_catalog *cat);
+
+/* Checks every chain: seqs 1..n without a gap, each prev the previous
+ * statement's hash, each hash its statement's, the head its last entry,
+ * signatures by one of the npk station keys, bodies open and name their
+ * case and seq. A sentence per problem to fn; returns how many (< 0: could
+ * not check). *chains and *entries: what was seen. */
+int dv_custody_shared_check(uint64_t *chains, uint64_t *entries, dv_catalog *cat, const uint8_t (*pks)[DV_SIGN_PK_BYTES],
+                            size_t npk, const uint8_t key[DV_KEY_BYTES], void (*fn)(const char *problem, void *payload),
+                            void *payload);
+
+/* One entry alone (the check's per-entry part; fuzz/fuzz_custody_shared.c):
+ * NULL when intact and after expect_prev, else what is wrong. */
+const char *dv_custody_shared_entry_fault(const dv_catalog_chain_entry *e, const uint8_t expect_prev[32],
+                                          const uint8_t (*pks)[DV_SIGN_PK_BYTES], size_t npk, const uint8_t key[DV_KEY_BYTES]);
+
+#endif
