@@ -30,6 +30,8 @@ PACKAGES+=(chromium)  # audit e2e: the HTML report must render in headless Chrom
 PACKAGES+=(nftables dnsmasq-base unbound tcpreplay tcpdump iproute2 util-linux strace)  # enforce: lockdown --apply/--check runs nft; namespace tests load the rules, start dnsmasq, check unbound lists, replay captures into a veth (tcpreplay) and witness the self-audit with strace
 PACKAGES+=(libfftw3-dev)  # ocusync: FFTs of the DroneID bursts (band selection, resampling to 15.36 Msps, OFDM demodulation)
 PACKAGES+=(libmicrohttpd-dev curl chromium wrk)  # serve: the local read-only web page (libmicrohttpd, loopback only); curl and headless chromium drive its tests; wrk its benchmark (bench/serve)
+PACKAGES+=(libcurl4-openssl-dev)  # s3: the S3 blob backend talks HTTPS through libcurl (CURLOPT_AWS_SIGV4); replaces libcurl4-gnutls-dev, which GDAL/PROJ accept either way
+PACKAGES+=(radosgw ceph-mon ceph-osd ceph-common openssl)  # s3 tests/bench: scripts/s3-gateway.sh runs a one-node Ceph RADOS Gateway (S3 with Object Lock) on 127.0.0.1; 22.6 s to install here (apt-get update + ~60 packages, 2 shared cores)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
