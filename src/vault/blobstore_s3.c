@@ -647,12 +647,18 @@ out:
 	return rc;
 }
 
+static int s3_lock_set(dv_blob_backend *be, const char *name, int64_t until_ns, int hold);
+
 static int send_put(dv_blob_backend *be, dv_blob_put *p)
 {
 	char key[320], etag[96];
 	object_key(be, p->name, key, sizeof(key));
-	int rc = p->size > be->part_bytes ? put_multipart(be, p, key, etag, sizeof(etag))
-	                                  : put_single(be, p, key, etag, sizeof(etag));
+	bool multi = p->size > be->part_bytes;
+	int rc = multi ? put_multipart(be, p, key, etag, sizeof(etag)) : put_single(be, p, key, etag, sizeof(etag));
+	/* RGW 16.2 takes no lock headers on a multipart upload's initiation (S3
+	 * does): the completed object is locked right after, before it counts */
+	if (rc == 0 && multi && (be->put_until_ns > 0 || be->put_hold))
+		rc = s3_lock_set(be, p->name, be->put_until_ns, be->put_hold ? 1 : -1);
 	if (rc == 0) rc = check_stored(be, p, key, etag);
 	return rc;
 }
@@ -997,7 +1003,7 @@ static int parse_endpoint(const char *ep, char *out, size_t size, bool *plain)
 	if (*p) return dv_error_set(DV_EINVAL, ep, -1, "the S3 endpoint takes no path (path-style requests are made)");
 	if (*plain) {
 		bool lo = (hl == 9 && !strncmp(host, "localhost", 9)) || (hl == 5 && !strncmp(host, "[::1]", 5)) ||
-		          !strncmp(host, "127.", 4);
+		          (hl >= 7 && !strncmp(host, "127.", 4) && strspn(host, "0123456789.") == hl); /* a literal, not 127.0.0.1.example.org */
 		if (!lo) return dv_error_set(DV_EINVAL, ep, -1, "plain http:// only for a loopback endpoint (127.0.0.1, localhost, [::1]); use https://");
 	}
 	size_t n = (size_t)(p - ep);

@@ -68,7 +68,7 @@ int dv_s3_xml_text(char *out, size_t size, const char *xml, size_t len, size_t *
 		if (at >= len) return 0;
 		size_t after = at + tl + 1;
 		/* <Key> or <Key attr=...>, not <KeyMarker> */
-		if (after < len && (xml[after] == '>' || xml[after] == ' ')) break;
+		if (after < len && (xml[after] == '>' || xml[after] == ' ' || xml[after] == '/')) break;
 		at = after;
 	}
 	size_t gt = find(xml, len, at, ">");
