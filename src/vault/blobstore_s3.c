@@ -270,15 +270,19 @@ static int perform_once(dv_blob_backend *be, struct req *r)
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->cerr);
 	if (!strcmp(r->method, "HEAD")) {
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	} else if (!strcmp(r->method, "PUT") && r->fd < 0) {
+		/* a small body from memory as curl --data-binary -X PUT sends it: an upload
+		 * would wait a second for a "100 Continue" RGW does not send for these */
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)r->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
 	} else if (!strcmp(r->method, "PUT")) {
 		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_send);
 		curl_easy_setopt(c, CURLOPT_READDATA, r);
 		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)(r->fd >= 0 ? r->fd_len : r->body_len));
 	} else if (!strcmp(r->method, "POST")) {
-		curl_easy_setopt(c, CURLOPT_POST, 1L);
-		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_send);
-		curl_easy_setopt(c, CURLOPT_READDATA, r);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->body ? (const char *)r->body : "");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
 	}
 	r->cc = curl_easy_perform(c);
