@@ -35,6 +35,7 @@ for t in $(seq 1 "$trials"); do
   bash "$GWS" kill-rgw "$GW"
   rc=0
   wait "$pid" || rc=$?
+  echo "trial $t: radosgw killed ${delay} ms into the ingest, which exited $rc"
   if [ "$rc" -eq 0 ]; then
     acked+=("$t")   # finished before the kill
     check "trial $t: a completed ingest says so" grep -q "completed ingest" "$T/run.out"
