@@ -281,6 +281,8 @@ static int perform_once(dv_blob_backend *be, struct req *r)
 		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_send);
 		curl_easy_setopt(c, CURLOPT_READDATA, r);
 		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)(r->fd >= 0 ? r->fd_len : r->body_len));
+	} else if (!strcmp(r->method, "DELETE")) {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE"); /* only an unfinished multipart upload */
 	} else if (!strcmp(r->method, "POST")) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->body ? (const char *)r->body : "");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
@@ -289,6 +291,7 @@ static int perform_once(dv_blob_backend *be, struct req *r)
 	if (r->cc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	else r->status = 0;
 	if (r->status >= 300 && r->resp) dv_s3_xml_error_code(r->code, sizeof(r->code), r->resp, r->resp_len);
+	if (r->status == 404 && !r->code[0] && r->key) snprintf(r->code, sizeof(r->code), "NoSuchKey"); /* HEAD: no body */
 	return 0;
 }
 
@@ -814,13 +817,50 @@ static int s3_list(dv_blob_backend *be, int (*fn)(const char *name, void *payloa
 	return dv_error_set(DV_EIO, be->where, -1, "listing too long");
 }
 
-/* Spool files a crash left behind (never sent, or sent and not acknowledged). */
+/* Multipart uploads a crash left unfinished under this vault's prefix (no
+ * object: their parts are invisible, but they take space): aborted. */
+static int abort_uploads(dv_blob_backend *be)
+{
+	char pfx[320], epfx[1000], q[1100];
+	snprintf(pfx, sizeof(pfx), "%sblobs/", be->prefix);
+	url_encode(epfx, sizeof(epfx), pfx);
+	snprintf(q, sizeof(q), "prefix=%s&uploads=", epfx);
+	struct req r = { .method = "GET", .query = q, .fd = -1 };
+	int rc = perform(be, &r), n = 0;
+	if (rc < 0 || r.status != 200 || !r.resp) {
+		req_free(&r);
+		return 0; /* a leftover is harmless: not worth failing the open */
+	}
+	size_t pos = 0;
+	char key[DV_S3_VALUE_MAX + 1], up[DV_S3_VALUE_MAX + 1];
+	for (int i = 0; i < 1000; i++) {
+		if (dv_s3_xml_text(key, sizeof(key), r.resp, r.resp_len, &pos, "Key") != 1) break;
+		if (dv_s3_xml_text(up, sizeof(up), r.resp, r.resp_len, &pos, "UploadId") != 1) break;
+		if (strncmp(key, pfx, strlen(pfx)) != 0 || strlen(key) != strlen(pfx) + DV_BLOB_NAME_HEX ||
+		    strspn(key + strlen(pfx), "0123456789abcdef") != DV_BLOB_NAME_HEX)
+			continue;
+		bool safe = true;
+		for (const char *c = up; *c; c++)
+			if (!isalnum((unsigned char)*c) && !strchr("._-~", *c)) safe = false;
+		if (!safe || !*up) continue;
+		char dq[DV_S3_VALUE_MAX + 16];
+		snprintf(dq, sizeof(dq), "uploadId=%s", up);
+		struct req d = { .method = "DELETE", .key = key, .query = dq, .fd = -1 };
+		if (perform(be, &d) == 0 && d.status == 204) n++;
+		req_free(&d);
+	}
+	req_free(&r);
+	return n;
+}
+
+/* Spool files a crash left behind (never sent, or sent and not acknowledged),
+ * and unfinished multipart uploads. */
 static int s3_clean(dv_blob_backend *be)
 {
 	if (!be->spool[0]) return 0;
+	int n = abort_uploads(be);
 	DIR *d = opendir(be->spool);
-	if (!d) return 0;
-	int n = 0;
+	if (!d) return n;
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		if (strncmp(e->d_name, "s3put-", 6) != 0) continue;

@@ -36,7 +36,8 @@ void dv_s3_xml_error_code(char *code, size_t size, const char *xml, size_t len);
 int dv_s3_xml_list(const char *xml, size_t len, int *truncated, char *last, size_t last_size,
                    int (*fn)(const char *key, void *payload), void *payload);
 
-/* "2026-12-02T09:07:12.000000000Z" (or without the fraction) to ns since the epoch; -1 when malformed. */
+/* "2026-12-02T09:07:12.000000000Z" (or without the fraction) to ns since the epoch; -1 when malformed
+ * or outside 1970..2200 (ns in an int64 end in 2262). */
 int64_t dv_s3_parse_time(const char *s);
 /* ns since the epoch to "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL). */
 void dv_s3_format_time(char out[21], int64_t ns);

@@ -143,7 +143,7 @@ int64_t dv_s3_parse_time(const char *s)
 		p += n;
 	}
 	if (strcmp(p, "Z") != 0) return -1;
-	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return -1;
+	if (y < 1970 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return -1;
 	struct tm tm = { 0 };
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;

@@ -59,4 +59,6 @@ for t in "${acked[@]}"; do
 done
 check "every trial acknowledged in the end" test "${#acked[@]}" -eq "$trials"
 check "no spool file left" test -z "$(find "$V/tmp" -name 's3put-*' 2>/dev/null)"
+"$DV" --vault "$V" hold --case case-1 off >/dev/null   # a write-open: aborts what a kill left unfinished
+check "no unfinished multipart upload left" bash -c "! \"\$@\" '$DV_S3_HTTPS/faults?prefix=st1%2Fblobs%2F&uploads=' | grep -q '<UploadId>'" _ "${S3C[@]}"
 finish

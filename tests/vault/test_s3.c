@@ -72,6 +72,7 @@ int main(void)
 	CHECK_EQ(dv_s3_parse_time("2026-13-02T09:07:12Z"), -1);
 	CHECK_EQ(dv_s3_parse_time("2026-12-02T09:07:12+01:00"), -1);
 	CHECK_EQ(dv_s3_parse_time("2026-12-02"), -1);
+	CHECK_EQ(dv_s3_parse_time("9999-12-31T23:59:59Z"), -1); /* past int64 nanoseconds */
 	char t[21];
 	dv_s3_format_time(t, dv_s3_parse_time("2030-01-31T23:59:59Z"));
 	CHECK(!strcmp(t, "2030-01-31T23:59:59Z"));
