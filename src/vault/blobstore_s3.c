@@ -233,9 +233,8 @@ static bool transient(const struct req *r)
 	return r->status == 0 || r->status >= 500 || r->status == 429 || !strcmp(r->code, "SlowDown");
 }
 
-static int perform_once(dv_blob_backend *be, struct req *r)
+static int perform_once(dv_blob_backend *be, CURL *c, struct req *r)
 {
-	CURL *c = be->curl;
 	curl_easy_reset(c);
 	char url[1200];
 	int n = snprintf(url, sizeof(url), "%s/%s%s%s%s%s", be->endpoint, be->bucket, r->key ? "/" : "",
@@ -295,8 +294,9 @@ static int perform_once(dv_blob_backend *be, struct req *r)
 	return 0;
 }
 
-/* The request with its signing headers, retried while the failure is transient. */
-static int perform(dv_blob_backend *be, struct req *r)
+/* The request with its signing headers, retried while the failure is transient,
+ * on handle c (a part worker's), or NULL: the backend's, under its mutex. */
+static int perform_on(dv_blob_backend *be, CURL *c, struct req *r)
 {
 	int rc;
 	/* curl 7.88 signs but does not add x-amz-content-sha256: RGW wants it. (No
@@ -322,16 +322,18 @@ static int perform(dv_blob_backend *be, struct req *r)
 		strftime(d, sizeof(d), "%Y%m%dT%H%M%SZ", &tm);
 		if ((rc = add_header(r, "x-amz-date", d)) < 0) return rc;
 	}
-	pthread_mutex_lock(&be->mu);
+	if (!c) pthread_mutex_lock(&be->mu);
 	for (int attempt = 0;; attempt++) {
-		rc = perform_once(be, r);
+		rc = perform_once(be, c ? c : be->curl, r);
 		if (rc < 0 || !transient(r) || r->overflow || attempt >= be->retries) break;
 		struct timespec ts = { 0, 250000000L << (attempt < 2 ? attempt : 2) };
 		nanosleep(&ts, NULL);
 	}
-	pthread_mutex_unlock(&be->mu);
+	if (!c) pthread_mutex_unlock(&be->mu);
 	return rc;
 }
+
+static int perform(dv_blob_backend *be, struct req *r) { return perform_on(be, NULL, r); }
 
 /* The failure of a finished request as a dv_error, naming what was asked. */
 static int fail(dv_blob_backend *be, const struct req *r, const char *what)
@@ -519,6 +521,91 @@ out:
 	return rc;
 }
 
+/* The parts of a multipart upload, sent by up to S3_PART_WORKERS threads
+ * ($DV_S3_PARALLEL), each with its own connection. */
+#define S3_PART_WORKERS 4
+
+struct parts_job {
+	dv_blob_backend *be;
+	dv_blob_put *p;
+	const char *key, *upload;
+	uint64_t psize, parts;
+	uint8_t *md5s;            /* parts x 16 */
+	pthread_mutex_t mu;
+	uint64_t next;            /* the next part to send */
+	int rc;                   /* the first failure */
+	dv_error err;
+};
+
+static int send_part(struct parts_job *j, CURL *c, uint64_t i)
+{
+	dv_blob_put *p = j->p;
+	uint64_t off = i * j->psize, len = p->size - off < j->psize ? p->size - off : j->psize;
+	char q[DV_S3_VALUE_MAX + 64], b64[32], et[96], hex[33];
+	int rc = md5_fd(j->md5s + i * 16, p->fd, off, len, p->path);
+	if (rc < 0) return rc;
+	md5_b64(b64, j->md5s + i * 16);
+	dv_hex(hex, j->md5s + i * 16, 16);
+	snprintf(q, sizeof(q), "partNumber=%llu&uploadId=%s", (unsigned long long)(i + 1), j->upload);
+	struct req pr = { .method = "PUT", .key = j->key, .query = q, .fd = p->fd, .fd_off = off, .fd_len = len };
+	if ((rc = add_header(&pr, "Content-MD5", b64)) == 0 && (rc = perform_on(j->be, c, &pr)) == 0) {
+		etag_strip(et, sizeof(et), pr.etag);
+		if (pr.status != 200) rc = fail(j->be, &pr, "storing a part of a blob");
+		else if (strcmp(et, hex) != 0)
+			rc = dv_error_set(DV_ECORRUPT, j->key, (int64_t)off, "part %llu: the server's ETag is not the part's MD5",
+			                  (unsigned long long)(i + 1));
+	}
+	req_free(&pr);
+	return rc;
+}
+
+static void *part_worker(void *arg)
+{
+	struct parts_job *j = arg;
+	CURL *c = curl_easy_init();
+	for (;;) {
+		pthread_mutex_lock(&j->mu);
+		bool stop = j->rc < 0 || j->next >= j->parts;
+		uint64_t i = j->next++;
+		if (!c && !stop && j->rc == 0) {
+			j->rc = dv_error_set(DV_ENOMEM, j->key, -1, "libcurl: no handle for a part");
+			j->err = *dv_error_last();
+			stop = true;
+		}
+		pthread_mutex_unlock(&j->mu);
+		if (stop) break;
+		int rc = send_part(j, c, i);
+		if (rc < 0) {
+			pthread_mutex_lock(&j->mu);
+			if (j->rc == 0) {
+				j->rc = rc;
+				j->err = *dv_error_last();
+			}
+			pthread_mutex_unlock(&j->mu);
+		}
+	}
+	if (c) curl_easy_cleanup(c);
+	return NULL;
+}
+
+static int send_parts(struct parts_job *j)
+{
+	const char *env = getenv("DV_S3_PARALLEL");
+	long n = env && *env ? strtol(env, NULL, 10) : S3_PART_WORKERS;
+	if (n < 1 || n > 16) n = S3_PART_WORKERS;
+	if ((uint64_t)n > j->parts) n = (long)j->parts;
+	pthread_t th[16];
+	long started = 0;
+	pthread_mutex_init(&j->mu, NULL);
+	for (; started < n; started++)
+		if (pthread_create(&th[started], NULL, part_worker, j) != 0) break;
+	if (started == 0) part_worker(j); /* no thread to be had: in line */
+	for (long k = 0; k < started; k++) pthread_join(th[k], NULL);
+	pthread_mutex_destroy(&j->mu);
+	if (j->rc < 0) dv_error_set(j->err.code, j->err.path, j->err.offset, "%s", j->err.message);
+	return j->rc;
+}
+
 /* A multipart upload of the spool file, parts of be->part_bytes. */
 static int put_multipart(dv_blob_backend *be, dv_blob_put *p, const char *key, char *etag, size_t esize)
 {
@@ -554,32 +641,12 @@ static int put_multipart(dv_blob_backend *be, dv_blob_put *p, const char *key, c
 		rc = dv_error_set(DV_ENOMEM, be->where, -1, "out of memory");
 		goto out;
 	}
+	struct parts_job job = { .be = be, .p = p, .key = key, .upload = upload, .psize = psize, .parts = parts, .md5s = md5s };
+	if ((rc = send_parts(&job)) < 0) goto out;
 	xl += (size_t)snprintf(done_xml + xl, xcap - xl, "<CompleteMultipartUpload>");
 	for (uint64_t i = 0; i < parts; i++) {
-		uint64_t off = i * psize, len = p->size - off < psize ? p->size - off : psize;
-		char q[DV_S3_VALUE_MAX + 64], b64[32], et[96];
-		if ((rc = md5_fd(md5s + i * 16, p->fd, off, len, p->path)) < 0) goto out;
-		md5_b64(b64, md5s + i * 16);
-		snprintf(q, sizeof(q), "partNumber=%llu&uploadId=%s", (unsigned long long)(i + 1), upload);
-		struct req pr = { .method = "PUT", .key = key, .query = q, .fd = p->fd, .fd_off = off, .fd_len = len };
-		if ((rc = add_header(&pr, "Content-MD5", b64)) < 0 || (rc = perform(be, &pr)) < 0) {
-			req_free(&pr);
-			goto out;
-		}
-		if (pr.status != 200) {
-			rc = fail(be, &pr, "storing a part of a blob");
-			req_free(&pr);
-			goto out;
-		}
 		char hex[33];
 		dv_hex(hex, md5s + i * 16, 16);
-		etag_strip(et, sizeof(et), pr.etag);
-		req_free(&pr);
-		if (strcmp(et, hex) != 0) {
-			rc = dv_error_set(DV_ECORRUPT, key, (int64_t)off, "part %llu: the server's ETag is not the part's MD5",
-			                  (unsigned long long)(i + 1));
-			goto out;
-		}
 		xl += (size_t)snprintf(done_xml + xl, xcap - xl, "<Part><PartNumber>%llu</PartNumber><ETag>\"%s\"</ETag></Part>",
 		                       (unsigned long long)(i + 1), hex);
 	}
