@@ -11,8 +11,13 @@
 
 static const char cases_help[] =
 	"usage: dronevault cases [--json] [--vault DIR] [--key-file FILE]\n"
+	"%s"
 	"\n"
 	"Lists the cases in the vault with their ingests, files and bytes.\n";
+
+/* cmd_hold.c: cases --retain-until / --retain-days (S3 vaults) */
+extern const char cli_cases_retain_help[];
+int cli_cases_retain(int argc, char **argv);
 
 static const char ls_help[] =
 	"usage: dronevault ls --case ID [--json] [--vault DIR] [--key-file FILE]\n"
@@ -48,6 +53,7 @@ static int sum_ingest_files(const dv_ingest_rec *r, void *payload)
 }
 
 struct cctx {
+	dv_vault *v;
 	dv_catalog *cat;
 	bool json;
 	json_object *arr;
@@ -70,6 +76,15 @@ static int on_case(const dv_case *c, void *payload)
 		json_object_object_add(o, "unfinished_ingests", json_object_new_int64((int64_t)s.open));
 		json_object_object_add(o, "files", json_object_new_int64((int64_t)s.files));
 		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)s.bytes));
+		if (x->v && dv_vault_worm(x->v)) { /* S3 vaults: the case's Object Lock */
+			dv_case_lock l;
+			if (dv_vault_case_lock_get(&l, x->v, c->name) == 0) {
+				char t[40];
+				dv_time_iso(t, sizeof(t), l.retain_until_ns);
+				json_object_object_add(o, "retain_until", l.retain_until_ns ? json_object_new_string(t) : NULL);
+				json_object_object_add(o, "legal_hold", json_object_new_boolean(l.legal_hold));
+			}
+		}
 		json_object_array_add(x->arr, o);
 	} else {
 		cli_human_bytes(b, sizeof(b), s.bytes);
@@ -110,11 +125,19 @@ int cmd_cases(int argc, char **argv)
 {
 	const char *vault = NULL, *key_file = NULL;
 	bool json = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) break;
+		if (!strncmp(argv[i], "--retain-until", 14) || !strncmp(argv[i], "--retain-days", 13)) return cli_cases_retain(argc, argv);
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf(cases_help, cli_cases_retain_help);
+			return CLI_OK;
+		}
+	}
 	int rc = parse_common(argc, argv, "cases", cases_help, &vault, &key_file, &json, NULL);
 	if (rc) return rc < 0 ? CLI_OK : rc;
 	dv_vault *v;
 	if ((rc = cli_open_vault("cases", vault, key_file, DV_VAULT_READ, &v))) return rc;
-	struct cctx x = { dv_vault_catalog(v), json, json ? json_object_new_array() : NULL };
+	struct cctx x = { v, dv_vault_catalog(v), json, json ? json_object_new_array() : NULL };
 	if (!json) printf("%-24s  %-24s  %7s  %8s  %10s\n", "case", "created (UTC)", "ingests", "files", "bytes");
 	rc = dv_catalog_case_list(x.cat, on_case, &x);
 	if (json) {

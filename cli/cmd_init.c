@@ -10,7 +10,9 @@
 static const char init_help[] =
 	"usage: dronevault init [--vault DIR] [--key-file FILE] [--station NAME]\n"
 	"                       [--operator NAME] [--kdf-mem MIB] [--kdf-ops N]\n"
-	"                       [--catalog postgresql://...] [DIR]\n"
+	"                       [--catalog postgresql://...]\n"
+	"                       [--blobs s3://BUCKET[/PREFIX] --s3-endpoint URL [--s3-ca FILE]\n"
+	"                        [--s3-region R] [--retain-days N]] [DIR]\n"
 	"\n"
 	"Creates an encrypted evidence vault in DIR (else --vault, $DRONEVAULT_VAULT,\n"
 	"or ./vault). DIR must not exist or be empty.\n"
@@ -37,6 +39,17 @@ static const char init_help[] =
 	"                    PGPASSFILE, PGPASSWORD or peer authentication. The database\n"
 	"                    must hold no catalog yet; its schema is made here\n"
 	"  --json            print the result as JSON\n"
+	"  --blobs s3://BUCKET[/PREFIX]\n"
+	"                    keep the encrypted blobs in S3 object storage (the bucket\n"
+	"                    must exist with Object Lock); catalog and log stay in DIR.\n"
+	"                    The store sees only sealed blobs under opaque names.\n"
+	"  --s3-endpoint URL https://HOST[:PORT] of the S3 server (http:// only on loopback)\n"
+	"  --s3-ca FILE      the CA certificate(s) the server's TLS certificate must chain to\n"
+	"  --s3-region R     SigV4 region (default $AWS_DEFAULT_REGION or us-east-1)\n"
+	"  --retain-days N   COMPLIANCE retention of every stored blob: N days from its upload\n"
+	"                    (cases can set longer: dronevault cases --case ID --retain-*)\n"
+	"                    S3 credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY\n"
+	"                    (AWS_SESSION_TOKEN), or DV_S3_CREDENTIALS naming a 0600 file.\n"
 	"\n"
 	"Example:\n"
 	"  dronevault init --operator 'PC Weber' /srv/evidence/vault\n";
@@ -48,8 +61,13 @@ int cmd_init(int argc, char **argv)
 		{ "station", required_argument, NULL, 's' }, { "operator", required_argument, NULL, 'o' },
 		{ "kdf-mem", required_argument, NULL, 'm' }, { "kdf-ops", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
-		{ "catalog", required_argument, NULL, 'C' }, { NULL, 0, NULL, 0 }
+		{ "catalog", required_argument, NULL, 'P' },
+		{ "blobs", required_argument, NULL, 'B' }, { "s3-endpoint", required_argument, NULL, 'E' },
+		{ "s3-ca", required_argument, NULL, 'C' }, { "s3-region", required_argument, NULL, 'R' },
+		{ "retain-days", required_argument, NULL, 'D' }, { NULL, 0, NULL, 0 }
 	};
+	dv_blob_s3_opts s3 = { 0 };
+	unsigned long retain_days = 0;
 	const char *vault = NULL, *key_file = NULL;
 	dv_vault_init_opts io = { 0 };
 	bool json = false;
@@ -76,17 +94,30 @@ int cmd_init(int argc, char **argv)
 			break;
 		}
 		case 'j': json = true; break;
-		case 'C':
+		case 'P':
 			if (strncmp(optarg, "postgresql:", 11) && strncmp(optarg, "postgres:", 9) && !strchr(optarg, '='))
 				return cli_usage("init", "--catalog takes a PostgreSQL URI (postgresql://...) or connection string");
 			io.catalog = optarg;
 			break;
+		case 'B': s3.url = optarg; break;
+		case 'E': s3.endpoint = optarg; break;
+		case 'C': s3.ca_file = optarg; break;
+		case 'R': s3.region = optarg; break;
+		case 'D': {
+			char *end;
+			retain_days = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || retain_days < 1 || retain_days > 36500) return cli_usage("init", "--retain-days takes 1 to 36500");
+			break;
+		}
 		case 'h': fputs(init_help, stdout); return CLI_OK;
 		default: return cli_usage("init", "unknown option");
 		}
 	}
 	if (optind < argc - 1) return cli_usage("init", "too many arguments");
 	if (optind == argc - 1) vault = argv[optind];
+	if (!s3.url && (s3.endpoint || s3.ca_file || s3.region || retain_days))
+		return cli_usage("init", "--s3-endpoint, --s3-ca, --s3-region and --retain-days go with --blobs s3://...");
+	if (s3.url && dv_blob_s3_check_url(s3.url, s3.endpoint) < 0) return cli_usage("init", "%s", dv_error_text());
 	const char *dir = cli_vault_dir(vault);
 	char pass[1024] = "";
 	dv_key_source key = { NULL, 0, key_file };
@@ -101,7 +132,7 @@ int cmd_init(int argc, char **argv)
 		key.passphrase = pass;
 		key.passphrase_len = strlen(pass);
 	}
-	int rc = dv_vault_init(dir, &key, &io);
+	int rc = s3.url ? dv_vault_init_s3(dir, &key, &io, &s3, (uint32_t)retain_days) : dv_vault_init(dir, &key, &io);
 	memset(pass, 0, sizeof(pass));
 	if (rc < 0) return cli_fail("init");
 	if (json)

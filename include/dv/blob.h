@@ -113,6 +113,14 @@ uint64_t dv_blob_padme(uint64_t n);
 #define DV_BLOB_CAP_ATOMIC_PUT (1u << 0)        /* a blob is visible whole or not at all */
 #define DV_BLOB_CAP_RANGE_READ (1u << 1)        /* read_at at any offset without reading what precedes */
 #define DV_BLOB_CAP_DURABLE_ON_COMMIT (1u << 2) /* put_commit/publish returning 0 means on stable storage */
+#define DV_BLOB_CAP_WORM (1u << 3)             /* Object Lock: lock_defaults, lock_set, lock_get */
+
+/* A blob's write-once lock as the store reports it (DV_BLOB_CAP_WORM). */
+typedef struct dv_blob_lock {
+	bool compliance;          /* retention mode COMPLIANCE (nobody can shorten or lift it) */
+	int64_t retain_until_ns;  /* 0: no retention */
+	bool legal_hold;          /* a legal hold is on */
+} dv_blob_lock;
 
 typedef struct dv_blob_backend dv_blob_backend; /* a backend's own state */
 typedef struct dv_blob_put dv_blob_put;         /* one blob being written */
@@ -151,6 +159,15 @@ typedef struct dv_blob_backend_ops {
 	/* Where name is kept, for messages ("/v/blobs/ab/ab12..."). */
 	int (*locate)(dv_blob_backend *be, const char *name, char *out, size_t size);
 	void (*free)(dv_blob_backend *be);
+
+	/* -- Object Lock (DV_BLOB_CAP_WORM; NULL elsewhere) -- */
+	/* Retention (0: none) and legal hold that every later put gets as it is stored. */
+	int (*lock_defaults)(dv_blob_backend *be, int64_t retain_until_ns, bool legal_hold);
+	/* Raises name's retention to retain_until_ns (never shortens; 0: leaves it) and sets
+	 * its legal hold (1 on, 0 off, -1 unchanged). DV_ENOTFOUND when absent. */
+	int (*lock_set)(dv_blob_backend *be, const char *name, int64_t retain_until_ns, int legal_hold);
+	/* name's lock as stored; DV_ENOTFOUND when absent. */
+	int (*lock_get)(dv_blob_backend *be, const char *name, dv_blob_lock *out);
 } dv_blob_backend_ops;
 
 /* The folder backend (src/vault/blobstore_folder.c): <vault_dir>/blobs and
@@ -161,6 +178,39 @@ int dv_blob_folder_backend(dv_blob_backend **out, const dv_blob_backend_ops **op
                            bool create);
 /* A memory backend for tests (src/vault/blobstore_memory.c): not durable. */
 int dv_blob_memory_backend(dv_blob_backend **out, const dv_blob_backend_ops **ops_out);
+
+/*
+ * The S3 backend (src/vault/blobstore_s3.c): blobs, sealed exactly as in
+ * the folder store, as objects <prefix>/blobs/<NAME> of one bucket; nothing
+ * else goes there (no plaintext, plaintext hash, file or case name). A put
+ * is spooled to spool_dir (the vault's tmp/), then sent with Content-MD5
+ * (one PUT, or a multipart upload above part_bytes) and with the Object
+ * Lock headers of lock_defaults, and checked before it counts as stored:
+ * HEAD (size, ETag = the MD5 the station computed, the lock) and a ranged
+ * GET of the header. Opening checks the endpoint, the credentials, the
+ * clock and the bucket (and its Object Lock when require_lock) before any
+ * data moves; each failure names the endpoint, the HTTP status and S3's
+ * error code. Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+ * AWS_SESSION_TOKEN, else credentials_file (or $DV_S3_CREDENTIALS), which
+ * must be mode 0600 or stricter ("aws_access_key_id = ...",
+ * "aws_secret_access_key = ...", "aws_session_token = ..." lines); they
+ * appear in no message. TLS is verified (ca_file, else the system's CAs);
+ * http:// is refused unless the host is a loopback address, and then warns.
+ */
+typedef struct dv_blob_s3_opts {
+	const char *url;              /* s3://BUCKET[/PREFIX] */
+	const char *endpoint;         /* https://HOST[:PORT] */
+	const char *ca_file;          /* NULL: the system's CAs */
+	const char *region;           /* NULL: $AWS_DEFAULT_REGION, else us-east-1 */
+	const char *credentials_file; /* NULL: the environment, else $DV_S3_CREDENTIALS */
+	const char *spool_dir;        /* where puts wait to be sent; NULL: read only */
+	bool require_lock;            /* refuse a bucket without Object Lock */
+	uint64_t part_bytes;          /* multipart above this; 0: 64 MiB (at least 5 MiB) */
+} dv_blob_s3_opts;
+
+int dv_blob_s3_backend(dv_blob_backend **out, const dv_blob_backend_ops **ops_out, const dv_blob_s3_opts *opts);
+/* Checks the form of url and endpoint only (no request): for init's usage errors. */
+int dv_blob_s3_check_url(const char *url, const char *endpoint);
 
 /* ---- the blob store ------------------------------------------------------------ */
 typedef struct dv_blobstore dv_blobstore;
@@ -259,6 +309,12 @@ int dv_blob_read_range(uint64_t *size_out, dv_blobstore *bs, const char *name, u
 
 /* Calls fn for every stored blob name (for orphan checks). */
 int dv_blob_foreach(dv_blobstore *bs, int (*fn)(const char *name, void *payload), void *payload);
+
+/* Object Lock (DV_BLOB_CAP_WORM), see the backend operations of the same
+ * names; DV_EUNSUPPORTED on a store without it. */
+int dv_blob_lock_defaults(dv_blobstore *bs, int64_t retain_until_ns, bool legal_hold);
+int dv_blob_lock_set(dv_blobstore *bs, const char *name, int64_t retain_until_ns, int legal_hold);
+int dv_blob_lock_get(dv_blob_lock *out, dv_blobstore *bs, const char *name);
 
 #ifdef __cplusplus
 }

@@ -57,6 +57,16 @@ typedef struct dv_vault_init_opts {
 /* Creates a vault in dir (which must not exist or be empty). */
 int dv_vault_init(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts);
 
+/*
+ * A vault whose blobs are in S3 (issue 16): s3's url, endpoint, ca_file and
+ * region are recorded in vault.json (under its MAC), and the bucket must
+ * have Object Lock. The store is checked (credentials, clock, bucket, lock)
+ * before anything is written. retain_days: COMPLIANCE retention of each new
+ * blob, days from its put (0: none by default; cases can set theirs).
+ */
+int dv_vault_init_s3(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts,
+                     const dv_blob_s3_opts *s3, uint32_t retain_days);
+
 typedef struct dv_vault dv_vault;
 
 /* 'dronevault db upgrade': brings a PostgreSQL catalog's schema to this
@@ -206,6 +216,37 @@ int dv_vault_case_package(dv_vault *v, const char *case_name, const char *dir, u
  */
 int dv_vault_record_zones_check(uint64_t *seq_out, dv_vault *v, const char *case_name, const char *operator_name,
                                 const char *zones_file, uint64_t entries, struct json_object *flights);
+
+/*
+ * Object Lock of a vault whose blobs are in S3 (src/vault/worm.c). A case's
+ * retention and legal hold are kept in the catalog (side table case_lock),
+ * applied to every blob of the case already stored (raised, never
+ * shortened: COMPLIANCE mode cannot be) and given to every later put into
+ * the case (dv_ingest sets them), and logged (case.retention, case.hold).
+ * A blob of several cases keeps the longest retention and any hold.
+ * DV_EUNSUPPORTED on a vault whose store has no Object Lock.
+ */
+typedef struct dv_case_lock {
+	int64_t retain_until_ns;   /* 0: the vault's default only */
+	bool legal_hold;
+} dv_case_lock;
+
+/* true when the vault's blob store has Object Lock (DV_BLOB_CAP_WORM). */
+bool dv_vault_worm(const dv_vault *v);
+/* The vault's default retention in days (init --retain-days), 0 when none. */
+uint32_t dv_vault_retain_days(const dv_vault *v);
+/* A case's lock as the catalog records it (zeros when none was set). */
+int dv_vault_case_lock_get(dv_case_lock *out, dv_vault *v, const char *case_name);
+/* Sets (writers) a case's retain-until (only later than before) and applies it; *objects: blobs touched. */
+int dv_vault_case_retain(uint64_t *objects, dv_vault *v, const char *case_name, int64_t until_ns, const char *operator_name);
+/* Legal hold of a case on or off, applied to its blobs (a blob another held case shares stays held). */
+int dv_vault_case_hold(uint64_t *objects, dv_vault *v, const char *case_name, bool on, const char *operator_name);
+/* Before puts into a case: the retention and hold each new blob gets (no-op without Object Lock). */
+int dv_vault_case_lock_prepare(dv_vault *v, const char *case_name);
+/* After an ingest: raise the lock of its blobs stored before (deduplicated) to the case's. */
+int dv_vault_case_lock_apply(dv_vault *v, const char *case_name, int64_t ingest_id);
+/* verify: 1 and why when blob name is not locked as its cases ask, 0 when it is, < 0 on failure. */
+int dv_vault_blob_lock_problem(dv_vault *v, const char *name, char *why, size_t size);
 
 /* Path of a file in the vault ("custody.log", ...). */
 int dv_vault_path(const dv_vault *v, const char *name, char *out, size_t size);

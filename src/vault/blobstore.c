@@ -642,3 +642,29 @@ int dv_blob_foreach(dv_blobstore *bs, int (*fn)(const char *name, void *payload)
 	if (!bs->ops->list) return unsupported(bs, "list");
 	return bs->ops->list(bs->be, fn, payload);
 }
+
+/* ---- Object Lock ---------------------------------------------------------- */
+int dv_blob_lock_defaults(dv_blobstore *bs, int64_t retain_until_ns, bool legal_hold)
+{
+	if (!bs->ops->lock_defaults) return unsupported(bs, "lock_defaults");
+	return bs->ops->lock_defaults(bs->be, retain_until_ns, legal_hold);
+}
+
+int dv_blob_lock_set(dv_blobstore *bs, const char *name, int64_t retain_until_ns, int legal_hold)
+{
+	int rc = check_name(name);
+	if (rc < 0) return rc;
+	if (bs->flags & DV_BLOBSTORE_READONLY)
+		return dv_error_set(DV_EPERM, bs->ops->name, -1, "the blob store is open read-only");
+	if (!bs->ops->lock_set) return unsupported(bs, "lock_set");
+	return bs->ops->lock_set(bs->be, name, retain_until_ns, legal_hold);
+}
+
+int dv_blob_lock_get(dv_blob_lock *out, dv_blobstore *bs, const char *name)
+{
+	memset(out, 0, sizeof(*out));
+	int rc = check_name(name);
+	if (rc < 0) return rc;
+	if (!bs->ops->lock_get) return unsupported(bs, "lock_get");
+	return bs->ops->lock_get(bs->be, name, out);
+}

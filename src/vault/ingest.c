@@ -895,7 +895,7 @@ static void log_failed(dv_vault *v, const dv_ingest_opts *o, const dv_ingest_rec
 	json_object_put(b);
 }
 
-int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
+static int ingest_run(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	int64_t t0 = mono_ns();
@@ -1250,6 +1250,20 @@ static int evid_file(const dv_file_rec *f, void *payload)
 	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)f->size));
 	json_object_array_add(e->arr, o);
 	return 0;
+}
+
+/* With Object Lock (S3 vaults): new blobs get the case's retention and hold as
+ * they are stored; blobs the ingest found stored already are raised after. */
+int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
+{
+	int rc = dv_vault_case_lock_prepare(v, o->case_name);
+	if (rc < 0) {
+		memset(res, 0, sizeof(*res));
+		return rc;
+	}
+	rc = ingest_run(v, o, res);
+	if (rc == 0) rc = dv_vault_case_lock_apply(v, o->case_name, res->ingest_id);
+	return rc;
 }
 
 int dv_ingest_evidence(dv_vault *v, const dv_ingest_opts *opts, const char *action, json_object *detail,

@@ -61,6 +61,7 @@ struct dv_vault {
 	dv_blobstore *blobs;
 	dv_custody *log;
 	const dv_fs *fs;         /* the blob store's, the log's and exports' writes */
+	json_object *blobs_cfg;  /* vault.json's "blobs" (S3 store, issue 16), or NULL: the folder */
 };
 
 int dv_vault_path(const dv_vault *v, const char *name, char *out, size_t size)
@@ -227,7 +228,103 @@ static void json_hex(json_object *o, const char *k, const uint8_t *b, size_t n)
 	free(h);
 }
 
+/* ---- blobs in S3 (issue 16) ---------------------------------------------------------
+ * vault.json "blobs": {"type":"s3","url":"s3://b/p","endpoint":"https://...",
+ * "ca_file":"...","region":"...","object_lock":true,"retain_days":N}, under
+ * the MAC like every field: the store a vault uses cannot be swapped
+ * unseen (and its blobs are authenticated with the vault's key anyway). */
+static const char *jb_str(json_object *o, const char *k)
+{
+	json_object *x;
+	return json_object_object_get_ex(o, k, &x) && json_object_is_type(x, json_type_string) ? json_object_get_string(x) : NULL;
+}
+
+static int s3_config(json_object **out, const dv_blob_s3_opts *s3, uint32_t retain_days)
+{
+	*out = NULL;
+	dv_blob_s3_opts so = *s3;
+	so.spool_dir = NULL;
+	so.require_lock = true;
+	dv_blob_backend *be;
+	const dv_blob_backend_ops *ops;
+	int rc = dv_blob_s3_backend(&be, &ops, &so);
+	if (rc < 0) return rc;
+	ops->free(be);
+	json_object *jb = json_object_new_object();
+	json_object_object_add(jb, "type", json_object_new_string("s3"));
+	json_object_object_add(jb, "url", json_object_new_string(so.url));
+	json_object_object_add(jb, "endpoint", json_object_new_string(so.endpoint));
+	if (so.ca_file && *so.ca_file) {
+		char abs[4096];
+		if (!realpath(so.ca_file, abs)) {
+			json_object_put(jb);
+			return dv_error_set(DV_ENOTFOUND, so.ca_file, -1, "S3 CA file: %s", strerror(errno));
+		}
+		json_object_object_add(jb, "ca_file", json_object_new_string(abs));
+	}
+	if (so.region && *so.region) json_object_object_add(jb, "region", json_object_new_string(so.region));
+	json_object_object_add(jb, "object_lock", json_object_new_boolean(1));
+	json_object_object_add(jb, "retain_days", json_object_new_int64(retain_days));
+	*out = jb;
+	return 0;
+}
+
+static int open_s3_blobs(dv_vault *v, const uint8_t k1[DV_KEY_BYTES], const uint8_t k2[DV_KEY_BYTES])
+{
+	const char *type = jb_str(v->blobs_cfg, "type");
+	if (!type || strcmp(type, "s3") != 0)
+		return dv_error_set(DV_EUNSUPPORTED, "vault.json", -1, "blob store type '%s' unknown to this build", type ? type : "");
+	char spool[4096];
+	int rc = dv_pathf(spool, sizeof(spool), "%s/tmp", v->dir);
+	if (rc < 0) return rc;
+	if (v->mode == DV_VAULT_WRITE && (rc = dv_mkdir_p(spool)) < 0) return rc;
+	json_object *x;
+	dv_blob_s3_opts so = {
+		.url = jb_str(v->blobs_cfg, "url"),
+		.endpoint = jb_str(v->blobs_cfg, "endpoint"),
+		.ca_file = jb_str(v->blobs_cfg, "ca_file"),
+		.region = jb_str(v->blobs_cfg, "region"),
+		.spool_dir = v->mode == DV_VAULT_WRITE ? spool : NULL,
+		.require_lock = !json_object_object_get_ex(v->blobs_cfg, "object_lock", &x) || json_object_get_boolean(x),
+	};
+	const char *part = getenv("DV_S3_PART_BYTES"); /* tests: multipart with small blobs */
+	if (part && *part) so.part_bytes = strtoull(part, NULL, 10);
+	dv_blob_backend *be;
+	const dv_blob_backend_ops *ops;
+	if ((rc = dv_blob_s3_backend(&be, &ops, &so)) < 0) return rc;
+	if ((rc = dv_blobstore_open(&v->blobs, ops, be, k1, k2, v->mode == DV_VAULT_WRITE ? 0 : DV_BLOBSTORE_READONLY)) < 0)
+		return rc;
+	return dv_vault_worm(v) ? dv_blob_lock_defaults(v->blobs, dv_vault_retain_days(v) ? dv_now_ns() +
+	                          (int64_t)dv_vault_retain_days(v) * 86400 * 1000000000ll : 0, false) : 0;
+}
+
+bool dv_vault_worm(const dv_vault *v) { return v->blobs && (dv_blobstore_caps(v->blobs) & DV_BLOB_CAP_WORM); }
+
+uint32_t dv_vault_retain_days(const dv_vault *v)
+{
+	json_object *x;
+	if (!v->blobs_cfg || !json_object_object_get_ex(v->blobs_cfg, "retain_days", &x)) return 0;
+	int64_t d = json_object_get_int64(x);
+	return d > 0 && d < 100000 ? (uint32_t)d : 0;
+}
+
+static int init_vault(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts,
+                      const dv_blob_s3_opts *s3, uint32_t retain_days);
+
 int dv_vault_init(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts)
+{
+	return init_vault(dir, key, opts, NULL, 0);
+}
+
+int dv_vault_init_s3(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts,
+                     const dv_blob_s3_opts *s3, uint32_t retain_days)
+{
+	if (!s3) return dv_error_set(DV_EINVAL, dir, -1, "no S3 store given");
+	return init_vault(dir, key, opts, s3, retain_days);
+}
+
+static int init_vault(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts,
+                      const dv_blob_s3_opts *s3, uint32_t retain_days)
 {
 	int rc;
 	if ((rc = dv_crypto_init()) < 0 || (rc = dir_is_empty_or_missing(dir)) < 0) return rc;
@@ -272,10 +369,18 @@ int dv_vault_init(const char *dir, const dv_key_source *key, const dv_vault_init
 		dv_wipe(master, sizeof(master));
 		return dv_error_set(DV_EINVAL, NULL, -1, "catalog connection string too long");
 	}
+	/* the S3 store is checked before anything is written (here or in the
+	 * catalog's database) */
+	json_object *jb = NULL;
+	if (s3 && (rc = s3_config(&jb, s3, retain_days)) < 0) {
+		dv_wipe(master, sizeof(master));
+		return rc;
+	}
 	/* the catalog's schema first, in a database that holds none: a refusal
 	 * (unreachable, another vault's) leaves the directory untouched */
 	if (catalog && ((rc = dv_catalog_pg_check_conninfo(catalog)) < 0 ||
 	                (rc = dv_catalog_pg_upgrade(NULL, NULL, catalog, vault_id, 0)) < 0)) {
+		json_object_put(jb);
 		dv_wipe(master, sizeof(master));
 		return rc;
 	}
@@ -301,6 +406,7 @@ int dv_vault_init(const char *dir, const dv_key_source *key, const dv_vault_init
 		json_object_object_add(jc, "conninfo", json_object_new_string(catalog));
 		json_object_object_add(cfg, "catalog", jc);
 	}
+	if (jb) json_object_object_add(cfg, "blobs", jb);
 	uint8_t mac[32];
 	if ((rc = config_mac(mac, cfg, master)) < 0) {
 		json_object_put(cfg);
@@ -332,6 +438,7 @@ int dv_vault_init(const char *dir, const dv_key_source *key, const dv_vault_init
 	json_object_object_add(body, "kdf", json_object_new_string(k.type));
 	json_hex(body, "config_mac", mac, sizeof(mac));
 	json_object_object_add(body, "catalog", json_object_new_string(catalog ? "postgresql" : "sqlite"));
+	if (v->blobs_cfg) json_object_object_add(body, "blobs", json_object_get(v->blobs_cfg));
 	rc = dv_vault_log(v, body, NULL);
 	json_object_put(body);
 	dv_vault_close(v);
@@ -464,6 +571,13 @@ static int load_config(dv_vault *v, const dv_key_source *key)
 			goto out;
 		}
 		snprintf(v->catalog_conn, sizeof(v->catalog_conn), "%s", ci);
+	}
+	if (json_object_object_get_ex(cfg, "blobs", &jst)) {
+		if (!json_object_is_type(jst, json_type_object)) {
+			rc = dv_error_set(DV_ECORRUPT, path, -1, "vault.json: 'blobs' malformed");
+			goto out;
+		}
+		v->blobs_cfg = json_object_get(jst);
 	}
 	rc = 0;
 out:
@@ -1005,8 +1119,10 @@ int dv_vault_open_fs(dv_vault **out, const char *dir, const dv_key_source *key, 
 	dv_subkey(k2, v->k->master, SUBKEY_BLOBDATA);
 	/* Readers get a read-only store: no directories made, no leftovers removed
 	 * (they may belong to an ingest running right now). */
-	rc = dv_blobstore_open_folder_fs(&v->blobs, v->dir, k1, k2, mode == DV_VAULT_WRITE ? 0 : DV_BLOBSTORE_READONLY,
-	                                 v->fs);
+	if (v->blobs_cfg) rc = open_s3_blobs(v, k1, k2);
+	else
+		rc = dv_blobstore_open_folder_fs(&v->blobs, v->dir, k1, k2, mode == DV_VAULT_WRITE ? 0 : DV_BLOBSTORE_READONLY,
+		                                 v->fs);
 	if (rc == 0 && mode == DV_VAULT_WRITE) dv_blobstore_clean_tmp(v->blobs);
 	dv_wipe(k1, sizeof(k1));
 	dv_wipe(k2, sizeof(k2));
@@ -1079,6 +1195,7 @@ void dv_vault_close(dv_vault *v)
 	dv_secret_free(v->k);
 	json_object_put(v->cfg_json);
 	json_object_put(v->settings);
+	json_object_put(v->blobs_cfg);
 	dv_blobstore_close(v->blobs);
 	free(v);
 }

@@ -759,6 +759,10 @@ int dv_verify(dv_vault *v, const dv_verify_opts *o, dv_verify_result *res)
 		}
 		res->blobs++;
 		res->bytes += size;
+		char why[1024];
+		/* Object Lock (S3 vaults): a blob that can be deleted is a problem too */
+		if (brc == 0 && dv_vault_worm(v) && dv_vault_blob_lock_problem(v, b->name, why, sizeof(why)) != 0)
+			problem(&c, "%s", why[0] ? why : dv_error_text());
 		if (brc < 0) problem(&c, "%s", dv_error_text());
 		else if (memcmp(sha, b->sha256, 32) != 0 || size != b->size) {
 			char where[4096];

@@ -1,0 +1,296 @@
+/*
+ * Object Lock of S3 vaults: a case's retention and legal hold (issue 16).
+ *
+ * The catalog keeps them per case in the side table case_lock (sealed like
+ * every row): 8 bytes retain-until (ns, big-endian), 1 byte hold. The blob
+ * store is content-addressed, so one blob may belong to several cases: it
+ * gets the longest retention any of them asks for (COMPLIANCE retention
+ * can only be raised anyway) and keeps its legal hold while any of them is
+ * held. The vault's default (init --retain-days N) is N days from each
+ * blob's put.
+ */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dv/catalog.h"
+#include "dv/custody_actions.h"
+#include "dv/err.h"
+#include "dv/util.h"
+#include "dv/vault.h"
+
+#define LOCK_TABLE "case_lock"
+
+static int lock_read(dv_case_lock *out, dv_catalog *cat, int64_t case_id)
+{
+	memset(out, 0, sizeof(*out));
+	uint8_t *d;
+	size_t n;
+	int rc = dv_catalog_side_get(&d, &n, cat, LOCK_TABLE, case_id);
+	if (rc == DV_ENOTFOUND) return 0;
+	if (rc < 0) return rc;
+	if (n != 9) rc = dv_error_set(DV_ECORRUPT, LOCK_TABLE, -1, "case %lld: lock record of %zu bytes", (long long)case_id, n);
+	else {
+		uint64_t t = 0;
+		for (int i = 0; i < 8; i++) t = t << 8 | d[i];
+		out->retain_until_ns = (int64_t)t;
+		out->legal_hold = d[8] != 0;
+	}
+	free(d);
+	return rc;
+}
+
+static int lock_write(dv_catalog *cat, int64_t case_id, const dv_case_lock *l)
+{
+	uint8_t d[9];
+	uint64_t t = (uint64_t)l->retain_until_ns;
+	for (int i = 7; i >= 0; i--, t >>= 8) d[i] = (uint8_t)t;
+	d[8] = l->legal_hold ? 1 : 0;
+	int rc = dv_catalog_begin(cat);
+	if (rc < 0) return rc;
+	if ((rc = dv_catalog_side_put(cat, LOCK_TABLE, case_id, d, sizeof(d))) < 0) {
+		dv_catalog_rollback(cat);
+		return rc;
+	}
+	return dv_catalog_commit(cat);
+}
+
+int dv_vault_case_lock_get(dv_case_lock *out, dv_vault *v, const char *case_name)
+{
+	memset(out, 0, sizeof(*out));
+	dv_case c;
+	int rc = dv_catalog_case_find(&c, dv_vault_catalog(v), case_name);
+	return rc < 0 ? rc : lock_read(out, dv_vault_catalog(v), c.id);
+}
+
+/* ---- what a blob should have: the strongest of the cases holding it ------------- */
+struct want {
+	dv_vault *v;
+	const char *name;       /* the blob */
+	int64_t case_id;        /* the case being walked */
+	dv_case_lock lock;      /* the union so far */
+	bool found;
+};
+
+static int want_file(const dv_file_rec *f, void *payload)
+{
+	struct want *w = payload;
+	if (strcmp(f->blob_name, w->name) != 0) return 0;
+	w->found = true;
+	return 1; /* this case holds it: stop its walk */
+}
+
+static int want_ingest(const dv_ingest_rec *r, void *payload)
+{
+	return dv_catalog_file_list(dv_vault_catalog(((struct want *)payload)->v), r->id, want_file, payload);
+}
+
+static int want_case(const dv_case *c, void *payload)
+{
+	struct want *w = payload;
+	dv_case_lock l;
+	int rc = lock_read(&l, dv_vault_catalog(w->v), c->id);
+	if (rc < 0) return rc;
+	if (!l.retain_until_ns && !l.legal_hold) return 0; /* asks for nothing */
+	w->found = false;
+	rc = dv_catalog_ingest_list(dv_vault_catalog(w->v), c->id, want_ingest, w);
+	if (rc < 0) return rc;
+	if (w->found) {
+		if (l.retain_until_ns > w->lock.retain_until_ns) w->lock.retain_until_ns = l.retain_until_ns;
+		w->lock.legal_hold |= l.legal_hold;
+	}
+	return 0;
+}
+
+static int blob_wants(dv_case_lock *out, dv_vault *v, const char *name)
+{
+	struct want w = { .v = v, .name = name };
+	int rc = dv_catalog_case_list(dv_vault_catalog(v), want_case, &w);
+	*out = w.lock;
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- applying a case's lock to its blobs --------------------------------------- */
+struct apply {
+	dv_vault *v;
+	int64_t only_ingest;    /* 0: every ingest of the case */
+	int64_t until_ns;       /* 0: leave retention */
+	int hold;               /* -1 leave, 0 off, 1 on */
+	uint64_t objects;
+	char (*seen)[DV_BLOB_NAME_HEX + 1];
+	size_t nseen, capseen;
+};
+
+static int apply_file(const dv_file_rec *f, void *payload)
+{
+	struct apply *a = payload;
+	for (size_t i = 0; i < a->nseen; i++)
+		if (!strcmp(a->seen[i], f->blob_name)) return 0;
+	if (a->nseen == a->capseen) {
+		size_t cap = a->capseen ? a->capseen * 2 : 64;
+		void *p = realloc(a->seen, cap * sizeof(*a->seen));
+		if (!p) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		a->seen = p;
+		a->capseen = cap;
+	}
+	snprintf(a->seen[a->nseen++], DV_BLOB_NAME_HEX + 1, "%s", f->blob_name);
+	int hold = a->hold;
+	if (hold == 0) {
+		/* released only when no other held case shares the blob */
+		dv_case_lock w;
+		int rc = blob_wants(&w, a->v, f->blob_name);
+		if (rc < 0) return rc;
+		if (w.legal_hold) hold = -1;
+	}
+	int rc = dv_blob_lock_set(dv_vault_blobs(a->v), f->blob_name, a->until_ns, hold);
+	if (rc < 0) return rc;
+	a->objects++;
+	return 0;
+}
+
+static int apply_ingest(const dv_ingest_rec *r, void *payload)
+{
+	struct apply *a = payload;
+	if (a->only_ingest && r->id != a->only_ingest) return 0;
+	return dv_catalog_file_list(dv_vault_catalog(a->v), r->id, apply_file, a);
+}
+
+static int apply_case(dv_vault *v, int64_t case_id, int64_t only_ingest, int64_t until_ns, int hold, uint64_t *objects)
+{
+	struct apply a = { .v = v, .only_ingest = only_ingest, .until_ns = until_ns, .hold = hold };
+	int rc = dv_catalog_ingest_list(dv_vault_catalog(v), case_id, apply_ingest, &a);
+	free(a.seen);
+	if (objects) *objects = a.objects;
+	return rc;
+}
+
+static int need_worm(dv_vault *v)
+{
+	if (!dv_vault_worm(v))
+		return dv_error_set(DV_EUNSUPPORTED, dv_vault_dir(v), -1,
+		                    "this vault's blobs are not in a store with Object Lock (init --blobs s3://...)");
+	return 0;
+}
+
+static int log_lock(dv_vault *v, const char *action, const char *case_name, const char *operator_name,
+                    json_object *extra_key, const char *k, uint64_t objects)
+{
+	json_object *b = json_object_new_object();
+	json_object_object_add(b, "action", json_object_new_string(action));
+	json_object_object_add(b, "case", json_object_new_string(case_name));
+	json_object_object_add(b, "operator", json_object_new_string(operator_name ? operator_name : ""));
+	json_object_object_add(b, k, extra_key);
+	json_object_object_add(b, "objects", json_object_new_int64((int64_t)objects));
+	int rc = dv_vault_log(v, b, NULL);
+	json_object_put(b);
+	return rc;
+}
+
+int dv_vault_case_retain(uint64_t *objects, dv_vault *v, const char *case_name, int64_t until_ns, const char *operator_name)
+{
+	*objects = 0;
+	int rc = need_worm(v);
+	if (rc < 0) return rc;
+	if (until_ns <= dv_now_ns()) return dv_error_set(DV_EINVAL, case_name, -1, "retain-until must be in the future");
+	dv_case c;
+	dv_case_lock l;
+	if ((rc = dv_catalog_case_find(&c, dv_vault_catalog(v), case_name)) < 0 ||
+	    (rc = lock_read(&l, dv_vault_catalog(v), c.id)) < 0)
+		return rc;
+	if (l.retain_until_ns > until_ns) {
+		char t[40];
+		dv_time_iso(t, sizeof(t), l.retain_until_ns);
+		return dv_error_set(DV_EPERM, case_name, -1, "case is retained until %s already: COMPLIANCE retention is never shortened", t);
+	}
+	l.retain_until_ns = until_ns;
+	/* catalog first: a crash after it leaves blobs that verify reports and a re-run raises */
+	if ((rc = lock_write(dv_vault_catalog(v), c.id, &l)) < 0) return rc;
+	rc = apply_case(v, c.id, 0, until_ns, -1, objects);
+	char t[40];
+	dv_time_iso(t, sizeof(t), until_ns);
+	int lrc = log_lock(v, DV_ACTION_CASE_RETENTION, case_name, operator_name, json_object_new_string(t),
+	                   "retain_until", *objects);
+	return rc < 0 ? rc : lrc;
+}
+
+int dv_vault_case_hold(uint64_t *objects, dv_vault *v, const char *case_name, bool on, const char *operator_name)
+{
+	*objects = 0;
+	int rc = need_worm(v);
+	if (rc < 0) return rc;
+	dv_case c;
+	dv_case_lock l;
+	if ((rc = dv_catalog_case_find(&c, dv_vault_catalog(v), case_name)) < 0 ||
+	    (rc = lock_read(&l, dv_vault_catalog(v), c.id)) < 0)
+		return rc;
+	l.legal_hold = on;
+	if ((rc = lock_write(dv_vault_catalog(v), c.id, &l)) < 0) return rc;
+	rc = apply_case(v, c.id, 0, 0, on ? 1 : 0, objects);
+	int lrc = log_lock(v, DV_ACTION_CASE_HOLD, case_name, operator_name, json_object_new_string(on ? "on" : "off"),
+	                   "legal_hold", *objects);
+	return rc < 0 ? rc : lrc;
+}
+
+int dv_vault_case_lock_prepare(dv_vault *v, const char *case_name)
+{
+	if (!dv_vault_worm(v) || !case_name) return 0;
+	int64_t until = dv_vault_retain_days(v) ? dv_now_ns() + (int64_t)dv_vault_retain_days(v) * 86400 * 1000000000ll : 0;
+	dv_case c;
+	dv_case_lock l = { 0, false };
+	int rc = dv_catalog_case_find(&c, dv_vault_catalog(v), case_name);
+	if (rc == 0) rc = lock_read(&l, dv_vault_catalog(v), c.id);
+	else if (rc == DV_ENOTFOUND) rc = 0; /* a new case asks for nothing yet */
+	if (rc < 0) return rc;
+	if (l.retain_until_ns > until) until = l.retain_until_ns;
+	return dv_blob_lock_defaults(dv_vault_blobs(v), until, l.legal_hold);
+}
+
+int dv_vault_case_lock_apply(dv_vault *v, const char *case_name, int64_t ingest_id)
+{
+	if (!dv_vault_worm(v) || !case_name || ingest_id <= 0) return 0;
+	dv_case c;
+	dv_case_lock l;
+	int rc = dv_catalog_case_find(&c, dv_vault_catalog(v), case_name);
+	if (rc == 0) rc = lock_read(&l, dv_vault_catalog(v), c.id);
+	if (rc < 0) return rc;
+	int64_t until = l.retain_until_ns;
+	if (dv_vault_retain_days(v)) {
+		int64_t d = dv_now_ns() + (int64_t)dv_vault_retain_days(v) * 86400 * 1000000000ll;
+		if (d > until) until = d;
+	}
+	if (!until && !l.legal_hold) return 0;
+	/* deduplicated blobs were stored before, perhaps with less */
+	return apply_case(v, c.id, ingest_id, until, l.legal_hold ? 1 : -1, NULL);
+}
+
+int dv_vault_blob_lock_problem(dv_vault *v, const char *name, char *why, size_t size)
+{
+	if (size) why[0] = '\0';
+	if (!dv_vault_worm(v)) return 0;
+	dv_blob_lock have;
+	dv_case_lock want;
+	int rc = dv_blob_lock_get(&have, dv_vault_blobs(v), name);
+	if (rc < 0) return rc;
+	if ((rc = blob_wants(&want, v, name)) < 0) return rc;
+	char where[700];
+	if (dv_blob_locate(dv_vault_blobs(v), name, where, sizeof(where)) < 0) snprintf(where, sizeof(where), "%s", name);
+	int64_t now = dv_now_ns();
+	bool retained = have.compliance && have.retain_until_ns > now;
+	if (!retained && !have.legal_hold) {
+		snprintf(why, size, "%s: not locked (no COMPLIANCE retention into the future, no legal hold): it can be deleted", where);
+		return 1;
+	}
+	/* the server keeps whole seconds */
+	if (want.retain_until_ns && (!have.compliance || have.retain_until_ns < want.retain_until_ns / 1000000000 * 1000000000)) {
+		char t[40];
+		dv_time_iso(t, sizeof(t), want.retain_until_ns);
+		snprintf(why, size, "%s: retained for less than its case asks (until %s)", where, t);
+		return 1;
+	}
+	if (want.legal_hold && !have.legal_hold) {
+		snprintf(why, size, "%s: its case is under legal hold, the blob is not", where);
+		return 1;
+	}
+	return 0;
+}
