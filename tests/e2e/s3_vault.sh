@@ -118,10 +118,7 @@ check "verify intact after retention and hold" grep -q 'vault intact' "$T/last.o
 # serve reads blobs through the same interface: a range across two parts of the video
 "$DV" --vault "$V" serve --port 0 >"$T/serve.out" 2>"$T/serve.err" &
 SP=$!
-for _ in $(seq 100); do grep -q 'token=' "$T/serve.out" 2>/dev/null && break; sleep 0.1; done
-URL=$(grep -o 'http[s]*://[^ ]*' "$T/serve.out" || true)
-BASE=${URL%%/\?*}
-AUTH="Authorization: Bearer ${URL##*token=}"
+wait_serve || true
 fid=$(curl -s -H "$AUTH" "$BASE/api/cases/1/files" | python3 -c 'import json,sys; print([f["id"] for f in json.load(sys.stdin) if f["path"].endswith("DJI_0009.MP4")][0])' || true)
 curl -s -H "$AUTH" -r 5000000-5600000 -o "$T/part" "$BASE/api/files/$fid/content" || true
 kill "$SP" 2>/dev/null; wait "$SP" 2>/dev/null || true

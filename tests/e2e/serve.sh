@@ -23,18 +23,12 @@ expect_exit 2 "$DV" --vault "$V" serve --listen 192.0.2.1 --tls-cert "$T/none.pe
 expect_exit 2 "$DV" --vault "$V" serve --listen localhost
 expect_exit 2 "$DV" --vault "$V" serve --port 70000
 
-# start_serve ARGS...: runs serve in the background, sets URL, BASE, TOK
+# start_serve ARGS...: runs serve in the background, sets URL, BASE, TOK,
+# PORT; returns 1 (not ending the test) when it did not start
 start_serve() {
   "$DV" --vault "$V" serve --port 0 "$@" >"$T/serve.out" 2>"$T/serve.err" &
   SP=$!
-  for _ in $(seq 300); do
-    grep -q 'token=' "$T/serve.out" 2>/dev/null && break
-    kill -0 "$SP" 2>/dev/null || break
-    sleep 0.1
-  done
-  URL=$(grep -o 'http[s]*://[^ ]*' "$T/serve.out" || true)
-  BASE=${URL%%/\?*}
-  TOK=${URL##*token=}
+  wait_serve || true
   PORT=${BASE##*:}
   if [ -z "$URL" ]; then
     fail "serve $* did not start"

@@ -32,16 +32,7 @@ cat >"$T/zones.json" <<'Z'
  "horizontalProjection":{"type":"Polygon","coordinates":[[[7.3950,46.9360],[7.3960,46.9360],[7.3960,46.9380],[7.3950,46.9380],[7.3950,46.9360]]]}}]}]}
 Z
 expect_exit 4 "$DV" --vault "$V" zones check --case WEB-B --operator tester --zones "$T/zones.json"
-"$DV" --vault "$V" serve --port 0 >"$T/serve.out" 2>"$T/serve.err" &
-SP=$!
-for _ in $(seq 300); do
-  grep -q 'token=' "$T/serve.out" 2>/dev/null && break
-  kill -0 "$SP" 2>/dev/null || break
-  sleep 0.1
-done
-URL=$(grep -o 'http://[^ ]*' "$T/serve.out" || true)
-[ -n "$URL" ] || { fail "serve did not start"; cat "$T/serve.err" >&2; finish; exit 1; }
-BASE=${URL%%/\?*}
+start_serve
 
 browse() { # browse OUTPUT-ARGS...: one headless run on the page, case 1 open
   rm -rf "$T/profile"

@@ -44,15 +44,7 @@ expect_exit 0 "$DV" --vault "$V" config set map.tiles "$TILES"
 start_serve() {
   "$DV" --vault "$V" serve --port 0 >"$T/serve.out" 2>"$T/serve.err" &
   SP=$!
-  for _ in $(seq 300); do
-    grep -q 'token=' "$T/serve.out" 2>/dev/null && break
-    kill -0 "$SP" 2>/dev/null || break
-    sleep 0.1
-  done
-  URL=$(grep -o 'http[s]*://[^ ]*' "$T/serve.out" || true)
-  BASE=${URL%%/\?*}
-  TOK=${URL##*token=}
-  [ -n "$URL" ] || { fail "serve did not start"; sed 's/^/    /' "$T/serve.err" >&2; return 1; }
+  wait_serve || { fail "serve did not start"; sed 's/^/    /' "$T/serve.err" >&2; return 1; }
 }
 stop_serve() { kill "$SP"; wait "$SP" || true; SP=; }
 imgsrc() { # the img-src directive of the page's CSP

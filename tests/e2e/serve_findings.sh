@@ -19,17 +19,7 @@ check "audit stored (exit $code)" test "$code" -eq 5 -o "$code" -eq 4 -o "$code"
 mkdir -p "$T/card2" && head -c 1000 /dev/urandom >"$T/card2/x.bin"
 expect_exit 0 "$DV" --vault "$V" ingest --case OTHER --operator tester "$T/card2"
 
-"$DV" --vault "$V" serve --port 0 >"$T/serve.out" 2>"$T/serve.err" &
-SP=$!
-for _ in $(seq 300); do
-  grep -q 'token=' "$T/serve.out" 2>/dev/null && break
-  kill -0 "$SP" 2>/dev/null || break
-  sleep 0.1
-done
-URL=$(grep -o 'http://[^ ]*' "$T/serve.out" || true)
-[ -n "$URL" ] || { fail "serve did not start"; cat "$T/serve.err" >&2; finish; exit 1; }
-BASE=${URL%%/\?*}
-TOK=${URL##*token=}
+start_serve
 get() { curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $TOK" "$BASE$1"; }
 
 check "no token: 401" test "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/api/cases/1/findings")" = 401

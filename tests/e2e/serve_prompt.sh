@@ -23,17 +23,9 @@ SP=$!
 { for _ in $(seq 100); do grep -q 'Passphrase for vault' "$T/serve.out" 2>/dev/null && break; sleep 0.1; done
   printf '%s\n' "$PASS"; while kill -0 "$SP" 2>/dev/null; do sleep 0.2; done; } >"$T/tty.in" 2>/dev/null &
 FEED=$!
-for _ in $(seq 300); do
-  grep -q 'token=' "$T/serve.out" 2>/dev/null && break
-  kill -0 "$SP" 2>/dev/null || break
-  sleep 0.1
-done
-URL=$(grep -o 'http://[^ ]*' "$T/serve.out" | tr -d '\r' || true)
-[ -n "$URL" ] || { fail "serve did not start"; cat "$T/serve.out" >&2; finish; exit 1; }
+wait_serve || { fail "serve did not start"; cat "$T/serve.out" >&2; finish; exit 1; }
 check "asked once" test "$(grep -c 'Passphrase for vault' "$T/serve.out")" -eq 1
 check "no echo of the passphrase" bash -c "! grep -qF '$PASS' '$T/serve.out'"
-BASE=${URL%%/\?*}
-AUTH="Authorization: Bearer ${URL##*token=}"
 curl -s -H "$AUTH" "$BASE/api/verify" >"$T/v.json"
 check "verify offered" bash -c "! grep -q '\"state\":\"unavailable\"' '$T/v.json'"
 for _ in $(seq 600); do

@@ -20,17 +20,7 @@ head -c 5000 /dev/urandom >"$T/card/DCIM/GARBAGE.JPG"
 V=$T/vault
 new_vault "$V"
 expect_exit 0 "$DV" --vault "$V" ingest --case THUMBS --operator tester "$T/card"
-"$DV" --vault "$V" serve --port 0 >"$T/serve.out" 2>"$T/serve.err" &
-SP=$!
-for _ in $(seq 300); do
-  grep -q 'token=' "$T/serve.out" 2>/dev/null && break
-  kill -0 "$SP" 2>/dev/null || break
-  sleep 0.1
-done
-URL=$(grep -o 'http://[^ ]*' "$T/serve.out" || true)
-[ -n "$URL" ] || { fail "serve did not start"; cat "$T/serve.err" >&2; finish; exit 1; }
-BASE=${URL%%/\?*}
-AUTH="Authorization: Bearer ${URL##*token=}"
+start_serve
 code() { curl -s -o "$T/body" -w '%{http_code}' -H "$AUTH" "$@"; }
 
 check "no token: 401" test "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/api/files/1/thumb")" = 401

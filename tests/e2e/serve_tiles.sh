@@ -30,17 +30,8 @@ TILES=http://127.0.0.1:$TPORT
 FOREIGN=http://127.0.0.1:$FPORT
 expect_exit 0 "$DV" --vault "$V" config set map.tiles "$TILES/{z}/{x}/{y}.png" --operator tester
 
-"$DV" --vault "$V" serve --port 0 >"$T/serve.out" 2>"$T/serve.err" &
-SP=$!
-for _ in $(seq 300); do
-  grep -q 'token=' "$T/serve.out" 2>/dev/null && break
-  kill -0 "$SP" 2>/dev/null || break
-  sleep 0.1
-done
-URL=$(grep -o 'http://[^ ]*' "$T/serve.out" || true)
-[ -n "$URL" ] || { fail "serve did not start"; cat "$T/serve.err" >&2; finish; exit 1; }
-BASE=${URL%%/\?*}
-csp=$(curl -s -D - -o /dev/null -H "Authorization: Bearer ${URL##*token=}" "$BASE/" | tr -d '\r' | sed -n 's/^Content-Security-Policy: //Ip')
+start_serve
+csp=$(curl -s -D - -o /dev/null -H "$AUTH" "$BASE/" | tr -d '\r' | sed -n 's/^Content-Security-Policy: //Ip')
 check "CSP img-src has the tile origin and nothing else" grep -qF "img-src 'self' data: $TILES; " <<<"$csp"
 check "CSP names no other origin" test "$(grep -o 'http[s]*://[^ ;]*' <<<"$csp" | sort -u)" = "$TILES"
 

@@ -14,17 +14,7 @@ make_files "$T/card" DCIM/100MEDIA/DJI_0200.MP4:2000000
 expect_exit 0 "$DV" --vault "$V" ingest --case VER-1 --operator tester "$T/card"
 log_before=$(sha256sum "$V/custody.log" | cut -c1-64)
 
-"$DV" --vault "$V" serve --port 0 >"$T/serve.out" 2>"$T/serve.err" &
-SP=$!
-for _ in $(seq 300); do
-  grep -q 'token=' "$T/serve.out" 2>/dev/null && break
-  kill -0 "$SP" 2>/dev/null || break
-  sleep 0.1
-done
-URL=$(grep -o 'http://[^ ]*' "$T/serve.out" || true)
-[ -n "$URL" ] || { fail "serve did not start"; cat "$T/serve.err" >&2; finish; exit 1; }
-BASE=${URL%%/\?*}
-TOK=${URL##*token=}
+start_serve
 get() { curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $TOK" "$BASE$1"; }
 field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=d
 for k in sys.argv[2].split("."): v=v.get(k) if isinstance(v,dict) else None

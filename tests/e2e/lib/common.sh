@@ -84,3 +84,25 @@ finish() {
   echo "$((checks - failures)) passed, $failures failed"
   [ "$failures" -eq 0 ] && [ "$checks" -gt 0 ]
 }
+# dronevault serve in the background (SP its pid, output in $T/serve.out/.err):
+# wait_serve waits up to 30 s for the token URL and sets URL, BASE, TOK and
+# AUTH (an Authorization header); it fails when serve did not start.
+wait_serve() {
+  for _ in $(seq 300); do
+    grep -q 'token=' "$T/serve.out" 2>/dev/null && break
+    kill -0 "$SP" 2>/dev/null || break
+    sleep 0.1
+  done
+  URL=$(grep -o 'http[s]*://[^ ]*' "$T/serve.out" | tr -d '\r' || true)
+  BASE=${URL%%/\?*}
+  TOK=${URL##*token=}
+  AUTH="Authorization: Bearer $TOK"
+  [ -n "$URL" ]
+}
+# start_serve ARGS...: `dronevault --vault $V serve --port 0 ARGS...`, waited
+# for; a serve that does not start ends the test (its stderr shown).
+start_serve() {
+  "$DV" --vault "$V" serve --port 0 "$@" >"$T/serve.out" 2>"$T/serve.err" &
+  SP=$!
+  wait_serve || { fail "serve did not start"; cat "$T/serve.err" >&2; finish; exit 1; }
+}
