@@ -104,6 +104,15 @@ int cli_parse_wait(const char *cmd, const char *arg, double *out);
 /* Reads a passphrase without echo from the terminal ("" prompt twice when
  * confirm). Returns 0 or an exit code after printing why. */
 int cli_read_passphrase(const char *cmd, const char *prompt, bool confirm, char *buf, size_t size);
+/*
+ * The key every command takes the same way: key_file if given, else
+ * $DRONEVAULT_PASSPHRASE, else the terminal (prompt; typed twice with
+ * confirm). The passphrase goes into pass (wipe it after use); out points
+ * into it. 0, or the exit code after printing why.
+ */
+struct dv_key_source;
+int cli_key_source(struct dv_key_source *out, const char *cmd, const char *prompt, bool confirm, const char *key_file,
+                   char *pass, size_t size);
 
 /* "4.2 GB", "512 kB", "17 B" */
 void cli_human_bytes(char *buf, size_t size, uint64_t n);

@@ -141,27 +141,34 @@ int cli_open_vault_writer(const char *cmd, const char *vault_opt, const char *ke
 	return open_vault(cmd, vault_opt, key_file, DV_VAULT_WRITE, holder, wait_seconds, out);
 }
 
+int cli_key_source(dv_key_source *out, const char *cmd, const char *prompt, bool confirm, const char *key_file,
+                   char *pass, size_t size)
+{
+	*out = (dv_key_source){ NULL, 0, key_file };
+	pass[0] = '\0';
+	if (key_file) return 0;
+	const char *env = cli_env_passphrase();
+	if (env && *env) {
+		snprintf(pass, size, "%s", env);
+	} else {
+		int rc = cli_read_passphrase(cmd, prompt, confirm, pass, size);
+		if (rc) return rc;
+	}
+	out->passphrase = pass;
+	out->passphrase_len = strlen(pass);
+	return 0;
+}
+
 static int open_vault(const char *cmd, const char *vault_opt, const char *key_file, int mode, const char *holder,
                       double wait_seconds, dv_vault **out)
 {
 	static char pass[1024];
-	dv_key_source key = { NULL, 0, NULL };
+	dv_key_source key;
 	const char *dir = cli_vault_dir(vault_opt);
-	if (key_file) {
-		key.key_file = key_file;
-	} else {
-		const char *env = cli_env_passphrase();
-		if (env && *env) {
-			snprintf(pass, sizeof(pass), "%s", env);
-		} else {
-			char prompt[512];
-			snprintf(prompt, sizeof(prompt), "Passphrase for vault %s: ", dir);
-			int rc = cli_read_passphrase(cmd, prompt, false, pass, sizeof(pass));
-			if (rc) return rc;
-		}
-		key.passphrase = pass;
-		key.passphrase_len = strlen(pass);
-	}
+	char prompt[512];
+	snprintf(prompt, sizeof(prompt), "Passphrase for vault %s: ", dir);
+	int krc = cli_key_source(&key, cmd, prompt, false, key_file, pass, sizeof(pass));
+	if (krc) return krc;
 	struct wait_ctx wc = { cmd, false };
 	dv_vault_open_opts oo = { holder, wait_seconds, on_waiting, &wc };
 	if (wait_seconds != 0) cli_catch_signals(); /* Ctrl-C stops the wait */

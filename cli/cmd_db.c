@@ -42,23 +42,13 @@ int cmd_db(int argc, char **argv)
 	if (argc - optind != 1 || strcmp(argv[optind], "upgrade") != 0) return cli_usage("db", "give 'upgrade'");
 	if (!who) who = getenv("USER") ? getenv("USER") : "";
 	const char *dir = cli_vault_dir(vault);
-	char pass[1024] = "";
-	dv_key_source key = { NULL, 0, key_file };
-	if (!key_file) {
-		const char *env = cli_env_passphrase();
-		if (env && *env) {
-			snprintf(pass, sizeof(pass), "%s", env);
-		} else {
-			char prompt[512];
-			snprintf(prompt, sizeof(prompt), "Passphrase for vault %s: ", dir);
-			int rc = cli_read_passphrase("db", prompt, false, pass, sizeof(pass));
-			if (rc) return rc;
-		}
-		key.passphrase = pass;
-		key.passphrase_len = strlen(pass);
-	}
+	char pass[1024], prompt[512];
+	dv_key_source key;
+	snprintf(prompt, sizeof(prompt), "Passphrase for vault %s: ", dir);
+	int rc = cli_key_source(&key, "db", prompt, false, key_file, pass, sizeof(pass));
+	if (rc) return rc;
 	int from = 0, to = 0;
-	int rc = dv_vault_db_upgrade(dir, &key, who, &from, &to);
+	rc = dv_vault_db_upgrade(dir, &key, who, &from, &to);
 	memset(pass, 0, sizeof(pass));
 	if (rc == DV_EUNSUPPORTED && !strstr(dv_error_text(), "newer")) {
 		fprintf(stderr, "dronevault db: %s\n", dv_error_text());

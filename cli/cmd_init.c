@@ -119,20 +119,11 @@ int cmd_init(int argc, char **argv)
 		return cli_usage("init", "--s3-endpoint, --s3-ca, --s3-region and --retain-days go with --blobs s3://...");
 	if (s3.url && dv_blob_s3_check_url(s3.url, s3.endpoint) < 0) return cli_usage("init", "%s", dv_error_text());
 	const char *dir = cli_vault_dir(vault);
-	char pass[1024] = "";
-	dv_key_source key = { NULL, 0, key_file };
-	if (!key_file) {
-		const char *env = cli_env_passphrase();
-		if (env && *env) {
-			snprintf(pass, sizeof(pass), "%s", env);
-		} else {
-			int rc = cli_read_passphrase("init", "New vault passphrase: ", true, pass, sizeof(pass));
-			if (rc) return rc;
-		}
-		key.passphrase = pass;
-		key.passphrase_len = strlen(pass);
-	}
-	int rc = s3.url ? dv_vault_init_s3(dir, &key, &io, &s3, (uint32_t)retain_days) : dv_vault_init(dir, &key, &io);
+	char pass[1024];
+	dv_key_source key;
+	int rc = cli_key_source(&key, "init", "New vault passphrase: ", true, key_file, pass, sizeof(pass));
+	if (rc) return rc;
+	rc = s3.url ? dv_vault_init_s3(dir, &key, &io, &s3, (uint32_t)retain_days) : dv_vault_init(dir, &key, &io);
 	memset(pass, 0, sizeof(pass));
 	if (rc < 0) return cli_fail("init");
 	if (json)
