@@ -111,6 +111,11 @@ int cli_read_passphrase(const char *cmd, const char *prompt, bool confirm, char 
  * into it. 0, or the exit code after printing why.
  */
 struct dv_key_source;
+/* The audit's own options as the sandboxed reader takes them (audit and
+ * watch hand them on alike): appended to av from n on; the new n. */
+struct dv_audit_opts;
+int cli_audit_reader_args(char **av, int n, const struct dv_audit_opts *o, const char *max_flows, bool json,
+                          bool report);
 int cli_key_source(struct dv_key_source *out, const char *cmd, const char *prompt, bool confirm, const char *key_file,
                    char *pass, size_t size);
 

@@ -225,6 +225,22 @@ static int audit_ask(void *ctx, const char *question, size_t len, const dv_reade
 	return *reply ? 0 : dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 }
 
+int cli_audit_reader_args(char **av, int n, const dv_audit_opts *o, const char *max_flows, bool json, bool report)
+{
+	const char *pairs[][2] = { { "--policy", o->policy_path }, { "--endpoints", o->endpoints_path },
+		                   { "--geo-db", o->locdb_path }, { "--max-flows", max_flows } };
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		if (pairs[i][1]) {
+			av[n++] = (char *)pairs[i][0];
+			av[n++] = (char *)pairs[i][1];
+		}
+	if (json) av[n++] = (char *)"--json";
+	if (o->no_geo) av[n++] = (char *)"--no-geo";
+	if (o->no_ndpi) av[n++] = (char *)"--no-ndpi";
+	if (report) av[n++] = (char *)"--x-reader-report";
+	return n;
+}
+
 int cmd_audit(int argc, char **argv)
 {
 	/* parsing hostile input: in the sandboxed reader, whole unless this
@@ -304,16 +320,7 @@ int cmd_audit(int argc, char **argv)
 		if (!av) return cli_usage("audit", "out of memory");
 		int n = 0;
 		av[n++] = (char *)"audit";
-#define OPT2(name, val) if (val) { av[n++] = (char *)name; av[n++] = (char *)(val); }
-		OPT2("--policy", o.policy_path);
-		OPT2("--endpoints", o.endpoints_path);
-		OPT2("--geo-db", o.locdb_path);
-		OPT2("--max-flows", max_flows);
-#undef OPT2
-		if (json) av[n++] = (char *)"--json";
-		if (o.no_geo) av[n++] = (char *)"--no-geo";
-		if (o.no_ndpi) av[n++] = (char *)"--no-ndpi";
-		if (report) av[n++] = (char *)"--x-reader-report";
+		n = cli_audit_reader_args(av, n, &o, max_flows, json, report);
 		av[n++] = (char *)"--x-reader-io";
 		av[n++] = (char *)"--";
 		for (int i = optind; i < argc; i++) av[n++] = argv[i];

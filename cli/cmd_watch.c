@@ -1014,16 +1014,7 @@ int cmd_watch(int argc, char **argv)
 	av[n++] = lts;
 	av[n++] = (char *)"--summary";
 	av[n++] = sums;
-#define OPT2(name, val) if (val) { av[n++] = (char *)name; av[n++] = (char *)(val); }
-	OPT2("--policy", o.policy_path);
-	OPT2("--endpoints", o.endpoints_path);
-	OPT2("--geo-db", o.locdb_path);
-	OPT2("--max-flows", max_flows);
-#undef OPT2
-	if (json) av[n++] = (char *)"--json";
-	if (o.no_geo) av[n++] = (char *)"--no-geo";
-	if (o.no_ndpi) av[n++] = (char *)"--no-ndpi";
-	if (report) av[n++] = (char *)"--x-reader-report";
+	n = cli_audit_reader_args(av, n, &o, max_flows, json, report);
 	av[n] = NULL;
 	fprintf(stderr, "dronevault watch: watching %s (link type %s)%s; Ctrl-C stops\n", cli_esc(label),
 	        dv_linktype_name(dv_live_linktype(live)), from_file ? ", a capture file fed through the live path" : "");
