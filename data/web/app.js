@@ -64,19 +64,27 @@ function topoArcs(topo) {
 }
 
 var tilesUrl = null; /* dronevault config set map.tiles: its origin is the one the CSP allows */
+var statusAnswer = Promise.resolve(); /* /api/status, which says the tile server: start() sets it */
+var mapReady = null;
 
+/* The map, made once: after /api/status has answered (a case page opened
+ * from the URL can ask for the map first; the tile layer must not depend on
+ * which answer comes back first). */
 function ensureMap() {
-  if (map) return Promise.resolve(map);
-  map = L.map('map', { worldCopyJump: true, attributionControl: true }).setView([20, 0], 2);
-  map.attributionControl.addAttribution('borders and coastlines: Natural Earth (world-atlas)');
-  if (tilesUrl) L.tileLayer(tilesUrl, { maxZoom: 19, attribution: 'agency tile server' }).addTo(map);
-  return fetch('/vendor/countries-110m.json', { credentials: 'same-origin' })
+  if (mapReady) return mapReady;
+  mapReady = statusAnswer.catch(function () {}).then(function () {
+    map = L.map('map', { worldCopyJump: true, attributionControl: true }).setView([20, 0], 2);
+    map.attributionControl.addAttribution('borders and coastlines: Natural Earth (world-atlas)');
+    if (tilesUrl) L.tileLayer(tilesUrl, { maxZoom: 19, attribution: 'agency tile server' }).addTo(map);
+    return fetch('/vendor/countries-110m.json', { credentials: 'same-origin' });
+  })
     .then(function (r) { return r.json(); })
     .then(function (topo) {
       L.polyline(topoArcs(topo), { color: '#555', weight: 1, interactive: false }).addTo(map);
       return map;
     })
     .catch(function () { return map; });
+  return mapReady;
 }
 
 function showTrack(flight) {
@@ -363,7 +371,7 @@ function start() {
   p.addEventListener('error', function () { if (p.getAttribute('src')) mediaFailed(p.getAttribute('src')); });
   document.getElementById('verify-btn').addEventListener('click', startVerify);
   document.getElementById('coverage-btn').addEventListener('click', function () { if (currentCase) showCoverage(currentCase.id); });
-  api('/api/status').then(function (s) {
+  statusAnswer = api('/api/status').then(function (s) {
     tilesUrl = s.map_tiles || null;
     status('vault ' + s.vault + ' at ' + s.station + ' — read-only');
     if (s.config !== 'authenticated') status('vault.json is ' + s.config + '!', true);
