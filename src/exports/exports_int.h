@@ -132,6 +132,17 @@ typedef struct dv_xpkg {
 } dv_xpkg;
 
 /* Creates DEST (if missing) and the partial directory in it. */
+/* Gives each photo its flat name for images/ (the last component of its
+ * card path, bytes that are no UTF-8 or that tools choke on as '_'), no two
+ * of them one name on a case-folding file system (ASCII and Unicode case,
+ * as FAT/exFAT/NTFS fold): clashes take the file id. */
+int dv_xphotos_unique_names(dv_xphoto *p, size_t n);
+
+/* name (a flat photo name, at most 200 bytes of UTF-8 plus an extension)
+ * with "_<id>" (count 0) or "_<id>-<count>" before its extension, in place,
+ * cut between code points. */
+void dv_xname_add_id(char *name, size_t size, int64_t id, int count);
+
 int dv_xpkg_open(dv_xpkg *p, dv_vault *v, const char *dest);
 /* Writes rel (a path under the package, '/'-separated, created one
  * component at a time without following links) from the vault blob of f:

@@ -12,12 +12,20 @@
 #include "exports/exports_int.h"
 #include "exports/write_int.h"
 
-int dv_xwrite_images(dv_xpkg *pkg, const dv_xphoto *p, size_t n)
+int dv_xwrite_images(dv_xpkg *pkg, dv_xphoto *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char rel[300];
-		snprintf(rel, sizeof(rel), "images/%s", p[i].name);
-		int rc = dv_xpkg_blob(pkg, rel, &p[i].f, true);
+		int rc = 0;
+		/* a name the target folds onto an earlier one in a way the fold
+		 * keys did not foresee (dv_xphotos_load): the photo takes its file
+		 * id (then a count) and every list written after this uses it */
+		for (int tries = 0; tries < 4; tries++) {
+			snprintf(rel, sizeof(rel), "images/%s", p[i].name);
+			if ((rc = dv_xpkg_blob(pkg, rel, &p[i].f, true)) != DV_EEXIST) break;
+			dv_xname_add_id(p[i].name, sizeof(p[i].name), p[i].f.id, tries + 1);
+			dv_error_clear();
+		}
 		if (rc < 0) return rc;
 	}
 	return 0;
@@ -55,7 +63,7 @@ static void opensfm_key(char *out, size_t size, const dv_xphoto *p)
 	         p->cam_focal_mm / mx);
 }
 
-int dv_xwrite_odm(dv_xpkg *pkg, const dv_xphoto *p, size_t n, uint64_t *photos, uint64_t *gaps)
+int dv_xwrite_odm(dv_xpkg *pkg, dv_xphoto *p, size_t n, uint64_t *photos, uint64_t *gaps)
 {
 	int rc = dv_xwrite_images(pkg, p, n);
 	if (rc < 0) return rc;
@@ -164,7 +172,7 @@ static bool colmap_ok(const dv_xphoto *p)
 	return p->has_pos && isfinite(p->abs_alt) && isfinite(p->yaw) && isfinite(p->pitch) && p->has_camera && p->width > 0;
 }
 
-int dv_xwrite_colmap(dv_xpkg *pkg, const dv_xphoto *p, size_t n, uint64_t *photos, uint64_t *gaps)
+int dv_xwrite_colmap(dv_xpkg *pkg, dv_xphoto *p, size_t n, uint64_t *photos, uint64_t *gaps)
 {
 	int rc = dv_xwrite_images(pkg, p, n);
 	if (rc < 0) return rc;

@@ -7,11 +7,11 @@
 
 #include "exports/exports_int.h"
 
-int dv_xwrite_images(dv_xpkg *pkg, const dv_xphoto *p, size_t n);
+int dv_xwrite_images(dv_xpkg *pkg, dv_xphoto *p, size_t n);
 /* GAPS.txt: one line per photo missing one of the relevant DV_XGAP_* */
 int dv_xwrite_gaps(dv_xpkg *pkg, const dv_xphoto *p, size_t n, unsigned relevant, uint64_t *gaps);
-int dv_xwrite_odm(dv_xpkg *pkg, const dv_xphoto *p, size_t n, uint64_t *photos, uint64_t *gaps);
-int dv_xwrite_colmap(dv_xpkg *pkg, const dv_xphoto *p, size_t n, uint64_t *photos, uint64_t *gaps);
+int dv_xwrite_odm(dv_xpkg *pkg, dv_xphoto *p, size_t n, uint64_t *photos, uint64_t *gaps);
+int dv_xwrite_colmap(dv_xpkg *pkg, dv_xphoto *p, size_t n, uint64_t *photos, uint64_t *gaps);
 
 /* A local ENU frame (PROJ cart + topocentric) at lat0/lon0/h0. */
 typedef struct dv_xenu {

@@ -48,5 +48,38 @@ pk=$(find "$T/stick/court" -mindepth 1 -maxdepth 1 -type d -print -quit)
 check "court: the package on the stick" test -s "${pk:-none}/SHA256SUMS"
 check "court: sha256sum -c on the stick" bash -c "cd '${pk:-none}' && sha256sum --quiet -c SHA256SUMS"
 check "court: the clash listed as renamed" grep -q '"original":"DCIM/dji_0001.jpg"\|"original": "DCIM/dji_0001.jpg"' "${pk:-none}/files_renamed.json"
+
+# photogrammetry: ODM and COLMAP name every photo flat in images/ and list
+# those names (geo.txt, images.txt): names the stick folds onto each other -
+# ASCII case, Unicode case (É/é, as exFAT's up-case table folds it), and a
+# card's own "X_<id>" name meeting a renamed one - each get a name of their
+# own, and the lists name exactly the files written
+"$DV" sample-card "$T/photos" >/dev/null
+pd=$T/photos/DCIM
+mkdir -p "$pd/101MEDIA" "$pd/102MEDIA"
+cp "$pd/100MEDIA/DJI_0002.JPG" "$pd/101MEDIA/dji_0001.jpg"
+cp "$pd/100MEDIA/DJI_0003.JPG" "$pd/101MEDIA/É_0003.JPG"
+cp "$pd/100MEDIA/DJI_0004.JPG" "$pd/102MEDIA/é_0003.jpg"
+cp "$pd/100MEDIA/DJI_0005.JPG" "$pd/102MEDIA/DJI_0001_1.JPG"
+printf '\377' | cat "$pd/100MEDIA/DJI_0006.JPG" - >"$pd/102MEDIA/$(printf 'bad\377name.JPG')"
+njpg=$(find "$T/photos" -name '*.JPG' -o -name '*.jpg' | wc -l)
+expect_exit 0 "$DV" --vault "$V" ingest --case PH --operator tester "$T/photos"
+for tool in odm colmap; do
+  expect_exit 0 "$DV" --vault "$V" export --case PH --for $tool --to "$T/stick/$tool"
+  pk=$(find "$T/stick/$tool" -mindepth 1 -maxdepth 1 -type d -print -quit)
+  n=$(find "${pk:-none}/images" -type f \( -name '*.JPG' -o -name '*.jpg' \) | wc -l)
+  check "$tool: every photo on the stick, none written over ($n of $njpg)" test "$n" -eq "$njpg"
+  check "$tool: sha256sum -c on the stick" bash -c "cd '${pk:-none}' && sha256sum --quiet -c SHA256SUMS"
+  check "$tool: the Unicode pair under two names" bash -c "ls '${pk:-none}/images' | grep -c '_0003_' | grep -qx 2"
+  check "$tool: a name that is no UTF-8 written as one" bash -c "ls '${pk:-none}/images' | grep -qx 'bad_name.JPG'"
+done
+pk=$(find "$T/stick/odm" -mindepth 1 -maxdepth 1 -type d -print -quit)
+tail -n +2 "${pk:-none}/geo.txt" | cut -d' ' -f1 | sort >"$T/geo.names"
+(cd "${pk:-none}/images" && ls | grep -vx image_groups.txt | sort) >"$T/img.names"
+check "odm: geo.txt names exactly the photos written" cmp "$T/geo.names" "$T/img.names"
+pk=$(find "$T/stick/colmap" -mindepth 1 -maxdepth 1 -type d -print -quit)
+awk '!/^#/ && NF >= 10 { print $10 }' "${pk:-none}/sparse/0/images.txt" | sort >"$T/colmap.names"
+(cd "${pk:-none}/images" && ls | sort) >"$T/img.names"
+check "colmap: images.txt names exactly the photos written" cmp "$T/colmap.names" "$T/img.names"
 expect_exit 0 "$DV" --vault "$V" verify
 finish

@@ -2,6 +2,9 @@
  * form and a hand-computed oblique case), the coverage arrangement on a
  * lawn-mower pattern, the camera table and the time parser. */
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
 
 #include "check.h"
 #include "exports/exports_int.h"
@@ -193,8 +196,56 @@ static void test_misc(void)
 	GEOS_finish_r(h);
 }
 
+/* Flat names on a stick that folds case: no two the same after folding. */
+static void test_names(void)
+{
+	static const char *paths[] = { "DCIM/100MEDIA/DJI_0001.JPG", "DCIM/101MEDIA/dji_0001.jpg", "A/\xc3\x89_3.JPG", /* É */
+		                       "B/\xc3\xa9_3.jpg" /* é */, "C/DJI_0001_1.JPG", "D/bad\xffname.JPG", "E/x\xc3.JPG" /* cut */,
+		                       "F/\xce\xa3.jpg" /* Σ */, "G/\xcf\x83.JPG" /* σ */, "H/.hidden.JPG", "I/plain.JPG" };
+	enum { N = sizeof(paths) / sizeof(paths[0]) };
+	dv_xphoto p[N];
+	memset(p, 0, sizeof(p));
+	for (size_t i = 0; i < N; i++) {
+		snprintf(p[i].f.path, sizeof(p[i].f.path), "%s", paths[i]);
+		p[i].f.id = (int64_t)i + 1;
+	}
+	CHECK_EQ(dv_xphotos_unique_names(p, N), 0);
+	CHECK_STR(p[0].name, "DJI_0001_1_1.JPG"); /* met dji_0001.jpg, then the card's own DJI_0001_1.JPG */
+	CHECK_STR(p[1].name, "dji_0001_2.jpg");
+	CHECK_STR(p[2].name, "\xc3\x89_3_3.JPG");
+	CHECK_STR(p[3].name, "\xc3\xa9_3_4.jpg");
+	CHECK_STR(p[4].name, "DJI_0001_1_5.JPG");
+	CHECK_STR(p[5].name, "bad_name.JPG");
+	CHECK_STR(p[6].name, "x_.JPG");
+	CHECK_STR(p[7].name, "\xce\xa3_8.jpg");
+	CHECK_STR(p[8].name, "\xcf\x83_9.JPG");
+	CHECK_STR(p[9].name, "_.hidden.JPG");
+	CHECK_STR(p[10].name, "plain.JPG");
+	for (size_t i = 0; i < N; i++)
+		for (size_t k = i + 1; k < N; k++) CHECK(strcasecmp(p[i].name, p[k].name) != 0);
+	/* a long name keeps room for the id and is cut between code points */
+	dv_xphoto q[2];
+	memset(q, 0, sizeof(q));
+	char longp[400] = "L/";
+	for (int i = 0; i < 120; i++) strcat(longp, "\xc3\xa9");
+	strcat(longp, ".JPG");
+	snprintf(q[0].f.path, sizeof(q[0].f.path), "%s", longp);
+	snprintf(q[1].f.path, sizeof(q[1].f.path), "%s", longp);
+	q[0].f.id = 7;
+	q[1].f.id = 8;
+	CHECK_EQ(dv_xphotos_unique_names(q, 2), 0);
+	CHECK(strcmp(q[0].name, q[1].name) != 0);
+	CHECK(strlen(q[0].name) <= 200 + 21 + 4);
+	size_t L = strlen(q[0].name);
+	if (L < 8 || strcmp(q[0].name + L - 6, "_7.JPG")) fprintf(stderr, "long name: %s (%zu bytes)\n", q[0].name, L);
+	CHECK(L > 8 && !strcmp(q[0].name + L - 6, "_7.JPG"));
+	/* 200 bytes of é then the id: the cut falls between two-byte characters */
+	CHECK(L >= 6 && ((unsigned char)q[0].name[L - 7] == 0xa9));
+}
+
 int main(void)
 {
+	test_names();
 	test_pose();
 	test_footprint();
 	test_lawnmower();
