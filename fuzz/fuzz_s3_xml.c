@@ -1,5 +1,6 @@
 /* Fuzzes what the S3 backend reads from a server's answers (src/vault/s3_xml.c):
- * error codes, a multipart UploadId, a listing's keys, time stamps. */
+ * error codes, a multipart UploadId, a listing's keys, a ListParts answer,
+ * time stamps. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int count_key(const char *key, void *payload)
 {
 	(*(size_t *)payload) += strlen(key) + 1;
+	return 0;
+}
+
+static int count_part(uint64_t number, const char *etag, uint64_t size, void *payload)
+{
+	if (number < 1 || number > 10000 || size > (5ull << 30)) abort();
+	(*(size_t *)payload) += strlen(etag) + 1;
 	return 0;
 }
 
@@ -29,6 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	int truncated;
 	(void)dv_s3_xml_list(xml, size, &truncated, last, sizeof(last), count_key, &total);
+	uint64_t next;
+	(void)dv_s3_xml_parts(xml, size, &truncated, &next, count_part, &total);
 	(void)dv_s3_parse_time(xml);
 	free(xml);
 	return 0;

@@ -64,6 +64,9 @@ struct dv_blob_backend {
 	bool put_hold;
 	long clock_offset;    /* DV_S3_CLOCK_OFFSET, seconds */
 	int retries;
+	long abort_after;     /* seconds: an unjournaled upload older than this is a leftover */
+	unsigned resumed;     /* journaled uploads finished at open (s3_clean) */
+	uint64_t parts_reused; /* their parts the server held already */
 };
 
 struct dv_blob_put {
@@ -71,6 +74,8 @@ struct dv_blob_put {
 	char path[2200];
 	uint64_t size;
 	char name[DV_BLOB_NAME_HEX + 1];
+	char journal[2200];   /* a multipart upload's journal, "" when none */
+	bool keep;            /* a failed journaled upload: spool and journal stay for the next open */
 };
 
 struct dv_blob_get {
@@ -489,8 +494,9 @@ static void s3_put_abort(dv_blob_backend *be, dv_blob_put *p)
 {
 	(void)be;
 	if (!p) return;
+	if (p->journal[0] && !p->keep) unlink(p->journal);
 	if (p->fd >= 0) close(p->fd);
-	unlink(p->path);
+	if (!p->keep) unlink(p->path);
 	free(p);
 }
 
@@ -531,6 +537,11 @@ struct parts_job {
 	const char *key, *upload;
 	uint64_t psize, parts;
 	uint8_t *md5s;            /* parts x 16 */
+	/* a resumed upload: the ETag (hex) and size of each part the server
+	 * holds ("" when it holds none); a part whose MD5 is that is not sent */
+	char (*listed)[33];
+	uint64_t *listed_size;
+	uint64_t reused;          /* under mu */
 	pthread_mutex_t mu;
 	uint64_t next;            /* the next part to send */
 	int rc;                   /* the first failure */
@@ -546,6 +557,12 @@ static int send_part(struct parts_job *j, CURL *c, uint64_t i)
 	if (rc < 0) return rc;
 	md5_b64(b64, j->md5s + i * 16);
 	dv_hex(hex, j->md5s + i * 16, 16);
+	if (j->listed && !strcmp(j->listed[i], hex) && j->listed_size[i] == len) {
+		pthread_mutex_lock(&j->mu);
+		j->reused++;
+		pthread_mutex_unlock(&j->mu);
+		return 0;
+	}
 	snprintf(q, sizeof(q), "partNumber=%llu&uploadId=%s", (unsigned long long)(i + 1), j->upload);
 	struct req pr = { .method = "PUT", .key = j->key, .query = q, .fd = p->fd, .fd_off = off, .fd_len = len };
 	if ((rc = add_header(&pr, "Content-MD5", b64)) == 0 && (rc = perform_on(j->be, c, &pr)) == 0) {
@@ -606,43 +623,45 @@ static int send_parts(struct parts_job *j)
 	return j->rc;
 }
 
-/* A multipart upload of the spool file, parts of be->part_bytes. */
-static int put_multipart(dv_blob_backend *be, dv_blob_put *p, const char *key, char *etag, size_t esize)
+/* The parts of an upload of size bytes: parts of be->part_bytes, fewer and
+ * larger past S3's 10,000. */
+static void part_plan(const dv_blob_backend *be, uint64_t size, uint64_t *psize, uint64_t *parts)
 {
-	uint64_t psize = be->part_bytes;
-	uint64_t parts = (p->size + psize - 1) / psize;
-	if (parts > S3_PARTS_MAX) {
-		psize = (p->size + S3_PARTS_MAX - 1) / S3_PARTS_MAX;
-		parts = (p->size + psize - 1) / psize;
+	*psize = be->part_bytes;
+	*parts = (size + *psize - 1) / *psize;
+	if (*parts > S3_PARTS_MAX) {
+		*psize = (size + S3_PARTS_MAX - 1) / S3_PARTS_MAX;
+		*parts = (size + *psize - 1) / *psize;
 	}
-	char upload[DV_S3_VALUE_MAX + 1] = "", *done_xml = NULL;
+}
+
+static bool upload_id_ok(const char *up)
+{
+	if (!*up) return false;
+	for (const char *c = up; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("._-~", *c)) return false;
+	return true;
+}
+
+/* Sends the parts the server lacks (listed: those it holds, or NULL),
+ * completes the upload; etag gets the multipart ETag expected. */
+static int finish_multipart(dv_blob_backend *be, dv_blob_put *p, const char *key, const char *upload, uint64_t psize,
+                            char (*listed)[33], uint64_t *listed_size, uint64_t *reused, char *etag, size_t esize)
+{
+	uint64_t parts = (p->size + psize - 1) / psize;
+	char *done_xml = NULL;
 	uint8_t *md5s = malloc((size_t)parts * 16);
 	int rc = 0;
 	if (!md5s) return dv_error_set(DV_ENOMEM, be->where, -1, "out of memory");
-	struct req r = { .method = "POST", .key = key, .query = "uploads=", .fd = -1 };
-	if ((rc = lock_headers(be, &r)) < 0 || (rc = perform(be, &r)) < 0) goto out;
-	size_t pos = 0;
-	if (r.status != 200) {
-		rc = fail(be, &r, "starting a multipart upload");
-		goto out;
-	}
-	if (!r.resp || dv_s3_xml_text(upload, sizeof(upload), r.resp, r.resp_len, &pos, "UploadId") != 1 || !upload[0]) {
-		rc = dv_error_set(DV_EIO, key, -1, "the server's answer to a multipart upload has no UploadId");
-		goto out;
-	}
-	for (const char *c = upload; *c; c++)
-		if (!isalnum((unsigned char)*c) && !strchr("._-~", *c)) {
-			rc = dv_error_set(DV_EIO, key, -1, "the server's UploadId has characters a URL cannot take as they are");
-			goto out;
-		}
-	req_free(&r);
 	size_t xcap = 200 + (size_t)parts * 160, xl = 0;
 	if (!(done_xml = malloc(xcap))) {
 		rc = dv_error_set(DV_ENOMEM, be->where, -1, "out of memory");
 		goto out;
 	}
-	struct parts_job job = { .be = be, .p = p, .key = key, .upload = upload, .psize = psize, .parts = parts, .md5s = md5s };
+	struct parts_job job = { .be = be, .p = p, .key = key, .upload = upload, .psize = psize, .parts = parts, .md5s = md5s,
+		                 .listed = listed, .listed_size = listed_size };
 	if ((rc = send_parts(&job)) < 0) goto out;
+	if (reused) *reused = job.reused;
 	xl += (size_t)snprintf(done_xml + xl, xcap - xl, "<CompleteMultipartUpload>");
 	for (uint64_t i = 0; i < parts; i++) {
 		char hex[33];
@@ -666,9 +685,82 @@ static int put_multipart(dv_blob_backend *be, dv_blob_put *p, const char *key, c
 	dv_hex(hex, all, 16);
 	snprintf(etag, esize, "%s-%llu", hex, (unsigned long long)parts);
 out:
-	req_free(&r);
 	free(md5s);
 	free(done_xml);
+	return rc;
+}
+
+/*
+ * A multipart upload outlives a crash of this process (kill -9, power
+ * loss): its spool file (sealed bytes only: the store's view, no key, no
+ * plaintext) takes the name s3mp-<blob>.spool and a journal
+ * s3mp-<blob>.upload names the upload (both in the vault's tmp/, fsynced
+ * before the first part is sent). The next write-open finishes it
+ * (resume_uploads), sending only the parts the server lacks, and checks the
+ * object as any put; the re-run of the ingest then finds the blob stored
+ * (content addressing: deduplicated) instead of sending it again. No
+ * catalog row is written for it before that re-run, as for every blob:
+ * the catalog names only what is stored and checked. A second writer of
+ * the same content at the same time keeps its spool unjournaled.
+ */
+#define JOURNAL_MAGIC "dronevault s3 multipart v1"
+
+static int journal_start(dv_blob_backend *be, dv_blob_put *p, const char *key, const char *upload, uint64_t psize)
+{
+	char spool[2200], jp[2200], tmp[2300];
+	if (dv_pathf(spool, sizeof(spool), "%s/s3mp-%s.spool", be->spool, p->name) < 0 ||
+	    dv_pathf(jp, sizeof(jp), "%s/s3mp-%s.upload", be->spool, p->name) < 0 ||
+	    dv_pathf(tmp, sizeof(tmp), "%s/s3mp-%s.upload.tmp", be->spool, p->name) < 0)
+		return -1;
+	if (fsync(p->fd) < 0 || renameat2(AT_FDCWD, p->path, AT_FDCWD, spool, RENAME_NOREPLACE) < 0) return -1;
+	snprintf(p->path, sizeof(p->path), "%s", spool);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) return -1;
+	char buf[DV_S3_VALUE_MAX + 512];
+	int n = snprintf(buf, sizeof(buf), "%s\n%s\n%s\n%llu\n%llu\n", JOURNAL_MAGIC, key, upload, (unsigned long long)psize,
+	                 (unsigned long long)p->size);
+	bool ok = n > 0 && (size_t)n < sizeof(buf) && dv_write_all(fd, buf, (size_t)n, tmp) == 0 && fsync(fd) == 0;
+	close(fd);
+	if (!ok || rename(tmp, jp) < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	snprintf(p->journal, sizeof(p->journal), "%s", jp);
+	int dfd = open(be->spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+/* A multipart upload of the spool file, journaled (see above). */
+static int put_multipart(dv_blob_backend *be, dv_blob_put *p, const char *key, char *etag, size_t esize)
+{
+	uint64_t psize, parts;
+	part_plan(be, p->size, &psize, &parts);
+	char upload[DV_S3_VALUE_MAX + 1] = "";
+	struct req r = { .method = "POST", .key = key, .query = "uploads=", .fd = -1 };
+	int rc;
+	if ((rc = lock_headers(be, &r)) < 0 || (rc = perform(be, &r)) < 0) goto out;
+	size_t pos = 0;
+	if (r.status != 200) {
+		rc = fail(be, &r, "starting a multipart upload");
+		goto out;
+	}
+	if (!r.resp || dv_s3_xml_text(upload, sizeof(upload), r.resp, r.resp_len, &pos, "UploadId") != 1 || !upload[0]) {
+		rc = dv_error_set(DV_EIO, key, -1, "the server's answer to a multipart upload has no UploadId");
+		goto out;
+	}
+	if (!upload_id_ok(upload)) {
+		rc = dv_error_set(DV_EIO, key, -1, "the server's UploadId has characters a URL cannot take as they are");
+		goto out;
+	}
+	req_free(&r);
+	(void)journal_start(be, p, key, upload, psize); /* without one, a crash means sending it again */
+	rc = finish_multipart(be, p, key, upload, psize, NULL, NULL, NULL, etag, esize);
+out:
+	req_free(&r);
 	return rc;
 }
 
@@ -734,6 +826,9 @@ static int send_put(dv_blob_backend *be, dv_blob_put *p)
 	if (rc == 0 && multi && (be->put_until_ns > 0 || be->put_hold))
 		rc = s3_lock_set(be, p->name, be->put_until_ns, be->put_hold ? 1 : -1);
 	if (rc == 0) rc = check_stored(be, p, key, etag);
+	/* the server went away or refused mid-upload: the next write-open
+	 * resumes it (or aborts it, if the server forgot it) */
+	if (rc < 0 && p->journal[0]) p->keep = true;
 	return rc;
 }
 
@@ -884,8 +979,11 @@ static int s3_list(dv_blob_backend *be, int (*fn)(const char *name, void *payloa
 	return dv_error_set(DV_EIO, be->where, -1, "listing too long");
 }
 
-/* Multipart uploads a crash left unfinished under this vault's prefix (no
- * object: their parts are invisible, but they take space): aborted. */
+/* Multipart uploads left unfinished under this vault's prefix (no object:
+ * their parts are invisible, but they take space) and known to no journal
+ * here: aborted once older than be->abort_after (DV_S3_ABORT_AFTER,
+ * default an hour), so that another station's upload in flight into the
+ * same prefix is not cut off. */
 static int abort_uploads(dv_blob_backend *be)
 {
 	char pfx[320], epfx[1000], q[1100];
@@ -899,17 +997,20 @@ static int abort_uploads(dv_blob_backend *be)
 		return 0; /* a leftover is harmless: not worth failing the open */
 	}
 	size_t pos = 0;
-	char key[DV_S3_VALUE_MAX + 1], up[DV_S3_VALUE_MAX + 1];
+	char key[DV_S3_VALUE_MAX + 1], up[DV_S3_VALUE_MAX + 1], when[DV_S3_VALUE_MAX + 1];
+	int64_t now = (int64_t)time(NULL) + be->clock_offset;
 	for (int i = 0; i < 1000; i++) {
 		if (dv_s3_xml_text(key, sizeof(key), r.resp, r.resp_len, &pos, "Key") != 1) break;
 		if (dv_s3_xml_text(up, sizeof(up), r.resp, r.resp_len, &pos, "UploadId") != 1) break;
+		size_t after = pos;
+		if (dv_s3_xml_text(when, sizeof(when), r.resp, r.resp_len, &after, "Initiated") == 1) pos = after;
+		else when[0] = '\0';
 		if (strncmp(key, pfx, strlen(pfx)) != 0 || strlen(key) != strlen(pfx) + DV_BLOB_NAME_HEX ||
 		    strspn(key + strlen(pfx), "0123456789abcdef") != DV_BLOB_NAME_HEX)
 			continue;
-		bool safe = true;
-		for (const char *c = up; *c; c++)
-			if (!isalnum((unsigned char)*c) && !strchr("._-~", *c)) safe = false;
-		if (!safe || !*up) continue;
+		int64_t started = when[0] ? dv_s3_parse_time(when) : -1;
+		if (started >= 0 && now - started / 1000000000 < be->abort_after) continue; /* perhaps in flight */
+		if (!upload_id_ok(up)) continue;
 		char dq[DV_S3_VALUE_MAX + 16];
 		snprintf(dq, sizeof(dq), "uploadId=%s", up);
 		struct req d = { .method = "DELETE", .key = key, .query = dq, .fd = -1 };
@@ -920,17 +1021,150 @@ static int abort_uploads(dv_blob_backend *be)
 	return n;
 }
 
-/* Spool files a crash left behind (never sent, or sent and not acknowledged),
+struct listed {
+	uint64_t parts;
+	char (*etag)[33];
+	uint64_t *size;
+};
+
+static int on_listed_part(uint64_t number, const char *etag, uint64_t size, void *payload)
+{
+	struct listed *l = payload;
+	if (number > l->parts) return 0; /* not one of ours: ignored, the completion names the parts */
+	char hex[96];
+	etag_strip(hex, sizeof(hex), etag);
+	snprintf(l->etag[number - 1], 33, "%.32s", hex);
+	l->size[number - 1] = size;
+	return 0;
+}
+
+/* The parts the server holds of an upload: 1 with l filled, 0 when the
+ * server no longer knows the upload, < 0 when it cannot be asked. */
+static int list_parts(dv_blob_backend *be, const char *key, const char *upload, struct listed *l)
+{
+	uint64_t marker = 0;
+	for (int page = 0; page < 20; page++) {
+		char q[DV_S3_VALUE_MAX + 64];
+		snprintf(q, sizeof(q), "part-number-marker=%llu&uploadId=%s", (unsigned long long)marker, upload);
+		struct req r = { .method = "GET", .key = key, .query = q, .fd = -1 };
+		int rc = perform(be, &r);
+		if (rc == 0 && r.status == 404) {
+			req_free(&r);
+			return 0;
+		}
+		if (rc == 0 && (r.status != 200 || !r.resp)) rc = fail(be, &r, "listing the parts of an unfinished upload");
+		int truncated = 0;
+		uint64_t next = 0;
+		if (rc == 0) rc = dv_s3_xml_parts(r.resp, r.resp_len, &truncated, &next, on_listed_part, l);
+		req_free(&r);
+		if (rc < 0) return rc;
+		if (!truncated || next <= marker) return 1;
+		marker = next;
+	}
+	return 1;
+}
+
+/* One journal (see journal_start): 1 resumed and stored, 0 dropped (the
+ * server forgot the upload, or the journal is not one of ours), < 0 the
+ * server cannot finish it now (both files stay for the next open). */
+static int resume_one(dv_blob_backend *be, const char *jname, uint64_t *reused)
+{
+	char jp[2400], spool[2200], name[DV_BLOB_NAME_HEX + 1];
+	size_t jl = strlen(jname);
+	if (jl != 5 + DV_BLOB_NAME_HEX + 7 || strspn(jname + 5, "0123456789abcdef") != DV_BLOB_NAME_HEX) return 0;
+	memcpy(name, jname + 5, DV_BLOB_NAME_HEX);
+	name[DV_BLOB_NAME_HEX] = '\0';
+	if (dv_pathf(jp, sizeof(jp), "%s/%s", be->spool, jname) < 0 ||
+	    dv_pathf(spool, sizeof(spool), "%s/s3mp-%s.spool", be->spool, name) < 0)
+		return 0;
+	char buf[DV_S3_VALUE_MAX + 512], key[320], want_key[320], upload[DV_S3_VALUE_MAX + 1];
+	unsigned long long psize = 0, size = 0;
+	int fd = open(jp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0) close(fd);
+	object_key(be, name, want_key, sizeof(want_key));
+	int drop = 0;
+	if (n <= 0) drop = 1;
+	else {
+		buf[n] = '\0';
+		char magic[64];
+		/* the journal is the vault's own file, but read as any input */
+		if (sscanf(buf, "%63[^\n]\n%319[^\n]\n%1024[^\n]\n%llu\n%llu\n", magic, key, upload, &psize, &size) != 5 ||
+		    strcmp(magic, JOURNAL_MAGIC) || strcmp(key, want_key) || !upload_id_ok(upload) || psize < S3_PART_MIN ||
+		    psize > (5ull << 30) || size <= psize || (size + psize - 1) / psize > S3_PARTS_MAX)
+			drop = 1;
+	}
+	dv_blob_put p = { .fd = -1, .size = size };
+	snprintf(p.path, sizeof(p.path), "%s", spool);
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	struct stat st;
+	if (!drop && ((p.fd = open(spool, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 || fstat(p.fd, &st) < 0 ||
+	              !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size))
+		drop = 1;
+	uint64_t parts = drop ? 0 : (size + psize - 1) / psize;
+	struct listed l = { parts, drop ? NULL : calloc(parts, 33), drop ? NULL : calloc(parts, sizeof(uint64_t)) };
+	int rc = 0;
+	if (!drop && (!l.etag || !l.size)) rc = dv_error_set(DV_ENOMEM, be->where, -1, "out of memory");
+	if (!drop && rc == 0) {
+		rc = list_parts(be, key, upload, &l);
+		if (rc == 0) drop = 1;
+	}
+	if (!drop && rc >= 0) {
+		char etag[96];
+		if ((rc = finish_multipart(be, &p, key, upload, psize, l.etag, l.size, reused, etag, sizeof(etag))) == 0 &&
+		    (be->put_until_ns > 0 || be->put_hold))
+			rc = s3_lock_set(be, name, be->put_until_ns, be->put_hold ? 1 : -1);
+		if (rc == 0) rc = check_stored(be, &p, key, etag);
+		if (rc == DV_ECORRUPT || rc == DV_EPERM) drop = 1; /* what the server holds is not ours, or not locked: the re-run puts it again */
+	}
+	free(l.etag);
+	free(l.size);
+	if (p.fd >= 0) close(p.fd);
+	if (drop || rc == 0) {
+		unlink(jp);
+		unlink(spool);
+	}
+	dv_error_clear();
+	return drop ? 0 : rc < 0 ? rc : 1;
+}
+
+/* Journaled multipart uploads a crash or an outage cut short: finished. */
+static int resume_uploads(dv_blob_backend *be, unsigned *resumed, uint64_t *reused)
+{
+	DIR *d = opendir(be->spool);
+	if (!d) return 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (strncmp(e->d_name, "s3mp-", 5) != 0 || l < 7 || strcmp(e->d_name + l - 7, ".upload") != 0) continue;
+		uint64_t k = 0;
+		if (resume_one(be, e->d_name, &k) == 1) {
+			(*resumed)++;
+			*reused += k;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+/* Spool files a crash left behind (never sent, or sent and not acknowledged;
+ * s3mp-* of a journaled upload that could not be finished now stay),
  * and unfinished multipart uploads. */
 static int s3_clean(dv_blob_backend *be)
 {
 	if (!be->spool[0]) return 0;
+	unsigned resumed = 0;
+	uint64_t reused = 0;
+	resume_uploads(be, &resumed, &reused);
+	be->resumed += resumed;
+	be->parts_reused += reused;
 	int n = abort_uploads(be);
 	DIR *d = opendir(be->spool);
 	if (!d) return n;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, "s3put-", 6) != 0) continue;
+		bool tmp = !strncmp(e->d_name, "s3mp-", 5) && strlen(e->d_name) > 4 && !strcmp(e->d_name + strlen(e->d_name) - 4, ".tmp");
+		if (strncmp(e->d_name, "s3put-", 6) != 0 && !tmp) continue;
 		char p[2400];
 		if (dv_pathf(p, sizeof(p), "%s/%s", be->spool, e->d_name) == 0 && unlink(p) == 0) n++;
 	}
@@ -1254,6 +1488,9 @@ int dv_blob_s3_backend(dv_blob_backend **out, const dv_blob_backend_ops **ops_ou
 	be->retries = env && *env ? atoi(env) : 3;
 	if (be->retries < 0 || be->retries > 20) be->retries = 3;
 	if ((env = getenv("DV_S3_CLOCK_OFFSET"))) be->clock_offset = strtol(env, NULL, 10);
+	env = getenv("DV_S3_ABORT_AFTER");
+	be->abort_after = env && *env ? strtol(env, NULL, 10) : 3600;
+	if (be->abort_after < 0) be->abort_after = 3600;
 	if ((rc = load_credentials(be->cred, o->credentials_file)) < 0) goto fail;
 	pthread_once(&curl_once, curl_init);
 	if (curl_init_rc != CURLE_OK || !(be->curl = curl_easy_init())) {

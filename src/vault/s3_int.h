@@ -36,6 +36,15 @@ void dv_s3_xml_error_code(char *code, size_t size, const char *xml, size_t len);
 int dv_s3_xml_list(const char *xml, size_t len, int *truncated, char *last, size_t last_size,
                    int (*fn)(const char *key, void *payload), void *payload);
 
+/*
+ * A ListParts answer: fn gets each part's number (1..10000), ETag (as sent,
+ * quotes and all) and size (at most 5 GiB) in order (non-zero return stops
+ * and is returned); *truncated is 1 when <IsTruncated>true, *next the
+ * NextPartNumberMarker (0 when none). Returns 0 or the failure.
+ */
+int dv_s3_xml_parts(const char *xml, size_t len, int *truncated, uint64_t *next,
+                    int (*fn)(uint64_t number, const char *etag, uint64_t size, void *payload), void *payload);
+
 /* "2026-12-02T09:07:12.000000000Z" (or without the fraction) to ns since the epoch; -1 when malformed
  * or outside 1970..2200 (ns in an int64 end in 2262). */
 int64_t dv_s3_parse_time(const char *s);

@@ -117,6 +117,53 @@ int dv_s3_xml_list(const char *xml, size_t len, int *truncated, char *last, size
 	}
 }
 
+/* A decimal in [lo, hi], nothing else. */
+static int number(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (!*s || strlen(s) > 19) return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9') return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (v < lo || v > hi) return -1;
+	*out = v;
+	return 0;
+}
+
+int dv_s3_xml_parts(const char *xml, size_t len, int *truncated, uint64_t *next,
+                    int (*fn)(uint64_t number, const char *etag, uint64_t size, void *payload), void *payload)
+{
+	char v[DV_S3_VALUE_MAX + 1], et[DV_S3_VALUE_MAX + 1];
+	size_t pos = 0;
+	*truncated = 0;
+	*next = 0;
+	int rc = dv_s3_xml_text(v, sizeof(v), xml, len, &pos, "IsTruncated");
+	if (rc < 0) return rc;
+	if (rc == 1) *truncated = !strcmp(v, "true");
+	pos = 0;
+	if ((rc = dv_s3_xml_text(v, sizeof(v), xml, len, &pos, "NextPartNumberMarker")) < 0) return rc;
+	if (rc == 1 && number(v, 0, 10000, next) < 0)
+		return dv_error_set(DV_ECORRUPT, "s3 answer", (int64_t)pos, "NextPartNumberMarker is no part number");
+	pos = 0;
+	for (unsigned n = 0;; n++) {
+		if (n > 10000) return dv_error_set(DV_ECORRUPT, "s3 answer", (int64_t)pos, "more than 10000 parts in one listing");
+		uint64_t no, size;
+		if ((rc = dv_s3_xml_text(v, sizeof(v), xml, len, &pos, "PartNumber")) <= 0) return rc;
+		if (number(v, 1, 10000, &no) < 0)
+			return dv_error_set(DV_ECORRUPT, "s3 answer", (int64_t)pos, "a part number out of 1..10000");
+		/* a part's ETag and Size follow its number */
+		if ((rc = dv_s3_xml_text(et, sizeof(et), xml, len, &pos, "ETag")) != 1 ||
+		    (rc = dv_s3_xml_text(v, sizeof(v), xml, len, &pos, "Size")) != 1)
+			return rc < 0 ? rc : dv_error_set(DV_ECORRUPT, "s3 answer", (int64_t)pos, "part %llu without its ETag and Size",
+			                                  (unsigned long long)no);
+		if (number(v, 0, 5ull << 30, &size) < 0)
+			return dv_error_set(DV_ECORRUPT, "s3 answer", (int64_t)pos, "part %llu: a size out of 0..5 GiB",
+			                    (unsigned long long)no);
+		if ((rc = fn(no, et, size, payload)) != 0) return rc;
+	}
+}
+
 static int digits(const char *s, int n, int *out)
 {
 	int v = 0;

@@ -24,8 +24,59 @@ static int stop_at_two(const char *key, void *payload)
 	return ++*(int *)payload == 2 ? 42 : 0;
 }
 
+struct parts {
+	unsigned n;
+	uint64_t last_no, sizes;
+	char etag[64];
+};
+
+static int on_part(uint64_t number, const char *etag, uint64_t size, void *payload)
+{
+	struct parts *p = payload;
+	p->n++;
+	p->last_no = number;
+	p->sizes += size;
+	snprintf(p->etag, sizeof(p->etag), "%s", etag);
+	return 0;
+}
+
+/* ListParts: what a resumed multipart upload takes from the server */
+static void test_parts(void)
+{
+	const char *xml = "<ListPartsResult><Key>k</Key><PartNumberMarker>0</PartNumberMarker>"
+	                  "<NextPartNumberMarker>2</NextPartNumberMarker><IsTruncated>true</IsTruncated>"
+	                  "<Part><PartNumber>1</PartNumber><ETag>&quot;aa&quot;</ETag><Size>5242880</Size></Part>"
+	                  "<Part><LastModified>2026-12-01T20:00:00Z</LastModified><PartNumber>2</PartNumber>"
+	                  "<ETag>\"bb\"</ETag><Size>7</Size></Part></ListPartsResult>";
+	struct parts p = { 0 };
+	int truncated = 0;
+	uint64_t next = 0;
+	CHECK_EQ(dv_s3_xml_parts(xml, strlen(xml), &truncated, &next, on_part, &p), 0);
+	CHECK_EQ(p.n, 2);
+	CHECK_EQ(p.last_no, 2);
+	CHECK_EQ(p.sizes, 5242887);
+	CHECK(!strcmp(p.etag, "\"bb\""));
+	CHECK_EQ(truncated, 1);
+	CHECK_EQ(next, 2);
+	const char *none = "<ListPartsResult><IsTruncated>false</IsTruncated></ListPartsResult>";
+	memset(&p, 0, sizeof(p));
+	CHECK_EQ(dv_s3_xml_parts(none, strlen(none), &truncated, &next, on_part, &p), 0);
+	CHECK_EQ(p.n, 0);
+	CHECK_EQ(truncated, 0);
+	/* hostile: numbers out of range, a part without its size, a huge size */
+	const char *bad[] = { "<Part><PartNumber>0</PartNumber><ETag>x</ETag><Size>1</Size></Part>",
+		              "<Part><PartNumber>10001</PartNumber><ETag>x</ETag><Size>1</Size></Part>",
+		              "<Part><PartNumber>1</PartNumber><ETag>x</ETag></Part>",
+		              "<Part><PartNumber>1</PartNumber><ETag>x</ETag><Size>99999999999999</Size></Part>",
+		              "<Part><PartNumber>-1</PartNumber><ETag>x</ETag><Size>1</Size></Part>",
+		              "<NextPartNumberMarker>x</NextPartNumberMarker>" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(dv_s3_xml_parts(bad[i], strlen(bad[i]), &truncated, &next, on_part, &p) < 0);
+}
+
 int main(void)
 {
+	test_parts();
 	char v[DV_S3_VALUE_MAX + 1], code[64], last[DV_S3_VALUE_MAX + 1];
 	const char *err = "<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code><Message/></Error>";
 	dv_s3_xml_error_code(code, sizeof(code), err, strlen(err));
