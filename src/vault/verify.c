@@ -12,6 +12,7 @@
 #include "dv/err.h"
 #include "dv/ingest.h"
 #include "dv/util.h"
+#include "vault/worm_int.h"
 
 /* What the custody log says about each ingest: who named it first, its
  * case, its completion ("ingest" entry) and the telemetry digest last
@@ -747,6 +748,9 @@ int dv_verify(dv_vault *v, const dv_verify_opts *o, dv_verify_result *res)
 		dv_blob_rec *b = find_blob(&c, c.want_blob_ids[i]);
 		if (b) c.bytes_total += b->size;
 	}
+	/* Object Lock (S3 vaults): what each blob's cases ask, built once */
+	dv_lock_wants *wants = NULL;
+	if (dv_vault_worm(v) && dv_lock_wants_build(&wants, v) < 0) problem(&c, "%s", dv_error_text());
 	for (size_t i = 0; i < c.nwant; i++) {
 		dv_blob_rec *b = find_blob(&c, c.want_blob_ids[i]);
 		if (!b) continue;
@@ -754,6 +758,7 @@ int dv_verify(dv_vault *v, const dv_verify_opts *o, dv_verify_result *res)
 		uint64_t size = 0;
 		int brc = dv_blob_read(dv_vault_blobs(v), b->name, progress_sink, &c, sha, &size);
 		if (brc == DV_EINTR) {
+			dv_lock_wants_free(wants);
 			rc = brc;
 			goto out;
 		}
@@ -761,7 +766,7 @@ int dv_verify(dv_vault *v, const dv_verify_opts *o, dv_verify_result *res)
 		res->bytes += size;
 		char why[1024];
 		/* Object Lock (S3 vaults): a blob that can be deleted is a problem too */
-		if (brc == 0 && dv_vault_worm(v) && dv_vault_blob_lock_problem(v, b->name, why, sizeof(why)) != 0)
+		if (brc == 0 && wants && dv_vault_blob_lock_problem_in(v, wants, b->name, why, sizeof(why)) != 0)
 			problem(&c, "%s", why[0] ? why : dv_error_text());
 		if (brc < 0) problem(&c, "%s", dv_error_text());
 		else if (memcmp(sha, b->sha256, 32) != 0 || size != b->size) {
@@ -770,6 +775,7 @@ int dv_verify(dv_vault *v, const dv_verify_opts *o, dv_verify_result *res)
 			problem(&c, "%s: content does not match its catalog row %lld", where, (long long)b->id);
 		}
 	}
+	dv_lock_wants_free(wants);
 
 	if (!o->case_name) {
 		dv_blob_rec *by_name = malloc((c.nblobs ? c.nblobs : 1) * sizeof(*by_name));

@@ -19,6 +19,7 @@
 #include "dv/err.h"
 #include "dv/util.h"
 #include "dv/vault.h"
+#include "vault/worm_int.h"
 
 #define LOCK_TABLE "case_lock"
 
@@ -65,50 +66,93 @@ int dv_vault_case_lock_get(dv_case_lock *out, dv_vault *v, const char *case_name
 }
 
 /* ---- what a blob should have: the strongest of the cases holding it ------------- */
-struct want {
+/* Every blob a locked case holds, with the union of those cases' locks:
+ * one walk of the locked cases' files, sorted by name (n log n; verify
+ * looked each blob up by walking every case's files before, quadratic). */
+struct dv_lock_wants {
+	struct lock_want { char name[DV_BLOB_NAME_HEX + 1]; dv_case_lock lock; } *e;
+	size_t n, cap;
 	dv_vault *v;
-	const char *name;       /* the blob */
-	int64_t case_id;        /* the case being walked */
-	dv_case_lock lock;      /* the union so far */
-	bool found;
+	dv_case_lock cur;   /* the case being walked */
 };
 
 static int want_file(const dv_file_rec *f, void *payload)
 {
-	struct want *w = payload;
-	if (strcmp(f->blob_name, w->name) != 0) return 0;
-	w->found = true;
-	return 1; /* this case holds it: stop its walk */
+	dv_lock_wants *w = payload;
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 256;
+		void *p = realloc(w->e, cap * sizeof(*w->e));
+		if (!p) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		w->e = p;
+		w->cap = cap;
+	}
+	snprintf(w->e[w->n].name, sizeof(w->e[w->n].name), "%s", f->blob_name);
+	w->e[w->n++].lock = w->cur;
+	return 0;
 }
 
 static int want_ingest(const dv_ingest_rec *r, void *payload)
 {
-	return dv_catalog_file_list(dv_vault_catalog(((struct want *)payload)->v), r->id, want_file, payload);
+	return dv_catalog_file_list(dv_vault_catalog(((dv_lock_wants *)payload)->v), r->id, want_file, payload);
 }
 
 static int want_case(const dv_case *c, void *payload)
 {
-	struct want *w = payload;
-	dv_case_lock l;
-	int rc = lock_read(&l, dv_vault_catalog(w->v), c->id);
+	dv_lock_wants *w = payload;
+	int rc = lock_read(&w->cur, dv_vault_catalog(w->v), c->id);
 	if (rc < 0) return rc;
-	if (!l.retain_until_ns && !l.legal_hold) return 0; /* asks for nothing */
-	w->found = false;
-	rc = dv_catalog_ingest_list(dv_vault_catalog(w->v), c->id, want_ingest, w);
-	if (rc < 0) return rc;
-	if (w->found) {
-		if (l.retain_until_ns > w->lock.retain_until_ns) w->lock.retain_until_ns = l.retain_until_ns;
-		w->lock.legal_hold |= l.legal_hold;
+	if (!w->cur.retain_until_ns && !w->cur.legal_hold) return 0; /* asks for nothing */
+	return dv_catalog_ingest_list(dv_vault_catalog(w->v), c->id, want_ingest, w);
+}
+
+static int by_want_name(const void *a, const void *b)
+{
+	return strcmp(((const struct lock_want *)a)->name, ((const struct lock_want *)b)->name);
+}
+
+int dv_lock_wants_build(dv_lock_wants **out, dv_vault *v)
+{
+	*out = NULL;
+	dv_lock_wants *w = calloc(1, sizeof(*w));
+	if (!w) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	w->v = v;
+	int rc = dv_catalog_case_list(dv_vault_catalog(v), want_case, w);
+	if (rc < 0) {
+		dv_lock_wants_free(w);
+		return rc;
 	}
+	if (w->n) qsort(w->e, w->n, sizeof(*w->e), by_want_name);
+	/* one entry a blob: the longest retention, any hold */
+	size_t k = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		if (k && !strcmp(w->e[k - 1].name, w->e[i].name)) {
+			if (w->e[i].lock.retain_until_ns > w->e[k - 1].lock.retain_until_ns)
+				w->e[k - 1].lock.retain_until_ns = w->e[i].lock.retain_until_ns;
+			w->e[k - 1].lock.legal_hold |= w->e[i].lock.legal_hold;
+		} else {
+			w->e[k++] = w->e[i];
+		}
+	}
+	w->n = k;
+	*out = w;
 	return 0;
 }
 
-static int blob_wants(dv_case_lock *out, dv_vault *v, const char *name)
+dv_case_lock dv_lock_wants_get(const dv_lock_wants *w, const char *name)
 {
-	struct want w = { .v = v, .name = name };
-	int rc = dv_catalog_case_list(dv_vault_catalog(v), want_case, &w);
-	*out = w.lock;
-	return rc < 0 ? rc : 0;
+	dv_case_lock none = { 0, false };
+	if (!w || !w->n) return none;
+	struct lock_want key;
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	const struct lock_want *e = bsearch(&key, w->e, w->n, sizeof(*w->e), by_want_name);
+	return e ? e->lock : none;
+}
+
+void dv_lock_wants_free(dv_lock_wants *w)
+{
+	if (!w) return;
+	free(w->e);
+	free(w);
 }
 
 /* ---- applying a case's lock to its blobs --------------------------------------- */
@@ -118,33 +162,54 @@ struct apply {
 	int64_t until_ns;       /* 0: leave retention */
 	int hold;               /* -1 leave, 0 off, 1 on */
 	uint64_t objects;
+	dv_lock_wants *others;  /* releasing a hold: what the other cases still ask */
+	/* the blobs done already (a blob the case holds twice is set once): an
+	 * open-addressing set on the names, whose hex is already uniform */
 	char (*seen)[DV_BLOB_NAME_HEX + 1];
-	size_t nseen, capseen;
+	size_t nseen, capseen;  /* capseen a power of two, at most half full */
 };
+
+static size_t name_slot(const char *name, size_t cap)
+{
+	uint64_t h = 0;
+	for (int i = 0; i < 16 && name[i]; i++) h = h << 4 | (uint64_t)(name[i] <= '9' ? name[i] - '0' : (name[i] | 0x20) - 'a' + 10);
+	return (size_t)(h & (cap - 1));
+}
+
+/* 1 when name was in the set, 0 when it is now, < 0 out of memory. */
+static int seen_add(struct apply *a, const char *name)
+{
+	if ((a->nseen + 1) * 2 > a->capseen) {
+		size_t cap = a->capseen ? a->capseen * 2 : 256;
+		char (*t)[DV_BLOB_NAME_HEX + 1] = calloc(cap, sizeof(*t));
+		if (!t) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		for (size_t i = 0; i < a->capseen; i++) {
+			if (!a->seen[i][0]) continue;
+			size_t k = name_slot(a->seen[i], cap);
+			while (t[k][0]) k = (k + 1) & (cap - 1);
+			memcpy(t[k], a->seen[i], sizeof(t[k]));
+		}
+		free(a->seen);
+		a->seen = t;
+		a->capseen = cap;
+	}
+	size_t k = name_slot(name, a->capseen);
+	for (; a->seen[k][0]; k = (k + 1) & (a->capseen - 1))
+		if (!strcmp(a->seen[k], name)) return 1;
+	snprintf(a->seen[k], DV_BLOB_NAME_HEX + 1, "%s", name);
+	a->nseen++;
+	return 0;
+}
 
 static int apply_file(const dv_file_rec *f, void *payload)
 {
 	struct apply *a = payload;
-	for (size_t i = 0; i < a->nseen; i++)
-		if (!strcmp(a->seen[i], f->blob_name)) return 0;
-	if (a->nseen == a->capseen) {
-		size_t cap = a->capseen ? a->capseen * 2 : 64;
-		void *p = realloc(a->seen, cap * sizeof(*a->seen));
-		if (!p) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-		a->seen = p;
-		a->capseen = cap;
-	}
-	snprintf(a->seen[a->nseen++], DV_BLOB_NAME_HEX + 1, "%s", f->blob_name);
+	int rc = seen_add(a, f->blob_name);
+	if (rc != 0) return rc < 0 ? rc : 0;
 	int hold = a->hold;
-	if (hold == 0) {
-		/* released only when no other held case shares the blob */
-		dv_case_lock w;
-		int rc = blob_wants(&w, a->v, f->blob_name);
-		if (rc < 0) return rc;
-		if (w.legal_hold) hold = -1;
-	}
-	int rc = dv_blob_lock_set(dv_vault_blobs(a->v), f->blob_name, a->until_ns, hold);
-	if (rc < 0) return rc;
+	/* released only when no other held case shares the blob */
+	if (hold == 0 && dv_lock_wants_get(a->others, f->blob_name).legal_hold) hold = -1;
+	if ((rc = dv_blob_lock_set(dv_vault_blobs(a->v), f->blob_name, a->until_ns, hold)) < 0) return rc;
 	a->objects++;
 	return 0;
 }
@@ -159,7 +224,10 @@ static int apply_ingest(const dv_ingest_rec *r, void *payload)
 static int apply_case(dv_vault *v, int64_t case_id, int64_t only_ingest, int64_t until_ns, int hold, uint64_t *objects)
 {
 	struct apply a = { .v = v, .only_ingest = only_ingest, .until_ns = until_ns, .hold = hold };
-	int rc = dv_catalog_ingest_list(dv_vault_catalog(v), case_id, apply_ingest, &a);
+	/* the case's own record says "no hold" already: what is left is the others' */
+	int rc = hold == 0 ? dv_lock_wants_build(&a.others, v) : 0;
+	if (rc == 0) rc = dv_catalog_ingest_list(dv_vault_catalog(v), case_id, apply_ingest, &a);
+	dv_lock_wants_free(a.others);
 	free(a.seen);
 	if (objects) *objects = a.objects;
 	return rc;
@@ -268,11 +336,22 @@ int dv_vault_blob_lock_problem(dv_vault *v, const char *name, char *why, size_t 
 {
 	if (size) why[0] = '\0';
 	if (!dv_vault_worm(v)) return 0;
+	dv_lock_wants *w;
+	int rc = dv_lock_wants_build(&w, v);
+	if (rc < 0) return rc;
+	rc = dv_vault_blob_lock_problem_in(v, w, name, why, size);
+	dv_lock_wants_free(w);
+	return rc;
+}
+
+int dv_vault_blob_lock_problem_in(dv_vault *v, const dv_lock_wants *wants, const char *name, char *why, size_t size)
+{
+	if (size) why[0] = '\0';
+	if (!dv_vault_worm(v)) return 0;
 	dv_blob_lock have;
-	dv_case_lock want;
 	int rc = dv_blob_lock_get(&have, dv_vault_blobs(v), name);
 	if (rc < 0) return rc;
-	if ((rc = blob_wants(&want, v, name)) < 0) return rc;
+	dv_case_lock want = dv_lock_wants_get(wants, name);
 	char where[700];
 	if (dv_blob_locate(dv_vault_blobs(v), name, where, sizeof(where)) < 0) snprintf(where, sizeof(where), "%s", name);
 	int64_t now = dv_now_ns();

@@ -112,6 +112,21 @@ expect_exit 0 "$DV" --vault "$V" hold --case 2026-0007 off
 check "hold off" test "$(hdr "$k" x-amz-object-lock-legal-hold)" = OFF
 expect_exit 1 "$DV" --vault "$T/vhttp" hold --case nope on
 check "hold of an unknown case" grep -q "nope" "$T/last.err"
+# a blob two cases share: held while either case is held, released with the last
+mkdir -p "$T/card3/DCIM"
+cp "$T/card2/DJI_0009.MP4" "$T/card3/DCIM/"
+expect_exit 0 env DV_S3_PART_BYTES=5242880 "$DV" --vault "$V" ingest --json --case 2026-0008 --operator 'PC Weber' "$T/card3"
+check "the shared video is stored once" grep -q '"files_deduplicated":1' "$T/last.out"
+expect_exit 0 "$DV" --vault "$V" hold --case 2026-0007 on
+expect_exit 0 "$DV" --vault "$V" hold --case 2026-0008 on
+check "shared blob held" test "$(hdr "$k2" x-amz-object-lock-legal-hold)" = ON
+expect_exit 0 "$DV" --vault "$V" hold --case 2026-0007 off
+check "released by one case, the other still holds it" test "$(hdr "$k2" x-amz-object-lock-legal-hold)" = ON
+check "a blob of the released case alone is released" test "$(hdr "$k" x-amz-object-lock-legal-hold)" = OFF
+expect_exit 0 "$DV" --vault "$V" verify
+check "verify: the shared blob as its cases ask" grep -q 'vault intact' "$T/last.out"
+expect_exit 0 "$DV" --vault "$V" hold --case 2026-0008 off
+check "released by the last case holding it" test "$(hdr "$k2" x-amz-object-lock-legal-hold)" = OFF
 expect_exit 0 "$DV" --vault "$V" verify
 check "verify intact after retention and hold" grep -q 'vault intact' "$T/last.out"
 
