@@ -116,6 +116,11 @@ const char *dv_vault_id(const dv_vault *v);
 dv_catalog *dv_vault_catalog(dv_vault *v);
 dv_blobstore *dv_vault_blobs(dv_vault *v);
 const uint8_t *dv_vault_public_key(const dv_vault *v);
+/* true when the custody log is the shared catalog's chains (a PostgreSQL
+ * vault since the shared log): entries are per chain (seq: the place in
+ * its chain), the vault head is over every chain's head, and custody.log
+ * is not used. */
+bool dv_vault_shared_log(const dv_vault *v);
 
 /*
  * vault.json is authenticated in every field: "mac" is a keyed BLAKE2b

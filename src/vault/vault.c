@@ -19,6 +19,8 @@
 #include "dv/err.h"
 #include "dv/ingest.h"
 #include "dv/util.h"
+#include "vault/custody_shared_int.h"
+#include "vault/station_int.h"
 #include "vault/vault_fs_int.h"
 
 /* Subkey ids and contexts (dv_subkey): never reuse one for another purpose. */
@@ -48,6 +50,7 @@ struct dv_vault {
 	int cfg_state;           /* DV_CONFIG_* : vault.json's authentication */
 	json_object *cfg_json;   /* writers: the parsed vault.json (to add its MAC, or change a setting) */
 	char catalog_conn[1024]; /* vault.json's catalog.conninfo (PostgreSQL), or "" for catalog.db */
+	bool shared;             /* the custody log is the catalog's shared chains (vault.json catalog.custody "shared") */
 	json_object *settings;   /* vault.json's "settings" object (dv_vault_config_get), or NULL */
 	uint8_t cfg_mac[32];     /* the MAC every field of vault.json has (computed) */
 	uint8_t pk[DV_SIGN_PK_BYTES];
@@ -323,6 +326,21 @@ int dv_vault_init_s3(const char *dir, const dv_key_source *key, const dv_vault_i
 	return init_vault(dir, key, opts, s3, retain_days);
 }
 
+/* The shared vault's first station in its registry, with vault.init. */
+static int register_founder(dv_catalog *cat, uint64_t seq, void *payload)
+{
+	(void)seq;
+	dv_vault *v = payload;
+	dv_station_rec s = { .enrolled_ns = dv_now_ns() };
+	snprintf(s.name, sizeof(s.name), "%s", v->station);
+	memcpy(s.pk, v->pk, 32);
+	uint8_t tk[32];
+	dv_subkey(tk, v->k->master, SUBKEY_TAGS);
+	int rc = dv_station_put(cat, tk, &s);
+	dv_wipe(tk, sizeof(tk));
+	return rc;
+}
+
 static int init_vault(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts,
                       const dv_blob_s3_opts *s3, uint32_t retain_days)
 {
@@ -404,6 +422,8 @@ static int init_vault(const char *dir, const dv_key_source *key, const dv_vault_
 		json_object *jc = json_object_new_object();
 		json_object_object_add(jc, "backend", json_object_new_string("postgresql"));
 		json_object_object_add(jc, "conninfo", json_object_new_string(catalog));
+		/* the custody log is the catalog's shared chains, not custody.log */
+		json_object_object_add(jc, "custody", json_object_new_string("shared"));
 		json_object_object_add(cfg, "catalog", jc);
 	}
 	if (jb) json_object_object_add(cfg, "blobs", jb);
@@ -439,7 +459,7 @@ static int init_vault(const char *dir, const dv_key_source *key, const dv_vault_
 	json_hex(body, "config_mac", mac, sizeof(mac));
 	json_object_object_add(body, "catalog", json_object_new_string(catalog ? "postgresql" : "sqlite"));
 	if (v->blobs_cfg) json_object_object_add(body, "blobs", json_object_get(v->blobs_cfg));
-	rc = dv_vault_log(v, body, NULL);
+	rc = v->shared ? dv_vault_log_with(v, body, NULL, register_founder, v) : dv_vault_log(v, body, NULL);
 	json_object_put(body);
 	dv_vault_close(v);
 	return rc;
@@ -571,6 +591,13 @@ static int load_config(dv_vault *v, const dv_key_source *key)
 			goto out;
 		}
 		snprintf(v->catalog_conn, sizeof(v->catalog_conn), "%s", ci);
+		const char *cu = cfg_str(jst, "custody");
+		if (cu && strcmp(cu, "shared") != 0) {
+			rc = dv_error_set(DV_EUNSUPPORTED, path, -1, "vault.json: custody log '%s' unknown to this dronevault", cu);
+			goto out;
+		}
+		/* a PostgreSQL vault made before the shared log keeps its custody.log */
+		v->shared = cu != NULL;
 	}
 	if (json_object_object_get_ex(cfg, "blobs", &jst)) {
 		if (!json_object_is_type(jst, json_type_object)) {
@@ -1128,6 +1155,13 @@ int dv_vault_open_fs(dv_vault **out, const char *dir, const dv_key_source *key, 
 	dv_wipe(k2, sizeof(k2));
 	if (rc < 0) goto fail;
 	dv_subkey(v->k->custody_key, v->k->master, SUBKEY_CUSTODY);
+	if (v->shared) {
+		/* the log is the catalog's: nothing in the directory to reconcile */
+		if ((rc = config_on_open(v)) < 0) goto fail;
+		dv_secret_readonly(v->k);
+		*out = v;
+		return 0;
+	}
 	uint64_t torn = 0;
 	if ((rc = dv_pathf(p, sizeof(p), "%s/custody.log", v->dir)) < 0) goto fail;
 	rc = dv_custody_open(&v->log, p, v->pk, mode == DV_VAULT_WRITE ? v->k->sk : NULL, v->k->custody_key,
@@ -1206,6 +1240,7 @@ const char *dv_vault_id(const dv_vault *v) { return v->vault_id; }
 dv_catalog *dv_vault_catalog(dv_vault *v) { return v->cat; }
 dv_blobstore *dv_vault_blobs(dv_vault *v) { return v->blobs; }
 const uint8_t *dv_vault_public_key(const dv_vault *v) { return v->pk; }
+bool dv_vault_shared_log(const dv_vault *v) { return v->shared; }
 
 int dv_vault_log_with(dv_vault *v, json_object *body, uint64_t *seq_out,
                       int (*in_txn)(dv_catalog *cat, uint64_t seq, void *payload), void *payload)
@@ -1213,6 +1248,20 @@ int dv_vault_log_with(dv_vault *v, json_object *body, uint64_t *seq_out,
 	uint64_t seq;
 	uint8_t hash[32];
 	json_object_object_add(body, "station", json_object_new_string(v->station));
+	if (v->shared) {
+		/* the entry, its chain's head and the work it records commit together */
+		int rc = dv_catalog_begin(v->cat);
+		if (rc < 0) return rc;
+		rc = dv_custody_shared_append(&seq, hash, v->cat, v->pk, v->k->sk, v->k->custody_key, cfg_str(body, "case"), body);
+		if (rc == 0 && in_txn) rc = in_txn(v->cat, seq, payload);
+		if (rc == 0) rc = dv_catalog_commit(v->cat);
+		if (rc < 0) {
+			dv_catalog_rollback(v->cat);
+			return rc;
+		}
+		if (seq_out) *seq_out = seq;
+		return 0;
+	}
 	int rc = dv_custody_append(v->log, body, &seq, hash);
 	if (rc < 0) return rc;
 	/* If we crash here the next write-open rolls the head forward, once it
@@ -1234,6 +1283,11 @@ int dv_vault_log_in_txn(dv_vault *v, json_object *body, uint64_t *seq_out)
 	uint64_t seq;
 	uint8_t hash[32];
 	json_object_object_add(body, "station", json_object_new_string(v->station));
+	if (v->shared) {
+		int rc = dv_custody_shared_append(&seq, hash, v->cat, v->pk, v->k->sk, v->k->custody_key, cfg_str(body, "case"), body);
+		if (rc == 0 && seq_out) *seq_out = seq;
+		return rc;
+	}
 	int rc = dv_custody_append(v->log, body, &seq, hash);
 	if (rc == 0) rc = dv_catalog_head_set(v->cat, seq, hash);
 	if (rc == 0 && seq_out) *seq_out = seq;
@@ -1247,6 +1301,7 @@ int dv_vault_log(dv_vault *v, json_object *body, uint64_t *seq_out)
 
 int dv_vault_head(const dv_vault *v, uint64_t *seq, uint8_t hash[32])
 {
+	if (v->shared) return dv_custody_shared_vault_head(hash, seq, v->cat);
 	if (v->mode == DV_VAULT_WRITE) {
 		dv_custody_tail(v->log, seq, hash);
 		return 0;
@@ -1258,6 +1313,15 @@ int dv_vault_head(const dv_vault *v, uint64_t *seq, uint8_t hash[32])
 int dv_vault_log_scan(dv_vault *v, int (*fn)(const dv_custody_entry *e, json_object *body, void *payload),
                       void (*problem)(const char *msg, void *payload), void *payload)
 {
+	if (v->shared) {
+		/* a reader's snapshot holds whole committed entries only: nothing in progress */
+		dv_station_list sl;
+		int rc = dv_station_list_read(&sl, v->cat, v->pk, v->station);
+		if (rc < 0) return rc;
+		rc = dv_custody_shared_scan(v->cat, (const uint8_t(*)[32])sl.pks, sl.n, v->k->custody_key, fn, problem, payload);
+		dv_station_list_free(&sl);
+		return rc;
+	}
 	char p[4096];
 	int rc = dv_vault_path(v, "custody.log", p, sizeof(p));
 	if (rc < 0) return rc;
@@ -1277,6 +1341,17 @@ void dv_vault_log_add_heads(dv_vault *v, json_object *body, const char *case_nam
 	uint64_t seq;
 	uint8_t h[32];
 	char hex[65];
+	if (v->shared) {
+		if (dv_custody_shared_vault_head(h, NULL, v->cat) == 0) {
+			dv_hex(hex, h, 32);
+			json_object_object_add(body, "vault_head", json_object_new_string(hex));
+		}
+		if (case_name && dv_custody_shared_chain_head(&seq, h, v->cat, v->k->custody_key, v->pk, case_name) == 0) {
+			dv_hex(hex, h, 32);
+			json_object_object_add(body, "case_head", json_object_new_string(hex));
+		}
+		return;
+	}
 	dv_custody_tail(v->log, &seq, h);
 	dv_hex(hex, h, 32);
 	json_object_object_add(body, "vault_head", json_object_new_string(hex));
@@ -1317,6 +1392,13 @@ static int on_head_entry(const dv_custody_entry *e, json_object *body, void *pay
 
 int dv_vault_case_head(dv_vault *v, const char *case_name, uint64_t *seq, uint8_t hash[32])
 {
+	if (v->shared) {
+		/* the vault head is over every chain's head; a case's is its chain's */
+		if (!case_name) return dv_custody_shared_vault_head(hash, seq, v->cat);
+		int rc = dv_custody_shared_chain_head(seq, hash, v->cat, v->k->custody_key, v->pk, case_name);
+		if (rc == DV_ENOTFOUND) return dv_error_set(DV_ENOTFOUND, v->dir, -1, "no custody entries of case '%s'", case_name);
+		return rc;
+	}
 	struct head_scan h = { .seq = 0 };
 	if (case_name) dv_custody_case_ref(h.ref, v->k->custody_key, case_name);
 	int n = dv_vault_log_scan(v, on_head_entry, NULL, &h);
@@ -1333,6 +1415,15 @@ int dv_vault_case_head(dv_vault *v, const char *case_name, uint64_t *seq, uint8_
 
 int dv_vault_case_package(dv_vault *v, const char *case_name, const char *dir, uint64_t *entries, uint8_t head[32])
 {
+	if (v->shared) {
+		dv_station_list sl;
+		int rc = dv_station_list_read(&sl, v->cat, v->pk, v->station);
+		if (rc < 0) return rc;
+		rc = dv_custody_shared_package(entries, head, v->cat, (const uint8_t(*)[32])sl.pks, sl.names, sl.n, v->k->custody_key,
+		                               case_name, dir);
+		dv_station_list_free(&sl);
+		return rc;
+	}
 	char p[4096];
 	int rc = dv_vault_path(v, "custody.log", p, sizeof(p));
 	if (rc < 0) return rc;

@@ -168,17 +168,30 @@ static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 	if (e->version == 1 &&
 	    (!json_object_object_get_ex(body, "seq", &jseq) || (uint64_t)json_object_get_int64(jseq) != e->seq))
 		problem(c, "custody.log: entry %llu: its body names another sequence number", (unsigned long long)e->seq);
-	if (e->seq == 1) {
+	char mypk[65], signer[65];
+	dv_hex(mypk, dv_vault_public_key(c->v), 32);
+	dv_hex(signer, e->station_pk, 32);
+	if (e->version < 3 && e->seq == 1) {
 		const char *key = jstr(body, "station_key");
-		char pk[65];
-		dv_hex(pk, dv_vault_public_key(c->v), 32);
-		if (!action || strcmp(action, DV_ACTION_VAULT_INIT) || !key || strcmp(key, pk))
+		if (!action || strcmp(action, DV_ACTION_VAULT_INIT) || !key || strcmp(key, mypk))
 			problem(c, "custody.log: entry 1 is not this vault's creation by this station key");
+		c->saw_init = true;
+	} else if (e->version == 3 && action && !strcmp(action, DV_ACTION_VAULT_INIT)) {
+		/* the shared log: the first station's chain begins with the vault's creation, by that station */
+		const char *key = jstr(body, "station_key");
+		if (c->saw_init || e->seq != 1 || strcmp(e->case_ref, "station") || !key || strcmp(key, signer))
+			problem(c, "custody chain %s entry %llu: a vault creation that is not the first entry of its station's chain, "
+			        "or not by the station it names", e->chain, (unsigned long long)e->seq);
 		c->saw_init = true;
 	}
 	const char *cm = jstr(body, "config_mac");
-	if (cm && action && (!strcmp(action, DV_ACTION_VAULT_INIT) || !strcmp(action, DV_ACTION_VAULT_CONFIG) ||
-	                   !strcmp(action, DV_ACTION_CONFIG_SET))) {
+	/* the shared log: every station has its own vault.json; this one's MAC
+	 * is in an entry by this station (vault.init, config.set), or in the
+	 * station.add that enrolled it */
+	bool mine = e->version < 3 || (action && !strcmp(action, DV_ACTION_STATION_ADD) ? jstr(body, "station_key") &&
+	                                !strcmp(jstr(body, "station_key"), mypk) : !strcmp(signer, mypk));
+	if (cm && mine && action && (!strcmp(action, DV_ACTION_VAULT_INIT) || !strcmp(action, DV_ACTION_VAULT_CONFIG) ||
+	                   !strcmp(action, DV_ACTION_CONFIG_SET) || !strcmp(action, DV_ACTION_STATION_ADD))) {
 		c->cfg_logged = true;
 		c->cfg_seq = e->seq;
 		if (strlen(cm) != 64 || dv_unhex(c->cfg_mac, 32, cm) < 0) memset(c->cfg_mac, 0, 32);
@@ -208,8 +221,11 @@ static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 		uint64_t start = json_object_object_get_ex(body, "start_entry", &js) ? (uint64_t)json_object_get_int64(js) : 0;
 		if (!start) return 0;   /* an export logged before export.start existed */
 		bool found = false;
+		const char *cn = jstr(body, "case");
 		for (size_t i = 0; i < c->nexports; i++)
-			if (c->exports[i].seq == start && !c->exports[i].closed) {
+			/* shared log: seqs are per chain, and an export's entries are in its case's */
+			if (c->exports[i].seq == start && !c->exports[i].closed &&
+			    (e->version < 3 || !strcmp(c->exports[i].case_name, cn ? cn : "?"))) {
 				c->exports[i].closed = true;
 				found = true;
 			}
@@ -267,8 +283,10 @@ static int on_entry_all(const dv_custody_entry *e, json_object *body, void *payl
 	struct vctx *c = payload;
 	if (c->o->head && !c->head_found) {
 		char h[65];
-		bool mine = !c->head_ref[0] || (e->version == 2 && !strcmp(e->case_ref, c->head_ref));
-		dv_hex(h, c->head_ref[0] ? e->case_hash : e->hash, 32);
+		bool mine = !c->head_ref[0] || (e->version >= 2 && !strcmp(e->case_ref, c->head_ref));
+		/* the shared log: a vault head is over every chain's head; each
+		 * entry carries the one its writer saw (a later state builds on it) */
+		dv_hex(h, c->head_ref[0] ? e->case_hash : e->version == 3 ? e->heads : e->hash, 32);
 		/* a vault head taken before the log was converted to version 2 is
 		 * the v1_hash its entry carries since */
 		const char *v1 = c->head_ref[0] ? NULL : jstr(body, "v1_hash");
@@ -289,33 +307,49 @@ static void check_log(struct vctx *c)
 		return;
 	}
 	if (!c->saw_init) problem(c, "custody.log: the vault's creation entry is missing");
+	bool shared = dv_vault_shared_log(c->v);
+	if (shared && c->o->head && !c->head_found && !c->head_ref[0]) {
+		uint8_t now[32];
+		char h[65];
+		if (dv_vault_head(c->v, NULL, now) == 0) {
+			dv_hex(h, now, 32);
+			if (!strncmp(h, c->o->head, strlen(c->o->head))) c->head_found = true;
+		}
+	}
+	const char *where = shared ? "custody log" : "custody.log";
 	if (c->o->head && !c->head_found)
-		problem(c, "custody.log: %s head %s is not in this %s's log: the vault does not contain that state "
-		        "(rolled back to an older copy, or another vault)", c->head_ref[0] ? "the case" : "the vault", c->o->head,
+		problem(c, "%s: %s head %s is not in this %s's log: the vault does not contain that state "
+		        "(rolled back to an older copy, or another vault)", where, c->head_ref[0] ? "the case" : "the vault", c->o->head,
 		        c->head_ref[0] ? "case" : "vault");
 	else if (c->o->head)
-		note(c, "custody.log: head %s is entry %llu: the vault still contains that state", c->o->head,
+		note(c, "%s: head %s is entry %llu: the vault still contains that state", where, c->o->head,
 		     (unsigned long long)c->head_at);
 	uint64_t head;
 	uint8_t hash[32];
-	if (dv_catalog_head_get(dv_vault_catalog(c->v), &head, hash) < 0) {
+	if (shared) {
+		/* entries commit with their work and their chain's head row (the
+		 * chain check compares them): no head record to catch up with */
+		c->head_seq = UINT64_MAX;
+	} else if (dv_catalog_head_get(dv_vault_catalog(c->v), &head, hash) < 0) {
 		problem(c, "%s", dv_error_text());
 		return;
 	}
-	c->head_seq = head;
-	if (head == 0 && c->last_seq > 1)
-		problem(c, "catalog: its record of the custody log head is missing, and the log has %llu entries "
-		        "(deleted: entries may have been cut off the end since)", (unsigned long long)c->last_seq);
-	else if (head > c->last_seq)
-		problem(c, "custody.log: ends at entry %llu but the catalog recorded entry %llu (entries removed from the end)",
-		        (unsigned long long)c->last_seq, (unsigned long long)head);
-	else if (head == c->last_seq && memcmp(hash, c->last_hash, 32) != 0)
-		problem(c, "custody.log: entry %llu is not the entry the catalog recorded (log replaced or rewritten)",
-		        (unsigned long long)head);
-	else if (head < c->last_seq)
-		note(c, "custody.log: %llu entries after the catalog's record (a crash before the catalog caught up): "
-		        "their work is checked against the catalog below; the next write-open rolls the head forward only if it is there",
-		     (unsigned long long)(c->last_seq - head));
+	if (!shared) {
+		c->head_seq = head;
+		if (head == 0 && c->last_seq > 1)
+			problem(c, "catalog: its record of the custody log head is missing, and the log has %llu entries "
+			        "(deleted: entries may have been cut off the end since)", (unsigned long long)c->last_seq);
+		else if (head > c->last_seq)
+			problem(c, "custody.log: ends at entry %llu but the catalog recorded entry %llu (entries removed from the end)",
+			        (unsigned long long)c->last_seq, (unsigned long long)head);
+		else if (head == c->last_seq && memcmp(hash, c->last_hash, 32) != 0)
+			problem(c, "custody.log: entry %llu is not the entry the catalog recorded (log replaced or rewritten)",
+			        (unsigned long long)head);
+		else if (head < c->last_seq)
+			note(c, "custody.log: %llu entries after the catalog's record (a crash before the catalog caught up): "
+			        "their work is checked against the catalog below; the next write-open rolls the head forward only if it is there",
+			     (unsigned long long)(c->last_seq - head));
+	}
 	/* vault.json: every field under its MAC, and that MAC the one the log
 	 * recorded (vault.init, or vault.config when an older vault got it). */
 	uint8_t now[32];
