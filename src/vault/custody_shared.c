@@ -325,6 +325,11 @@ struct scan_item {
 
 struct scan_ctx {
 	const uint8_t (*pks)[DV_SIGN_PK_BYTES];
+	const char *const *names;
+	const int64_t *revoked;
+	void (*problem)(const char *msg, void *payload);
+	void *payload;
+	int problems;
 	size_t npk;
 	const uint8_t *key;
 	struct scan_item *items;
@@ -400,6 +405,31 @@ static int collect(const dv_catalog_chain_entry *e, void *payload)
 	}
 	it->plain_len = pn;
 	it->body = body;
+	/* the station that signed it, by the registry; an entry after its
+	 * station's revocation, or naming another station than its signer, is
+	 * a problem */
+	size_t k = 0;
+	while (k < c->npk && !dv_equal(c->pks[k], it->e.station_pk, 32)) k++;
+	if (k < c->npk && c->names) {
+		json_object *js;
+		const char *said = json_object_object_get_ex(body, "station", &js) ? json_object_get_string(js) : "";
+		json_object_object_add(body, "signed_by", json_object_new_string(c->names[k]));
+		char msg[700];
+		if (c->revoked && c->revoked[k] && it->e.time_ns > c->revoked[k]) {
+			char iso[40];
+			dv_time_iso(iso, sizeof(iso), c->revoked[k]);
+			snprintf(msg, sizeof(msg), "custody chain %.80s entry %llu: signed by station %.200s after its revocation (%s)",
+			         e->chain, (unsigned long long)e->seq, c->names[k], iso);
+			c->problems++;
+			if (c->problem) c->problem(msg, c->payload);
+		}
+		if (said && strcmp(said, c->names[k])) {
+			snprintf(msg, sizeof(msg), "custody chain %.80s entry %llu: names station '%.200s' but is signed by station %.200s's key",
+			         e->chain, (unsigned long long)e->seq, said, c->names[k]);
+			c->problems++;
+			if (c->problem) c->problem(msg, c->payload);
+		}
+	}
 	it->order_ns = it->e.time_ns > c->chain_last_ns ? it->e.time_ns : c->chain_last_ns;
 	c->chain_last_ns = it->order_ns;
 	c->n++;
@@ -426,13 +456,15 @@ static void quiet(const char *m, void *p)
 	(void)p;
 }
 
-int dv_custody_shared_scan(dv_catalog *cat, const uint8_t (*pks)[DV_SIGN_PK_BYTES], size_t npk, const uint8_t key[DV_KEY_BYTES],
+int dv_custody_shared_scan(dv_catalog *cat, const uint8_t (*pks)[DV_SIGN_PK_BYTES], const char *const *names,
+                           const int64_t *revoked_ns, size_t npk, const uint8_t key[DV_KEY_BYTES],
                            int (*fn)(const dv_custody_entry *e, struct json_object *body, void *payload),
                            void (*problem)(const char *msg, void *payload), void *payload)
 {
 	int problems = dv_custody_shared_check(NULL, NULL, cat, pks, npk, key, problem ? problem : quiet, payload);
 	if (problems < 0) return problems;
-	struct scan_ctx c = { .pks = pks, .npk = npk, .key = key };
+	struct scan_ctx c = { .pks = pks, .names = names, .revoked = revoked_ns, .problem = problem, .payload = payload,
+	                      .npk = npk, .key = key };
 	int rc = dv_catalog_chain_list(cat, NULL, collect, &c);
 	if (rc == 0 && c.n) qsort(c.items, c.n, sizeof(*c.items), cmp_item);
 	for (size_t i = 0; rc == 0 && fn && i < c.n; i++) rc = fn(&c.items[i].e, c.items[i].body, payload);
@@ -442,7 +474,7 @@ int dv_custody_shared_scan(dv_catalog *cat, const uint8_t (*pks)[DV_SIGN_PK_BYTE
 		free(c.items[i].mem);
 	}
 	free(c.items);
-	return rc < 0 ? rc : problems;
+	return rc < 0 ? rc : problems + c.problems;
 }
 
 struct head_find {

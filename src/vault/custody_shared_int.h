@@ -69,9 +69,13 @@ struct dv_custody_entry;
  * problems to problem, then every entry intact on its own (version 3
  * dv_custody_entry: seq is its place in its chain, case_ref its case's ref
  * or "station", chain the chain) with its opened body to fn, in time
- * order (an entry never before its chain's previous one). Returns the
+ * order (an entry never before its chain's previous one). With names
+ * (parallel to pks, the stations' registry), the body gets "signed_by"
+ * (its signer's name), and an entry signed after revoked_ns[k] (non-zero)
+ * or naming another station than its signer is a problem. Returns the
  * number of problems or < 0. */
-int dv_custody_shared_scan(dv_catalog *cat, const uint8_t (*pks)[DV_SIGN_PK_BYTES], size_t npk, const uint8_t key[DV_KEY_BYTES],
+int dv_custody_shared_scan(dv_catalog *cat, const uint8_t (*pks)[DV_SIGN_PK_BYTES], const char *const *names,
+                           const int64_t *revoked_ns, size_t npk, const uint8_t key[DV_KEY_BYTES],
                            int (*fn)(const struct dv_custody_entry *e, struct json_object *body, void *payload),
                            void (*problem)(const char *msg, void *payload), void *payload);
 

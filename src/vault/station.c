@@ -67,7 +67,7 @@ static int on_row(int64_t id, const uint8_t *data, size_t n, void *payload)
 	else if ((rc = grow(l)) == 0) {
 		dv_station_rec *s = &l->s[l->n++];
 		snprintf(s->name, sizeof(s->name), "%s", name);
-		memcpy(s->pk, key, 32);
+		memcpy(s->public_key, key, 32);
 		s->enrolled_ns = jint(o, "enrolled_ns");
 		s->revoked_ns = jint(o, "revoked_ns");
 		snprintf(s->enrolled_by, sizeof(s->enrolled_by), "%s", jstr(o, "enrolled_by") ? jstr(o, "enrolled_by") : "");
@@ -80,7 +80,7 @@ static int on_row(int64_t id, const uint8_t *data, size_t n, void *payload)
 const dv_station_rec *dv_station_by_pk(const dv_station_list *l, const uint8_t pk[DV_SIGN_PK_BYTES])
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (dv_equal(l->s[i].pk, pk, 32)) return &l->s[i];
+		if (dv_equal(l->s[i].public_key, pk, 32)) return &l->s[i];
 	return NULL;
 }
 
@@ -91,13 +91,15 @@ int dv_station_list_read(dv_station_list *out, dv_catalog *cat, const uint8_t se
 	if (rc == 0 && self_pk && !dv_station_by_pk(out, self_pk) && (rc = grow(out)) == 0) {
 		dv_station_rec *s = &out->s[out->n++];
 		snprintf(s->name, sizeof(s->name), "%s", self_name ? self_name : "");
-		memcpy(s->pk, self_pk, 32);
+		memcpy(s->public_key, self_pk, 32);
 	}
-	if (rc == 0 && (!(out->pks = malloc((out->n + 1) * sizeof(*out->pks))) || !(out->names = malloc((out->n + 1) * sizeof(char *)))))
+	if (rc == 0 && (!(out->pks = malloc((out->n + 1) * sizeof(*out->pks))) || !(out->names = malloc((out->n + 1) * sizeof(char *))) ||
+	                !(out->revoked = malloc((out->n + 1) * sizeof(int64_t)))))
 		rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 	for (size_t i = 0; rc == 0 && i < out->n; i++) {
-		memcpy(out->pks[i], out->s[i].pk, 32);
+		memcpy(out->pks[i], out->s[i].public_key, 32);
 		out->names[i] = out->s[i].name;
+		out->revoked[i] = out->s[i].revoked_ns;
 	}
 	if (rc < 0) dv_station_list_free(out);
 	return rc;
@@ -108,6 +110,7 @@ void dv_station_list_free(dv_station_list *l)
 	free(l->s);
 	free(l->pks);
 	free(l->names);
+	free(l->revoked);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -115,7 +118,7 @@ int dv_station_put(dv_catalog *cat, const uint8_t tags_key[DV_KEY_BYTES], const 
 {
 	json_object *o = json_object_new_object();
 	char h[65];
-	dv_hex(h, s->pk, 32);
+	dv_hex(h, s->public_key, 32);
 	json_object_object_add(o, "name", json_object_new_string(s->name));
 	json_object_object_add(o, "public_key", json_object_new_string(h));
 	json_object_object_add(o, "enrolled_ns", json_object_new_int64(s->enrolled_ns));
@@ -128,4 +131,19 @@ int dv_station_put(dv_catalog *cat, const uint8_t tags_key[DV_KEY_BYTES], const 
 	            : dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 	json_object_put(o);
 	return rc;
+}
+
+void dv_station_fingerprint(char out[65], const uint8_t pk[DV_SIGN_PK_BYTES])
+{
+	uint8_t der[44] = { 0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00 }, h[32];
+	memcpy(der + 12, pk, 32);
+	dv_sha256_buf(der, sizeof(der), h);
+	dv_hex(out, h, 32);
+}
+
+bool dv_station_name_ok(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	return n >= 1 && n <= 63 && name[0] != '.' && name[0] != '-' &&
+	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }

@@ -16,17 +16,11 @@
 
 #include "dv/catalog.h"
 #include "dv/crypto.h"
+#include "dv/vault.h"
 
 #define DV_STATION_TABLE "stations"
 
-typedef struct dv_station_rec {
-	char name[256];
-	uint8_t pk[DV_SIGN_PK_BYTES];
-	int64_t enrolled_ns;
-	int64_t revoked_ns;          /* 0: not revoked */
-	char enrolled_by[256];        /* the station that enrolled it ("" for the first) */
-	char revoked_by[256];
-} dv_station_rec;
+typedef dv_station_info dv_station_rec;
 
 typedef struct dv_station_list {
 	dv_station_rec *s;
@@ -34,6 +28,7 @@ typedef struct dv_station_list {
 	/* parallel views for the custody check */
 	uint8_t (*pks)[DV_SIGN_PK_BYTES];
 	const char **names;
+	int64_t *revoked;            /* revoked_ns of each, 0: not revoked */
 } dv_station_list;
 
 /* The registry's row id of a name (a keyed tag: the name is not in clear). */
@@ -46,5 +41,8 @@ void dv_station_list_free(dv_station_list *l);
 int dv_station_put(dv_catalog *cat, const uint8_t tags_key[DV_KEY_BYTES], const dv_station_rec *s);
 /* The station of pk in the list, or NULL. */
 const dv_station_rec *dv_station_by_pk(const dv_station_list *l, const uint8_t pk[DV_SIGN_PK_BYTES]);
+
+/* 1-63 of A-Z a-z 0-9 . _ -, not starting with . or - */
+bool dv_station_name_ok(const char *name);
 
 #endif

@@ -313,6 +313,7 @@ uint32_t dv_vault_retain_days(const dv_vault *v)
 
 static int init_vault(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts,
                       const dv_blob_s3_opts *s3, uint32_t retain_days);
+static int station_may_write(dv_vault *v);
 
 int dv_vault_init(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts)
 {
@@ -333,7 +334,7 @@ static int register_founder(dv_catalog *cat, uint64_t seq, void *payload)
 	dv_vault *v = payload;
 	dv_station_rec s = { .enrolled_ns = dv_now_ns() };
 	snprintf(s.name, sizeof(s.name), "%s", v->station);
-	memcpy(s.pk, v->pk, 32);
+	memcpy(s.public_key, v->pk, 32);
 	uint8_t tk[32];
 	dv_subkey(tk, v->k->master, SUBKEY_TAGS);
 	int rc = dv_station_put(cat, tk, &s);
@@ -1157,7 +1158,7 @@ int dv_vault_open_fs(dv_vault **out, const char *dir, const dv_key_source *key, 
 	dv_subkey(v->k->custody_key, v->k->master, SUBKEY_CUSTODY);
 	if (v->shared) {
 		/* the log is the catalog's: nothing in the directory to reconcile */
-		if ((rc = config_on_open(v)) < 0) goto fail;
+		if ((rc = station_may_write(v)) < 0 || (rc = config_on_open(v)) < 0) goto fail;
 		dv_secret_readonly(v->k);
 		*out = v;
 		return 0;
@@ -1316,9 +1317,10 @@ int dv_vault_log_scan(dv_vault *v, int (*fn)(const dv_custody_entry *e, json_obj
 	if (v->shared) {
 		/* a reader's snapshot holds whole committed entries only: nothing in progress */
 		dv_station_list sl;
-		int rc = dv_station_list_read(&sl, v->cat, v->pk, v->station);
+		int rc = dv_station_list_read(&sl, v->cat, NULL, NULL);
 		if (rc < 0) return rc;
-		rc = dv_custody_shared_scan(v->cat, (const uint8_t(*)[32])sl.pks, sl.n, v->k->custody_key, fn, problem, payload);
+		rc = dv_custody_shared_scan(v->cat, (const uint8_t(*)[32])sl.pks, sl.names, sl.revoked, sl.n, v->k->custody_key, fn,
+		                            problem, payload);
 		dv_station_list_free(&sl);
 		return rc;
 	}
@@ -1417,7 +1419,7 @@ int dv_vault_case_package(dv_vault *v, const char *case_name, const char *dir, u
 {
 	if (v->shared) {
 		dv_station_list sl;
-		int rc = dv_station_list_read(&sl, v->cat, v->pk, v->station);
+		int rc = dv_station_list_read(&sl, v->cat, NULL, NULL);
 		if (rc < 0) return rc;
 		rc = dv_custody_shared_package(entries, head, v->cat, (const uint8_t(*)[32])sl.pks, sl.names, sl.n, v->k->custody_key,
 		                               case_name, dir);
@@ -1471,5 +1473,233 @@ int dv_vault_record_zones_check(uint64_t *seq_out, dv_vault *v, const char *case
 	json_object_object_add(body, "flights", summary);
 	int rc = dv_vault_log(v, body, seq_out);
 	json_object_put(body);
+	return rc;
+}
+
+/* ---- stations of a shared vault (station_int.h; docs/design.md, "Stations") ---------- */
+static int need_shared_writer(const dv_vault *v)
+{
+	if (!v->shared)
+		return dv_error_set(DV_EUNSUPPORTED, v->dir, -1,
+		                    "stations need a shared catalog: this vault's catalog and custody log are its own directory's "
+		                    "(SQLite); a central vault is made with 'dronevault init --catalog postgresql://...'");
+	if (v->mode != DV_VAULT_WRITE || !v->cfg_json) return dv_error_set(DV_EINVAL, v->dir, -1, "stations change only through a writer");
+	if (v->cfg_state != DV_CONFIG_OK) return dv_error_set(DV_ECORRUPT, "vault.json", -1, "not authenticated: no station changed");
+	return 0;
+}
+
+/* Enrolments and revocations take turns (an advisory lock on a chain name
+ * no entry uses), and read the registry under it. */
+#define STATIONS_LOCK "stations"
+
+struct station_txn {
+	dv_vault *v;
+	dv_station_rec rec;
+	bool revoke;
+};
+
+static int station_txn(dv_catalog *cat, uint64_t seq, void *payload)
+{
+	(void)seq;
+	struct station_txn *t = payload;
+	uint64_t h;
+	uint8_t hh[32], tk[32];
+	int rc = dv_catalog_chain_lock(cat, STATIONS_LOCK, &h, hh);
+	if (rc < 0) return rc;
+	dv_station_list sl;
+	if ((rc = dv_station_list_read(&sl, cat, NULL, NULL)) < 0) return rc;
+	const dv_station_rec *cur = NULL;
+	size_t active = 0;
+	for (size_t i = 0; i < sl.n; i++) {
+		if (!strcmp(sl.s[i].name, t->rec.name)) cur = &sl.s[i];
+		if (!sl.s[i].revoked_ns) active++;
+	}
+	if (!t->revoke && cur)
+		rc = dv_error_set(DV_EEXIST, t->v->dir, -1, "station '%s' exists already (a name is used once, a revoked one too)", t->rec.name);
+	else if (!t->revoke && dv_station_by_pk(&sl, t->rec.public_key))
+		rc = dv_error_set(DV_EEXIST, t->v->dir, -1, "that signing key is enrolled already");
+	else if (t->revoke && !cur)
+		rc = dv_error_set(DV_ENOTFOUND, t->v->dir, -1, "no station '%s' in this vault ('dronevault station list')", t->rec.name);
+	else if (t->revoke && cur->revoked_ns)
+		rc = dv_error_set(DV_EEXIST, t->v->dir, -1, "station '%s' was revoked already", t->rec.name);
+	else if (t->revoke && active <= 1)
+		rc = dv_error_set(DV_EPERM, t->v->dir, -1,
+		                  "station '%s' is the last one not revoked: revoking it would leave no station that may write", t->rec.name);
+	if (rc == 0 && t->revoke) {
+		dv_station_rec r = *cur;
+		/* after the revocation entry's own time: that entry is still valid */
+		r.revoked_ns = dv_now_ns();
+		snprintf(r.revoked_by, sizeof(r.revoked_by), "%s", t->v->station);
+		t->rec = r;
+	}
+	dv_station_list_free(&sl);
+	if (rc < 0) return rc;
+	dv_subkey(tk, t->v->k->master, SUBKEY_TAGS);
+	rc = dv_station_put(cat, tk, &t->rec);
+	dv_wipe(tk, sizeof(tk));
+	return rc;
+}
+
+int dv_vault_station_add(dv_vault *v, const char *name, const char *dir, const dv_key_source *key,
+                         const dv_vault_init_opts *opts)
+{
+	int rc = need_shared_writer(v);
+	if (rc < 0) return rc;
+	if (!dv_station_name_ok(name))
+		return dv_error_set(DV_EINVAL, NULL, -1, "station name: 1 to 63 of A-Z a-z 0-9 . _ - (not starting with . or -)");
+	if (!key->passphrase == !key->key_file) return dv_error_set(DV_EINVAL, dir, -1, "give a passphrase or a key file");
+	if (key->passphrase && key->passphrase_len < 8)
+		return dv_error_set(DV_EINVAL, dir, -1, "passphrase too short (at least 8 characters)");
+	struct stat st;
+	bool existed = stat(dir, &st) == 0;
+	if ((rc = dir_is_empty_or_missing(dir)) < 0) return rc;
+	struct kdf k;
+	memset(&k, 0, sizeof(k));
+	snprintf(k.type, sizeof(k.type), "%s", key->passphrase ? "argon2id" : "keyfile");
+	dv_random(k.salt, sizeof(k.salt));
+	if (key->passphrase) {
+		k.ops = opts && opts->kdf_ops ? opts->kdf_ops : DV_KDF_OPS_DEFAULT;
+		k.mem = opts && opts->kdf_mem ? opts->kdf_mem : DV_KDF_MEM_DEFAULT;
+	}
+	uint8_t kek[DV_KEY_BYTES], pk[32], sk[64], stkey[32], mac[32];
+	uint8_t wrapped[DV_KEY_BYTES + DV_SEAL_OVERHEAD], sealed_sk[64 + DV_SEAL_OVERHEAD];
+	char ad[512], iso[40], hex[65], fp[65];
+	if ((rc = derive_kek(kek, &k, key, dir)) < 0) return rc;
+	/* the same master key, wrapped for the new station alone */
+	kdf_ad(ad, sizeof(ad), v->vault_id, &k);
+	dv_seal(wrapped, v->k->master, DV_KEY_BYTES, ad, strlen(ad), kek);
+	dv_wipe(kek, sizeof(kek));
+	dv_sign_keypair(pk, sk);
+	dv_subkey(stkey, v->k->master, SUBKEY_STATION);
+	station_ad(ad, sizeof(ad), v->vault_id, pk);
+	dv_seal(sealed_sk, sk, sizeof(sk), ad, strlen(ad), stkey);
+	dv_wipe(stkey, sizeof(stkey));
+	dv_wipe(sk, sizeof(sk));
+	/* its vault.json: this one's catalog, blobs and settings; its own key,
+	 * station and time; its own MAC */
+	json_object *cfg = NULL;
+	if (json_object_deep_copy(v->cfg_json, &cfg, NULL) != 0 || !cfg) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	json_object *jk = json_object_new_object(), *js = json_object_new_object();
+	json_object_object_del(cfg, "mac");
+	dv_time_iso(iso, sizeof(iso), dv_now_ns());
+	json_object_object_add(cfg, "created", json_object_new_string(iso));
+	json_object_object_add(jk, "type", json_object_new_string(k.type));
+	json_hex(jk, "salt", k.salt, sizeof(k.salt));
+	json_object_object_add(jk, "ops", json_object_new_int64((int64_t)k.ops));
+	json_object_object_add(jk, "mem", json_object_new_int64((int64_t)k.mem));
+	json_object_object_add(cfg, "kdf", jk);
+	json_hex(cfg, "wrapped_key", wrapped, sizeof(wrapped));
+	json_object_object_add(js, "name", json_object_new_string(name));
+	json_hex(js, "public_key", pk, sizeof(pk));
+	json_hex(js, "sealed_secret_key", sealed_sk, sizeof(sealed_sk));
+	json_object_object_add(cfg, "station", js);
+	char path[4096];
+	size_t n;
+	const char *text;
+	if ((rc = config_mac(mac, cfg, v->k->master)) < 0) goto out;
+	json_hex(cfg, "mac", mac, sizeof(mac));
+	text = json_object_to_json_string_length(cfg, JSON_C_TO_STRING_PRETTY, &n);
+	/* the file first, then the registry and the entry: a failed commit takes the file back */
+	if ((rc = dv_mkdir_p(dir)) < 0 || (rc = dv_pathf(path, sizeof(path), "%s/vault.json", dir)) < 0 ||
+	    (rc = dv_write_file_atomic(path, text, n, 0600)) < 0)
+		goto out;
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "action", json_object_new_string(DV_ACTION_STATION_ADD));
+	json_object_object_add(body, "operator", json_object_new_string(opts && opts->operator_name ? opts->operator_name : ""));
+	json_object_object_add(body, "station_name", json_object_new_string(name));
+	json_hex(body, "station_key", pk, sizeof(pk));
+	dv_station_fingerprint(fp, pk);
+	json_object_object_add(body, "fingerprint", json_object_new_string(fp));
+	dv_hex(hex, mac, 32);
+	json_object_object_add(body, "config_mac", json_object_new_string(hex));
+	struct station_txn t = { .v = v, .rec = { .enrolled_ns = dv_now_ns() } };
+	snprintf(t.rec.name, sizeof(t.rec.name), "%s", name);
+	memcpy(t.rec.public_key, pk, 32);
+	snprintf(t.rec.enrolled_by, sizeof(t.rec.enrolled_by), "%s", v->station);
+	rc = dv_vault_log_with(v, body, NULL, station_txn, &t);
+	json_object_put(body);
+	if (rc < 0) {
+		int keep = rc;
+		char *msg = strdup(dv_error_text());
+		(void)unlink(path);
+		if (!existed) (void)rmdir(dir);
+		rc = dv_error_set(keep, dir, -1, "%s", msg ? msg : "station not enrolled");
+		free(msg);
+	}
+out:
+	json_object_put(cfg);
+	return rc;
+}
+
+int dv_vault_station_revoke(dv_vault *v, const char *name, const char *operator_name)
+{
+	int rc = need_shared_writer(v);
+	if (rc < 0) return rc;
+	dv_station_list sl;
+	if ((rc = dv_station_list_read(&sl, v->cat, NULL, NULL)) < 0) return rc;
+	struct station_txn t = { .v = v, .revoke = true };
+	snprintf(t.rec.name, sizeof(t.rec.name), "%s", name ? name : "");
+	const dv_station_rec *cur = NULL;
+	for (size_t i = 0; i < sl.n; i++)
+		if (!strcmp(sl.s[i].name, t.rec.name)) cur = &sl.s[i];
+	if (!cur) {
+		dv_station_list_free(&sl);
+		return dv_error_set(DV_ENOTFOUND, v->dir, -1, "no station '%s' in this vault ('dronevault station list')", t.rec.name);
+	}
+	char hex[65], fp[65];
+	dv_hex(hex, cur->public_key, 32);
+	dv_station_fingerprint(fp, cur->public_key);
+	dv_station_list_free(&sl);
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "action", json_object_new_string(DV_ACTION_STATION_REVOKE));
+	json_object_object_add(body, "operator", json_object_new_string(operator_name ? operator_name : ""));
+	json_object_object_add(body, "station_name", json_object_new_string(t.rec.name));
+	json_object_object_add(body, "station_key", json_object_new_string(hex));
+	json_object_object_add(body, "fingerprint", json_object_new_string(fp));
+	/* the checks again under the registry's lock, in the entry's transaction */
+	rc = dv_vault_log_with(v, body, NULL, station_txn, &t);
+	json_object_put(body);
+	return rc;
+}
+
+static int cmp_station(const void *a, const void *b)
+{
+	return strcmp(((const dv_station_rec *)a)->name, ((const dv_station_rec *)b)->name);
+}
+
+int dv_vault_station_list(dv_vault *v, int (*fn)(const dv_station_info *s, void *payload), void *payload)
+{
+	if (!v->shared)
+		return dv_error_set(DV_EUNSUPPORTED, v->dir, -1,
+		                    "stations need a shared catalog: this vault's catalog is its own directory's (SQLite)");
+	dv_station_list sl;
+	int rc = dv_station_list_read(&sl, v->cat, NULL, NULL);
+	if (rc < 0) return rc;
+	if (sl.n) qsort(sl.s, sl.n, sizeof(*sl.s), cmp_station);
+	for (size_t i = 0; rc == 0 && i < sl.n; i++) rc = fn(&sl.s[i], payload);
+	dv_station_list_free(&sl);
+	return rc;
+}
+
+/* A writer of a shared vault must be a station of its registry, not revoked. */
+static int station_may_write(dv_vault *v)
+{
+	if (v->mode != DV_VAULT_WRITE) return 0;
+	dv_station_list sl;
+	int rc = dv_station_list_read(&sl, v->cat, NULL, NULL);
+	if (rc < 0) return rc;
+	const dv_station_rec *me = dv_station_by_pk(&sl, v->pk);
+	char iso[40];
+	if (me && me->revoked_ns) {
+		dv_time_iso(iso, sizeof(iso), me->revoked_ns);
+		rc = dv_error_set(DV_EPERM, v->dir, -1, "station '%s' was revoked (%s, by station %s): it writes no more", me->name, iso,
+		                  me->revoked_by);
+	} else if (!me && sl.n) {
+		/* (an empty registry: the vault being made, its first entry to come) */
+		rc = dv_error_set(DV_EPERM, v->dir, -1,
+		                  "this station's signing key is not in the vault's station registry: nothing was written "
+		                  "(enrol stations with 'dronevault station add')");
+	}
+	dv_station_list_free(&sl);
 	return rc;
 }

@@ -76,6 +76,8 @@ struct vctx {
 	size_t ncat_cases, capcat_cases;
 	uint32_t *cat_empty, *cat_full;  /* per catalog case: unlogged empty ingests, other ingests */
 	char head_ref[33];        /* --head with a case: its ref in the log */
+	struct by_station { char name[256]; uint64_t n; } *stations; /* shared log: entries per signing station */
+	size_t nstations;
 	bool head_found;
 	uint64_t head_at;         /* the entry whose hash (or case head) it is */
 };
@@ -295,6 +297,20 @@ static int on_entry_all(const dv_custody_entry *e, json_object *body, void *payl
 			c->head_at = e->seq;
 		}
 	}
+	const char *by = e->version == 3 ? jstr(body, "signed_by") : NULL;
+	if (by) {
+		size_t i = 0;
+		while (i < c->nstations && strcmp(c->stations[i].name, by)) i++;
+		if (i == c->nstations && i < 4096) {
+			struct by_station *n = realloc(c->stations, (i + 1) * sizeof(*n));
+			if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+			c->stations = n;
+			snprintf(n[i].name, sizeof(n[i].name), "%s", by);
+			n[i].n = 0;
+			c->nstations++;
+		}
+		if (i < c->nstations) c->stations[i].n++;
+	}
 	int rc = on_entry(e, body, payload);
 	return rc < 0 ? rc : account_entry(e, body, payload);
 }
@@ -308,6 +324,17 @@ static void check_log(struct vctx *c)
 	}
 	if (!c->saw_init) problem(c, "custody.log: the vault's creation entry is missing");
 	bool shared = dv_vault_shared_log(c->v);
+	if (c->nstations) {
+		/* the shared log names the station of every entry: by its signing key */
+		char list[1000] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < c->nstations && used + 1 < sizeof(list); i++) {
+			int w = snprintf(list + used, sizeof(list) - used, "%s%s %llu", i ? ", " : "", c->stations[i].name,
+			                 (unsigned long long)c->stations[i].n);
+			if (w > 0) used += (size_t)w;
+		}
+		note(c, "custody log: entries signed by station: %s", list);
+	}
 	if (shared && c->o->head && !c->head_found && !c->head_ref[0]) {
 		uint8_t now[32];
 		char h[65];
@@ -826,6 +853,7 @@ out:
 		free(c.exports[i].dest);
 	}
 	free(c.exports);
+	free(c.stations);
 	free(c.logged);
 	free(c.cases);
 	free(c.blob_used);
