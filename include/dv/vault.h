@@ -153,6 +153,14 @@ int dv_vault_station_add(dv_vault *v, const char *name, const char *dir, const d
 int dv_vault_station_revoke(dv_vault *v, const char *name, const char *operator_name);
 /* Every station of the registry, by name. */
 int dv_vault_station_list(dv_vault *v, int (*fn)(const dv_station_info *s, void *payload), void *payload);
+/* The rollback witness of a shared vault's station (on every write, how
+ * many writes it made and the vault head after, kept centrally and in its
+ * directory): a directory behind the vault's witness (put back to an older
+ * copy), or a witness behind the directory, to problem; a directory one
+ * write ahead (a write that did not commit) to note. Returns the number of
+ * problems (0 for a vault that is not shared) or < 0. */
+int dv_vault_witness_check(dv_vault *v, void (*problem)(const char *msg, void *payload),
+                           void (*note)(const char *msg, void *payload), void *payload);
 /* A public key's fingerprint: SHA-256 of its DER SubjectPublicKeyInfo
  * ('openssl pkey -pubin -outform DER | sha256sum'), 64 hex. */
 void dv_station_fingerprint(char out[65], const uint8_t pk[DV_SIGN_PK_BYTES]);

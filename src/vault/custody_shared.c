@@ -35,31 +35,81 @@ void dv_custody_shared_chain(char out[DV_CHAIN_NAME_MAX], const uint8_t key[DV_K
 	snprintf(out, DV_CHAIN_NAME_MAX, "station-%.32s", h);
 }
 
+struct head_line {
+	char chain[DV_CHAIN_NAME_MAX];
+	uint64_t seq;
+	uint8_t hash[32];
+};
+
 struct heads_ctx {
-	dv_sha256 *h;
+	struct head_line *l;
+	size_t n, cap;
 	uint64_t entries;
 };
 
 static int on_head(const char *chain, uint64_t seq, const uint8_t hash[32], void *payload)
 {
 	struct heads_ctx *c = payload;
-	char line[DV_CHAIN_NAME_MAX + 100], hex[65];
-	dv_hex(hex, hash, 32);
-	int n = snprintf(line, sizeof(line), "%s %llu %s\n", chain, (unsigned long long)seq, hex);
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct head_line *nl = cap < SIZE_MAX / sizeof(*nl) ? realloc(c->l, cap * sizeof(*nl)) : NULL;
+		if (!nl) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		c->l = nl;
+		c->cap = cap;
+	}
+	snprintf(c->l[c->n].chain, DV_CHAIN_NAME_MAX, "%s", chain);
+	c->l[c->n].seq = seq;
+	memcpy(c->l[c->n].hash, hash, 32);
+	c->n++;
 	c->entries += seq;
-	return dv_sha256_update(c->h, line, (size_t)n);
+	return 0;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(((const struct head_line *)a)->chain, ((const struct head_line *)b)->chain);
+}
+
+int dv_custody_shared_heads_digest(uint8_t out[32], const char *const *chains, const uint64_t *seqs, const uint8_t (*hashes)[32],
+                                   size_t n)
+{
+	static const char tag[] = "dronevault vault heads v1\n";
+	dv_sha256 *h;
+	int rc = dv_sha256_new(&h);
+	if (rc < 0) return rc;
+	rc = dv_sha256_update(h, tag, sizeof(tag) - 1);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		char line[DV_CHAIN_NAME_MAX + 100], hex[65];
+		dv_hex(hex, hashes[i], 32);
+		int k = snprintf(line, sizeof(line), "%s %llu %s\n", chains[i], (unsigned long long)seqs[i], hex);
+		rc = dv_sha256_update(h, line, (size_t)k);
+	}
+	if (rc == 0) rc = dv_sha256_final(h, out);
+	dv_sha256_free(h);
+	return rc;
 }
 
 int dv_custody_shared_vault_head(uint8_t out[32], uint64_t *entries, dv_catalog *cat)
 {
-	static const char tag[] = "dronevault vault heads v1\n";
-	struct heads_ctx c = { NULL, 0 };
+	struct heads_ctx c = { 0 };
 	memset(out, 0, 32);
-	int rc = dv_sha256_new(&c.h);
-	if (rc < 0) return rc;
-	if ((rc = dv_sha256_update(c.h, tag, sizeof(tag) - 1)) == 0 && (rc = dv_catalog_chain_heads(cat, on_head, &c)) == 0)
-		rc = dv_sha256_final(c.h, out);
-	dv_sha256_free(c.h);
+	int rc = dv_catalog_chain_heads(cat, on_head, &c);
+	/* in chain order, byte-wise (not the database's collation) */
+	if (rc == 0 && c.n) qsort(c.l, c.n, sizeof(*c.l), cmp_line);
+	const char **names = rc == 0 ? malloc((c.n + 1) * sizeof(char *)) : NULL;
+	uint64_t *seqs = rc == 0 ? malloc((c.n + 1) * sizeof(uint64_t)) : NULL;
+	uint8_t(*hashes)[32] = rc == 0 ? malloc((c.n + 1) * 32) : NULL;
+	if (rc == 0 && (!names || !seqs || !hashes)) rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	for (size_t i = 0; rc == 0 && i < c.n; i++) {
+		names[i] = c.l[i].chain;
+		seqs[i] = c.l[i].seq;
+		memcpy(hashes[i], c.l[i].hash, 32);
+	}
+	if (rc == 0) rc = dv_custody_shared_heads_digest(out, names, seqs, (const uint8_t(*)[32])hashes, c.n);
+	free(names);
+	free(seqs);
+	free(hashes);
+	free(c.l);
 	if (entries) *entries = c.entries;
 	return rc;
 }

@@ -49,6 +49,10 @@ int dv_custody_shared_append(uint64_t *seq_out, uint8_t hash_out[32], dv_catalog
  * chain; *entries the entries they hold. */
 int dv_custody_shared_vault_head(uint8_t out[32], uint64_t *entries, dv_catalog *cat);
 
+/* The vault head of a set of chain heads (sorted by chain, byte-wise). */
+int dv_custody_shared_heads_digest(uint8_t out[32], const char *const *chains, const uint64_t *seqs, const uint8_t (*hashes)[32],
+                                   size_t n);
+
 /* Checks every chain: seqs 1..n without a gap, each prev the previous
  * statement's hash, each hash its statement's, the head its last entry,
  * signatures by one of the npk station keys, bodies open and name their

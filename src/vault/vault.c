@@ -32,6 +32,7 @@
 #define SUBKEY_STATION 6, "station_"
 #define SUBKEY_LOCK 7, "lockinfo"
 #define SUBKEY_CONFIG 8, "vaultcfg"
+#define SUBKEY_WITNESS 9, "witness_"
 
 #define CONFIG_MAX (64u << 10)
 #define KEYFILE_MAX (1u << 20)
@@ -65,6 +66,9 @@ struct dv_vault {
 	dv_custody *log;
 	const dv_fs *fs;         /* the blob store's, the log's and exports' writes */
 	json_object *blobs_cfg;  /* vault.json's "blobs" (S3 store, issue 16), or NULL: the folder */
+	uint64_t witness_prev;   /* shared: the directory's witness before the write in progress */
+	uint8_t witness_prev_head[32];
+	bool witness_had;
 };
 
 int dv_vault_path(const dv_vault *v, const char *name, char *out, size_t size)
@@ -314,6 +318,8 @@ uint32_t dv_vault_retain_days(const dv_vault *v)
 static int init_vault(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts,
                       const dv_blob_s3_opts *s3, uint32_t retain_days);
 static int station_may_write(dv_vault *v);
+static int witness_write(dv_vault *v, dv_catalog *cat);
+static void witness_undo(dv_vault *v);
 
 int dv_vault_init(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts)
 {
@@ -1255,9 +1261,11 @@ int dv_vault_log_with(dv_vault *v, json_object *body, uint64_t *seq_out,
 		if (rc < 0) return rc;
 		rc = dv_custody_shared_append(&seq, hash, v->cat, v->pk, v->k->sk, v->k->custody_key, cfg_str(body, "case"), body);
 		if (rc == 0 && in_txn) rc = in_txn(v->cat, seq, payload);
+		if (rc == 0) rc = witness_write(v, v->cat);
 		if (rc == 0) rc = dv_catalog_commit(v->cat);
 		if (rc < 0) {
 			dv_catalog_rollback(v->cat);
+			witness_undo(v);
 			return rc;
 		}
 		if (seq_out) *seq_out = seq;
@@ -1286,6 +1294,8 @@ int dv_vault_log_in_txn(dv_vault *v, json_object *body, uint64_t *seq_out)
 	json_object_object_add(body, "station", json_object_new_string(v->station));
 	if (v->shared) {
 		int rc = dv_custody_shared_append(&seq, hash, v->cat, v->pk, v->k->sk, v->k->custody_key, cfg_str(body, "case"), body);
+		/* (the caller's rollback leaves the directory's witness one write ahead: a note for verify) */
+		if (rc == 0) rc = witness_write(v, v->cat);
 		if (rc == 0 && seq_out) *seq_out = seq;
 		return rc;
 	}
@@ -1702,4 +1712,186 @@ static int station_may_write(dv_vault *v)
 	}
 	dv_station_list_free(&sl);
 	return rc;
+}
+
+/* ---- the rollback witness (shared vaults; docs/design.md, "Rollback witness") ------------
+ * On every write a station records, in the same transaction, how many
+ * writes it has made and the vault head after this one, twice: centrally
+ * (the sealed side table "witness", a row per station key) and in its
+ * directory (<dir>/witness, under a keyed MAC), the file before the
+ * commit. A directory put back to an older copy holds fewer writes than
+ * the vault witnessed; a central witness put back holds fewer than the
+ * directory. */
+#define WITNESS_TABLE "witness"
+#define WITNESS_MAX 4096
+
+struct witness {
+	uint64_t n;
+	uint8_t head[32];
+};
+
+static int64_t witness_row(const dv_vault *v)
+{
+	uint8_t tk[32];
+	char h[65], name[80];
+	dv_hex(h, v->pk, 32);
+	snprintf(name, sizeof(name), "key:%s", h);
+	dv_subkey(tk, v->k->master, SUBKEY_TAGS);
+	int64_t id = dv_station_row_id(tk, name);
+	dv_wipe(tk, sizeof(tk));
+	return id;
+}
+
+static void witness_mac(const dv_vault *v, const struct witness *w, uint8_t out[32])
+{
+	uint8_t key[32];
+	char line[300], h[65], pk[65];
+	dv_subkey(key, v->k->master, SUBKEY_WITNESS);
+	dv_hex(h, w->head, 32);
+	dv_hex(pk, v->pk, 32);
+	int n = snprintf(line, sizeof(line), "dronevault-witness-v1|%s|%s|%llu|%s", v->vault_id, pk, (unsigned long long)w->n, h);
+	crypto_generichash(out, 32, (const uint8_t *)line, (size_t)n, key, sizeof(key));
+	dv_wipe(key, sizeof(key));
+}
+
+static int witness_parse(struct witness *w, const uint8_t *data, size_t n, const dv_vault *v, const uint8_t *mac_key_check)
+{
+	(void)mac_key_check;
+	json_tokener *tok = json_tokener_new_ex(4);
+	json_object *o = tok && n < WITNESS_MAX ? json_tokener_parse_ex(tok, (const char *)data, (int)n) : NULL;
+	json_tokener_free(tok);
+	const char *h = o ? cfg_str(o, "vault_head") : NULL;
+	int64_t k = o ? cfg_int(o, "writes") : -1;
+	int rc = 0;
+	if (!h || strlen(h) != 64 || dv_unhex(w->head, 32, h) < 0 || k < 0) rc = DV_ECORRUPT;
+	else w->n = (uint64_t)k;
+	if (rc == 0 && v) {
+		/* the directory's copy carries its MAC */
+		const char *m = cfg_str(o, "mac");
+		uint8_t want[32], got[32];
+		witness_mac(v, w, want);
+		if (!m || strlen(m) != 64 || dv_unhex(got, 32, m) < 0 || !dv_equal(want, got, 32)) rc = DV_EBADKEY;
+	}
+	json_object_put(o);
+	return rc;
+}
+
+static int witness_text(char *out, size_t size, const dv_vault *v, const struct witness *w, bool with_mac)
+{
+	char h[65], m[65] = "", pk[65];
+	dv_hex(h, w->head, 32);
+	dv_hex(pk, v->pk, 32);
+	if (with_mac) {
+		uint8_t mac[32];
+		witness_mac(v, w, mac);
+		dv_hex(m, mac, 32);
+	}
+	int n = snprintf(out, size, "{\"format\":\"dronevault-witness\",\"station_key\":\"%s\",\"writes\":%llu,\"vault_head\":\"%s\"%s%s%s}\n",
+	                 pk, (unsigned long long)w->n, h, with_mac ? ",\"mac\":\"" : "", m, with_mac ? "\"" : "");
+	return n > 0 && (size_t)n < size ? n : dv_error_set(DV_EINVAL, NULL, -1, "witness too long");
+}
+
+static int witness_file_put(dv_vault *v, const struct witness *w)
+{
+	char path[4096], text[600];
+	int n, rc;
+	if ((rc = dv_vault_path(v, "witness", path, sizeof(path))) < 0 || (n = rc = witness_text(text, sizeof(text), v, w, true)) < 0)
+		return rc;
+	return dv_write_file_atomic(path, text, (size_t)n, 0600);
+}
+
+/* 0, DV_ENOTFOUND (no file), DV_ECORRUPT / DV_EBADKEY (malformed, or its MAC fails) */
+static int witness_file_get(struct witness *w, const dv_vault *v)
+{
+	char path[4096];
+	uint8_t *buf;
+	size_t len;
+	int rc = dv_vault_path(v, "witness", path, sizeof(path));
+	if (rc < 0) return rc;
+	if ((rc = dv_read_file(&buf, &len, path, WITNESS_MAX)) < 0) return rc == DV_ENOTFOUND ? DV_ENOTFOUND : rc;
+	rc = witness_parse(w, buf, len, v, NULL);
+	free(buf);
+	return rc;
+}
+
+static int witness_central_get(struct witness *w, dv_catalog *cat, const dv_vault *v)
+{
+	uint8_t *data;
+	size_t n;
+	int rc = dv_catalog_side_get(&data, &n, cat, WITNESS_TABLE, witness_row(v));
+	if (rc < 0) return rc;
+	rc = witness_parse(w, data, n, NULL, NULL);
+	free(data);
+	return rc == DV_ECORRUPT ? dv_error_set(DV_ECORRUPT, NULL, -1, "catalog: this station's witness row is malformed") : rc;
+}
+
+static int witness_write(dv_vault *v, dv_catalog *cat)
+{
+	struct witness old = { 0 }, w = { 0 };
+	int rc = witness_central_get(&old, cat, v);
+	if (rc < 0 && rc != DV_ENOTFOUND) return rc;
+	v->witness_had = rc == 0;
+	v->witness_prev = old.n;
+	memcpy(v->witness_prev_head, old.head, 32);
+	w.n = old.n + 1;
+	char text[600];
+	int n;
+	/* the vault head with this write in it (our transaction sees its own rows) */
+	if ((rc = dv_custody_shared_vault_head(w.head, NULL, cat)) < 0 || (n = rc = witness_text(text, sizeof(text), v, &w, false)) < 0 ||
+	    (rc = dv_catalog_side_put(cat, WITNESS_TABLE, witness_row(v), text, (size_t)n)) < 0)
+		return rc;
+	/* the directory's copy before the commit: a crash in between leaves it one write ahead, never behind */
+	return witness_file_put(v, &w);
+}
+
+static void witness_undo(dv_vault *v)
+{
+	struct witness w = { v->witness_prev, { 0 } };
+	memcpy(w.head, v->witness_prev_head, 32);
+	struct witness cur;
+	/* only when this write had moved the file */
+	if (witness_file_get(&cur, v) != 0 || cur.n != w.n + 1) return;
+	char path[4096];
+	if (v->witness_had) (void)witness_file_put(v, &w);
+	else if (dv_vault_path(v, "witness", path, sizeof(path)) == 0) (void)unlink(path);
+}
+
+int dv_vault_witness_check(dv_vault *v, void (*problem)(const char *msg, void *payload), void (*note)(const char *msg, void *payload),
+                           void *payload)
+{
+	if (!v->shared) return 0;
+	struct witness c = { 0 }, d = { 0 };
+	int crc = witness_central_get(&c, v->cat, v), drc = witness_file_get(&d, v);
+	char msg[600];
+	int problems = 0;
+	if (crc < 0 && crc != DV_ENOTFOUND) return crc;
+	if (drc == DV_ECORRUPT || drc == DV_EBADKEY) {
+		problem("witness: this station's witness file is malformed or fails its MAC (altered, or another station's)", payload);
+		return 1;
+	}
+	if (drc < 0 && drc != DV_ENOTFOUND) return drc;
+	uint64_t cn = crc == 0 ? c.n : 0, dn = drc == 0 ? d.n : 0;
+	if (dn < cn) {
+		snprintf(msg, sizeof(msg),
+		         "witness: this station's directory holds its write %llu, but the vault witnessed %llu writes by this station: "
+		         "the directory was rolled back to an older copy (or replaced)",
+		         (unsigned long long)dn, (unsigned long long)cn);
+		problem(msg, payload);
+		problems++;
+	} else if (dn == cn && cn && !dv_equal(c.head, d.head, 32)) {
+		snprintf(msg, sizeof(msg), "witness: write %llu of this station saw another vault head here than the vault witnessed "
+		         "(directory or witness row replaced)", (unsigned long long)dn);
+		problem(msg, payload);
+		problems++;
+	} else if (dn > cn && (dv_vault_writer_active(v) || dn == cn + 1)) {
+		snprintf(msg, sizeof(msg), "witness: this station's directory is %llu write%s ahead of the vault's witness (a write in "
+		         "progress, or one that did not commit)", (unsigned long long)(dn - cn), dn - cn > 1 ? "s" : "");
+		if (note) note(msg, payload);
+	} else if (dn > cn) {
+		snprintf(msg, sizeof(msg), "witness: the vault witnessed %llu writes by this station, its directory holds %llu: the "
+		         "vault's witness (or the catalog) was rolled back", (unsigned long long)cn, (unsigned long long)dn);
+		problem(msg, payload);
+		problems++;
+	}
+	return problems;
 }

@@ -12,6 +12,7 @@
 #include "dv/err.h"
 #include "dv/ingest.h"
 #include "dv/util.h"
+#include "vault/custody_shared_int.h"
 
 /* What the custody log says about each ingest: who named it first, its
  * case, its completion ("ingest" entry) and the telemetry digest last
@@ -78,6 +79,10 @@ struct vctx {
 	char head_ref[33];        /* --head with a case: its ref in the log */
 	struct by_station { char name[256]; uint64_t n; } *stations; /* shared log: entries per signing station */
 	size_t nstations;
+	char **replay_chains;     /* shared log, --head: every chain's head so far */
+	uint64_t *replay_seqs;
+	uint8_t (*replay_hashes)[32];
+	size_t nreplay, capreplay;
 	bool head_found;
 	uint64_t head_at;         /* the entry whose hash (or case head) it is */
 };
@@ -149,6 +154,11 @@ static void note(struct vctx *c, const char *fmt, ...)
 static void problem_cb(const char *msg, void *payload)
 {
 	problem(payload, "%s", msg);
+}
+
+static void note_cb(const char *msg, void *payload)
+{
+	note(payload, "%s", msg);
 }
 
 static const char *jstr(json_object *o, const char *k)
@@ -280,15 +290,60 @@ static int account_entry(const dv_custody_entry *e, json_object *body, struct vc
 	return 0;
 }
 
+/* The shared log's states in the order its entries are read: every
+ * chain's head after entry e, and their vault head (hex into h). */
+static int replay_head(struct vctx *c, const dv_custody_entry *e, char h[65])
+{
+	size_t i = 0;
+	while (i < c->nreplay && strcmp(c->replay_chains[i], e->chain) < 0) i++;
+	if (i == c->nreplay || strcmp(c->replay_chains[i], e->chain)) {
+		if (c->nreplay == c->capreplay) {
+			size_t cap = c->capreplay ? c->capreplay * 2 : 32;
+			char **nc = realloc(c->replay_chains, cap * sizeof(*nc));
+			if (nc) c->replay_chains = nc;
+			uint64_t *ns = realloc(c->replay_seqs, cap * sizeof(*ns));
+			if (ns) c->replay_seqs = ns;
+			uint8_t(*nh)[32] = realloc(c->replay_hashes, cap * 32);
+			if (nh) c->replay_hashes = nh;
+			if (!nc || !ns || !nh) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+			c->capreplay = cap;
+		}
+		char *name = strdup(e->chain);
+		if (!name) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		memmove(c->replay_chains + i + 1, c->replay_chains + i, (c->nreplay - i) * sizeof(char *));
+		memmove(c->replay_seqs + i + 1, c->replay_seqs + i, (c->nreplay - i) * sizeof(uint64_t));
+		memmove(c->replay_hashes + i + 1, c->replay_hashes + i, (c->nreplay - i) * 32);
+		c->replay_chains[i] = name;
+		c->nreplay++;
+	}
+	c->replay_seqs[i] = e->seq;
+	memcpy(c->replay_hashes[i], e->hash, 32);
+	uint8_t d[32];
+	int rc = dv_custody_shared_heads_digest(d, (const char *const *)c->replay_chains, c->replay_seqs,
+	                                        (const uint8_t(*)[32])c->replay_hashes, c->nreplay);
+	if (rc < 0) return rc;
+	dv_hex(h, d, 32);
+	return 0;
+}
+
 static int on_entry_all(const dv_custody_entry *e, json_object *body, void *payload)
 {
 	struct vctx *c = payload;
 	if (c->o->head && !c->head_found) {
 		char h[65];
 		bool mine = !c->head_ref[0] || (e->version >= 2 && !strcmp(e->case_ref, c->head_ref));
-		/* the shared log: a vault head is over every chain's head; each
-		 * entry carries the one its writer saw (a later state builds on it) */
-		dv_hex(h, c->head_ref[0] ? e->case_hash : e->version == 3 ? e->heads : e->hash, 32);
+		/* the shared log: a vault head is over every chain's head, the
+		 * state after some entry (replayed in time order below) */
+		if (e->version == 3 && !c->head_ref[0]) {
+			mine = false;
+			int rc = replay_head(c, e, h);
+			if (rc < 0) return rc;
+			if (!strncmp(h, c->o->head, strlen(c->o->head))) {
+				c->head_found = true;
+				c->head_at = e->seq;
+			}
+		}
+		dv_hex(h, c->head_ref[0] ? e->case_hash : e->hash, 32);
 		/* a vault head taken before the log was converted to version 2 is
 		 * the v1_hash its entry carries since */
 		const char *v1 = c->head_ref[0] ? NULL : jstr(body, "v1_hash");
@@ -351,6 +406,8 @@ static void check_log(struct vctx *c)
 	else if (c->o->head)
 		note(c, "%s: head %s is entry %llu: the vault still contains that state", where, c->o->head,
 		     (unsigned long long)c->head_at);
+	/* the shared vault's rollback witness: this station's directory against the vault's record of it */
+	if (shared && dv_vault_witness_check(c->v, problem_cb, note_cb, c) < 0) problem(c, "%s", dv_error_text());
 	uint64_t head;
 	uint8_t hash[32];
 	if (shared) {
@@ -854,6 +911,10 @@ out:
 	}
 	free(c.exports);
 	free(c.stations);
+	for (size_t i = 0; i < c.nreplay; i++) free(c.replay_chains[i]);
+	free(c.replay_chains);
+	free(c.replay_seqs);
+	free(c.replay_hashes);
 	free(c.logged);
 	free(c.cases);
 	free(c.blob_used);

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The shared custody log of a PostgreSQL vault: every entry goes to the
 # catalog's chains (one per case, one per station), none to custody.log.
-# Two station directories on one PostgreSQL catalog (the second one a copy
-# of the first's vault.json: one key; 'station add' gives each its own,
-# tests/e2e/catalog_pg_stations.sh) ingest four sources at once, two of
+# Two station directories on one PostgreSQL catalog (the second enrolled
+# with 'station add': its own key; more in tests/e2e/catalog_pg_stations.sh)
+# ingest four sources at once, two of
 # them into one case, without sharing a directory or its writer lock (only
 # the blob folder, which stands for the S3 store):
 # every content stored once, every case's chain valid, verify clean on
@@ -27,7 +27,7 @@ V1=$T/station1 V2=$T/station2
 expect_exit 0 "$DV" init --kdf-mem 8 --kdf-ops 1 --operator tester --station one --catalog "$uri" "$V1"
 check "no custody.log in a shared vault" test ! -e "$V1/custody.log"
 check "vault.init in the shared log" test "$(pg_sql "$db" 'SELECT count(*) FROM custody_entries')" -eq 1
-mkdir "$T/station2" && cp "$V1/vault.json" "$V2/"    # the same station, another directory
+expect_exit 0 "$DV" --vault "$V1" station add two --kdf-mem 8 --kdf-ops 1 "$V2"   # (the same passphrase here)
 # the blobs are shared (S3 in a real deployment: e2e_s3_vault); here one
 # folder both directories point to
 mv "$V1/blobs" "$T/blobs" && ln -s "$T/blobs" "$V1/blobs" && ln -s "$T/blobs" "$V2/blobs"
@@ -51,7 +51,7 @@ check "the shared case's chain: 2 starts, 2 completions" \
   test "$(pg_sql "$db" "SELECT max(seq) FROM custody_entries WHERE chain NOT LIKE 'station-%' GROUP BY chain ORDER BY 1 DESC LIMIT 1")" -eq 4
 for dir in "$V1" "$V2"; do
   expect_exit 0 "$DV" --vault "$dir" verify
-  check "verify intact on $dir" grep -q 'vault intact: 9 custody entries, 4 ingests' "$T/last.out"
+  check "verify intact on $dir" grep -q 'vault intact: 10 custody entries, 4 ingests' "$T/last.out"
 done
 expect_exit 0 "$DV" --vault "$V2" log
 check "four completed ingests in the log" test "$(grep -c ' ingest  ' "$T/last.out")" -eq 4
@@ -84,6 +84,37 @@ printf 'X' | dd of="$T/pkg-bad/entries/000003.json" bs=1 seek=5 conv=notrunc sta
 check "VERIFY.md's commands catch an edited body" bash -c "cd '$T/pkg-bad' && ! bash '$T/verify-pkg.sh' >/dev/null 2>&1"
 check "nothing sensitive in clear in the shared log" bash -c \
   "! '$PG_BIN/pg_dump' -h '$(pg_host)' -U postgres -d '$db' -t custody_entries | grep -qaE '2026-000|PC a'"
+
+# the rollback witness: station two's directory put back to an older copy
+# (two more writes since) is behind the vault's witness of it
+cp -a "$V2" "$T/station2-old"
+expect_exit 0 "$DV" --vault "$V2" ingest --case 2026-0005 --operator x "$T/d"
+check "the witness counts two's writes" test "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["writes"])' "$V2/witness")" -eq 6
+expect_exit 0 "$DV" --vault "$V2" verify
+expect_exit 0 "$DV" --vault "$V2" log --head
+vhead=$(cat "$T/last.out")
+mv "$V2" "$T/station2-now" && cp -a "$T/station2-old" "$V2"
+expect_exit 4 "$DV" --vault "$V2" verify
+check "a rolled-back station directory is caught" grep -q 'holds its write 4, but the vault witnessed 6 writes by this station: the directory was rolled back' "$T/last.out" "$T/last.err"
+expect_exit 4 "$DV" --vault "$V2" verify --head "$vhead"
+check "verify --head on it says so too" grep -q 'the directory was rolled back' "$T/last.out" "$T/last.err"
+expect_exit 0 "$DV" --vault "$V1" verify
+rm -rf "$V2" && mv "$T/station2-now" "$V2"
+expect_exit 0 "$DV" --vault "$V2" verify
+# the witness file edited: its MAC fails
+sed -i 's/"writes":6/"writes":9/' "$V2/witness"
+expect_exit 4 "$DV" --vault "$V2" verify
+check "an edited witness file named" grep -q 'witness file is malformed or fails its MAC' "$T/last.out" "$T/last.err"
+sed -i 's/"writes":9/"writes":6/' "$V2/witness"
+# the central witness put back (a replayed sealed row) behind the directory
+saved=$(pg_sql "$db" "SELECT string_agg(id || ':' || encode(sealed, 'hex'), ' ') FROM side_witness")
+expect_exit 0 "$DV" --vault "$V2" ingest --case 2026-0006 --operator x "$T/c"
+after=$(pg_sql "$db" "SELECT string_agg(id || ':' || encode(sealed, 'hex'), ' ') FROM side_witness")
+for r in $saved; do pg_sql "$db" "UPDATE side_witness SET sealed = decode('${r#*:}', 'hex') WHERE id = ${r%%:*}" >/dev/null; done
+expect_exit 4 "$DV" --vault "$V2" verify
+check "a central witness behind the directory" grep -q "the vault's witness (or the catalog) was rolled back" "$T/last.out" "$T/last.err"
+for r in $after; do pg_sql "$db" "UPDATE side_witness SET sealed = decode('${r#*:}', 'hex') WHERE id = ${r%%:*}" >/dev/null; done
+expect_exit 0 "$DV" --vault "$V2" verify
 
 # the two-way cross-check: the case's last entry (an ingest's completion)
 # cut off with its head row moved back - the chain is consistent, the
