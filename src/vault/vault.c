@@ -1883,7 +1883,8 @@ int dv_vault_witness_check(dv_vault *v, void (*problem)(const char *msg, void *p
 		         "(directory or witness row replaced)", (unsigned long long)dn);
 		problem(msg, payload);
 		problems++;
-	} else if (dn > cn && (dv_vault_writer_active(v) || dn == cn + 1)) {
+	} else if (dn > cn && (v->writer_at_snap || dv_vault_writer_active(v) || dn == cn + 1)) {
+		/* (a writer of this station at work since our snapshot moves the file past it) */
 		snprintf(msg, sizeof(msg), "witness: this station's directory is %llu write%s ahead of the vault's witness (a write in "
 		         "progress, or one that did not commit)", (unsigned long long)(dn - cn), dn - cn > 1 ? "s" : "");
 		if (note) note(msg, payload);
