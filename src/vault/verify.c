@@ -79,6 +79,8 @@ struct vctx {
 	char head_ref[33];        /* --head with a case: its ref in the log */
 	struct by_station { char name[256]; uint64_t n; } *stations; /* shared log: entries per signing station */
 	size_t nstations;
+	struct logged_station { char key[65]; char name[256]; uint64_t add_seq; bool added, revoked; } *lstations;
+	size_t nlstations;            /* shared log: stations the log enrols (vault.init, station.add) and revokes */
 	char **replay_chains;     /* shared log, --head: every chain's head so far */
 	uint64_t *replay_seqs;
 	uint8_t (*replay_hashes)[32];
@@ -326,6 +328,70 @@ static int replay_head(struct vctx *c, const dv_custody_entry *e, char h[65])
 	return 0;
 }
 
+static int log_station(struct vctx *c, const char *action, json_object *body, const dv_custody_entry *e)
+{
+	const char *key = jstr(body, "station_key");
+	bool init = !strcmp(action, DV_ACTION_VAULT_INIT), add = !strcmp(action, DV_ACTION_STATION_ADD);
+	if (!key || (!init && !add && strcmp(action, DV_ACTION_STATION_REVOKE))) return 0;
+	size_t i = 0;
+	while (i < c->nlstations && strcmp(c->lstations[i].key, key)) i++;
+	if (i == c->nlstations) {
+		if (i >= 4096) return 0;
+		struct logged_station *n = realloc(c->lstations, (i + 1) * sizeof(*n));
+		if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		c->lstations = n;
+		memset(&n[i], 0, sizeof(n[i]));
+		snprintf(n[i].key, sizeof(n[i].key), "%s", key);
+		c->nlstations++;
+	}
+	struct logged_station *ls = &c->lstations[i];
+	if (init || add) {
+		ls->added = true;
+		ls->add_seq = e->seq;
+		const char *nm = init ? jstr(body, "station") : jstr(body, "station_name");
+		snprintf(ls->name, sizeof(ls->name), "%s", nm ? nm : "?");
+	} else ls->revoked = true;
+	return 0;
+}
+
+struct reg_chk {
+	struct vctx *c;
+};
+
+/* The registry (sealed rows) and the log (signed entries) must tell one story of the stations. */
+static int on_registry(const dv_station_info *s, void *payload)
+{
+	struct vctx *c = ((struct reg_chk *)payload)->c;
+	char key[65];
+	dv_hex(key, s->public_key, 32);
+	struct logged_station *ls = NULL;
+	for (size_t i = 0; i < c->nlstations; i++)
+		if (!strcmp(c->lstations[i].key, key)) ls = &c->lstations[i];
+	if (!ls || !ls->added)
+		problem(c, "stations: station %s is in the registry, but no custody entry enrols it (a row added?)", s->name);
+	else if (strcmp(ls->name, s->name))
+		problem(c, "stations: the registry calls station %s what the log enrolled as %s", s->name, ls->name);
+	if (ls && ls->revoked && !s->revoked_ns)
+		problem(c, "stations: the log revokes station %s, but the registry has it not revoked (its row put back?)", s->name);
+	else if (ls && !ls->revoked && s->revoked_ns)
+		problem(c, "stations: the registry has station %s revoked, but no custody entry revokes it", s->name);
+	if (ls) ls->added = false; /* seen */
+	return 0;
+}
+
+static void check_registry(struct vctx *c)
+{
+	struct reg_chk r = { c };
+	if (dv_vault_station_list(c->v, on_registry, &r) < 0) {
+		problem(c, "%s", dv_error_text());
+		return;
+	}
+	for (size_t i = 0; i < c->nlstations; i++)
+		if (c->lstations[i].added)
+			problem(c, "stations: the log enrols station %s, but the registry does not have it (its row removed?)",
+			        c->lstations[i].name);
+}
+
 static int on_entry_all(const dv_custody_entry *e, json_object *body, void *payload)
 {
 	struct vctx *c = payload;
@@ -365,6 +431,11 @@ static int on_entry_all(const dv_custody_entry *e, json_object *body, void *payl
 			c->nstations++;
 		}
 		if (i < c->nstations) c->stations[i].n++;
+	}
+	const char *action = jstr(body, "action");
+	if (e->version == 3 && action) {
+		int src = log_station(c, action, body, e);
+		if (src < 0) return src;
 	}
 	int rc = on_entry(e, body, payload);
 	return rc < 0 ? rc : account_entry(e, body, payload);
@@ -406,6 +477,7 @@ static void check_log(struct vctx *c)
 	else if (c->o->head)
 		note(c, "%s: head %s is entry %llu: the vault still contains that state", where, c->o->head,
 		     (unsigned long long)c->head_at);
+	if (shared) check_registry(c);
 	/* the shared vault's rollback witness: this station's directory against the vault's record of it */
 	if (shared && dv_vault_witness_check(c->v, problem_cb, note_cb, c) < 0) problem(c, "%s", dv_error_text());
 	uint64_t head;
@@ -911,6 +983,7 @@ out:
 	}
 	free(c.exports);
 	free(c.stations);
+	free(c.lstations);
 	for (size_t i = 0; i < c.nreplay; i++) free(c.replay_chains[i]);
 	free(c.replay_chains);
 	free(c.replay_seqs);

@@ -106,6 +106,8 @@ check "revocation logged" grep -qE ' one +admin +station.revoke .*station_name=t
 revoked=$(pg_sql "$db" "SELECT string_agg(id || ':' || encode(sealed, 'hex'), ' ') FROM side_stations")
 put_rows() { for r in $1; do pg_sql "$db" "UPDATE side_stations SET sealed = decode('${r#*:}', 'hex') WHERE id = ${r%%:*}" >/dev/null; done; }
 put_rows "$side"
+expect_exit 4 "$DV" --vault "$V1" verify
+check "the registry held to the log's revocation" grep -q 'the log revokes station three, but the registry has it not revoked' "$T/last.out" "$T/last.err"
 expect_exit 0 "$DV" --vault "$V3" ingest --key-file "$T/three.key" --case 2026-0003 --operator x "$T/d"
 put_rows "$revoked"
 expect_exit 4 "$DV" --vault "$V1" verify
