@@ -9,10 +9,10 @@
 
 #include "dv/custody.h"
 #include "dv/custody_actions.h"
+#include "vault/custody_shared_int.h" /* the shared log's vault head (verify --head) */
 #include "dv/err.h"
 #include "dv/ingest.h"
 #include "dv/util.h"
-#include "vault/custody_shared_int.h"
 
 /* What the custody log says about each ingest: who named it first, its
  * case, its completion ("ingest" entry) and the telemetry digest last
