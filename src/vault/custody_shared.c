@@ -590,7 +590,8 @@ static const char verify_md_v3[] =
 	"bytes shown; it names the station). Line 7 is the vault head the writer\n"
 	"saw (it commits to other cases' progress, not shown here). No vault key is\n"
 	"needed, and nothing of other cases is here. `stations.txt` lists the\n"
-	"stations' keys as the vault registers them.\n"
+	"stations' keys as the vault registers them; when one station wrote every\n"
+	"entry its key is also `station.pem`.\n"
 	"\n"
 	"Run these commands in this directory (bash, GNU coreutils, OpenSSL 3):\n"
 	"\n"
@@ -623,6 +624,8 @@ struct pkg3 {
 	int dfd;
 	uint64_t n;
 	uint8_t last[32];
+	uint8_t signer[32];    /* the first entry's station key */
+	bool one_signer;       /* every entry signed by it */
 	const char *fault;
 	uint64_t fault_seq;
 	int rc;
@@ -653,6 +656,10 @@ static int pkg3_entry(const dv_catalog_chain_entry *e, void *payload)
 	if (sscanf(s, "dronevault custody entry v3\nstation %64s", pkh) != 1 || dv_unhex(pk, 32, pkh) < 0)
 		rc = dv_error_set(DV_ECORRUPT, NULL, -1, "entry %llu: statement malformed", k);
 	else {
+		if (!p->n) {
+			memcpy(p->signer, pk, 32);
+			p->one_signer = true;
+		} else if (!dv_equal(p->signer, pk, 32)) p->one_signer = false;
 		int pemn = pem_of(pem, sizeof(pem), pk);
 		snprintf(name, sizeof(name), "%06llu.stmt", k);
 		rc = write_at(p->dfd, name, e->stmt, e->stmt_len, "a statement");
@@ -723,6 +730,12 @@ int dv_custody_shared_package(uint64_t *entries, uint8_t head[32], dv_catalog *c
 	hex[65] = '\0';
 	if ((rc = write_at(top, "HEAD", hex, 65, "the case head")) == 0 && (rc = write_at(top, "stations.txt", st, sn, "stations.txt")) == 0)
 		rc = write_at(top, "VERIFY.md", verify_md_v3, sizeof(verify_md_v3) - 1, "VERIFY.md");
+	if (rc == 0 && p.one_signer) {
+		/* one station wrote the whole case: its key as the file log's package has it */
+		char pem[160];
+		int pemn = pem_of(pem, sizeof(pem), p.signer);
+		rc = write_at(top, "station.pem", pem, (size_t)pemn, "the station key");
+	}
 	free(st);
 	if (rc < 0) goto out;
 	if (fsync(p.dfd) < 0 || fsync(top) < 0) {

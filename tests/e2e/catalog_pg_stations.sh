@@ -74,6 +74,9 @@ expect_exit 0 "$DV" --vault "$V1" log --case 2026-0001 --package "$T/pkg"
 sed -n '/^```sh$/,/^```$/p' "$T/pkg/VERIFY.md" | sed '1d;$d' >"$T/verify-pkg.sh"
 check "the package of a case two stations wrote verifies" bash -c "cd '$T/pkg' && bash '$T/verify-pkg.sh' | grep -q 'all 4 entries verify'"
 check "two station keys in it" test "$(cat "$T"/pkg/entries/*.pem | sort -u | grep -vc -- -----)" -eq 2
+check "no single station.pem for a case of two stations" test ! -e "$T/pkg/station.pem"
+expect_exit 0 "$DV" --vault "$V3" log --key-file "$T/three.key" --case 2026-0002 --package "$T/pkg3"
+check "a case of one station: its key as station.pem" test "$(openssl pkey -pubin -in "$T/pkg3/station.pem" -outform DER | tail -c 32 | od -An -tx1 | tr -d ' \n')" = "$(pk "$V3")"
 
 # refusals
 expect_exit 1 "$DV" --vault "$V1" station add two "$T/dup"
