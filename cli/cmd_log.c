@@ -19,7 +19,10 @@ static const char log_help[] =
 	"entry is chained to the one before by SHA-256 and signed with the\n"
 	"station's Ed25519 key; entries that fail those checks are reported (exit 4).\n"
 	"While an ingest writes, the log is shown as of one snapshot; entries after\n"
-	"it are counted on stderr as in progress.\n"
+	"it are counted on stderr as in progress. A shared vault (PostgreSQL): one\n"
+	"chain per case and per station, seq is the place in the entry's chain, the\n"
+	"station column names the station whose registered key signed it, and\n"
+	"the entries are in time order.\n"
 	"\n"
 	"Options:\n"
 	"  --case ID   only the entries about case ID\n"
@@ -64,7 +67,8 @@ static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 	}
 	char detail[512] = "";
 	json_object_object_foreach(body, k, v) {
-		static const char *const shown[] = { "seq", "case_seq", "time", "station", "operator", "action", "case", NULL };
+		static const char *const shown[] = { "seq", "case_seq", "chain_seq", "time", "station", "signed_by", "operator", "action",
+		                                     "case", NULL };
 		bool skip = false;
 		for (int i = 0; shown[i]; i++)
 			if (!strcmp(k, shown[i])) skip = true;
@@ -78,8 +82,10 @@ static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 		snprintf(cut, sizeof(cut), "%.*s", digest ? 16 : 120, s);
 		snprintf(detail + n, sizeof(detail) - n, "%s%s=%s", n ? " " : "", cli_esc(k), cli_esc(cut));
 	}
+	/* a shared vault: the station whose registered key signed it */
+	const char *station = json_object_object_get_ex(body, "signed_by", NULL) ? jstr(body, "signed_by") : jstr(body, "station");
 	printf("%4llu  %-24s  %-12s  %-16s  %-18s  %-12s  %s\n", (unsigned long long)e->seq, cli_esc(jstr(body, "time")),
-	       cli_esc(jstr(body, "station")), cli_esc(jstr(body, "operator")), cli_esc(jstr(body, "action")), cli_esc(cs),
+	       cli_esc(station), cli_esc(jstr(body, "operator")), cli_esc(jstr(body, "action")), cli_esc(cs),
 	       detail);
 	return 0;
 }

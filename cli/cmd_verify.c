@@ -43,6 +43,14 @@ static const char verify_help[] =
 	"state 'dronevault log --head' printed then (64 hex digits, or a prefix of\n"
 	"at least 16): it fails on a copy rolled back to before it.\n"
 	"\n"
+	"A shared vault (PostgreSQL catalog, several stations): the log is one\n"
+	"chain per case and per station; every entry is checked against the\n"
+	"station registry (signed by an enrolled station, not after its\n"
+	"revocation, naming the station that signed it), the registry against the\n"
+	"log's station.add and station.revoke entries, and this station's\n"
+	"directory against the vault's witness of its writes: a directory put back\n"
+	"to an older copy is a problem. Notes count the entries of each station.\n"
+	"\n"
 	"Exit status: 0 intact, 4 problems found (each printed), 1 could not check,\n"
 	"3 wrong passphrase.\n";
 

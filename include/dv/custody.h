@@ -70,7 +70,7 @@ struct json_object;
 #define DV_CUSTODY_REF_MAX 33   /* a case ref: 32 hex digits, or "station" */
 
 typedef struct dv_custody_entry {
-	int version;                /* 1 or 2 */
+	int version;                /* 1, 2, or 3 (the shared log) */
 	uint64_t seq;               /* in the vault */
 	int64_t time_ns;
 	uint8_t prev[32];           /* hash of the previous entry */
@@ -91,6 +91,11 @@ typedef struct dv_custody_entry {
 	uint8_t station_pk[32];
 	const uint8_t *case_stmt, *case_sig, *vault_stmt;
 	size_t case_stmt_len, vault_stmt_len;
+	/* version 3 (the shared log of a PostgreSQL vault, src/vault/custody_shared_int.h):
+	 * seq, case_seq: the place in its chain; case_ref: the case's ref or
+	 * "station"; case_stmt/case_sig/prev/hash: the chain's statement */
+	char chain[80];             /* the chain: a case ref or station-<key> */
+	uint8_t heads[32];          /* the vault head its writer saw */
 	/* scans that ask for it (dv_custody_case_package): salt || body JSON */
 	const uint8_t *plain;
 	size_t plain_len;

@@ -28,6 +28,8 @@
 #define DV_ACTION_LOG_REPAIR "log.repair"                 /* a torn, never acknowledged last entry was cut */
 #define DV_ACTION_LOG_MIGRATE "log.migrate"               /* a version 1 log converted to version 2 (chain per case) */
 #define DV_ACTION_DB_UPGRADE "db.upgrade"                 /* the PostgreSQL catalog's schema brought to a newer version */
+#define DV_ACTION_STATION_ADD "station.add"               /* a station enrolled into a shared vault (its name, key, vault.json MAC) */
+#define DV_ACTION_STATION_REVOKE "station.revoke"         /* a station of a shared vault revoked: its later entries are refused */
 #define DV_ACTION_REINDEX "telemetry.reindex"             /* telemetry re-derived: new per-ingest digests */
 #define DV_ACTION_CASE_RETENTION "case.retention"         /* a case's Object Lock retention set (S3 vaults) */
 #define DV_ACTION_CASE_HOLD "case.hold"                   /* a case's legal hold on or off (S3 vaults) */

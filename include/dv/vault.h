@@ -116,6 +116,54 @@ const char *dv_vault_id(const dv_vault *v);
 dv_catalog *dv_vault_catalog(dv_vault *v);
 dv_blobstore *dv_vault_blobs(dv_vault *v);
 const uint8_t *dv_vault_public_key(const dv_vault *v);
+/* true when the custody log is the shared catalog's chains (a PostgreSQL
+ * vault since the shared log): entries are per chain (seq: the place in
+ * its chain), the vault head is over every chain's head, and custody.log
+ * is not used. */
+bool dv_vault_shared_log(const dv_vault *v);
+
+/*
+ * Stations of a shared vault (PostgreSQL catalog; docs/design.md,
+ * "Stations"): each station is a vault directory of its own, its vault.json
+ * holding the master key wrapped under its own passphrase or key file and
+ * its own Ed25519 signing key, whose public half the central registry
+ * keeps (sealed) and the custody log records. DV_EUNSUPPORTED on a vault
+ * whose catalog is SQLite.
+ */
+typedef struct dv_station_info {
+	char name[256];
+	uint8_t public_key[DV_SIGN_PK_BYTES];
+	int64_t enrolled_ns;
+	int64_t revoked_ns;          /* 0: not revoked */
+	char enrolled_by[256];       /* the enrolling station ("" for the first) */
+	char revoked_by[256];
+} dv_station_info;
+
+/* A writer enrols station name (1-63 of A-Z a-z 0-9 . _ -) into dir (new
+ * or empty): its vault.json written there, registered and logged
+ * (station.add, signed by this station) in one transaction. opts: the new
+ * key's KDF cost and the operator (station, catalog ignored). DV_EEXIST:
+ * the name is taken. */
+int dv_vault_station_add(dv_vault *v, const char *name, const char *dir, const dv_key_source *key,
+                         const dv_vault_init_opts *opts);
+/* A writer revokes station name (logged, station.revoke): its entries after
+ * this are a problem for verify and its writers are refused. DV_ENOTFOUND:
+ * no such station; DV_EEXIST: revoked already; DV_EPERM: it is the last
+ * station not revoked. */
+int dv_vault_station_revoke(dv_vault *v, const char *name, const char *operator_name);
+/* Every station of the registry, by name. */
+int dv_vault_station_list(dv_vault *v, int (*fn)(const dv_station_info *s, void *payload), void *payload);
+/* The rollback witness of a shared vault's station (on every write, how
+ * many writes it made and the vault head after, kept centrally and in its
+ * directory): a directory behind the vault's witness (put back to an older
+ * copy), or a witness behind the directory, to problem; a directory one
+ * write ahead (a write that did not commit) to note. Returns the number of
+ * problems (0 for a vault that is not shared) or < 0. */
+int dv_vault_witness_check(dv_vault *v, void (*problem)(const char *msg, void *payload),
+                           void (*note)(const char *msg, void *payload), void *payload);
+/* A public key's fingerprint: SHA-256 of its DER SubjectPublicKeyInfo
+ * ('openssl pkey -pubin -outform DER | sha256sum'), 64 hex. */
+void dv_station_fingerprint(char out[65], const uint8_t pk[DV_SIGN_PK_BYTES]);
 
 /*
  * vault.json is authenticated in every field: "mac" is a keyed BLAKE2b

@@ -6,10 +6,15 @@
  */
 #include "vault/custody_shared_int.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dv/custody.h"
 #include "dv/err.h"
@@ -30,31 +35,81 @@ void dv_custody_shared_chain(char out[DV_CHAIN_NAME_MAX], const uint8_t key[DV_K
 	snprintf(out, DV_CHAIN_NAME_MAX, "station-%.32s", h);
 }
 
+struct head_line {
+	char chain[DV_CHAIN_NAME_MAX];
+	uint64_t seq;
+	uint8_t hash[32];
+};
+
 struct heads_ctx {
-	dv_sha256 *h;
+	struct head_line *l;
+	size_t n, cap;
 	uint64_t entries;
 };
 
 static int on_head(const char *chain, uint64_t seq, const uint8_t hash[32], void *payload)
 {
 	struct heads_ctx *c = payload;
-	char line[DV_CHAIN_NAME_MAX + 100], hex[65];
-	dv_hex(hex, hash, 32);
-	int n = snprintf(line, sizeof(line), "%s %llu %s\n", chain, (unsigned long long)seq, hex);
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct head_line *nl = cap < SIZE_MAX / sizeof(*nl) ? realloc(c->l, cap * sizeof(*nl)) : NULL;
+		if (!nl) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		c->l = nl;
+		c->cap = cap;
+	}
+	snprintf(c->l[c->n].chain, DV_CHAIN_NAME_MAX, "%s", chain);
+	c->l[c->n].seq = seq;
+	memcpy(c->l[c->n].hash, hash, 32);
+	c->n++;
 	c->entries += seq;
-	return dv_sha256_update(c->h, line, (size_t)n);
+	return 0;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(((const struct head_line *)a)->chain, ((const struct head_line *)b)->chain);
+}
+
+int dv_custody_shared_heads_digest(uint8_t out[32], const char *const *chains, const uint64_t *seqs, const uint8_t (*hashes)[32],
+                                   size_t n)
+{
+	static const char tag[] = "dronevault vault heads v1\n";
+	dv_sha256 *h;
+	int rc = dv_sha256_new(&h);
+	if (rc < 0) return rc;
+	rc = dv_sha256_update(h, tag, sizeof(tag) - 1);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		char line[DV_CHAIN_NAME_MAX + 100], hex[65];
+		dv_hex(hex, hashes[i], 32);
+		int k = snprintf(line, sizeof(line), "%s %llu %s\n", chains[i], (unsigned long long)seqs[i], hex);
+		rc = dv_sha256_update(h, line, (size_t)k);
+	}
+	if (rc == 0) rc = dv_sha256_final(h, out);
+	dv_sha256_free(h);
+	return rc;
 }
 
 int dv_custody_shared_vault_head(uint8_t out[32], uint64_t *entries, dv_catalog *cat)
 {
-	static const char tag[] = "dronevault vault heads v1\n";
-	struct heads_ctx c = { NULL, 0 };
+	struct heads_ctx c = { 0 };
 	memset(out, 0, 32);
-	int rc = dv_sha256_new(&c.h);
-	if (rc < 0) return rc;
-	if ((rc = dv_sha256_update(c.h, tag, sizeof(tag) - 1)) == 0 && (rc = dv_catalog_chain_heads(cat, on_head, &c)) == 0)
-		rc = dv_sha256_final(c.h, out);
-	dv_sha256_free(c.h);
+	int rc = dv_catalog_chain_heads(cat, on_head, &c);
+	/* in chain order, byte-wise (not the database's collation) */
+	if (rc == 0 && c.n) qsort(c.l, c.n, sizeof(*c.l), cmp_line);
+	const char **names = rc == 0 ? malloc((c.n + 1) * sizeof(char *)) : NULL;
+	uint64_t *seqs = rc == 0 ? malloc((c.n + 1) * sizeof(uint64_t)) : NULL;
+	uint8_t(*hashes)[32] = rc == 0 ? malloc((c.n + 1) * 32) : NULL;
+	if (rc == 0 && (!names || !seqs || !hashes)) rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	for (size_t i = 0; rc == 0 && i < c.n; i++) {
+		names[i] = c.l[i].chain;
+		seqs[i] = c.l[i].seq;
+		memcpy(hashes[i], c.l[i].hash, 32);
+	}
+	if (rc == 0) rc = dv_custody_shared_heads_digest(out, names, seqs, (const uint8_t(*)[32])hashes, c.n);
+	free(names);
+	free(seqs);
+	free(hashes);
+	free(c.l);
 	if (entries) *entries = c.entries;
 	return rc;
 }
@@ -160,9 +215,12 @@ static int hexfield(const char *s, const char *name, uint8_t out[32])
 	return dv_unhex(out, 32, h);
 }
 
-/* One entry: every link, the signature, the body. */
-const char *dv_custody_shared_entry_fault(const dv_catalog_chain_entry *e, const uint8_t expect_prev[32],
-                                          const uint8_t (*pks)[DV_SIGN_PK_BYTES], size_t npk, const uint8_t key[DV_KEY_BYTES])
+/* One entry: every link, the signature, the body. With plain_out, the
+ * opened salt || body JSON (malloc'd, NUL after it) and its parsed body are
+ * handed out when intact. */
+static const char *entry_check(const dv_catalog_chain_entry *e, const uint8_t expect_prev[32],
+                               const uint8_t (*pks)[DV_SIGN_PK_BYTES], size_t npk, const uint8_t key[DV_KEY_BYTES],
+                               uint8_t **plain_out, size_t *pn_out, json_object **body_out)
 {
 	struct check cs = { .pks = pks, .npk = npk, .key = key }, *c = &cs;
 	char s[STMT_MAX + 1], pkh[65], chain[DV_CHAIN_NAME_MAX];
@@ -189,29 +247,43 @@ const char *dv_custody_shared_entry_fault(const dv_catalog_chain_entry *e, const
 	if (!plain) return "out of memory";
 	const char *fault = NULL;
 	uint8_t commit[32];
+	json_object *o = NULL;
 	if (dv_open(plain, e->sealed, e->sealed_len, e->hash, 32, c->key) < 0) fault = "body fails authentication";
 	else {
 		dv_sha256_buf(plain, pn, commit);
 		plain[pn] = 0;
 		json_tokener *tok = json_tokener_new_ex(16);
-		json_object *o = !dv_equal(commit, body, 32) || !tok ? NULL
-		                 : json_tokener_parse_ex(tok, (const char *)plain + SALT_BYTES, (int)(pn - SALT_BYTES));
+		o = !dv_equal(commit, body, 32) || !tok ? NULL
+		    : json_tokener_parse_ex(tok, (const char *)plain + SALT_BYTES, (int)(pn - SALT_BYTES));
 		json_tokener_free(tok);
 		json_object *jc, *js;
 		char want[DV_CHAIN_NAME_MAX];
 		if (!dv_equal(commit, body, 32)) fault = "body is not the one its statement commits to";
-		else if (!o || !json_object_object_get_ex(o, "case", &jc) || !json_object_object_get_ex(o, "chain_seq", &js))
+		else if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "case", &jc) ||
+		         !json_object_object_get_ex(o, "chain_seq", &js))
 			fault = "body malformed";
 		else {
 			dv_custody_shared_chain(want, c->key, pk, json_object_get_string(jc));
 			if (strcmp(want, e->chain) || (uint64_t)json_object_get_int64(js) != e->seq)
 				fault = "body names another case or place than its statement";
 		}
-		json_object_put(o);
 	}
+	if (!fault && plain_out) {
+		*plain_out = plain;
+		*pn_out = pn;
+		*body_out = o;
+		return NULL;
+	}
+	json_object_put(o);
 	dv_wipe(plain, pn);
 	free(plain);
 	return fault;
+}
+
+const char *dv_custody_shared_entry_fault(const dv_catalog_chain_entry *e, const uint8_t expect_prev[32],
+                                          const uint8_t (*pks)[DV_SIGN_PK_BYTES], size_t npk, const uint8_t key[DV_KEY_BYTES])
+{
+	return entry_check(e, expect_prev, pks, npk, key, NULL, NULL, NULL);
 }
 
 static int on_entry(const dv_catalog_chain_entry *e, void *payload)
@@ -290,4 +362,390 @@ int dv_custody_shared_check(uint64_t *chains, uint64_t *entries, dv_catalog *cat
 	if (chains) *chains = c.chains;
 	if (entries) *entries = c.entries;
 	return rc < 0 ? rc : c.problems;
+}
+
+/* ---- reading the shared log as the file log is read ------------------------------- */
+struct scan_item {
+	dv_custody_entry e;
+	uint8_t *mem;       /* statement, signature, salt || body */
+	size_t plain_len;
+	json_object *body;
+	int64_t order_ns;   /* the entry's time, never before its chain's previous entry */
+};
+
+struct scan_ctx {
+	const uint8_t (*pks)[DV_SIGN_PK_BYTES];
+	const char *const *names;
+	const int64_t *revoked;
+	void (*problem)(const char *msg, void *payload);
+	void *payload;
+	int problems;
+	size_t npk;
+	const uint8_t *key;
+	struct scan_item *items;
+	size_t n, cap;
+	char chain[DV_CHAIN_NAME_MAX];
+	int64_t chain_last_ns;
+	int rc;
+};
+
+/* Fills the file log's entry view of a chain entry (version 3). */
+static int fill_entry(dv_custody_entry *out, const dv_catalog_chain_entry *e, uint8_t *mem, size_t plain_len)
+{
+	memset(out, 0, sizeof(*out));
+	out->version = 3;
+	out->seq = out->case_seq = e->seq;
+	memcpy(out->prev, e->prev, 32);
+	memcpy(out->case_prev, e->prev, 32);
+	memcpy(out->hash, e->hash, 32);
+	memcpy(out->case_hash, e->hash, 32);
+	memcpy(out->stmt_case_head, e->hash, 32);
+	snprintf(out->chain, sizeof(out->chain), "%s", e->chain);
+	snprintf(out->case_ref, sizeof(out->case_ref), "%s", strncmp(e->chain, "station-", 8) ? e->chain : "station");
+	out->case_stmt = out->vault_stmt = out->bytes = mem;
+	out->case_stmt_len = out->vault_stmt_len = out->length = e->stmt_len;
+	out->case_sig = out->sig = mem + e->stmt_len;
+	out->plain = mem + e->stmt_len + DV_SIGN_BYTES;
+	out->plain_len = plain_len;
+	out->offset = -1;
+	char s[STMT_MAX + 1], pkh[65];
+	long long t = 0;
+	memcpy(s, e->stmt, e->stmt_len);
+	s[e->stmt_len] = 0;
+	if (sscanf(s, "dronevault custody entry v3\nstation %64s\nchain %*79s\nseq %*u\nprev %*64s\ntime %lld", pkh, &t) != 2 ||
+	    dv_unhex(out->station_pk, 32, pkh) < 0 || hexfield(s, "\nheads ", out->heads) < 0 ||
+	    hexfield(s, "\nbody ", out->body_commit) < 0)
+		return dv_error_set(DV_ECORRUPT, NULL, -1, "custody chain %.80s entry %llu: statement malformed", e->chain,
+		                    (unsigned long long)e->seq);
+	out->time_ns = t;
+	return 0;
+}
+
+static int collect(const dv_catalog_chain_entry *e, void *payload)
+{
+	struct scan_ctx *c = payload;
+	if (strcmp(c->chain, e->chain)) {
+		snprintf(c->chain, sizeof(c->chain), "%s", e->chain);
+		c->chain_last_ns = INT64_MIN;
+	}
+	uint8_t *plain = NULL;
+	size_t pn = 0;
+	json_object *body = NULL;
+	/* links are the check's to report: here each entry alone */
+	if (entry_check(e, e->prev, c->pks, c->npk, c->key, &plain, &pn, &body)) return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct scan_item *ni = cap < (SIZE_MAX / sizeof(*ni)) ? realloc(c->items, cap * sizeof(*ni)) : NULL;
+		if (!ni) goto nomem;
+		c->items = ni;
+		c->cap = cap;
+	}
+	struct scan_item *it = &c->items[c->n];
+	if (!(it->mem = malloc(e->stmt_len + DV_SIGN_BYTES + pn + 1))) goto nomem;
+	memcpy(it->mem, e->stmt, e->stmt_len);
+	memcpy(it->mem + e->stmt_len, e->sig, DV_SIGN_BYTES);
+	memcpy(it->mem + e->stmt_len + DV_SIGN_BYTES, plain, pn + 1);
+	dv_wipe(plain, pn);
+	free(plain);
+	int rc = fill_entry(&it->e, e, it->mem, pn);
+	if (rc < 0) {
+		free(it->mem);
+		json_object_put(body);
+		return rc;
+	}
+	it->plain_len = pn;
+	it->body = body;
+	/* the station that signed it, by the registry; an entry after its
+	 * station's revocation, or naming another station than its signer, is
+	 * a problem */
+	size_t k = 0;
+	while (k < c->npk && !dv_equal(c->pks[k], it->e.station_pk, 32)) k++;
+	if (k < c->npk && c->names) {
+		json_object *js;
+		const char *said = json_object_object_get_ex(body, "station", &js) ? json_object_get_string(js) : "";
+		json_object_object_add(body, "signed_by", json_object_new_string(c->names[k]));
+		char msg[700];
+		if (c->revoked && c->revoked[k] && it->e.time_ns > c->revoked[k]) {
+			char iso[40];
+			dv_time_iso(iso, sizeof(iso), c->revoked[k]);
+			snprintf(msg, sizeof(msg), "custody chain %.80s entry %llu: signed by station %.200s after its revocation (%s)",
+			         e->chain, (unsigned long long)e->seq, c->names[k], iso);
+			c->problems++;
+			if (c->problem) c->problem(msg, c->payload);
+		}
+		if (said && strcmp(said, c->names[k])) {
+			snprintf(msg, sizeof(msg), "custody chain %.80s entry %llu: names station '%.200s' but is signed by station %.200s's key",
+			         e->chain, (unsigned long long)e->seq, said, c->names[k]);
+			c->problems++;
+			if (c->problem) c->problem(msg, c->payload);
+		}
+	}
+	it->order_ns = it->e.time_ns > c->chain_last_ns ? it->e.time_ns : c->chain_last_ns;
+	c->chain_last_ns = it->order_ns;
+	c->n++;
+	return 0;
+nomem:
+	if (plain) dv_wipe(plain, pn);
+	free(plain);
+	json_object_put(body);
+	return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+	const struct scan_item *x = a, *y = b;
+	if (x->order_ns != y->order_ns) return x->order_ns < y->order_ns ? -1 : 1;
+	int c = strcmp(x->e.chain, y->e.chain);
+	if (c) return c;
+	return x->e.seq < y->e.seq ? -1 : x->e.seq > y->e.seq;
+}
+
+static void quiet(const char *m, void *p)
+{
+	(void)m;
+	(void)p;
+}
+
+int dv_custody_shared_scan(dv_catalog *cat, const uint8_t (*pks)[DV_SIGN_PK_BYTES], const char *const *names,
+                           const int64_t *revoked_ns, size_t npk, const uint8_t key[DV_KEY_BYTES],
+                           int (*fn)(const dv_custody_entry *e, struct json_object *body, void *payload),
+                           void (*problem)(const char *msg, void *payload), void *payload)
+{
+	int problems = dv_custody_shared_check(NULL, NULL, cat, pks, npk, key, problem ? problem : quiet, payload);
+	if (problems < 0) return problems;
+	struct scan_ctx c = { .pks = pks, .names = names, .revoked = revoked_ns, .problem = problem, .payload = payload,
+	                      .npk = npk, .key = key };
+	int rc = dv_catalog_chain_list(cat, NULL, collect, &c);
+	if (rc == 0 && c.n) qsort(c.items, c.n, sizeof(*c.items), cmp_item);
+	for (size_t i = 0; rc == 0 && fn && i < c.n; i++) rc = fn(&c.items[i].e, c.items[i].body, payload);
+	for (size_t i = 0; i < c.n; i++) {
+		json_object_put(c.items[i].body);
+		dv_wipe(c.items[i].mem, c.items[i].e.length + DV_SIGN_BYTES + c.items[i].plain_len);
+		free(c.items[i].mem);
+	}
+	free(c.items);
+	return rc < 0 ? rc : problems + c.problems;
+}
+
+struct head_find {
+	const char *chain;
+	uint64_t seq;
+	uint8_t hash[32];
+	bool found;
+};
+
+static int on_head_find(const char *chain, uint64_t seq, const uint8_t hash[32], void *payload)
+{
+	struct head_find *h = payload;
+	if (strcmp(chain, h->chain)) return 0;
+	h->found = true;
+	h->seq = seq;
+	memcpy(h->hash, hash, 32);
+	return 0;
+}
+
+int dv_custody_shared_chain_head(uint64_t *seq, uint8_t hash[32], dv_catalog *cat, const uint8_t key[DV_KEY_BYTES],
+                                 const uint8_t pk[DV_SIGN_PK_BYTES], const char *case_name)
+{
+	char chain[DV_CHAIN_NAME_MAX];
+	dv_custody_shared_chain(chain, key, pk, case_name);
+	struct head_find h = { .chain = chain };
+	int rc = dv_catalog_chain_heads(cat, on_head_find, &h);
+	if (rc < 0) return rc;
+	*seq = h.found ? h.seq : 0;
+	memcpy(hash, h.found ? h.hash : (const uint8_t[32]){ 0 }, 32);
+	return h.found ? 0 : DV_ENOTFOUND;
+}
+
+/* ---- the court package ------------------------------------------------------------ */
+static int write_at(int dfd, const char *name, const void *p, size_t n, const char *what)
+{
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) return dv_error_errno(errno, name, -1, "cannot create %s", what);
+	int rc = dv_write_all(fd, p, n, name);
+	if (rc == 0) rc = dv_fsync(fd, name);
+	close(fd);
+	return rc;
+}
+
+static int pem_of(char *out, size_t size, const uint8_t pk[32])
+{
+	/* SubjectPublicKeyInfo of an Ed25519 key */
+	uint8_t der[44] = { 0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00 };
+	memcpy(der + 12, pk, 32);
+	char b64[80];
+	sodium_bin2base64(b64, sizeof(b64), der, sizeof(der), sodium_base64_VARIANT_ORIGINAL);
+	return snprintf(out, size, "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n", b64);
+}
+
+static const char verify_md_v3[] =
+	"# Checking this case's custody log (shared log, several stations)\n"
+	"\n"
+	"Each file `entries/NNNNNN.stmt` is one custody entry of this case's chain,\n"
+	"signed alone with the Ed25519 key of the station that wrote it\n"
+	"(`entries/NNNNNN.pem`; line 2 of the statement is the same key in hex).\n"
+	"Line 4 is the entry's place in the case (1, 2, ...), line 5 the SHA-256 of\n"
+	"the statement before it (zeros for the first), line 8 the SHA-256 of the\n"
+	"entry's salt (`.salt`, 32 bytes) followed by its body (`.json`, the exact\n"
+	"bytes shown; it names the station). Line 7 is the vault head the writer\n"
+	"saw (it commits to other cases' progress, not shown here). No vault key is\n"
+	"needed, and nothing of other cases is here. `stations.txt` lists the\n"
+	"stations' keys as the vault registers them; when one station wrote every\n"
+	"entry its key is also `station.pem`.\n"
+	"\n"
+	"Run these commands in this directory (bash, GNU coreutils, OpenSSL 3):\n"
+	"\n"
+	"```sh\n"
+	"set -e\n"
+	"prev=0000000000000000000000000000000000000000000000000000000000000000\n"
+	"n=0\n"
+	"for s in entries/*.stmt; do\n"
+	"  e=${s%.stmt}\n"
+	"  n=$((n + 1))\n"
+	"  test \"$(openssl pkey -pubin -in \"$e.pem\" -outform DER | tail -c 32 | od -An -tx1 | tr -d ' \\n')\" = \"$(head -n 2 \"$s\" | tail -n 1 | cut -d' ' -f2)\"\n"
+	"  openssl pkeyutl -verify -pubin -inkey \"$e.pem\" -rawin -in \"$s\" -sigfile \"$e.sig\" >/dev/null\n"
+	"  test \"$(head -n 4 \"$s\" | tail -n 1)\" = \"seq $n\"\n"
+	"  test \"$(head -n 5 \"$s\" | tail -n 1)\" = \"prev $prev\"\n"
+	"  test \"$(head -n 8 \"$s\" | tail -n 1)\" = \"body $(cat \"$e.salt\" \"$e.json\" | sha256sum | cut -c1-64)\"\n"
+	"  prev=$(sha256sum <\"$s\" | cut -c1-64)\n"
+	"done\n"
+	"test \"$prev\" = \"$(cat HEAD)\"\n"
+	"echo \"all $n entries verify; case head $prev\"\n"
+	"```\n"
+	"\n"
+	"Any failing check stops with a non-zero status. The last line prints the\n"
+	"case head: it must equal the head recorded outside the vault (the\n"
+	"evidence seal, the case file: `dronevault log --head --case ID`).\n";
+
+struct pkg3 {
+	const uint8_t (*pks)[DV_SIGN_PK_BYTES];
+	size_t npk;
+	const uint8_t *key;
+	int dfd;
+	uint64_t n;
+	uint8_t last[32];
+	uint8_t signer[32];    /* the first entry's station key */
+	bool one_signer;       /* every entry signed by it */
+	const char *fault;
+	uint64_t fault_seq;
+	int rc;
+};
+
+static int pkg3_entry(const dv_catalog_chain_entry *e, void *payload)
+{
+	struct pkg3 *p = payload;
+	if (p->fault || p->rc < 0) return 0;
+	uint8_t *plain = NULL;
+	size_t pn = 0;
+	json_object *body = NULL;
+	if (e->seq != p->n + 1) p->fault = "an entry is missing before it";
+	else p->fault = entry_check(e, p->last, p->pks, p->npk, p->key, &plain, &pn, &body);
+	if (p->fault) {
+		p->fault_seq = e->seq;
+		return 0;
+	}
+	json_object_put(body);
+	char name[64], pem[160];
+	unsigned long long k = (unsigned long long)e->seq;
+	uint8_t pk[32];
+	char pkh[65] = "";
+	int rc;
+	char s[STMT_MAX + 1];
+	memcpy(s, e->stmt, e->stmt_len); /* entry_check: 1 .. STMT_MAX bytes */
+	s[e->stmt_len] = 0;
+	if (sscanf(s, "dronevault custody entry v3\nstation %64s", pkh) != 1 || dv_unhex(pk, 32, pkh) < 0)
+		rc = dv_error_set(DV_ECORRUPT, NULL, -1, "entry %llu: statement malformed", k);
+	else {
+		if (!p->n) {
+			memcpy(p->signer, pk, 32);
+			p->one_signer = true;
+		} else if (!dv_equal(p->signer, pk, 32)) p->one_signer = false;
+		int pemn = pem_of(pem, sizeof(pem), pk);
+		snprintf(name, sizeof(name), "%06llu.stmt", k);
+		rc = write_at(p->dfd, name, e->stmt, e->stmt_len, "a statement");
+		snprintf(name, sizeof(name), "%06llu.sig", k);
+		if (rc == 0) rc = write_at(p->dfd, name, e->sig, DV_SIGN_BYTES, "a signature");
+		snprintf(name, sizeof(name), "%06llu.salt", k);
+		if (rc == 0) rc = write_at(p->dfd, name, plain, SALT_BYTES, "a salt");
+		snprintf(name, sizeof(name), "%06llu.json", k);
+		if (rc == 0) rc = write_at(p->dfd, name, plain + SALT_BYTES, pn - SALT_BYTES, "a body");
+		snprintf(name, sizeof(name), "%06llu.pem", k);
+		if (rc == 0) rc = write_at(p->dfd, name, pem, (size_t)pemn, "a station key");
+	}
+	dv_wipe(plain, pn);
+	free(plain);
+	if (rc < 0) return p->rc = rc;
+	p->n++;
+	memcpy(p->last, e->hash, 32);
+	return 0;
+}
+
+int dv_custody_shared_package(uint64_t *entries, uint8_t head[32], dv_catalog *cat, const uint8_t (*pks)[DV_SIGN_PK_BYTES],
+                              const char *const *pk_names, size_t npk, const uint8_t key[DV_KEY_BYTES], const char *case_name,
+                              const char *dir)
+{
+	*entries = 0;
+	memset(head, 0, 32);
+	if (!case_name || !*case_name) return dv_error_set(DV_EINVAL, dir, -1, "a package is of one case");
+	char chain[DV_CHAIN_NAME_MAX];
+	dv_custody_shared_chain(chain, key, pks[0], case_name);
+	uint64_t hseq;
+	uint8_t hhash[32];
+	int rc = dv_custody_shared_chain_head(&hseq, hhash, cat, key, pks[0], case_name);
+	if (rc == DV_ENOTFOUND) return dv_error_set(DV_ENOTFOUND, dir, -1, "no custody entries of case '%s'", case_name);
+	if (rc < 0) return rc;
+	if (mkdir(dir, 0700) < 0) return dv_error_errno(errno, dir, -1, "cannot create the package directory (it must not exist)");
+	int top = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct pkg3 p = { .pks = pks, .npk = npk, .key = key, .dfd = -1 };
+	if (top < 0 || mkdirat(top, "entries", 0700) < 0 ||
+	    (p.dfd = openat(top, "entries", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		rc = dv_error_errno(errno, dir, -1, "cannot create the package directory");
+		goto out;
+	}
+	/* every entry of the chain checked before it is written, and the chain
+	 * ending at its head row: a damaged chain gives no package */
+	rc = dv_catalog_chain_list(cat, chain, pkg3_entry, &p);
+	if (rc == 0 && p.rc < 0) rc = p.rc;
+	if (rc == 0 && p.fault)
+		rc = dv_error_set(DV_ECORRUPT, dir, -1, "custody chain of case '%s', entry %llu: %s; no package written, run 'dronevault verify'",
+		                  case_name, (unsigned long long)p.fault_seq, p.fault);
+	if (rc == 0 && (p.n != hseq || !dv_equal(p.last, hhash, 32)))
+		rc = dv_error_set(DV_ECORRUPT, dir, -1, "custody chain of case '%s' ends at entry %llu, its head says %llu; no package written, "
+		                  "run 'dronevault verify'", case_name, (unsigned long long)p.n, (unsigned long long)hseq);
+	if (rc < 0) goto out;
+	char hex[66], *st = malloc(npk * 300 + 1);
+	if (!st) {
+		rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		goto out;
+	}
+	size_t sn = 0;
+	for (size_t i = 0; i < npk; i++) {
+		char kh[65];
+		dv_hex(kh, pks[i], 32);
+		int w = snprintf(st + sn, 300, "%s %.200s\n", kh, pk_names && pk_names[i] ? pk_names[i] : "");
+		if (w > 0) sn += (size_t)w < 300 ? (size_t)w : 299;
+	}
+	dv_hex(hex, p.last, 32);
+	hex[64] = '\n';
+	hex[65] = '\0';
+	if ((rc = write_at(top, "HEAD", hex, 65, "the case head")) == 0 && (rc = write_at(top, "stations.txt", st, sn, "stations.txt")) == 0)
+		rc = write_at(top, "VERIFY.md", verify_md_v3, sizeof(verify_md_v3) - 1, "VERIFY.md");
+	if (rc == 0 && p.one_signer) {
+		/* one station wrote the whole case: its key as the file log's package has it */
+		char pem[160];
+		int pemn = pem_of(pem, sizeof(pem), p.signer);
+		rc = write_at(top, "station.pem", pem, (size_t)pemn, "the station key");
+	}
+	free(st);
+	if (rc < 0) goto out;
+	if (fsync(p.dfd) < 0 || fsync(top) < 0) {
+		rc = dv_error_errno(errno, dir, -1, "cannot sync the package");
+		goto out;
+	}
+	*entries = p.n;
+	memcpy(head, p.last, 32);
+out:
+	if (p.dfd >= 0) close(p.dfd);
+	if (top >= 0) close(top);
+	return rc;
 }

@@ -49,6 +49,10 @@ int dv_custody_shared_append(uint64_t *seq_out, uint8_t hash_out[32], dv_catalog
  * chain; *entries the entries they hold. */
 int dv_custody_shared_vault_head(uint8_t out[32], uint64_t *entries, dv_catalog *cat);
 
+/* The vault head of a set of chain heads (sorted by chain, byte-wise). */
+int dv_custody_shared_heads_digest(uint8_t out[32], const char *const *chains, const uint64_t *seqs, const uint8_t (*hashes)[32],
+                                   size_t n);
+
 /* Checks every chain: seqs 1..n without a gap, each prev the previous
  * statement's hash, each hash its statement's, the head its last entry,
  * signatures by one of the npk station keys, bodies open and name their
@@ -62,5 +66,34 @@ int dv_custody_shared_check(uint64_t *chains, uint64_t *entries, dv_catalog *cat
  * NULL when intact and after expect_prev, else what is wrong. */
 const char *dv_custody_shared_entry_fault(const dv_catalog_chain_entry *e, const uint8_t expect_prev[32],
                                           const uint8_t (*pks)[DV_SIGN_PK_BYTES], size_t npk, const uint8_t key[DV_KEY_BYTES]);
+
+struct dv_custody_entry;
+
+/* Reads the shared log as dv_custody_scan reads the file log: the check's
+ * problems to problem, then every entry intact on its own (version 3
+ * dv_custody_entry: seq is its place in its chain, case_ref its case's ref
+ * or "station", chain the chain) with its opened body to fn, in time
+ * order (an entry never before its chain's previous one). With names
+ * (parallel to pks, the stations' registry), the body gets "signed_by"
+ * (its signer's name), and an entry signed after revoked_ns[k] (non-zero)
+ * or naming another station than its signer is a problem. Returns the
+ * number of problems or < 0. */
+int dv_custody_shared_scan(dv_catalog *cat, const uint8_t (*pks)[DV_SIGN_PK_BYTES], const char *const *names,
+                           const int64_t *revoked_ns, size_t npk, const uint8_t key[DV_KEY_BYTES],
+                           int (*fn)(const struct dv_custody_entry *e, struct json_object *body, void *payload),
+                           void (*problem)(const char *msg, void *payload), void *payload);
+
+/* A chain's head (case_name NULL: the station pk's chain); DV_ENOTFOUND
+ * (*seq 0) when it has no entry. */
+int dv_custody_shared_chain_head(uint64_t *seq, uint8_t hash[32], dv_catalog *cat, const uint8_t key[DV_KEY_BYTES],
+                                 const uint8_t pk[DV_SIGN_PK_BYTES], const char *case_name);
+
+/* A case's chain for a court package, as dv_custody_case_package, with the
+ * station key of each entry beside it (entries/NNNNNN.pem) and the
+ * stations (pks, their names pk_names, may be NULL) in stations.txt.
+ * Every entry is checked first; nothing is written for a damaged chain. */
+int dv_custody_shared_package(uint64_t *entries, uint8_t head[32], dv_catalog *cat, const uint8_t (*pks)[DV_SIGN_PK_BYTES],
+                              const char *const *pk_names, size_t npk, const uint8_t key[DV_KEY_BYTES], const char *case_name,
+                              const char *dir);
 
 #endif

@@ -689,6 +689,19 @@ static void log_label(json_object *b, const struct listing *l)
 	}
 }
 
+/* The ingest.start (ingest.resume) entry's body. */
+static json_object *start_body(const dv_ingest_opts *o, const dv_ingest_rec *rec, const struct listing *info,
+                               const dv_ingest_result *res, size_t nfiles)
+{
+	json_object *body = json_object_new_object();
+	log_common(body, res->resumed ? DV_ACTION_INGEST_RESUME : DV_ACTION_INGEST_START, o, rec);
+	log_label(body, info);
+	if (o->note && *o->note) json_object_object_add(body, "note", json_object_new_string(o->note));
+	json_object_object_add(body, "files", json_object_new_int64((int64_t)nfiles));
+	json_object_object_add(body, "bytes", json_object_new_int64((int64_t)res->bytes_total));
+	return body;
+}
+
 static void add_hex(json_object *b, const char *k, const uint8_t *p, size_t n)
 {
 	char h[129];
@@ -1024,22 +1037,27 @@ static int ingest_run(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *re
 			rc = dv_catalog_ingest_create(cat, rec, source_tag);
 		}
 	}
+	/* a shared log (PostgreSQL): the start entry commits with the case and ingest rows */
+	bool in_txn = dv_vault_shared_log(v);
+	if (rc == 0 && in_txn) {
+		body = start_body(o, rec, info, res, nfiles);
+		rc = dv_vault_log_in_txn(v, body, NULL);
+		json_object_put(body);
+		body = NULL;
+	}
 	if (rc == 0) rc = dv_catalog_commit(cat);
 	if (rc < 0) {
 		dv_catalog_rollback(cat);
 		goto out;
 	}
 	res->ingest_id = rec->id;
-	body = json_object_new_object();
-	log_common(body, res->resumed ? DV_ACTION_INGEST_RESUME : DV_ACTION_INGEST_START, o, rec);
-	log_label(body, info);
-	if (o->note && *o->note) json_object_object_add(body, "note", json_object_new_string(o->note));
-	json_object_object_add(body, "files", json_object_new_int64((int64_t)nfiles));
-	json_object_object_add(body, "bytes", json_object_new_int64((int64_t)res->bytes_total));
-	rc = dv_vault_log(v, body, NULL);
-	json_object_put(body);
-	body = NULL;
-	if (rc < 0) goto out;
+	if (!in_txn) {
+		body = start_body(o, rec, info, res, nfiles);
+		rc = dv_vault_log(v, body, NULL);
+		json_object_put(body);
+		body = NULL;
+		if (rc < 0) goto out;
+	}
 
 	/* A raw image is hashed whole, as forensic imagers do. */
 	if (!strcmp(info->kind, "image")) {

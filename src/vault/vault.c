@@ -19,6 +19,8 @@
 #include "dv/err.h"
 #include "dv/ingest.h"
 #include "dv/util.h"
+#include "vault/custody_shared_int.h"
+#include "vault/station_int.h"
 #include "vault/vault_fs_int.h"
 
 /* Subkey ids and contexts (dv_subkey): never reuse one for another purpose. */
@@ -30,6 +32,7 @@
 #define SUBKEY_STATION 6, "station_"
 #define SUBKEY_LOCK 7, "lockinfo"
 #define SUBKEY_CONFIG 8, "vaultcfg"
+#define SUBKEY_WITNESS 9, "witness_"
 
 #define CONFIG_MAX (64u << 10)
 #define KEYFILE_MAX (1u << 20)
@@ -48,6 +51,7 @@ struct dv_vault {
 	int cfg_state;           /* DV_CONFIG_* : vault.json's authentication */
 	json_object *cfg_json;   /* writers: the parsed vault.json (to add its MAC, or change a setting) */
 	char catalog_conn[1024]; /* vault.json's catalog.conninfo (PostgreSQL), or "" for catalog.db */
+	bool shared;             /* the custody log is the catalog's shared chains (vault.json catalog.custody "shared") */
 	json_object *settings;   /* vault.json's "settings" object (dv_vault_config_get), or NULL */
 	uint8_t cfg_mac[32];     /* the MAC every field of vault.json has (computed) */
 	uint8_t pk[DV_SIGN_PK_BYTES];
@@ -62,6 +66,9 @@ struct dv_vault {
 	dv_custody *log;
 	const dv_fs *fs;         /* the blob store's, the log's and exports' writes */
 	json_object *blobs_cfg;  /* vault.json's "blobs" (S3 store, issue 16), or NULL: the folder */
+	uint64_t witness_prev;   /* shared: the directory's witness before the write in progress */
+	uint8_t witness_prev_head[32];
+	bool witness_had;
 };
 
 int dv_vault_path(const dv_vault *v, const char *name, char *out, size_t size)
@@ -310,6 +317,9 @@ uint32_t dv_vault_retain_days(const dv_vault *v)
 
 static int init_vault(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts,
                       const dv_blob_s3_opts *s3, uint32_t retain_days);
+static int station_may_write(dv_vault *v);
+static int witness_write(dv_vault *v, dv_catalog *cat);
+static void witness_undo(dv_vault *v);
 
 int dv_vault_init(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts)
 {
@@ -321,6 +331,21 @@ int dv_vault_init_s3(const char *dir, const dv_key_source *key, const dv_vault_i
 {
 	if (!s3) return dv_error_set(DV_EINVAL, dir, -1, "no S3 store given");
 	return init_vault(dir, key, opts, s3, retain_days);
+}
+
+/* The shared vault's first station in its registry, with vault.init. */
+static int register_founder(dv_catalog *cat, uint64_t seq, void *payload)
+{
+	(void)seq;
+	dv_vault *v = payload;
+	dv_station_rec s = { .enrolled_ns = dv_now_ns() };
+	snprintf(s.name, sizeof(s.name), "%s", v->station);
+	memcpy(s.public_key, v->pk, 32);
+	uint8_t tk[32];
+	dv_subkey(tk, v->k->master, SUBKEY_TAGS);
+	int rc = dv_station_put(cat, tk, &s);
+	dv_wipe(tk, sizeof(tk));
+	return rc;
 }
 
 static int init_vault(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts,
@@ -404,6 +429,8 @@ static int init_vault(const char *dir, const dv_key_source *key, const dv_vault_
 		json_object *jc = json_object_new_object();
 		json_object_object_add(jc, "backend", json_object_new_string("postgresql"));
 		json_object_object_add(jc, "conninfo", json_object_new_string(catalog));
+		/* the custody log is the catalog's shared chains, not custody.log */
+		json_object_object_add(jc, "custody", json_object_new_string("shared"));
 		json_object_object_add(cfg, "catalog", jc);
 	}
 	if (jb) json_object_object_add(cfg, "blobs", jb);
@@ -439,7 +466,7 @@ static int init_vault(const char *dir, const dv_key_source *key, const dv_vault_
 	json_hex(body, "config_mac", mac, sizeof(mac));
 	json_object_object_add(body, "catalog", json_object_new_string(catalog ? "postgresql" : "sqlite"));
 	if (v->blobs_cfg) json_object_object_add(body, "blobs", json_object_get(v->blobs_cfg));
-	rc = dv_vault_log(v, body, NULL);
+	rc = v->shared ? dv_vault_log_with(v, body, NULL, register_founder, v) : dv_vault_log(v, body, NULL);
 	json_object_put(body);
 	dv_vault_close(v);
 	return rc;
@@ -571,6 +598,13 @@ static int load_config(dv_vault *v, const dv_key_source *key)
 			goto out;
 		}
 		snprintf(v->catalog_conn, sizeof(v->catalog_conn), "%s", ci);
+		const char *cu = cfg_str(jst, "custody");
+		if (cu && strcmp(cu, "shared") != 0) {
+			rc = dv_error_set(DV_EUNSUPPORTED, path, -1, "vault.json: custody log '%s' unknown to this dronevault", cu);
+			goto out;
+		}
+		/* a PostgreSQL vault made before the shared log keeps its custody.log */
+		v->shared = cu != NULL;
 	}
 	if (json_object_object_get_ex(cfg, "blobs", &jst)) {
 		if (!json_object_is_type(jst, json_type_object)) {
@@ -1128,6 +1162,13 @@ int dv_vault_open_fs(dv_vault **out, const char *dir, const dv_key_source *key, 
 	dv_wipe(k2, sizeof(k2));
 	if (rc < 0) goto fail;
 	dv_subkey(v->k->custody_key, v->k->master, SUBKEY_CUSTODY);
+	if (v->shared) {
+		/* the log is the catalog's: nothing in the directory to reconcile */
+		if ((rc = station_may_write(v)) < 0 || (rc = config_on_open(v)) < 0) goto fail;
+		dv_secret_readonly(v->k);
+		*out = v;
+		return 0;
+	}
 	uint64_t torn = 0;
 	if ((rc = dv_pathf(p, sizeof(p), "%s/custody.log", v->dir)) < 0) goto fail;
 	rc = dv_custody_open(&v->log, p, v->pk, mode == DV_VAULT_WRITE ? v->k->sk : NULL, v->k->custody_key,
@@ -1206,6 +1247,7 @@ const char *dv_vault_id(const dv_vault *v) { return v->vault_id; }
 dv_catalog *dv_vault_catalog(dv_vault *v) { return v->cat; }
 dv_blobstore *dv_vault_blobs(dv_vault *v) { return v->blobs; }
 const uint8_t *dv_vault_public_key(const dv_vault *v) { return v->pk; }
+bool dv_vault_shared_log(const dv_vault *v) { return v->shared; }
 
 int dv_vault_log_with(dv_vault *v, json_object *body, uint64_t *seq_out,
                       int (*in_txn)(dv_catalog *cat, uint64_t seq, void *payload), void *payload)
@@ -1213,6 +1255,22 @@ int dv_vault_log_with(dv_vault *v, json_object *body, uint64_t *seq_out,
 	uint64_t seq;
 	uint8_t hash[32];
 	json_object_object_add(body, "station", json_object_new_string(v->station));
+	if (v->shared) {
+		/* the entry, its chain's head and the work it records commit together */
+		int rc = dv_catalog_begin(v->cat);
+		if (rc < 0) return rc;
+		rc = dv_custody_shared_append(&seq, hash, v->cat, v->pk, v->k->sk, v->k->custody_key, cfg_str(body, "case"), body);
+		if (rc == 0 && in_txn) rc = in_txn(v->cat, seq, payload);
+		if (rc == 0) rc = witness_write(v, v->cat);
+		if (rc == 0) rc = dv_catalog_commit(v->cat);
+		if (rc < 0) {
+			dv_catalog_rollback(v->cat);
+			witness_undo(v);
+			return rc;
+		}
+		if (seq_out) *seq_out = seq;
+		return 0;
+	}
 	int rc = dv_custody_append(v->log, body, &seq, hash);
 	if (rc < 0) return rc;
 	/* If we crash here the next write-open rolls the head forward, once it
@@ -1234,6 +1292,13 @@ int dv_vault_log_in_txn(dv_vault *v, json_object *body, uint64_t *seq_out)
 	uint64_t seq;
 	uint8_t hash[32];
 	json_object_object_add(body, "station", json_object_new_string(v->station));
+	if (v->shared) {
+		int rc = dv_custody_shared_append(&seq, hash, v->cat, v->pk, v->k->sk, v->k->custody_key, cfg_str(body, "case"), body);
+		/* (the caller's rollback leaves the directory's witness one write ahead: a note for verify) */
+		if (rc == 0) rc = witness_write(v, v->cat);
+		if (rc == 0 && seq_out) *seq_out = seq;
+		return rc;
+	}
 	int rc = dv_custody_append(v->log, body, &seq, hash);
 	if (rc == 0) rc = dv_catalog_head_set(v->cat, seq, hash);
 	if (rc == 0 && seq_out) *seq_out = seq;
@@ -1247,6 +1312,7 @@ int dv_vault_log(dv_vault *v, json_object *body, uint64_t *seq_out)
 
 int dv_vault_head(const dv_vault *v, uint64_t *seq, uint8_t hash[32])
 {
+	if (v->shared) return dv_custody_shared_vault_head(hash, seq, v->cat);
 	if (v->mode == DV_VAULT_WRITE) {
 		dv_custody_tail(v->log, seq, hash);
 		return 0;
@@ -1258,6 +1324,16 @@ int dv_vault_head(const dv_vault *v, uint64_t *seq, uint8_t hash[32])
 int dv_vault_log_scan(dv_vault *v, int (*fn)(const dv_custody_entry *e, json_object *body, void *payload),
                       void (*problem)(const char *msg, void *payload), void *payload)
 {
+	if (v->shared) {
+		/* a reader's snapshot holds whole committed entries only: nothing in progress */
+		dv_station_list sl;
+		int rc = dv_station_list_read(&sl, v->cat, NULL, NULL);
+		if (rc < 0) return rc;
+		rc = dv_custody_shared_scan(v->cat, (const uint8_t(*)[32])sl.pks, sl.names, sl.revoked, sl.n, v->k->custody_key, fn,
+		                            problem, payload);
+		dv_station_list_free(&sl);
+		return rc;
+	}
 	char p[4096];
 	int rc = dv_vault_path(v, "custody.log", p, sizeof(p));
 	if (rc < 0) return rc;
@@ -1277,6 +1353,17 @@ void dv_vault_log_add_heads(dv_vault *v, json_object *body, const char *case_nam
 	uint64_t seq;
 	uint8_t h[32];
 	char hex[65];
+	if (v->shared) {
+		if (dv_custody_shared_vault_head(h, NULL, v->cat) == 0) {
+			dv_hex(hex, h, 32);
+			json_object_object_add(body, "vault_head", json_object_new_string(hex));
+		}
+		if (case_name && dv_custody_shared_chain_head(&seq, h, v->cat, v->k->custody_key, v->pk, case_name) == 0) {
+			dv_hex(hex, h, 32);
+			json_object_object_add(body, "case_head", json_object_new_string(hex));
+		}
+		return;
+	}
 	dv_custody_tail(v->log, &seq, h);
 	dv_hex(hex, h, 32);
 	json_object_object_add(body, "vault_head", json_object_new_string(hex));
@@ -1317,6 +1404,13 @@ static int on_head_entry(const dv_custody_entry *e, json_object *body, void *pay
 
 int dv_vault_case_head(dv_vault *v, const char *case_name, uint64_t *seq, uint8_t hash[32])
 {
+	if (v->shared) {
+		/* the vault head is over every chain's head; a case's is its chain's */
+		if (!case_name) return dv_custody_shared_vault_head(hash, seq, v->cat);
+		int rc = dv_custody_shared_chain_head(seq, hash, v->cat, v->k->custody_key, v->pk, case_name);
+		if (rc == DV_ENOTFOUND) return dv_error_set(DV_ENOTFOUND, v->dir, -1, "no custody entries of case '%s'", case_name);
+		return rc;
+	}
 	struct head_scan h = { .seq = 0 };
 	if (case_name) dv_custody_case_ref(h.ref, v->k->custody_key, case_name);
 	int n = dv_vault_log_scan(v, on_head_entry, NULL, &h);
@@ -1333,6 +1427,15 @@ int dv_vault_case_head(dv_vault *v, const char *case_name, uint64_t *seq, uint8_
 
 int dv_vault_case_package(dv_vault *v, const char *case_name, const char *dir, uint64_t *entries, uint8_t head[32])
 {
+	if (v->shared) {
+		dv_station_list sl;
+		int rc = dv_station_list_read(&sl, v->cat, NULL, NULL);
+		if (rc < 0) return rc;
+		rc = dv_custody_shared_package(entries, head, v->cat, (const uint8_t(*)[32])sl.pks, sl.names, sl.n, v->k->custody_key,
+		                               case_name, dir);
+		dv_station_list_free(&sl);
+		return rc;
+	}
 	char p[4096];
 	int rc = dv_vault_path(v, "custody.log", p, sizeof(p));
 	if (rc < 0) return rc;
@@ -1381,4 +1484,415 @@ int dv_vault_record_zones_check(uint64_t *seq_out, dv_vault *v, const char *case
 	int rc = dv_vault_log(v, body, seq_out);
 	json_object_put(body);
 	return rc;
+}
+
+/* ---- stations of a shared vault (station_int.h; docs/design.md, "Stations") ---------- */
+static int need_shared_writer(const dv_vault *v)
+{
+	if (!v->shared)
+		return dv_error_set(DV_EUNSUPPORTED, v->dir, -1,
+		                    "stations need a shared catalog: this vault's catalog and custody log are its own directory's "
+		                    "(SQLite); a central vault is made with 'dronevault init --catalog postgresql://...'");
+	if (v->mode != DV_VAULT_WRITE || !v->cfg_json) return dv_error_set(DV_EINVAL, v->dir, -1, "stations change only through a writer");
+	if (v->cfg_state != DV_CONFIG_OK) return dv_error_set(DV_ECORRUPT, "vault.json", -1, "not authenticated: no station changed");
+	return 0;
+}
+
+/* Enrolments and revocations take turns (an advisory lock on a chain name
+ * no entry uses), and read the registry under it. */
+#define STATIONS_LOCK "stations"
+
+struct station_txn {
+	dv_vault *v;
+	dv_station_rec rec;
+	bool revoke;
+};
+
+static int station_txn(dv_catalog *cat, uint64_t seq, void *payload)
+{
+	(void)seq;
+	struct station_txn *t = payload;
+	uint64_t h;
+	uint8_t hh[32], tk[32];
+	int rc = dv_catalog_chain_lock(cat, STATIONS_LOCK, &h, hh);
+	if (rc < 0) return rc;
+	dv_station_list sl;
+	if ((rc = dv_station_list_read(&sl, cat, NULL, NULL)) < 0) return rc;
+	const dv_station_rec *cur = NULL;
+	size_t active = 0;
+	for (size_t i = 0; i < sl.n; i++) {
+		if (!strcmp(sl.s[i].name, t->rec.name)) cur = &sl.s[i];
+		if (!sl.s[i].revoked_ns) active++;
+	}
+	if (!t->revoke && cur)
+		rc = dv_error_set(DV_EEXIST, t->v->dir, -1, "station '%s' exists already (a name is used once, a revoked one too)", t->rec.name);
+	else if (!t->revoke && dv_station_by_pk(&sl, t->rec.public_key))
+		rc = dv_error_set(DV_EEXIST, t->v->dir, -1, "that signing key is enrolled already");
+	else if (t->revoke && !cur)
+		rc = dv_error_set(DV_ENOTFOUND, t->v->dir, -1, "no station '%s' in this vault ('dronevault station list')", t->rec.name);
+	else if (t->revoke && cur->revoked_ns)
+		rc = dv_error_set(DV_EEXIST, t->v->dir, -1, "station '%s' was revoked already", t->rec.name);
+	else if (t->revoke && active <= 1)
+		rc = dv_error_set(DV_EPERM, t->v->dir, -1,
+		                  "station '%s' is the last one not revoked: revoking it would leave no station that may write", t->rec.name);
+	if (rc == 0 && t->revoke) {
+		dv_station_rec r = *cur;
+		/* after the revocation entry's own time: that entry is still valid */
+		r.revoked_ns = dv_now_ns();
+		snprintf(r.revoked_by, sizeof(r.revoked_by), "%s", t->v->station);
+		t->rec = r;
+	}
+	dv_station_list_free(&sl);
+	if (rc < 0) return rc;
+	dv_subkey(tk, t->v->k->master, SUBKEY_TAGS);
+	rc = dv_station_put(cat, tk, &t->rec);
+	dv_wipe(tk, sizeof(tk));
+	return rc;
+}
+
+int dv_vault_station_add(dv_vault *v, const char *name, const char *dir, const dv_key_source *key,
+                         const dv_vault_init_opts *opts)
+{
+	int rc = need_shared_writer(v);
+	if (rc < 0) return rc;
+	if (!dv_station_name_ok(name))
+		return dv_error_set(DV_EINVAL, NULL, -1, "station name: 1 to 63 of A-Z a-z 0-9 . _ - (not starting with . or -)");
+	if (!key->passphrase == !key->key_file) return dv_error_set(DV_EINVAL, dir, -1, "give a passphrase or a key file");
+	if (key->passphrase && key->passphrase_len < 8)
+		return dv_error_set(DV_EINVAL, dir, -1, "passphrase too short (at least 8 characters)");
+	struct stat st;
+	bool existed = stat(dir, &st) == 0;
+	if ((rc = dir_is_empty_or_missing(dir)) < 0) return rc;
+	struct kdf k;
+	memset(&k, 0, sizeof(k));
+	snprintf(k.type, sizeof(k.type), "%s", key->passphrase ? "argon2id" : "keyfile");
+	dv_random(k.salt, sizeof(k.salt));
+	if (key->passphrase) {
+		k.ops = opts && opts->kdf_ops ? opts->kdf_ops : DV_KDF_OPS_DEFAULT;
+		k.mem = opts && opts->kdf_mem ? opts->kdf_mem : DV_KDF_MEM_DEFAULT;
+	}
+	uint8_t kek[DV_KEY_BYTES], pk[32], sk[64], stkey[32], mac[32];
+	uint8_t wrapped[DV_KEY_BYTES + DV_SEAL_OVERHEAD], sealed_sk[64 + DV_SEAL_OVERHEAD];
+	char ad[512], iso[40], hex[65], fp[65];
+	if ((rc = derive_kek(kek, &k, key, dir)) < 0) return rc;
+	/* the same master key, wrapped for the new station alone */
+	kdf_ad(ad, sizeof(ad), v->vault_id, &k);
+	dv_seal(wrapped, v->k->master, DV_KEY_BYTES, ad, strlen(ad), kek);
+	dv_wipe(kek, sizeof(kek));
+	dv_sign_keypair(pk, sk);
+	dv_subkey(stkey, v->k->master, SUBKEY_STATION);
+	station_ad(ad, sizeof(ad), v->vault_id, pk);
+	dv_seal(sealed_sk, sk, sizeof(sk), ad, strlen(ad), stkey);
+	dv_wipe(stkey, sizeof(stkey));
+	dv_wipe(sk, sizeof(sk));
+	/* its vault.json: this one's catalog, blobs and settings; its own key,
+	 * station and time; its own MAC */
+	json_object *cfg = NULL;
+	if (json_object_deep_copy(v->cfg_json, &cfg, NULL) != 0 || !cfg) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	json_object *jk = json_object_new_object(), *js = json_object_new_object();
+	json_object_object_del(cfg, "mac");
+	dv_time_iso(iso, sizeof(iso), dv_now_ns());
+	json_object_object_add(cfg, "created", json_object_new_string(iso));
+	json_object_object_add(jk, "type", json_object_new_string(k.type));
+	json_hex(jk, "salt", k.salt, sizeof(k.salt));
+	json_object_object_add(jk, "ops", json_object_new_int64((int64_t)k.ops));
+	json_object_object_add(jk, "mem", json_object_new_int64((int64_t)k.mem));
+	json_object_object_add(cfg, "kdf", jk);
+	json_hex(cfg, "wrapped_key", wrapped, sizeof(wrapped));
+	json_object_object_add(js, "name", json_object_new_string(name));
+	json_hex(js, "public_key", pk, sizeof(pk));
+	json_hex(js, "sealed_secret_key", sealed_sk, sizeof(sealed_sk));
+	json_object_object_add(cfg, "station", js);
+	char path[4096];
+	size_t n;
+	const char *text;
+	if ((rc = config_mac(mac, cfg, v->k->master)) < 0) goto out;
+	json_hex(cfg, "mac", mac, sizeof(mac));
+	text = json_object_to_json_string_length(cfg, JSON_C_TO_STRING_PRETTY, &n);
+	/* the file first, then the registry and the entry: a failed commit takes the file back */
+	if ((rc = dv_mkdir_p(dir)) < 0 || (rc = dv_pathf(path, sizeof(path), "%s/vault.json", dir)) < 0 ||
+	    (rc = dv_write_file_atomic(path, text, n, 0600)) < 0)
+		goto out;
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "action", json_object_new_string(DV_ACTION_STATION_ADD));
+	json_object_object_add(body, "operator", json_object_new_string(opts && opts->operator_name ? opts->operator_name : ""));
+	json_object_object_add(body, "station_name", json_object_new_string(name));
+	json_hex(body, "station_key", pk, sizeof(pk));
+	dv_station_fingerprint(fp, pk);
+	json_object_object_add(body, "fingerprint", json_object_new_string(fp));
+	dv_hex(hex, mac, 32);
+	json_object_object_add(body, "config_mac", json_object_new_string(hex));
+	struct station_txn t = { .v = v, .rec = { .enrolled_ns = dv_now_ns() } };
+	snprintf(t.rec.name, sizeof(t.rec.name), "%s", name);
+	memcpy(t.rec.public_key, pk, 32);
+	snprintf(t.rec.enrolled_by, sizeof(t.rec.enrolled_by), "%s", v->station);
+	rc = dv_vault_log_with(v, body, NULL, station_txn, &t);
+	json_object_put(body);
+	if (rc < 0) {
+		int keep = rc;
+		char *msg = strdup(dv_error_text());
+		(void)unlink(path);
+		if (!existed) (void)rmdir(dir);
+		rc = dv_error_set(keep, dir, -1, "%s", msg ? msg : "station not enrolled");
+		free(msg);
+	}
+out:
+	json_object_put(cfg);
+	return rc;
+}
+
+int dv_vault_station_revoke(dv_vault *v, const char *name, const char *operator_name)
+{
+	int rc = need_shared_writer(v);
+	if (rc < 0) return rc;
+	dv_station_list sl;
+	if ((rc = dv_station_list_read(&sl, v->cat, NULL, NULL)) < 0) return rc;
+	struct station_txn t = { .v = v, .revoke = true };
+	snprintf(t.rec.name, sizeof(t.rec.name), "%s", name ? name : "");
+	const dv_station_rec *cur = NULL;
+	for (size_t i = 0; i < sl.n; i++)
+		if (!strcmp(sl.s[i].name, t.rec.name)) cur = &sl.s[i];
+	if (!cur) {
+		dv_station_list_free(&sl);
+		return dv_error_set(DV_ENOTFOUND, v->dir, -1, "no station '%s' in this vault ('dronevault station list')", t.rec.name);
+	}
+	char hex[65], fp[65];
+	dv_hex(hex, cur->public_key, 32);
+	dv_station_fingerprint(fp, cur->public_key);
+	dv_station_list_free(&sl);
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "action", json_object_new_string(DV_ACTION_STATION_REVOKE));
+	json_object_object_add(body, "operator", json_object_new_string(operator_name ? operator_name : ""));
+	json_object_object_add(body, "station_name", json_object_new_string(t.rec.name));
+	json_object_object_add(body, "station_key", json_object_new_string(hex));
+	json_object_object_add(body, "fingerprint", json_object_new_string(fp));
+	/* the checks again under the registry's lock, in the entry's transaction */
+	rc = dv_vault_log_with(v, body, NULL, station_txn, &t);
+	json_object_put(body);
+	return rc;
+}
+
+static int cmp_station(const void *a, const void *b)
+{
+	return strcmp(((const dv_station_rec *)a)->name, ((const dv_station_rec *)b)->name);
+}
+
+int dv_vault_station_list(dv_vault *v, int (*fn)(const dv_station_info *s, void *payload), void *payload)
+{
+	if (!v->shared)
+		return dv_error_set(DV_EUNSUPPORTED, v->dir, -1,
+		                    "stations need a shared catalog: this vault's catalog is its own directory's (SQLite)");
+	dv_station_list sl;
+	int rc = dv_station_list_read(&sl, v->cat, NULL, NULL);
+	if (rc < 0) return rc;
+	if (sl.n) qsort(sl.s, sl.n, sizeof(*sl.s), cmp_station);
+	for (size_t i = 0; rc == 0 && i < sl.n; i++) rc = fn(&sl.s[i], payload);
+	dv_station_list_free(&sl);
+	return rc;
+}
+
+/* A writer of a shared vault must be a station of its registry, not revoked. */
+static int station_may_write(dv_vault *v)
+{
+	if (v->mode != DV_VAULT_WRITE) return 0;
+	dv_station_list sl;
+	int rc = dv_station_list_read(&sl, v->cat, NULL, NULL);
+	if (rc < 0) return rc;
+	const dv_station_rec *me = dv_station_by_pk(&sl, v->pk);
+	char iso[40];
+	if (me && me->revoked_ns) {
+		dv_time_iso(iso, sizeof(iso), me->revoked_ns);
+		rc = dv_error_set(DV_EPERM, v->dir, -1, "station '%s' was revoked (%s, by station %s): it writes no more", me->name, iso,
+		                  me->revoked_by);
+	} else if (!me && sl.n) {
+		/* (an empty registry: the vault being made, its first entry to come) */
+		rc = dv_error_set(DV_EPERM, v->dir, -1,
+		                  "this station's signing key is not in the vault's station registry: nothing was written "
+		                  "(enrol stations with 'dronevault station add')");
+	}
+	dv_station_list_free(&sl);
+	return rc;
+}
+
+/* ---- the rollback witness (shared vaults; docs/design.md, "Rollback witness") ------------
+ * On every write a station records, in the same transaction, how many
+ * writes it has made and the vault head after this one, twice: centrally
+ * (the sealed side table "witness", a row per station key) and in its
+ * directory (<dir>/witness, under a keyed MAC), the file before the
+ * commit. A directory put back to an older copy holds fewer writes than
+ * the vault witnessed; a central witness put back holds fewer than the
+ * directory. */
+#define WITNESS_TABLE "witness"
+#define WITNESS_MAX 4096
+
+struct witness {
+	uint64_t n;
+	uint8_t head[32];
+};
+
+static int64_t witness_row(const dv_vault *v)
+{
+	uint8_t tk[32];
+	char h[65], name[80];
+	dv_hex(h, v->pk, 32);
+	snprintf(name, sizeof(name), "key:%s", h);
+	dv_subkey(tk, v->k->master, SUBKEY_TAGS);
+	int64_t id = dv_station_row_id(tk, name);
+	dv_wipe(tk, sizeof(tk));
+	return id;
+}
+
+static void witness_mac(const dv_vault *v, const struct witness *w, uint8_t out[32])
+{
+	uint8_t key[32];
+	char line[300], h[65], pk[65];
+	dv_subkey(key, v->k->master, SUBKEY_WITNESS);
+	dv_hex(h, w->head, 32);
+	dv_hex(pk, v->pk, 32);
+	int n = snprintf(line, sizeof(line), "dronevault-witness-v1|%s|%s|%llu|%s", v->vault_id, pk, (unsigned long long)w->n, h);
+	crypto_generichash(out, 32, (const uint8_t *)line, (size_t)n, key, sizeof(key));
+	dv_wipe(key, sizeof(key));
+}
+
+static int witness_parse(struct witness *w, const uint8_t *data, size_t n, const dv_vault *v, const uint8_t *mac_key_check)
+{
+	(void)mac_key_check;
+	json_tokener *tok = json_tokener_new_ex(4);
+	json_object *o = tok && n < WITNESS_MAX ? json_tokener_parse_ex(tok, (const char *)data, (int)n) : NULL;
+	json_tokener_free(tok);
+	const char *h = o ? cfg_str(o, "vault_head") : NULL;
+	int64_t k = o ? cfg_int(o, "writes") : -1;
+	int rc = 0;
+	if (!h || strlen(h) != 64 || dv_unhex(w->head, 32, h) < 0 || k < 0) rc = DV_ECORRUPT;
+	else w->n = (uint64_t)k;
+	if (rc == 0 && v) {
+		/* the directory's copy carries its MAC */
+		const char *m = cfg_str(o, "mac");
+		uint8_t want[32], got[32];
+		witness_mac(v, w, want);
+		if (!m || strlen(m) != 64 || dv_unhex(got, 32, m) < 0 || !dv_equal(want, got, 32)) rc = DV_EBADKEY;
+	}
+	json_object_put(o);
+	return rc;
+}
+
+static int witness_text(char *out, size_t size, const dv_vault *v, const struct witness *w, bool with_mac)
+{
+	char h[65], m[65] = "", pk[65];
+	dv_hex(h, w->head, 32);
+	dv_hex(pk, v->pk, 32);
+	if (with_mac) {
+		uint8_t mac[32];
+		witness_mac(v, w, mac);
+		dv_hex(m, mac, 32);
+	}
+	int n = snprintf(out, size, "{\"format\":\"dronevault-witness\",\"station_key\":\"%s\",\"writes\":%llu,\"vault_head\":\"%s\"%s%s%s}\n",
+	                 pk, (unsigned long long)w->n, h, with_mac ? ",\"mac\":\"" : "", m, with_mac ? "\"" : "");
+	return n > 0 && (size_t)n < size ? n : dv_error_set(DV_EINVAL, NULL, -1, "witness too long");
+}
+
+static int witness_file_put(dv_vault *v, const struct witness *w)
+{
+	char path[4096], text[600];
+	int n, rc;
+	if ((rc = dv_vault_path(v, "witness", path, sizeof(path))) < 0 || (n = rc = witness_text(text, sizeof(text), v, w, true)) < 0)
+		return rc;
+	return dv_write_file_atomic(path, text, (size_t)n, 0600);
+}
+
+/* 0, DV_ENOTFOUND (no file), DV_ECORRUPT / DV_EBADKEY (malformed, or its MAC fails) */
+static int witness_file_get(struct witness *w, const dv_vault *v)
+{
+	char path[4096];
+	uint8_t *buf;
+	size_t len;
+	int rc = dv_vault_path(v, "witness", path, sizeof(path));
+	if (rc < 0) return rc;
+	if ((rc = dv_read_file(&buf, &len, path, WITNESS_MAX)) < 0) return rc == DV_ENOTFOUND ? DV_ENOTFOUND : rc;
+	rc = witness_parse(w, buf, len, v, NULL);
+	free(buf);
+	return rc;
+}
+
+static int witness_central_get(struct witness *w, dv_catalog *cat, const dv_vault *v)
+{
+	uint8_t *data;
+	size_t n;
+	int rc = dv_catalog_side_get(&data, &n, cat, WITNESS_TABLE, witness_row(v));
+	if (rc < 0) return rc;
+	rc = witness_parse(w, data, n, NULL, NULL);
+	free(data);
+	return rc == DV_ECORRUPT ? dv_error_set(DV_ECORRUPT, NULL, -1, "catalog: this station's witness row is malformed") : rc;
+}
+
+static int witness_write(dv_vault *v, dv_catalog *cat)
+{
+	struct witness old = { 0 }, w = { 0 };
+	int rc = witness_central_get(&old, cat, v);
+	if (rc < 0 && rc != DV_ENOTFOUND) return rc;
+	v->witness_had = rc == 0;
+	v->witness_prev = old.n;
+	memcpy(v->witness_prev_head, old.head, 32);
+	w.n = old.n + 1;
+	char text[600];
+	int n;
+	/* the vault head with this write in it (our transaction sees its own rows) */
+	if ((rc = dv_custody_shared_vault_head(w.head, NULL, cat)) < 0 || (n = rc = witness_text(text, sizeof(text), v, &w, false)) < 0 ||
+	    (rc = dv_catalog_side_put(cat, WITNESS_TABLE, witness_row(v), text, (size_t)n)) < 0)
+		return rc;
+	/* the directory's copy before the commit: a crash in between leaves it one write ahead, never behind */
+	return witness_file_put(v, &w);
+}
+
+static void witness_undo(dv_vault *v)
+{
+	struct witness w = { v->witness_prev, { 0 } };
+	memcpy(w.head, v->witness_prev_head, 32);
+	struct witness cur;
+	/* only when this write had moved the file */
+	if (witness_file_get(&cur, v) != 0 || cur.n != w.n + 1) return;
+	char path[4096];
+	if (v->witness_had) (void)witness_file_put(v, &w);
+	else if (dv_vault_path(v, "witness", path, sizeof(path)) == 0) (void)unlink(path);
+}
+
+int dv_vault_witness_check(dv_vault *v, void (*problem)(const char *msg, void *payload), void (*note)(const char *msg, void *payload),
+                           void *payload)
+{
+	if (!v->shared) return 0;
+	struct witness c = { 0 }, d = { 0 };
+	int crc = witness_central_get(&c, v->cat, v), drc = witness_file_get(&d, v);
+	char msg[600];
+	int problems = 0;
+	if (crc < 0 && crc != DV_ENOTFOUND) return crc;
+	if (drc == DV_ECORRUPT || drc == DV_EBADKEY) {
+		problem("witness: this station's witness file is malformed or fails its MAC (altered, or another station's)", payload);
+		return 1;
+	}
+	if (drc < 0 && drc != DV_ENOTFOUND) return drc;
+	uint64_t cn = crc == 0 ? c.n : 0, dn = drc == 0 ? d.n : 0;
+	if (dn < cn) {
+		snprintf(msg, sizeof(msg),
+		         "witness: this station's directory holds its write %llu, but the vault witnessed %llu writes by this station: "
+		         "the directory was rolled back to an older copy (or replaced)",
+		         (unsigned long long)dn, (unsigned long long)cn);
+		problem(msg, payload);
+		problems++;
+	} else if (dn == cn && cn && !dv_equal(c.head, d.head, 32)) {
+		snprintf(msg, sizeof(msg), "witness: write %llu of this station saw another vault head here than the vault witnessed "
+		         "(directory or witness row replaced)", (unsigned long long)dn);
+		problem(msg, payload);
+		problems++;
+	} else if (dn > cn && (v->writer_at_snap || dv_vault_writer_active(v) || dn == cn + 1)) {
+		/* (a writer of this station at work since our snapshot moves the file past it) */
+		snprintf(msg, sizeof(msg), "witness: this station's directory is %llu write%s ahead of the vault's witness (a write in "
+		         "progress, or one that did not commit)", (unsigned long long)(dn - cn), dn - cn > 1 ? "s" : "");
+		if (note) note(msg, payload);
+	} else if (dn > cn) {
+		snprintf(msg, sizeof(msg), "witness: the vault witnessed %llu writes by this station, its directory holds %llu: the "
+		         "vault's witness (or the catalog) was rolled back", (unsigned long long)cn, (unsigned long long)dn);
+		problem(msg, payload);
+		problems++;
+	}
+	return problems;
 }

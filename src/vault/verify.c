@@ -9,6 +9,7 @@
 
 #include "dv/custody.h"
 #include "dv/custody_actions.h"
+#include "vault/custody_shared_int.h" /* the shared log's vault head (verify --head) */
 #include "dv/err.h"
 #include "dv/ingest.h"
 #include "dv/util.h"
@@ -77,6 +78,14 @@ struct vctx {
 	size_t ncat_cases, capcat_cases;
 	uint32_t *cat_empty, *cat_full;  /* per catalog case: unlogged empty ingests, other ingests */
 	char head_ref[33];        /* --head with a case: its ref in the log */
+	struct by_station { char name[256]; uint64_t n; } *stations; /* shared log: entries per signing station */
+	size_t nstations;
+	struct logged_station { char key[65]; char name[256]; uint64_t add_seq; bool added, revoked; } *lstations;
+	size_t nlstations;            /* shared log: stations the log enrols (vault.init, station.add) and revokes */
+	char **replay_chains;     /* shared log, --head: every chain's head so far */
+	uint64_t *replay_seqs;
+	uint8_t (*replay_hashes)[32];
+	size_t nreplay, capreplay;
 	bool head_found;
 	uint64_t head_at;         /* the entry whose hash (or case head) it is */
 };
@@ -150,6 +159,11 @@ static void problem_cb(const char *msg, void *payload)
 	problem(payload, "%s", msg);
 }
 
+static void note_cb(const char *msg, void *payload)
+{
+	note(payload, "%s", msg);
+}
+
 static const char *jstr(json_object *o, const char *k)
 {
 	json_object *v;
@@ -169,17 +183,30 @@ static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 	if (e->version == 1 &&
 	    (!json_object_object_get_ex(body, "seq", &jseq) || (uint64_t)json_object_get_int64(jseq) != e->seq))
 		problem(c, "custody.log: entry %llu: its body names another sequence number", (unsigned long long)e->seq);
-	if (e->seq == 1) {
+	char mypk[65], signer[65];
+	dv_hex(mypk, dv_vault_public_key(c->v), 32);
+	dv_hex(signer, e->station_pk, 32);
+	if (e->version < 3 && e->seq == 1) {
 		const char *key = jstr(body, "station_key");
-		char pk[65];
-		dv_hex(pk, dv_vault_public_key(c->v), 32);
-		if (!action || strcmp(action, DV_ACTION_VAULT_INIT) || !key || strcmp(key, pk))
+		if (!action || strcmp(action, DV_ACTION_VAULT_INIT) || !key || strcmp(key, mypk))
 			problem(c, "custody.log: entry 1 is not this vault's creation by this station key");
+		c->saw_init = true;
+	} else if (e->version == 3 && action && !strcmp(action, DV_ACTION_VAULT_INIT)) {
+		/* the shared log: the first station's chain begins with the vault's creation, by that station */
+		const char *key = jstr(body, "station_key");
+		if (c->saw_init || e->seq != 1 || strcmp(e->case_ref, "station") || !key || strcmp(key, signer))
+			problem(c, "custody chain %s entry %llu: a vault creation that is not the first entry of its station's chain, "
+			        "or not by the station it names", e->chain, (unsigned long long)e->seq);
 		c->saw_init = true;
 	}
 	const char *cm = jstr(body, "config_mac");
-	if (cm && action && (!strcmp(action, DV_ACTION_VAULT_INIT) || !strcmp(action, DV_ACTION_VAULT_CONFIG) ||
-	                   !strcmp(action, DV_ACTION_CONFIG_SET))) {
+	/* the shared log: every station has its own vault.json; this one's MAC
+	 * is in an entry by this station (vault.init, config.set), or in the
+	 * station.add that enrolled it */
+	bool mine = e->version < 3 || (action && !strcmp(action, DV_ACTION_STATION_ADD) ? jstr(body, "station_key") &&
+	                                !strcmp(jstr(body, "station_key"), mypk) : !strcmp(signer, mypk));
+	if (cm && mine && action && (!strcmp(action, DV_ACTION_VAULT_INIT) || !strcmp(action, DV_ACTION_VAULT_CONFIG) ||
+	                   !strcmp(action, DV_ACTION_CONFIG_SET) || !strcmp(action, DV_ACTION_STATION_ADD))) {
 		c->cfg_logged = true;
 		c->cfg_seq = e->seq;
 		if (strlen(cm) != 64 || dv_unhex(c->cfg_mac, 32, cm) < 0) memset(c->cfg_mac, 0, 32);
@@ -209,8 +236,11 @@ static int on_entry(const dv_custody_entry *e, json_object *body, void *payload)
 		uint64_t start = json_object_object_get_ex(body, "start_entry", &js) ? (uint64_t)json_object_get_int64(js) : 0;
 		if (!start) return 0;   /* an export logged before export.start existed */
 		bool found = false;
+		const char *cn = jstr(body, "case");
 		for (size_t i = 0; i < c->nexports; i++)
-			if (c->exports[i].seq == start && !c->exports[i].closed) {
+			/* shared log: seqs are per chain, and an export's entries are in its case's */
+			if (c->exports[i].seq == start && !c->exports[i].closed &&
+			    (e->version < 3 || !strcmp(c->exports[i].case_name, cn ? cn : "?"))) {
 				c->exports[i].closed = true;
 				found = true;
 			}
@@ -263,12 +293,123 @@ static int account_entry(const dv_custody_entry *e, json_object *body, struct vc
 	return 0;
 }
 
+/* The shared log's states in the order its entries are read: every
+ * chain's head after entry e, and their vault head (hex into h). */
+static int replay_head(struct vctx *c, const dv_custody_entry *e, char h[65])
+{
+	size_t i = 0;
+	while (i < c->nreplay && strcmp(c->replay_chains[i], e->chain) < 0) i++;
+	if (i == c->nreplay || strcmp(c->replay_chains[i], e->chain)) {
+		if (c->nreplay == c->capreplay) {
+			size_t cap = c->capreplay ? c->capreplay * 2 : 32;
+			char **nc = realloc(c->replay_chains, cap * sizeof(*nc));
+			if (nc) c->replay_chains = nc;
+			uint64_t *ns = realloc(c->replay_seqs, cap * sizeof(*ns));
+			if (ns) c->replay_seqs = ns;
+			uint8_t(*nh)[32] = realloc(c->replay_hashes, cap * 32);
+			if (nh) c->replay_hashes = nh;
+			if (!nc || !ns || !nh) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+			c->capreplay = cap;
+		}
+		char *name = strdup(e->chain);
+		if (!name) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		memmove(c->replay_chains + i + 1, c->replay_chains + i, (c->nreplay - i) * sizeof(char *));
+		memmove(c->replay_seqs + i + 1, c->replay_seqs + i, (c->nreplay - i) * sizeof(uint64_t));
+		memmove(c->replay_hashes + i + 1, c->replay_hashes + i, (c->nreplay - i) * 32);
+		c->replay_chains[i] = name;
+		c->nreplay++;
+	}
+	c->replay_seqs[i] = e->seq;
+	memcpy(c->replay_hashes[i], e->hash, 32);
+	uint8_t d[32];
+	int rc = dv_custody_shared_heads_digest(d, (const char *const *)c->replay_chains, c->replay_seqs,
+	                                        (const uint8_t(*)[32])c->replay_hashes, c->nreplay);
+	if (rc < 0) return rc;
+	dv_hex(h, d, 32);
+	return 0;
+}
+
+static int log_station(struct vctx *c, const char *action, json_object *body, const dv_custody_entry *e)
+{
+	const char *key = jstr(body, "station_key");
+	bool init = !strcmp(action, DV_ACTION_VAULT_INIT), add = !strcmp(action, DV_ACTION_STATION_ADD);
+	if (!key || (!init && !add && strcmp(action, DV_ACTION_STATION_REVOKE))) return 0;
+	size_t i = 0;
+	while (i < c->nlstations && strcmp(c->lstations[i].key, key)) i++;
+	if (i == c->nlstations) {
+		if (i >= 4096) return 0;
+		struct logged_station *n = realloc(c->lstations, (i + 1) * sizeof(*n));
+		if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		c->lstations = n;
+		memset(&n[i], 0, sizeof(n[i]));
+		snprintf(n[i].key, sizeof(n[i].key), "%s", key);
+		c->nlstations++;
+	}
+	struct logged_station *ls = &c->lstations[i];
+	if (init || add) {
+		ls->added = true;
+		ls->add_seq = e->seq;
+		const char *nm = init ? jstr(body, "station") : jstr(body, "station_name");
+		snprintf(ls->name, sizeof(ls->name), "%s", nm ? nm : "?");
+	} else ls->revoked = true;
+	return 0;
+}
+
+struct reg_chk {
+	struct vctx *c;
+};
+
+/* The registry (sealed rows) and the log (signed entries) must tell one story of the stations. */
+static int on_registry(const dv_station_info *s, void *payload)
+{
+	struct vctx *c = ((struct reg_chk *)payload)->c;
+	char key[65];
+	dv_hex(key, s->public_key, 32);
+	struct logged_station *ls = NULL;
+	for (size_t i = 0; i < c->nlstations; i++)
+		if (!strcmp(c->lstations[i].key, key)) ls = &c->lstations[i];
+	if (!ls || !ls->added)
+		problem(c, "stations: station %s is in the registry, but no custody entry enrols it (a row added?)", s->name);
+	else if (strcmp(ls->name, s->name))
+		problem(c, "stations: the registry calls station %s what the log enrolled as %s", s->name, ls->name);
+	if (ls && ls->revoked && !s->revoked_ns)
+		problem(c, "stations: the log revokes station %s, but the registry has it not revoked (its row put back?)", s->name);
+	else if (ls && !ls->revoked && s->revoked_ns)
+		problem(c, "stations: the registry has station %s revoked, but no custody entry revokes it", s->name);
+	if (ls) ls->added = false; /* seen */
+	return 0;
+}
+
+static void check_registry(struct vctx *c)
+{
+	struct reg_chk r = { c };
+	if (dv_vault_station_list(c->v, on_registry, &r) < 0) {
+		problem(c, "%s", dv_error_text());
+		return;
+	}
+	for (size_t i = 0; i < c->nlstations; i++)
+		if (c->lstations[i].added)
+			problem(c, "stations: the log enrols station %s, but the registry does not have it (its row removed?)",
+			        c->lstations[i].name);
+}
+
 static int on_entry_all(const dv_custody_entry *e, json_object *body, void *payload)
 {
 	struct vctx *c = payload;
 	if (c->o->head && !c->head_found) {
 		char h[65];
-		bool mine = !c->head_ref[0] || (e->version == 2 && !strcmp(e->case_ref, c->head_ref));
+		bool mine = !c->head_ref[0] || (e->version >= 2 && !strcmp(e->case_ref, c->head_ref));
+		/* the shared log: a vault head is over every chain's head, the
+		 * state after some entry (replayed in time order below) */
+		if (e->version == 3 && !c->head_ref[0]) {
+			mine = false;
+			int rc = replay_head(c, e, h);
+			if (rc < 0) return rc;
+			if (!strncmp(h, c->o->head, strlen(c->o->head))) {
+				c->head_found = true;
+				c->head_at = e->seq;
+			}
+		}
 		dv_hex(h, c->head_ref[0] ? e->case_hash : e->hash, 32);
 		/* a vault head taken before the log was converted to version 2 is
 		 * the v1_hash its entry carries since */
@@ -277,6 +418,25 @@ static int on_entry_all(const dv_custody_entry *e, json_object *body, void *payl
 			c->head_found = true;
 			c->head_at = e->seq;
 		}
+	}
+	const char *by = e->version == 3 ? jstr(body, "signed_by") : NULL;
+	if (by) {
+		size_t i = 0;
+		while (i < c->nstations && strcmp(c->stations[i].name, by)) i++;
+		if (i == c->nstations && i < 4096) {
+			struct by_station *n = realloc(c->stations, (i + 1) * sizeof(*n));
+			if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+			c->stations = n;
+			snprintf(n[i].name, sizeof(n[i].name), "%s", by);
+			n[i].n = 0;
+			c->nstations++;
+		}
+		if (i < c->nstations) c->stations[i].n++;
+	}
+	const char *action = jstr(body, "action");
+	if (e->version == 3 && action) {
+		int src = log_station(c, action, body, e);
+		if (src < 0) return src;
 	}
 	int rc = on_entry(e, body, payload);
 	return rc < 0 ? rc : account_entry(e, body, payload);
@@ -290,33 +450,63 @@ static void check_log(struct vctx *c)
 		return;
 	}
 	if (!c->saw_init) problem(c, "custody.log: the vault's creation entry is missing");
+	bool shared = dv_vault_shared_log(c->v);
+	if (c->nstations) {
+		/* the shared log names the station of every entry: by its signing key */
+		char list[1000] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < c->nstations && used + 1 < sizeof(list); i++) {
+			int w = snprintf(list + used, sizeof(list) - used, "%s%s %llu", i ? ", " : "", c->stations[i].name,
+			                 (unsigned long long)c->stations[i].n);
+			if (w > 0) used += (size_t)w;
+		}
+		note(c, "custody log: entries signed by station: %s", list);
+	}
+	if (shared && c->o->head && !c->head_found && !c->head_ref[0]) {
+		uint8_t now[32];
+		char h[65];
+		if (dv_vault_head(c->v, NULL, now) == 0) {
+			dv_hex(h, now, 32);
+			if (!strncmp(h, c->o->head, strlen(c->o->head))) c->head_found = true;
+		}
+	}
+	const char *where = shared ? "custody log" : "custody.log";
 	if (c->o->head && !c->head_found)
-		problem(c, "custody.log: %s head %s is not in this %s's log: the vault does not contain that state "
-		        "(rolled back to an older copy, or another vault)", c->head_ref[0] ? "the case" : "the vault", c->o->head,
+		problem(c, "%s: %s head %s is not in this %s's log: the vault does not contain that state "
+		        "(rolled back to an older copy, or another vault)", where, c->head_ref[0] ? "the case" : "the vault", c->o->head,
 		        c->head_ref[0] ? "case" : "vault");
 	else if (c->o->head)
-		note(c, "custody.log: head %s is entry %llu: the vault still contains that state", c->o->head,
+		note(c, "%s: head %s is entry %llu: the vault still contains that state", where, c->o->head,
 		     (unsigned long long)c->head_at);
+	if (shared) check_registry(c);
+	/* the shared vault's rollback witness: this station's directory against the vault's record of it */
+	if (shared && dv_vault_witness_check(c->v, problem_cb, note_cb, c) < 0) problem(c, "%s", dv_error_text());
 	uint64_t head;
 	uint8_t hash[32];
-	if (dv_catalog_head_get(dv_vault_catalog(c->v), &head, hash) < 0) {
+	if (shared) {
+		/* entries commit with their work and their chain's head row (the
+		 * chain check compares them): no head record to catch up with */
+		c->head_seq = UINT64_MAX;
+	} else if (dv_catalog_head_get(dv_vault_catalog(c->v), &head, hash) < 0) {
 		problem(c, "%s", dv_error_text());
 		return;
 	}
-	c->head_seq = head;
-	if (head == 0 && c->last_seq > 1)
-		problem(c, "catalog: its record of the custody log head is missing, and the log has %llu entries "
-		        "(deleted: entries may have been cut off the end since)", (unsigned long long)c->last_seq);
-	else if (head > c->last_seq)
-		problem(c, "custody.log: ends at entry %llu but the catalog recorded entry %llu (entries removed from the end)",
-		        (unsigned long long)c->last_seq, (unsigned long long)head);
-	else if (head == c->last_seq && memcmp(hash, c->last_hash, 32) != 0)
-		problem(c, "custody.log: entry %llu is not the entry the catalog recorded (log replaced or rewritten)",
-		        (unsigned long long)head);
-	else if (head < c->last_seq)
-		note(c, "custody.log: %llu entries after the catalog's record (a crash before the catalog caught up): "
-		        "their work is checked against the catalog below; the next write-open rolls the head forward only if it is there",
-		     (unsigned long long)(c->last_seq - head));
+	if (!shared) {
+		c->head_seq = head;
+		if (head == 0 && c->last_seq > 1)
+			problem(c, "catalog: its record of the custody log head is missing, and the log has %llu entries "
+			        "(deleted: entries may have been cut off the end since)", (unsigned long long)c->last_seq);
+		else if (head > c->last_seq)
+			problem(c, "custody.log: ends at entry %llu but the catalog recorded entry %llu (entries removed from the end)",
+			        (unsigned long long)c->last_seq, (unsigned long long)head);
+		else if (head == c->last_seq && memcmp(hash, c->last_hash, 32) != 0)
+			problem(c, "custody.log: entry %llu is not the entry the catalog recorded (log replaced or rewritten)",
+			        (unsigned long long)head);
+		else if (head < c->last_seq)
+			note(c, "custody.log: %llu entries after the catalog's record (a crash before the catalog caught up): "
+			        "their work is checked against the catalog below; the next write-open rolls the head forward only if it is there",
+			     (unsigned long long)(c->last_seq - head));
+	}
 	/* vault.json: every field under its MAC, and that MAC the one the log
 	 * recorded (vault.init, or vault.config when an older vault got it). */
 	uint8_t now[32];
@@ -798,6 +988,12 @@ out:
 		free(c.exports[i].dest);
 	}
 	free(c.exports);
+	free(c.stations);
+	free(c.lstations);
+	for (size_t i = 0; i < c.nreplay; i++) free(c.replay_chains[i]);
+	free(c.replay_chains);
+	free(c.replay_seqs);
+	free(c.replay_hashes);
 	free(c.logged);
 	free(c.cases);
 	free(c.blob_used);

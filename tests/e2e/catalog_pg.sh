@@ -100,7 +100,11 @@ expect_exit 1 "$DV" --vault "$V" cases
 check "newer schema named" grep -q 'schema is version 9, newer than this dronevault' "$T/last.err"
 expect_exit 1 "$DV" --vault "$V" db upgrade
 pg_sql "$db" "DELETE FROM dv_schema WHERE version = 9" >/dev/null
-expect_exit 0 "$DV" --vault "$V" verify
+# the tables dropped above held the vault's custody log (the shared log of
+# version 2): verify says what went with them
+expect_exit 4 "$DV" --vault "$V" verify
+check "the dropped log is missed" grep -q "the vault's creation entry is missing" "$T/last.out" "$T/last.err"
+check "and the ingests it recorded" grep -q "ingest 1 .* is in no custody entry" "$T/last.out" "$T/last.err"
 # db upgrade on a SQLite vault: a usage error
 new_vault "$T/sq"
 if [ "${DV_TEST_CATALOG:-sqlite}" != pg ]; then
