@@ -55,7 +55,7 @@ done
 expect_exit 0 "$DV" --vault "$V" verify --json
 check "verify ok" grep -q '"ok":true' "$T/last.out"
 check "no orphan blobs left" grep -q '"orphan_blobs":0' "$T/last.out"
-blobs=$(find "$V/blobs" -type f | wc -l)
+blobs=$(vault_blob_count "$V")
 check "each content stored once ($blobs blobs for $((cards * n)) distinct)" test "$blobs" -eq $((cards * n))
 check "no temporary files left" test -z "$(ls -A "$V/tmp")"
 for c in $(seq 1 $cards); do

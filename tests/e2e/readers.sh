@@ -14,18 +14,13 @@ make_files "$T/card2" DCIM/100MEDIA/DJI_9001.JPG:1000
 # one complete ingest before, so the snapshot has something to check exactly
 make_files "$T/card0" DCIM/100MEDIA/DJI_0000.JPG:5000
 expect_exit 0 "$DV" --vault "$V" ingest --case 2026-0001 --operator 'PC Early' "$T/card0"
-b0=$(find "$V/blobs" -type f)
-flip_byte() { # flip_byte FILE OFFSET
-  local b
-  b=$(dd if="$1" bs=1 skip="$2" count=1 status=none | od -An -tu1 | tr -d ' ')
-  printf "$(printf '\\%03o' $(( b ^ 0x20 )))" | dd of="$1" bs=1 seek="$2" count=1 conv=notrunc status=none
-}
+b0=$(vault_blob_names "$V")
 
 "$DV" --vault "$V" ingest --case 2026-0042 --operator 'PC Weber' "$T/card" >"$T/ing1.out" 2>"$T/ing1.err" &
 pid=$!
 # wait until it has stored something, then freeze it
 for _ in $(seq 1 400); do
-  n=$(find "$V/blobs" -type f 2>/dev/null | wc -l)
+  n=$(vault_blob_count "$V" 2>/dev/null || echo 0)
   [ "$n" -gt 5 ] && break
   sleep 0.02
 done
@@ -54,10 +49,10 @@ check "verify: in_progress counted" grep -q '"in_progress":[1-9]' "$T/last.out"
 expect_exit 0 "$DV" --vault "$V" verify
 check "verify text says in progress" grep -q 'in progress' "$T/last.out"
 # ... and stays exact: damage to what the snapshot holds is still a problem
-flip_byte "$b0" 100
+vault_blob_flip "$V" "$b0" 100
 expect_exit 4 "$DV" --vault "$V" verify
-check "verify names the damaged blob during the ingest" grep -q "$(basename "$b0").*fails authentication" "$T/last.err"
-flip_byte "$b0" 100
+check "verify names the damaged blob during the ingest" grep -q "$b0.*fails authentication" "$T/last.err"
+vault_blob_unflip "$V" "$b0" 100
 expect_exit 0 "$DV" --vault "$V" verify
 
 # --wait=1: gives up after about a second, still exit 6
