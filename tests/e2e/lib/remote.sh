@@ -128,6 +128,12 @@ vault_blob_unflip() {
     vault_blob_flip "$1" "$2" "$3"
   fi
 }
+# vault_blob_drop DIR NAME VERSION: the version vault_blob_put made on S3
+# removed again (it has no lock), so the locked original is current
+vault_blob_drop() {
+  [ "$(s3_curl -o /dev/null -w '%{http_code}' -X DELETE \
+    "$(vault_s3_base "$1")/$(vault_s3_prefix "$1")blobs/$2?versionId=$3")" = 204 ]
+}
 # vault_blob_delete DIR NAME: a blob deleted (on S3 a plain DELETE: a delete
 # marker hides the object; the locked version itself cannot be deleted)
 vault_blob_delete() {
@@ -149,7 +155,7 @@ vault_blob_delete() {
 vault_snapshot() {
   vault_catalog_remote "$1" || return 0
   local db; db=$(vault_pg_db "$1")
-  pg_sql postgres "DROP DATABASE IF EXISTS ${db}_$2" >/dev/null &&
+  PGOPTIONS="-c client_min_messages=warning" pg_sql postgres "DROP DATABASE IF EXISTS ${db}_$2" >/dev/null &&
     pg_sql postgres "CREATE DATABASE ${db}_$2 TEMPLATE $db" >/dev/null
 }
 vault_restore() {
