@@ -53,4 +53,11 @@ if [ "$backend" = remote ] && [ -z "${DV_S3_BUCKET:-}" ]; then
   [ "$code" = 200 ] || { echo "test-e2e-catalog.sh: could not make the bucket (HTTP $code)" >&2; exit 1; }
   echo "test-e2e-catalog.sh: gateway and bucket ready in $(( SECONDS - t0 )) s"
 fi
+if [ "$backend" = remote ]; then
+  # every blob is a round trip to the gateway: the trial counts of the
+  # heaviest scripts are lower here (the plain run keeps theirs); a
+  # caller's own values win
+  export DV_RACE_TRIALS=${DV_RACE_TRIALS:-10} DV_KILL_TRIALS=${DV_KILL_TRIALS:-8} \
+    DV_READERS_FILES=${DV_READERS_FILES:-150}
+fi
 ctest --test-dir "$build" -L e2e -LE 'package|s3' "$@"

@@ -3,12 +3,14 @@
 # busy (exit 6) at once, after --wait=SECONDS, or waits with --wait.
 # The ingest is frozen (SIGSTOP) in the middle, so the readers provably run
 # while it holds the vault, wherever it stopped (even mid-append).
+# DV_READERS_FILES (400; the remote backend run takes 150): the card's files.
 . "$(dirname "$0")/lib/common.sh"
 
 V=$T/vault
 new_vault "$V"
 specs=()
-for i in $(seq -w 1 400); do specs+=("DCIM/100MEDIA/DJI_$i.JPG:60000"); done
+nfiles=${DV_READERS_FILES:-400}
+for i in $(seq -w 1 "$nfiles"); do specs+=("DCIM/100MEDIA/DJI_$i.JPG:60000"); done
 make_files "$T/card" "${specs[@]}"
 make_files "$T/card2" DCIM/100MEDIA/DJI_9001.JPG:1000
 # one complete ingest before, so the snapshot has something to check exactly
@@ -80,7 +82,7 @@ check "verify clean afterwards" grep -q '"ok":true' "$T/last.out"
 check "nothing in progress afterwards" grep -q '"in_progress":0' "$T/last.out"
 check "the busy note is sealed" bash -c "! grep -qa 'Weber' '$V/lock'"
 expect_exit 0 "$DV" --vault "$V" ls --case 2026-0042
-check "all 400 files listed" test "$(grep -c 'DJI_' "$T/last.out")" -eq 400
+check "all $nfiles files listed" test "$(grep -c 'DJI_' "$T/last.out")" -eq "$nfiles"
 for cmd in ingest export 'zones check' audit radio reindex; do
   # shellcheck disable=SC2086
   expect_exit 0 "$DV" $cmd --help
