@@ -9,7 +9,7 @@
 # (every row of every table, as SQLite returns it) is unchanged.
 # DV_FLIP_SEED replays a run (the seed is printed).
 # A remote vault (S3 + PostgreSQL, lib/remote.sh) has no database file and
-# no blob files: there DV_FLIP_TRIALS_REMOTE (CI default 24) flips go into
+# no blob files: its schema is edited through psql, and DV_FLIP_TRIALS_REMOTE (CI default 24) flips go into
 # its objects (a new version with one bit flipped over the locked one,
 # removed again after the trial), a byte of a sealed record or keyed tag of
 # a random row (psql), the custody log and vault.json.
@@ -32,8 +32,21 @@ if vault_is_remote "$V0"; then
   if ! vault_blobs_remote "$V0" || ! vault_catalog_remote "$V0"; then
     echo "skipped: the remote flips need both the catalog in PostgreSQL and the blobs in S3"; exit 77
   fi
-  skip_part "column type edited, trigger added" "SQLite's sqlite_master; PostgreSQL's schema check is test_catalog_pg's"
   V=$V0
+  # the schema, as on SQLite: a column type edited, a trigger added (each
+  # named, a writer refuses), both undone
+  vault_pg_sql "$V" "ALTER TABLE ingests ALTER COLUMN source_tag TYPE text USING encode(source_tag, 'hex')" >/dev/null
+  expect_exit 1 "$DV" --vault "$V" verify
+  check "an edited column type in PostgreSQL is named" grep -q "catalog schema differs.*ingests" "$T/last.err"
+  vault_pg_sql "$V" "ALTER TABLE ingests ALTER COLUMN source_tag TYPE bytea USING decode(source_tag, 'hex')" >/dev/null
+  vault_pg_sql "$V" "CREATE SCHEMA ext; CREATE FUNCTION ext.hide() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';
+    CREATE TRIGGER hide BEFORE INSERT ON files FOR EACH ROW EXECUTE FUNCTION ext.hide()" >/dev/null
+  expect_exit 1 "$DV" --vault "$V" verify
+  check "an added trigger is named (PostgreSQL)" grep -q "catalog schema differs.*hide" "$T/last.err"
+  expect_exit 1 "$DV" --vault "$V" ingest --case F --operator o "$T/card"
+  check "a writer refuses the catalog with a trigger (PostgreSQL)" grep -q "catalog schema differs" "$T/last.err"
+  vault_pg_sql "$V" "DROP SCHEMA ext CASCADE" >/dev/null
+  expect_exit 0 "$DV" --vault "$V" verify
   trials=${DV_FLIP_TRIALS_REMOTE:-24}
   seed=${DV_FLIP_SEED:-$(( $(od -An -tu4 -N4 /dev/urandom) % 32768 ))}
   echo "seed $seed (DV_FLIP_SEED=$seed replays this run), $trials trials"
