@@ -32,11 +32,12 @@ vault_cfg() {
 vault_catalog_remote() { grep -q '"conninfo"' "$1/vault.json" 2>/dev/null; }
 vault_blobs_remote() { [ "$(vault_cfg "$1" blobs type)" = s3 ]; }
 vault_is_remote() { vault_catalog_remote "$1" || vault_blobs_remote "$1"; }
-# vault_log_is_file DIR: the vault's custody log is the file DIR/custody.log
-# (true for every backend today). Scripts that read or edit custody.log's
-# bytes ask this first: when the custody log of PostgreSQL vaults moves into
-# the shared chains (src/vault/custody_shared.c), this is the one place to
-# change (return false for vault_catalog_remote).
+# vault_log_is_file DIR: the vault's custody log is the file DIR/custody.log.
+# Scripts that read or edit custody.log's bytes ask this first. True on
+# every backend today; a vault whose log lives in the shared chains
+# (src/vault/custody_shared.c) has no custody.log and gets false as it
+# stands. Should such a vault keep a custody.log that is not its log, this
+# is the one place to change (false for vault_catalog_remote).
 vault_log_is_file() { [ -f "$1/custody.log" ]; }
 
 # ---- the run's S3 store (remote) --------------------------------------------
