@@ -13,8 +13,9 @@
 # Left out of the pg and remote runs (the plain run has them): the suites
 # that pick their own backend and servers (labels s3: their own gateway on
 # fixed ports; package: installs a .deb system-wide), and the scripts that
-# make no vault through new_vault (they would run exactly as in the plain run). Prints ctest's summary;
-# exits with ctest's status (77 when PostgreSQL or the gateway is missing).
+# make no vault through new_vault (they would run exactly as in the plain
+# run). Prints ctest's summary; exits with ctest's status (77 when
+# PostgreSQL or the gateway is missing).
 set -euo pipefail
 backend=${1:?usage: test-e2e-catalog.sh sqlite|pg|remote [BUILD_DIR] [ctest args...]}
 build=${2:-build}
@@ -46,7 +47,8 @@ if [ "$backend" = remote ] && [ -z "${DV_S3_BUCKET:-}" ]; then
     S3GW_MON_PORT=${S3GW_MON_PORT:-17889} S3GW_OSD_PORTS=${S3GW_OSD_PORTS:-17900}
   gw=$T/gw
   t0=$SECONDS
-  eval "$(bash "$src/scripts/s3-gateway.sh" start "$gw")"
+  gwenv=$(bash "$src/scripts/s3-gateway.sh" start "$gw") || exit $?
+  eval "$gwenv"
   export DV_S3_BUCKET=dvsuite
   code=$(curl -s -o /dev/null -w '%{http_code}' --aws-sigv4 "aws:amz:us-east-1:s3" \
     --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
