@@ -60,8 +60,8 @@ if [ "$backend" = remote ]; then
   # every blob is a round trip to the gateway: the trial counts of the
   # heaviest scripts are lower here (the plain run keeps theirs); a
   # caller's own values win
-  export DV_RACE_TRIALS=${DV_RACE_TRIALS:-10} DV_KILL_TRIALS=${DV_KILL_TRIALS:-8} \
-    DV_READERS_FILES=${DV_READERS_FILES:-150}
+  export DV_RACE_TRIALS=${DV_RACE_TRIALS:-6} DV_KILL_TRIALS=${DV_KILL_TRIALS:-5} \
+    DV_READERS_FILES=${DV_READERS_FILES:-120}
 fi
 # scripts that make no vault through new_vault run the same on every
 # backend: the plain run has them

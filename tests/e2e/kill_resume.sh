@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # kill -9 at random moments of a large ingest, DV_KILL_TRIALS times (CI
-# default 20; the remote backend run takes 8); then the same command
+# default 20; the remote backend run takes 5); then the same command
 # finishes it: every file stored exactly once, the vault verifies, the
 # export matches the card.
 . "$(dirname "$0")/lib/common.sh"

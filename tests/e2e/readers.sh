@@ -3,7 +3,7 @@
 # busy (exit 6) at once, after --wait=SECONDS, or waits with --wait.
 # The ingest is frozen (SIGSTOP) in the middle, so the readers provably run
 # while it holds the vault, wherever it stopped (even mid-append).
-# DV_READERS_FILES (400; the remote backend run takes 150): the card's files.
+# DV_READERS_FILES (400; the remote backend run takes 120): the card's files.
 . "$(dirname "$0")/lib/common.sh"
 
 V=$T/vault
