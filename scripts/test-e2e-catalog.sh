@@ -37,7 +37,8 @@ stop_all() {
 trap stop_all EXIT
 pg_available || { echo "PostgreSQL 15 is not installed (scripts/install-deps.sh)" >&2; exit 77; }
 pg_start
-export DV_PG_HOST=$(pg_host) DV_TEST_BACKEND=$backend
+DV_PG_HOST=$(pg_host)
+export DV_PG_HOST DV_TEST_BACKEND=$backend
 # a cluster and a gateway given by the caller (DV_PG_HOST; DV_S3_HTTPS,
 # DV_S3_CA, DV_S3_BUCKET and the AWS_* keys) are used as they are
 if [ "$backend" = remote ] && [ -z "${DV_S3_BUCKET:-}" ]; then

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by tests/e2e/lib/common.sh: the test run's backend and the helpers
 # a script needs to reach a vault's catalog and blobs wherever they are.
 #
