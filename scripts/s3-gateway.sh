@@ -155,7 +155,9 @@ osd memory target = 1073741824
 ms mon client mode = crc
 client mount timeout = 30
 rgw data = $dir/rgw
-rgw frontends = beast endpoint=127.0.0.1:$http_port ssl_endpoint=127.0.0.1:$https_port ssl_certificate=$dir/tls/server.pem ssl_private_key=$dir/tls/server.key
+# tcp_nodelay: without it every TLS response waits ~40 ms for a delayed ACK
+# (Nagle), which made a 50-blob export take 5 s instead of 0.4 s
+rgw frontends = beast endpoint=127.0.0.1:$http_port ssl_endpoint=127.0.0.1:$https_port ssl_certificate=$dir/tls/server.pem ssl_private_key=$dir/tls/server.key tcp_nodelay=1
 rgw enable usage log = false
 EOF
 }

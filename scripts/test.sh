@@ -2,7 +2,9 @@
 # test.sh - install what is needed, build twice and run every test:
 #   1. build/      gcc Release, -Werror, benchmarks compiled, every ctest
 #                  test (fuzz targets replay their corpus, the Debian
-#                  package is built, installed, used and removed)
+#                  package is built, installed, used and removed); then the
+#                  e2e (CLI) suite again on the remote backend, S3 +
+#                  PostgreSQL (scripts/test-e2e-catalog.sh remote)
 #   2. build-san/  clang Debug with AddressSanitizer + UndefinedBehaviorSanitizer
 #                  and libFuzzer: every ctest test again, short fuzz smoke
 #                  runs, and the allocation-failure test
@@ -28,6 +30,17 @@ echo "== build (gcc Release) =="
 phase "configuring" "$DV_LOG_DIR/configure.log" cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "${common[@]}"
 phase "building" "$DV_LOG_DIR/build.log" cmake --build build -j"$jobs"
 ctest --test-dir build -j"$jobs" --timeout 900
+# the whole CLI suite again with every vault remote (S3 + PostgreSQL: one
+# gateway and one cluster for the run, started and stopped by the script);
+# once, in this build (the sanitizer build keeps the plain run)
+echo "== build: e2e suite on the remote backend (S3 + PostgreSQL) =="
+rc=0
+bash scripts/test-e2e-catalog.sh remote build -j"$jobs" --timeout 900 || rc=$?
+case $rc in
+  0) ;;
+  77) echo "skipped: the remote backend run (PostgreSQL 15 or radosgw missing: scripts/install-deps.sh)" ;;
+  *) exit "$rc" ;;
+esac
 
 echo "== build-san (clang Debug, ASan+UBSan, libFuzzer) =="
 phase "configuring" "$DV_LOG_DIR/configure-san.log" \

@@ -863,6 +863,141 @@ static int vault_matches(dv_catalog_backend *be, const char *vault_id)
 	return rc;
 }
 
+/*
+ * The schema itself is not under the rows' seals: a trigger would rewrite
+ * every later write of an honest station, a view or a rule stand in for a
+ * table, a policy hide rows, an extra index or a changed column type change
+ * what a query returns. As catalog_sqlite.c's schema_exact does with
+ * sqlite_master, every object of the catalog's schema must be exactly one
+ * this code makes: the migrations, dv_schema and the side tables found,
+ * nothing more, nothing less. The expected objects are made by running the
+ * same statements in the session's temporary schema inside a transaction
+ * that is rolled back (nothing stays), and both schemas are described by one
+ * query (the names of their own schema taken out, pg_temp's alias too), so
+ * PostgreSQL's own rendering applies alike. Only one schema may be on the search path, so
+ * that no object elsewhere can stand in for the catalog's.
+ */
+static const char describe_sql[] =
+	"WITH ns AS (SELECT oid, nspname FROM pg_catalog.pg_namespace WHERE oid = $1::oid) SELECT line FROM ("
+	" SELECT 'relation ' || c.relname || ' kind ' || c.relkind::text || ' rls ' || c.relrowsecurity || c.relforcerowsecurity"
+	"  AS line FROM pg_catalog.pg_class c, ns WHERE c.relnamespace = ns.oid AND c.relkind NOT IN ('i', 'I', 't')"
+	" UNION ALL SELECT 'column ' || c.relname || '.' || a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod) ||"
+	"  CASE WHEN a.attnotnull THEN ' not null' ELSE '' END ||"
+	"  coalesce(' default ' || pg_catalog.pg_get_expr(d.adbin, d.adrelid), '') ||"
+	"  CASE WHEN a.attgenerated <> ''::\"char\" THEN ' generated' ELSE '' END ||"
+	"  coalesce(' collate ' || nullif(a.attcollation, 0)::regcollation::text, '')"
+	"  FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN ns ON c.relnamespace = ns.oid"
+	"  LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+	"  WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind NOT IN ('i', 'I', 't', 'S')"
+	" UNION ALL SELECT 'constraint ' || c.relname || ' ' || co.conname || ' ' ||"
+	"  replace(replace(pg_catalog.pg_get_constraintdef(co.oid), ns.nspname || '.', ''), 'pg_temp.', '')"
+	"  FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid JOIN ns ON c.relnamespace = ns.oid"
+	" UNION ALL SELECT 'index ' || c.relname || ' ' ||"
+	"  replace(replace(pg_catalog.pg_get_indexdef(c.oid), ns.nspname || '.', ''), 'pg_temp.', '')"
+	"  FROM pg_catalog.pg_class c JOIN ns ON c.relnamespace = ns.oid WHERE c.relkind IN ('i', 'I')"
+	" UNION ALL SELECT 'trigger ' || t.tgname || ' on ' || c.relname FROM pg_catalog.pg_trigger t"
+	"  JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN ns ON c.relnamespace = ns.oid WHERE NOT t.tgisinternal"
+	" UNION ALL SELECT 'rule ' || r.rulename || ' on ' || c.relname FROM pg_catalog.pg_rewrite r"
+	"  JOIN pg_catalog.pg_class c ON c.oid = r.ev_class JOIN ns ON c.relnamespace = ns.oid"
+	" UNION ALL SELECT 'policy ' || p.polname || ' on ' || c.relname FROM pg_catalog.pg_policy p"
+	"  JOIN pg_catalog.pg_class c ON c.oid = p.polrelid JOIN ns ON c.relnamespace = ns.oid"
+	" UNION ALL SELECT 'function ' || p.proname FROM pg_catalog.pg_proc p, ns WHERE p.pronamespace = ns.oid"
+	" UNION ALL SELECT 'sequence ' || c.relname || ' ' || s.seqtypid::regtype::text || ' ' || s.seqincrement || ' ' ||"
+	"  s.seqmin || ' ' || s.seqmax || ' ' || s.seqcycle FROM pg_catalog.pg_sequence s"
+	"  JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid JOIN ns ON c.relnamespace = ns.oid"
+	") x ORDER BY line COLLATE \"C\"";
+
+static PGresult *describe(dv_catalog_backend *be, const char *nsoid)
+{
+	struct params p = { 0 };
+	p_text(&p, nsoid);
+	return PQexecParams(be->conn, describe_sql, p.n, NULL, p.val, p.len, p.fmt, 0);
+}
+
+static int schema_exact(dv_catalog_backend *be)
+{
+	PGresult *r = PQexec(be->conn, "SELECT coalesce(array_length(current_schemas(false), 1), 0),"
+	                               " (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = current_schema())");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+		return result_error(be, r, "cannot read the catalog's schema");
+	int nschemas = atoi(PQgetvalue(r, 0, 0));
+	char real_ns[24];
+	snprintf(real_ns, sizeof(real_ns), "%s", PQgetvalue(r, 0, 1));
+	PQclear(r);
+	if (nschemas != 1 || !*real_ns)
+		return dv_error_set(DV_ECORRUPT, be->where, -1,
+		                    "the session's search_path names %d schemas: the catalog's schema must be the only one "
+		                    "(an object elsewhere could stand in for the catalog's)", nschemas);
+	/* one snapshot for the side tables' list and the description (another
+	 * station may make a side table meanwhile) */
+	int rc = exec(be, "BEGIN ISOLATION LEVEL REPEATABLE READ READ WRITE", "cannot check the catalog's schema");
+	if (rc < 0) return rc;
+	/* the side tables there, each as side_create makes it */
+	r = PQexec(be->conn, "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
+	                     " AND tablename LIKE 'side\\_%' ORDER BY 1");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		rc = result_error(be, r, "cannot read the catalog's schema");
+		PQclear(PQexec(be->conn, "ROLLBACK"));
+		return rc;
+	}
+	rc = exec(be, "SET LOCAL search_path = pg_temp", "cannot check the catalog's schema");
+	for (int i = 0; rc == 0 && i < SCHEMA_LATEST; i++) rc = exec(be, migrations[i].sql, "cannot make the expected schema");
+	if (rc == 0)
+		rc = exec(be, "CREATE TABLE dv_schema(version integer PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now(), "
+		              "what text NOT NULL)", "cannot make the expected schema");
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+		const char *n = PQgetvalue(r, i, 0);
+		size_t len = strlen(n);
+		if (len < 6 || len > 37 || strspn(n + 5, "abcdefghijklmnopqrstuvwxyz_") != len - 5) {
+			rc = dv_error_set(DV_ECORRUPT, be->where, -1,
+			                  "catalog schema has a table '%.64s' this dronevault never makes (the database's schema was edited)", n);
+			break;
+		}
+		char sql[200];
+		snprintf(sql, sizeof(sql), "CREATE TABLE %s(id bigint PRIMARY KEY, sealed bytea NOT NULL)", n);
+		rc = exec(be, sql, "cannot make the expected schema");
+	}
+	PQclear(r);
+	PGresult *want = NULL, *got = NULL;
+	if (rc == 0) {
+		r = PQexec(be->conn, "SELECT pg_catalog.pg_my_temp_schema()::text");
+		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+			rc = result_error(be, r, "cannot check the catalog's schema");
+		} else {
+			char tmp_ns[24];
+			snprintf(tmp_ns, sizeof(tmp_ns), "%s", PQgetvalue(r, 0, 0));
+			PQclear(r);
+			want = describe(be, tmp_ns);
+			got = describe(be, real_ns);
+			if (PQresultStatus(want) != PGRES_TUPLES_OK) {
+				rc = result_error(be, want, "cannot describe the expected schema");
+				want = NULL;
+			} else if (PQresultStatus(got) != PGRES_TUPLES_OK) {
+				rc = result_error(be, got, "cannot describe the catalog's schema");
+				got = NULL;
+			}
+		}
+	}
+	for (int i = 0, j = 0; rc == 0 && (i < PQntuples(got) || j < PQntuples(want));) {
+		const char *g = i < PQntuples(got) ? PQgetvalue(got, i, 0) : NULL;
+		const char *w = j < PQntuples(want) ? PQgetvalue(want, j, 0) : NULL;
+		int c = !g ? 1 : !w ? -1 : strcmp(g, w);
+		if (c == 0) {
+			i++, j++;
+			continue;
+		}
+		/* the first difference: an object there that should not be, or one missing */
+		rc = dv_error_set(DV_ECORRUPT, be->where, -1,
+		                  "catalog schema differs from this dronevault's at '%.100s' (%s; the database's schema was edited)",
+		                  c < 0 ? g : w, c < 0 ? "not made by dronevault" : "missing");
+	}
+	PQclear(want);
+	PQclear(got);
+	/* nothing of the expected schema stays */
+	if (PQtransactionStatus(be->conn) != PQTRANS_IDLE) PQclear(PQexec(be->conn, "ROLLBACK"));
+	return rc;
+}
+
 /* Applies versions (from, target] in order, each in its own transaction. */
 static int upgrade(dv_catalog_backend *be, const char *vault_id, int target, int *from, int *to)
 {
@@ -969,7 +1104,7 @@ int dv_catalog_pg_backend(dv_catalog_backend **out, const dv_catalog_backend_ops
 		                  v, SCHEMA_LATEST);
 		goto fail;
 	}
-	if ((rc = vault_matches(be, vault_id)) < 0) goto fail;
+	if ((rc = vault_matches(be, vault_id)) < 0 || (rc = schema_exact(be)) < 0) goto fail;
 	*out = be;
 	*ops_out = &pg_ops;
 	return 0;

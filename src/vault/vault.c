@@ -1181,6 +1181,10 @@ int dv_vault_open_fs(dv_vault **out, const char *dir, const dv_key_source *key, 
 	*out = v;
 	return 0;
 fail:
+	/* an altered vault.json can point the open anywhere (no catalog section:
+	 * a catalog.db that is not there; an endpoint no longer a URL): the
+	 * failure then names what was altered, as verify would */
+	if (v->cfg_state == DV_CONFIG_ALTERED) dv_error_prefix("vault.json was altered (its MAC does not match): ");
 	dv_vault_close(v);
 	return rc;
 }

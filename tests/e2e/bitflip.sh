@@ -8,6 +8,12 @@
 # counted as detected: it is only accepted when the catalog's whole content
 # (every row of every table, as SQLite returns it) is unchanged.
 # DV_FLIP_SEED replays a run (the seed is printed).
+# A remote vault (S3 + PostgreSQL, lib/remote.sh; or the catalog alone in
+# PostgreSQL) has no database file: its schema is edited through psql, and
+# DV_FLIP_TRIALS_REMOTE (CI default 24) flips go into its blobs (on S3 a
+# new version with one bit flipped over the locked object, removed again
+# after the trial), a byte of a sealed record or keyed tag of a random row
+# (psql), the custody log and vault.json.
 . "$(dirname "$0")/lib/common.sh"
 command -v python3 >/dev/null || { echo "skipped: no python3"; exit 77; }
 
@@ -17,6 +23,95 @@ new_vault "$V0"
 "$DV" --vault "$V0" ingest --case F --operator o "$T/card" >/dev/null
 "$DV" --vault "$V0" export --case F --to "$T/exp" >/dev/null
 expect_exit 0 "$DV" --vault "$V0" verify
+
+# flip_at FILE OFFSET BIT: one bit of a file flipped (again: back)
+flip_at() {
+  local b; b=$(dd if="$1" bs=1 skip="$2" count=1 status=none | od -An -tu1 | tr -d ' ')
+  printf "$(printf '\\%03o' $(( b ^ (1 << $3) )))" | dd of="$1" bs=1 seek="$2" count=1 conv=notrunc status=none
+}
+if vault_catalog_remote "$V0"; then
+  V=$V0
+  # the schema, as on SQLite: a column type edited, a trigger added (each
+  # named, a writer refuses), both undone
+  vault_pg_sql "$V" "ALTER TABLE ingests ALTER COLUMN source_tag TYPE text USING encode(source_tag, 'hex')" >/dev/null
+  expect_exit 1 "$DV" --vault "$V" verify
+  check "an edited column type in PostgreSQL is named" grep -q "catalog schema differs.*ingests" "$T/last.err"
+  vault_pg_sql "$V" "ALTER TABLE ingests ALTER COLUMN source_tag TYPE bytea USING decode(source_tag, 'hex')" >/dev/null
+  vault_pg_sql "$V" "CREATE SCHEMA ext; CREATE FUNCTION ext.hide() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';
+    CREATE TRIGGER hide BEFORE INSERT ON files FOR EACH ROW EXECUTE FUNCTION ext.hide()" >/dev/null
+  expect_exit 1 "$DV" --vault "$V" verify
+  check "an added trigger is named (PostgreSQL)" grep -q "catalog schema differs.*hide" "$T/last.err"
+  expect_exit 1 "$DV" --vault "$V" ingest --case F --operator o "$T/card"
+  check "a writer refuses the catalog with a trigger (PostgreSQL)" grep -q "catalog schema differs" "$T/last.err"
+  vault_pg_sql "$V" "DROP SCHEMA ext CASCADE" >/dev/null
+  expect_exit 0 "$DV" --vault "$V" verify
+  trials=${DV_FLIP_TRIALS_REMOTE:-24}
+  seed=${DV_FLIP_SEED:-$(( $(od -An -tu4 -N4 /dev/urandom) % 32768 ))}
+  echo "seed $seed (DV_FLIP_SEED=$seed replays this run), $trials trials"
+  RANDOM=$seed
+  mapfile -t names < <(vault_blob_list "$V")
+  # every (table id column length) of a sealed record or a keyed tag
+  cols=$(vault_pg_sql "$V" "SELECT table_name || ' ' || column_name FROM information_schema.columns
+    WHERE table_schema = 'public' AND data_type = 'bytea' AND table_name NOT LIKE 'custody_%' ORDER BY 1")
+  rows=()
+  while read -r t c; do
+    while read -r id len; do rows+=("$t $id $c $len"); done < <(vault_pg_sql "$V" "SELECT id || ' ' || length($c) FROM $t ORDER BY id")
+  done <<<"$cols"
+  kinds=(blob row log vault.json)
+  detected=0 missed=0
+  declare -A count=()
+  for ((i = 0; i < trials; i++)); do
+    kind=${kinds[i % ${#kinds[@]}]}
+    bit=$(( RANDOM % 8 ))
+    case $kind in
+      blob)
+        read -r name size <<<"${names[RANDOM % ${#names[@]}]}"
+        off=$(( (RANDOM * 32768 + RANDOM) % size ))
+        what="blob $name offset $off bit $bit"; want=$name
+        vault_blob_get "$V" "$name" "$T/flip.blob"
+        flip_at "$T/flip.blob" "$off" "$bit"
+        ver=$(vault_blob_put "$V" "$name" "$T/flip.blob") ;;
+      row)
+        read -r t id c len <<<"${rows[RANDOM % ${#rows[@]}]}"
+        off=$(( RANDOM % len ))
+        what="table $t row $id column $c byte $off bit $bit"; want="table $t row $id"
+        flip_row() { vault_pg_sql "$V" "UPDATE $t SET $c = set_byte($c, $off, get_byte($c, $off) # $((1 << bit))) WHERE id = $id" >/dev/null; }
+        flip_row ;;
+      log|vault.json)
+        if [ "$kind" = log ]; then
+          vault_log_is_file "$V" || { skip_part "flips in custody.log" "the vault's custody log is not a file"; continue; }
+          f=$V/custody.log want=custody.log
+        else
+          f=$V/vault.json want=vault.json
+        fi
+        off=$(( (RANDOM * 32768 + RANDOM) % $(stat -c %s "$f") ))
+        what="$want offset $off bit $bit"
+        flip_at "$f" "$off" "$bit" ;;
+    esac
+    code=0
+    "$DV" --vault "$V" verify >"$T/flip.out" 2>"$T/flip.err" || code=$?
+    if [ "$code" -ne 0 ] && grep -qF "$want" "$T/flip.err"; then
+      detected=$((detected + 1)); count[$kind]=$(( ${count[$kind]:-0} + 1 ))
+    else
+      missed=$((missed + 1))
+      echo "FAIL: trial $i: $what: verify exit $code, $(grep -qF "$want" "$T/flip.err" && echo named || echo not named): $(head -c 300 "$T/flip.err")" >&2
+    fi
+    case $kind in
+      blob) if vault_blobs_remote "$V"; then vault_blob_drop "$V" "$name" "$ver"
+            else flip_at "$T/flip.blob" "$off" "$bit"; vault_blob_put "$V" "$name" "$T/flip.blob"; fi ;;
+      row) flip_row ;;
+      *) flip_at "$f" "$off" "$bit" ;;
+    esac
+  done
+  for k in "${kinds[@]}"; do printf '  %-12s detected %3d\n' "$k" "${count[$k]:-0}"; done
+  echo "$detected detected and named, $missed missed"
+  check "every remote flip detected and named" test "$missed" -eq 0 -a "$detected" -gt 0
+  expect_exit 0 "$DV" --vault "$V" verify
+  check "the restored remote vault verifies" grep -q 'vault intact' "$T/last.out"
+  finish
+  exit
+fi
+
 # every committed page in catalog.db itself (no WAL left to shadow a flip)
 python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("pragma wal_checkpoint(truncate)"); c.close()' "$V0/catalog.db"
 rm -f "$V0/catalog.db-wal" "$V0/catalog.db-shm"

@@ -333,11 +333,11 @@ check "odd names: flat ODM names without spaces or newlines" bash -c "ls '$po2/i
 # (every blob: which one holds which file is the vault's secret; nothing
 # below uses this vault again)
 nb=0
-while IFS= read -r -d '' blob; do
-  chmod u+w "$blob"
-  printf 'XXXX' | dd of="$blob" bs=1 seek=5000 conv=notrunc 2>/dev/null
+while read -r blob size; do
+  [ "$size" -gt 10240 ] || continue
+  vault_blob_flip "$V" "$blob" 5000
   nb=$((nb + 1))
-done < <(find "$V" -path '*blobs*' -type f -size +10k -print0)
+done < <(vault_blob_list "$V")
 check "blobs to damage" test "$nb" -gt 0
 expect_exit 1 "$DV" --vault "$V" export --case EX --for court --to "$T/fail" --no-pdf
 check "failed: no complete-looking package" test -z "$(find "$T/fail" -maxdepth 1 -name 'EX-*')"

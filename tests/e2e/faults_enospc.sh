@@ -22,7 +22,7 @@ new_vault "$V"
 expect_exit 0 "$DV" --vault "$V" ingest --case A --operator tester "$T/small"
 expect_exit 1 "$DV" --vault "$V" ingest --case B --operator tester "$T/big"
 check "ENOSPC explained" grep -qi 'no space left' "$T/last.err"
-check "ENOSPC names the file" grep -q 'tmp/blob-\|catalog.db\|custody.log' "$T/last.err"
+check "ENOSPC names the file" grep -q 'tmp/blob-\|tmp/s3put-\|catalog.db\|custody.log' "$T/last.err"
 # the stop is custody, not only a line on the terminal
 expect_exit 0 "$DV" --vault "$V" log --case B --json
 check "ENOSPC stop in the custody log" python3 -c '

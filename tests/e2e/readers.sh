@@ -3,29 +3,26 @@
 # busy (exit 6) at once, after --wait=SECONDS, or waits with --wait.
 # The ingest is frozen (SIGSTOP) in the middle, so the readers provably run
 # while it holds the vault, wherever it stopped (even mid-append).
+# DV_READERS_FILES (400; the remote backend run takes 120): the card's files.
 . "$(dirname "$0")/lib/common.sh"
 
 V=$T/vault
 new_vault "$V"
 specs=()
-for i in $(seq -w 1 400); do specs+=("DCIM/100MEDIA/DJI_$i.JPG:60000"); done
+nfiles=${DV_READERS_FILES:-400}
+for i in $(seq -w 1 "$nfiles"); do specs+=("DCIM/100MEDIA/DJI_$i.JPG:60000"); done
 make_files "$T/card" "${specs[@]}"
 make_files "$T/card2" DCIM/100MEDIA/DJI_9001.JPG:1000
 # one complete ingest before, so the snapshot has something to check exactly
 make_files "$T/card0" DCIM/100MEDIA/DJI_0000.JPG:5000
 expect_exit 0 "$DV" --vault "$V" ingest --case 2026-0001 --operator 'PC Early' "$T/card0"
-b0=$(find "$V/blobs" -type f)
-flip_byte() { # flip_byte FILE OFFSET
-  local b
-  b=$(dd if="$1" bs=1 skip="$2" count=1 status=none | od -An -tu1 | tr -d ' ')
-  printf "$(printf '\\%03o' $(( b ^ 0x20 )))" | dd of="$1" bs=1 seek="$2" count=1 conv=notrunc status=none
-}
+b0=$(vault_blob_names "$V")
 
 "$DV" --vault "$V" ingest --case 2026-0042 --operator 'PC Weber' "$T/card" >"$T/ing1.out" 2>"$T/ing1.err" &
 pid=$!
 # wait until it has stored something, then freeze it
 for _ in $(seq 1 400); do
-  n=$(find "$V/blobs" -type f 2>/dev/null | wc -l)
+  n=$(vault_blob_count "$V" 2>/dev/null || echo 0)
   [ "$n" -gt 5 ] && break
   sleep 0.02
 done
@@ -54,10 +51,10 @@ check "verify: in_progress counted" grep -q '"in_progress":[1-9]' "$T/last.out"
 expect_exit 0 "$DV" --vault "$V" verify
 check "verify text says in progress" grep -q 'in progress' "$T/last.out"
 # ... and stays exact: damage to what the snapshot holds is still a problem
-flip_byte "$b0" 100
+vault_blob_flip "$V" "$b0" 100
 expect_exit 4 "$DV" --vault "$V" verify
-check "verify names the damaged blob during the ingest" grep -q "$(basename "$b0").*fails authentication" "$T/last.err"
-flip_byte "$b0" 100
+check "verify names the damaged blob during the ingest" grep -q "$b0.*fails authentication" "$T/last.err"
+vault_blob_unflip "$V" "$b0" 100
 expect_exit 0 "$DV" --vault "$V" verify
 
 # --wait=1: gives up after about a second, still exit 6
@@ -85,7 +82,7 @@ check "verify clean afterwards" grep -q '"ok":true' "$T/last.out"
 check "nothing in progress afterwards" grep -q '"in_progress":0' "$T/last.out"
 check "the busy note is sealed" bash -c "! grep -qa 'Weber' '$V/lock'"
 expect_exit 0 "$DV" --vault "$V" ls --case 2026-0042
-check "all 400 files listed" test "$(grep -c 'DJI_' "$T/last.out")" -eq 400
+check "all $nfiles files listed" test "$(grep -c 'DJI_' "$T/last.out")" -eq "$nfiles"
 for cmd in ingest export 'zones check' audit radio reindex; do
   # shellcheck disable=SC2086
   expect_exit 0 "$DV" $cmd --help

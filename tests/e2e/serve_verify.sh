@@ -12,7 +12,7 @@ new_vault "$V"
 "$DV" sample-card "$T/card" >/dev/null
 make_files "$T/card" DCIM/100MEDIA/DJI_0200.MP4:2000000
 expect_exit 0 "$DV" --vault "$V" ingest --case VER-1 --operator tester "$T/card"
-log_before=$(sha256sum "$V/custody.log" | cut -c1-64)
+log_before=$(! vault_log_is_file "$V" || sha256sum "$V/custody.log" | cut -c1-64)
 
 start_serve
 get() { curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $TOK" "$BASE$1"; }
@@ -43,15 +43,19 @@ check "log entries counted" test "$(field result.log_entries)" -ge 2
 check "a plain GET reports, does not restart" bash -c "test \"\$(curl -s -H 'Authorization: Bearer $TOK' '$BASE/api/verify' | grep -o '\"started\":\"[^\"]*\"')\" = \"\$(grep -o '\"started\":\"[^\"]*\"' '$T/body')\""
 
 # one blob damaged: the next run says so
-blob=$(find "$V" -type f -size +1000k | grep -v -e custody -e catalog -e '\.db' | head -1)
+blob=$(vault_blob_list "$V" | awk '$2 > 1024000 { print $1; exit }')
 check "a big blob found" test -n "$blob"
 if [ -n "$blob" ]; then
-  printf '\xff\xfe\xfd\xfc' | dd of="$blob" bs=1 seek=70000 conv=notrunc 2>/dev/null
+  vault_blob_flip "$V" "$blob" 70000
   check "again=1 restarts" test "$(get '/api/verify?again=1')" = 200
   check "verify ends again" wait_done
   check "damage found: not intact" test "$(field intact)" = false
   check "damage found: problems" test "$(field result.problems)" -ge 1
   check "a problem message" grep -q '"kind":"problem"' "$T/body"
 fi
-check "custody log unchanged by verify" test "$(sha256sum "$V/custody.log" | cut -c1-64)" = "$log_before"
+if vault_log_is_file "$V"; then
+  check "custody log unchanged by verify" test "$(sha256sum "$V/custody.log" | cut -c1-64)" = "$log_before"
+else
+  skip_part "custody log unchanged by verify" "the vault's custody log is not a file"
+fi
 finish

@@ -12,7 +12,7 @@ make_files "$T/card" "${specs[@]}"
 V=$T/vault
 new_vault "$V"
 expect_exit 0 "$DV" --vault "$V" ingest --case SIZES --operator tester "$T/card"
-check "107 blobs" test "$(find "$V/blobs" -type f | wc -l)" -eq 107
+check "107 blobs" test "$(vault_blob_count "$V")" -eq 107
 
 dense=$(for i in $(seq 0 99); do
   h=$(sha256sum "$T/card/DCIM/DENSE_$i.JPG" | cut -c1-64)
@@ -20,7 +20,7 @@ dense=$(for i in $(seq 0 99); do
 done | sort -u | wc -l)
 check "100 distinct dense contents" test "$dense" -eq 100
 # sizes of every blob; the dense ones are the blobs between 30000 and 32000 bytes
-sizes=$(find "$V/blobs" -type f -printf '%s\n')
+sizes=$(vault_blob_list "$V" | cut -d' ' -f2)
 distinct=$(awk '$1 > 30000 && $1 < 32000' <<<"$sizes" | sort -u | wc -l)
 check "100 close sizes give at most 3 blob sizes (got $distinct)" test "$distinct" -le 3
 # the attack that worked: expected blob size from a known file's size
@@ -33,7 +33,7 @@ for f in "$T"/card/DCIM/*.JPG; do
 done
 check "no card file matched to a blob by its size (matched $matched)" test "$matched" -eq 0
 # no blob header holds a card file's size where the old format kept it (u64 at offset 16)
-heads=$(for b in $(find "$V/blobs" -type f); do od -An -v -tx1 -j16 -N8 "$b" | tr -d ' \n'; echo; done)
+heads=$(for b in $(vault_blob_names "$V"); do vault_blob_get "$V" "$b" "$T/h.blob"; od -An -v -tx1 -j16 -N8 "$T/h.blob" | tr -d ' \n'; echo; done)
 found=0
 for f in "$T"/card/DCIM/*.JPG; do
   grep -qx "$(printf '%016x' "$(stat -c %s "$f")")" <<<"$heads" && found=$((found + 1))

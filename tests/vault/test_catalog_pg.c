@@ -267,6 +267,55 @@ static void versions(const uint8_t k1[32], const uint8_t k2[32])
 	CHECK(strstr(dv_error_text(), "cannot connect") != NULL);
 }
 
+/* The exact-schema check (catalog_pg.c schema_exact): each object an
+ * insider adds or changes is named by the next open, reader or writer, and
+ * the catalog opens again once it is undone. */
+static void exact_schema(const uint8_t k1[32], const uint8_t k2[32])
+{
+	char ci[700];
+	conninfo(ci, sizeof(ci), "exact");
+	CHECK_EQ(make_db("exact"), 0);
+	dv_catalog *cat;
+	CHECK_EQ(open_pg(&cat, ci, k1, k2, DV_CATALOG_PG_CREATE), 0);
+	dv_catalog_close(cat);
+	/* a side table as the backend makes it is part of the schema */
+	CHECK_EQ(psql_c("exact", "CREATE TABLE side_extra(id bigint PRIMARY KEY, sealed bytea NOT NULL)"), 0);
+	CHECK_EQ(open_pg(&cat, ci, k1, k2, DV_CATALOG_READONLY), 0);
+	dv_catalog_close(cat);
+	static const struct {
+		const char *edit, *undo, *named;
+	} cases[] = {
+		{ "CREATE SCHEMA ext; CREATE FUNCTION ext.hide() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';"
+		  " CREATE TRIGGER hide BEFORE INSERT ON files FOR EACH ROW EXECUTE FUNCTION ext.hide()",
+		  "DROP SCHEMA ext CASCADE", "'trigger hide on files'" },
+		{ "CREATE VIEW recent AS SELECT id FROM files", "DROP VIEW recent", "'column recent.id bigint'" },
+		{ "ALTER TABLE ingests ALTER COLUMN state TYPE bigint", "ALTER TABLE ingests ALTER COLUMN state TYPE integer",
+		  "'column ingests.state bigint not null'" },
+		{ "CREATE INDEX extra ON files(blob_id)", "DROP INDEX extra", "'index extra CREATE INDEX extra ON files" },
+		{ "ALTER TABLE files ENABLE ROW LEVEL SECURITY; CREATE POLICY nothing ON files USING (false)",
+		  "DROP POLICY nothing ON files; ALTER TABLE files DISABLE ROW LEVEL SECURITY", "'policy nothing on files'" },
+		{ "ALTER TABLE side_extra ADD COLUMN note text", "ALTER TABLE side_extra DROP COLUMN note",
+		  "'column side_extra.note text" },
+		{ "ALTER TABLE cases DROP CONSTRAINT cases_tag_key", "ALTER TABLE cases ADD CONSTRAINT cases_tag_key UNIQUE(tag)",
+		  "'constraint cases cases_tag_key UNIQUE (tag)' (missing" },
+		{ "CREATE TABLE side_Bad(id bigint)", "DROP TABLE side_Bad", "'column side_bad.id bigint'" },
+		{ "CREATE SCHEMA postgres", "DROP SCHEMA postgres", "search_path names 2 schemas" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_EQ(psql_c("exact", cases[i].edit), 0);
+		CHECK_EQ(open_pg(&cat, ci, k1, k2, DV_CATALOG_READONLY), DV_ECORRUPT);
+		if (!strstr(dv_error_text(), cases[i].named)) fprintf(stderr, "case %zu: %s\n", i, dv_error_text());
+		CHECK(strstr(dv_error_text(), cases[i].named) != NULL);
+		CHECK_EQ(open_pg(&cat, ci, k1, k2, 0), DV_ECORRUPT); /* a writer too */
+		CHECK_EQ(psql_c("exact", cases[i].undo), 0);
+		CHECK_EQ(open_pg(&cat, ci, k1, k2, 0), 0);
+		dv_catalog_close(cat);
+	}
+	/* the check leaves nothing behind: the schema is still exactly this */
+	CHECK_EQ(open_pg(&cat, ci, k1, k2, DV_CATALOG_READONLY), 0);
+	dv_catalog_close(cat);
+}
+
 /* A reader's snapshot holds while a writer commits. */
 static void snapshot(const uint8_t k1[32], const uint8_t k2[32])
 {
@@ -529,6 +578,7 @@ int main(void)
 	dv_random(k2, 32);
 	basics(k1, k2);
 	versions(k1, k2);
+	exact_schema(k1, k2);
 	snapshot(k1, k2);
 	concurrent(k1, k2);
 	upgrade_race();

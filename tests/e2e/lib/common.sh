@@ -9,15 +9,22 @@ mkdir -p "$base"
 T=$(mktemp -d "$base/e2e-$(basename "$0" .sh)-XXXXXX")
 # shellcheck source=tests/e2e/lib/pg.sh
 . "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
+# shellcheck source=tests/e2e/lib/remote.sh
+. "$(dirname "${BASH_SOURCE[0]}")/remote.sh"
 trap 'pg_stop; rm -rf "$T"' EXIT
-if [ "${DV_TEST_CATALOG:-sqlite}" = pg ] && ! pg_available; then
-  echo "skipped: DV_TEST_CATALOG=pg and PostgreSQL 15 is not installed"
+if [ "$DV_TEST_BACKEND" != sqlite ] && ! pg_available; then
+  echo "skipped: backend $DV_TEST_BACKEND and PostgreSQL 15 is not installed"
   exit 77
 fi
-# the cluster comes from scripts/test-e2e-catalog.sh: a script that sets its
-# own EXIT trap would otherwise leave a server of its own running
-if [ "${DV_TEST_CATALOG:-sqlite}" = pg ] && [ -z "${DV_PG_HOST:-}" ]; then
-  echo "DV_TEST_CATALOG=pg needs DV_PG_HOST: run the suite with scripts/test-e2e-catalog.sh pg" >&2
+# the cluster (and the gateway) come from scripts/test-e2e-catalog.sh: a
+# script that sets its own EXIT trap would otherwise leave a server of its
+# own running
+if [ "$DV_TEST_BACKEND" != sqlite ] && [ -z "${DV_PG_HOST:-}" ]; then
+  echo "backend $DV_TEST_BACKEND needs DV_PG_HOST: run the suite with scripts/test-e2e-catalog.sh $DV_TEST_BACKEND" >&2
+  exit 2
+fi
+if [ "$DV_TEST_BACKEND" = remote ] && [ -z "${DV_S3_BUCKET:-}" ]; then
+  echo "backend remote needs the run's gateway: run the suite with scripts/test-e2e-catalog.sh remote" >&2
   exit 2
 fi
 export DRONEVAULT_PASSPHRASE='test passphrase 123'
@@ -46,16 +53,25 @@ expect_exit() {
     ok
   fi
 }
-# A vault with a cheap KDF so tests stay fast (the defaults are for people).
-# DV_TEST_CATALOG=pg (scripts/test-e2e-catalog.sh pg): its catalog in a fresh database of the run's
-# throwaway PostgreSQL cluster (lib/pg.sh; the whole suite then runs on that backend).
+# A vault with a cheap KDF so tests stay fast (the defaults are for people),
+# on the run's backend (lib/remote.sh): pg = its catalog in a fresh database
+# of the run's throwaway PostgreSQL cluster (lib/pg.sh); remote = that, and
+# its blobs under a fresh prefix of the run's Object Lock bucket (COMPLIANCE,
+# 1 day). new_vault DIR [init options...]
 new_vault() {
-  if [ "${DV_TEST_CATALOG:-sqlite}" = pg ]; then
-    pg_start
-    "$DV" init --kdf-mem 8 --kdf-ops 1 --operator tester --catalog "$(pg_new_db)" "$1" >/dev/null
-  else
-    "$DV" init --kdf-mem 8 --kdf-ops 1 --operator tester "$1" >/dev/null
-  fi
+  local dir=$1; shift
+  case $DV_TEST_BACKEND in
+    pg)
+      pg_start
+      "$DV" init --kdf-mem 8 --kdf-ops 1 --operator tester --catalog "$(pg_new_db)" "$@" "$dir" >/dev/null ;;
+    remote)
+      pg_start
+      "$DV" init --kdf-mem 8 --kdf-ops 1 --operator tester --catalog "$(pg_new_db)" \
+        --blobs "s3://$DV_S3_BUCKET/$(s3_new_prefix)" --s3-endpoint "$DV_S3_HTTPS" --s3-ca "$DV_S3_CA" \
+        --retain-days 1 "$@" "$dir" >/dev/null ;;
+    *)
+      "$DV" init --kdf-mem 8 --kdf-ops 1 --operator tester "$@" "$dir" >/dev/null ;;
+  esac
 }
 # A vault's catalog as dv_tamper takes it: its backend name, and where it is.
 catalog_backend() { if grep -q '"conninfo"' "$1/vault.json" 2>/dev/null; then echo postgresql; else echo sqlite; fi; }
