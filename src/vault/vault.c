@@ -318,6 +318,7 @@ uint32_t dv_vault_retain_days(const dv_vault *v)
 static int init_vault(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts,
                       const dv_blob_s3_opts *s3, uint32_t retain_days);
 static int station_may_write(dv_vault *v);
+static int witness_may_write(dv_vault *v);
 static int witness_write(dv_vault *v, dv_catalog *cat);
 static void witness_undo(dv_vault *v);
 
@@ -1164,7 +1165,7 @@ int dv_vault_open_fs(dv_vault **out, const char *dir, const dv_key_source *key, 
 	dv_subkey(v->k->custody_key, v->k->master, SUBKEY_CUSTODY);
 	if (v->shared) {
 		/* the log is the catalog's: nothing in the directory to reconcile */
-		if ((rc = station_may_write(v)) < 0 || (rc = config_on_open(v)) < 0) goto fail;
+		if ((rc = station_may_write(v)) < 0 || (rc = witness_may_write(v)) < 0 || (rc = config_on_open(v)) < 0) goto fail;
 		dv_secret_readonly(v->k);
 		*out = v;
 		return 0;
@@ -1846,6 +1847,28 @@ static int witness_write(dv_vault *v, dv_catalog *cat)
 		return rc;
 	/* the directory's copy before the commit: a crash in between leaves it one write ahead, never behind */
 	return witness_file_put(v, &w);
+}
+
+/* A writer whose directory and the vault's witness disagree refuses: its
+ * write would move both past the evidence of a rollback (the directory
+ * or the catalog put back), which verify names. One write ahead is the
+ * crash window (the file is written before the commit): allowed. */
+static int witness_may_write(dv_vault *v)
+{
+	if (!v->shared || v->mode != DV_VAULT_WRITE) return 0;
+	struct witness c = { 0 }, d = { 0 };
+	int crc = witness_central_get(&c, v->cat, v), drc = witness_file_get(&d, v);
+	if (crc < 0 && crc != DV_ENOTFOUND) return crc;
+	if (drc < 0 && drc != DV_ENOTFOUND)
+		return dv_error_set(DV_ECORRUPT, v->dir, -1, "witness: this station's witness file is malformed or fails its MAC: "
+		                    "nothing was written (see 'dronevault verify')");
+	uint64_t cn = crc == 0 ? c.n : 0, dn = drc == 0 ? d.n : 0;
+	if (dn < cn || dn > cn + 1 || (dn == cn && cn && !dv_equal(c.head, d.head, 32)))
+		return dv_error_set(DV_ECORRUPT, v->dir, -1,
+		                    "witness: this station's directory holds its write %llu, the vault witnessed %llu: one of them "
+		                    "was rolled back (or replaced); nothing was written (see 'dronevault verify')",
+		                    (unsigned long long)dn, (unsigned long long)cn);
+	return 0;
 }
 
 static void witness_undo(dv_vault *v)

@@ -98,6 +98,9 @@ expect_exit 4 "$DV" --vault "$V2" verify
 check "a rolled-back station directory is caught" grep -q 'holds its write 4, but the vault witnessed 6 writes by this station: the directory was rolled back' "$T/last.out" "$T/last.err"
 expect_exit 4 "$DV" --vault "$V2" verify --head "$vhead"
 check "verify --head on it says so too" grep -q 'the directory was rolled back' "$T/last.out" "$T/last.err"
+# and its writer refuses: a write would move the witness past the rollback
+expect_exit 1 "$DV" --vault "$V2" ingest --case 2026-0006 --operator x "$T/c"
+check "a rolled-back station directory does not write" grep -q 'holds its write 4, the vault witnessed 6: one of them was rolled back' "$T/last.err"
 expect_exit 0 "$DV" --vault "$V1" verify
 rm -rf "$V2" && mv "$T/station2-now" "$V2"
 expect_exit 0 "$DV" --vault "$V2" verify
@@ -113,6 +116,8 @@ after=$(pg_sql "$db" "SELECT string_agg(id || ':' || encode(sealed, 'hex'), ' ')
 for r in $saved; do pg_sql "$db" "UPDATE side_witness SET sealed = decode('${r#*:}', 'hex') WHERE id = ${r%%:*}" >/dev/null; done
 expect_exit 4 "$DV" --vault "$V2" verify
 check "a central witness behind the directory" grep -q "the vault's witness (or the catalog) was rolled back" "$T/last.out" "$T/last.err"
+expect_exit 1 "$DV" --vault "$V2" ingest --case 2026-0007 --operator x "$T/c"
+check "nor does a station the vault's witness is behind" grep -q 'one of them was rolled back' "$T/last.err"
 for r in $after; do pg_sql "$db" "UPDATE side_witness SET sealed = decode('${r#*:}', 'hex') WHERE id = ${r%%:*}" >/dev/null; done
 expect_exit 0 "$DV" --vault "$V2" verify
 

@@ -107,7 +107,13 @@ tampered "salt changed" 'head -c 32 /dev/urandom >"$Q/entries/000001.salt"'
 tampered "signature of another entry" 'cp "$Q/entries/000001.sig" "$Q/entries/000002.sig"'
 tampered "entry removed" 'rm "$Q"/entries/000002.*'
 tampered "last entry removed" 'last=$(ls "$Q/entries" | tail -1); rm "$Q/entries/${last%.*}".*'
-tampered "other key" 'openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout >"$Q/station.pem"'
+# another key: the file log's package has one station.pem; the shared log's
+# names each entry's key (entries/NNNNNN.pem, the statement's station line)
+if vault_log_is_file "$V"; then
+  tampered "other key" 'openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout >"$Q/station.pem"'
+else
+  tampered "other key" 'openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout >"$Q/entries/000002.pem"'
+fi
 expect_exit 1 "$DV" --vault "$V" log --case CASE-ALPHA --package "$P"
 
 # a version 1 log (made before this format: tests/e2e/data/vault-premac.tar.gz)
@@ -132,6 +138,8 @@ expect_exit 0 "$DV" --vault "$O" verify
 expect_exit 0 "$DV" --vault "$O" verify --head "$ohead"
 check "a head taken before the conversion still proves its state" grep -q "still contains that state" "$T/last.err"
 expect_exit 0 "$DV" --vault "$O" log --case OLD-1 --package "$T/opkg"
+# (this fixture is a file-log vault whatever the backend: its own VERIFY.md)
+sed -n '/^```sh$/,/^```$/p' "$T/opkg/VERIFY.md" | sed '1d;$d' >"$T/verify-cmds.sh"
 check "converted case package verifies" runpkg "$T/opkg"
 expect_exit 0 "$DV" --vault "$O" export --case OLD-1 --to "$T/oexp"
 finish
