@@ -92,6 +92,12 @@ int cli_open_vault(const char *cmd, const char *vault_opt, const char *key_file,
 int cli_open_vault_writer(const char *cmd, const char *vault_opt, const char *key_file, const char *holder,
                           double wait_seconds, struct dv_vault **out);
 
+/*
+ * --kdf-mem MIB (8..4096) or --kdf-ops N (1..64) of a new key (init,
+ * station add) into *mem_bytes / *ops: 0, or the usage exit code.
+ */
+int cli_parse_kdf(const char *cmd, const char *opt, const char *arg, uint64_t *mem_bytes, uint64_t *ops);
+
 /* --wait[=SECONDS]: arg NULL (bare --wait) is -1, "until free". Returns 0 or
  * the usage exit code after printing why. */
 int cli_parse_wait(const char *cmd, const char *arg, double *out);

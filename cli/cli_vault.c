@@ -243,3 +243,16 @@ void cli_print_json(void *obj)
 	int flags = cli_stdout_is_tty() ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN;
 	printf("%s\n", json_object_to_json_string_ext(obj, flags | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
+
+int cli_parse_kdf(const char *cmd, const char *opt, const char *arg, uint64_t *mem_bytes, uint64_t *ops)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	bool mem = !strcmp(opt, "kdf-mem");
+	if (errno || end == arg || *end || arg[0] == '-' || v < (mem ? 8u : 1u) || v > (mem ? 4096u : 64u))
+		return cli_usage(cmd, mem ? "--kdf-mem takes 8 to 4096 (MiB)" : "--kdf-ops takes 1 to 64");
+	if (mem) *mem_bytes = (uint64_t)v << 20;
+	else *ops = v;
+	return 0;
+}

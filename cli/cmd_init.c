@@ -79,18 +79,10 @@ int cmd_init(int argc, char **argv)
 		case 'k': key_file = optarg; break;
 		case 's': io.station = optarg; break;
 		case 'o': io.operator_name = optarg; break;
-		case 'm': {
-			char *end;
-			unsigned long long m = strtoull(optarg, &end, 10);
-			if (*end || m < 8 || m > 4096) return cli_usage("init", "--kdf-mem takes 8 to 4096 (MiB)");
-			io.kdf_mem = m << 20;
-			break;
-		}
+		case 'm':
 		case 'p': {
-			char *end;
-			unsigned long long p = strtoull(optarg, &end, 10);
-			if (*end || p < 1 || p > 64) return cli_usage("init", "--kdf-ops takes 1 to 64");
-			io.kdf_ops = p;
+			int u = cli_parse_kdf("init", c == 'm' ? "kdf-mem" : "kdf-ops", optarg, &io.kdf_mem, &io.kdf_ops);
+			if (u) return u;
 			break;
 		}
 		case 'j': json = true; break;

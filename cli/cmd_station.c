@@ -104,18 +104,10 @@ int cmd_station(int argc, char **argv)
 		case 'K': vault_key_file = optarg; break;
 		case 'o': io.operator_name = optarg; break;
 		case 'j': lc.json = true; break;
-		case 'm': {
-			char *end;
-			unsigned long long m = strtoull(optarg, &end, 10);
-			if (*end || m < 8 || m > 4096) return cli_usage("station", "--kdf-mem takes 8 to 4096 (MiB)");
-			io.kdf_mem = m << 20;
-			break;
-		}
+		case 'm':
 		case 'p': {
-			char *end;
-			unsigned long long p = strtoull(optarg, &end, 10);
-			if (*end || p < 1 || p > 64) return cli_usage("station", "--kdf-ops takes 1 to 64");
-			io.kdf_ops = p;
+			int u = cli_parse_kdf("station", c == 'm' ? "kdf-mem" : "kdf-ops", optarg, &io.kdf_mem, &io.kdf_ops);
+			if (u) return u;
 			break;
 		}
 		case 'h': fputs(station_help, stdout); return CLI_OK;
