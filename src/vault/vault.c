@@ -315,6 +315,68 @@ uint32_t dv_vault_retain_days(const dv_vault *v)
 	return d > 0 && d < 100000 ? (uint32_t)d : 0;
 }
 
+/* A station's keys for a new vault.json: the master key wrapped under a
+ * key from the passphrase (Argon2id) or key file, a fresh Ed25519 signing
+ * key with its secret half sealed under the master key's station subkey.
+ * Shared by init and station add. */
+struct station_keys {
+	struct kdf k;
+	uint8_t wrapped[DV_KEY_BYTES + DV_SEAL_OVERHEAD];
+	uint8_t pk[32];
+	uint8_t sealed_sk[64 + DV_SEAL_OVERHEAD];
+};
+
+static int key_source_ok(const dv_key_source *key, const char *dir)
+{
+	if (!key->passphrase == !key->key_file) return dv_error_set(DV_EINVAL, dir, -1, "give a passphrase or a key file");
+	if (key->passphrase && key->passphrase_len < 8)
+		return dv_error_set(DV_EINVAL, dir, -1, "passphrase too short (at least 8 characters)");
+	return 0;
+}
+
+static int make_station_keys(struct station_keys *out, const dv_key_source *key, const dv_vault_init_opts *opts,
+                             const char *dir, const char *vault_id, const uint8_t master[DV_KEY_BYTES])
+{
+	memset(out, 0, sizeof(*out));
+	struct kdf *k = &out->k;
+	snprintf(k->type, sizeof(k->type), "%s", key->passphrase ? "argon2id" : "keyfile");
+	dv_random(k->salt, sizeof(k->salt));
+	if (key->passphrase) {
+		k->ops = opts && opts->kdf_ops ? opts->kdf_ops : DV_KDF_OPS_DEFAULT;
+		k->mem = opts && opts->kdf_mem ? opts->kdf_mem : DV_KDF_MEM_DEFAULT;
+	}
+	uint8_t kek[DV_KEY_BYTES], sk[64], stkey[32];
+	char ad[512];
+	int rc = derive_kek(kek, k, key, dir);
+	if (rc < 0) return rc;
+	kdf_ad(ad, sizeof(ad), vault_id, k);
+	dv_seal(out->wrapped, master, DV_KEY_BYTES, ad, strlen(ad), kek);
+	dv_wipe(kek, sizeof(kek));
+	dv_sign_keypair(out->pk, sk);
+	dv_subkey(stkey, master, SUBKEY_STATION);
+	station_ad(ad, sizeof(ad), vault_id, out->pk);
+	dv_seal(out->sealed_sk, sk, sizeof(sk), ad, strlen(ad), stkey);
+	dv_wipe(stkey, sizeof(stkey));
+	dv_wipe(sk, sizeof(sk));
+	return 0;
+}
+
+/* vault.json's "kdf", "wrapped_key" and "station" of those keys. */
+static void cfg_put_station_keys(json_object *cfg, const struct station_keys *s, const char *name)
+{
+	json_object *jk = json_object_new_object(), *js = json_object_new_object();
+	json_object_object_add(jk, "type", json_object_new_string(s->k.type));
+	json_hex(jk, "salt", s->k.salt, sizeof(s->k.salt));
+	json_object_object_add(jk, "ops", json_object_new_int64((int64_t)s->k.ops));
+	json_object_object_add(jk, "mem", json_object_new_int64((int64_t)s->k.mem));
+	json_object_object_add(cfg, "kdf", jk);
+	json_hex(cfg, "wrapped_key", s->wrapped, sizeof(s->wrapped));
+	json_object_object_add(js, "name", json_object_new_string(name));
+	json_hex(js, "public_key", s->pk, sizeof(s->pk));
+	json_hex(js, "sealed_secret_key", s->sealed_sk, sizeof(s->sealed_sk));
+	json_object_object_add(cfg, "station", js);
+}
+
 static int init_vault(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts,
                       const dv_blob_s3_opts *s3, uint32_t retain_days);
 static int station_may_write(dv_vault *v);
@@ -354,34 +416,17 @@ static int init_vault(const char *dir, const dv_key_source *key, const dv_vault_
 {
 	int rc;
 	if ((rc = dv_crypto_init()) < 0 || (rc = dir_is_empty_or_missing(dir)) < 0) return rc;
-	if (!key->passphrase == !key->key_file)
-		return dv_error_set(DV_EINVAL, dir, -1, "give a passphrase or a key file");
-	if (key->passphrase && key->passphrase_len < 8)
-		return dv_error_set(DV_EINVAL, dir, -1, "passphrase too short (at least 8 characters)");
-	struct kdf k;
-	memset(&k, 0, sizeof(k));
-	snprintf(k.type, sizeof(k.type), "%s", key->passphrase ? "argon2id" : "keyfile");
-	dv_random(k.salt, sizeof(k.salt));
-	if (key->passphrase) {
-		k.ops = opts && opts->kdf_ops ? opts->kdf_ops : DV_KDF_OPS_DEFAULT;
-		k.mem = opts && opts->kdf_mem ? opts->kdf_mem : DV_KDF_MEM_DEFAULT;
-	}
-	uint8_t idb[16], master[DV_KEY_BYTES], kek[DV_KEY_BYTES], pk[32], sk[64], stkey[32];
-	char vault_id[33], ad[512];
+	if ((rc = key_source_ok(key, dir)) < 0) return rc;
+	uint8_t idb[16], master[DV_KEY_BYTES];
+	char vault_id[33];
 	dv_random(idb, sizeof(idb));
 	dv_hex(vault_id, idb, sizeof(idb));
-	if ((rc = derive_kek(kek, &k, key, dir)) < 0) return rc;
 	dv_random(master, sizeof(master));
-	uint8_t wrapped[DV_KEY_BYTES + DV_SEAL_OVERHEAD], sealed_sk[64 + DV_SEAL_OVERHEAD];
-	kdf_ad(ad, sizeof(ad), vault_id, &k);
-	dv_seal(wrapped, master, sizeof(master), ad, strlen(ad), kek);
-	dv_wipe(kek, sizeof(kek));
-	dv_sign_keypair(pk, sk);
-	dv_subkey(stkey, master, SUBKEY_STATION);
-	station_ad(ad, sizeof(ad), vault_id, pk);
-	dv_seal(sealed_sk, sk, sizeof(sk), ad, strlen(ad), stkey);
-	dv_wipe(stkey, sizeof(stkey));
-	dv_wipe(sk, sizeof(sk));
+	struct station_keys sk;
+	if ((rc = make_station_keys(&sk, key, opts, dir, vault_id, master)) < 0) {
+		dv_wipe(master, sizeof(master));
+		return rc;
+	}
 
 	char station[DV_NAME_MAX] = "";
 	if (opts && opts->station && *opts->station)
@@ -411,21 +456,12 @@ static int init_vault(const char *dir, const dv_key_source *key, const dv_vault_
 		return rc;
 	}
 
-	json_object *cfg = json_object_new_object(), *jk = json_object_new_object(), *js = json_object_new_object();
+	json_object *cfg = json_object_new_object();
 	json_object_object_add(cfg, "format", json_object_new_string("dronevault-vault"));
 	json_object_object_add(cfg, "version", json_object_new_int(1));
 	json_object_object_add(cfg, "vault_id", json_object_new_string(vault_id));
 	json_object_object_add(cfg, "created", json_object_new_string(iso));
-	json_object_object_add(jk, "type", json_object_new_string(k.type));
-	json_hex(jk, "salt", k.salt, sizeof(k.salt));
-	json_object_object_add(jk, "ops", json_object_new_int64((int64_t)k.ops));
-	json_object_object_add(jk, "mem", json_object_new_int64((int64_t)k.mem));
-	json_object_object_add(cfg, "kdf", jk);
-	json_hex(cfg, "wrapped_key", wrapped, sizeof(wrapped));
-	json_object_object_add(js, "name", json_object_new_string(station));
-	json_hex(js, "public_key", pk, sizeof(pk));
-	json_hex(js, "sealed_secret_key", sealed_sk, sizeof(sealed_sk));
-	json_object_object_add(cfg, "station", js);
+	cfg_put_station_keys(cfg, &sk, station);
 	if (catalog) {
 		json_object *jc = json_object_new_object();
 		json_object_object_add(jc, "backend", json_object_new_string("postgresql"));
@@ -462,8 +498,8 @@ static int init_vault(const char *dir, const dv_key_source *key, const dv_vault_
 	json_object_object_add(body, "action", json_object_new_string(DV_ACTION_VAULT_INIT));
 	json_object_object_add(body, "operator", json_object_new_string(opts && opts->operator_name ? opts->operator_name : ""));
 	json_object_object_add(body, "vault_id", json_object_new_string(vault_id));
-	json_hex(body, "station_key", pk, sizeof(pk));
-	json_object_object_add(body, "kdf", json_object_new_string(k.type));
+	json_hex(body, "station_key", sk.pk, sizeof(sk.pk));
+	json_object_object_add(body, "kdf", json_object_new_string(sk.k.type));
 	json_hex(body, "config_mac", mac, sizeof(mac));
 	json_object_object_add(body, "catalog", json_object_new_string(catalog ? "postgresql" : "sqlite"));
 	if (v->blobs_cfg) json_object_object_add(body, "blobs", json_object_get(v->blobs_cfg));
@@ -1562,52 +1598,24 @@ int dv_vault_station_add(dv_vault *v, const char *name, const char *dir, const d
 	if (rc < 0) return rc;
 	if (!dv_station_name_ok(name))
 		return dv_error_set(DV_EINVAL, NULL, -1, "station name: 1 to 63 of A-Z a-z 0-9 . _ - (not starting with . or -)");
-	if (!key->passphrase == !key->key_file) return dv_error_set(DV_EINVAL, dir, -1, "give a passphrase or a key file");
-	if (key->passphrase && key->passphrase_len < 8)
-		return dv_error_set(DV_EINVAL, dir, -1, "passphrase too short (at least 8 characters)");
+	if ((rc = key_source_ok(key, dir)) < 0) return rc;
 	struct stat st;
 	bool existed = stat(dir, &st) == 0;
 	if ((rc = dir_is_empty_or_missing(dir)) < 0) return rc;
-	struct kdf k;
-	memset(&k, 0, sizeof(k));
-	snprintf(k.type, sizeof(k.type), "%s", key->passphrase ? "argon2id" : "keyfile");
-	dv_random(k.salt, sizeof(k.salt));
-	if (key->passphrase) {
-		k.ops = opts && opts->kdf_ops ? opts->kdf_ops : DV_KDF_OPS_DEFAULT;
-		k.mem = opts && opts->kdf_mem ? opts->kdf_mem : DV_KDF_MEM_DEFAULT;
-	}
-	uint8_t kek[DV_KEY_BYTES], pk[32], sk[64], stkey[32], mac[32];
-	uint8_t wrapped[DV_KEY_BYTES + DV_SEAL_OVERHEAD], sealed_sk[64 + DV_SEAL_OVERHEAD];
-	char ad[512], iso[40], hex[65], fp[65];
-	if ((rc = derive_kek(kek, &k, key, dir)) < 0) return rc;
+	uint8_t mac[32];
+	char iso[40], hex[65], fp[65];
 	/* the same master key, wrapped for the new station alone */
-	kdf_ad(ad, sizeof(ad), v->vault_id, &k);
-	dv_seal(wrapped, v->k->master, DV_KEY_BYTES, ad, strlen(ad), kek);
-	dv_wipe(kek, sizeof(kek));
-	dv_sign_keypair(pk, sk);
-	dv_subkey(stkey, v->k->master, SUBKEY_STATION);
-	station_ad(ad, sizeof(ad), v->vault_id, pk);
-	dv_seal(sealed_sk, sk, sizeof(sk), ad, strlen(ad), stkey);
-	dv_wipe(stkey, sizeof(stkey));
-	dv_wipe(sk, sizeof(sk));
+	struct station_keys sk;
+	if ((rc = make_station_keys(&sk, key, opts, dir, v->vault_id, v->k->master)) < 0) return rc;
+	const uint8_t *pk = sk.pk;
 	/* its vault.json: this one's catalog, blobs and settings; its own key,
 	 * station and time; its own MAC */
 	json_object *cfg = NULL;
 	if (json_object_deep_copy(v->cfg_json, &cfg, NULL) != 0 || !cfg) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-	json_object *jk = json_object_new_object(), *js = json_object_new_object();
 	json_object_object_del(cfg, "mac");
 	dv_time_iso(iso, sizeof(iso), dv_now_ns());
 	json_object_object_add(cfg, "created", json_object_new_string(iso));
-	json_object_object_add(jk, "type", json_object_new_string(k.type));
-	json_hex(jk, "salt", k.salt, sizeof(k.salt));
-	json_object_object_add(jk, "ops", json_object_new_int64((int64_t)k.ops));
-	json_object_object_add(jk, "mem", json_object_new_int64((int64_t)k.mem));
-	json_object_object_add(cfg, "kdf", jk);
-	json_hex(cfg, "wrapped_key", wrapped, sizeof(wrapped));
-	json_object_object_add(js, "name", json_object_new_string(name));
-	json_hex(js, "public_key", pk, sizeof(pk));
-	json_hex(js, "sealed_secret_key", sealed_sk, sizeof(sealed_sk));
-	json_object_object_add(cfg, "station", js);
+	cfg_put_station_keys(cfg, &sk, name);
 	char path[4096];
 	size_t n;
 	const char *text;
@@ -1622,7 +1630,7 @@ int dv_vault_station_add(dv_vault *v, const char *name, const char *dir, const d
 	json_object_object_add(body, "action", json_object_new_string(DV_ACTION_STATION_ADD));
 	json_object_object_add(body, "operator", json_object_new_string(opts && opts->operator_name ? opts->operator_name : ""));
 	json_object_object_add(body, "station_name", json_object_new_string(name));
-	json_hex(body, "station_key", pk, sizeof(pk));
+	json_hex(body, "station_key", pk, sizeof(sk.pk));
 	dv_station_fingerprint(fp, pk);
 	json_object_object_add(body, "fingerprint", json_object_new_string(fp));
 	dv_hex(hex, mac, 32);
