@@ -1,18 +1,43 @@
 #!/usr/bin/env bash
-# The passphrase prompt on a terminal (script(1) gives the command a pty):
+# The passphrase prompt on a terminal (a pty, driven from python3):
 # asked twice at init without echo, mismatches refused, asked once to open,
 # a wrong one is exit 3; with no terminal and no other source, a clear error.
 . "$(dirname "$0")/lib/common.sh"
 unset DRONEVAULT_PASSPHRASE
-command -v script >/dev/null || { echo "skipped: no script(1)"; exit 77; }
-pty() { # pty INPUT_LINES... -- COMMAND : run COMMAND on a pty, typing the lines
-  local input=() 
-  while [ "$1" != -- ]; do input+=("$1"); shift; done
-  shift
-  local cmd
-  printf -v cmd '%q ' "$@"
-  { for l in "${input[@]}"; do sleep 0.4; printf '%s\n' "$l"; done; sleep 1; } |
-    timeout 60 script -qec "$cmd" /dev/null
+command -v python3 >/dev/null || { echo "skipped: no python3"; exit 77; }
+# pty INPUT_LINES... -- COMMAND: run COMMAND on a pty, typing each line once
+# its prompt has appeared (the prompt is written after echo is off, and
+# the terminal's input is flushed then: a line typed before it would be
+# lost - under load that made a fixed delay flaky). Exits with COMMAND's code.
+pty() {
+  python3 - "$@" <<'PY'
+import os, pty, re, select, signal, sys, time
+args = sys.argv[1:]
+lines, cmd = args[:args.index("--")], args[args.index("--") + 1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(cmd[0], cmd)
+out, typed, deadline = b"", 0, time.time() + 60
+while time.time() < deadline:
+    if typed < len(lines) and len(re.findall(rb"assphrase[^\r\n]*?: ", out)) > typed:
+        os.write(fd, lines[typed].encode() + b"\n")
+        typed += 1
+    r, _, _ = select.select([fd], [], [], 0.2)
+    if not r:
+        continue
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+else:
+    os.kill(pid, signal.SIGKILL)
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+PY
 }
 V=$T/vault
 out=$(pty 'first secret phrase' 'other secret phrase' -- "$DV" init --kdf-mem 8 --kdf-ops 1 "$V") || true
