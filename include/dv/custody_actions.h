@@ -33,5 +33,9 @@
 #define DV_ACTION_REINDEX "telemetry.reindex"             /* telemetry re-derived: new per-ingest digests */
 #define DV_ACTION_CASE_RETENTION "case.retention"         /* a case's Object Lock retention set (S3 vaults) */
 #define DV_ACTION_CASE_HOLD "case.hold"                   /* a case's legal hold on or off (S3 vaults) */
+#define DV_ACTION_VAULT_MIGRATE "vault.migrate"           /* a laptop vault's ingests moved in (dronevault migrate) */
+#define DV_ACTION_VAULT_MIGRATED "vault.migrated"         /* this vault's ingests moved into another (its id, head) */
+#define DV_ACTION_SYNC "sync"                             /* an offline station's ingests pushed in (dronevault sync) */
+#define DV_ACTION_SYNC_PUSHED "sync.pushed"               /* this vault's ingests pushed to the central vault */
 
 #endif

@@ -121,6 +121,10 @@ const uint8_t *dv_vault_public_key(const dv_vault *v);
  * its chain), the vault head is over every chain's head, and custody.log
  * is not used. */
 bool dv_vault_shared_log(const dv_vault *v);
+/* Where the vault keeps its catalog and blobs (vault.json): the PostgreSQL
+ * connection string or NULL (catalog.db), the s3:// URL or NULL (blobs/).
+ * Borrowed, valid while v is open. */
+void dv_vault_location(const dv_vault *v, const char **catalog, const char **blobs_url);
 
 /*
  * Stations of a shared vault (PostgreSQL catalog; docs/design.md,

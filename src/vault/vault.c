@@ -71,6 +71,14 @@ struct dv_vault {
 	bool witness_had;
 };
 
+static const char *cfg_str(json_object *o, const char *k);
+
+void dv_vault_location(const dv_vault *v, const char **catalog, const char **blobs_url)
+{
+	*catalog = v->catalog_conn[0] ? v->catalog_conn : NULL;
+	*blobs_url = v->blobs_cfg ? cfg_str(v->blobs_cfg, "url") : NULL;
+}
+
 int dv_vault_path(const dv_vault *v, const char *name, char *out, size_t size)
 {
 	return dv_pathf(out, size, "%s/%s", v->dir, name);

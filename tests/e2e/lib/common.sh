@@ -60,17 +60,20 @@ expect_exit() {
 # 1 day). new_vault DIR [init options...]
 new_vault() {
   local dir=$1; shift
+  local args
+  [ "$DV_TEST_BACKEND" = sqlite ] || pg_start
+  read -ra args <<<"$(backend_args)"
+  "$DV" init --kdf-mem 8 --kdf-ops 1 --operator tester ${args[@]+"${args[@]}"} "$@" "$dir" >/dev/null
+}
+# The init options that put a new vault on the run's backend (none for
+# sqlite), one word each: for init and the commands that take init's flags
+# (migrate). The cluster must be started (pg_start) in the calling shell.
+backend_args() {
   case $DV_TEST_BACKEND in
-    pg)
-      pg_start
-      "$DV" init --kdf-mem 8 --kdf-ops 1 --operator tester --catalog "$(pg_new_db)" "$@" "$dir" >/dev/null ;;
+    pg) echo --catalog "$(pg_new_db)" ;;
     remote)
-      pg_start
-      "$DV" init --kdf-mem 8 --kdf-ops 1 --operator tester --catalog "$(pg_new_db)" \
-        --blobs "s3://$DV_S3_BUCKET/$(s3_new_prefix)" --s3-endpoint "$DV_S3_HTTPS" --s3-ca "$DV_S3_CA" \
-        --retain-days 1 "$@" "$dir" >/dev/null ;;
-    *)
-      "$DV" init --kdf-mem 8 --kdf-ops 1 --operator tester "$@" "$dir" >/dev/null ;;
+      echo --catalog "$(pg_new_db)" --blobs "s3://$DV_S3_BUCKET/$(s3_new_prefix)" --s3-endpoint "$DV_S3_HTTPS" \
+        --s3-ca "$DV_S3_CA" --retain-days 1 ;;
   esac
 }
 # A vault's catalog as dv_tamper takes it: its backend name, and where it is.
