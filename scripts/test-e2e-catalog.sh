@@ -64,8 +64,8 @@ if [ "$backend" = remote ]; then
   export DV_RACE_TRIALS=${DV_RACE_TRIALS:-6} DV_KILL_TRIALS=${DV_KILL_TRIALS:-5} \
     DV_READERS_FILES=${DV_READERS_FILES:-120}
 fi
-# scripts that make no vault through new_vault run the same on every
+# scripts that make no vault through new_vault (or backend_args) run the same on every
 # backend: the plain run has them
-same=$(cd "$src/tests/e2e" && grep -L '^[^#]*new_vault ' -- *.sh | sed 's/\.sh$//' | paste -sd'|')
+same=$(cd "$src/tests/e2e" && grep -L -e '^[^#]*new_vault ' -e '^[^#]*backend_args' -- *.sh | sed 's/\.sh$//' | paste -sd'|')
 echo "test-e2e-catalog.sh: backend $backend; left to the plain run (no new_vault): ${same//|/ }"
 ctest --test-dir "$build" -L e2e -LE 'package|s3' ${same:+-E "^e2e_($same)\$"} "$@"

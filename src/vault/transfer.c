@@ -59,6 +59,13 @@ struct tctx {
 	dv_blob_writer *w;
 	char src_pk[65];
 	bool src_last_is_push;     /* the source's last entry is its record of a push to dst */
+	/* the rollback witness: every entry hash of the source's file log (by
+	 * seq), and the newest source head the destination's log recorded */
+	uint8_t (*src_hashes)[32];
+	uint64_t nsrc_hashes;
+	uint64_t witnessed_seq;
+	uint8_t witnessed[32];
+	bool src_seq_gap;
 };
 
 static int64_t mono_ns(void)
@@ -133,6 +140,13 @@ static int on_src_entry(const dv_custody_entry *e, json_object *body, void *payl
 	json_object *to;
 	t->src_last_is_push = action && !strcmp(action, t->o->action_out) && json_object_object_get_ex(body, "to", &to) &&
 	                      jstr(to, "vault") && !strcmp(jstr(to, "vault"), dv_vault_id(t->dst));
+	if (!dv_vault_shared_log(t->src)) {
+		if (e->seq != t->nsrc_hashes + 1) t->src_seq_gap = true;
+		uint8_t(*n)[32] = realloc(t->src_hashes, (size_t)(t->nsrc_hashes + 1) * 32);
+		if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+		t->src_hashes = n;
+		memcpy(t->src_hashes[t->nsrc_hashes++], e->hash, 32);
+	}
 	if (!action) return 0;
 	if (!strcmp(action, DV_ACTION_REINDEX)) {
 		json_object *arr;
@@ -169,6 +183,18 @@ static int on_dst_entry(const dv_custody_entry *e, json_object *body, void *payl
 	const char *action = jstr(body, "action");
 	json_object *from;
 	int64_t dst_id, src_id;
+	/* a summary of an earlier migrate or sync from this source: its head then */
+	if (action && (!strcmp(action, DV_ACTION_VAULT_MIGRATE) || !strcmp(action, DV_ACTION_SYNC)) &&
+	    json_object_object_get_ex(body, "from", &from) && jstr(from, "vault") &&
+	    !strcmp(jstr(from, "vault"), dv_vault_id(t->src))) {
+		int64_t hs;
+		uint8_t h[32];
+		if (jint(from, "head_seq", &hs) && hs > 0 && (uint64_t)hs >= t->witnessed_seq && hex32(h, jstr(from, "head_sha256"))) {
+			t->witnessed_seq = (uint64_t)hs;
+			memcpy(t->witnessed, h, 32);
+		}
+		return 0;
+	}
 	if (!action || strcmp(action, DV_ACTION_INGEST) || !json_object_object_get_ex(body, "from", &from) ||
 	    !json_object_is_type(from, json_type_object) || !jint(body, "ingest", &dst_id) || !jint(from, "ingest", &src_id))
 		return 0;
@@ -693,6 +719,20 @@ int dv_vault_transfer(dv_vault *dst, dv_vault *src, const dv_transfer_opts *o, d
 		                  "the destination vault's custody log has %llu problem%s (first: %s); nothing sent: run "
 		                  "'dronevault verify' on it",
 		                  (unsigned long long)t.problems, t.problems == 1 ? "" : "s", t.first_problem);
+	/* rollback witness: the source's log must still hold the head the
+	 * destination recorded at the last push (a vault put back to an older
+	 * copy, or a log rewritten since, has it no more) */
+	if (rc == 0 && t.witnessed_seq && !dv_vault_shared_log(src) &&
+	    (t.src_seq_gap || t.witnessed_seq > t.nsrc_hashes || memcmp(t.src_hashes[t.witnessed_seq - 1], t.witnessed, 32))) {
+		char h[65];
+		dv_hex(h, t.witnessed, 32);
+		rc = dv_error_set(DV_ECORRUPT, dv_vault_dir(src), -1,
+		                  "this vault was rolled back or its log rewritten: the central vault witnessed its head at entry "
+		                  "%llu (%.16s...) at the last push, and its log (%llu entries) %s; nothing sent (run 'dronevault "
+		                  "verify --head %s' here)",
+		                  (unsigned long long)t.witnessed_seq, h, (unsigned long long)t.nsrc_hashes,
+		                  t.witnessed_seq > t.nsrc_hashes ? "ends before it" : "holds another entry there", h);
+	}
 	if (rc == 0) rc = dv_catalog_case_list(dv_vault_catalog(src), collect_case, &cl);
 	struct case_walk *walks = rc == 0 && cl.n ? calloc(cl.n, sizeof(*walks)) : NULL;
 	if (rc == 0 && cl.n && !walks) rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
@@ -736,6 +776,7 @@ int dv_vault_transfer(dv_vault *dst, dv_vault *src, const dv_transfer_opts *o, d
 	free(srec);
 	free(t.ing);
 	free(t.done);
+	free(t.src_hashes);
 	res->seconds = (double)(mono_ns() - t0) / 1e9;
 	return rc;
 }

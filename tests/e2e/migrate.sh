@@ -40,6 +40,12 @@ check "help says how the copy is checked" grep -q "manifest and telemetry digest
 n_laptop=$(entries "$L")
 expect_exit 0 "$DV" --vault "$L" migrate --operator 'Sgt Kaya' --station hq --kdf-mem 8 --kdf-ops 1 \
   ${BACKEND[@]+"${BACKEND[@]}"} --json "$C"
+case $DV_TEST_BACKEND in
+  pg) check "the central vault's catalog is in PostgreSQL" vault_catalog_remote "$C" ;;
+  remote) check "the central vault's catalog is in PostgreSQL" vault_catalog_remote "$C"
+    check "the central vault's blobs are in S3" vault_blobs_remote "$C" ;;
+  *) check "the central vault is SQLite + folder" test -f "$C/catalog.db" ;;
+esac
 check "migrate sent the three ingests" test "$(jget ingests_sent)" = 3 -a "$(jget ingests)" = 3 -a "$(jget cases)" = 2
 check "the central vault has its own master key (the laptop's passphrase does not open it)" \
   bash -c "! '$DV' --vault '$C' cases >/dev/null 2>&1"
@@ -87,9 +93,21 @@ expect_exit 0 "$DV" --vault "$F" sync --to "$C" --operator 'PC Roth' --json
 check "sync pushed the offline ingest" test "$(jget ingests_sent)" = 1
 expect_exit 0 "$DV" --vault "$F" sync --to "$C" --json
 check "sync again: nothing new" test "$(jget ingests_sent)" = 0 -a "$(jget ingests_present)" = 1
+cp -a "$F" "$T/field-old"
 expect_exit 0 "$DV" --vault "$F" ingest --case 2026-0003 --operator 'PC Roth' "$T/card4"
 expect_exit 0 "$DV" --vault "$F" sync --to "$C" --json
 check "sync after a new ingest: only it sent" test "$(jget ingests_sent)" = 1 -a "$(jget ingests_present)" = 1
+# the station vault put back to its copy from before that push: the central
+# vault witnessed a later head, which the old copy's log does not hold
+n_central=$(central_pass entries "$C")
+expect_exit 1 "$DV" --vault "$T/field-old" sync --to "$C"
+check "a station vault rolled back to an older copy is caught at sync" grep -q "rolled back" "$T/last.err"
+# ... and the old copy with new work of its own (its log diverges from the witnessed one)
+expect_exit 0 "$DV" --vault "$T/field-old" ingest --case 2026-0009 --operator 'PC Roth' "$T/card4"
+expect_exit 0 "$DV" --vault "$T/field-old" ingest --case 2026-0009 --again --operator 'PC Roth' "$T/card4"
+expect_exit 1 "$DV" --vault "$T/field-old" sync --to "$C"
+check "a rolled-back station vault that went on is caught too" grep -q "rolled back" "$T/last.err"
+check "nothing recorded centrally for the rolled-back copy" test "$(central_pass entries "$C")" -eq "$n_central"
 expect_exit 0 central_pass "$DV" --vault "$C" verify
 check "central vault intact after the pushes" grep -q "vault intact" "$T/last.out"
 expect_exit 0 central_pass "$DV" --vault "$C" ls --case 2026-0002 --json
