@@ -43,12 +43,17 @@ export DV_PG_HOST DV_TEST_BACKEND=$backend
 # DV_S3_CA, DV_S3_BUCKET and the AWS_* keys) are used as they are
 if [ "$backend" = remote ] && [ -z "${DV_S3_BUCKET:-}" ]; then
   command -v radosgw >/dev/null 2>&1 || { echo "radosgw is not installed (scripts/install-deps.sh)" >&2; exit 77; }
-  # ports of its own: the s3 suites' gateways (17480...) may run beside it
-  export S3GW_HTTP_PORT=${S3GW_HTTP_PORT:-17580} S3GW_HTTPS_PORT=${S3GW_HTTPS_PORT:-17543} \
-    S3GW_MON_PORT=${S3GW_MON_PORT:-17889} S3GW_OSD_PORTS=${S3GW_OSD_PORTS:-17900}
-  gw=$T/gw
   t0=$SECONDS
-  gwenv=$(bash "$src/scripts/s3-gateway.sh" start "$gw") || exit $?
+  if [ -n "${DV_S3_GW_DIR:-}" ]; then
+    # the caller's running gateway (scripts/test.sh): a bucket of its own there
+    gwenv=$(bash "$src/scripts/s3-gateway.sh" env "$DV_S3_GW_DIR") || exit $?
+  else
+    # ports of its own: the s3 suites' gateways (17480...) may run beside it
+    export S3GW_HTTP_PORT=${S3GW_HTTP_PORT:-17580} S3GW_HTTPS_PORT=${S3GW_HTTPS_PORT:-17543} \
+      S3GW_MON_PORT=${S3GW_MON_PORT:-17889} S3GW_OSD_PORTS=${S3GW_OSD_PORTS:-17900}
+    gw=$T/gw
+    gwenv=$(bash "$src/scripts/s3-gateway.sh" start "$gw") || exit $?
+  fi
   eval "$gwenv"
   export DV_S3_BUCKET=dvsuite
   code=$(curl -s -o /dev/null -w '%{http_code}' --aws-sigv4 "aws:amz:us-east-1:s3" \

@@ -29,9 +29,26 @@ phase "configuring without tests" "$DV_LOG_DIR/configure-notests.log" \
 echo "== build (gcc Release) =="
 phase "configuring" "$DV_LOG_DIR/configure.log" cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "${common[@]}"
 phase "building" "$DV_LOG_DIR/build.log" cmake --build build -j"$jobs"
+# One S3 gateway (a one-node Ceph RADOS Gateway, scripts/s3-gateway.sh) for
+# this build's S3 suites and its remote-backend run: started once (about
+# 18 s) instead of once per suite; the suites take turns on it and use
+# buckets of their own (tests/e2e/lib/s3.sh). Without radosgw, or if it
+# does not come up, each suite starts its own (or reports skipped).
+gw_dir=
+stop_gateway() { [ -z "$gw_dir" ] || bash scripts/s3-gateway.sh stop "$gw_dir" >/dev/null 2>&1 || true; gw_dir=; }
+trap stop_gateway EXIT
+if command -v radosgw >/dev/null 2>&1; then
+  gw_dir=$(mktemp -d "${TMPDIR:-/tmp}/dv-gw-XXXXXX")/gw
+  if S3GW_MEM_BYTES=${S3GW_MEM_BYTES:-4294967296} bash scripts/s3-gateway.sh start "$gw_dir" >/dev/null; then
+    export DV_S3_GW_DIR=$gw_dir
+  else
+    echo "the shared S3 gateway did not start: each S3 suite starts its own" >&2
+    stop_gateway
+  fi
+fi
 ctest --test-dir build -j"$jobs" --timeout 900
 # the whole CLI suite again with every vault remote (S3 + PostgreSQL: one
-# gateway and one cluster for the run, started and stopped by the script);
+# cluster for the run, and the shared gateway above, else one of its own);
 # once, in this build (the sanitizer build keeps the plain run)
 echo "== build: e2e suite on the remote backend (S3 + PostgreSQL) =="
 rc=0
@@ -41,6 +58,8 @@ case $rc in
   77) echo "skipped: the remote backend run (PostgreSQL 15 or radosgw missing: scripts/install-deps.sh)" ;;
   *) exit "$rc" ;;
 esac
+stop_gateway
+unset DV_S3_GW_DIR
 
 echo "== build-san (clang Debug, ASan+UBSan, libFuzzer) =="
 phase "configuring" "$DV_LOG_DIR/configure-san.log" \

@@ -52,6 +52,7 @@ struct dv_vault {
 	json_object *cfg_json;   /* writers: the parsed vault.json (to add its MAC, or change a setting) */
 	char catalog_conn[1024]; /* vault.json's catalog.conninfo (PostgreSQL), or "" for catalog.db */
 	bool shared;             /* the custody log is the catalog's shared chains (vault.json catalog.custody "shared") */
+	bool creating;           /* init's own open, before its vault.init entry */
 	json_object *settings;   /* vault.json's "settings" object (dv_vault_config_get), or NULL */
 	uint8_t cfg_mac[32];     /* the MAC every field of vault.json has (computed) */
 	uint8_t pk[DV_SIGN_PK_BYTES];
@@ -388,6 +389,9 @@ static void cfg_put_station_keys(json_object *cfg, const struct station_keys *s,
 static int init_vault(const char *dir, const dv_key_source *key, const dv_vault_init_opts *opts,
                       const dv_blob_s3_opts *s3, uint32_t retain_days);
 static int station_may_write(dv_vault *v);
+static int unfinished_vault(const dv_vault *v);
+static int vault_open(dv_vault **out, const char *dir, const dv_key_source *key, int mode, const dv_vault_open_opts *opts,
+                      const dv_fs *fs, bool creating);
 static int witness_may_write(dv_vault *v);
 static int witness_write(dv_vault *v, dv_catalog *cat);
 static void witness_undo(dv_vault *v);
@@ -501,7 +505,7 @@ static int init_vault(const char *dir, const dv_key_source *key, const dv_vault_
 
 	/* Open it the normal way: creates catalog, blob dirs and the first entry. */
 	dv_vault *v;
-	if ((rc = dv_vault_open(&v, dir, key, DV_VAULT_WRITE)) < 0) return rc;
+	if ((rc = vault_open(&v, dir, key, DV_VAULT_WRITE, NULL, NULL, true)) < 0) return rc;
 	json_object *body = json_object_new_object();
 	json_object_object_add(body, "action", json_object_new_string(DV_ACTION_VAULT_INIT));
 	json_object_object_add(body, "operator", json_object_new_string(opts && opts->operator_name ? opts->operator_name : ""));
@@ -1152,10 +1156,17 @@ const dv_fs *dv_vault_fs(const dv_vault *v) { return v->fs; }
 int dv_vault_open_fs(dv_vault **out, const char *dir, const dv_key_source *key, int mode,
                      const dv_vault_open_opts *opts, const dv_fs *fs)
 {
+	return vault_open(out, dir, key, mode, opts, fs, false);
+}
+
+static int vault_open(dv_vault **out, const char *dir, const dv_key_source *key, int mode, const dv_vault_open_opts *opts,
+                      const dv_fs *fs, bool creating)
+{
 	int rc = dv_crypto_init();
 	if (rc < 0) return rc;
 	dv_vault *v = calloc(1, sizeof(*v));
 	if (!v) return dv_error_set(DV_ENOMEM, dir, -1, "out of memory");
+	v->creating = creating;
 	v->fs = fs ? fs : dv_fs_real();
 	v->lock_fd = -1;
 	v->mode = mode;
@@ -1219,9 +1230,18 @@ int dv_vault_open_fs(dv_vault **out, const char *dir, const dv_key_source *key, 
 	rc = dv_custody_open(&v->log, p, v->pk, mode == DV_VAULT_WRITE ? v->k->sk : NULL, v->k->custody_key,
 	                     mode == DV_VAULT_WRITE, &torn);
 	if (rc == 0) dv_custody_use_fs(v->log, v->fs);
-	if (rc < 0 || (rc = reconcile_head(v)) < 0 || (rc = repair_torn(v, torn)) < 0 || (rc = migrate_log(v)) < 0 ||
-	    (rc = config_on_open(v)) < 0)
+	if (rc < 0 || (rc = reconcile_head(v)) < 0 || (rc = repair_torn(v, torn)) < 0 || (rc = migrate_log(v)) < 0)
 		goto fail;
+	if (mode == DV_VAULT_WRITE && !creating) {
+		uint64_t seq;
+		uint8_t h[32];
+		dv_custody_tail(v->log, &seq, h);
+		if (seq == 0) {
+			rc = unfinished_vault(v);
+			goto fail;
+		}
+	}
+	if ((rc = config_on_open(v)) < 0) goto fail;
 	dv_secret_readonly(v->k);
 	*out = v;
 	return 0;
@@ -1713,6 +1733,16 @@ int dv_vault_station_list(dv_vault *v, int (*fn)(const dv_station_info *s, void 
 }
 
 /* A writer of a shared vault must be a station of its registry, not revoked. */
+/* A vault whose init was killed between vault.json and its vault.init
+ * entry: no writer may start its log without that first entry. */
+static int unfinished_vault(const dv_vault *v)
+{
+	return dv_error_set(DV_EINVAL, v->dir, -1,
+	                    "this vault was never finished: its creation (init) stopped before its first custody entry "
+	                    "(vault.init); nothing was written. Remove the directory%s and run init again",
+	                    v->catalog_conn[0] ? " (and give init a new, empty database)" : "");
+}
+
 static int station_may_write(dv_vault *v)
 {
 	if (v->mode != DV_VAULT_WRITE) return 0;
@@ -1726,10 +1756,12 @@ static int station_may_write(dv_vault *v)
 		rc = dv_error_set(DV_EPERM, v->dir, -1, "station '%s' was revoked (%s, by station %s): it writes no more", me->name, iso,
 		                  me->revoked_by);
 	} else if (!me && sl.n) {
-		/* (an empty registry: the vault being made, its first entry to come) */
 		rc = dv_error_set(DV_EPERM, v->dir, -1,
 		                  "this station's signing key is not in the vault's station registry: nothing was written "
 		                  "(enrol stations with 'dronevault station add')");
+	} else if (!me && !v->creating) {
+		/* an empty registry: only init's own open, whose vault.init registers it */
+		rc = unfinished_vault(v);
 	}
 	dv_station_list_free(&sl);
 	return rc;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PostgreSQL dies in the middle of an ingest (pg_ctl stop -m immediate: no
 # shutdown checkpoint, crash recovery at the next start), at a different
-# point in each of DV_PG_KILL_TRIALS trials (3): the ingest stops with an
+# point in each of DV_PG_KILL_TRIALS trials (10): the ingest stops with an
 # error that says the database went away; once the server is back, a re-run
 # completes (resuming the open ingest); nothing acknowledged is lost (the
 # files committed before the crash are still there), verify is clean.
@@ -9,7 +9,10 @@
 pg_available || { echo "skipped: PostgreSQL 15 is not installed"; exit 77; }
 [ -z "${DV_PG_HOST:-}" ] || { echo "skipped: needs its own cluster to kill (DV_PG_HOST is shared)"; exit 77; }
 pg_start
-trials=${DV_PG_KILL_TRIALS:-3}
+trials=${DV_PG_KILL_TRIALS:-10}
+seed=${DV_PG_KILL_SEED:-$RANDOM}
+echo "catalog_pg_kill: $trials trials, seed $seed"
+RANDOM=$seed
 specs=()
 for i in $(seq 1 300); do specs+=("DCIM/100MEDIA/F$(printf %04d "$i").JPG:20000"); done
 make_files "$T/card" "${specs[@]}"
@@ -21,16 +24,20 @@ for t in $(seq 1 "$trials"); do
   case_name=KILL-$t
   "$DV" --vault "$V" ingest --case "$case_name" --operator o "$T/card" >"$T/ing.out" 2>"$T/ing.err" &
   pid=$!
-  # crash once this trial's ingest has committed a batch or more (64 files
-  # a batch; later trials wait for more)
-  want=$(( 64 * t ))
+  # crash once this trial's ingest has committed 1 to 4 batches (64 files
+  # a batch), then a random 0 to 299 ms later: inside a batch, between
+  # batches, or at its completion
+  want=$(( 64 * ((t - 1) % 4 + 1) ))
+  extra=$(( RANDOM % 300 ))
   for _ in $(seq 1 400); do
     n=$(pg_sql "$db" "SELECT count(*) FROM files f JOIN ingests i ON i.id = f.ingest_id WHERE i.state = 0" 2>/dev/null || echo 0)
     [ "$n" -ge "$want" ] && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.05
   done
+  sleep "$(printf '0.%03d' "$extra")"
   before=$(pg_sql "$db" "SELECT count(*) FROM files")
+  echo "trial $t: PostgreSQL crashed after $want committed files + $extra ms"
   pg_crash
   rc=0
   wait "$pid" || rc=$?

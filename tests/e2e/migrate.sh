@@ -134,6 +134,12 @@ expect_exit 1 "$DV" --vault "$T/f-log" sync --to "$C"
 check "a source log with a damaged entry is refused" grep -q "custody log has" "$T/last.err"
 check "nothing recorded centrally by the refused pushes" test "$(central_pass entries "$C")" -eq "$n_central"
 
+# an init stopped before its first entry leaves a vault no writer may use
+mkdir -p "$T/half"
+cp "$L/vault.json" "$T/half/vault.json"
+expect_exit 1 "$DV" --vault "$T/half" ingest --case X --operator tester "$T/card4"
+check "a vault whose init never finished is refused for writing" grep -q "never finished" "$T/last.err"
+
 # 5. kill -9 in the middle of a move, then the same command again
 trials=${DV_MIGRATE_KILL_TRIALS:-3}
 mkdir -p "$T/big/DCIM/100MEDIA"
@@ -150,11 +156,17 @@ for t in $(seq 1 "$trials"); do
   sleep "0.$(( (t * 37) % 9 + 1 ))"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  if [ -f "$D/vault.json" ]; then
-    expect_exit 0 "$DV" --vault "$B" migrate --operator tester ${BK[@]+"${BK[@]}"} --json "$D"
-  else # killed before the station directory existed: start over
+  rc=0
+  [ -f "$D/vault.json" ] && { "$DV" --vault "$B" migrate --operator tester ${BK[@]+"${BK[@]}"} --json "$D" >"$T/last.out" 2>"$T/last.err" || rc=$?; }
+  if [ ! -f "$D/vault.json" ] || grep -q "never finished" "$T/last.err"; then
+    # killed inside init (before the station directory, or before its first
+    # entry): refused as unfinished, made again, as the message says
+    echo "kill trial $t: killed inside init; made again" >&2
     rm -rf "$D"
+    read -ra BK <<<"$(backend_args)"
     expect_exit 0 "$DV" --vault "$B" migrate --operator tester --kdf-mem 8 --kdf-ops 1 ${BK[@]+"${BK[@]}"} --json "$D"
+  else
+    check "kill trial $t: the re-run went on (exit $rc)" test "$rc" -eq 0
   fi
   check "kill trial $t: the re-run completed the move" test "$(jget ingests)" = 1 -a "$(( $(jget ingests_sent) + $(jget ingests_present) ))" = 1
   expect_exit 0 central_pass "$DV" --vault "$D" verify

@@ -3,6 +3,12 @@
 # certificate (refused without that CA), checks SigV4, keeps a COMPLIANCE
 # locked version against DELETE, and stop frees its ports.
 . "$(dirname "$0")/lib/common.sh"
+# a gateway of its own (it tests start and stop), on ports of its own when
+# the run's shared gateway (DV_S3_GW_DIR) holds the default ones
+DV_S3_OWN_GATEWAY=1
+if [ -n "${DV_S3_GW_DIR:-}" ]; then
+  export S3GW_HTTP_PORT=17680 S3GW_HTTPS_PORT=17643 S3GW_MON_PORT=17989 S3GW_OSD_PORTS=18000
+fi
 . "$(dirname "$0")/lib/s3.sh"
 
 check "http endpoint on loopback" grep -q '^http://127.0.0.1:' <<<"$DV_S3_HTTP"
