@@ -42,19 +42,14 @@ static int lock_read(dv_case_lock *out, dv_catalog *cat, int64_t case_id)
 	return rc;
 }
 
-static int lock_write(dv_catalog *cat, int64_t case_id, const dv_case_lock *l)
+/* The case's lock row, inside the caller's write transaction. */
+static int lock_put(dv_catalog *cat, int64_t case_id, const dv_case_lock *l)
 {
 	uint8_t d[9];
 	uint64_t t = (uint64_t)l->retain_until_ns;
 	for (int i = 7; i >= 0; i--, t >>= 8) d[i] = (uint8_t)t;
 	d[8] = l->legal_hold ? 1 : 0;
-	int rc = dv_catalog_begin(cat);
-	if (rc < 0) return rc;
-	if ((rc = dv_catalog_side_put(cat, LOCK_TABLE, case_id, d, sizeof(d))) < 0) {
-		dv_catalog_rollback(cat);
-		return rc;
-	}
-	return dv_catalog_commit(cat);
+	return dv_catalog_side_put(cat, LOCK_TABLE, case_id, d, sizeof(d));
 }
 
 int dv_vault_case_lock_get(dv_case_lock *out, dv_vault *v, const char *case_name)
@@ -162,6 +157,7 @@ struct apply {
 	int64_t until_ns;       /* 0: leave retention */
 	int hold;               /* -1 leave, 0 off, 1 on */
 	uint64_t objects;
+	bool count_only;        /* count the case's distinct blobs, set nothing */
 	dv_lock_wants *others;  /* releasing a hold: what the other cases still ask */
 	/* the blobs done already (a blob the case holds twice is set once): an
 	 * open-addressing set on the names, whose hex is already uniform */
@@ -206,6 +202,10 @@ static int apply_file(const dv_file_rec *f, void *payload)
 	struct apply *a = payload;
 	int rc = seen_add(a, f->blob_name);
 	if (rc != 0) return rc < 0 ? rc : 0;
+	if (a->count_only) {
+		a->objects++;
+		return 0;
+	}
 	int hold = a->hold;
 	/* released only when no other held case shares the blob */
 	if (hold == 0 && dv_lock_wants_get(a->others, f->blob_name).legal_hold) hold = -1;
@@ -223,7 +223,7 @@ static int apply_ingest(const dv_ingest_rec *r, void *payload)
 
 static int apply_case(dv_vault *v, int64_t case_id, int64_t only_ingest, int64_t until_ns, int hold, uint64_t *objects)
 {
-	struct apply a = { .v = v, .only_ingest = only_ingest, .until_ns = until_ns, .hold = hold };
+	struct apply a = { .v = v, .only_ingest = only_ingest, .until_ns = until_ns, .hold = hold, .count_only = !until_ns && hold < 0 };
 	/* the case's own record says "no hold" already: what is left is the others' */
 	int rc = hold == 0 ? dv_lock_wants_build(&a.others, v) : 0;
 	if (rc == 0) rc = dv_catalog_ingest_list(dv_vault_catalog(v), case_id, apply_ingest, &a);
@@ -241,18 +241,45 @@ static int need_worm(dv_vault *v)
 	return 0;
 }
 
-static int log_lock(dv_vault *v, const char *action, const char *case_name, const char *operator_name,
-                    json_object *extra_key, const char *k, uint64_t objects)
+struct lock_row {
+	int64_t case_id;
+	dv_case_lock l;
+};
+
+static int put_lock_row(dv_catalog *cat, uint64_t seq, void *payload)
 {
+	(void)seq;
+	const struct lock_row *r = payload;
+	return lock_put(cat, r->case_id, &r->l);
+}
+
+/*
+ * A case's new lock: the custody entry (the decision, and how many objects
+ * the case holds) and the case's lock row commit together, then the objects
+ * are raised. A crash after the commit leaves objects below what the row
+ * asks, which verify names and the same command, run again, raises; never a
+ * lock the log does not show (COMPLIANCE retention cannot be taken back).
+ */
+static int change_lock(uint64_t *objects, dv_vault *v, const dv_case *c, const dv_case_lock *l, const char *action,
+                       const char *operator_name, const char *k, json_object *value, int64_t until_ns, int hold)
+{
+	uint64_t held = 0;
+	int rc = apply_case(v, c->id, 0, 0, -1, &held);
+	if (rc < 0) {
+		json_object_put(value);
+		return rc;
+	}
 	json_object *b = json_object_new_object();
 	json_object_object_add(b, "action", json_object_new_string(action));
-	json_object_object_add(b, "case", json_object_new_string(case_name));
+	json_object_object_add(b, "case", json_object_new_string(c->name));
 	json_object_object_add(b, "operator", json_object_new_string(operator_name ? operator_name : ""));
-	json_object_object_add(b, k, extra_key);
-	json_object_object_add(b, "objects", json_object_new_int64((int64_t)objects));
-	int rc = dv_vault_log(v, b, NULL);
+	json_object_object_add(b, k, value);
+	json_object_object_add(b, "objects", json_object_new_int64((int64_t)held));
+	struct lock_row row = { c->id, *l };
+	rc = dv_vault_log_with(v, b, NULL, put_lock_row, &row);
 	json_object_put(b);
-	return rc;
+	if (rc < 0) return rc;
+	return apply_case(v, c->id, 0, until_ns, hold, objects);
 }
 
 int dv_vault_case_retain(uint64_t *objects, dv_vault *v, const char *case_name, int64_t until_ns, const char *operator_name)
@@ -272,14 +299,10 @@ int dv_vault_case_retain(uint64_t *objects, dv_vault *v, const char *case_name, 
 		return dv_error_set(DV_EPERM, case_name, -1, "case is retained until %s already: COMPLIANCE retention is never shortened", t);
 	}
 	l.retain_until_ns = until_ns;
-	/* catalog first: a crash after it leaves blobs that verify reports and a re-run raises */
-	if ((rc = lock_write(dv_vault_catalog(v), c.id, &l)) < 0) return rc;
-	rc = apply_case(v, c.id, 0, until_ns, -1, objects);
 	char t[40];
 	dv_time_iso(t, sizeof(t), until_ns);
-	int lrc = log_lock(v, DV_ACTION_CASE_RETENTION, case_name, operator_name, json_object_new_string(t),
-	                   "retain_until", *objects);
-	return rc < 0 ? rc : lrc;
+	return change_lock(objects, v, &c, &l, DV_ACTION_CASE_RETENTION, operator_name, "retain_until", json_object_new_string(t),
+	                   until_ns, -1);
 }
 
 int dv_vault_case_hold(uint64_t *objects, dv_vault *v, const char *case_name, bool on, const char *operator_name)
@@ -293,11 +316,8 @@ int dv_vault_case_hold(uint64_t *objects, dv_vault *v, const char *case_name, bo
 	    (rc = lock_read(&l, dv_vault_catalog(v), c.id)) < 0)
 		return rc;
 	l.legal_hold = on;
-	if ((rc = lock_write(dv_vault_catalog(v), c.id, &l)) < 0) return rc;
-	rc = apply_case(v, c.id, 0, 0, on ? 1 : 0, objects);
-	int lrc = log_lock(v, DV_ACTION_CASE_HOLD, case_name, operator_name, json_object_new_string(on ? "on" : "off"),
-	                   "legal_hold", *objects);
-	return rc < 0 ? rc : lrc;
+	return change_lock(objects, v, &c, &l, DV_ACTION_CASE_HOLD, operator_name, "legal_hold", json_object_new_string(on ? "on" : "off"),
+	                   0, on ? 1 : 0);
 }
 
 int dv_vault_case_lock_prepare(dv_vault *v, const char *case_name)
