@@ -147,3 +147,33 @@ bool dv_station_name_ok(const char *name)
 	return n >= 1 && n <= 63 && name[0] != '.' && name[0] != '-' &&
 	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
+
+int dv_witness_decode(uint64_t *writes, uint8_t head[32], char mac_hex[65], const uint8_t *data, size_t n)
+{
+	mac_hex[0] = '\0';
+	if (n == 0 || n >= DV_WITNESS_MAX) return dv_error_set(DV_ECORRUPT, "witness", -1, "witness of %zu bytes (1 to %d)", n, DV_WITNESS_MAX - 1);
+	json_tokener *tok = json_tokener_new_ex(4);
+	json_object *o = tok ? json_tokener_parse_ex(tok, (const char *)data, (int)n) : NULL;
+	/* the whole text is the one object: nothing after it but white space */
+	size_t used = tok && o ? (size_t)json_tokener_get_parse_end(tok) : 0;
+	json_tokener_free(tok);
+	while (used < n && (data[used] == '\n' || data[used] == ' ' || data[used] == '\t' || data[used] == '\r')) used++;
+	json_object *jh, *jw, *jm;
+	int rc = 0;
+	if (!o || !json_object_is_type(o, json_type_object) || used != n ||
+	    !json_object_object_get_ex(o, "vault_head", &jh) || !json_object_is_type(jh, json_type_string) ||
+	    json_object_get_string_len(jh) != 64 || dv_unhex_canonical(head, 32, json_object_get_string(jh)) < 0 ||
+	    !json_object_object_get_ex(o, "writes", &jw) || !json_object_is_type(jw, json_type_int) ||
+	    json_object_get_int64(jw) < 0)
+		rc = dv_error_set(DV_ECORRUPT, "witness", -1, "malformed witness (no writes count or vault head)");
+	else
+		*writes = (uint64_t)json_object_get_int64(jw);
+	if (rc == 0 && json_object_object_get_ex(o, "mac", &jm)) {
+		if (!json_object_is_type(jm, json_type_string) || json_object_get_string_len(jm) != 64)
+			rc = dv_error_set(DV_ECORRUPT, "witness", -1, "malformed witness MAC");
+		else
+			memcpy(mac_hex, json_object_get_string(jm), 65);
+	}
+	json_object_put(o);
+	return rc;
+}

@@ -45,4 +45,15 @@ const dv_station_rec *dv_station_by_pk(const dv_station_list *l, const uint8_t p
 /* 1-63 of A-Z a-z 0-9 . _ -, not starting with . or - */
 bool dv_station_name_ok(const char *name);
 
+/*
+ * The rollback witness as its directory file holds it (vault.c writes it:
+ * {"format":"dronevault-witness","station_key":..,"writes":N,
+ * "vault_head":"<64 hex>","mac":"<64 hex>"}): hostile bytes (an insider
+ * edits the directory), parsed here alone, bounded (DV_WITNESS_MAX bytes,
+ * JSON depth 4). *writes and head always; mac_hex "" when the text has
+ * none (the central copy). DV_ECORRUPT when malformed.
+ */
+#define DV_WITNESS_MAX 4096
+int dv_witness_decode(uint64_t *writes, uint8_t head[32], char mac_hex[65], const uint8_t *data, size_t n);
+
 #endif

@@ -1776,7 +1776,7 @@ static int station_may_write(dv_vault *v)
  * the vault witnessed; a central witness put back holds fewer than the
  * directory. */
 #define WITNESS_TABLE "witness"
-#define WITNESS_MAX 4096
+#define WITNESS_MAX DV_WITNESS_MAX
 
 struct witness {
 	uint64_t n;
@@ -1810,23 +1810,15 @@ static void witness_mac(const dv_vault *v, const struct witness *w, uint8_t out[
 static int witness_parse(struct witness *w, const uint8_t *data, size_t n, const dv_vault *v, const uint8_t *mac_key_check)
 {
 	(void)mac_key_check;
-	json_tokener *tok = json_tokener_new_ex(4);
-	json_object *o = tok && n < WITNESS_MAX ? json_tokener_parse_ex(tok, (const char *)data, (int)n) : NULL;
-	json_tokener_free(tok);
-	const char *h = o ? cfg_str(o, "vault_head") : NULL;
-	int64_t k = o ? cfg_int(o, "writes") : -1;
-	int rc = 0;
-	if (!h || strlen(h) != 64 || dv_unhex(w->head, 32, h) < 0 || k < 0) rc = DV_ECORRUPT;
-	else w->n = (uint64_t)k;
-	if (rc == 0 && v) {
+	char m[65];
+	if (dv_witness_decode(&w->n, w->head, m, data, n) < 0) return DV_ECORRUPT;
+	if (v) {
 		/* the directory's copy carries its MAC */
-		const char *m = cfg_str(o, "mac");
 		uint8_t want[32], got[32];
 		witness_mac(v, w, want);
-		if (!m || strlen(m) != 64 || dv_unhex(got, 32, m) < 0 || !dv_equal(want, got, 32)) rc = DV_EBADKEY;
+		if (strlen(m) != 64 || dv_unhex_canonical(got, 32, m) < 0 || !dv_equal(want, got, 32)) return DV_EBADKEY;
 	}
-	json_object_put(o);
-	return rc;
+	return 0;
 }
 
 static int witness_text(char *out, size_t size, const dv_vault *v, const struct witness *w, bool with_mac)
