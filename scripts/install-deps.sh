@@ -32,6 +32,7 @@ PACKAGES+=(libfftw3-dev)  # ocusync: FFTs of the DroneID bursts (band selection,
 PACKAGES+=(libmicrohttpd-dev curl chromium wrk)  # serve: the local read-only web page (libmicrohttpd, loopback only); curl and headless chromium drive its tests; wrk its benchmark (bench/serve)
 PACKAGES+=(ffmpeg)  # serve browser test only: makes the short H.264 MP4 the page plays through range requests
 PACKAGES+=(libpq-dev postgresql)  # vault: the PostgreSQL catalog backend (libpq); its tests start a throwaway PostgreSQL 15 cluster
+PACKAGES+=(faketime)  # vault tests: a station whose clock is set back (libfaketime) must not sign past its revocation (catalog_pg_stations)
 PACKAGES+=(libcurl4-openssl-dev)  # s3: the S3 blob backend talks HTTPS through libcurl (CURLOPT_AWS_SIGV4); replaces libcurl4-gnutls-dev, which GDAL/PROJ accept either way
 PACKAGES+=(radosgw ceph-mon ceph-osd ceph-common openssl)  # s3 tests/bench: scripts/s3-gateway.sh runs a one-node Ceph RADOS Gateway (S3 with Object Lock) on 127.0.0.1; 22.6 s to install here (apt-get update + ~60 packages, 2 shared cores)
 

@@ -371,6 +371,8 @@ struct scan_item {
 	size_t plain_len;
 	json_object *body;
 	int64_t order_ns;   /* the entry's time, never before its chain's previous entry */
+	int signer;         /* index into the registry's keys; -1: none */
+	bool late;          /* named already as signed after its station's revocation (by time) */
 };
 
 struct scan_ctx {
@@ -455,6 +457,8 @@ static int collect(const dv_catalog_chain_entry *e, void *payload)
 	}
 	it->plain_len = pn;
 	it->body = body;
+	it->signer = -1;
+	it->late = false;
 	/* the station that signed it, by the registry; an entry after its
 	 * station's revocation, or naming another station than its signer, is
 	 * a problem */
@@ -465,7 +469,9 @@ static int collect(const dv_catalog_chain_entry *e, void *payload)
 		const char *said = json_object_object_get_ex(body, "station", &js) ? json_object_get_string(js) : "";
 		json_object_object_add(body, "signed_by", json_object_new_string(c->names[k]));
 		char msg[700];
+		it->signer = (int)k;
 		if (c->revoked && c->revoked[k] && it->e.time_ns > c->revoked[k]) {
+			it->late = true;
 			char iso[40];
 			dv_time_iso(iso, sizeof(iso), c->revoked[k]);
 			snprintf(msg, sizeof(msg), "custody chain %.80s entry %llu: signed by station %.200s after its revocation (%s)",
@@ -489,6 +495,47 @@ nomem:
 	free(plain);
 	json_object_put(body);
 	return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+}
+
+/*
+ * Revocation by place, not by the time an entry claims: a station.revoke
+ * entry records where every chain stood (chain_heads); an entry its
+ * revoked key signed past that place in a chain, or in a chain that did
+ * not exist then, came after the revocation, however its clock was set.
+ * (Revocations made before chain_heads was recorded are judged by time only.)
+ */
+static void revoked_by_place(struct scan_ctx *c)
+{
+	for (size_t r = 0; r < c->n; r++) {
+		json_object *b = c->items[r].body, *ja, *jk, *heads;
+		if (!b || !json_object_object_get_ex(b, "action", &ja) || strcmp(json_object_get_string(ja), "station.revoke") ||
+		    !json_object_object_get_ex(b, "station_key", &jk) || !json_object_object_get_ex(b, "chain_heads", &heads) ||
+		    !json_object_is_type(heads, json_type_object))
+			continue;
+		uint8_t pk[32];
+		const char *kh = json_object_get_string(jk);
+		if (!kh || strlen(kh) != 64 || dv_unhex(pk, 32, kh) < 0) continue;
+		for (size_t i = 0; i < c->n; i++) {
+			struct scan_item *it = &c->items[i];
+			if (it->late || !dv_equal(it->e.station_pk, pk, 32)) continue;
+			json_object *js;
+			bool known = json_object_object_get_ex(heads, it->e.chain, &js);
+			int64_t at = known ? json_object_get_int64(js) : 0;
+			if (known && (int64_t)it->e.seq <= at) continue;
+			char msg[700], where[64];
+			if (known) snprintf(where, sizeof(where), "was at entry %lld", (long long)at);
+			else snprintf(where, sizeof(where), "did not exist yet");
+			snprintf(msg, sizeof(msg),
+			         "custody chain %.80s entry %llu: signed by station %.200s after its revocation (custody chain %.80s "
+			         "entry %llu revoked it when this chain %s), whatever time it claims",
+			         it->e.chain, (unsigned long long)it->e.seq,
+			         it->signer >= 0 && c->names ? c->names[it->signer] : "(unknown)", c->items[r].e.chain,
+			         (unsigned long long)c->items[r].e.seq, where);
+			it->late = true;
+			c->problems++;
+			if (c->problem) c->problem(msg, c->payload);
+		}
+	}
 }
 
 static int cmp_item(const void *a, const void *b)
@@ -517,6 +564,7 @@ int dv_custody_shared_scan(dv_catalog *cat, const uint8_t (*pks)[DV_SIGN_PK_BYTE
 	                      .npk = npk, .key = key };
 	int rc = dv_catalog_chain_list(cat, NULL, collect, &c);
 	if (rc == 0 && c.n) qsort(c.items, c.n, sizeof(*c.items), cmp_item);
+	if (rc == 0) revoked_by_place(&c);
 	for (size_t i = 0; rc == 0 && fn && i < c.n; i++) rc = fn(&c.items[i].e, c.items[i].body, payload);
 	for (size_t i = 0; i < c.n; i++) {
 		json_object_put(c.items[i].body);

@@ -1682,6 +1682,13 @@ out:
 	return rc;
 }
 
+static int put_chain_head(const char *chain, uint64_t seq, const uint8_t hash[32], void *payload)
+{
+	(void)hash;
+	json_object_object_add(payload, chain, json_object_new_int64((int64_t)seq));
+	return 0;
+}
+
 int dv_vault_station_revoke(dv_vault *v, const char *name, const char *operator_name)
 {
 	int rc = need_shared_writer(v);
@@ -1707,6 +1714,17 @@ int dv_vault_station_revoke(dv_vault *v, const char *name, const char *operator_
 	json_object_object_add(body, "station_name", json_object_new_string(t.rec.name));
 	json_object_object_add(body, "station_key", json_object_new_string(hex));
 	json_object_object_add(body, "fingerprint", json_object_new_string(fp));
+	/* Where every chain stood at the revocation: an entry the revoked key
+	 * signs past these places (or in a chain begun since) is after it,
+	 * whatever time it claims (verify; docs/design.md, "Stations"). Read
+	 * just before the entry's transaction: a write racing the revocation
+	 * counts as after it. */
+	json_object *heads = json_object_new_object();
+	json_object_object_add(body, "chain_heads", heads);
+	if ((rc = dv_catalog_chain_heads(v->cat, put_chain_head, heads)) < 0) {
+		json_object_put(body);
+		return rc;
+	}
 	/* the checks again under the registry's lock, in the entry's transaction */
 	rc = dv_vault_log_with(v, body, NULL, station_txn, &t);
 	json_object_put(body);

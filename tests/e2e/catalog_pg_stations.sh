@@ -115,6 +115,17 @@ expect_exit 0 "$DV" --vault "$V3" ingest --key-file "$T/three.key" --case 2026-0
 put_rows "$revoked"
 expect_exit 4 "$DV" --vault "$V1" verify
 check "an entry after the revocation named" grep -q 'signed by station three after its revocation' "$T/last.out" "$T/last.err"
+# ... and with its clock set two days back (a forged time before the
+# revocation): judged by its place in the chain, not by the time it claims
+if command -v faketime >/dev/null 2>&1; then
+  put_rows "$side"
+  expect_exit 0 faketime -f '-2d' "$DV" --vault "$V3" config set map.tiles 'https://tiles.example/{z}/{x}/{y}.png' --key-file "$T/three.key"
+  put_rows "$revoked"
+  expect_exit 4 "$DV" --vault "$V1" verify
+  check "a backdated entry after the revocation named (by its place)" grep -q 'whatever time it claims' "$T/last.out" "$T/last.err"
+else
+  echo "skipped part: a backdated entry (faketime is not installed: scripts/install-deps.sh)"
+fi
 
 # the last station not revoked cannot be
 expect_exit 0 "$DV" --vault "$V1" station revoke two
