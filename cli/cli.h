@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "dv/vault.h"
+
 enum {
 	CLI_OK = 0,
 	CLI_FAIL = 1,
@@ -97,6 +99,36 @@ int cli_open_vault_writer(const char *cmd, const char *vault_opt, const char *ke
  * station add) into *mem_bytes / *ops: 0, or the usage exit code.
  */
 int cli_parse_kdf(const char *cmd, const char *opt, const char *arg, uint64_t *mem_bytes, uint64_t *ops);
+
+/*
+ * The flags that make a vault (init, and migrate, which makes its central
+ * vault the same way): --station --operator --kdf-mem --kdf-ops --catalog
+ * --blobs --s3-endpoint --s3-ca --s3-region --retain-days, parsed by one
+ * function. CLI_INIT_LONGOPTS goes into a command's getopt_long table (the
+ * values are 0x100 and up: no short option clashes); cli_init_option takes
+ * getopt's result and returns -1 when the option is not one of them, else
+ * 0 or the usage exit code; cli_init_check checks them together once
+ * parsed; cli_init_make makes the vault in dir.
+ */
+typedef struct cli_init_args {
+	dv_vault_init_opts io;
+	dv_blob_s3_opts s3;
+	unsigned long retain_days;
+} cli_init_args;
+enum {
+	CLI_INIT_STATION = 0x100, CLI_INIT_OPERATOR, CLI_INIT_KDF_MEM, CLI_INIT_KDF_OPS, CLI_INIT_CATALOG, CLI_INIT_BLOBS,
+	CLI_INIT_S3_ENDPOINT, CLI_INIT_S3_CA, CLI_INIT_S3_REGION, CLI_INIT_RETAIN_DAYS
+};
+#define CLI_INIT_LONGOPTS                                                                                          \
+	{ "station", required_argument, NULL, CLI_INIT_STATION }, { "operator", required_argument, NULL, CLI_INIT_OPERATOR }, \
+	{ "kdf-mem", required_argument, NULL, CLI_INIT_KDF_MEM }, { "kdf-ops", required_argument, NULL, CLI_INIT_KDF_OPS },   \
+	{ "catalog", required_argument, NULL, CLI_INIT_CATALOG }, { "blobs", required_argument, NULL, CLI_INIT_BLOBS },       \
+	{ "s3-endpoint", required_argument, NULL, CLI_INIT_S3_ENDPOINT }, { "s3-ca", required_argument, NULL, CLI_INIT_S3_CA }, \
+	{ "s3-region", required_argument, NULL, CLI_INIT_S3_REGION }, { "retain-days", required_argument, NULL, CLI_INIT_RETAIN_DAYS }
+int cli_init_option(const char *cmd, int opt, const char *arg, cli_init_args *a);
+int cli_init_check(const char *cmd, const cli_init_args *a);
+/* dv_vault_init or dv_vault_init_s3; < 0 as they return */
+int cli_init_make(const char *dir, const dv_key_source *key, const cli_init_args *a);
 
 /* --wait[=SECONDS]: arg NULL (bare --wait) is -1, "until free". Returns 0 or
  * the usage exit code after printing why. */

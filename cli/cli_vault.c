@@ -256,3 +256,43 @@ int cli_parse_kdf(const char *cmd, const char *opt, const char *arg, uint64_t *m
 	else *ops = v;
 	return 0;
 }
+
+int cli_init_option(const char *cmd, int opt, const char *arg, cli_init_args *a)
+{
+	switch (opt) {
+	case CLI_INIT_STATION: a->io.station = arg; return 0;
+	case CLI_INIT_OPERATOR: a->io.operator_name = arg; return 0;
+	case CLI_INIT_KDF_MEM:
+	case CLI_INIT_KDF_OPS:
+		return cli_parse_kdf(cmd, opt == CLI_INIT_KDF_MEM ? "kdf-mem" : "kdf-ops", arg, &a->io.kdf_mem, &a->io.kdf_ops);
+	case CLI_INIT_CATALOG:
+		if (strncmp(arg, "postgresql:", 11) && strncmp(arg, "postgres:", 9) && !strchr(arg, '='))
+			return cli_usage(cmd, "--catalog takes a PostgreSQL URI (postgresql://...) or connection string");
+		a->io.catalog = arg;
+		return 0;
+	case CLI_INIT_BLOBS: a->s3.url = arg; return 0;
+	case CLI_INIT_S3_ENDPOINT: a->s3.endpoint = arg; return 0;
+	case CLI_INIT_S3_CA: a->s3.ca_file = arg; return 0;
+	case CLI_INIT_S3_REGION: a->s3.region = arg; return 0;
+	case CLI_INIT_RETAIN_DAYS: {
+		char *end;
+		a->retain_days = strtoul(arg, &end, 10);
+		if (*end || !*arg || a->retain_days < 1 || a->retain_days > 36500) return cli_usage(cmd, "--retain-days takes 1 to 36500");
+		return 0;
+	}
+	default: return -1;
+	}
+}
+
+int cli_init_check(const char *cmd, const cli_init_args *a)
+{
+	if (!a->s3.url && (a->s3.endpoint || a->s3.ca_file || a->s3.region || a->retain_days))
+		return cli_usage(cmd, "--s3-endpoint, --s3-ca, --s3-region and --retain-days go with --blobs s3://...");
+	if (a->s3.url && dv_blob_s3_check_url(a->s3.url, a->s3.endpoint) < 0) return cli_usage(cmd, "%s", dv_error_text());
+	return 0;
+}
+
+int cli_init_make(const char *dir, const dv_key_source *key, const cli_init_args *a)
+{
+	return a->s3.url ? dv_vault_init_s3(dir, key, &a->io, &a->s3, (uint32_t)a->retain_days) : dv_vault_init(dir, key, &a->io);
+}

@@ -58,64 +58,35 @@ int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "vault", required_argument, NULL, 'v' }, { "key-file", required_argument, NULL, 'k' },
-		{ "station", required_argument, NULL, 's' }, { "operator", required_argument, NULL, 'o' },
-		{ "kdf-mem", required_argument, NULL, 'm' }, { "kdf-ops", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
-		{ "catalog", required_argument, NULL, 'P' },
-		{ "blobs", required_argument, NULL, 'B' }, { "s3-endpoint", required_argument, NULL, 'E' },
-		{ "s3-ca", required_argument, NULL, 'C' }, { "s3-region", required_argument, NULL, 'R' },
-		{ "retain-days", required_argument, NULL, 'D' }, { NULL, 0, NULL, 0 }
+		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, CLI_INIT_LONGOPTS, { NULL, 0, NULL, 0 }
 	};
-	dv_blob_s3_opts s3 = { 0 };
-	unsigned long retain_days = 0;
+	cli_init_args ia = { 0 };
 	const char *vault = NULL, *key_file = NULL;
-	dv_vault_init_opts io = { 0 };
 	bool json = false;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		int u = cli_init_option("init", c, optarg, &ia);
+		if (u > 0) return u;
+		if (u == 0) continue;
 		switch (c) {
 		case 'v': vault = optarg; break;
 		case 'k': key_file = optarg; break;
-		case 's': io.station = optarg; break;
-		case 'o': io.operator_name = optarg; break;
-		case 'm':
-		case 'p': {
-			int u = cli_parse_kdf("init", c == 'm' ? "kdf-mem" : "kdf-ops", optarg, &io.kdf_mem, &io.kdf_ops);
-			if (u) return u;
-			break;
-		}
 		case 'j': json = true; break;
-		case 'P':
-			if (strncmp(optarg, "postgresql:", 11) && strncmp(optarg, "postgres:", 9) && !strchr(optarg, '='))
-				return cli_usage("init", "--catalog takes a PostgreSQL URI (postgresql://...) or connection string");
-			io.catalog = optarg;
-			break;
-		case 'B': s3.url = optarg; break;
-		case 'E': s3.endpoint = optarg; break;
-		case 'C': s3.ca_file = optarg; break;
-		case 'R': s3.region = optarg; break;
-		case 'D': {
-			char *end;
-			retain_days = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || retain_days < 1 || retain_days > 36500) return cli_usage("init", "--retain-days takes 1 to 36500");
-			break;
-		}
 		case 'h': fputs(init_help, stdout); return CLI_OK;
 		default: return cli_usage("init", "unknown option");
 		}
 	}
 	if (optind < argc - 1) return cli_usage("init", "too many arguments");
 	if (optind == argc - 1) vault = argv[optind];
-	if (!s3.url && (s3.endpoint || s3.ca_file || s3.region || retain_days))
-		return cli_usage("init", "--s3-endpoint, --s3-ca, --s3-region and --retain-days go with --blobs s3://...");
-	if (s3.url && dv_blob_s3_check_url(s3.url, s3.endpoint) < 0) return cli_usage("init", "%s", dv_error_text());
+	int rc = cli_init_check("init", &ia);
+	if (rc) return rc;
 	const char *dir = cli_vault_dir(vault);
 	char pass[1024];
 	dv_key_source key;
-	int rc = cli_key_source(&key, "init", "New vault passphrase: ", true, key_file, pass, sizeof(pass));
+	rc = cli_key_source(&key, "init", "New vault passphrase: ", true, key_file, pass, sizeof(pass));
 	if (rc) return rc;
-	rc = s3.url ? dv_vault_init_s3(dir, &key, &io, &s3, (uint32_t)retain_days) : dv_vault_init(dir, &key, &io);
+	rc = cli_init_make(dir, &key, &ia);
 	memset(pass, 0, sizeof(pass));
 	if (rc < 0) return cli_fail("init");
 	if (json)

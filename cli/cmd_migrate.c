@@ -203,66 +203,38 @@ int cmd_migrate(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "vault", required_argument, NULL, 'v' }, { "key-file", required_argument, NULL, 'k' },
-		{ "new-key-file", required_argument, NULL, 'K' }, { "station", required_argument, NULL, 's' },
-		{ "operator", required_argument, NULL, 'o' }, { "kdf-mem", required_argument, NULL, 'm' },
-		{ "kdf-ops", required_argument, NULL, 'p' }, { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' }, { "catalog", required_argument, NULL, 'P' },
-		{ "blobs", required_argument, NULL, 'B' }, { "s3-endpoint", required_argument, NULL, 'E' },
-		{ "s3-ca", required_argument, NULL, 'C' }, { "s3-region", required_argument, NULL, 'R' },
-		{ "retain-days", required_argument, NULL, 'D' }, { NULL, 0, NULL, 0 }
+		{ "new-key-file", required_argument, NULL, 'K' }, { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' }, CLI_INIT_LONGOPTS, { NULL, 0, NULL, 0 }
 	};
-	dv_blob_s3_opts s3 = { 0 };
-	unsigned long retain_days = 0;
+	cli_init_args ia = { 0 };
 	const char *vault = NULL, *key_file = NULL, *new_key_file = NULL;
-	dv_vault_init_opts io = { 0 };
 	bool json = false;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		int u = cli_init_option("migrate", c, optarg, &ia);
+		if (u > 0) return u;
+		if (u == 0) continue;
 		switch (c) {
 		case 'v': vault = optarg; break;
 		case 'k': key_file = optarg; break;
 		case 'K': new_key_file = optarg; break;
-		case 's': io.station = optarg; break;
-		case 'o': io.operator_name = optarg; break;
-		case 'm':
-		case 'p': {
-			int u = cli_parse_kdf("migrate", c == 'm' ? "kdf-mem" : "kdf-ops", optarg, &io.kdf_mem, &io.kdf_ops);
-			if (u) return u;
-			break;
-		}
 		case 'j': json = true; break;
-		case 'P':
-			if (strncmp(optarg, "postgresql:", 11) && strncmp(optarg, "postgres:", 9) && !strchr(optarg, '='))
-				return cli_usage("migrate", "--catalog takes a PostgreSQL URI (postgresql://...) or connection string");
-			io.catalog = optarg;
-			break;
-		case 'B': s3.url = optarg; break;
-		case 'E': s3.endpoint = optarg; break;
-		case 'C': s3.ca_file = optarg; break;
-		case 'R': s3.region = optarg; break;
-		case 'D': {
-			char *end;
-			retain_days = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || retain_days < 1 || retain_days > 36500)
-				return cli_usage("migrate", "--retain-days takes 1 to 36500");
-			break;
-		}
 		case 'h': fputs(migrate_help, stdout); return CLI_OK;
 		default: return cli_usage("migrate", "unknown option");
 		}
 	}
 	if (optind != argc - 1) return cli_usage("migrate", "give the central vault's station directory NEWDIR (new, or to go on)");
 	const char *dir = argv[optind];
-	if (!s3.url && (s3.endpoint || s3.ca_file || s3.region || retain_days))
-		return cli_usage("migrate", "--s3-endpoint, --s3-ca, --s3-region and --retain-days go with --blobs s3://...");
-	if (s3.url && dv_blob_s3_check_url(s3.url, s3.endpoint) < 0) return cli_usage("migrate", "%s", dv_error_text());
-	if (!io.operator_name) io.operator_name = getenv("USER") && *getenv("USER") ? getenv("USER") : "unknown";
+	int rc = cli_init_check("migrate", &ia);
+	if (rc) return rc;
+	dv_vault_init_opts *io = &ia.io;
+	if (!io->operator_name) io->operator_name = getenv("USER") && *getenv("USER") ? getenv("USER") : "unknown";
 	if (same_dir(cli_vault_dir(vault), dir)) return cli_usage("migrate", "NEWDIR is the vault being moved (the same vault)");
 	char holder[300];
-	snprintf(holder, sizeof(holder), "migrate by %s", io.operator_name);
+	snprintf(holder, sizeof(holder), "migrate by %s", io->operator_name);
 	dv_vault *src = NULL, *dst = NULL;
-	int rc = cli_open_vault_writer("migrate", vault, key_file, holder, 0, &src);
+	rc = cli_open_vault_writer("migrate", vault, key_file, holder, 0, &src);
 	if (rc) return rc;
 	static char pass[1024];
 	dv_key_source nk;
@@ -273,8 +245,7 @@ int cmd_migrate(int argc, char **argv)
 	if ((rc = other_key(&nk, "migrate", new_key_file, "DRONEVAULT_NEW_PASSPHRASE", prompt, !exists, pass, sizeof(pass))))
 		goto out;
 	if (!exists) {
-		int irc = s3.url ? dv_vault_init_s3(dir, &nk, &io, &s3, (uint32_t)retain_days) : dv_vault_init(dir, &nk, &io);
-		if (irc < 0) {
+		if (cli_init_make(dir, &nk, &ia) < 0) {
 			rc = cli_fail("migrate");
 			goto out;
 		}
@@ -289,14 +260,14 @@ int cmd_migrate(int argc, char **argv)
 	if (exists) {
 		const char *cat, *blobs;
 		dv_vault_location(dst, &cat, &blobs);
-		if ((io.catalog && (!cat || strcmp(cat, io.catalog))) || (s3.url && (!blobs || strcmp(blobs, s3.url)))) {
+		if ((io->catalog && (!cat || strcmp(cat, io->catalog))) || (ia.s3.url && (!blobs || strcmp(blobs, ia.s3.url)))) {
 			fprintf(stderr, "dronevault migrate: %s is a vault of another catalog or store (%s, %s) than given; nothing sent\n",
 			        cli_esc(dir), cat ? cli_esc(cat) : "catalog.db", blobs ? cli_esc(blobs) : "blobs/");
 			rc = CLI_USAGE;
 			goto out;
 		}
 	}
-	rc = run("migrate", dst, src, io.operator_name, json, DV_ACTION_VAULT_MIGRATE, DV_ACTION_VAULT_MIGRATED);
+	rc = run("migrate", dst, src, io->operator_name, json, DV_ACTION_VAULT_MIGRATE, DV_ACTION_VAULT_MIGRATED);
 out:
 	memset(pass, 0, sizeof(pass));
 	if (dst) dv_vault_close(dst);

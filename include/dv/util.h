@@ -25,6 +25,15 @@ int dv_unhex_canonical(void *out, size_t n, const char *s);
 
 /* Nanoseconds since the epoch (CLOCK_REALTIME). */
 int64_t dv_now_ns(void);
+
+/*
+ * A growing array: makes room for one more element after *n in *items
+ * (elements of elem bytes; *cap counts them, doubled from first). 0, or
+ * DV_ENOMEM (error set) with the array as it was: the caller frees it.
+ * Use: if ((rc = dv_grow(&l->v, &l->cap, l->n, sizeof(*l->v), 16)) < 0) return rc;
+ *      l->v[l->n++] = x;
+ */
+int dv_grow(void *items, size_t *cap, size_t n, size_t elem, size_t first);
 /* "2026-11-24T21:30:00.123Z" from ns since the epoch, into buf (>= 32). */
 void dv_time_iso(char *buf, size_t size, int64_t ns);
 

@@ -54,6 +54,23 @@ int dv_unhex_canonical(void *out, size_t n, const char *s)
 	return dv_unhex(out, n, s);
 }
 
+int dv_grow(void *items, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	if (n < *cap) return 0;
+	size_t want = *cap ? *cap : (first ? first : 16);
+	while (want <= n) {
+		if (want > SIZE_MAX / 2) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory (an array of %zu elements)", n);
+		want *= 2;
+	}
+	if (elem && want > SIZE_MAX / elem) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory (an array of %zu elements)", n);
+	void **pp = items;
+	void *p = realloc(*pp, want * elem);
+	if (!p) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	*pp = p;
+	*cap = want;
+	return 0;
+}
+
 int64_t dv_now_ns(void)
 {
 	struct timespec ts;

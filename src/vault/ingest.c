@@ -1319,13 +1319,8 @@ struct wipe_rows {
 static int wipe_row(const dv_file_rec *f, void *payload)
 {
 	struct wipe_rows *w = payload;
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 64;
-		dv_file_rec *nr = realloc(w->rows, cap * sizeof(*nr));
-		if (!nr) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-		w->rows = nr;
-		w->cap = cap;
-	}
+	int rc = dv_grow(&w->rows, &w->cap, w->n, sizeof(*w->rows), 64);
+	if (rc < 0) return rc;
 	w->rows[w->n++] = *f;
 	return 0;
 }

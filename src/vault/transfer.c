@@ -62,7 +62,7 @@ struct tctx {
 	/* the rollback witness: every entry hash of the source's file log (by
 	 * seq), and the newest source head the destination's log recorded */
 	uint8_t (*src_hashes)[32];
-	uint64_t nsrc_hashes;
+	size_t nsrc_hashes, capsrc_hashes;
 	uint64_t witnessed_seq;
 	uint8_t witnessed[32];
 	bool src_seq_gap;
@@ -113,13 +113,7 @@ static struct src_ingest *src_find(struct tctx *t, int64_t id, bool add)
 	}
 	if (lo < t->ning && t->ing[lo].id == id) return &t->ing[lo];
 	if (!add) return NULL;
-	if (t->ning == t->caping) {
-		size_t cap = t->caping ? t->caping * 2 : 64;
-		struct src_ingest *n = realloc(t->ing, cap * sizeof(*n));
-		if (!n) return NULL;
-		t->ing = n;
-		t->caping = cap;
-	}
+	if (dv_grow(&t->ing, &t->caping, t->ning, sizeof(*t->ing), 64) < 0) return NULL;
 	memmove(t->ing + lo + 1, t->ing + lo, (t->ning - lo) * sizeof(*t->ing));
 	memset(&t->ing[lo], 0, sizeof(*t->ing));
 	t->ing[lo].id = id;
@@ -142,9 +136,8 @@ static int on_src_entry(const dv_custody_entry *e, json_object *body, void *payl
 	                      jstr(to, "vault") && !strcmp(jstr(to, "vault"), dv_vault_id(t->dst));
 	if (!dv_vault_shared_log(t->src)) {
 		if (e->seq != t->nsrc_hashes + 1) t->src_seq_gap = true;
-		uint8_t(*n)[32] = realloc(t->src_hashes, (size_t)(t->nsrc_hashes + 1) * 32);
-		if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-		t->src_hashes = n;
+		int rc = dv_grow(&t->src_hashes, &t->capsrc_hashes, t->nsrc_hashes, 32, 256);
+		if (rc < 0) return rc;
 		memcpy(t->src_hashes[t->nsrc_hashes++], e->hash, 32);
 	}
 	if (!action) return 0;
@@ -200,13 +193,8 @@ static int on_dst_entry(const dv_custody_entry *e, json_object *body, void *payl
 		return 0;
 	const char *vid = jstr(from, "vault");
 	if (!vid || strcmp(vid, dv_vault_id(t->src))) return 0;
-	if (t->ndone == t->capdone) {
-		size_t cap = t->capdone ? t->capdone * 2 : 64;
-		struct done_map *n = realloc(t->done, cap * sizeof(*n));
-		if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-		t->done = n;
-		t->capdone = cap;
-	}
+	int rc = dv_grow(&t->done, &t->capdone, t->ndone, sizeof(*t->done), 64);
+	if (rc < 0) return rc;
 	t->done[t->ndone].src_id = src_id;
 	t->done[t->ndone].dst_id = dst_id;
 	t->ndone++;
@@ -229,13 +217,8 @@ struct file_ids {
 static int collect_file(const dv_file_rec *f, void *payload)
 {
 	struct file_ids *l = payload;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		int64_t *n = realloc(l->ids, cap * sizeof(*n));
-		if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-		l->ids = n;
-		l->cap = cap;
-	}
+	int rc = dv_grow(&l->ids, &l->cap, l->n, sizeof(*l->ids), 256);
+	if (rc < 0) return rc;
 	l->ids[l->n++] = f->id;
 	return 0;
 }
@@ -610,13 +593,8 @@ struct case_walk {
 static int collect_ingest(const dv_ingest_rec *r, void *payload)
 {
 	struct case_walk *w = payload;
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 16;
-		int64_t *n = realloc(w->ids, cap * sizeof(*n));
-		if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-		w->ids = n;
-		w->cap = cap;
-	}
+	int rc = dv_grow(&w->ids, &w->cap, w->n, sizeof(*w->ids), 16);
+	if (rc < 0) return rc;
 	w->ids[w->n++] = r->id;
 	if (r->state == DV_INGEST_COMPLETE) {
 		w->t->prog.ingests_total++;
@@ -633,13 +611,8 @@ struct cases {
 static int collect_case(const dv_case *c, void *payload)
 {
 	struct cases *l = payload;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		dv_case *n = realloc(l->v, cap * sizeof(*n));
-		if (!n) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-		l->v = n;
-		l->cap = cap;
-	}
+	int rc = dv_grow(&l->v, &l->cap, l->n, sizeof(*l->v), 16);
+	if (rc < 0) return rc;
 	l->v[l->n++] = *c;
 	return 0;
 }

@@ -103,8 +103,27 @@ static void test_escape_term(void)
 	}
 }
 
+static void test_grow(void)
+{
+	int *v = NULL;
+	size_t n = 0, cap = 0;
+	for (int i = 0; i < 1000; i++) {
+		CHECK_EQ(dv_grow(&v, &cap, n, sizeof(*v), 4), 0);
+		CHECK(cap > n);
+		v[n++] = i;
+	}
+	CHECK_EQ(v[999], 999);
+	CHECK_EQ(cap, 1024);
+	/* an element count whose bytes overflow: refused, the array as it was */
+	size_t huge = SIZE_MAX / 4;
+	CHECK_EQ(dv_grow(&v, &huge, huge, 8, 4), DV_ENOMEM);
+	CHECK_EQ(v[0], 0);
+	free(v);
+}
+
 int main(void)
 {
+	test_grow();
 	test_escape_term();
 	test_reader();
 	test_hex_and_paths();
