@@ -156,6 +156,11 @@ int cli_audit_reader_args(char **av, int n, const struct dv_audit_opts *o, const
                           bool report);
 int cli_key_source(struct dv_key_source *out, const char *cmd, const char *prompt, bool confirm, const char *key_file,
                    char *pass, size_t size);
+/* A second vault's key (migrate's NEWDIR, sync's --to, verify --witness):
+ * its key file, else the environment variable env (its own), else as
+ * cli_key_source ($DRONEVAULT_PASSPHRASE, else the terminal). */
+int cli_other_key(struct dv_key_source *out, const char *cmd, const char *key_file, const char *env, const char *prompt,
+                  bool confirm, char *pass, size_t size);
 
 /* "4.2 GB", "512 kB", "17 B" */
 void cli_human_bytes(char *buf, size_t size, uint64_t n);

@@ -296,3 +296,15 @@ int cli_init_make(const char *dir, const dv_key_source *key, const cli_init_args
 {
 	return a->s3.url ? dv_vault_init_s3(dir, key, &a->io, &a->s3, (uint32_t)a->retain_days) : dv_vault_init(dir, key, &a->io);
 }
+
+int cli_other_key(dv_key_source *k, const char *cmd, const char *key_file, const char *env, const char *prompt, bool confirm,
+                  char *pass, size_t size)
+{
+	const char *p = getenv(env);
+	if (!key_file && p && *p) {
+		snprintf(pass, size, "%s", p);
+		*k = (dv_key_source){ pass, strlen(pass), NULL };
+		return 0;
+	}
+	return cli_key_source(k, cmd, prompt, confirm, key_file, pass, size);
+}

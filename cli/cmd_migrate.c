@@ -93,20 +93,6 @@ static const char sync_help[] =
 	"Exit codes: 0 every complete ingest is in the central vault and checked; 1\n"
 	"failure; 2 usage; 3 wrong passphrase or key file; 130 interrupted;\n" CLI_BUSY_HELP;
 
-/* The second vault's key: its key file, else an environment variable of its
- * own, else $DRONEVAULT_PASSPHRASE, else the terminal. */
-static int other_key(dv_key_source *k, const char *cmd, const char *key_file, const char *env, const char *prompt,
-                     bool confirm, char *pass, size_t size)
-{
-	const char *p = getenv(env);
-	if (!key_file && p && *p) {
-		snprintf(pass, size, "%s", p);
-		*k = (dv_key_source){ pass, strlen(pass), NULL };
-		return 0;
-	}
-	return cli_key_source(k, cmd, prompt, confirm, key_file, pass, size);
-}
-
 static void on_progress(const dv_transfer_progress *p, void *payload)
 {
 	(void)payload;
@@ -242,7 +228,7 @@ int cmd_migrate(int argc, char **argv)
 	bool exists = is_vault_dir(dir);
 	snprintf(prompt, sizeof(prompt), "%s %s: ", exists ? "Passphrase of the central vault's station" : "New passphrase for",
 	         dir);
-	if ((rc = other_key(&nk, "migrate", new_key_file, "DRONEVAULT_NEW_PASSPHRASE", prompt, !exists, pass, sizeof(pass))))
+	if ((rc = cli_other_key(&nk, "migrate", new_key_file, "DRONEVAULT_NEW_PASSPHRASE", prompt, !exists, pass, sizeof(pass))))
 		goto out;
 	if (!exists) {
 		if (cli_init_make(dir, &nk, &ia) < 0) {
@@ -317,7 +303,7 @@ int cmd_sync(int argc, char **argv)
 	dv_key_source k;
 	char prompt[4300];
 	snprintf(prompt, sizeof(prompt), "Passphrase of the central vault's station %s: ", to);
-	if ((rc = other_key(&k, "sync", to_key_file, "DRONEVAULT_TO_PASSPHRASE", prompt, false, pass, sizeof(pass)))) goto out;
+	if ((rc = cli_other_key(&k, "sync", to_key_file, "DRONEVAULT_TO_PASSPHRASE", prompt, false, pass, sizeof(pass)))) goto out;
 	dv_vault_open_opts oo = { holder, 0, NULL, NULL };
 	int orc = dv_vault_open_ex(&dst, to, &k, DV_VAULT_WRITE, &oo);
 	memset(pass, 0, sizeof(pass));

@@ -6,10 +6,13 @@
 #include "cli.h"
 #include "dv/err.h"
 #include "dv/index.h"
+#include "dv/transfer.h"
+#include "dv/util.h"
 #include "dv/verify.h"
 
 static const char verify_help[] =
 	"usage: dronevault verify [--case ID] [--head DIGEST] [--deep] [--json] [--vault DIR] [--key-file FILE]\n"
+	"                         [--witness STATIONDIR [--witness-key-file FILE]]\n"
 	"\n"
 	"Proves the vault is intact, or names every problem:\n"
 	"  - the custody log: every entry's structure, sequence, chain link, Ed25519\n"
@@ -51,6 +54,13 @@ static const char verify_help[] =
 	"directory against the vault's witness of its writes: a directory put back\n"
 	"to an older copy is a problem. Notes count the entries of each station.\n"
 	"\n"
+	"--witness STATIONDIR holds this vault (an offline station's own, or a\n"
+	"laptop's after migrate) to the central vault whose station directory is\n"
+	"STATIONDIR: the central vault witnessed this vault's log head at every\n"
+	"push (sync, migrate), and this vault's log must still hold the last one;\n"
+	"a copy put back to before that push is a problem. The central key:\n"
+	"--witness-key-file, else $DRONEVAULT_TO_PASSPHRASE, else as the vault's.\n"
+	"\n"
 	"Exit status: 0 intact, 4 problems found (each printed), 1 could not check,\n"
 	"3 wrong passphrase.\n";
 
@@ -80,15 +90,47 @@ static void on_progress(uint64_t done, uint64_t total, void *p)
 	cli_progress("verifying", 0, 0, done, total);
 }
 
+/* --witness: < 0 a problem (printed), 0 held, > 0 an exit code (could not check) */
+static int check_witness(dv_vault *v, const char *dir, const char *key_file, struct out *out)
+{
+	static char pass[1024];
+	dv_key_source k;
+	char prompt[4300];
+	snprintf(prompt, sizeof(prompt), "Passphrase of the central vault's station %s: ", dir);
+	int rc = cli_other_key(&k, "verify", key_file, "DRONEVAULT_TO_PASSPHRASE", prompt, false, pass, sizeof(pass));
+	if (rc) return rc;
+	dv_vault *central;
+	rc = dv_vault_open(&central, dir, &k, DV_VAULT_READ);
+	memset(pass, 0, sizeof(pass));
+	if (rc < 0) return cli_fail("verify");
+	uint64_t seq;
+	uint8_t h[32];
+	rc = dv_transfer_witness_check(central, v, &seq, h);
+	dv_vault_close(central);
+	char msg[1200], hex[65];
+	if (rc == DV_ECORRUPT) {
+		on_problem(dv_error_text(), out);
+		return -1;
+	}
+	if (rc < 0) return cli_fail("verify");
+	dv_hex(hex, h, 32);
+	if (seq) snprintf(msg, sizeof(msg), "witness: the central vault %s witnessed this vault's head at entry %llu (%.16s...): held", dir,
+	                  (unsigned long long)seq, hex);
+	else snprintf(msg, sizeof(msg), "witness: the central vault %s has witnessed no push from this vault yet", dir);
+	on_note(msg, out);
+	return 0;
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "case", required_argument, NULL, 'c' }, { "vault", required_argument, NULL, 'v' },
 		{ "key-file", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
 		{ "head", required_argument, NULL, 'H' }, { "deep", no_argument, NULL, 'D' },
+		{ "witness", required_argument, NULL, 'W' }, { "witness-key-file", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
-	const char *vault = NULL, *key_file = NULL;
+	const char *vault = NULL, *key_file = NULL, *witness = NULL, *witness_key_file = NULL;
 	char head[65] = "";
 	bool deep = false;
 	struct out out = { 0 };
@@ -110,6 +152,8 @@ int cmd_verify(int argc, char **argv)
 			break;
 		}
 		case 'D': deep = true; break;
+		case 'W': witness = optarg; break;
+		case 'K': witness_key_file = optarg; break;
 		case 'h': fputs(verify_help, stdout); return CLI_OK;
 		default: return cli_usage("verify", "unknown option");
 		}
@@ -133,6 +177,16 @@ int cmd_verify(int argc, char **argv)
 	if (rc == 0 && deep) {
 		rc = dv_index_deep_check(v, vo.case_name, on_problem, &out, &deep_files, &deep_differ);
 		res.problems += deep_differ;
+	}
+	if (rc == 0 && witness) {
+		int wrc = check_witness(v, witness, witness_key_file, &out);
+		if (wrc > 0) {
+			dv_vault_close(v);
+			json_object_put(out.problems);
+			json_object_put(out.notes);
+			return wrc;
+		}
+		if (wrc < 0) res.problems++;
 	}
 	int exit_code = rc < 0 ? cli_fail("verify") : res.problems ? CLI_FINDING : CLI_OK;
 	if (out.json) {

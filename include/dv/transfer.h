@@ -85,6 +85,15 @@ typedef struct dv_transfer_result {
  */
 int dv_vault_transfer(dv_vault *dst, dv_vault *src, const dv_transfer_opts *opts, dv_transfer_result *res);
 
+/*
+ * verify --witness: holds a station's own vault (an offline station, a
+ * laptop once migrated) to what the central vault witnessed of it at its
+ * last push (the head its vault.migrate / sync entry recorded). 0 when its
+ * log still holds that head, or nothing was witnessed (*witnessed_seq 0);
+ * DV_ECORRUPT naming the rollback otherwise. Either vault may be a reader.
+ */
+int dv_transfer_witness_check(dv_vault *central, dv_vault *station, uint64_t *witnessed_seq, uint8_t witnessed[32]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -663,6 +663,52 @@ static int summary_entries(struct tctx *t)
 	return rc;
 }
 
+/* The rollback witness: the source's log must still hold the head the
+ * destination recorded at the last push (a vault put back to an older
+ * copy, or a log rewritten since, has it no more). Both logs scanned. */
+static bool witness_broken(const struct tctx *t)
+{
+	return t->witnessed_seq && !dv_vault_shared_log(t->src) &&
+	       (t->src_seq_gap || t->witnessed_seq > t->nsrc_hashes || memcmp(t->src_hashes[t->witnessed_seq - 1], t->witnessed, 32));
+}
+
+static int witness_error(const struct tctx *t, const char *then)
+{
+	char h[65];
+	dv_hex(h, t->witnessed, 32);
+	return dv_error_set(DV_ECORRUPT, dv_vault_dir(t->src), -1,
+	                    "this vault was rolled back or its log rewritten: the central vault witnessed its head at entry "
+	                    "%llu (%.16s...) at the last push, and its log (%llu entries) %s%s (its own proof: 'dronevault "
+	                    "verify --head %s' here)",
+	                    (unsigned long long)t->witnessed_seq, h, (unsigned long long)t->nsrc_hashes,
+	                    t->witnessed_seq > t->nsrc_hashes ? "ends before it" : "holds another entry there", then, h);
+}
+
+int dv_transfer_witness_check(dv_vault *central, dv_vault *station, uint64_t *witnessed_seq, uint8_t witnessed[32])
+{
+	static const dv_transfer_opts o = { "", DV_ACTION_SYNC, DV_ACTION_SYNC_PUSHED, NULL, NULL, NULL };
+	dv_transfer_result res;
+	struct tctx t = { .dst = central, .src = station, .o = &o, .res = &res };
+	*witnessed_seq = 0;
+	memset(witnessed, 0, 32);
+	if (!strcmp(dv_vault_id(central), dv_vault_id(station)))
+		return dv_error_set(DV_EINVAL, dv_vault_dir(central), -1, "the witness is another vault's (this is the same vault)");
+	int rc = dv_vault_log_scan(station, on_src_entry, src_problem, &t);
+	if (rc >= 0) rc = dv_vault_log_scan(central, on_dst_entry, src_problem, &t);
+	if (rc >= 0 && t.problems)
+		rc = dv_error_set(DV_ECORRUPT, NULL, -1, "a custody log has %llu problem%s (first: %s)", (unsigned long long)t.problems,
+		                  t.problems == 1 ? "" : "s", t.first_problem);
+	if (rc >= 0) {
+		*witnessed_seq = t.witnessed_seq;
+		memcpy(witnessed, t.witnessed, 32);
+		rc = witness_broken(&t) ? witness_error(&t, "") : 0;
+	}
+	free(t.ing);
+	free(t.done);
+	free(t.src_hashes);
+	return rc;
+}
+
 int dv_vault_transfer(dv_vault *dst, dv_vault *src, const dv_transfer_opts *o, dv_transfer_result *res)
 {
 	memset(res, 0, sizeof(*res));
@@ -692,20 +738,7 @@ int dv_vault_transfer(dv_vault *dst, dv_vault *src, const dv_transfer_opts *o, d
 		                  "the destination vault's custody log has %llu problem%s (first: %s); nothing sent: run "
 		                  "'dronevault verify' on it",
 		                  (unsigned long long)t.problems, t.problems == 1 ? "" : "s", t.first_problem);
-	/* rollback witness: the source's log must still hold the head the
-	 * destination recorded at the last push (a vault put back to an older
-	 * copy, or a log rewritten since, has it no more) */
-	if (rc == 0 && t.witnessed_seq && !dv_vault_shared_log(src) &&
-	    (t.src_seq_gap || t.witnessed_seq > t.nsrc_hashes || memcmp(t.src_hashes[t.witnessed_seq - 1], t.witnessed, 32))) {
-		char h[65];
-		dv_hex(h, t.witnessed, 32);
-		rc = dv_error_set(DV_ECORRUPT, dv_vault_dir(src), -1,
-		                  "this vault was rolled back or its log rewritten: the central vault witnessed its head at entry "
-		                  "%llu (%.16s...) at the last push, and its log (%llu entries) %s; nothing sent (run 'dronevault "
-		                  "verify --head %s' here)",
-		                  (unsigned long long)t.witnessed_seq, h, (unsigned long long)t.nsrc_hashes,
-		                  t.witnessed_seq > t.nsrc_hashes ? "ends before it" : "holds another entry there", h);
-	}
+	if (rc == 0 && witness_broken(&t)) rc = witness_error(&t, "; nothing sent");
 	if (rc == 0) rc = dv_catalog_case_list(dv_vault_catalog(src), collect_case, &cl);
 	struct case_walk *walks = rc == 0 && cl.n ? calloc(cl.n, sizeof(*walks)) : NULL;
 	if (rc == 0 && cl.n && !walks) rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");

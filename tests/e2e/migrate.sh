@@ -108,6 +108,11 @@ expect_exit 0 "$DV" --vault "$T/field-old" ingest --case 2026-0009 --again --ope
 expect_exit 1 "$DV" --vault "$T/field-old" sync --to "$C"
 check "a rolled-back station vault that went on is caught too" grep -q "rolled back" "$T/last.err"
 check "nothing recorded centrally for the rolled-back copy" test "$(central_pass entries "$C")" -eq "$n_central"
+# verify on the station, against the central vault's witness
+expect_exit 0 "$DV" --vault "$F" verify --witness "$C"
+check "verify --witness: the station's log holds the witnessed head" grep -q "witnessed this vault's head at entry .*held" "$T/last.err"
+expect_exit 4 "$DV" --vault "$T/field-old" verify --witness "$C"
+check "verify --witness catches the rolled-back station vault" grep -q "rolled back" "$T/last.err"
 expect_exit 0 central_pass "$DV" --vault "$C" verify
 check "central vault intact after the pushes" grep -q "vault intact" "$T/last.out"
 expect_exit 0 central_pass "$DV" --vault "$C" ls --case 2026-0002 --json
