@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/geojson_int.h"
 #include "dv/geofence.h"
 #include "dv/util.h"
 
@@ -177,13 +178,7 @@ char *dv_fence_geojson(const dv_zones *zs, const dv_route *r, const dv_fence_rep
 	/* events */
 	for (size_t i = 0; i < rep->nevents; i++) {
 		const dv_fence_event *e = &rep->events[i];
-		json_object *ef = json_object_new_object(), *eg = json_object_new_object();
-		json_object_object_add(ef, "type", json_object_new_string("Feature"));
-		json_object_object_add(eg, "type", json_object_new_string("Point"));
-		json_object_object_add(eg, "coordinates", pos(e->lon, e->lat));
-		json_object_object_add(ef, "geometry", eg);
-		json_object_object_add(ef, "properties", event_json(zs, e));
-		json_object_array_add(fs, ef);
+		json_object_array_add(fs, dv_geojson_feature("Point", pos(e->lon, e->lat), event_json(zs, e)));
 	}
 	json_object_object_add(root, "features", fs);
 	return finish(root);

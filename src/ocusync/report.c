@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/geojson_int.h"
 #include "dv/err.h"
 #include "dv/ocusync.h"
 
@@ -200,14 +201,7 @@ int dv_ocusync_json(char **out, const dv_ocusync_result *const *r, size_t n)
 
 static json_object *point(double lat, double lon, const char *kind, const dv_ocusync_frame *f)
 {
-	json_object *ft = json_object_new_object(), *g = json_object_new_object(), *c = json_object_new_array(),
-	            *p = json_object_new_object();
-	json_object_array_add(c, json_object_new_double(lon));
-	json_object_array_add(c, json_object_new_double(lat));
-	json_object_object_add(g, "type", json_object_new_string("Point"));
-	json_object_object_add(g, "coordinates", c);
-	json_object_object_add(ft, "type", json_object_new_string("Feature"));
-	json_object_object_add(ft, "geometry", g);
+	json_object *p = json_object_new_object();
 	json_object_object_add(p, "kind", json_object_new_string(kind));
 	json_object_object_add(p, "serial_number", json_object_new_string(f->serial));
 	json_object_object_add(p, "gps_time", json_object_new_int64((int64_t)f->gps_time_ms));
@@ -215,8 +209,7 @@ static json_object *point(double lat, double lon, const char *kind, const dv_ocu
 		json_object_object_add(p, "altitude", json_object_new_double(f->altitude_m));
 		json_object_object_add(p, "height", json_object_new_double(f->height_m));
 	}
-	json_object_object_add(ft, "properties", p);
-	return ft;
+	return dv_geojson_feature("Point", dv_geojson_lonlat(lon, lat), p);
 }
 
 int dv_ocusync_geojson(char **out, const dv_ocusync_result *const *r, size_t n)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/geojson_int.h"
 #include "dv/err.h"
 #include "dv/radio.h"
 #include "dv/util.h"
@@ -556,16 +557,12 @@ int dv_radio_report_geojson(const dv_radio_report *r, char **out)
 		const dv_radio_aircraft *a = &r->aircraft[i];
 		const char *uas = a->nids ? a->ids[0].text : a->ndroneid_serials ? a->droneid_serials[0].text : "";
 		if (a->droneid_has_home) {
-			json_object *f = json_object_new_object(), *g = json_object_new_object(), *p = json_object_new_object();
-			json_object_object_add(g, "type", json_object_new_string("Point"));
-			json_object_object_add(g, "coordinates", coord(a->droneid_home_lon, a->droneid_home_lat, NAN));
+			json_object *p = json_object_new_object();
 			json_object_object_add(p, "role", json_object_new_string("home point (DJI DroneID broadcast)"));
 			json_object_object_add(p, "transmitter", json_object_new_string(a->key));
 			json_object_object_add(p, "uas_id", json_object_new_string(uas));
-			json_object_object_add(f, "type", json_object_new_string("Feature"));
-			json_object_object_add(f, "geometry", g);
-			json_object_object_add(f, "properties", p);
-			json_object_array_add(feats, f);
+			json_object_array_add(feats,
+			                      dv_geojson_feature("Point", coord(a->droneid_home_lon, a->droneid_home_lat, NAN), p));
 		}
 		if (a->ntrack) {
 			json_object *f = json_object_new_object();

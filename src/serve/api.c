@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/geojson_int.h"
 #include "dv/catalog.h"
 #include "dv/custody.h"
 #include "dv/custody_actions.h"
@@ -270,22 +271,14 @@ static int on_photo(const dv_file_rec *f, void *payload)
 			json_object_put(o);
 			return dv_error_set(DV_ENOMEM, NULL, -1, "more than %d photos in one case", API_MAX_MAP_FEATURES);
 		}
-		json_object *ft = json_object_new_object(), *g = json_object_new_object(), *c = json_object_new_array(),
-		            *p = json_object_new_object();
-		json_object_array_add(c, json_object_new_double(lon));
-		json_object_array_add(c, json_object_new_double(lat));
-		json_object_object_add(g, "type", json_object_new_string("Point"));
-		json_object_object_add(g, "coordinates", c);
-		json_object_object_add(ft, "type", json_object_new_string("Feature"));
-		json_object_object_add(ft, "geometry", g);
+		json_object *p = json_object_new_object();
 		json_object_object_add(p, "file", json_object_new_int64(f->id));
 		json_object_object_add(p, "path", json_object_new_string(f->path));
 		json_object *v;
 		static const char *const keep[] = { "rel_alt", "abs_alt", "gimbal_yaw", "gimbal_pitch", "flight_yaw", NULL };
 		for (int i = 0; keep[i]; i++)
 			if (json_object_object_get_ex(pose, keep[i], &v)) json_object_object_add(p, keep[i], json_object_get(v));
-		json_object_object_add(ft, "properties", p);
-		json_object_array_add(x->features, ft);
+		json_object_array_add(x->features, dv_geojson_feature("Point", dv_geojson_lonlat(lon, lat), p));
 	}
 	json_object_put(o);
 	return 0;
