@@ -34,6 +34,24 @@ int64_t dv_now_ns(void);
  *      l->v[l->n++] = x;
  */
 int dv_grow(void *items, size_t *cap, size_t n, size_t elem, size_t first);
+
+/*
+ * The origin of an http(s) URL, bounded and strict: "http(s)://HOST[:PORT]"
+ * then rest (what follows: "" or from the first '/'). HOST is letters,
+ * digits, '.' and '-' (1 to max_host bytes), or with allow_ipv6 a
+ * bracketed IPv6 literal; PORT 1 to 65535 (0 when none given). loopback:
+ * HOST is localhost, [::1] or a 127.x.y.z literal (not 127.0.0.1.example.org).
+ * 0, or DV_EINVAL with a message that starts with what ("map.tiles", "the
+ * S3 endpoint") and names the url.
+ */
+typedef struct dv_url_origin {
+	bool https, loopback;
+	const char *host;  /* into the URL, host_len bytes */
+	size_t host_len;
+	long port;
+	const char *rest;
+} dv_url_origin;
+int dv_url_origin_parse(dv_url_origin *out, const char *url, const char *what, size_t max_host, bool allow_ipv6);
 /* "2026-11-24T21:30:00.123Z" from ns since the epoch, into buf (>= 32). */
 void dv_time_iso(char *buf, size_t size, int64_t ns);
 

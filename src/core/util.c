@@ -71,6 +71,50 @@ int dv_grow(void *items, size_t *cap, size_t n, size_t elem, size_t first)
 	return 0;
 }
 
+int dv_url_origin_parse(dv_url_origin *o, const char *url, const char *what, size_t max_host, bool allow_ipv6)
+{
+	memset(o, 0, sizeof(*o));
+	if (!url) return dv_error_set(DV_EINVAL, NULL, -1, "%s: no URL", what);
+	if (!strncmp(url, "https://", 8)) {
+		o->https = true;
+		o->host = url + 8;
+	} else if (!strncmp(url, "http://", 7)) {
+		o->host = url + 7;
+	} else {
+		return dv_error_set(DV_EINVAL, url, -1, "%s must start with https:// (http:// only on loopback)", what);
+	}
+	const char *h = o->host;
+	size_t hl;
+	if (h[0] == '[') {
+		if (!allow_ipv6) return dv_error_set(DV_EINVAL, url, -1, "%s: a host name or IPv4 address, not an IPv6 literal", what);
+		hl = strcspn(h, "]/");
+		if (h[hl] != ']' || hl < 3 || strspn(h + 1, "0123456789abcdefABCDEF:.") != hl - 1)
+			return dv_error_set(DV_EINVAL, url, -1, "%s: malformed IPv6 address", what);
+		hl++;
+	} else {
+		hl = strcspn(h, ":/");
+		for (size_t i = 0; i < hl; i++)
+			if (!((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z') || (h[i] >= '0' && h[i] <= '9') || h[i] == '.' ||
+			      h[i] == '-'))
+				return dv_error_set(DV_EINVAL, url, -1, "%s: the host takes letters, digits, '.' and '-' only", what);
+	}
+	if (hl == 0 || hl > max_host) return dv_error_set(DV_EINVAL, url, -1, "%s: no host name (1 to %zu characters)", what, max_host);
+	o->host_len = hl;
+	const char *p = h + hl;
+	if (*p == ':') {
+		size_t pl = strspn(p + 1, "0123456789");
+		long port = pl && pl <= 5 ? strtol(p + 1, NULL, 10) : 0;
+		if (port < 1 || port > 65535) return dv_error_set(DV_EINVAL, url, -1, "%s: a port of 1 to 65535", what);
+		o->port = port;
+		p += 1 + pl;
+	}
+	if (*p && *p != '/') return dv_error_set(DV_EINVAL, url, -1, "%s: '%c' after the host", what, *p);
+	o->rest = p;
+	o->loopback = (hl == 9 && !strncmp(h, "localhost", 9)) || (hl == 5 && !strncmp(h, "[::1]", 5)) ||
+	              (hl >= 7 && !strncmp(h, "127.", 4) && strspn(h, "0123456789.") == hl);
+	return 0;
+}
+
 int64_t dv_now_ns(void)
 {
 	struct timespec ts;

@@ -1319,38 +1319,15 @@ static int parse_endpoint(const char *ep, char *out, size_t size, bool *plain)
 {
 	*plain = false;
 	if (!ep) return dv_error_set(DV_EINVAL, NULL, -1, "an S3 store needs --s3-endpoint https://HOST[:PORT]");
-	const char *host;
-	if (!strncmp(ep, "https://", 8)) host = ep + 8;
-	else if (!strncmp(ep, "http://", 7)) {
-		host = ep + 7;
-		*plain = true;
-	} else return dv_error_set(DV_EINVAL, ep, -1, "the S3 endpoint must start with https:// (http:// only on loopback)");
-	size_t hl;
-	if (host[0] == '[') {
-		hl = strcspn(host, "]");
-		if (host[hl] != ']') return dv_error_set(DV_EINVAL, ep, -1, "unterminated IPv6 address");
-		hl++;
-	} else {
-		hl = strcspn(host, ":/");
-		for (size_t i = 0; i < hl; i++)
-			if (!isalnum((unsigned char)host[i]) && host[i] != '.' && host[i] != '-')
-				return dv_error_set(DV_EINVAL, ep, -1, "the endpoint's host takes letters, digits, '.' and '-'");
-	}
-	if (hl == 0 || hl > 200) return dv_error_set(DV_EINVAL, ep, -1, "no host in the S3 endpoint");
-	const char *p = host + hl;
-	if (*p == ':') {
-		size_t pl = strspn(p + 1, "0123456789");
-		long port = pl && pl <= 5 ? strtol(p + 1, NULL, 10) : 0;
-		if (port < 1 || port > 65535) return dv_error_set(DV_EINVAL, ep, -1, "the endpoint's port must be 1 to 65535");
-		p += 1 + pl;
-	}
+	dv_url_origin o;
+	int rc = dv_url_origin_parse(&o, ep, "the S3 endpoint", 200, true);
+	if (rc < 0) return rc;
+	*plain = !o.https;
+	const char *p = o.rest;
 	if (*p == '/') p++;
 	if (*p) return dv_error_set(DV_EINVAL, ep, -1, "the S3 endpoint takes no path (path-style requests are made)");
-	if (*plain) {
-		bool lo = (hl == 9 && !strncmp(host, "localhost", 9)) || (hl == 5 && !strncmp(host, "[::1]", 5)) ||
-		          (hl >= 7 && !strncmp(host, "127.", 4) && strspn(host, "0123456789.") == hl); /* a literal, not 127.0.0.1.example.org */
-		if (!lo) return dv_error_set(DV_EINVAL, ep, -1, "plain http:// only for a loopback endpoint (127.0.0.1, localhost, [::1]); use https://");
-	}
+	if (*plain && !o.loopback)
+		return dv_error_set(DV_EINVAL, ep, -1, "plain http:// only for a loopback endpoint (127.0.0.1, localhost, [::1]); use https://");
 	size_t n = (size_t)(p - ep);
 	if (n && ep[n - 1] == '/') n--;
 	if (n >= size) return dv_error_set(DV_EINVAL, ep, -1, "endpoint too long");

@@ -1028,25 +1028,12 @@ int dv_config_tiles_origin(char *origin, size_t n, const char *url)
 			return dv_error_set(DV_EINVAL, NULL, -1,
 			                    "map.tiles: no spaces, quotes, control characters or any of <>\\;,@^| in the URL");
 	}
-	const char *host;
-	bool https = !strncmp(url, "https://", 8);
-	if (https) host = url + 8;
-	else if (!strncmp(url, "http://", 7)) host = url + 7;
-	else return dv_error_set(DV_EINVAL, NULL, -1, "map.tiles: the URL must start with https:// (http:// only for localhost or 127.0.0.1)");
-	size_t hl = strcspn(host, ":/");
-	if (hl == 0 || hl > 253) return dv_error_set(DV_EINVAL, NULL, -1, "map.tiles: no host name in the URL");
-	for (size_t i = 0; i < hl; i++)
-		if (!isalnum((unsigned char)host[i]) && host[i] != '.' && host[i] != '-')
-			return dv_error_set(DV_EINVAL, NULL, -1, "map.tiles: the host takes letters, digits, '.' and '-' only");
-	if (!https && !((hl == 9 && !strncmp(host, "localhost", 9)) || (hl == 9 && !strncmp(host, "127.0.0.1", 9))))
+	dv_url_origin o;
+	int rc = dv_url_origin_parse(&o, url, "map.tiles", 253, false);
+	if (rc < 0) return rc;
+	if (!o.https && !((o.host_len == 9 && !strncmp(o.host, "localhost", 9)) || (o.host_len == 9 && !strncmp(o.host, "127.0.0.1", 9))))
 		return dv_error_set(DV_EINVAL, NULL, -1, "map.tiles: plain http:// only for localhost or 127.0.0.1; use https://");
-	const char *p = host + hl;
-	if (*p == ':') {
-		size_t pl = strspn(p + 1, "0123456789");
-		long port = pl && pl <= 5 ? strtol(p + 1, NULL, 10) : 0;
-		if (port < 1 || port > 65535) return dv_error_set(DV_EINVAL, NULL, -1, "map.tiles: a port of 1 to 65535");
-		p += 1 + pl;
-	}
+	const char *p = o.rest;
 	if (*p != '/') return dv_error_set(DV_EINVAL, NULL, -1, "map.tiles: a path with {z}/{x}/{y} after the host");
 	if (!strstr(p, "{z}") || !strstr(p, "{x}") || !strstr(p, "{y}"))
 		return dv_error_set(DV_EINVAL, NULL, -1, "map.tiles: the path needs the placeholders {z}, {x} and {y}");

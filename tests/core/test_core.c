@@ -121,8 +121,34 @@ static void test_grow(void)
 	free(v);
 }
 
+static void test_url_origin(void)
+{
+	dv_url_origin o;
+	CHECK_EQ(dv_url_origin_parse(&o, "https://s3.police.example:8443/", "t", 200, true), 0);
+	CHECK(o.https && !o.loopback && o.host_len == 16 && o.port == 8443 && !strcmp(o.rest, "/"));
+	CHECK_EQ(dv_url_origin_parse(&o, "http://127.0.0.1:17480", "t", 200, true), 0);
+	CHECK(!o.https && o.loopback && o.port == 17480 && !*o.rest);
+	CHECK_EQ(dv_url_origin_parse(&o, "http://[::1]:80/x", "t", 200, true), 0);
+	CHECK(o.loopback && o.host_len == 5);
+	CHECK_EQ(dv_url_origin_parse(&o, "http://127.0.0.1.example.org/", "t", 200, true), 0);
+	CHECK(!o.loopback);
+	CHECK_EQ(dv_url_origin_parse(&o, "ftp://x/", "t", 200, true), DV_EINVAL);
+	CHECK_EQ(dv_url_origin_parse(&o, "https://", "t", 200, true), DV_EINVAL);
+	CHECK_EQ(dv_url_origin_parse(&o, "https://a_b/", "t", 200, true), DV_EINVAL);
+	CHECK_EQ(dv_url_origin_parse(&o, "https://a:0/", "t", 200, true), DV_EINVAL);
+	CHECK_EQ(dv_url_origin_parse(&o, "https://a:65536/", "t", 200, true), DV_EINVAL);
+	CHECK_EQ(dv_url_origin_parse(&o, "https://a:123456/", "t", 200, true), DV_EINVAL);
+	CHECK_EQ(dv_url_origin_parse(&o, "https://a@b/", "t", 200, true), DV_EINVAL);
+	CHECK_EQ(dv_url_origin_parse(&o, "https://[::1/", "t", 200, true), DV_EINVAL);
+	CHECK_EQ(dv_url_origin_parse(&o, "https://[zz]/", "t", 200, true), DV_EINVAL);
+	CHECK_EQ(dv_url_origin_parse(&o, "https://[::1]/", "t", 200, false), DV_EINVAL);
+	CHECK_EQ(dv_url_origin_parse(&o, "https://abcd/", "t", 3, true), DV_EINVAL);
+	CHECK(strstr(dv_error_text(), "t: no host name") != NULL);
+}
+
 int main(void)
 {
+	test_url_origin();
 	test_grow();
 	test_escape_term();
 	test_reader();
