@@ -125,7 +125,7 @@ static void test_url_origin(void)
 {
 	dv_url_origin o;
 	CHECK_EQ(dv_url_origin_parse(&o, "https://s3.police.example:8443/", "t", 200, true), 0);
-	CHECK(o.https && !o.loopback && o.host_len == 16 && o.port == 8443 && !strcmp(o.rest, "/"));
+	CHECK(o.https && !o.loopback && o.host_len == 17 && o.port == 8443 && !strcmp(o.rest, "/"));
 	CHECK_EQ(dv_url_origin_parse(&o, "http://127.0.0.1:17480", "t", 200, true), 0);
 	CHECK(!o.https && o.loopback && o.port == 17480 && !*o.rest);
 	CHECK_EQ(dv_url_origin_parse(&o, "http://[::1]:80/x", "t", 200, true), 0);
