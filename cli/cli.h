@@ -60,6 +60,10 @@ const char *cli_env_passphrase(void);
  * environment (into guarded memory). */
 void cli_harden_process(void);
 
+/* Who acts, for the custody log: --operator NAME if given, else $USER,
+ * else fallback. */
+const char *cli_operator(const char *given, const char *fallback);
+
 /* The vault directory: --vault, else $DRONEVAULT_VAULT, else ./vault. */
 const char *cli_vault_dir(const char *opt);
 

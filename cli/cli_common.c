@@ -130,3 +130,10 @@ bool cli_reader_count(json_object *o, const char *k, uint64_t *out)
 	*out = (uint64_t)v;
 	return true;
 }
+
+const char *cli_operator(const char *given, const char *fallback)
+{
+	if (given) return given;
+	const char *u = getenv("USER");
+	return u && *u ? u : fallback;
+}

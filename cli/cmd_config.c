@@ -53,7 +53,7 @@ int cmd_config(int argc, char **argv)
 	const char *key = argv[optind + 1], *value = set ? argv[optind + 2] : NULL;
 	if (strcmp(key, DV_CONFIG_MAP_TILES) != 0) return cli_usage("config", "unknown key '%s' (known: %s)", cli_esc(key), DV_CONFIG_MAP_TILES);
 	if (set && dv_config_tiles_origin(NULL, 0, value) < 0) return cli_usage("config", "%s", dv_error_text());
-	if (!who) who = getenv("USER") ? getenv("USER") : "";
+	who = cli_operator(who, "");
 	dv_vault *v;
 	int rc = cli_open_vault("config", vault, key_file, get ? DV_VAULT_READ : DV_VAULT_WRITE, &v);
 	if (rc) return rc;

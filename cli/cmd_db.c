@@ -40,7 +40,7 @@ int cmd_db(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1 || strcmp(argv[optind], "upgrade") != 0) return cli_usage("db", "give 'upgrade'");
-	if (!who) who = getenv("USER") ? getenv("USER") : "";
+	who = cli_operator(who, "");
 	const char *dir = cli_vault_dir(vault);
 	char pass[1024], prompt[512];
 	dv_key_source key;

@@ -194,7 +194,7 @@ int cmd_export(int argc, char **argv)
 	if (!eo.case_name) return cli_usage("export", "--case ID is required");
 	if (!eo.dest) return cli_usage("export", "--to DIR is required");
 	if (optind != argc) return cli_usage("export", "unexpected argument '%s'", argv[optind]);
-	if (!eo.operator_name) eo.operator_name = getenv("USER") ? getenv("USER") : "";
+	eo.operator_name = cli_operator(eo.operator_name, "");
 	if (kind) return export_for(kind, &eo, &sel, no_pdf, no_cov, basemap, vault, key_file, wait, json);
 	if (sel.flight || sel.area_file || sel.has_since || sel.has_until)
 		return cli_usage("export", "--flight, --since, --until and --area need --for");

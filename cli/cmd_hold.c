@@ -86,7 +86,7 @@ int cli_cases_retain(int argc, char **argv)
 	if (optind != argc) return cli_usage("cases", "unexpected argument '%s'", argv[optind]);
 	if (!case_name) return cli_usage("cases", "--retain-until/--retain-days need --case ID");
 	if (given != 1) return cli_usage("cases", "give one of --retain-until and --retain-days");
-	if (!who) who = getenv("USER") ? getenv("USER") : "";
+	who = cli_operator(who, "");
 	dv_vault *v;
 	int rc = cli_open_vault("cases", vault, key_file, DV_VAULT_WRITE, &v);
 	if (rc) return rc;
@@ -127,7 +127,7 @@ int cmd_hold(int argc, char **argv)
 	if (optind != argc - 1 || (strcmp(argv[optind], "on") && strcmp(argv[optind], "off")))
 		return cli_usage("hold", "give on or off");
 	bool on = !strcmp(argv[optind], "on");
-	if (!who) who = getenv("USER") ? getenv("USER") : "";
+	who = cli_operator(who, "");
 	dv_vault *v;
 	int rc = cli_open_vault("hold", vault, key_file, DV_VAULT_WRITE, &v);
 	if (rc) return rc;

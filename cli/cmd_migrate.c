@@ -215,7 +215,7 @@ int cmd_migrate(int argc, char **argv)
 	int rc = cli_init_check("migrate", &ia);
 	if (rc) return rc;
 	dv_vault_init_opts *io = &ia.io;
-	if (!io->operator_name) io->operator_name = getenv("USER") && *getenv("USER") ? getenv("USER") : "unknown";
+	io->operator_name = cli_operator(io->operator_name, "unknown");
 	if (same_dir(cli_vault_dir(vault), dir)) return cli_usage("migrate", "NEWDIR is the vault being moved (the same vault)");
 	char holder[300];
 	snprintf(holder, sizeof(holder), "migrate by %s", io->operator_name);
@@ -293,7 +293,7 @@ int cmd_sync(int argc, char **argv)
 		return CLI_FAIL;
 	}
 	if (same_dir(cli_vault_dir(vault), to)) return cli_usage("sync", "--to names this very vault (the same vault)");
-	if (!op) op = getenv("USER") && *getenv("USER") ? getenv("USER") : "unknown";
+	op = cli_operator(op, "unknown");
 	char holder[300];
 	snprintf(holder, sizeof(holder), "sync by %s", op);
 	dv_vault *src = NULL, *dst = NULL;

@@ -116,7 +116,7 @@ int cmd_station(int argc, char **argv)
 	}
 	if (optind >= argc) return cli_usage("station", "give add, list or revoke");
 	const char *sub = argv[optind++];
-	if (!io.operator_name) io.operator_name = getenv("USER") ? getenv("USER") : "";
+	io.operator_name = cli_operator(io.operator_name, "");
 	dv_vault *v;
 	int rc;
 	if (!strcmp(sub, "list")) {

@@ -321,7 +321,7 @@ static int zones_tracks(zones_local *l, json_object *answer)
 {
 	char holder[300];
 	snprintf(holder, sizeof(holder), "zones check by %s",
-	         l->operator_name ? l->operator_name : getenv("USER") ? getenv("USER") : "someone");
+	         cli_operator(l->operator_name, "someone"));
 	int rc = cli_open_vault_writer("zones", l->vault, l->key_file, holder, zones_wait, &l->v);
 	if (rc) return rc;
 	json_object *fls = json_object_new_array();
@@ -423,7 +423,7 @@ static int zones_record(zones_local *l, json_object *q, json_object *answer)
 		entries += (uint64_t)json_object_get_int64(en);
 	}
 	uint64_t seq = 0;
-	const char *who = l->operator_name ? l->operator_name : getenv("USER") ? getenv("USER") : "";
+	const char *who = cli_operator(l->operator_name, "");
 	int rc = dv_vault_record_zones_check(&seq, l->v, l->case_buf, who, l->zfile, entries, flights) < 0 ? cli_fail("zones") : CLI_OK;
 	json_object_put(flights);
 	if (rc == CLI_OK) {
