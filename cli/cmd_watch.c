@@ -37,7 +37,9 @@
 #include "dv/custody_actions.h"
 #include "dv/enforce.h"
 #include "dv/err.h"
+#include "dv/crypto.h"
 #include "dv/ingest.h"
+#include "dv/spool.h"
 #include "dv/radio.h"
 #include "dv/reader.h"
 #include "dv/vault.h"
@@ -75,7 +77,8 @@ static void help(FILE *out)
 	        "                         interface (tests; Remote ID from a monitor-mode capture)\n"
 	        "  --case ID              store the capture (pcapng files of --rotate MIB, default 256)\n"
 	        "                         and the report as evidence in case ID, the alarms and the\n"
-	        "                         verdict in the custody log\n"
+	        "                         verdict in the custody log; until the watch ends the capture\n"
+	        "                         is kept sealed (never in clear) under $TMPDIR, else /tmp\n"
 	        "  --operator NAME        who ran the watch (required with --case)\n"
 	        "  --note TEXT, --key-file FILE, --endpoints FILE, --geo-db FILE, --no-geo, --no-ndpi,\n"
 	        "  --max-flows N          as for dronevault audit\n"
@@ -108,11 +111,17 @@ typedef struct capture_ctx {
 	size_t queued;
 	uint64_t ring_dropped;    /* under mu */
 	bool gone;                /* the reader stopped reading */
-	/* --case: the rolling capture, pcapng files of at most rotate bytes */
+	/* --case: the rolling capture, pcapng files of at most rotate bytes,
+	 * each a sealed spool (dv/spool.h) under a key of this process's only
+	 * (random, never on disk): nothing of the capture is in clear on disk
+	 * before it is in the vault. A crash loses the spooled capture with
+	 * the key (the alarms and events already written stay). */
 	bool dumping;
 	char dump_dir[256];
 	unsigned dump_files;
-	FILE *dump;
+	dv_spool *dump;
+	uint8_t spool_key[DV_SPOOL_KEY_BYTES];
+	uint64_t *seg_bytes;      /* per file, its plaintext bytes (DUMP_FILES_MAX) */
 	int dump_linktype;
 	uint64_t dump_bytes, dump_file_bytes, rotate;
 	int dump_errno;
@@ -136,7 +145,8 @@ static void put16(uint8_t *b, uint16_t v) { memcpy(b, &v, 2); }
  * interface (nanosecond time stamps). */
 static int dump_next(capture_ctx *c)
 {
-	if (c->dump && fclose(c->dump) != 0 && !c->dump_errno) c->dump_errno = errno ? errno : EIO;
+	if (c->dump && dv_spool_close(c->dump, &c->seg_bytes[c->dump_files - 1]) < 0 && !c->dump_errno)
+		c->dump_errno = errno ? errno : EIO;
 	c->dump = NULL;
 	if (c->dump_errno) return -1;
 	if (c->dump_files >= DUMP_FILES_MAX) {
@@ -145,7 +155,8 @@ static int dump_next(capture_ctx *c)
 	}
 	char path[300];
 	snprintf(path, sizeof(path), "%s/watch-%04u.pcapng", c->dump_dir, c->dump_files + 1);
-	FILE *f = fopen(path, "wbx");
+	dv_spool *f = NULL;
+	int orc = dv_spool_create(&f, path, c->spool_key);
 	uint8_t h[28 + 32];
 	memset(h, 0, sizeof(h));
 	put32(h, 0x0A0D0D0A);            /* section header block */
@@ -162,9 +173,9 @@ static int dump_next(capture_ctx *c)
 	put16(h + 46, 1);
 	h[48] = 9;
 	put32(h + 56, 32);               /* (opt_endofopt at 52) */
-	if (!f || fwrite(h, 1, sizeof(h), f) != sizeof(h)) {
+	if (orc < 0 || dv_spool_write(f, h, sizeof(h)) < 0) {
 		c->dump_errno = errno ? errno : EIO;
-		if (f) fclose(f);
+		if (f) dv_spool_close(f, NULL);
 		return -1;
 	}
 	c->dump = f;
@@ -190,8 +201,8 @@ static void dump_frame(capture_ctx *c, const dv_frame *fr)
 	put32(h + 20, fr->caplen);
 	put32(h + 24, fr->wirelen);
 	put32(t, (uint32_t)len);
-	if (fwrite(h, 1, 28, c->dump) != 28 || fwrite(fr->data, 1, fr->caplen, c->dump) != fr->caplen ||
-	    fwrite(z, 1, pad, c->dump) != pad || fwrite(t, 1, 4, c->dump) != 4)
+	if (dv_spool_write(c->dump, h, 28) < 0 || dv_spool_write(c->dump, fr->data, fr->caplen) < 0 ||
+	    dv_spool_write(c->dump, z, pad) < 0 || dv_spool_write(c->dump, t, 4) < 0)
 		c->dump_errno = errno ? errno : EIO;
 	c->dump_file_bytes += len;
 	c->dump_bytes += len;
@@ -415,29 +426,76 @@ static json_object *stats_reply(watch_local *l)
 	return r;
 }
 
+/* A spooled capture file, decrypted as the ingest reads it. */
+struct spool_in {
+	char path[300];
+	const uint8_t *key;
+	uint64_t size;
+};
+
+static int read_spool(void *ctx, int (*sink)(const uint8_t *data, size_t n, void *sp), void *sp)
+{
+	const struct spool_in *in = ctx;
+	return dv_spool_read(in->path, in->key, in->size, sink, sp);
+}
+
+/* The HTML report the operator asked for (a file of theirs, in clear by their choice). */
+static int read_plain(void *ctx, int (*sink)(const uint8_t *data, size_t n, void *sp), void *sp)
+{
+	const struct spool_in *in = ctx;
+	FILE *f = fopen(in->path, "rbe");
+	if (!f) return dv_error_errno(errno, in->path, -1, "cannot open the report");
+	uint8_t buf[65536];
+	size_t n;
+	int rc = 0;
+	while (rc == 0 && (n = fread(buf, 1, sizeof(buf), f)) > 0) rc = sink(buf, n, sp);
+	if (rc == 0 && ferror(f)) rc = dv_error_errno(errno ? errno : EIO, in->path, -1, "cannot read the report");
+	fclose(f);
+	return rc;
+}
+
 static int store_watch(watch_local *l, json_object *detail)
 {
-	const char **files = calloc(DUMP_FILES_MAX + 1, sizeof(*files));
-	char (*paths)[300] = calloc(DUMP_FILES_MAX, sizeof(*paths));
-	if (!files || !paths) {
-		free(files);
-		free(paths);
+	size_t nmax = (size_t)l->cap->dump_files + 1;
+	dv_ingest_stream *st = calloc(nmax, sizeof(*st));
+	struct spool_in *in = calloc(nmax, sizeof(*in));
+	char (*names)[64] = calloc(nmax, sizeof(*names));
+	if (!st || !in || !names) {
+		free(st);
+		free(in);
+		free(names);
 		dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
 		return cli_fail("watch");
 	}
 	size_t n = 0;
-	for (unsigned i = 0; i < l->cap->dump_files; i++) {
-		snprintf(paths[i], sizeof(paths[i]), "%s/watch-%04u.pcapng", l->cap->dump_dir, i + 1);
-		files[n++] = paths[i];
+	for (unsigned i = 0; i < l->cap->dump_files; i++, n++) {
+		snprintf(names[n], sizeof(names[n]), "watch-%04u.pcapng", i + 1);
+		snprintf(in[n].path, sizeof(in[n].path), "%s/%s", l->cap->dump_dir, names[n]);
+		in[n].key = l->cap->spool_key;
+		in[n].size = l->cap->seg_bytes[i];
+		st[n] = (dv_ingest_stream){ names[n], in[n].size, read_spool, &in[n] };
 	}
-	if (l->report) files[n++] = l->report;
-	dv_ingest_opts io = { .files = files, .nfiles = n, .case_name = l->case_name, .operator_name = l->operator_name,
-		              .note = l->note, .interrupted = NULL };
+	struct stat rs;
+	if (l->report && stat(l->report, &rs) == 0 && S_ISREG(rs.st_mode)) {
+		const char *base = strrchr(l->report, '/');
+		snprintf(names[n], sizeof(names[n]), "%s", base ? base + 1 : l->report);
+		snprintf(in[n].path, sizeof(in[n].path), "%s", l->report);
+		in[n].size = (uint64_t)rs.st_size;
+		st[n] = (dv_ingest_stream){ names[n], in[n].size, read_plain, &in[n] };
+		n++;
+	}
+	char label[400];
+	snprintf(label, sizeof(label), "watch %s (capture %s)", l->iface, l->cap->dump_dir);
+	dv_ingest_opts io = { .streams = st, .nstreams = n, .stream_label = label, .case_name = l->case_name,
+		              .operator_name = l->operator_name, .note = l->note, .interrupted = NULL };
 	dv_vault *v = l->vault;
 	int rc = 0;
 	dv_ingest_result res;
 	uint64_t seq = 0;
-	if (dv_ingest_evidence(v, &io, DV_ACTION_WATCH, detail, &res, &seq) < 0) {
+	if (n == 0) {
+		dv_error_set(DV_EINVAL, NULL, -1, "nothing was captured to store");
+		rc = cli_fail("watch");
+	} else if (dv_ingest_evidence(v, &io, DV_ACTION_WATCH, detail, &res, &seq) < 0) {
 		rc = cli_fail("watch");
 	} else {
 		l->evidence = json_object_new_object();
@@ -449,8 +507,9 @@ static int store_watch(watch_local *l, json_object *detail)
 			json_object_object_add(l->evidence, "capture_bytes", json_object_new_uint64(l->cap->dump_bytes));
 		}
 	}
-	free(files);
-	free(paths);
+	free(st);
+	free(in);
+	free(names);
 	return rc;
 }
 
@@ -549,7 +608,8 @@ static int watch_ask(void *ctx, const char *question, size_t len, const dv_reade
 		if (rc == 0 && l->case_name && !l->rc) {
 			/* the capture thread has ended (EOF came first): the files are complete */
 			if (l->cap->dump) {
-				if (fclose(l->cap->dump) != 0 && !l->cap->dump_errno) l->cap->dump_errno = errno ? errno : EIO;
+				if (dv_spool_close(l->cap->dump, &l->cap->seg_bytes[l->cap->dump_files - 1]) < 0 && !l->cap->dump_errno)
+					l->cap->dump_errno = errno ? errno : EIO;
 				l->cap->dump = NULL;
 			}
 			json_object *d = json_object_new_object();
@@ -981,6 +1041,14 @@ int cmd_watch(int argc, char **argv)
 			return cli_fail("watch");
 		}
 		cap.dumping = true;
+		dv_random(cap.spool_key, sizeof(cap.spool_key));
+		if (!(cap.seg_bytes = calloc(DUMP_FILES_MAX, sizeof(*cap.seg_bytes)))) {
+			rmdir(cap.dump_dir);
+			dv_live_close(live);
+			if (vault) dv_vault_close(vault);
+			dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+			return cli_fail("watch");
+		}
 	}
 	signal(SIGPIPE, SIG_IGN);
 	cli_catch_signals();
@@ -1040,7 +1108,9 @@ int cmd_watch(int argc, char **argv)
 	if (cli_interrupted) fprintf(stderr, "dronevault watch: stopped by a signal\n");
 	json_object_put(l.alarm_log);
 	json_object_put(l.evidence);
-	if (cap.dump) fclose(cap.dump);
+	if (cap.dump) dv_spool_close(cap.dump, NULL);
+	dv_wipe(cap.spool_key, sizeof(cap.spool_key));
+	free(cap.seg_bytes);
 	if (case_name) {
 		/* stored in the vault (or not): the working copies go */
 		for (unsigned i = 0; i < cap.dump_files; i++) {

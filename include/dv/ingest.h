@@ -53,10 +53,26 @@ typedef struct dv_ingest_observer {
 	void *payload;
 } dv_ingest_observer;
 
+/*
+ * A file whose bytes this process itself supplies (a live watch's rolling
+ * capture, kept sealed on disk until it is stored): read() passes exactly
+ * size bytes to sink, in order, and returns 0 (or a dv_code; a non-zero
+ * return of sink is returned as it is). Nothing is parsed: no reader.
+ */
+typedef struct dv_ingest_stream {
+	const char *name;                 /* stored under this name (printable, unique) */
+	uint64_t size;
+	int (*read)(void *ctx, int (*sink)(const uint8_t *data, size_t n, void *sp), void *sp);
+	void *ctx;
+} dv_ingest_stream;
+
 typedef struct dv_ingest_opts {
 	const char *source;               /* a directory, image or device; or */
 	const char *const *files;         /* a list of single files (captures), */
-	size_t nfiles;                    /* used when source is NULL */
+	size_t nfiles;                    /* used when source is NULL; or */
+	const dv_ingest_stream *streams;  /* files this process supplies (kind "files"), */
+	size_t nstreams;                  /* used when source and files are NULL, */
+	const char *stream_label;         /* recorded as their source ("watch eth0 ...") */
 	const char *case_name;
 	const char *operator_name;
 	const char *note;                 /* may be NULL */

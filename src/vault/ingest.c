@@ -606,6 +606,72 @@ static int receive_file(struct run *r, const dv_msg_file *f, uint32_t index, boo
 	}
 }
 
+/* ---- files this process supplies (dv_ingest_stream) --------------------------- */
+static int by_msg_path(const void *a, const void *b)
+{
+	return strcmp(((const dv_msg_file *)a)->path, ((const dv_msg_file *)b)->path);
+}
+
+static int stream_list(const dv_ingest_opts *o, struct listing *l)
+{
+	snprintf(l->kind, sizeof(l->kind), "files");
+	snprintf(l->path, sizeof(l->path), "%s", o->stream_label && *o->stream_label ? o->stream_label : "supplied files");
+	if (!(l->files = calloc(o->nstreams, sizeof(*l->files)))) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
+	l->cap = o->nstreams;
+	int64_t now = dv_now_ns();
+	for (size_t i = 0; i < o->nstreams; i++) {
+		const dv_ingest_stream *s = &o->streams[i];
+		if (!s->name || !*s->name || strlen(s->name) >= sizeof(l->files[i].path) || !printable(s->name) || !s->read)
+			return dv_error_set(DV_EINVAL, NULL, -1, "a supplied file needs a printable name and a reader");
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(l->files[j].path, s->name)) return dv_error_set(DV_EINVAL, s->name, -1, "two supplied files of one name");
+		dv_msg_file *f = &l->files[l->n++];
+		snprintf(f->path, sizeof(f->path), "%s", s->name);
+		f->size = s->size;
+		f->mtime_ns = f->atime_ns = f->ctime_ns = now;
+		f->crtime_ns = INT64_MIN;
+		f->mode = 0100600;
+	}
+	qsort(l->files, l->n, sizeof(*l->files), by_msg_path);
+	return 0;
+}
+
+struct stream_sink {
+	struct run *r;
+	uint64_t got;
+};
+
+static int stream_bytes(const uint8_t *p, size_t n, void *payload)
+{
+	struct stream_sink *s = payload;
+	struct run *r = s->r;
+	if (r->o->interrupted && *r->o->interrupted) return dv_error_set(DV_EINTR, NULL, -1, "interrupted");
+	int rc = sink(r, p, n);
+	if (rc < 0) return rc;
+	s->got += n;
+	r->prog.bytes_done += n;
+	r->res->bytes_read += n;
+	report(r);
+	return 0;
+}
+
+/* The supplied file listed as f (the listing is sorted: found by name). */
+static int receive_stream(struct run *r, const dv_msg_file *f, uint32_t index)
+{
+	(void)index;
+	const dv_ingest_stream *s = NULL;
+	for (size_t i = 0; i < r->o->nstreams && !s; i++)
+		if (!strcmp(r->o->streams[i].name, f->path)) s = &r->o->streams[i];
+	if (!s) return dv_error_set(DV_EINVAL, f->path, -1, "a supplied file vanished from the list");
+	struct stream_sink ss = { r, 0 };
+	int rc = s->read(s->ctx, stream_bytes, &ss);
+	if (rc < 0) return rc;
+	if (rc > 0 || ss.got != f->size)
+		return dv_error_set(DV_EIO, f->path, (int64_t)ss.got, "a supplied file gave %llu bytes of %llu", (unsigned long long)ss.got,
+		                    (unsigned long long)f->size);
+	return 0;
+}
+
 /* Stores one file. Returns 0, a source-side error (>=: caller goes on) via
  * *source_failed, or a vault-side error (negative, caller stops). */
 static int store_file(struct run *r, const dv_msg_file *f, uint32_t index, int64_t ingest_id, bool *source_failed)
@@ -617,7 +683,7 @@ static int store_file(struct run *r, const dv_msg_file *f, uint32_t index, int64
 	r->tele = NULL;
 	int rc = dv_blob_writer_open(&r->w, dv_vault_blobs(r->v));
 	if (rc < 0) return rc;
-	rc = receive_file(r, f, index, source_failed);
+	rc = r->o->nstreams ? receive_stream(r, f, index) : receive_file(r, f, index, source_failed);
 	if (rc < 0) {
 		dv_blob_writer_abort(r->w);
 		r->w = NULL;
@@ -912,8 +978,10 @@ static int ingest_run(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *re
 {
 	memset(res, 0, sizeof(*res));
 	int64_t t0 = mono_ns();
-	if (!o->case_name || !*o->case_name || !o->operator_name || !*o->operator_name || (!o->source && !o->nfiles))
+	if (!o->case_name || !*o->case_name || !o->operator_name || !*o->operator_name || (!o->source && !o->nfiles && !o->nstreams))
 		return dv_error_set(DV_EINVAL, NULL, -1, "ingest needs a case, an operator and a source");
+	if (o->nstreams && (o->source || o->nfiles || o->recover_deleted || o->nstreams > 100000 || !o->streams))
+		return dv_error_set(DV_EINVAL, NULL, -1, "supplied files (streams) are a source of their own: 1 to 100000, alone");
 	if (!o->source && o->nfiles > 100000) return dv_error_set(DV_EINVAL, NULL, -1, "give 1 to 100000 files");
 	int rc;
 	dv_catalog *cat = dv_vault_catalog(v);
@@ -956,7 +1024,7 @@ static int ingest_run(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *re
 			                  "deleted files are recovered from raw or E01 images and devices, not from a directory");
 		if (rc < 0) goto out;
 	}
-	if ((rc = reader_list(&r.rd, o, info)) < 0) goto out;
+	if ((rc = o->nstreams ? stream_list(o, info) : reader_list(&r.rd, o, info)) < 0) goto out;
 	res->sandboxed = r.rd.seccomp;
 	if (!strcmp(info->kind, "directory")) r.root = info->path;
 	/* recovered deleted files are an ingest of their own kind */
@@ -985,7 +1053,7 @@ static int ingest_run(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *re
 
 	/* A re-run of an ingest that completed (an operator unsure whether it
 	 * finished): proven identical, nothing is recorded. */
-	if (!o->again && !o->recover_deleted && info->nfailed == 0) {
+	if (!o->again && !o->recover_deleted && info->nfailed == 0 && !o->nstreams) {
 		dv_case c0 = { 0 };
 		rc = dv_catalog_case_find(&c0, cat, o->case_name);
 		if (rc == 0) rc = dv_catalog_ingest_find_open(cat, c0.id, source_tag, rec);
