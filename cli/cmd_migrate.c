@@ -135,8 +135,8 @@ static int print_result(const char *cmd, const dv_transfer_result *r, dv_vault *
 	printf("  %llu case(s), %llu complete ingest(s): %llu sent (%llu resumed), %llu already there (checked)\n",
 	       (unsigned long long)r->cases, (unsigned long long)r->ingests_total, (unsigned long long)r->ingests_sent,
 	       (unsigned long long)r->ingests_resumed, (unsigned long long)r->ingests_present);
-	printf("  %llu file(s), %s sent (%llu the central vault held already), in %.1f s\n", (unsigned long long)r->files_sent,
-	       b, (unsigned long long)r->files_dedup, r->seconds);
+	printf("  %llu file(s) recorded, %s sent (%llu the central vault held already: not sent), in %.1f s\n",
+	       (unsigned long long)r->files_sent, b, (unsigned long long)r->files_dedup, r->seconds);
 	if (r->ingests_open)
 		printf("  %llu ingest(s) still open in %s: not sent (finish them, then run again)\n",
 		       (unsigned long long)r->ingests_open, cli_esc(dv_vault_dir(src)));

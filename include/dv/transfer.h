@@ -69,9 +69,9 @@ typedef struct dv_transfer_result {
 	uint64_t ingests_resumed;  /* of those, ones an earlier run had begun */
 	uint64_t ingests_present;  /* already in the destination, checked again */
 	uint64_t ingests_open;     /* unfinished in the source: not sent */
-	uint64_t files_sent;
-	uint64_t files_dedup;      /* content the destination held already */
-	uint64_t bytes_sent;
+	uint64_t files_sent;       /* file rows recorded in the destination */
+	uint64_t files_dedup;      /* of those, content the destination held already (not sent) */
+	uint64_t bytes_sent;       /* content sent: the others' bytes */
 	uint64_t src_head_seq, dst_head_seq;
 	uint8_t src_head[32], dst_head[32];
 	uint64_t dst_log_seq;      /* the destination's summary entry */

@@ -359,9 +359,21 @@ static int send_file(struct tctx *t, int64_t src_file_id, int64_t dst_ingest, dv
 		return 0;
 	}
 	if (found != DV_ENOTFOUND) return found;
-	if ((rc = dv_blob_writer_open(&t->w, dv_vault_blobs(t->dst))) < 0) return rc;
 	uint8_t rsha[32], wsha[32];
 	uint64_t rsize = 0, wsize = 0;
+	char name[DV_BLOB_NAME_HEX + 1];
+	bool dedup;
+	/* content the destination holds already (stored and checked when it
+	 * came): named by its own key, nothing to send */
+	dv_blob_name(dv_vault_blobs(t->dst), f->sha256, name);
+	if (dv_blob_exists(dv_vault_blobs(t->dst), name)) {
+		memcpy(wsha, f->sha256, 32);
+		wsize = f->size;
+		dedup = true;
+		t->prog.bytes_done += f->size;
+		goto record;
+	}
+	if ((rc = dv_blob_writer_open(&t->w, dv_vault_blobs(t->dst))) < 0) return rc;
 	rc = dv_blob_read(dv_vault_blobs(t->src), f->blob_name, to_writer, t, rsha, &rsize);
 	if (rc == 0 && (memcmp(rsha, f->sha256, 32) || rsize != f->size))
 		rc = dv_error_set(DV_ECORRUPT, f->path, -1, "the source's blob %s is not the content its file row names", f->blob_name);
@@ -370,13 +382,12 @@ static int send_file(struct tctx *t, int64_t src_file_id, int64_t dst_ingest, dv
 		t->w = NULL;
 		return rc;
 	}
-	char name[DV_BLOB_NAME_HEX + 1];
-	bool dedup;
 	rc = dv_blob_writer_finish(t->w, &t->batch, wsha, name, &wsize, &dedup);
 	t->w = NULL;
 	if (rc < 0) return rc;
 	if (memcmp(wsha, f->sha256, 32) || wsize != f->size)
 		return dv_error_set(DV_ECORRUPT, f->path, -1, "the destination stored other bytes than the source sent");
+record:;
 	int64_t src_id = f->id;
 	f->id = 0;
 	f->ingest_id = dst_ingest;
@@ -384,8 +395,8 @@ static int send_file(struct tctx *t, int64_t src_file_id, int64_t dst_ingest, dv
 	    (rc = copy_side(t, src_id, f->id)) < 0)
 		return rc;
 	t->res->files_sent++;
-	t->res->bytes_sent += wsize;
 	if (dedup) t->res->files_dedup++;
+	else t->res->bytes_sent += wsize;   /* content the destination lacked */
 	return 0;
 }
 
