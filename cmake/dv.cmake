@@ -48,7 +48,7 @@ function(dv_unit_test name)
 endfunction()
 
 # dv_fuzz_target(NAME SOURCE file LIBS ... [CORPUS dir ...])
-#   With DV_FUZZ: a libFuzzer binary, and a ctest smoke run of 20 s over the
+#   With DV_FUZZ: a libFuzzer binary, and a ctest smoke run of 15 s over the
 #   corpus directories. Without: the same entry point linked with a driver
 #   that replays every corpus file once (a regression test under gcc).
 #   DV_BUILD_TESTS off: no ctest runs; a libFuzzer binary is still built
@@ -69,7 +69,7 @@ function(dv_fuzz_target name)
     target_link_options(${name} PRIVATE -fsanitize=fuzzer)
     set(smoke_secs $ENV{DV_FUZZ_SECONDS})
     if(NOT smoke_secs)
-      set(smoke_secs 20)
+      set(smoke_secs 15)
     endif()
     set(tname ${name}_smoke)
     if(NOT DV_BUILD_TESTS)
