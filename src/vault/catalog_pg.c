@@ -234,6 +234,11 @@ static int side_exists(dv_catalog_backend *be, const char *table)
 	return n;
 }
 
+/* The columns of a side table and of dv_schema, as they are made and as
+ * schema_exact expects them: one text for both. */
+#define SIDE_TABLE_COLUMNS "(id bigint PRIMARY KEY, sealed bytea NOT NULL)"
+#define SCHEMA_TABLE_COLUMNS "(version integer PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now(), what text NOT NULL)"
+
 /* Made on first write, by one writer at a time (concurrent CREATE TABLE IF
  * NOT EXISTS can still collide in the system catalogs). */
 static int side_create(dv_catalog_backend *be, const char *table)
@@ -243,7 +248,7 @@ static int side_create(dv_catalog_backend *be, const char *table)
 	char sql[200];
 	snprintf(sql, sizeof(sql), "SELECT pg_advisory_xact_lock(%lld)", LOCK_SIDE);
 	if ((rc = exec(be, sql, "cannot lock to make a side table")) < 0) return rc;
-	snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS %s(id bigint PRIMARY KEY, sealed bytea NOT NULL)", table);
+	snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS %s" SIDE_TABLE_COLUMNS, table);
 	return exec(be, sql, "cannot make a side table");
 }
 
@@ -943,8 +948,7 @@ static int schema_exact(dv_catalog_backend *be)
 	rc = exec(be, "SET LOCAL search_path = pg_temp", "cannot check the catalog's schema");
 	for (int i = 0; rc == 0 && i < SCHEMA_LATEST; i++) rc = exec(be, migrations[i].sql, "cannot make the expected schema");
 	if (rc == 0)
-		rc = exec(be, "CREATE TABLE dv_schema(version integer PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now(), "
-		              "what text NOT NULL)", "cannot make the expected schema");
+		rc = exec(be, "CREATE TABLE dv_schema" SCHEMA_TABLE_COLUMNS, "cannot make the expected schema");
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
 		const char *n = PQgetvalue(r, i, 0);
 		size_t len = strlen(n);
@@ -954,7 +958,7 @@ static int schema_exact(dv_catalog_backend *be)
 			break;
 		}
 		char sql[200];
-		snprintf(sql, sizeof(sql), "CREATE TABLE %s(id bigint PRIMARY KEY, sealed bytea NOT NULL)", n);
+		snprintf(sql, sizeof(sql), "CREATE TABLE %s" SIDE_TABLE_COLUMNS, n);
 		rc = exec(be, sql, "cannot make the expected schema");
 	}
 	PQclear(r);
@@ -1007,8 +1011,7 @@ static int upgrade(dv_catalog_backend *be, const char *vault_id, int target, int
 	if ((rc = exec(be, "BEGIN", "cannot begin the upgrade")) < 0) return rc;
 	snprintf(sql, sizeof(sql), "SELECT pg_advisory_xact_lock(%lld)", LOCK_UPGRADE);
 	if ((rc = exec(be, sql, "cannot lock for the upgrade")) < 0 ||
-	    (rc = exec(be, "CREATE TABLE IF NOT EXISTS dv_schema(version integer PRIMARY KEY, applied timestamptz NOT NULL "
-	                   "DEFAULT now(), what text NOT NULL)", "cannot make the schema table")) < 0 ||
+	    (rc = exec(be, "CREATE TABLE IF NOT EXISTS dv_schema" SCHEMA_TABLE_COLUMNS, "cannot make the schema table")) < 0 ||
 	    (rc = schema_version(be, &v)) < 0)
 		goto fail;
 	*from = *to = v;
