@@ -95,6 +95,12 @@ int dv_gcm_open(dv_gcm *g, const uint8_t nonce[12], const void *ad, size_t ad_le
 
 /* ---- Ed25519 ------------------------------------------------------------- */
 void dv_sign_keypair(uint8_t pk[DV_SIGN_PK_BYTES], uint8_t sk[DV_SIGN_SK_BYTES]);
+/* An Ed25519 public key as OpenSSL reads it: its SubjectPublicKeyInfo (DER,
+ * what a station's fingerprint hashes), and that as PEM ("-----BEGIN PUBLIC
+ * KEY-----", the court packages' .pem files): the PEM's length, or < 0. */
+#define DV_SIGN_PK_DER_BYTES 44
+void dv_sign_pk_der(uint8_t der[DV_SIGN_PK_DER_BYTES], const uint8_t pk[DV_SIGN_PK_BYTES]);
+int dv_sign_pk_pem(char *out, size_t size, const uint8_t pk[DV_SIGN_PK_BYTES]);
 void dv_sign(uint8_t sig[DV_SIGN_BYTES], const void *msg, size_t n,
              const uint8_t sk[DV_SIGN_SK_BYTES]);
 /* 0 when sig is a valid signature of msg by pk, else DV_ECORRUPT. */

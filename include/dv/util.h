@@ -59,6 +59,9 @@ void dv_time_iso(char *buf, size_t size, int64_t ns);
 int dv_write_all(int fd, const void *buf, size_t n, const char *path);
 /* pread(2) exactly n bytes unless EOF; *got says how many. */
 int dv_pread_full(int fd, void *buf, size_t n, int64_t off, size_t *got, const char *path);
+/* Creates name in the directory dfd (0600, never over an existing file, no
+ * link followed), writes n bytes and fsyncs it; what names it in errors. */
+int dv_write_new_at(int dfd, const char *name, const void *p, size_t n, const char *what);
 /* fsync(2) with an error naming path. */
 int dv_fsync(int fd, const char *path);
 /* Opens the directory and fsyncs it (makes renames and creations durable). */

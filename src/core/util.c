@@ -139,6 +139,16 @@ void dv_time_iso(char *buf, size_t size, int64_t ns)
 	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
+int dv_write_new_at(int dfd, const char *name, const void *p, size_t n, const char *what)
+{
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) return dv_error_errno(errno, name, -1, "cannot create %s", what);
+	int rc = dv_write_all(fd, p, n, name);
+	if (rc == 0) rc = dv_fsync(fd, name);
+	close(fd);
+	return rc;
+}
+
 int dv_write_all(int fd, const void *buf, size_t n, const char *path)
 {
 	const uint8_t *p = buf;

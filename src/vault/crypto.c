@@ -206,6 +206,24 @@ void dv_sign_keypair(uint8_t pk[DV_SIGN_PK_BYTES], uint8_t sk[DV_SIGN_SK_BYTES])
 	crypto_sign_keypair(pk, sk);
 }
 
+void dv_sign_pk_der(uint8_t der[DV_SIGN_PK_DER_BYTES], const uint8_t pk[DV_SIGN_PK_BYTES])
+{
+	/* SEQUENCE { SEQUENCE { OID 1.3.101.112 (Ed25519) }, BIT STRING { key } } (RFC 8410) */
+	static const uint8_t prefix[12] = { 0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00 };
+	memcpy(der, prefix, sizeof(prefix));
+	memcpy(der + sizeof(prefix), pk, DV_SIGN_PK_BYTES);
+}
+
+int dv_sign_pk_pem(char *out, size_t size, const uint8_t pk[DV_SIGN_PK_BYTES])
+{
+	uint8_t der[DV_SIGN_PK_DER_BYTES];
+	char b64[80];
+	dv_sign_pk_der(der, pk);
+	sodium_bin2base64(b64, sizeof(b64), der, sizeof(der), sodium_base64_VARIANT_ORIGINAL);
+	int n = snprintf(out, size, "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n", b64);
+	return n > 0 && (size_t)n < size ? n : dv_error_set(DV_EINVAL, NULL, -1, "PEM buffer too small");
+}
+
 void dv_sign(uint8_t sig[DV_SIGN_BYTES], const void *msg, size_t n,
              const uint8_t sk[DV_SIGN_SK_BYTES])
 {

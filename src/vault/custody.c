@@ -901,16 +901,6 @@ struct pkg {
 	int rc;
 };
 
-static int write_at(int dfd, const char *name, const void *p, size_t n, const char *what)
-{
-	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) return dv_error_errno(errno, name, -1, "cannot create %s", what);
-	int rc = dv_write_all(fd, p, n, name);
-	if (rc == 0) rc = dv_fsync(fd, name);
-	close(fd);
-	return rc;
-}
-
 static int pkg_entry(const dv_custody_entry *e, json_object *body, void *payload)
 {
 	(void)body;
@@ -922,13 +912,13 @@ static int pkg_entry(const dv_custody_entry *e, json_object *body, void *payload
 	int rc;
 	unsigned long long k = (unsigned long long)e->case_seq;
 	snprintf(name, sizeof(name), "%06llu.stmt", k);
-	if ((rc = write_at(p->dfd, name, e->case_stmt, e->case_stmt_len, "a statement")) < 0) return rc;
+	if ((rc = dv_write_new_at(p->dfd, name, e->case_stmt, e->case_stmt_len, "a statement")) < 0) return rc;
 	snprintf(name, sizeof(name), "%06llu.sig", k);
-	if ((rc = write_at(p->dfd, name, e->case_sig, DV_SIGN_BYTES, "a signature")) < 0) return rc;
+	if ((rc = dv_write_new_at(p->dfd, name, e->case_sig, DV_SIGN_BYTES, "a signature")) < 0) return rc;
 	snprintf(name, sizeof(name), "%06llu.salt", k);
-	if ((rc = write_at(p->dfd, name, e->plain, SALT_BYTES, "a salt")) < 0) return rc;
+	if ((rc = dv_write_new_at(p->dfd, name, e->plain, SALT_BYTES, "a salt")) < 0) return rc;
 	snprintf(name, sizeof(name), "%06llu.json", k);
-	if ((rc = write_at(p->dfd, name, e->plain + SALT_BYTES, e->plain_len - SALT_BYTES, "a body")) < 0) return rc;
+	if ((rc = dv_write_new_at(p->dfd, name, e->plain + SALT_BYTES, e->plain_len - SALT_BYTES, "a body")) < 0) return rc;
 	p->n++;
 	memcpy(p->head, e->case_hash, 32);
 	return 0;
@@ -1005,18 +995,19 @@ int dv_custody_case_package(const char *log_path, const uint8_t pk[DV_SIGN_PK_BY
 		                  c.problems);
 	if (rc == 0 && !p.n) rc = dv_error_set(DV_ENOTFOUND, log_path, -1, "no custody entries of case '%s'", case_name);
 	if (rc < 0) goto out;
-	/* the station's public key: SubjectPublicKeyInfo of an Ed25519 key */
-	uint8_t der[44] = { 0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00 };
-	memcpy(der + 12, pk, 32);
-	char b64[80], pem[160], hex[66];
-	sodium_bin2base64(b64, sizeof(b64), der, sizeof(der), sodium_base64_VARIANT_ORIGINAL);
-	int pn = snprintf(pem, sizeof(pem), "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n", b64);
+	/* the station's public key, as OpenSSL reads it */
+	char pem[160], hex[66];
+	int pn = dv_sign_pk_pem(pem, sizeof(pem), pk);
+	if (pn < 0) {
+		rc = pn;
+		goto out;
+	}
 	dv_hex(hex, p.head, 32);
 	hex[64] = '\n';
 	hex[65] = '\0';
-	if ((rc = write_at(top, "station.pem", pem, (size_t)pn, "the public key")) < 0 ||
-	    (rc = write_at(top, "HEAD", hex, 65, "the case head")) < 0 ||
-	    (rc = write_at(top, "VERIFY.md", verify_md, sizeof(verify_md) - 1, "VERIFY.md")) < 0)
+	if ((rc = dv_write_new_at(top, "station.pem", pem, (size_t)pn, "the public key")) < 0 ||
+	    (rc = dv_write_new_at(top, "HEAD", hex, 65, "the case head")) < 0 ||
+	    (rc = dv_write_new_at(top, "VERIFY.md", verify_md, sizeof(verify_md) - 1, "VERIFY.md")) < 0)
 		goto out;
 	if (fsync(p.dfd) < 0 || fsync(top) < 0) {
 		rc = dv_error_errno(errno, dir, -1, "cannot sync the package");

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -606,26 +605,6 @@ int dv_custody_shared_chain_head(uint64_t *seq, uint8_t hash[32], dv_catalog *ca
 }
 
 /* ---- the court package ------------------------------------------------------------ */
-static int write_at(int dfd, const char *name, const void *p, size_t n, const char *what)
-{
-	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) return dv_error_errno(errno, name, -1, "cannot create %s", what);
-	int rc = dv_write_all(fd, p, n, name);
-	if (rc == 0) rc = dv_fsync(fd, name);
-	close(fd);
-	return rc;
-}
-
-static int pem_of(char *out, size_t size, const uint8_t pk[32])
-{
-	/* SubjectPublicKeyInfo of an Ed25519 key */
-	uint8_t der[44] = { 0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00 };
-	memcpy(der + 12, pk, 32);
-	char b64[80];
-	sodium_bin2base64(b64, sizeof(b64), der, sizeof(der), sodium_base64_VARIANT_ORIGINAL);
-	return snprintf(out, size, "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n", b64);
-}
-
 static const char verify_md_v3[] =
 	"# Checking this case's custody log (shared log, several stations)\n"
 	"\n"
@@ -708,17 +687,17 @@ static int pkg3_entry(const dv_catalog_chain_entry *e, void *payload)
 			memcpy(p->signer, pk, 32);
 			p->one_signer = true;
 		} else if (!dv_equal(p->signer, pk, 32)) p->one_signer = false;
-		int pemn = pem_of(pem, sizeof(pem), pk);
+		int pemn = rc = dv_sign_pk_pem(pem, sizeof(pem), pk);
 		snprintf(name, sizeof(name), "%06llu.stmt", k);
-		rc = write_at(p->dfd, name, e->stmt, e->stmt_len, "a statement");
+		if (rc >= 0) rc = dv_write_new_at(p->dfd, name, e->stmt, e->stmt_len, "a statement");
 		snprintf(name, sizeof(name), "%06llu.sig", k);
-		if (rc == 0) rc = write_at(p->dfd, name, e->sig, DV_SIGN_BYTES, "a signature");
+		if (rc == 0) rc = dv_write_new_at(p->dfd, name, e->sig, DV_SIGN_BYTES, "a signature");
 		snprintf(name, sizeof(name), "%06llu.salt", k);
-		if (rc == 0) rc = write_at(p->dfd, name, plain, SALT_BYTES, "a salt");
+		if (rc == 0) rc = dv_write_new_at(p->dfd, name, plain, SALT_BYTES, "a salt");
 		snprintf(name, sizeof(name), "%06llu.json", k);
-		if (rc == 0) rc = write_at(p->dfd, name, plain + SALT_BYTES, pn - SALT_BYTES, "a body");
+		if (rc == 0) rc = dv_write_new_at(p->dfd, name, plain + SALT_BYTES, pn - SALT_BYTES, "a body");
 		snprintf(name, sizeof(name), "%06llu.pem", k);
-		if (rc == 0) rc = write_at(p->dfd, name, pem, (size_t)pemn, "a station key");
+		if (rc == 0) rc = dv_write_new_at(p->dfd, name, pem, (size_t)pemn, "a station key");
 	}
 	dv_wipe(plain, pn);
 	free(plain);
@@ -776,13 +755,13 @@ int dv_custody_shared_package(uint64_t *entries, uint8_t head[32], dv_catalog *c
 	dv_hex(hex, p.last, 32);
 	hex[64] = '\n';
 	hex[65] = '\0';
-	if ((rc = write_at(top, "HEAD", hex, 65, "the case head")) == 0 && (rc = write_at(top, "stations.txt", st, sn, "stations.txt")) == 0)
-		rc = write_at(top, "VERIFY.md", verify_md_v3, sizeof(verify_md_v3) - 1, "VERIFY.md");
+	if ((rc = dv_write_new_at(top, "HEAD", hex, 65, "the case head")) == 0 && (rc = dv_write_new_at(top, "stations.txt", st, sn, "stations.txt")) == 0)
+		rc = dv_write_new_at(top, "VERIFY.md", verify_md_v3, sizeof(verify_md_v3) - 1, "VERIFY.md");
 	if (rc == 0 && p.one_signer) {
 		/* one station wrote the whole case: its key as the file log's package has it */
 		char pem[160];
-		int pemn = pem_of(pem, sizeof(pem), p.signer);
-		rc = write_at(top, "station.pem", pem, (size_t)pemn, "the station key");
+		int pemn = rc = dv_sign_pk_pem(pem, sizeof(pem), p.signer);
+		if (rc >= 0) rc = dv_write_new_at(top, "station.pem", pem, (size_t)pemn, "the station key");
 	}
 	free(st);
 	if (rc < 0) goto out;

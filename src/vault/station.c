@@ -135,8 +135,8 @@ int dv_station_put(dv_catalog *cat, const uint8_t tags_key[DV_KEY_BYTES], const 
 
 void dv_station_fingerprint(char out[65], const uint8_t pk[DV_SIGN_PK_BYTES])
 {
-	uint8_t der[44] = { 0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00 }, h[32];
-	memcpy(der + 12, pk, 32);
+	uint8_t der[DV_SIGN_PK_DER_BYTES], h[32];
+	dv_sign_pk_der(der, pk);
 	dv_sha256_buf(der, sizeof(der), h);
 	dv_hex(out, h, 32);
 }

@@ -3,9 +3,25 @@
 #include "dv/err.h"
 #include "dv/util.h"
 
+/* An Ed25519 key as OpenSSL reads it (RFC 8410): the 12-byte SPKI prefix, then the key. */
+static void test_pk_formats(void)
+{
+	uint8_t pk[32], der[DV_SIGN_PK_DER_BYTES];
+	for (int i = 0; i < 32; i++) pk[i] = (uint8_t)i;
+	dv_sign_pk_der(der, pk);
+	static const uint8_t prefix[12] = { 0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00 };
+	CHECK(!memcmp(der, prefix, 12) && !memcmp(der + 12, pk, 32));
+	char pem[160], small[40];
+	int n = dv_sign_pk_pem(pem, sizeof(pem), pk);
+	CHECK(n > 0 && (size_t)n == strlen(pem));
+	CHECK(!strncmp(pem, "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", 87));
+	CHECK(dv_sign_pk_pem(small, sizeof(small), pk) < 0);
+}
+
 int main(void)
 {
 	CHECK_EQ(dv_crypto_init(), 0);
+	test_pk_formats();
 	uint8_t d[32];
 	char hex[65];
 	dv_sha256_buf("abc", 3, d);
