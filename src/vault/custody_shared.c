@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "dv/custody.h"
+#include "dv/custody_actions.h"
 #include "dv/err.h"
 #include "dv/util.h"
 
@@ -34,14 +35,8 @@ void dv_custody_shared_chain(char out[DV_CHAIN_NAME_MAX], const uint8_t key[DV_K
 	snprintf(out, DV_CHAIN_NAME_MAX, "station-%.32s", h);
 }
 
-struct head_line {
-	char chain[DV_CHAIN_NAME_MAX];
-	uint64_t seq;
-	uint8_t hash[32];
-};
-
 struct heads_ctx {
-	struct head_line *l;
+	dv_chain_head *l;
 	size_t n, cap;
 	uint64_t entries;
 };
@@ -49,13 +44,8 @@ struct heads_ctx {
 static int on_head(const char *chain, uint64_t seq, const uint8_t hash[32], void *payload)
 {
 	struct heads_ctx *c = payload;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct head_line *nl = cap < SIZE_MAX / sizeof(*nl) ? realloc(c->l, cap * sizeof(*nl)) : NULL;
-		if (!nl) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-		c->l = nl;
-		c->cap = cap;
-	}
+	int rc = dv_grow(&c->l, &c->cap, c->n, sizeof(*c->l), 64);
+	if (rc < 0) return rc;
 	snprintf(c->l[c->n].chain, DV_CHAIN_NAME_MAX, "%s", chain);
 	c->l[c->n].seq = seq;
 	memcpy(c->l[c->n].hash, hash, 32);
@@ -64,13 +54,12 @@ static int on_head(const char *chain, uint64_t seq, const uint8_t hash[32], void
 	return 0;
 }
 
-static int cmp_line(const void *a, const void *b)
+static int cmp_head(const void *a, const void *b)
 {
-	return strcmp(((const struct head_line *)a)->chain, ((const struct head_line *)b)->chain);
+	return strcmp(((const dv_chain_head *)a)->chain, ((const dv_chain_head *)b)->chain);
 }
 
-int dv_custody_shared_heads_digest(uint8_t out[32], const char *const *chains, const uint64_t *seqs, const uint8_t (*hashes)[32],
-                                   size_t n)
+int dv_custody_shared_heads_digest(uint8_t out[32], const dv_chain_head *heads, size_t n)
 {
 	static const char tag[] = "dronevault vault heads v1\n";
 	dv_sha256 *h;
@@ -79,8 +68,8 @@ int dv_custody_shared_heads_digest(uint8_t out[32], const char *const *chains, c
 	rc = dv_sha256_update(h, tag, sizeof(tag) - 1);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		char line[DV_CHAIN_NAME_MAX + 100], hex[65];
-		dv_hex(hex, hashes[i], 32);
-		int k = snprintf(line, sizeof(line), "%s %llu %s\n", chains[i], (unsigned long long)seqs[i], hex);
+		dv_hex(hex, heads[i].hash, 32);
+		int k = snprintf(line, sizeof(line), "%s %llu %s\n", heads[i].chain, (unsigned long long)heads[i].seq, hex);
 		rc = dv_sha256_update(h, line, (size_t)k);
 	}
 	if (rc == 0) rc = dv_sha256_final(h, out);
@@ -94,20 +83,8 @@ int dv_custody_shared_vault_head(uint8_t out[32], uint64_t *entries, dv_catalog 
 	memset(out, 0, 32);
 	int rc = dv_catalog_chain_heads(cat, on_head, &c);
 	/* in chain order, byte-wise (not the database's collation) */
-	if (rc == 0 && c.n) qsort(c.l, c.n, sizeof(*c.l), cmp_line);
-	const char **names = rc == 0 ? malloc((c.n + 1) * sizeof(char *)) : NULL;
-	uint64_t *seqs = rc == 0 ? malloc((c.n + 1) * sizeof(uint64_t)) : NULL;
-	uint8_t(*hashes)[32] = rc == 0 ? malloc((c.n + 1) * 32) : NULL;
-	if (rc == 0 && (!names || !seqs || !hashes)) rc = dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-	for (size_t i = 0; rc == 0 && i < c.n; i++) {
-		names[i] = c.l[i].chain;
-		seqs[i] = c.l[i].seq;
-		memcpy(hashes[i], c.l[i].hash, 32);
-	}
-	if (rc == 0) rc = dv_custody_shared_heads_digest(out, names, seqs, (const uint8_t(*)[32])hashes, c.n);
-	free(names);
-	free(seqs);
-	free(hashes);
+	if (rc == 0 && c.n) qsort(c.l, c.n, sizeof(*c.l), cmp_head);
+	if (rc == 0) rc = dv_custody_shared_heads_digest(out, c.l, c.n);
 	free(c.l);
 	if (entries) *entries = c.entries;
 	return rc;
@@ -507,7 +484,7 @@ static void revoked_by_place(struct scan_ctx *c)
 {
 	for (size_t r = 0; r < c->n; r++) {
 		json_object *b = c->items[r].body, *ja, *jk, *heads;
-		if (!b || !json_object_object_get_ex(b, "action", &ja) || strcmp(json_object_get_string(ja), "station.revoke") ||
+		if (!b || !json_object_object_get_ex(b, "action", &ja) || strcmp(json_object_get_string(ja), DV_ACTION_STATION_REVOKE) ||
 		    !json_object_object_get_ex(b, "station_key", &jk) || !json_object_object_get_ex(b, "chain_heads", &heads) ||
 		    !json_object_is_type(heads, json_type_object))
 			continue;

@@ -49,9 +49,15 @@ int dv_custody_shared_append(uint64_t *seq_out, uint8_t hash_out[32], dv_catalog
  * chain; *entries the entries they hold. */
 int dv_custody_shared_vault_head(uint8_t out[32], uint64_t *entries, dv_catalog *cat);
 
+/* One chain's head: its last entry's place and hash. */
+typedef struct dv_chain_head {
+	char chain[DV_CHAIN_NAME_MAX];
+	uint64_t seq;
+	uint8_t hash[32];
+} dv_chain_head;
+
 /* The vault head of a set of chain heads (sorted by chain, byte-wise). */
-int dv_custody_shared_heads_digest(uint8_t out[32], const char *const *chains, const uint64_t *seqs, const uint8_t (*hashes)[32],
-                                   size_t n);
+int dv_custody_shared_heads_digest(uint8_t out[32], const dv_chain_head *heads, size_t n);
 
 /* Checks every chain: seqs 1..n without a gap, each prev the previous
  * statement's hash, each hash its statement's, the head its last entry,

@@ -82,9 +82,7 @@ struct vctx {
 	size_t nstations;
 	struct logged_station { char key[65]; char name[256]; uint64_t add_seq; bool added, revoked; } *lstations;
 	size_t nlstations;            /* shared log: stations the log enrols (vault.init, station.add) and revokes */
-	char **replay_chains;     /* shared log, --head: every chain's head so far */
-	uint64_t *replay_seqs;
-	uint8_t (*replay_hashes)[32];
+	dv_chain_head *replay;    /* shared log, --head: every chain's head so far, by chain */
 	size_t nreplay, capreplay;
 	bool head_found;
 	uint64_t head_at;         /* the entry whose hash (or case head) it is */
@@ -298,32 +296,18 @@ static int account_entry(const dv_custody_entry *e, json_object *body, struct vc
 static int replay_head(struct vctx *c, const dv_custody_entry *e, char h[65])
 {
 	size_t i = 0;
-	while (i < c->nreplay && strcmp(c->replay_chains[i], e->chain) < 0) i++;
-	if (i == c->nreplay || strcmp(c->replay_chains[i], e->chain)) {
-		if (c->nreplay == c->capreplay) {
-			size_t cap = c->capreplay ? c->capreplay * 2 : 32;
-			char **nc = realloc(c->replay_chains, cap * sizeof(*nc));
-			if (nc) c->replay_chains = nc;
-			uint64_t *ns = realloc(c->replay_seqs, cap * sizeof(*ns));
-			if (ns) c->replay_seqs = ns;
-			uint8_t(*nh)[32] = realloc(c->replay_hashes, cap * 32);
-			if (nh) c->replay_hashes = nh;
-			if (!nc || !ns || !nh) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-			c->capreplay = cap;
-		}
-		char *name = strdup(e->chain);
-		if (!name) return dv_error_set(DV_ENOMEM, NULL, -1, "out of memory");
-		memmove(c->replay_chains + i + 1, c->replay_chains + i, (c->nreplay - i) * sizeof(char *));
-		memmove(c->replay_seqs + i + 1, c->replay_seqs + i, (c->nreplay - i) * sizeof(uint64_t));
-		memmove(c->replay_hashes + i + 1, c->replay_hashes + i, (c->nreplay - i) * 32);
-		c->replay_chains[i] = name;
+	while (i < c->nreplay && strcmp(c->replay[i].chain, e->chain) < 0) i++;
+	if (i == c->nreplay || strcmp(c->replay[i].chain, e->chain)) {
+		int rc = dv_grow(&c->replay, &c->capreplay, c->nreplay, sizeof(*c->replay), 32);
+		if (rc < 0) return rc;
+		memmove(c->replay + i + 1, c->replay + i, (c->nreplay - i) * sizeof(*c->replay));
+		snprintf(c->replay[i].chain, sizeof(c->replay[i].chain), "%s", e->chain);
 		c->nreplay++;
 	}
-	c->replay_seqs[i] = e->seq;
-	memcpy(c->replay_hashes[i], e->hash, 32);
+	c->replay[i].seq = e->seq;
+	memcpy(c->replay[i].hash, e->hash, 32);
 	uint8_t d[32];
-	int rc = dv_custody_shared_heads_digest(d, (const char *const *)c->replay_chains, c->replay_seqs,
-	                                        (const uint8_t(*)[32])c->replay_hashes, c->nreplay);
+	int rc = dv_custody_shared_heads_digest(d, c->replay, c->nreplay);
 	if (rc < 0) return rc;
 	dv_hex(h, d, 32);
 	return 0;
@@ -990,10 +974,7 @@ out:
 	free(c.exports);
 	free(c.stations);
 	free(c.lstations);
-	for (size_t i = 0; i < c.nreplay; i++) free(c.replay_chains[i]);
-	free(c.replay_chains);
-	free(c.replay_seqs);
-	free(c.replay_hashes);
+	free(c.replay);
 	free(c.logged);
 	free(c.cases);
 	free(c.blob_used);
