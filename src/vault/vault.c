@@ -1737,7 +1737,6 @@ int dv_vault_station_list(dv_vault *v, int (*fn)(const dv_station_info *s, void 
 	return rc;
 }
 
-/* A writer of a shared vault must be a station of its registry, not revoked. */
 /* A vault whose init was killed between vault.json and its vault.init
  * entry: no writer may start its log without that first entry. */
 static int unfinished_vault(const dv_vault *v)
@@ -1748,6 +1747,7 @@ static int unfinished_vault(const dv_vault *v)
 	                    v->catalog_conn[0] ? " (and give init a new, empty database)" : "");
 }
 
+/* A writer of a shared vault must be a station of its registry, not revoked. */
 static int station_may_write(dv_vault *v)
 {
 	if (v->mode != DV_VAULT_WRITE) return 0;
@@ -1781,7 +1781,6 @@ static int station_may_write(dv_vault *v)
  * the vault witnessed; a central witness put back holds fewer than the
  * directory. */
 #define WITNESS_TABLE "witness"
-#define WITNESS_MAX DV_WITNESS_MAX
 
 struct witness {
 	uint64_t n;
@@ -1812,9 +1811,9 @@ static void witness_mac(const dv_vault *v, const struct witness *w, uint8_t out[
 	dv_wipe(key, sizeof(key));
 }
 
-static int witness_parse(struct witness *w, const uint8_t *data, size_t n, const dv_vault *v, const uint8_t *mac_key_check)
+/* v: the directory's copy, which carries a MAC; NULL: the central one */
+static int witness_parse(struct witness *w, const uint8_t *data, size_t n, const dv_vault *v)
 {
-	(void)mac_key_check;
 	char m[65];
 	if (dv_witness_decode(&w->n, w->head, m, data, n) < 0) return DV_ECORRUPT;
 	if (v) {
@@ -1858,8 +1857,8 @@ static int witness_file_get(struct witness *w, const dv_vault *v)
 	size_t len;
 	int rc = dv_vault_path(v, "witness", path, sizeof(path));
 	if (rc < 0) return rc;
-	if ((rc = dv_read_file(&buf, &len, path, WITNESS_MAX)) < 0) return rc == DV_ENOTFOUND ? DV_ENOTFOUND : rc;
-	rc = witness_parse(w, buf, len, v, NULL);
+	if ((rc = dv_read_file(&buf, &len, path, DV_WITNESS_MAX)) < 0) return rc == DV_ENOTFOUND ? DV_ENOTFOUND : rc;
+	rc = witness_parse(w, buf, len, v);
 	free(buf);
 	return rc;
 }
@@ -1870,7 +1869,7 @@ static int witness_central_get(struct witness *w, dv_catalog *cat, const dv_vaul
 	size_t n;
 	int rc = dv_catalog_side_get(&data, &n, cat, WITNESS_TABLE, witness_row(v));
 	if (rc < 0) return rc;
-	rc = witness_parse(w, data, n, NULL, NULL);
+	rc = witness_parse(w, data, n, NULL);
 	free(data);
 	return rc == DV_ECORRUPT ? dv_error_set(DV_ECORRUPT, NULL, -1, "catalog: this station's witness row is malformed") : rc;
 }
@@ -1894,6 +1893,28 @@ static int witness_write(dv_vault *v, dv_catalog *cat)
 	return witness_file_put(v, &w);
 }
 
+/* How this station's directory stands against the vault's witness of it
+ * (both write counts), for the writer's refusal and for verify. */
+enum witness_state { WITNESS_SAME, WITNESS_DIR_BEHIND, WITNESS_HEAD_DIFFERS, WITNESS_DIR_AHEAD, WITNESS_FILE_BAD };
+
+static int witness_compare(enum witness_state *state, uint64_t *central, uint64_t *dir, dv_vault *v)
+{
+	struct witness c = { 0 }, d = { 0 };
+	int crc = witness_central_get(&c, v->cat, v), drc = witness_file_get(&d, v);
+	if (crc < 0 && crc != DV_ENOTFOUND) return crc;
+	bool bad = drc == DV_ECORRUPT || drc == DV_EBADKEY;
+	if (drc < 0 && drc != DV_ENOTFOUND && !bad) return drc;
+	uint64_t cn = crc == 0 ? c.n : 0, dn = drc == 0 ? d.n : 0;
+	*central = cn;
+	*dir = dn;
+	if (bad) *state = WITNESS_FILE_BAD;
+	else if (dn < cn) *state = WITNESS_DIR_BEHIND;
+	else if (dn == cn && cn && !dv_equal(c.head, d.head, 32)) *state = WITNESS_HEAD_DIFFERS;
+	else if (dn > cn) *state = WITNESS_DIR_AHEAD;
+	else *state = WITNESS_SAME;
+	return 0;
+}
+
 /* A writer whose directory and the vault's witness disagree refuses: its
  * write would move both past the evidence of a rollback (the directory
  * or the catalog put back), which verify names. One write ahead is the
@@ -1901,14 +1922,14 @@ static int witness_write(dv_vault *v, dv_catalog *cat)
 static int witness_may_write(dv_vault *v)
 {
 	if (!v->shared || v->mode != DV_VAULT_WRITE) return 0;
-	struct witness c = { 0 }, d = { 0 };
-	int crc = witness_central_get(&c, v->cat, v), drc = witness_file_get(&d, v);
-	if (crc < 0 && crc != DV_ENOTFOUND) return crc;
-	if (drc < 0 && drc != DV_ENOTFOUND)
+	enum witness_state st;
+	uint64_t cn, dn;
+	int rc = witness_compare(&st, &cn, &dn, v);
+	if (rc < 0) return rc;
+	if (st == WITNESS_FILE_BAD)
 		return dv_error_set(DV_ECORRUPT, v->dir, -1, "witness: this station's witness file is malformed or fails its MAC: "
 		                    "nothing was written (see 'dronevault verify')");
-	uint64_t cn = crc == 0 ? c.n : 0, dn = drc == 0 ? d.n : 0;
-	if (dn < cn || dn > cn + 1 || (dn == cn && cn && !dv_equal(c.head, d.head, 32)))
+	if (st == WITNESS_DIR_BEHIND || st == WITNESS_HEAD_DIFFERS || (st == WITNESS_DIR_AHEAD && dn > cn + 1))
 		return dv_error_set(DV_ECORRUPT, v->dir, -1,
 		                    "witness: this station's directory holds its write %llu, the vault witnessed %llu: one of them "
 		                    "was rolled back (or replaced); nothing was written (see 'dronevault verify')",
@@ -1932,39 +1953,39 @@ int dv_vault_witness_check(dv_vault *v, void (*problem)(const char *msg, void *p
                            void *payload)
 {
 	if (!v->shared) return 0;
-	struct witness c = { 0 }, d = { 0 };
-	int crc = witness_central_get(&c, v->cat, v), drc = witness_file_get(&d, v);
+	enum witness_state st;
+	uint64_t cn, dn;
+	int rc = witness_compare(&st, &cn, &dn, v);
+	if (rc < 0) return rc;
 	char msg[600];
-	int problems = 0;
-	if (crc < 0 && crc != DV_ENOTFOUND) return crc;
-	if (drc == DV_ECORRUPT || drc == DV_EBADKEY) {
-		problem("witness: this station's witness file is malformed or fails its MAC (altered, or another station's)", payload);
-		return 1;
-	}
-	if (drc < 0 && drc != DV_ENOTFOUND) return drc;
-	uint64_t cn = crc == 0 ? c.n : 0, dn = drc == 0 ? d.n : 0;
-	if (dn < cn) {
+	switch (st) {
+	case WITNESS_SAME:
+		return 0;
+	case WITNESS_FILE_BAD:
+		snprintf(msg, sizeof(msg), "witness: this station's witness file is malformed or fails its MAC (altered, or another station's)");
+		break;
+	case WITNESS_DIR_BEHIND:
 		snprintf(msg, sizeof(msg),
 		         "witness: this station's directory holds its write %llu, but the vault witnessed %llu writes by this station: "
 		         "the directory was rolled back to an older copy (or replaced)",
 		         (unsigned long long)dn, (unsigned long long)cn);
-		problem(msg, payload);
-		problems++;
-	} else if (dn == cn && cn && !dv_equal(c.head, d.head, 32)) {
+		break;
+	case WITNESS_HEAD_DIFFERS:
 		snprintf(msg, sizeof(msg), "witness: write %llu of this station saw another vault head here than the vault witnessed "
 		         "(directory or witness row replaced)", (unsigned long long)dn);
-		problem(msg, payload);
-		problems++;
-	} else if (dn > cn && (v->writer_at_snap || dv_vault_writer_active(v) || dn == cn + 1)) {
-		/* (a writer of this station at work since our snapshot moves the file past it) */
-		snprintf(msg, sizeof(msg), "witness: this station's directory is %llu write%s ahead of the vault's witness (a write in "
-		         "progress, or one that did not commit)", (unsigned long long)(dn - cn), dn - cn > 1 ? "s" : "");
-		if (note) note(msg, payload);
-	} else if (dn > cn) {
+		break;
+	case WITNESS_DIR_AHEAD:
+		if (v->writer_at_snap || dv_vault_writer_active(v) || dn == cn + 1) {
+			/* (a writer of this station at work since our snapshot moves the file past it) */
+			snprintf(msg, sizeof(msg), "witness: this station's directory is %llu write%s ahead of the vault's witness (a write "
+			         "in progress, or one that did not commit)", (unsigned long long)(dn - cn), dn - cn > 1 ? "s" : "");
+			if (note) note(msg, payload);
+			return 0;
+		}
 		snprintf(msg, sizeof(msg), "witness: the vault witnessed %llu writes by this station, its directory holds %llu: the "
 		         "vault's witness (or the catalog) was rolled back", (unsigned long long)cn, (unsigned long long)dn);
-		problem(msg, payload);
-		problems++;
+		break;
 	}
-	return problems;
+	problem(msg, payload);
+	return 1;
 }
