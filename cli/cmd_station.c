@@ -150,19 +150,12 @@ int cmd_station(int argc, char **argv)
 	if ((rc = cli_open_vault_writer("station", vault, vault_key_file, holder, 0, &v))) return rc;
 	/* the new station's key: its key file, else its own passphrase */
 	static char pass[1024];
-	dv_key_source nk = { NULL, 0, key_file };
-	const char *np = getenv("DRONEVAULT_NEW_PASSPHRASE");
-	if (!key_file && np && *np) {
-		snprintf(pass, sizeof(pass), "%s", np);
-		nk.passphrase = pass;
-		nk.passphrase_len = strlen(pass);
-	} else if (!key_file) {
-		char prompt[400];
-		snprintf(prompt, sizeof(prompt), "Passphrase of the new station %s: ", name);
-		if ((rc = cli_key_source(&nk, "station", prompt, true, NULL, pass, sizeof(pass)))) {
-			dv_vault_close(v);
-			return rc;
-		}
+	dv_key_source nk;
+	char prompt[400];
+	snprintf(prompt, sizeof(prompt), "Passphrase of the new station %s: ", name);
+	if ((rc = cli_other_key(&nk, "station", key_file, "DRONEVAULT_NEW_PASSPHRASE", prompt, true, pass, sizeof(pass)))) {
+		dv_vault_close(v);
+		return rc;
 	}
 	rc = dv_vault_station_add(v, name, dir, &nk, &io);
 	memset(pass, 0, sizeof(pass));
