@@ -134,6 +134,9 @@ int cli_init_check(const char *cmd, const cli_init_args *a);
 /* dv_vault_init or dv_vault_init_s3; < 0 as they return */
 int cli_init_make(const char *dir, const dv_key_source *key, const cli_init_args *a);
 
+/* --retain-days N (1..36500: a century) of init, migrate and cases: 0, or the usage exit code. */
+int cli_parse_retain_days(const char *cmd, const char *arg, unsigned long *days);
+
 /* --wait[=SECONDS]: arg NULL (bare --wait) is -1, "until free". Returns 0 or
  * the usage exit code after printing why. */
 int cli_parse_wait(const char *cmd, const char *arg, double *out);

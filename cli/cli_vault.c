@@ -257,6 +257,16 @@ int cli_parse_kdf(const char *cmd, const char *opt, const char *arg, uint64_t *m
 	return 0;
 }
 
+int cli_parse_retain_days(const char *cmd, const char *arg, unsigned long *days)
+{
+	char *end;
+	errno = 0;
+	unsigned long d = strtoul(arg, &end, 10);
+	if (errno || *end || !*arg || arg[0] == '-' || d < 1 || d > 36500) return cli_usage(cmd, "--retain-days takes 1 to 36500");
+	*days = d;
+	return 0;
+}
+
 int cli_init_option(const char *cmd, int opt, const char *arg, cli_init_args *a)
 {
 	switch (opt) {
@@ -274,12 +284,7 @@ int cli_init_option(const char *cmd, int opt, const char *arg, cli_init_args *a)
 	case CLI_INIT_S3_ENDPOINT: a->s3.endpoint = arg; return 0;
 	case CLI_INIT_S3_CA: a->s3.ca_file = arg; return 0;
 	case CLI_INIT_S3_REGION: a->s3.region = arg; return 0;
-	case CLI_INIT_RETAIN_DAYS: {
-		char *end;
-		a->retain_days = strtoul(arg, &end, 10);
-		if (*end || !*arg || a->retain_days < 1 || a->retain_days > 36500) return cli_usage(cmd, "--retain-days takes 1 to 36500");
-		return 0;
-	}
+	case CLI_INIT_RETAIN_DAYS: return cli_parse_retain_days(cmd, arg, &a->retain_days);
 	default: return -1;
 	}
 }

@@ -69,9 +69,9 @@ int cli_cases_retain(int argc, char **argv)
 			given++;
 			break;
 		case 'd': {
-			char *end;
-			unsigned long d = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || d < 1 || d > 36500) return cli_usage("cases", "--retain-days takes 1 to 36500");
+			unsigned long d;
+			int u = cli_parse_retain_days("cases", optarg, &d);
+			if (u) return u;
 			until = dv_now_ns() + (int64_t)d * 86400 * 1000000000ll;
 			given++;
 			break;
