@@ -59,6 +59,10 @@ typedef struct dv_verify_result {
  * it), so verify catches a derived row deleted, dropped or altered.
  */
 int dv_telemetry_digest(uint8_t out[32], uint64_t *rows, dv_catalog *cat, int64_t ingest_id);
+/* The same lines without the file ids ("table, SHA-256 of the row, path"):
+ * equal for two vaults holding the same rows under other ids (migrate and
+ * sync compare a copy with its source by it). */
+int dv_telemetry_content_digest(uint8_t out[32], dv_catalog *cat, int64_t ingest_id);
 
 /* Returns 0 when the checks ran (res->problems says what they found). */
 int dv_verify(dv_vault *v, const dv_verify_opts *opts, dv_verify_result *res);

@@ -257,49 +257,6 @@ static int copy_side(struct tctx *t, int64_t src_file, int64_t dst_file)
 	return 0;
 }
 
-/* The per-file digest of the telemetry rows, independent of row ids: what
- * the copy must equal (the ids differ between the vaults). */
-struct side_digest {
-	dv_catalog *cat;
-	dv_sha256 *h;
-};
-
-static int side_line(const dv_file_rec *f, void *payload)
-{
-	static const char *const tables[] = { "telemetry", "points" };
-	struct side_digest *d = payload;
-	for (size_t i = 0; i < 2; i++) {
-		uint8_t *data;
-		size_t n;
-		int rc = dv_catalog_side_get(&data, &n, d->cat, tables[i], f->id);
-		if (rc == DV_ENOTFOUND) continue;
-		if (rc < 0) return rc;
-		uint8_t sha[32];
-		char hex[65], line[128];
-		dv_sha256_buf(data, n, sha);
-		free(data);
-		dv_hex(hex, sha, 32);
-		int ln = snprintf(line, sizeof(line), "%s\t%s\t", tables[i], hex);
-		if ((rc = dv_sha256_update(d->h, line, (size_t)ln)) < 0 || (rc = dv_sha256_update(d->h, f->path, strlen(f->path))) < 0 ||
-		    (rc = dv_sha256_update(d->h, "\n", 1)) < 0)
-			return rc;
-	}
-	return 0;
-}
-
-/* Over the files sorted by path would need them all in memory; both sides
- * list their files in insertion order, and the copy inserts in the
- * source's order, so the two digests agree exactly when the rows do. */
-static int side_digest(uint8_t out[32], dv_catalog *cat, int64_t ingest_id)
-{
-	struct side_digest d = { cat, NULL };
-	int rc = dv_sha256_new(&d.h);
-	if (rc == 0) rc = dv_catalog_file_list(cat, ingest_id, side_line, &d);
-	if (rc == 0) rc = dv_sha256_final(d.h, out);
-	dv_sha256_free(d.h);
-	return rc;
-}
-
 static void log_common(json_object *b, const char *action, const char *case_name, const dv_ingest_rec *rec)
 {
 	json_object_object_add(b, "action", json_object_new_string(action));
@@ -432,7 +389,7 @@ static int transfer_ingest(struct tctx *t, const dv_case *scase, const dv_ingest
 		                  (long long)srec->id, scase->name);
 		goto out;
 	}
-	if ((rc = side_digest(sd, scat, srec->id)) < 0) goto out;
+	if ((rc = dv_telemetry_content_digest(sd, scat, srec->id)) < 0) goto out;
 	if ((rc = dv_catalog_file_list(scat, srec->id, collect_file, &fl)) < 0) goto out;
 
 	/* the destination's case and ingest, new or left open by an earlier run */
@@ -533,7 +490,7 @@ static int transfer_ingest(struct tctx *t, const dv_case *scase, const dv_ingest
 		                  (unsigned long long)si->seq);
 		goto out;
 	}
-	if ((rc = side_digest(dd, dcat, rec->id)) < 0) goto out;
+	if ((rc = dv_telemetry_content_digest(dd, dcat, rec->id)) < 0) goto out;
 	if (memcmp(dd, sd, 32)) {
 		rc = dv_error_set(DV_ECORRUPT, dv_vault_dir(dst), -1,
 		                  "ingest %lld of case %s: the destination's telemetry rows differ from the source's; it stays open",

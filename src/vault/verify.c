@@ -748,6 +748,7 @@ struct tele_ctx {
 	dv_catalog *cat;
 	dv_sha256 *h;
 	uint64_t rows;
+	bool ids;           /* each line names its file row's id */
 };
 
 static int tele_file(const dv_file_rec *f, void *payload)
@@ -765,7 +766,8 @@ static int tele_file(const dv_file_rec *f, void *payload)
 		dv_sha256_buf(data, n, sha);
 		free(data);
 		dv_hex(hex, sha, 32);
-		int ln = snprintf(line, sizeof(line), "%lld\t%s\t%s\t", (long long)f->id, tables[i], hex);
+		int ln = t->ids ? snprintf(line, sizeof(line), "%lld\t%s\t%s\t", (long long)f->id, tables[i], hex)
+		                : snprintf(line, sizeof(line), "%s\t%s\t", tables[i], hex);
 		if ((rc = dv_sha256_update(t->h, line, (size_t)ln)) < 0 ||
 		    (rc = dv_sha256_update(t->h, f->path, strlen(f->path))) < 0 || (rc = dv_sha256_update(t->h, "\n", 1)) < 0)
 			return rc;
@@ -774,16 +776,29 @@ static int tele_file(const dv_file_rec *f, void *payload)
 	return 0;
 }
 
-int dv_telemetry_digest(uint8_t out[32], uint64_t *rows, dv_catalog *cat, int64_t ingest_id)
+static int telemetry_digest(uint8_t out[32], uint64_t *rows, dv_catalog *cat, int64_t ingest_id, bool ids)
 {
-	struct tele_ctx t = { cat, NULL, 0 };
+	static const char v1[] = "dronevault-telemetry-v1\n", content[] = "dronevault-telemetry-content-v1\n";
+	struct tele_ctx t = { cat, NULL, 0, ids };
 	int rc = dv_sha256_new(&t.h);
-	if (rc == 0) rc = dv_sha256_update(t.h, "dronevault-telemetry-v1\n", 24);
+	if (rc == 0) rc = ids ? dv_sha256_update(t.h, v1, sizeof(v1) - 1) : dv_sha256_update(t.h, content, sizeof(content) - 1);
 	if (rc == 0) rc = dv_catalog_file_list(cat, ingest_id, tele_file, &t);
 	if (rc == 0) rc = dv_sha256_final(t.h, out);
 	dv_sha256_free(t.h);
 	if (rows) *rows = t.rows;
 	return rc;
+}
+
+int dv_telemetry_digest(uint8_t out[32], uint64_t *rows, dv_catalog *cat, int64_t ingest_id)
+{
+	return telemetry_digest(out, rows, cat, ingest_id, true);
+}
+
+/* Files in catalog order on both sides: the copy inserts them in its
+ * source's order, so the two agree exactly when the rows do. */
+int dv_telemetry_content_digest(uint8_t out[32], dv_catalog *cat, int64_t ingest_id)
+{
+	return telemetry_digest(out, NULL, cat, ingest_id, false);
 }
 
 /* ---- the log accounts for the catalog, the catalog for the log -------------- */
