@@ -223,6 +223,17 @@ int dv_vault_log_with(dv_vault *v, struct json_object *body, uint64_t *seq_out,
  * head is recorded in it, the caller commits (the entry is durable first). */
 int dv_vault_log_in_txn(dv_vault *v, struct json_object *body, uint64_t *seq_out);
 
+/*
+ * Commits the caller's catalog write transaction with body's entry, for an
+ * entry about rows that transaction makes (an ingest's start): a shared
+ * log's entry commits in it; the file log's is appended right after the
+ * commit (an entry in the file naming rows that never committed would stop
+ * the next write-open's roll-forward; rows without their entry are a note).
+ * A failure before the commit rolls the transaction back. *committed (may
+ * be NULL): whether the rows are in.
+ */
+int dv_vault_commit_with_entry(dv_vault *v, struct json_object *body, uint64_t *seq_out, bool *committed);
+
 /* The custody log's head: its last entry's sequence and SHA-256 (a
  * writer: the log's tail; a reader: its snapshot's head). The hash is what
  * 'dronevault log --head' prints and 'verify --head' proves. */

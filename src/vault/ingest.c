@@ -1105,27 +1105,18 @@ static int ingest_run(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *re
 			rc = dv_catalog_ingest_create(cat, rec, source_tag);
 		}
 	}
-	/* a shared log (PostgreSQL): the start entry commits with the case and ingest rows */
-	bool in_txn = dv_vault_shared_log(v);
-	if (rc == 0 && in_txn) {
+	/* the start entry with the case and ingest rows */
+	bool committed = false;
+	if (rc == 0) {
 		body = start_body(o, rec, info, res, nfiles);
-		rc = dv_vault_log_in_txn(v, body, NULL);
+		rc = dv_vault_commit_with_entry(v, body, NULL, &committed);
 		json_object_put(body);
 		body = NULL;
-	}
-	if (rc == 0) rc = dv_catalog_commit(cat);
-	if (rc < 0) {
+	} else {
 		dv_catalog_rollback(cat);
-		goto out;
 	}
-	res->ingest_id = rec->id;
-	if (!in_txn) {
-		body = start_body(o, rec, info, res, nfiles);
-		rc = dv_vault_log(v, body, NULL);
-		json_object_put(body);
-		body = NULL;
-		if (rc < 0) goto out;
-	}
+	if (committed) res->ingest_id = rec->id;
+	if (rc < 0) goto out;
 
 	/* A raw image is hashed whole, as forensic imagers do. */
 	if (!strcmp(info->kind, "image")) {

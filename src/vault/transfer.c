@@ -420,22 +420,18 @@ static int transfer_ingest(struct tctx *t, const dv_case *scase, const dv_ingest
 			rc = dv_catalog_ingest_create(dcat, rec, tag);
 		}
 	}
-	bool in_txn = dv_vault_shared_log(dst);
-	if (rc == 0) {
-		body = json_object_new_object();
-		log_common(body, resumed ? DV_ACTION_INGEST_RESUME : DV_ACTION_INGEST_START, scase->name, rec);
-		json_object_object_add(body, "files", json_object_new_int64((int64_t)nfiles));
-		json_object_object_add(body, "bytes", json_object_new_int64((int64_t)nbytes));
-		json_object_object_add(body, "transferred_by", json_object_new_string(t->o->operator_name));
-		json_object_object_add(body, "from", from_obj(t, srec, si));
-		if (in_txn) rc = dv_vault_log_in_txn(dst, body, NULL);
-	}
-	if (rc == 0) rc = dv_catalog_commit(dcat);
 	if (rc < 0) {
 		dv_catalog_rollback(dcat);
 		goto out;
 	}
-	if (!in_txn && (rc = dv_vault_log(dst, body, NULL)) < 0) goto out;
+	body = json_object_new_object();
+	log_common(body, resumed ? DV_ACTION_INGEST_RESUME : DV_ACTION_INGEST_START, scase->name, rec);
+	json_object_object_add(body, "files", json_object_new_int64((int64_t)nfiles));
+	json_object_object_add(body, "bytes", json_object_new_int64((int64_t)nbytes));
+	json_object_object_add(body, "transferred_by", json_object_new_string(t->o->operator_name));
+	json_object_object_add(body, "from", from_obj(t, srec, si));
+	/* the start entry with the case and ingest rows */
+	if ((rc = dv_vault_commit_with_entry(dst, body, NULL, NULL)) < 0) goto out;
 	json_object_put(body);
 	body = NULL;
 	if (resumed) t->res->ingests_resumed++;

@@ -1361,6 +1361,19 @@ int dv_vault_log_in_txn(dv_vault *v, json_object *body, uint64_t *seq_out)
 	return rc;
 }
 
+int dv_vault_commit_with_entry(dv_vault *v, json_object *body, uint64_t *seq_out, bool *committed)
+{
+	if (committed) *committed = false;
+	int rc = v->shared ? dv_vault_log_in_txn(v, body, seq_out) : 0;
+	if (rc == 0) rc = dv_catalog_commit(v->cat);
+	if (rc < 0) {
+		dv_catalog_rollback(v->cat);
+		return rc;
+	}
+	if (committed) *committed = true;
+	return v->shared ? 0 : dv_vault_log(v, body, seq_out);
+}
+
 int dv_vault_log(dv_vault *v, json_object *body, uint64_t *seq_out)
 {
 	return dv_vault_log_with(v, body, seq_out, NULL, NULL);
