@@ -35,7 +35,10 @@ phase "building" "$DV_LOG_DIR/build.log" cmake --build build -j"$jobs"
 # buckets of their own (tests/e2e/lib/s3.sh). Without radosgw, or if it
 # does not come up, each suite starts its own (or reports skipped).
 gw_dir=
-stop_gateway() { [ -z "$gw_dir" ] || bash scripts/s3-gateway.sh stop "$gw_dir" >/dev/null 2>&1 || true; gw_dir=; }
+stop_gateway() {
+  [ -z "$gw_dir" ] || { bash scripts/s3-gateway.sh stop "$gw_dir" >/dev/null 2>&1; rmdir "$(dirname "$gw_dir")" 2>/dev/null; } || true
+  gw_dir=
+}
 trap stop_gateway EXIT
 if command -v radosgw >/dev/null 2>&1; then
   gw_dir=$(mktemp -d "${TMPDIR:-/tmp}/dv-gw-XXXXXX")/gw
