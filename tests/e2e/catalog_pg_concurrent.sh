@@ -37,11 +37,7 @@ for s in a b c d; do
   pids+=($!)
   i=$((i + 1))
 done
-for k in 0 1 2 3; do
-  rc=0
-  wait "${pids[$k]}" || rc=$?
-  check "ingest $k exits 0 (got $rc)" test "$rc" -eq 0
-done
+expect_all_exit_0 ingest "${pids[@]}"
 for s in a b c d; do
   check "ingest of $s complete" grep -q '"complete":true' "$T/ingest-$s.out"
 done

@@ -38,11 +38,7 @@ for s in a:$V1:2026-0001 b:$V2:2026-0001 c:$V1:2026-0002 d:$V2:2026-0003; do
     >"$T/ingest-$src.out" 2>"$T/ingest-$src.err" &
   pids+=($!)
 done
-for k in 0 1 2 3; do
-  rc=0
-  wait "${pids[$k]}" || rc=$?
-  check "ingest $k exits 0 (got $rc)" test "$rc" -eq 0
-done
+expect_all_exit_0 ingest "${pids[@]}"
 for s in a b c d; do check "ingest of $s complete" grep -q '"complete":true' "$T/ingest-$s.out"; done
 check "one blob row per distinct content ($distinct)" test "$(pg_sql "$db" 'SELECT count(*) FROM blobs')" -eq "$distinct"
 check "still no custody.log in either directory" test ! -e "$V1/custody.log" -a ! -e "$V2/custody.log"

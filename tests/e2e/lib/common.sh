@@ -53,6 +53,17 @@ expect_exit() {
     ok
   fi
 }
+# expect_all_exit_0 WHAT PID...: waits for each background job, a check
+# per job that it exited 0 ("WHAT k exits 0")
+expect_all_exit_0() {
+  local what=$1 k=0 pid rc; shift
+  for pid in "$@"; do
+    rc=0
+    wait "$pid" || rc=$?
+    check "$what $k exits 0 (got $rc)" test "$rc" -eq 0
+    k=$((k + 1))
+  done
+}
 # A vault with a cheap KDF so tests stay fast (the defaults are for people),
 # on the run's backend (lib/remote.sh): pg = its catalog in a fresh database
 # of the run's throwaway PostgreSQL cluster (lib/pg.sh); remote = that, and
