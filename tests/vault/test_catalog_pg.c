@@ -79,6 +79,15 @@ static int open_pg(dv_catalog **cat, const char *ci, const uint8_t k1[32], const
 	return dv_catalog_open_backend(cat, ops, be, k1, k2);
 }
 
+/* A new database holding a fresh catalog (made, then closed). */
+static void new_catalog(const char *db, const char *ci, const uint8_t k1[32], const uint8_t k2[32])
+{
+	dv_catalog *cat;
+	CHECK_EQ(make_db(db), 0);
+	CHECK_EQ(open_pg(&cat, ci, k1, k2, DV_CATALOG_PG_CREATE), 0);
+	dv_catalog_close(cat);
+}
+
 static void basics(const uint8_t k1[32], const uint8_t k2[32])
 {
 	char ci[700];
@@ -274,10 +283,8 @@ static void exact_schema(const uint8_t k1[32], const uint8_t k2[32])
 {
 	char ci[700];
 	conninfo(ci, sizeof(ci), "exact");
-	CHECK_EQ(make_db("exact"), 0);
+	new_catalog("exact", ci, k1, k2);
 	dv_catalog *cat;
-	CHECK_EQ(open_pg(&cat, ci, k1, k2, DV_CATALOG_PG_CREATE), 0);
-	dv_catalog_close(cat);
 	/* a side table as the backend makes it is part of the schema */
 	CHECK_EQ(psql_c("exact", "CREATE TABLE side_extra(id bigint PRIMARY KEY, sealed bytea NOT NULL)"), 0);
 	CHECK_EQ(open_pg(&cat, ci, k1, k2, DV_CATALOG_READONLY), 0);
@@ -428,10 +435,8 @@ static void concurrent(const uint8_t k1[32], const uint8_t k2[32])
 {
 	char ci[700];
 	conninfo(ci, sizeof(ci), "conc");
-	CHECK_EQ(make_db("conc"), 0);
+	new_catalog("conc", ci, k1, k2);
 	dv_catalog *cat;
-	CHECK_EQ(open_pg(&cat, ci, k1, k2, DV_CATALOG_PG_CREATE), 0);
-	dv_catalog_close(cat);
 	const char *e = getenv("DV_PG_WRITERS");
 	int nw = e && atoi(e) > 0 && atoi(e) <= 32 ? atoi(e) : 4;
 	pid_t pids[32];
@@ -492,10 +497,8 @@ static void deadlock(const uint8_t k1[32], const uint8_t k2[32])
 {
 	char ci[700];
 	conninfo(ci, sizeof(ci), "dead");
-	CHECK_EQ(make_db("dead"), 0);
+	new_catalog("dead", ci, k1, k2);
 	dv_catalog *cat;
-	CHECK_EQ(open_pg(&cat, ci, k1, k2, DV_CATALOG_PG_CREATE), 0);
-	dv_catalog_close(cat);
 	int go[2][2];
 	CHECK_EQ(pipe(go[0]), 0);
 	CHECK_EQ(pipe(go[1]), 0);
