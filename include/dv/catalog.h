@@ -122,6 +122,9 @@ int dv_catalog_ingest_get(dv_ingest_rec *out, dv_catalog *cat, int64_t id);
 /* The open (unfinished) ingest of this source into this case: DV_ENOTFOUND if none. */
 int dv_catalog_ingest_find_open(dv_catalog *cat, int64_t case_id, const uint8_t source_tag[32],
                                 dv_ingest_rec *out);
+/* The first ingest of this source into this case, open or complete:
+ * DV_ENOTFOUND if none. */
+int dv_catalog_ingest_find_tag(dv_catalog *cat, int64_t case_id, const uint8_t source_tag[32], dv_ingest_rec *out);
 /* case_id 0: every ingest. In id order. */
 int dv_catalog_ingest_list(dv_catalog *cat, int64_t case_id,
                            int (*fn)(const dv_ingest_rec *r, void *payload), void *payload);

@@ -503,6 +503,12 @@ int dv_catalog_ingest_find_open(dv_catalog *cat, int64_t case_id, const uint8_t 
 	return query_one(cat, &q, ingest_decode, out);
 }
 
+int dv_catalog_ingest_find_tag(dv_catalog *cat, int64_t case_id, const uint8_t source_tag[32], dv_ingest_rec *out)
+{
+	dv_catalog_query q = { .table = DV_CT_INGESTS, .by = DV_CQ_REF_TAG, .ref = case_id, .tag = source_tag };
+	return query_one(cat, &q, ingest_decode, out);
+}
+
 int dv_catalog_ingest_list(dv_catalog *cat, int64_t case_id,
                            int (*fn)(const dv_ingest_rec *r, void *payload), void *payload)
 {

@@ -408,6 +408,14 @@ static int transfer_ingest(struct tctx *t, const dv_case *scase, const dv_ingest
 		rc = dv_catalog_ingest_find_open(dcat, c.id, tag, rec);
 		if (rc == 0) {
 			resumed = true;
+		} else if (rc == DV_ENOTFOUND && (rc = dv_catalog_ingest_find_tag(dcat, c.id, tag, rec)) == 0) {
+			/* a complete copy the destination's log does not record as
+			 * transferred: its entries cut (or its rows planted); never a
+			 * second copy over it */
+			rc = dv_error_set(DV_ECORRUPT, dv_vault_dir(dst), -1,
+			                  "ingest %lld of case %s: the destination holds a complete copy of it (its ingest %lld) that "
+			                  "no custody entry of its log records; nothing sent (run 'dronevault verify' there)",
+			                  (long long)srec->id, scase->name, (long long)rec->id);
 		} else if (rc == DV_ENOTFOUND) {
 			*rec = *srec;
 			rec->id = 0;

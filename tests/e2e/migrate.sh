@@ -81,6 +81,26 @@ if [ ${#BACKEND[@]} -gt 0 ]; then
   expect_exit 2 "$DV" --vault "$L" migrate --catalog "postgresql:///other?host=/nonexistent" "$C"
   check "an existing NEWDIR of another catalog is refused" grep -q "another catalog" "$T/last.err"
 fi
+# an insider with the database's password cuts the last entry of a case's
+# chain (a copied ingest's completion) and moves its head row back: the
+# chains are whole again, but the copy is in no entry; a re-run must not
+# lay a second copy over it
+if vault_catalog_remote "$C"; then
+  vault_snapshot "$C" before_cut
+  # case 2026-0001's chain: its ingest.start and ingest (2026-0002's ends with an export)
+  chain=$(vault_pg_sql "$C" "SELECT chain FROM custody_heads WHERE chain NOT LIKE 'station-%' AND seq = 2")
+  vault_pg_sql "$C" "DELETE FROM custody_entries WHERE chain = '$chain' AND seq = (SELECT max(seq) FROM custody_entries WHERE chain = '$chain');
+    UPDATE custody_heads SET seq = seq - 1, hash = (SELECT hash FROM custody_entries e WHERE e.chain = '$chain' ORDER BY seq DESC LIMIT 1)
+    WHERE chain = '$chain'" >/dev/null
+  n_cut=$(central_pass entries "$C")
+  expect_exit 4 central_pass "$DV" --vault "$C" verify
+  check "verify names the copy no entry records" grep -q "no custody entry records its completion" "$T/last.err"
+  expect_exit 1 "$DV" --vault "$L" migrate --operator 'Sgt Kaya' "$C"
+  check "the re-run refuses to copy it again" grep -q "holds a complete copy of it" "$T/last.err"
+  check "nothing recorded by the refused re-run" test "$(central_pass entries "$C")" -eq "$n_cut"
+  vault_restore "$C" before_cut
+  expect_exit 0 central_pass "$DV" --vault "$C" verify
+fi
 
 # 3. an offline station: its own vault (its own master key), pushed later
 F=$T/field
