@@ -157,8 +157,10 @@ static int run(const char *cmd, dv_vault *dst, dv_vault *src, const char *operat
 	int rc = dv_vault_transfer(dst, src, &o, &r);
 	cli_progress_end();
 	if (rc < 0) {
+		bool damaged = dv_error_last()->code == DV_ECORRUPT;
 		int code = cli_fail(cmd);
-		if (code != CLI_INTERRUPTED)
+		/* a refusal for damage repeats until it is mended: no "again" then */
+		if (code != CLI_INTERRUPTED && !damaged)
 			fprintf(stderr, "dronevault %s: %llu ingest(s) sent before it stopped; run the same command again to go on\n", cmd,
 			        (unsigned long long)r.ingests_sent);
 		return code;

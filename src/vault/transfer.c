@@ -545,11 +545,14 @@ static int check_present(struct tctx *t, const dv_case *scase, const dv_ingest_r
 		                  "ingest %lld of case %s: the destination's log records it as its ingest %lld, which its catalog "
 		                  "does not have (run 'dronevault verify' there)",
 		                  (long long)srec->id, scase->name, (long long)dst_id);
-	if (rc == 0 && (rec->state != DV_INGEST_COMPLETE || memcmp(rec->manifest, si->manifest, 32)))
+	/* its files as they are now, not the manifest its row keeps */
+	uint8_t m[32];
+	if (rc == 0 && rec->state == DV_INGEST_COMPLETE) rc = dv_ingest_manifest(dv_vault_catalog(t->dst), dst_id, m, NULL, NULL);
+	if (rc == 0 && (rec->state != DV_INGEST_COMPLETE || memcmp(m, si->manifest, 32)))
 		rc = dv_error_set(DV_ECORRUPT, dv_vault_dir(t->dst), -1,
 		                  "ingest %lld of case %s: the destination's ingest %lld %s (run 'dronevault verify' there)",
 		                  (long long)srec->id, scase->name, (long long)dst_id,
-		                  rec->state != DV_INGEST_COMPLETE ? "is not complete" : "has another manifest than the source");
+		                  rec->state != DV_INGEST_COMPLETE ? "is not complete" : "no longer has the files the source signed");
 	free(rec);
 	if (rc == 0) t->res->ingests_present++;
 	return rc;

@@ -126,6 +126,18 @@ int main(void)
 	CHECK_EQ(dv_vault_head(d, &seq2, head), 0);
 	CHECK_EQ(seq2, head_seq);   /* nothing of it in the destination's log */
 
+	/* the destination's copy given a file row more behind its log's back: a
+	 * re-run checks the copy's files, not the manifest its row keeps */
+	dv_file_rec planted;
+	CHECK_EQ(dv_catalog_file_find(&planted, dv_vault_catalog(d), dst_ingest, "DJI_0003.JPG"), 0);
+	snprintf(planted.path, sizeof(planted.path), "planted-central.JPG");
+	planted.id = 0;
+	CHECK_EQ(dv_catalog_begin(dv_vault_catalog(d)), 0);
+	CHECK_EQ(dv_catalog_file_add(dv_vault_catalog(d), &planted), 0);
+	CHECK_EQ(dv_catalog_commit(dv_vault_catalog(d)), 0);
+	CHECK_EQ(dv_vault_transfer(d, s, &topts, &r), DV_ECORRUPT);
+	CHECK(strstr(dv_error_text(), "no longer has the files the source signed") != NULL);
+
 	dv_vault_close(s);
 	dv_vault_close(d);
 	return check_done();
