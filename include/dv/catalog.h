@@ -285,6 +285,12 @@ typedef struct dv_catalog_backend_ops {
 	/* every chain's head, by chain */
 	int (*chain_heads)(dv_catalog_backend *be, int (*fn)(const char *chain, uint64_t seq, const uint8_t hash[32], void *payload),
 	                   void *payload);
+	/* Makes side table side if it is missing, in a transaction of its own
+	 * (never inside the caller's). NULL where a first write may make it
+	 * (SQLite: one writer). A shared catalog's writers call it at open for
+	 * the side tables they write, so that no ingest takes DDL locks in the
+	 * middle of its batch, where they deadlock with another station's rows. */
+	int (*side_ensure)(dv_catalog_backend *be, const char *side);
 	/* Tests only (tamper tests, tests/vault/dv_tamper.c): removes a row
 	 * behind the front end's back. Never called by the library. */
 	int (*tamper_delete)(dv_catalog_backend *be, dv_catalog_table t, const char *side, int64_t id);
@@ -328,6 +334,9 @@ int dv_catalog_chain_list(dv_catalog *cat, const char *chain, int (*fn)(const dv
                           void *payload);
 int dv_catalog_chain_heads(dv_catalog *cat, int (*fn)(const char *chain, uint64_t seq, const uint8_t hash[32], void *payload),
                            void *payload);
+
+/* The backend's side_ensure (a no-op without one); outside a transaction. */
+int dv_catalog_side_ensure(dv_catalog *cat, const char *table);
 
 /* Table names, for messages and tools: "cases", ..., "side_<name>". */
 const char *dv_catalog_table_name(dv_catalog_table t);

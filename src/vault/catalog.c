@@ -695,6 +695,13 @@ static void side_ad(char *ad, size_t size, const char *table, int64_t id)
 	snprintf(ad, size, "dronevault-catalog-v1|side_%s|%lld|", table, (long long)id);
 }
 
+int dv_catalog_side_ensure(dv_catalog *cat, const char *table)
+{
+	int rc = side_name_ok(cat, table);
+	if (rc < 0) return rc;
+	return cat->ops->side_ensure ? cat->ops->side_ensure(cat->be, table) : 0;
+}
+
 int dv_catalog_side_put(dv_catalog *cat, const char *table, int64_t id, const void *data, size_t n)
 {
 	int rc = side_name_ok(cat, table);

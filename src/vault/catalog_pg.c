@@ -252,6 +252,19 @@ static int side_create(dv_catalog_backend *be, const char *table)
 	return exec(be, sql, "cannot make a side table");
 }
 
+static int pg_side_ensure(dv_catalog_backend *be, const char *side)
+{
+	char table[64];
+	int rc = table_sql(be, DV_CT_SIDE, side, table, sizeof(table));
+	if (rc < 0) return rc;
+	if (be->in_txn) return dv_error_set(DV_EINVAL, be->where, -1, "a side table is made outside a transaction");
+	if ((rc = side_exists(be, table)) != 0) return rc < 0 ? rc : 0;
+	if ((rc = exec(be, "BEGIN", "cannot begin a transaction")) < 0) return rc;
+	if ((rc = side_create(be, table)) == 0) rc = exec(be, "COMMIT", "cannot make a side table");
+	if (rc < 0) PQclear(PQexec(be->conn, "ROLLBACK"));
+	return rc;
+}
+
 static const char *pg_where(dv_catalog_backend *be) { return be->where; }
 
 static int pg_begin(dv_catalog_backend *be)
@@ -776,6 +789,7 @@ static const dv_catalog_backend_ops pg_ops = {
 	.chain_append = pg_chain_append,
 	.chain_list = pg_chain_list,
 	.chain_heads = pg_chain_heads,
+	.side_ensure = pg_side_ensure,
 	.tamper_delete = pg_tamper_delete,
 	.free = pg_free,
 };

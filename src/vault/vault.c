@@ -33,6 +33,7 @@
 #define SUBKEY_LOCK 7, "lockinfo"
 #define SUBKEY_CONFIG 8, "vaultcfg"
 #define SUBKEY_WITNESS 9, "witness_"
+#define WITNESS_TABLE "witness"   /* the rollback witness's side table (shared vaults) */
 
 #define CONFIG_MAX (64u << 10)
 #define KEYFILE_MAX (1u << 20)
@@ -1186,6 +1187,14 @@ static int vault_open(dv_vault **out, const char *dir, const dv_key_source *key,
 	}
 	dv_wipe(k1, sizeof(k1));
 	dv_wipe(k2, sizeof(k2));
+	/* A shared catalog's writer makes the side tables writers fill before
+	 * its first write (the ingest's telemetry and points, worm.c's case
+	 * locks, the rollback witness, the station registry), each in a
+	 * transaction of its own: made on first write inside an ingest's batch,
+	 * their DDL lock deadlocked with another station's blob rows. */
+	static const char *const writer_sides[] = { "telemetry", "points", "case_lock", WITNESS_TABLE, DV_STATION_TABLE };
+	for (size_t i = 0; rc == 0 && mode == DV_VAULT_WRITE && v->catalog_conn[0] && i < sizeof(writer_sides) / sizeof(*writer_sides); i++)
+		rc = dv_catalog_side_ensure(v->cat, writer_sides[i]);
 	/* A reader sees one snapshot of catalog rows and log head for its whole life. */
 	if (rc == 0 && mode != DV_VAULT_WRITE) {
 		rc = dv_catalog_begin_read(v->cat);
@@ -1793,7 +1802,6 @@ static int station_may_write(dv_vault *v)
  * commit. A directory put back to an older copy holds fewer writes than
  * the vault witnessed; a central witness put back holds fewer than the
  * directory. */
-#define WITNESS_TABLE "witness"
 
 struct witness {
 	uint64_t n;
