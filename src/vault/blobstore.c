@@ -25,7 +25,20 @@ struct dv_blobstore {
 	uint8_t *name_key;  /* names blobs */
 	uint8_t *data_key;  /* derives per-blob keys */
 	uint32_t chunk_size;            /* for new blobs */
+	/* Object Lock (DV_BLOB_CAP_WORM): what dv_blob_lock_defaults asked of
+	 * new blobs; a put of content already stored raises that blob to it */
+	int64_t lock_until_ns;
+	bool lock_hold;
 };
+
+/* A put found its content stored already: that blob gets at least the lock
+ * a new one would have had (it may have been stored for a case that asked
+ * less), before the put counts as done. */
+static int lock_stored(dv_blobstore *bs, const char *name)
+{
+	if (!(bs->caps & DV_BLOB_CAP_WORM) || (bs->lock_until_ns <= 0 && !bs->lock_hold) || !bs->ops->lock_set) return 0;
+	return bs->ops->lock_set(bs->be, name, bs->lock_until_ns, bs->lock_hold ? 1 : -1);
+}
 
 static int unsupported(const dv_blobstore *bs, const char *op)
 {
@@ -415,7 +428,7 @@ int dv_blob_writer_commit(dv_blob_writer *w, uint8_t sha256_out[DV_SHA256_BYTES]
 	if (*deduplicated) {
 		/* Same content already stored: content addressing makes this a no-op. */
 		dv_blob_writer_abort(w);
-		return 0;
+		return lock_stored(bs, name_out);
 	}
 	dv_blob_put *put = w->put;
 	w->put = NULL;
@@ -448,9 +461,10 @@ int dv_blob_writer_finish(dv_blob_writer *w, dv_blob_batch *batch, uint8_t sha25
 	bool pending = false;
 	for (size_t i = 0; i < batch->n && !pending; i++) pending = !strcmp(batch->items[i].name, name_out);
 	if (pending || stored) {
+		/* (a pending one gets the lock as it is published) */
 		*deduplicated = true;
 		dv_blob_writer_abort(w);
-		return 0;
+		return stored && !pending ? lock_stored(bs, name_out) : 0;
 	}
 	if (batch->n == batch->cap) {
 		size_t cap = batch->cap ? batch->cap * 2 : 64;
@@ -647,7 +661,12 @@ int dv_blob_foreach(dv_blobstore *bs, int (*fn)(const char *name, void *payload)
 int dv_blob_lock_defaults(dv_blobstore *bs, int64_t retain_until_ns, bool legal_hold)
 {
 	if (!bs->ops->lock_defaults) return unsupported(bs, "lock_defaults");
-	return bs->ops->lock_defaults(bs->be, retain_until_ns, legal_hold);
+	int rc = bs->ops->lock_defaults(bs->be, retain_until_ns, legal_hold);
+	if (rc == 0) {
+		bs->lock_until_ns = retain_until_ns;
+		bs->lock_hold = legal_hold;
+	}
+	return rc;
 }
 
 int dv_blob_lock_set(dv_blobstore *bs, const char *name, int64_t retain_until_ns, int legal_hold)

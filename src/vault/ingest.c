@@ -1329,8 +1329,11 @@ static int evid_file(const dv_file_rec *f, void *payload)
 	return 0;
 }
 
-/* With Object Lock (S3 vaults): new blobs get the case's retention and hold as
- * they are stored; blobs the ingest found stored already are raised after. */
+/* With Object Lock (S3 vaults): every blob gets the case's retention and
+ * hold as it is stored, and so does a blob the ingest finds stored already
+ * (the blob store raises it before the file counts), all before the ingest
+ * completes. A re-run that finds the ingest complete raises its blobs again
+ * (the repair of a lock an older version set after completion). */
 int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 {
 	int rc = dv_vault_case_lock_prepare(v, o->case_name);
@@ -1339,7 +1342,7 @@ int dv_ingest(dv_vault *v, const dv_ingest_opts *o, dv_ingest_result *res)
 		return rc;
 	}
 	rc = ingest_run(v, o, res);
-	if (rc == 0) rc = dv_vault_case_lock_apply(v, o->case_name, res->ingest_id);
+	if (rc == 0 && res->already_complete) rc = dv_vault_case_lock_apply(v, o->case_name, res->ingest_id);
 	return rc;
 }
 
