@@ -482,6 +482,10 @@ static int transfer_ingest(struct tctx *t, const dv_case *scase, const dv_ingest
 		goto out;
 	}
 
+	/* Object Lock: every blob of the copy at its case's lock (content the
+	 * destination held already was not put again) before the ingest is
+	 * acknowledged; a server lost here leaves it open, and the re-run goes on */
+	if ((rc = dv_vault_case_lock_apply(dst, scase->name, rec->id)) < 0) goto out;
 	/* the copy is what the source signed, before the destination says so */
 	uint8_t dm[32];
 	uint64_t dfiles, dbytes;
@@ -519,7 +523,6 @@ static int transfer_ingest(struct tctx *t, const dv_case *scase, const dv_ingest
 	memcpy(rec->manifest, dm, 32);
 	rec->finished_ns = srec->finished_ns ? srec->finished_ns : dv_now_ns();
 	if ((rc = dv_vault_log_with(dst, body, &rec->log_seq, complete_row, rec)) < 0) goto out;
-	if ((rc = dv_vault_case_lock_apply(dst, scase->name, rec->id)) < 0) goto out;
 	t->res->ingests_sent++;
 out:
 	json_object_put(body);
